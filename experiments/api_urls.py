@@ -1,0 +1,10 @@
+from rest_framework.routers import DefaultRouter
+
+from .api import ExperimentViewSet, MetricViewSet, ObjectiveViewSet
+
+router = DefaultRouter()
+router.register("objectives", ObjectiveViewSet, basename="objective")
+router.register("metrics", MetricViewSet, basename="metric")
+router.register("experiments", ExperimentViewSet, basename="experiment")
+
+urlpatterns = router.urls

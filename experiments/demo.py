@@ -1,0 +1,357 @@
+"""The demo organisation: believable objectives, segments, metrics, hypotheses and experiments.
+
+Experiments are walked through the real lifecycle services, so their audit trail is the one
+a user would have produced; only the timestamps are moved into the past afterwards.
+"""
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from roles.demo import DEMO_PASSWORD
+from roles.models import Channel, OperatorProfile, Role, Team, User
+
+from . import lifecycle
+from .models import (
+    Experiment,
+    ExperimentStatus,
+    Hypothesis,
+    Metric,
+    Objective,
+    Segment,
+    SegmentEconomics,
+    StatusChange,
+    Variant,
+)
+from .services import experiment_create, hypothesis_create, hypothesis_triage
+
+DEMO_USERS = [
+    # username, first, last, role
+    ("cmo", "Carla", "Moreno", Role.CMO),
+    ("operator", "Omar", "Pereira", Role.OPERATOR),
+    ("operator2", "Priya", "Natarajan", Role.OPERATOR),
+    ("marketer", "Mia", "Keller", Role.MARKETER),
+    ("analyst", "Ana", "Lindqvist", Role.ANALYST),
+]
+
+METRICS = [
+    ("signup_conversion", "Sign-up conversion", Metric.Kind.BINOMIAL, Metric.Direction.HIGHER, "%"),
+    ("trial_to_paid", "Trial-to-paid conversion", Metric.Kind.BINOMIAL, Metric.Direction.HIGHER, "%"),
+    ("demo_request_rate", "Demo request rate", Metric.Kind.BINOMIAL, Metric.Direction.HIGHER, "%"),
+    ("revenue_per_visitor", "Revenue per visitor", Metric.Kind.MEAN, Metric.Direction.HIGHER, "EUR"),
+    ("days_to_activation", "Days to activation", Metric.Kind.MEAN, Metric.Direction.LOWER, "days"),
+    ("unsubscribe_rate", "Unsubscribe rate", Metric.Kind.BINOMIAL, Metric.Direction.LOWER, "%"),
+]
+
+# name, parent name, team, monthly reach
+SEGMENTS = [
+    ("SMB", None, "SMB tiger team", 180_000),
+    ("Self-serve trials", "SMB", "SMB tiger team", 42_000),
+    ("Agencies", "Self-serve trials", "SMB tiger team", 6_500),
+    ("Freelancers", "SMB", "SMB tiger team", 28_000),
+    ("Mid-market", None, "Mid-market tiger team", 60_000),
+    ("Inbound demo requests", "Mid-market", "Mid-market tiger team", 4_200),
+    ("Expansion accounts", "Mid-market", "Mid-market tiger team", 2_900),
+    ("Enterprise", None, "Enterprise tiger team", 9_000),
+    ("Procurement-led deals", "Enterprise", "Enterprise tiger team", 700),
+]
+
+IDEAS = [
+    ("Social proof on pricing", "visitors hesitate on the pricing page for over a minute",
+     "adding customer logos and a review score next to the plans", "more sign-ups", "signup_conversion", Channel.WEB),
+    ("Shorter sign-up form", "43 % of people who start the sign-up form abandon it at the company-size field",
+     "removing the company-size and phone fields", "more completed sign-ups", "signup_conversion", Channel.WEB),
+    ("Onboarding checklist e-mails", "trial users who connect a data source in week one convert 3× more often",
+     "a day-2 and day-5 checklist e-mail nudging the first integration", "more trials converting to paid", "trial_to_paid", Channel.EMAIL),
+    ("Annual plan nudge", "most churn happens at the first monthly renewal",
+     "offering two months free on annual plans at checkout", "higher revenue per visitor", "revenue_per_visitor", Channel.WEB),
+    ("Comparison landing pages", "search traffic for 'X vs Y' terms grew 60 % this year",
+     "publishing honest comparison pages against the top three competitors", "more demo requests", "demo_request_rate", Channel.SEO),
+    ("Paid social retargeting by use case", "retargeting ads are generic and convert at half the benchmark",
+     "use-case specific creatives for people who read a solutions page", "more sign-ups", "signup_conversion", Channel.PAID),
+    ("Guided first project", "new users stall on an empty dashboard",
+     "a template project that opens on first login", "faster activation", "days_to_activation", Channel.LIFECYCLE),
+    ("Webinar follow-up sequence", "webinar attendees rarely book a call afterwards",
+     "a three-step follow-up with a recording and a booking link", "more demo requests", "demo_request_rate", Channel.EMAIL),
+    ("Founder story video", "the about page has the longest dwell time on the site",
+     "a 90-second founder video on the home page", "more sign-ups", "signup_conversion", Channel.CONTENT),
+    ("LinkedIn thought-leadership series", "mid-market buyers cite LinkedIn as where they discovered us",
+     "a weekly post series by our head of product", "more demo requests", "demo_request_rate", Channel.SOCIAL),
+    ("Usage-based upgrade prompts", "accounts that hit the seat limit upgrade within days when asked",
+     "an in-app prompt when a team reaches 80 % of its seat limit", "higher revenue per visitor", "revenue_per_visitor", Channel.LIFECYCLE),
+    ("Fewer newsletter sends", "unsubscribes spike after the third e-mail in a week",
+     "capping marketing e-mails to two a week", "fewer unsubscribes", "unsubscribe_rate", Channel.EMAIL),
+]
+
+# (status to reach, owner username) for the 15 demo experiments, spread over every status.
+EXPERIMENT_PLAN = [
+    (ExperimentStatus.DRAFT, "operator"), (ExperimentStatus.DRAFT, "operator2"),
+    (ExperimentStatus.IN_REVIEW, "operator"), (ExperimentStatus.IN_REVIEW, "operator2"),
+    (ExperimentStatus.APPROVED, "operator"),
+    (ExperimentStatus.RUNNING, "operator"), (ExperimentStatus.RUNNING, "operator2"),
+    (ExperimentStatus.RUNNING, "operator2"),
+    (ExperimentStatus.PAUSED, "operator"),
+    (ExperimentStatus.COMPLETED, "operator"), (ExperimentStatus.COMPLETED, "operator2"),
+    (ExperimentStatus.CONCLUDED, "operator"), (ExperimentStatus.CONCLUDED, "operator2"),
+    (ExperimentStatus.CONCLUDED, "operator"),
+    (ExperimentStatus.KILLED, "operator2"),
+]
+
+# The steps that lead to each status from draft.
+PATH_TO = {
+    ExperimentStatus.DRAFT: [],
+    ExperimentStatus.IN_REVIEW: ["submit"],
+    ExperimentStatus.APPROVED: ["submit", "approve"],
+    ExperimentStatus.RUNNING: ["submit", "approve", "start"],
+    ExperimentStatus.PAUSED: ["submit", "approve", "start", "pause"],
+    ExperimentStatus.COMPLETED: ["submit", "approve", "start", "complete"],
+    ExperimentStatus.CONCLUDED: ["submit", "approve", "start", "complete", "conclude"],
+    ExperimentStatus.KILLED: ["submit", "approve", "start", "kill"],
+}
+
+
+def demo_is_loaded() -> bool:
+    return User.objects.filter(username="cmo").exists()
+
+
+@transaction.atomic
+def seed_demo(*, out=print) -> bool:
+    """Load the demo organisation into an empty database. Returns False if it was already there."""
+    if demo_is_loaded():
+        return False
+    rng = random.Random(20261123)
+    users = _users()
+    cmo = users["cmo"]
+    teams = _teams(users)
+    metrics = {key: Metric.objects.create(key=key, name=name, kind=kind, direction=direction, unit=unit)
+               for key, name, kind, direction, unit in METRICS}
+    segments = _segments(teams, rng)
+    objectives = _objectives(cmo)
+    hypotheses = _hypotheses(users, metrics, segments, objectives, rng)
+    _experiments(users, hypotheses, metrics, rng)
+    out(f"Loaded {User.objects.count()} users, {Objective.objects.count()} objectives, "
+        f"{Segment.objects.count()} segments, {Metric.objects.count()} metrics, "
+        f"{Hypothesis.objects.count()} hypotheses, {Experiment.objects.count()} experiments.")
+    return True
+
+
+def _users() -> dict[str, User]:
+    users = {}
+    for username, first, last, role in DEMO_USERS:
+        user = User.objects.create_user(
+            username=username, password=DEMO_PASSWORD, first_name=first, last_name=last,
+            email=f"{username}@example.com", role=role,
+            is_staff=role == Role.CMO,
+            is_superuser=role == Role.CMO,
+        )
+        users[username] = user
+    OperatorProfile.objects.create(
+        user=users["operator"], channels=[Channel.WEB, Channel.EMAIL, Channel.PAID, Channel.SEO, Channel.LIFECYCLE],
+        specialities=["pricing and checkout tests", "sequential testing"], capacity=8,
+    )
+    OperatorProfile.objects.create(
+        user=users["operator2"], channels=[Channel.CONTENT, Channel.SOCIAL, Channel.EMAIL, Channel.WEB],
+        specialities=["lifecycle messaging", "CUPED and variance reduction"], capacity=8,
+    )
+    return users
+
+
+def _teams(users) -> dict[str, Team]:
+    teams = {}
+    for name, members in [
+        ("SMB tiger team", ["operator", "marketer"]),
+        ("Mid-market tiger team", ["operator2", "marketer", "analyst"]),
+        ("Enterprise tiger team", ["operator2"]),
+    ]:
+        team = Team.objects.create(name=name)
+        team.members.set([users[m] for m in members])
+        teams[name] = team
+    return teams
+
+
+def _segments(teams, rng) -> dict[str, Segment]:
+    segments: dict[str, Segment] = {}
+    today = timezone.localdate()
+    for name, parent, team, reach in SEGMENTS:
+        segment = Segment.objects.create(
+            name=name, parent=segments.get(parent), owner_team=teams[team], monthly_reach=reach,
+            definition=f"Accounts in the {name} audience" + (f", within {parent}" if parent else "") + ".",
+            launched_on=today - dt.timedelta(days=rng.randint(200, 700)),
+        )
+        segments[name] = segment
+        for months_ago in (3, 2, 1):
+            start = (today.replace(day=1) - dt.timedelta(days=30 * months_ago)).replace(day=1)
+            customers = max(5, int(reach * rng.uniform(0.004, 0.012)))
+            cac = Decimal(rng.randint(120, 900))
+            SegmentEconomics.objects.create(
+                segment=segment, period_start=start, period_end=start + dt.timedelta(days=27),
+                customers_acquired=customers,
+                acquisition_cost=cac * customers,
+                customer_value=(cac * Decimal(rng.uniform(1.5, 4.5))).quantize(Decimal("1")) * customers,
+            )
+    return segments
+
+
+def _objectives(cmo) -> list[Objective]:
+    year_end = dt.date(timezone.localdate().year + 1, 12, 31)
+    return [
+        Objective.objects.create(
+            name="Grow net new ARR", kpi="Net new ARR", unit=Objective.Unit.CURRENCY,
+            baseline=Decimal("12000000"), target=Decimal("15000000"), target_date=year_end, owner=cmo,
+            description="Add €3M of net new annual recurring revenue through self-serve and sales-assisted growth.",
+        ),
+        Objective.objects.create(
+            name="Lift trial-to-paid conversion", kpi="Trial-to-paid rate", unit=Objective.Unit.PERCENT,
+            baseline=Decimal("18.00"), target=Decimal("23.00"), target_date=year_end, owner=cmo,
+        ),
+        Objective.objects.create(
+            name="Cut blended CAC", kpi="Blended CAC", unit=Objective.Unit.CURRENCY,
+            baseline=Decimal("420.00"), target=Decimal("350.00"), target_date=year_end, owner=cmo,
+        ),
+    ]
+
+
+def _hypotheses(users, metrics, segments, objectives, rng) -> list[Hypothesis]:
+    authors = [users["marketer"], users["operator"], users["operator2"], users["cmo"], users["analyst"]]
+    segment_list = list(segments.values())
+    hypotheses = []
+    for i in range(40):
+        title, observation, change, effect, metric_key, channel = IDEAS[i % len(IDEAS)]
+        segment = segment_list[(i * 5) % len(segment_list)]
+        variation = "" if i < len(IDEAS) else f" ({segment.name})"
+        rice = rng.random() < 0.4
+        hypothesis = hypothesis_create(
+            actor=authors[i % len(authors)],
+            title=f"{title}{variation}"[:200], observation=observation, change=change, effect=effect,
+            metric=metrics[metric_key], expected_mde=rng.choice([0.03, 0.05, 0.08, 0.1, 0.15]),
+            channel=channel, objective=objectives[i % len(objectives)], segment=segment,
+            impact=rng.randint(3, 10), confidence=rng.randint(2, 9), ease=rng.randint(2, 10),
+            reach=rng.randint(1_000, 40_000) if rice else None,
+            effort=rng.choice([0.5, 1, 2, 4]) if rice else None,
+        )
+        hypotheses.append(hypothesis)
+    # Triage most of them: the rest stay "new" for the backlog review.
+    for i, hypothesis in enumerate(hypotheses[:34]):
+        status = Hypothesis.Status.REJECTED if i % 11 == 10 else Hypothesis.Status.BACKLOG
+        hypothesis_triage(hypothesis_id=hypothesis.pk, actor=users["operator"], status=status)
+    return [h for h in hypotheses if h.pk and Hypothesis.objects.get(pk=h.pk).status != Hypothesis.Status.REJECTED]
+
+
+def _experiments(users, hypotheses, metrics, rng) -> None:
+    cmo = users["cmo"]
+    now = timezone.now()
+    guardrail = metrics["unsubscribe_rate"]
+    for index, (target, owner_name) in enumerate(EXPERIMENT_PLAN):
+        owner = users[owner_name]
+        hypothesis = hypotheses[index]
+        metric = hypothesis.metric
+        binomial = metric.kind == Metric.Kind.BINOMIAL
+        baseline = rng.choice([0.04, 0.06, 0.12, 0.18]) if binomial else rng.choice([2.5, 8.0, 14.0])
+        three_arms = index % 5 == 3
+        variants = [{"key": "control", "name": "Control", "is_control": True, "weight": 0.5}]
+        if three_arms:
+            variants = [{"key": "control", "name": "Control", "is_control": True, "weight": 0.34},
+                        {"key": "b", "name": "Variant B", "is_control": False, "weight": 0.33},
+                        {"key": "c", "name": "Variant C", "is_control": False, "weight": 0.33}]
+        else:
+            variants.append({"key": "b", "name": "Variant B", "is_control": False, "weight": 0.5})
+        experiment = experiment_create(
+            actor=owner, hypothesis=hypothesis, name=hypothesis.title[:200],
+            key=f"exp-{index + 1:02d}-{hypothesis.metric.key.replace('_', '-')}",
+            baseline=baseline, baseline_sd=None if binomial else baseline * 1.8,
+            mde=hypothesis.expected_mde, daily_traffic=rng.choice([1_500, 4_000, 9_000, 20_000]),
+            method=["frequentist", "bayesian", "sequential"][index % 3],
+            sequential_tau=0.05 if index % 3 == 2 else None,
+            correction="holm" if three_arms else "none",
+            reach_per_year=hypothesis.segment.monthly_reach * 12,
+            value_per_conversion=Decimal(rng.choice([40, 120, 300, 900])),
+            executed_by=Experiment.ExecutedBy.AGENCY if index % 6 == 5 else Experiment.ExecutedBy.IN_HOUSE,
+            agency_name="Northwind Growth Partners" if index % 6 == 5 else "",
+            variants=variants,
+        )
+        if metric != guardrail:
+            experiment.guardrail_metrics.add(guardrail)
+        _walk(experiment, PATH_TO[target], owner=owner, cmo=cmo, index=index)
+        _backdate(experiment, now, days_ago=12 + (len(EXPERIMENT_PLAN) - index) * 6)
+
+
+def _walk(experiment: Experiment, steps: list[str], *, owner, cmo, index: int) -> None:
+    outcomes = [("scale", "won"), ("iterate", "inconclusive"), ("abandon", "lost")]
+    decision, outcome = outcomes[index % 3]
+    for step in steps:
+        kwargs = {"experiment_id": experiment.pk}
+        if step == "submit":
+            lifecycle.experiment_submit(actor=owner, note="Ready for review.", **kwargs)
+        elif step == "approve":
+            lifecycle.experiment_approve(actor=cmo, note="Good design; go.", **kwargs)
+        elif step == "start":
+            lifecycle.experiment_start(actor=owner, **kwargs)
+        elif step == "pause":
+            lifecycle.experiment_pause(actor=owner, note="Paused during the pricing change.", **kwargs)
+        elif step == "complete":
+            lifecycle.experiment_complete(
+                actor=owner, analysis="Reached the planned sample; see results.", recommendation=decision, **kwargs
+            )
+        elif step == "conclude":
+            lifecycle.experiment_conclude(
+                actor=cmo, decision=decision, outcome=outcome,
+                learnings="Effect matched the forecast for this segment." if outcome == "won"
+                else "No reliable effect; the segment is too small for this change.",
+                **kwargs,
+            )
+        elif step == "kill":
+            lifecycle.experiment_kill(
+                actor=cmo, reason="broken_setup", note="Tracking dropped half of the variant's events.", **kwargs
+            )
+
+
+def _backdate(experiment: Experiment, now, *, days_ago: int) -> None:
+    """Spread the audit trail over the past weeks so timelines and cycle times look real."""
+    changes = list(experiment.status_changes.order_by("id"))
+    start = now - dt.timedelta(days=days_ago)
+    Experiment.objects.filter(pk=experiment.pk).update(created_at=start)
+    for i, change in enumerate(changes):
+        when = start + dt.timedelta(days=2 + i * 4, hours=i)
+        StatusChange.objects.filter(pk=change.pk).update(created_at=when)
+        if change.step == "start":
+            Experiment.objects.filter(pk=experiment.pk).update(start_date=when.date())
+        if change.step in ("complete", "kill") and experiment.start_date:
+            Experiment.objects.filter(pk=experiment.pk).update(end_date=when.date())
+
+
+@transaction.atomic
+def seed_large(*, count: int = 5000, out=print) -> int:
+    """Add ``count`` benchmark experiments (bulk inserted) unless they are there already."""
+    existing = Experiment.objects.filter(key__startswith="bench-").count()
+    missing = count - existing
+    if missing <= 0:
+        out(f"{existing} benchmark experiments already present.")
+        return 0
+    rng = random.Random(5000)
+    owners = list(User.objects.filter(role=Role.OPERATOR))
+    hypotheses = list(Hypothesis.objects.exclude(status=Hypothesis.Status.REJECTED))
+    statuses = ExperimentStatus.values
+    today = timezone.localdate()
+    experiments = []
+    for i in range(existing, count):
+        hypothesis = hypotheses[i % len(hypotheses)]
+        status = statuses[i % len(statuses)]
+        started = status not in ("draft", "in_review", "approved")
+        experiments.append(Experiment(
+            name=f"{hypothesis.title[:150]} #{i + 1}", key=f"bench-{i + 1:05d}", hypothesis=hypothesis,
+            objective_id=hypothesis.objective_id, segment_id=hypothesis.segment_id,
+            owner=owners[i % len(owners)], primary_metric_id=hypothesis.metric_id,
+            baseline=0.05 + rng.random() * 0.1, mde=0.05, daily_traffic=5000, status=status,
+            start_date=today - dt.timedelta(days=rng.randint(5, 60)) if started else None,
+        ))
+    created = Experiment.objects.bulk_create(experiments, batch_size=1000)
+    Variant.objects.bulk_create(
+        [Variant(experiment=e, key=key, name=key.title(), is_control=key == "control", weight=0.5)
+         for e in created for key in ("control", "b")],
+        batch_size=2000,
+    )
+    out(f"Added {len(created)} benchmark experiments.")
+    return len(created)

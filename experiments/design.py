@@ -1,0 +1,87 @@
+"""The experiment design: what must be set before review, and the sample size it implies."""
+
+import math
+from dataclasses import dataclass
+
+from .models import Experiment, Metric
+
+
+@dataclass(frozen=True)
+class Design:
+    sample_size_per_variant: int
+    total_sample_size: int
+    duration_days: int
+
+
+def experiment_design(experiment: Experiment) -> Design | None:
+    """Sample size per variant (DESIGN §4 power formulas) and days at the expected traffic.
+
+    None while an input is missing; the variants' count comes from the saved variants.
+    """
+    metric = experiment.primary_metric
+    if metric is None or not _design_inputs_present(experiment, metric):
+        return None
+    from analytics.stats import power
+
+    if metric.kind == Metric.Kind.BINOMIAL:
+        if not 0 < experiment.baseline < 1 or experiment.baseline * (1 + experiment.mde) >= 1:
+            return None
+        per_variant = power.sample_size_binomial(
+            baseline=experiment.baseline, mde=experiment.mde,
+            alpha=experiment.alpha, power=experiment.power,
+        )
+    else:
+        per_variant = power.sample_size_mean(
+            sd=experiment.baseline_sd, delta=experiment.baseline * experiment.mde,
+            alpha=experiment.alpha, power=experiment.power,
+        )
+    variant_count = max(experiment.variants.count(), 2)
+    total = int(per_variant) * variant_count
+    return Design(int(per_variant), total, math.ceil(total / experiment.daily_traffic))
+
+
+def _design_inputs_present(experiment: Experiment, metric: Metric) -> bool:
+    needed = [experiment.baseline, experiment.mde, experiment.daily_traffic]
+    if metric.kind == Metric.Kind.MEAN:
+        needed.append(experiment.baseline_sd)
+    return all(value is not None for value in needed) and experiment.daily_traffic > 0
+
+
+def design_problems(experiment: Experiment) -> dict[str, str]:
+    """Every reason the design is not ready for review, keyed by field (DESIGN §3 submit)."""
+    from .validation import variant_problems
+
+    problems: dict[str, str] = {}
+    if experiment.hypothesis_id is None:
+        problems["hypothesis"] = "Link the hypothesis this experiment tests."
+    if experiment.objective_id is None:
+        problems["objective"] = "Choose the objective it serves."
+    if experiment.segment_id is None:
+        problems["segment"] = "Choose the audience segment."
+    metric = experiment.primary_metric
+    if metric is None:
+        problems["primary_metric"] = "Choose the primary metric."
+    variants = list(experiment.variants.all())
+    problems.update(
+        variant_problems([(v.key, v.is_control, v.weight) for v in variants])
+    )
+    if experiment.baseline is None:
+        problems["baseline"] = "Give the control's baseline."
+    elif metric is not None and metric.kind == Metric.Kind.BINOMIAL and not 0 < experiment.baseline < 1:
+        problems["baseline"] = "A conversion baseline must lie strictly between 0 and 1."
+    if experiment.mde is None:
+        problems["mde"] = "Give the minimum detectable effect."
+    elif (
+        metric is not None and metric.kind == Metric.Kind.BINOMIAL and experiment.baseline
+        and 0 < experiment.baseline < 1 and experiment.baseline * (1 + experiment.mde) >= 1
+    ):
+        problems["mde"] = "Baseline × (1 + MDE) must stay below 100 %."
+    if metric is not None and metric.kind == Metric.Kind.MEAN and experiment.baseline_sd is None:
+        problems["baseline_sd"] = "Give the per-user standard deviation of the mean metric."
+    if not experiment.daily_traffic:
+        problems["daily_traffic"] = "Give the expected daily traffic."
+    if experiment.method == "sequential" and experiment.sequential_tau is None:
+        problems["sequential_tau"] = "Sequential analysis needs τ."
+    if not problems and experiment.design is None:
+        problems["design"] = "The sample size could not be computed from these inputs."
+    return problems

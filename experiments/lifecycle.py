@@ -1,0 +1,299 @@
+"""The experiment lifecycle (DESIGN §3): one transition table and one service per step.
+
+Every step runs in a transaction on a row locked with ``select_for_update`` (two people
+acting on the same experiment at once are serialised: the second sees the first's result),
+checks who is asking through the capability table, writes one ``StatusChange`` and
+queues follow-up work with ``transaction.on_commit``. Repeating a step that already
+happened is a no-op. A refused step raises a domain error and changes nothing.
+
+``expected_status`` is the status the actor saw when they decided (pages and the API
+send it): if the experiment moved on since, the step is refused instead of acting on a
+stale view — so of a CMO's "approve" and another's "kill" fired together, one wins.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from growthops.errors import TransitionNotAllowed, ValidationFailed
+from roles.capabilities import STEP_ABILITIES, require
+
+from .models import (
+    Decision,
+    Experiment,
+    ExperimentStatus,
+    Hypothesis,
+    KillReason,
+    Outcome,
+    StatusChange,
+)
+
+S = ExperimentStatus
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    sources: frozenset[str]
+    target: str
+
+
+def _step(name: str, sources: set[str], target: str) -> Step:
+    return Step(name, frozenset(sources), target)
+
+
+STEPS: dict[str, Step] = {
+    step.name: step
+    for step in [
+        _step("submit", {S.DRAFT}, S.IN_REVIEW),
+        _step("request_changes", {S.IN_REVIEW}, S.DRAFT),
+        _step("approve", {S.IN_REVIEW}, S.APPROVED),
+        _step("start", {S.APPROVED}, S.RUNNING),
+        _step("pause", {S.RUNNING}, S.PAUSED),
+        _step("resume", {S.PAUSED}, S.RUNNING),
+        _step("complete", {S.RUNNING, S.PAUSED}, S.COMPLETED),
+        _step("conclude", {S.COMPLETED}, S.CONCLUDED),
+        _step(
+            "kill",
+            {S.DRAFT, S.IN_REVIEW, S.APPROVED, S.RUNNING, S.PAUSED, S.COMPLETED},
+            S.KILLED,
+        ),
+    ]
+}
+
+
+def available_steps(experiment: Experiment) -> list[str]:
+    """The steps the experiment's current status allows (who may take them is separate)."""
+    return [name for name, step in STEPS.items() if experiment.status in step.sources]
+
+
+def _run_step(
+    step_name: str,
+    *,
+    experiment_id: int,
+    actor,
+    expected_status: str | None,
+    note: str = "",
+    check: Callable[[Experiment], dict[str, str]] | None = None,
+    apply: Callable[[Experiment], None] | None = None,
+) -> Experiment:
+    step = STEPS[step_name]
+    with transaction.atomic():
+        # Lock the row: concurrent steps on one experiment run one after the other.
+        experiment = Experiment.objects.select_for_update().get(pk=experiment_id)
+        require(actor, STEP_ABILITIES[step_name], experiment)
+        if experiment.status == step.target and experiment.status not in step.sources:
+            return experiment  # already done: a repeated click or a redelivered task
+        if expected_status is not None and experiment.status != expected_status:
+            raise TransitionNotAllowed(
+                f"“{experiment}” is now {experiment.get_status_display().lower()} "
+                f"(you saw it {S(expected_status).label.lower()}); reload and decide again."
+            )
+        if experiment.status not in step.sources:
+            allowed = " or ".join(S(s).label.lower() for s in sorted(step.sources))
+            raise TransitionNotAllowed(
+                f"Cannot {step_name.replace('_', ' ')} “{experiment}”: it is "
+                f"{experiment.get_status_display().lower()}, and this step needs it {allowed}."
+            )
+        if check is not None:
+            errors = check(experiment)
+            if errors:
+                raise ValidationFailed(errors)
+        from_status = experiment.status
+        experiment.status = step.target
+        if apply is not None:
+            apply(experiment)
+        experiment.save()
+        StatusChange.objects.create(
+            experiment=experiment,
+            step=step_name,
+            from_status=from_status,
+            to_status=step.target,
+            actor=actor,
+            note=note,
+        )
+    return experiment
+
+
+def _required_note(note: str, what: str) -> dict[str, str]:
+    return {} if note and note.strip() else {"note": f"Say {what}."}
+
+
+def submit_problems(experiment: Experiment) -> dict[str, str]:
+    """Everything that stops a design going to review, all at once (DESIGN §3)."""
+    from .design import design_problems
+
+    return design_problems(experiment)
+
+
+# --- the steps -----------------------------------------------------------------------
+
+
+def experiment_submit(*, experiment_id: int, actor, note: str = "", expected_status=None):
+    return _run_step(
+        "submit", experiment_id=experiment_id, actor=actor, note=note,
+        expected_status=expected_status, check=submit_problems,
+    )
+
+
+def experiment_request_changes(*, experiment_id: int, actor, note: str, expected_status=None):
+    return _run_step(
+        "request_changes", experiment_id=experiment_id, actor=actor, note=note,
+        expected_status=expected_status,
+        check=lambda _: _required_note(note, "what needs to change"),
+    )
+
+
+def experiment_approve(*, experiment_id: int, actor, note: str = "", expected_status=None):
+    return _run_step(
+        "approve", experiment_id=experiment_id, actor=actor, note=note,
+        expected_status=expected_status,
+    )
+
+
+def experiment_start(*, experiment_id: int, actor, note: str = "", expected_status=None):
+    def apply(experiment: Experiment) -> None:
+        experiment.start_date = timezone.localdate()
+        Hypothesis.objects.filter(pk=experiment.hypothesis_id).update(status=Hypothesis.Status.IN_TEST)
+
+    return _run_step(
+        "start", experiment_id=experiment_id, actor=actor, note=note,
+        expected_status=expected_status, apply=apply,
+    )
+
+
+def experiment_pause(*, experiment_id: int, actor, note: str = "", expected_status=None):
+    return _run_step(
+        "pause", experiment_id=experiment_id, actor=actor, note=note,
+        expected_status=expected_status,
+    )
+
+
+def experiment_resume(*, experiment_id: int, actor, note: str = "", expected_status=None):
+    return _run_step(
+        "resume", experiment_id=experiment_id, actor=actor, note=note,
+        expected_status=expected_status,
+    )
+
+
+def experiment_complete(
+    *, experiment_id: int, actor, analysis: str, recommendation: str, note: str = "",
+    expected_status=None,
+):
+    def check(_: Experiment) -> dict[str, str]:
+        errors = {}
+        if not (analysis or "").strip():
+            errors["analysis"] = "Write the analysis before completing."
+        if recommendation not in Decision.values:
+            errors["recommendation"] = "Recommend scale, iterate or abandon."
+        return errors
+
+    def apply(experiment: Experiment) -> None:
+        experiment.analysis = analysis.strip()
+        experiment.recommendation = recommendation
+        experiment.end_date = timezone.localdate()
+
+    return _run_step(
+        "complete", experiment_id=experiment_id, actor=actor, note=note,
+        expected_status=expected_status, check=check, apply=apply,
+    )
+
+
+HYPOTHESIS_STATUS_FOR_OUTCOME = {
+    Outcome.WON: Hypothesis.Status.VALIDATED,
+    Outcome.LOST: Hypothesis.Status.INVALIDATED,
+    Outcome.INCONCLUSIVE: Hypothesis.Status.INCONCLUSIVE,
+}
+
+
+def experiment_conclude(
+    *, experiment_id: int, actor, decision: str, outcome: str, learnings: str, note: str = "",
+    expected_status=None,
+):
+    def check(_: Experiment) -> dict[str, str]:
+        errors = {}
+        if decision not in Decision.values:
+            errors["decision"] = "Decide scale, iterate or abandon."
+        if outcome not in Outcome.values:
+            errors["outcome"] = "Say whether it won, lost or was inconclusive."
+        if not (learnings or "").strip():
+            errors["learnings"] = "Write down what was learned."
+        return errors
+
+    def apply(experiment: Experiment) -> None:
+        experiment.decision = decision
+        experiment.outcome = outcome
+        experiment.learnings = learnings.strip()
+        Hypothesis.objects.filter(pk=experiment.hypothesis_id).update(
+            status=HYPOTHESIS_STATUS_FOR_OUTCOME[outcome]
+        )
+        if decision == Decision.ITERATE:
+            _create_follow_up_hypothesis(experiment, actor)
+
+    return _run_step(
+        "conclude", experiment_id=experiment_id, actor=actor, note=note,
+        expected_status=expected_status, check=check, apply=apply,
+    )
+
+
+def _create_follow_up_hypothesis(experiment: Experiment, actor) -> Hypothesis:
+    parent = experiment.hypothesis
+    return Hypothesis.objects.create(
+        title=f"Iterate on: {experiment.name}"[:200],
+        observation=f"{experiment.name} ended {experiment.get_outcome_display().lower()}: "
+        f"{experiment.learnings}",
+        change=parent.change,
+        effect=parent.effect,
+        metric=parent.metric,
+        expected_mde=parent.expected_mde,
+        channel=parent.channel,
+        objective=experiment.objective or parent.objective,
+        segment=experiment.segment or parent.segment,
+        author=actor,
+        impact=parent.impact,
+        confidence=parent.confidence,
+        ease=parent.ease,
+        iterates_on_hypothesis=parent,
+        iterates_on_experiment=experiment,
+    )
+
+
+def experiment_kill(
+    *, experiment_id: int, actor, reason: str, note: str, expected_status=None
+):
+    def check(_: Experiment) -> dict[str, str]:
+        errors = {}
+        if reason not in KillReason.values:
+            errors["reason"] = "Choose a reason: " + ", ".join(KillReason.values) + "."
+        errors.update(_required_note(note, "why it is being killed"))
+        return errors
+
+    def apply(experiment: Experiment) -> None:
+        experiment.kill_reason = reason
+        experiment.kill_note = note.strip()
+        if experiment.start_date and not experiment.end_date:
+            experiment.end_date = timezone.localdate()
+        # The idea is not disproved by a killed test: it returns to the backlog.
+        Hypothesis.objects.filter(
+            pk=experiment.hypothesis_id, status=Hypothesis.Status.IN_TEST
+        ).update(status=Hypothesis.Status.BACKLOG)
+
+    return _run_step(
+        "kill", experiment_id=experiment_id, actor=actor, note=note,
+        expected_status=expected_status, check=check, apply=apply,
+    )
+
+
+STEP_SERVICES: dict[str, Callable[..., Experiment]] = {
+    "submit": experiment_submit,
+    "request_changes": experiment_request_changes,
+    "approve": experiment_approve,
+    "start": experiment_start,
+    "pause": experiment_pause,
+    "resume": experiment_resume,
+    "complete": experiment_complete,
+    "conclude": experiment_conclude,
+    "kill": experiment_kill,
+}

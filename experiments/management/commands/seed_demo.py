@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from experiments.demo import DEMO_USERS, seed_demo, seed_large
+from roles.demo import DEMO_PASSWORD
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisation into an empty database (safe to run again)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--large", action="store_true", help="Also add 5,000 experiments for benchmarks.")
+
+    def handle(self, *args, large=False, **options):
+        write = self.stdout.write
+        if not seed_demo(out=write):
+            write("Demo data already present; nothing added.")
+        if large:
+            seed_large(out=write)
+        if settings.DEBUG:
+            logins = ", ".join(username for username, *_ in DEMO_USERS)
+            write(self.style.SUCCESS(f"Demo logins: {logins} — password “{DEMO_PASSWORD}”."))
+        else:
+            write("DEBUG is off: the demo password is refused. Set real passwords with `manage.py changepassword`.")

@@ -1,0 +1,527 @@
+"""Objectives, segments, metrics, hypotheses, experiments and their audit trail (DESIGN §2).
+
+Status fields are written only by the services in ``experiments.lifecycle`` and
+``experiments.services``; everything that can be derived (priority, CAC, sample size) is a
+property, not a column.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from roles.models import Channel, Team
+
+ICE_RANGE = [MinValueValidator(1), MaxValueValidator(10)]
+
+
+class Objective(models.Model):
+    class Unit(models.TextChoices):
+        CURRENCY = "currency", "Currency"
+        COUNT = "count", "Count"
+        PERCENT = "percent", "Percent"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ACHIEVED = "achieved", "Achieved"
+        MISSED = "missed", "Missed"
+        RETIRED = "retired", "Retired"
+
+    name = models.CharField(max_length=200)
+    kpi = models.CharField("KPI", max_length=200)
+    unit = models.CharField(max_length=16, choices=Unit.choices, default=Unit.CURRENCY)
+    baseline = models.DecimalField(max_digits=16, decimal_places=2)
+    target = models.DecimalField(max_digits=16, decimal_places=2)
+    target_date = models.DateField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="objectives"
+    )
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["target_date", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(target=models.F("baseline")), name="objective_target_differs"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.target is not None and self.baseline is not None and self.target == self.baseline:
+            raise ValidationError({"target": "The target must differ from the baseline."})
+
+    @property
+    def gap(self):
+        return self.target - self.baseline
+
+
+class Segment(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUNSET = "sunset", "Sunset"
+
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    owner_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="segments")
+    monthly_reach = models.PositiveIntegerField(help_text="People reached per month.")
+    definition = models.TextField(help_text="Who is in this segment, precisely.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    launched_on = models.DateField(null=True, blank=True)
+    sunset_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="segment_unique_name_per_parent"),
+            models.CheckConstraint(
+                condition=Q(sunset_on__isnull=True)
+                | Q(launched_on__isnull=True)
+                | Q(sunset_on__gte=models.F("launched_on")),
+                name="segment_sunset_after_launch",
+            ),
+        ]
+
+    def __str__(self):
+        return self.path
+
+    @property
+    def path(self) -> str:
+        names, node, seen = [], self, set()
+        while node is not None and node.pk not in seen:
+            seen.add(node.pk)
+            names.append(node.name)
+            node = node.parent
+        return " › ".join(reversed(names))
+
+    def clean(self):
+        errors = {}
+        if self.launched_on and self.sunset_on and self.sunset_on < self.launched_on:
+            errors["sunset_on"] = "A segment cannot be sunset before it was launched."
+        node = self.parent
+        while node is not None:
+            if self.pk is not None and node.pk == self.pk:
+                errors["parent"] = "A segment cannot sit below itself."
+                break
+            node = node.parent
+        if errors:
+            raise ValidationError(errors)
+
+
+class SegmentEconomics(models.Model):
+    """One period's acquisition economics of a segment: CAC and value-to-cost derive from it."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="economics")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    customers_acquired = models.PositiveIntegerField()
+    customer_value = models.DecimalField(
+        max_digits=16, decimal_places=2, validators=[MinValueValidator(0)],
+        help_text="Total value of the customers acquired in the period.",
+    )
+    acquisition_cost = models.DecimalField(
+        max_digits=16, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        ordering = ["segment", "-period_start"]
+        verbose_name_plural = "segment economics"
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "period_start"], name="economics_one_per_period"),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="economics_period_in_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(customer_value__gte=0) & Q(acquisition_cost__gte=0),
+                name="economics_non_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.segment.name} {self.period_start:%Y-%m}"
+
+    def clean(self):
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError({"period_end": "The period must end after it starts."})
+
+    @property
+    def cac(self):
+        """Customer acquisition cost: cost / customers acquired (None with no customers)."""
+        return self.acquisition_cost / self.customers_acquired if self.customers_acquired else None
+
+    @property
+    def value_to_cost(self):
+        """Value of acquired customers per unit of acquisition cost (None when nothing spent)."""
+        return self.customer_value / self.acquisition_cost if self.acquisition_cost else None
+
+
+class Metric(models.Model):
+    class Kind(models.TextChoices):
+        BINOMIAL = "binomial", "Conversion (binomial)"
+        MEAN = "mean", "Value per user (mean)"
+
+    class Direction(models.TextChoices):
+        HIGHER = "higher", "Higher is better"
+        LOWER = "lower", "Lower is better"
+
+    key = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    direction = models.CharField(max_length=16, choices=Direction.choices, default=Direction.HIGHER)
+    unit = models.CharField(max_length=32, blank=True, help_text="e.g. %, EUR, seconds")
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == self.Direction.HIGHER
+
+
+class Hypothesis(models.Model):
+    """'Because we observed X, we believe Y for segment S will cause Z; we'll know when M moves by MDE.'"""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        BACKLOG = "backlog", "Backlog"
+        REJECTED = "rejected", "Rejected"
+        IN_TEST = "in_test", "In test"
+        VALIDATED = "validated", "Validated"
+        INVALIDATED = "invalidated", "Invalidated"
+        INCONCLUSIVE = "inconclusive", "Inconclusive"
+
+    title = models.CharField(max_length=200)
+    observation = models.TextField(help_text="Because we observed …")
+    change = models.TextField(help_text="we believe that …")
+    effect = models.TextField(help_text="will cause …")
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="hypotheses")
+    expected_mde = models.FloatField(
+        "expected MDE",
+        validators=[MinValueValidator(0.0001)],
+        help_text="Relative change we expect, e.g. 0.05 for +5 %.",
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="hypotheses")
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="hypotheses")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hypotheses"
+    )
+    impact = models.PositiveSmallIntegerField(validators=ICE_RANGE)
+    confidence = models.PositiveSmallIntegerField(validators=ICE_RANGE)
+    ease = models.PositiveSmallIntegerField(validators=ICE_RANGE)
+    # RICE is optional: reach (people per quarter), impact reuses `impact`, confidence as a
+    # share (the ICE confidence / 10), effort in person-weeks.
+    reach = models.PositiveIntegerField(null=True, blank=True)
+    effort = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0.1)])
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    iterates_on_hypothesis = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="iterations"
+    )
+    iterates_on_experiment = models.ForeignKey(
+        "Experiment", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "hypotheses"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(impact__gte=1, impact__lte=10)
+                & Q(confidence__gte=1, confidence__lte=10)
+                & Q(ease__gte=1, ease__lte=10),
+                name="hypothesis_ice_1_to_10",
+            ),
+            models.CheckConstraint(condition=Q(expected_mde__gt=0), name="hypothesis_mde_positive"),
+            models.CheckConstraint(
+                condition=(Q(reach__isnull=True) & Q(effort__isnull=True))
+                | (Q(reach__isnull=False) & Q(effort__gt=0)),
+                name="hypothesis_rice_complete",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if (self.reach is None) != (self.effort is None):
+            raise ValidationError("RICE needs both reach and effort, or neither.")
+
+    @property
+    def ice_score(self) -> float:
+        """ICE = mean of impact, confidence and ease (1–10)."""
+        return round((self.impact + self.confidence + self.ease) / 3, 2)
+
+    @property
+    def rice_score(self) -> float | None:
+        """RICE = reach × impact × confidence share ÷ effort, when reach and effort are given."""
+        if self.reach is None or not self.effort:
+            return None
+        return round(self.reach * self.impact * (self.confidence / 10) / self.effort, 1)
+
+    @property
+    def priority(self) -> float:
+        """The number the backlog is sorted by: the ICE score."""
+        return self.ice_score
+
+    @property
+    def statement(self) -> str:
+        return (
+            f"Because we observed {self.observation.rstrip('.')}, we believe {self.change.rstrip('.')} "
+            f"for {self.segment.name} will cause {self.effect.rstrip('.')}; we will know when "
+            f"{self.metric.name} moves by {self.expected_mde:.1%}."
+        )
+
+
+class ExperimentStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    APPROVED = "approved", "Approved"
+    RUNNING = "running", "Running"
+    PAUSED = "paused", "Paused"
+    COMPLETED = "completed", "Completed"
+    CONCLUDED = "concluded", "Concluded"
+    KILLED = "killed", "Killed"
+
+
+class Decision(models.TextChoices):
+    SCALE = "scale", "Scale"
+    ITERATE = "iterate", "Iterate"
+    ABANDON = "abandon", "Abandon"
+
+
+class Outcome(models.TextChoices):
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+    INCONCLUSIVE = "inconclusive", "Inconclusive"
+
+
+class KillReason(models.TextChoices):
+    HARMFUL = "harmful", "Hurting users or revenue"
+    BROKEN_SETUP = "broken_setup", "Broken set-up or tracking"
+    STRATEGY_CHANGE = "strategy_change", "Strategy changed"
+    DUPLICATE = "duplicate", "Duplicates another test"
+    NO_TRAFFIC = "no_traffic", "Not enough traffic"
+    OTHER = "other", "Other"
+
+
+class AnalysisMethod(models.TextChoices):
+    FREQUENTIST = "frequentist", "Frequentist"
+    BAYESIAN = "bayesian", "Bayesian"
+    SEQUENTIAL = "sequential", "Sequential (always valid)"
+
+
+class Correction(models.TextChoices):
+    NONE = "none", "None"
+    HOLM = "holm", "Holm (family-wise)"
+    BENJAMINI_HOCHBERG = "benjamini-hochberg", "Benjamini–Hochberg (FDR)"
+
+
+class Experiment(models.Model):
+    class ExecutedBy(models.TextChoices):
+        IN_HOUSE = "in_house", "In-house team"
+        AGENCY = "agency", "Agency partner"
+
+    Status = ExperimentStatus
+
+    name = models.CharField(max_length=200)
+    key = models.SlugField(
+        max_length=80, unique=True, help_text="Stable key used by event streams."
+    )
+    hypothesis = models.ForeignKey(Hypothesis, on_delete=models.PROTECT, related_name="experiments")
+    objective = models.ForeignKey(
+        Objective, null=True, blank=True, on_delete=models.PROTECT, related_name="experiments"
+    )
+    segment = models.ForeignKey(
+        Segment, null=True, blank=True, on_delete=models.PROTECT, related_name="experiments"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_experiments"
+    )
+    executed_by = models.CharField(
+        max_length=16, choices=ExecutedBy.choices, default=ExecutedBy.IN_HOUSE
+    )
+    agency_name = models.CharField(max_length=200, blank=True)
+
+    # Design: frozen once approved.
+    primary_metric = models.ForeignKey(
+        Metric, null=True, blank=True, on_delete=models.PROTECT, related_name="primary_for"
+    )
+    secondary_metrics = models.ManyToManyField(Metric, blank=True, related_name="secondary_for")
+    guardrail_metrics = models.ManyToManyField(Metric, blank=True, related_name="guardrail_for")
+    alpha = models.FloatField(default=0.05)
+    power = models.FloatField(default=0.8)
+    mde = models.FloatField("MDE", null=True, blank=True, help_text="Relative, e.g. 0.05 = +5 %.")
+    baseline = models.FloatField(
+        null=True, blank=True,
+        help_text="Control conversion rate (binomial) or mean per user (mean metrics).",
+    )
+    baseline_sd = models.FloatField(
+        "baseline standard deviation", null=True, blank=True,
+        help_text="Per-user standard deviation (mean metrics only).",
+    )
+    daily_traffic = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Users entering the experiment per day, all variants."
+    )
+    method = models.CharField(
+        max_length=16, choices=AnalysisMethod.choices, default=AnalysisMethod.FREQUENTIST
+    )
+    correction = models.CharField(max_length=24, choices=Correction.choices, default=Correction.NONE)
+    sequential_tau = models.FloatField(
+        "sequential τ", null=True, blank=True, help_text="Mixture standard deviation for mSPRT."
+    )
+
+    # Impact model for the objective ledger.
+    reach_per_year = models.PositiveIntegerField(null=True, blank=True)
+    value_per_conversion = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+
+    # Lifecycle (written by experiments.lifecycle only).
+    status = models.CharField(
+        max_length=16, choices=ExperimentStatus.choices, default=ExperimentStatus.DRAFT, db_index=True
+    )
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    recommendation = models.CharField(max_length=16, choices=Decision.choices, blank=True)
+    analysis = models.TextField(blank=True)
+    decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    learnings = models.TextField(blank=True)
+    kill_reason = models.CharField(max_length=24, choices=KillReason.choices, blank=True)
+    kill_note = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(alpha__gt=0) & Q(alpha__lt=0.5), name="experiment_alpha_range"),
+            models.CheckConstraint(condition=Q(power__gt=0.5) & Q(power__lt=1), name="experiment_power_range"),
+            models.CheckConstraint(condition=Q(mde__isnull=True) | Q(mde__gt=0), name="experiment_mde_positive"),
+            models.CheckConstraint(
+                condition=Q(sequential_tau__isnull=True) | Q(sequential_tau__gt=0),
+                name="experiment_tau_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="experiment_dates_in_order",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.alpha is not None and not 0 < self.alpha < 0.5:
+            errors["alpha"] = "Alpha must lie strictly between 0 and 0.5."
+        if self.power is not None and not 0.5 < self.power < 1:
+            errors["power"] = "Power must lie strictly between 0.5 and 1."
+        if self.mde is not None and self.mde <= 0:
+            errors["mde"] = "The MDE must be greater than 0."
+        if self.sequential_tau is not None and self.sequential_tau <= 0:
+            errors["sequential_tau"] = "τ must be greater than 0."
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = "The end date must not be before the start date."
+        if self.executed_by == self.ExecutedBy.AGENCY and not self.agency_name:
+            errors["agency_name"] = "Name the agency partner that runs it."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def design_is_frozen(self) -> bool:
+        return self.status not in (ExperimentStatus.DRAFT, ExperimentStatus.IN_REVIEW)
+
+    @property
+    def design(self):
+        """Required sample size per variant and planned duration, or None when inputs are missing."""
+        from .design import experiment_design
+
+        return experiment_design(self)
+
+
+class Variant(models.Model):
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="variants")
+    key = models.SlugField(max_length=64)
+    name = models.CharField(max_length=200)
+    is_control = models.BooleanField(default=False)
+    weight = models.FloatField(help_text="Share of traffic, in (0, 1]; all weights sum to 1.")
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-is_control", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["experiment", "key"], name="variant_unique_key"),
+            models.UniqueConstraint(
+                fields=["experiment"], condition=Q(is_control=True), name="variant_one_control"
+            ),
+            models.CheckConstraint(condition=Q(weight__gt=0) & Q(weight__lte=1), name="variant_weight_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.name}{' (control)' if self.is_control else ''}"
+
+    def clean(self):
+        if self.weight is not None and not 0 < self.weight <= 1:
+            raise ValidationError({"weight": "A weight must lie in (0, 1]."})
+
+
+class StatusChange(models.Model):
+    """One lifecycle step: the audit trail and the timeline."""
+
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="status_changes")
+    step = models.CharField(max_length=24)
+    from_status = models.CharField(max_length=16, choices=ExperimentStatus.choices)
+    to_status = models.CharField(max_length=16, choices=ExperimentStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.experiment}: {self.from_status} → {self.to_status}"
+
+
+class Comment(models.Model):
+    """A comment on an experiment or a hypothesis (exactly one of the two)."""
+
+    experiment = models.ForeignKey(
+        Experiment, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    hypothesis = models.ForeignKey(
+        Hypothesis, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(experiment__isnull=False) & Q(hypothesis__isnull=True))
+                | (Q(experiment__isnull=True) & Q(hypothesis__isnull=False)),
+                name="comment_on_exactly_one",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.author}: {self.body[:40]}"

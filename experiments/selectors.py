@@ -1,0 +1,43 @@
+"""Reads: querysets scoped to what the asking user may see, shaped for pages and the API."""
+
+from collections import OrderedDict
+
+from django.db.models import Count, Q, QuerySet
+
+from roles.capabilities import can
+
+from .models import Experiment, ExperimentStatus, Hypothesis, Objective
+
+
+def experiment_list_for_user(user) -> QuerySet[Experiment]:
+    if not can(user, "results.read"):
+        return Experiment.objects.none()
+    return Experiment.objects.select_related(
+        "owner", "objective", "segment", "primary_metric", "hypothesis"
+    )
+
+
+def experiments_by_status(user) -> "OrderedDict[str, list[Experiment]]":
+    """Every status in lifecycle order, with the experiments in it (empty lists kept)."""
+    groups: OrderedDict[str, list[Experiment]] = OrderedDict(
+        (status, []) for status in ExperimentStatus.values
+    )
+    for experiment in experiment_list_for_user(user).order_by("-updated_at"):
+        groups[experiment.status].append(experiment)
+    return groups
+
+
+def objective_list_for_user(user) -> QuerySet[Objective]:
+    if not can(user, "results.read"):
+        return Objective.objects.none()
+    active = [s for s in ExperimentStatus.values if s not in ("concluded", "killed")]
+    return Objective.objects.annotate(
+        experiments_in_flight=Count("experiments", filter=Q(experiments__status__in=active)),
+        experiments_total=Count("experiments"),
+    ).order_by("target_date")
+
+
+def hypothesis_list_for_user(user) -> QuerySet[Hypothesis]:
+    if not can(user, "results.read"):
+        return Hypothesis.objects.none()
+    return Hypothesis.objects.select_related("author", "objective", "segment", "metric")

@@ -1,0 +1,239 @@
+"""Writes other than lifecycle steps: objectives, segments, hypotheses, designs, comments.
+
+Each service checks who is asking through the capability table and validates its input
+before anything is written; a refusal raises a domain error and leaves no partial rows.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from growthops.errors import TransitionNotAllowed, ValidationFailed
+from roles.capabilities import require
+
+from .models import (
+    Comment,
+    Experiment,
+    ExperimentStatus,
+    Hypothesis,
+    Objective,
+    Segment,
+    Variant,
+)
+from .validation import variant_problems
+
+ACTIVE_STATUSES = (
+    ExperimentStatus.DRAFT,
+    ExperimentStatus.IN_REVIEW,
+    ExperimentStatus.APPROVED,
+    ExperimentStatus.RUNNING,
+    ExperimentStatus.PAUSED,
+)
+
+
+def _full_clean(instance, exclude=None) -> None:
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise ValidationFailed(exc.message_dict) from exc
+
+
+# --- objectives and segments (the CMO's) -----------------------------------------------
+
+
+def objective_create(*, actor, **fields) -> Objective:
+    require(actor, "objectives.manage")
+    objective = Objective(owner=actor, **fields)
+    _full_clean(objective)
+    objective.save()
+    return objective
+
+
+def objective_update(*, objective: Objective, actor, **fields) -> Objective:
+    require(actor, "objectives.manage")
+    for name, value in fields.items():
+        setattr(objective, name, value)
+    _full_clean(objective)
+    objective.save()
+    return objective
+
+
+def segment_launch(*, segment_id: int, actor) -> Segment:
+    require(actor, "segments.manage")
+    with transaction.atomic():
+        segment = Segment.objects.select_for_update().get(pk=segment_id)
+        if segment.status != Segment.Status.ACTIVE or segment.launched_on is None:
+            segment.status = Segment.Status.ACTIVE
+            segment.launched_on = segment.launched_on or timezone.localdate()
+            segment.sunset_on = None
+            segment.save(update_fields=["status", "launched_on", "sunset_on"])
+    return segment
+
+
+def segment_sunset(*, segment_id: int, actor) -> Segment:
+    require(actor, "segments.manage")
+    with transaction.atomic():
+        segment = Segment.objects.select_for_update().get(pk=segment_id)
+        if segment.status == Segment.Status.SUNSET:
+            return segment
+        running = segment.experiments.filter(
+            status__in=[ExperimentStatus.RUNNING, ExperimentStatus.PAUSED]
+        )
+        if running.exists():
+            names = ", ".join(e.name for e in running[:5])
+            raise TransitionNotAllowed(
+                f"“{segment.name}” still has experiments running ({names}); complete or kill them first."
+            )
+        segment.status = Segment.Status.SUNSET
+        segment.sunset_on = timezone.localdate()
+        segment.save(update_fields=["status", "sunset_on"])
+    return segment
+
+
+# --- hypotheses ----------------------------------------------------------------------
+
+HYPOTHESIS_TRIAGE_TARGETS = {Hypothesis.Status.BACKLOG, Hypothesis.Status.REJECTED}
+
+
+def hypothesis_create(*, actor, **fields) -> Hypothesis:
+    require(actor, "hypotheses.create")
+    hypothesis = Hypothesis(author=actor, status=Hypothesis.Status.NEW, **fields)
+    _full_clean(hypothesis)
+    segment = hypothesis.segment
+    if segment.status == Segment.Status.SUNSET:
+        raise ValidationFailed({"segment": f"“{segment.name}” has been sunset."})
+    hypothesis.save()
+    return hypothesis
+
+
+def hypothesis_triage(*, hypothesis_id: int, actor, status: str) -> Hypothesis:
+    """Move a new (or backlogged) hypothesis to the backlog or reject it."""
+    require(actor, "hypotheses.triage")
+    if status not in HYPOTHESIS_TRIAGE_TARGETS:
+        raise ValidationFailed({"status": "Triage moves a hypothesis to backlog or rejected."})
+    with transaction.atomic():
+        hypothesis = Hypothesis.objects.select_for_update().get(pk=hypothesis_id)
+        if hypothesis.status == status:
+            return hypothesis
+        if hypothesis.status not in (Hypothesis.Status.NEW, Hypothesis.Status.BACKLOG):
+            raise TransitionNotAllowed(
+                f"“{hypothesis}” is {hypothesis.get_status_display().lower()}; only new or "
+                "backlog hypotheses can be triaged."
+            )
+        hypothesis.status = status
+        hypothesis.save(update_fields=["status", "updated_at"])
+    return hypothesis
+
+
+def hypothesis_score(
+    *, hypothesis_id: int, actor, impact: int, confidence: int, ease: int,
+    reach: int | None = None, effort: float | None = None,
+) -> Hypothesis:
+    require(actor, "hypotheses.triage")
+    with transaction.atomic():
+        hypothesis = Hypothesis.objects.select_for_update().get(pk=hypothesis_id)
+        hypothesis.impact, hypothesis.confidence, hypothesis.ease = impact, confidence, ease
+        hypothesis.reach, hypothesis.effort = reach, effort
+        _full_clean(hypothesis)
+        hypothesis.save()
+    return hypothesis
+
+
+# --- experiment design (the owner's, until approval) -----------------------------------
+
+DESIGN_FIELDS = {
+    "name", "objective", "segment", "executed_by", "agency_name", "primary_metric", "alpha",
+    "power", "mde", "baseline", "baseline_sd", "daily_traffic", "method", "correction",
+    "sequential_tau", "reach_per_year", "value_per_conversion",
+}
+
+
+def experiment_create(
+    *, actor, hypothesis: Hypothesis, name: str, key: str, variants=None, **fields
+) -> Experiment:
+    """A draft experiment for ``hypothesis`` owned by ``actor``, within their capacity."""
+    require(actor, "experiments.create")
+    unknown = set(fields) - DESIGN_FIELDS
+    if unknown:
+        raise ValidationFailed({field: "Not a design field." for field in sorted(unknown)})
+    _check_capacity(actor)
+    if hypothesis.status == Hypothesis.Status.REJECTED:
+        raise ValidationFailed({"hypothesis": "This hypothesis was rejected."})
+    fields.setdefault("objective", hypothesis.objective)
+    fields.setdefault("segment", hypothesis.segment)
+    fields.setdefault("primary_metric", hypothesis.metric)
+    fields.setdefault("mde", hypothesis.expected_mde)
+    with transaction.atomic():
+        experiment = Experiment(owner=actor, hypothesis=hypothesis, name=name, key=key, **fields)
+        _full_clean(experiment)
+        experiment.save()
+        if variants is not None:
+            _replace_variants(experiment, variants)
+    return experiment
+
+
+def _check_capacity(operator) -> None:
+    profile = getattr(operator, "operator_profile", None)
+    if profile is None:
+        return
+    owned = Experiment.objects.filter(owner=operator, status__in=ACTIVE_STATUSES).count()
+    if owned >= profile.capacity:
+        raise ValidationFailed(
+            {"owner": f"{operator} already owns {owned} active experiments (capacity {profile.capacity})."}
+        )
+
+
+def experiment_update_design(*, experiment_id: int, actor, variants=None, **fields) -> Experiment:
+    """Edit the design; refused once the experiment is approved (approval freezes it)."""
+    unknown = set(fields) - DESIGN_FIELDS - {"secondary_metrics", "guardrail_metrics"}
+    if unknown:
+        raise ValidationFailed({field: "Not a design field." for field in sorted(unknown)})
+    secondary = fields.pop("secondary_metrics", None)
+    guardrail = fields.pop("guardrail_metrics", None)
+    with transaction.atomic():
+        experiment = Experiment.objects.select_for_update().get(pk=experiment_id)
+        require(actor, "experiments.design", experiment)
+        if experiment.design_is_frozen:
+            raise TransitionNotAllowed(
+                f"“{experiment}” is {experiment.get_status_display().lower()}: its design was "
+                "frozen at approval."
+            )
+        for name, value in fields.items():
+            setattr(experiment, name, value)
+        _full_clean(experiment)
+        experiment.save()
+        if secondary is not None:
+            experiment.secondary_metrics.set(secondary)
+        if guardrail is not None:
+            experiment.guardrail_metrics.set(guardrail)
+        if variants is not None:
+            _replace_variants(experiment, variants)
+    return experiment
+
+
+def _replace_variants(experiment: Experiment, variants: list[dict]) -> None:
+    """Replace all variants at once; ``variants`` are dicts of key, name, is_control, weight."""
+    problems = variant_problems(
+        [(v.get("key", ""), bool(v.get("is_control")), v.get("weight")) for v in variants]
+    )
+    if problems:
+        raise ValidationFailed(problems)
+    experiment.variants.all().delete()
+    rows = [Variant(experiment=experiment, **v) for v in variants]
+    for row in rows:
+        _full_clean(row, exclude=["experiment"])
+    Variant.objects.bulk_create(rows)
+
+
+# --- comments ------------------------------------------------------------------------
+
+
+def comment_create(*, actor, body: str, experiment=None, hypothesis=None) -> Comment:
+    require(actor, "comments.create")
+    if not (body or "").strip():
+        raise ValidationFailed({"body": "Write something first."})
+    if (experiment is None) == (hypothesis is None):
+        raise ValidationFailed({"target": "Comment on one experiment or one hypothesis."})
+    return Comment.objects.create(
+        author=actor, body=body.strip(), experiment=experiment, hypothesis=hypothesis
+    )

@@ -1,0 +1,75 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from growthops.errors import DomainError, ValidationFailed
+from roles.capabilities import STEP_ABILITIES, can
+from roles.permissions import require_ability
+
+from .forms import step_form
+from .lifecycle import STEP_SERVICES, available_steps
+from .models import ExperimentStatus
+from .selectors import experiment_list_for_user, experiments_by_status, objective_list_for_user
+
+
+@login_required
+def home(request):
+    groups = experiments_by_status(request.user)
+    mine = [e for group in groups.values() for e in group if e.owner_id == request.user.pk]
+    return render(
+        request,
+        "experiments/home.html",
+        {
+            "objectives": objective_list_for_user(request.user),
+            "groups": [(ExperimentStatus(s).label, s, exps) for s, exps in groups.items()],
+            "mine": mine,
+        },
+    )
+
+
+@login_required
+def experiment_detail(request, pk: int):
+    require_ability(request, "results.read")
+    experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+    steps = [
+        (step, step.replace("_", " ").capitalize(), step_form(step, initial={"expected_status": experiment.status}))
+        for step in available_steps(experiment)
+        if can(request.user, STEP_ABILITIES[step], experiment)
+    ]
+    return render(
+        request,
+        "experiments/experiment_detail.html",
+        {
+            "experiment": experiment,
+            "variants": experiment.variants.all(),
+            "timeline": experiment.status_changes.select_related("actor"),
+            "comments": experiment.comments.select_related("author"),
+            "steps": steps,
+            "design": experiment.design,
+        },
+    )
+
+
+@login_required
+@require_POST
+def experiment_step(request, pk: int, step: str):
+    if step not in STEP_SERVICES:
+        raise Http404("No such step.")
+    experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+    form = step_form(step, request.POST)
+    if not form.is_valid():  # only hidden/optional fields: the services judge the content
+        messages.error(request, "The form was incomplete; please try again.")
+        return redirect("experiments:detail", pk=experiment.pk)
+    try:
+        STEP_SERVICES[step](experiment_id=experiment.pk, actor=request.user, **form.service_kwargs())
+    except ValidationFailed as exc:
+        for field, problems in exc.errors.items():
+            for problem in problems:
+                messages.error(request, f"{field.replace('_', ' ').capitalize()}: {problem}")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Done: {step.replace('_', ' ')}.")
+    return redirect("experiments:detail", pk=experiment.pk)

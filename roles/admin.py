@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import OperatorProfile, Team, User
+
+
+class OperatorProfileInline(admin.StackedInline):
+    model = OperatorProfile
+    can_delete = False
+    extra = 0
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "get_full_name", "email", "role", "is_active", "is_staff"]
+    list_filter = ["role", "is_active", "is_staff", "teams"]
+    fieldsets = BaseUserAdmin.fieldsets + (("GrowthOps", {"fields": ["role"]}),)
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (("GrowthOps", {"fields": ["role"]}),)
+    inlines = [OperatorProfileInline]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "member_count"]
+    search_fields = ["name", "members__username"]
+    filter_horizontal = ["members"]
+
+    @admin.display(description="Members")
+    def member_count(self, team):
+        return team.members.count()
+
+
+@admin.register(OperatorProfile)
+class OperatorProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "channels", "specialities", "capacity"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]

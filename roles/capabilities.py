@@ -1,0 +1,112 @@
+"""Who may do what: the one capability table, and the checks that read it.
+
+Each ability names the roles that hold it and, for abilities on an object with an owner,
+how ownership matters: ``OWNER_ONLY`` (operators run the experiments they own) or
+``NOT_OWNER`` (the CMO never approves an experiment they own). Views, the API permission
+class, admin actions and services all ask :func:`can` / :func:`require`; nothing else decides.
+"""
+
+from dataclasses import dataclass
+from enum import Enum
+
+from growthops.errors import NotPermitted
+
+from .models import Role
+
+
+class Ownership(Enum):
+    ANY = "any"
+    OWNER_ONLY = "owner_only"
+    NOT_OWNER = "not_owner"
+
+
+@dataclass(frozen=True)
+class Ability:
+    roles: frozenset[str]
+    ownership: Ownership = Ownership.ANY
+    description: str = ""
+
+
+def _ability(*roles: str, ownership: Ownership = Ownership.ANY, description: str = "") -> Ability:
+    return Ability(frozenset(roles), ownership, description)
+
+
+EVERYONE = (Role.CMO, Role.OPERATOR, Role.MARKETER, Role.ANALYST)
+
+CAPABILITIES: dict[str, Ability] = {
+    # Objectives and segments: the CMO's strategy.
+    "objectives.manage": _ability(Role.CMO, description="create and edit objectives and targets"),
+    "segments.manage": _ability(Role.CMO, description="launch and sunset segments"),
+    # Hypotheses: everyone logs; operators and the CMO triage and score.
+    "hypotheses.create": _ability(*EVERYONE, description="log a hypothesis"),
+    "hypotheses.triage": _ability(
+        Role.CMO, Role.OPERATOR, description="move to backlog, reject, and score hypotheses"
+    ),
+    # Experiments: operators design and run their own; the CMO reviews and decides.
+    "experiments.create": _ability(Role.OPERATOR, description="design a new experiment"),
+    "experiments.design": _ability(
+        Role.OPERATOR, ownership=Ownership.OWNER_ONLY, description="edit and submit the design"
+    ),
+    "experiments.run": _ability(
+        Role.OPERATOR, ownership=Ownership.OWNER_ONLY, description="start, pause, resume, complete"
+    ),
+    "experiments.review": _ability(
+        Role.CMO, ownership=Ownership.NOT_OWNER, description="approve or send back"
+    ),
+    "experiments.kill": _ability(Role.CMO, description="kill an experiment"),
+    "experiments.conclude": _ability(Role.CMO, description="record the final decision"),
+    # Data and reading.
+    "data.upload": _ability(Role.ANALYST, Role.OPERATOR, description="upload or stream result data"),
+    "results.read": _ability(*EVERYONE, description="read experiments, results and roll-ups"),
+    "comments.create": _ability(*EVERYONE, description="comment on hypotheses and experiments"),
+}
+
+# Each lifecycle step and the ability it needs (the transitions themselves live in
+# experiments.lifecycle; this is only the "who").
+STEP_ABILITIES: dict[str, str] = {
+    "submit": "experiments.design",
+    "approve": "experiments.review",
+    "request_changes": "experiments.review",
+    "start": "experiments.run",
+    "pause": "experiments.run",
+    "resume": "experiments.run",
+    "complete": "experiments.run",
+    "conclude": "experiments.conclude",
+    "kill": "experiments.kill",
+}
+
+
+def can(user, ability: str, obj=None) -> bool:
+    """Whether ``user`` holds ``ability`` (on ``obj``, whose ``owner_id`` decides ownership)."""
+    return refusal(user, ability, obj) is None
+
+
+def require(user, ability: str, obj=None) -> None:
+    """Raise :class:`NotPermitted` with the reason when ``user`` lacks ``ability``."""
+    reason = refusal(user, ability, obj)
+    if reason is not None:
+        raise NotPermitted(reason)
+
+
+def refusal(user, ability: str, obj=None) -> str | None:
+    """The human reason ``user`` may not use ``ability``, or None when they may."""
+    spec = CAPABILITIES[ability]  # a KeyError here is a typo in the caller, not a refusal
+    if user is None or not user.is_authenticated or not user.is_active:
+        return "Sign in first."
+    if user.role not in spec.roles:
+        who = ", ".join(Role(r).label for r in sorted(spec.roles))
+        return f"Only {who} may {spec.description or ability}."
+    if obj is not None and spec.ownership is not Ownership.ANY:
+        is_owner = getattr(obj, "owner_id", None) == user.pk
+        if spec.ownership is Ownership.OWNER_ONLY and not is_owner:
+            return f"Only the owner ({obj.owner}) may {spec.description or ability}."
+        if spec.ownership is Ownership.NOT_OWNER and is_owner:
+            return f"You own this experiment, so someone else must {spec.description or ability}."
+    return None
+
+
+def abilities_of(user) -> set[str]:
+    """Every ability the user's role holds, ignoring ownership (for menus and buttons)."""
+    if user is None or not user.is_authenticated:
+        return set()
+    return {name for name, spec in CAPABILITIES.items() if user.role in spec.roles}

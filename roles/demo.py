@@ -1,0 +1,1 @@
+DEMO_PASSWORD = "growthops"

@@ -1,0 +1,64 @@
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MinValueValidator
+from django.db import models
+
+
+class Role(models.TextChoices):
+    CMO = "cmo", "CMO"
+    OPERATOR = "operator", "Growth operator"
+    MARKETER = "marketer", "Marketer"
+    ANALYST = "analyst", "Analyst"
+
+
+class Channel(models.TextChoices):
+    SEO = "seo", "SEO"
+    PAID = "paid", "Paid"
+    CONTENT = "content", "Content"
+    EMAIL = "email", "Email"
+    SOCIAL = "social", "Social"
+    LIFECYCLE = "lifecycle", "Lifecycle"
+    WEB = "web", "Web"
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MARKETER)
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+class Team(models.Model):
+    """A segment "tiger team": the people who own an audience segment."""
+
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(User, related_name="teams", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class OperatorProfile(models.Model):
+    """The L of an L-shaped operator: broad across channels, deep in a few specialities."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="operator_profile")
+    channels = models.JSONField(default=list, blank=True, help_text="Channels covered (breadth).")
+    specialities = models.JSONField(default=list, blank=True, help_text="Deep skills, e.g. 'pricing tests'.")
+    capacity = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1)], help_text="Experiments they may own at once."
+    )
+
+    def __str__(self):
+        return f"{self.user} (operator)"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        unknown = sorted(set(self.channels) - set(Channel.values))
+        if unknown:
+            raise ValidationError({"channels": f"unknown channel(s): {', '.join(unknown)}"})

@@ -1,0 +1,49 @@
+"""The DRF permission class and the view helper, both reading the capability table."""
+
+from django.core.exceptions import PermissionDenied
+from rest_framework.permissions import BasePermission
+
+from .capabilities import can, refusal
+
+
+class HasAbility(BasePermission):
+    """Checks ``view.required_abilities[method]`` (or ``view.required_ability``).
+
+    ``required_abilities`` maps an HTTP method (or ``"*"``) to an ability. Object checks
+    use the same ability with the object, so ownership rules apply.
+    """
+
+    message = "You may not do this."
+
+    def _ability(self, request, view) -> str | None:
+        per_method = getattr(view, "required_abilities", None) or {}
+        action = getattr(view, "action", None)
+        return (
+            per_method.get(action)
+            or per_method.get(request.method)
+            or per_method.get("*")
+            or getattr(view, "required_ability", None)
+        )
+
+    def has_permission(self, request, view):
+        ability = self._ability(request, view)
+        if ability is None:
+            return bool(request.user and request.user.is_authenticated)
+        self.message = refusal(request.user, ability) or self.message
+        return can(request.user, ability)
+
+    def has_object_permission(self, request, view, obj):
+        ability = self._ability(request, view)
+        if ability is None:
+            return True
+        reason = refusal(request.user, ability, obj)
+        if reason:
+            self.message = reason
+        return reason is None
+
+
+def require_ability(request, ability: str, obj=None) -> None:
+    """For HTML views: raise Django's PermissionDenied (a 403 page) with the reason."""
+    reason = refusal(request.user, ability, obj)
+    if reason is not None:
+        raise PermissionDenied(reason)
