@@ -1,0 +1,168 @@
+"""Frequentist comparison of a treatment arm with its control (DESIGN §4).
+
+All functions take flat arrays — element ``i`` is one independent treatment-vs-control
+comparison, from any experiment — and return a :class:`Comparison` of arrays of the same
+length. Scalars broadcast, so ``alpha`` may be one number or one per comparison.
+
+Undefined results are NaN (for example every p-value when ``se == 0``, the lift when the
+control mean is 0); the JSON layer turns them into ``null``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from scipy import special
+
+from ._arrays import (
+    floats,
+    require_at_least,
+    require_finite,
+    require_non_negative,
+    require_open_unit,
+    require_positive,
+)
+
+
+class Comparison(NamedTuple):
+    """Per-comparison results; every field is an array."""
+
+    diff: np.ndarray
+    diff_ci_low: np.ndarray
+    diff_ci_high: np.ndarray
+    lift: np.ndarray
+    lift_ci_low: np.ndarray
+    lift_ci_high: np.ndarray
+    se: np.ndarray
+    statistic: np.ndarray
+    df: np.ndarray  # Welch–Satterthwaite df; inf for the z-test
+    p_value: np.ndarray
+
+
+def mean_var_from_sums(users, total, total_squares) -> tuple[np.ndarray, np.ndarray]:
+    """Per-arm mean and unbiased per-unit variance from summed values.
+
+    ``mean = S/n``, ``v = (SS - S²/n)/(n - 1)``; ``v`` is clipped at 0 against rounding.
+    """
+    n = floats("users", users)
+    s = floats("sum", total)
+    ss = floats("sum_squares", total_squares)
+    require_at_least("users", n, 2)
+    require_finite("sum", s)
+    require_finite("sum_squares", ss)
+    mean = s / n
+    var = np.maximum((ss - s * mean) / (n - 1), 0.0)
+    return mean, var
+
+
+def _checked(mean_c, var_c, n_c, mean_t, var_t, n_t, alpha, min_n):
+    arrays = {
+        "mean_c": floats("mean_c", mean_c),
+        "var_c": floats("var_c", var_c),
+        "n_c": floats("n_c", n_c),
+        "mean_t": floats("mean_t", mean_t),
+        "var_t": floats("var_t", var_t),
+        "n_t": floats("n_t", n_t),
+    }
+    for name, array in arrays.items():
+        require_finite(name, array)
+    require_non_negative("var_c", arrays["var_c"])
+    require_non_negative("var_t", arrays["var_t"])
+    require_at_least("n_c", arrays["n_c"], min_n)
+    require_at_least("n_t", arrays["n_t"], min_n)
+    alpha = floats("alpha", alpha)
+    require_open_unit("alpha", alpha)
+    return (*arrays.values(), alpha)
+
+
+def _lift(mean_c, var_c, n_c, mean_t, var_t, n_t, crit):
+    """Relative lift ``m_t/m_c - 1`` and its delta-method normal CI.
+
+    ``se_rel = sqrt(v_t/(n_t·m_c²) + m_t²·v_c/(n_c·m_c⁴))``, CI ``lift ± z(1-α/2)·se_rel``.
+    Undefined (NaN) when ``m_c == 0``.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = mean_t / mean_c
+        mc2 = mean_c * mean_c
+        se_rel = np.sqrt(var_t / (n_t * mc2) + ratio * ratio * var_c / (n_c * mc2))
+    lift = ratio - 1.0
+    half = crit * se_rel
+    return lift, lift - half, lift + half
+
+
+def z_test(mean_c, var_c, n_c, mean_t, var_t, n_t, alpha=0.05) -> Comparison:
+    """Unpooled (Wald) z-test of ``d = m_t - m_c``.
+
+    ``se = sqrt(v_t/n_t + v_c/n_c)``, ``z = d/se``, ``p = 2·Φ(-|z|)``,
+    CI ``d ± z(1-α/2)·se``. Same numbers as statsmodels
+    ``test_proportions_2indep(method="wald")`` / ``confint_proportions_2indep(method="wald")``
+    when ``v = p(1-p)``. With ``se == 0`` the p-value is undefined (NaN) and the CI is
+    ``[d, d]``.
+    """
+    mean_c, var_c, n_c, mean_t, var_t, n_t, alpha = _checked(
+        mean_c, var_c, n_c, mean_t, var_t, n_t, alpha, min_n=1
+    )
+    diff = mean_t - mean_c
+    se = np.sqrt(var_t / n_t + var_c / n_c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, diff / se, np.nan)
+    p_value = 2.0 * special.ndtr(-np.abs(z))
+    crit = -special.ndtri(alpha / 2.0)
+    lift, lift_lo, lift_hi = _lift(mean_c, var_c, n_c, mean_t, var_t, n_t, crit)
+    half = crit * se
+    df = np.full_like(diff, np.inf)
+    return Comparison(diff, diff - half, diff + half, lift, lift_lo, lift_hi, se, z, df, p_value)
+
+
+def welch_test(mean_c, var_c, n_c, mean_t, var_t, n_t, alpha=0.05) -> Comparison:
+    """Welch's unequal-variance t-test of ``d = m_t - m_c``.
+
+    ``se² = v_t/n_t + v_c/n_c``; Welch–Satterthwaite
+    ``df = se⁴ / ((v_t/n_t)²/(n_t-1) + (v_c/n_c)²/(n_c-1))``; ``t = d/se``,
+    ``p = 2·T_df(-|t|)``, CI ``d ± t_df(1-α/2)·se``. Same numbers as scipy
+    ``ttest_ind_from_stats(equal_var=False)``. The lift CI stays the normal delta-method one.
+    With ``se == 0`` the df, the p-value and the CI are undefined (NaN).
+    """
+    mean_c, var_c, n_c, mean_t, var_t, n_t, alpha = _checked(
+        mean_c, var_c, n_c, mean_t, var_t, n_t, alpha, min_n=2
+    )
+    diff = mean_t - mean_c
+    vn_c = var_c / n_c
+    vn_t = var_t / n_t
+    se2 = vn_t + vn_c
+    se = np.sqrt(se2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = se2 * se2 / (vn_t * vn_t / (n_t - 1.0) + vn_c * vn_c / (n_c - 1.0))
+        t = np.where(se > 0, diff / se, np.nan)
+    p_value = 2.0 * special.stdtr(df, -np.abs(t))
+    half = -special.stdtrit(df, alpha / 2.0) * se
+    crit = -special.ndtri(alpha / 2.0)
+    lift, lift_lo, lift_hi = _lift(mean_c, var_c, n_c, mean_t, var_t, n_t, crit)
+    return Comparison(diff, diff - half, diff + half, lift, lift_lo, lift_hi, se, t, df, p_value)
+
+
+def compare_proportions(conversions_c, users_c, conversions_t, users_t, alpha=0.05) -> Comparison:
+    """Binomial metric: :func:`z_test` with ``m = x/n`` and ``v = m(1-m)``."""
+    x_c = floats("conversions_c", conversions_c)
+    n_c = floats("users_c", users_c)
+    x_t = floats("conversions_t", conversions_t)
+    n_t = floats("users_t", users_t)
+    require_positive("users_c", n_c)
+    require_positive("users_t", n_t)
+    require_non_negative("conversions_c", x_c)
+    require_non_negative("conversions_t", x_t)
+    if not ((x_c <= n_c).all() and (x_t <= n_t).all()):
+        raise ValueError("conversions: must not exceed users")
+    p_c = x_c / n_c
+    p_t = x_t / n_t
+    return z_test(p_c, p_c * (1.0 - p_c), n_c, p_t, p_t * (1.0 - p_t), n_t, alpha)
+
+
+def compare_means(
+    users_c, sum_c, sum_squares_c, users_t, sum_t, sum_squares_t, alpha=0.05
+) -> Comparison:
+    """Mean metric from per-arm sums: :func:`welch_test` on :func:`mean_var_from_sums`."""
+    mean_c, var_c = mean_var_from_sums(users_c, sum_c, sum_squares_c)
+    mean_t, var_t = mean_var_from_sums(users_t, sum_t, sum_squares_t)
+    return welch_test(mean_c, var_c, users_c, mean_t, var_t, users_t, alpha)
