@@ -9,7 +9,8 @@ Request (``higher_is_better``, ``metric_type`` and ``variants`` required; the re
 
 Mean variants give ``users``, ``sum``, ``sum_squares``; CUPED adds ``covariate_sum``,
 ``covariate_sum_squares`` and ``cross_sum`` to every variant. The first variant is the
-control. Unknown fields are refused, so a misspelt optional field cannot be silently ignored.
+control. An optional field sent as ``null`` takes its default. Unknown fields are refused, so
+a misspelt optional field cannot be silently ignored.
 
 Response: ``srm_p_value``, ``srm_detected`` and per variant ``name``, ``users``, ``mean``;
 treatments add ``diff``, ``diff_ci``, ``lift``, ``lift_ci``, ``p_value``,
@@ -50,6 +51,7 @@ _TOP_FIELDS = (
     "sequential_tau",
     "variants",
 )
+_OPTIONAL_FIELDS = ("alpha", "correction", "weights", "sequential_tau")
 _WEIGHT_TOLERANCE = 1e-6
 _SUM_TOLERANCE = 1e-9  # relative slack for sums that must be consistent (rounding)
 
@@ -168,9 +170,10 @@ def _parse_variant(index: int, variant, metric_type: str | None, errors: dict):
         for key in CUPED_FIELDS:
             if key not in variant:
                 errors[f"{prefix}.{key}"] = "is required with the other CUPED sums"
-        sx = _number(variant, "covariate_sum", f"{prefix}.covariate_sum", errors)
-        sxx = _number(variant, "covariate_sum_squares", f"{prefix}.covariate_sum_squares", errors)
-        sxy = _number(variant, "cross_sum", f"{prefix}.cross_sum", errors)
+        sx, sxx, sxy = (
+            _number(variant, key, f"{prefix}.{key}", errors) if key in variant else None
+            for key in CUPED_FIELDS
+        )
         if None not in (sx, sxx, users) and not _at_least_sum_sq_over_n(sxx, sx, users):
             errors[f"{prefix}.covariate_sum_squares"] = (
                 "must be at least covariate_sum²/users (a variance cannot be negative)"
@@ -195,6 +198,8 @@ def parse_request(request) -> Request:
     """Validate a request dict; raise :class:`AnalysisInputError` naming every bad field."""
     if not isinstance(request, dict):
         raise AnalysisInputError({"request": "must be a JSON object"})
+    # An optional field sent as null means "use the default".
+    request = {k: v for k, v in request.items() if v is not None or k not in _OPTIONAL_FIELDS}
     errors: dict[str, str] = {}
     for key in request:
         if key not in _TOP_FIELDS:
@@ -225,8 +230,8 @@ def parse_request(request) -> Request:
             f"must be one of {', '.join(repr(m) for m in METHODS)} (got {correction!r})"
         )
 
-    tau = request.get("sequential_tau")
-    if tau is not None:
+    tau = None
+    if "sequential_tau" in request:
         tau = _number(request, "sequential_tau", "sequential_tau", errors)
         if tau is not None and tau <= 0:
             errors["sequential_tau"] = "must be positive"

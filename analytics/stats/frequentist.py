@@ -82,13 +82,14 @@ def _lift(mean_c, var_c, n_c, mean_t, var_t, n_t, crit):
     ``se_rel = sqrt(v_t/(n_t·m_c²) + m_t²·v_c/(n_c·m_c⁴))``, CI ``lift ± z(1-α/2)·se_rel``.
     Undefined (NaN) when ``m_c == 0``.
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = mean_t / mean_c
+    # A control mean of ~1e-300 overflows to inf; callers treat any non-finite value as undefined.
+    with np.errstate(all="ignore"):
+        ratio = np.where(mean_c != 0, mean_t / mean_c, np.nan)
         mc2 = mean_c * mean_c
         se_rel = np.sqrt(var_t / (n_t * mc2) + ratio * ratio * var_c / (n_c * mc2))
-    lift = ratio - 1.0
-    half = crit * se_rel
-    return lift, lift - half, lift + half
+        lift = ratio - 1.0
+        half = crit * se_rel
+        return lift, lift - half, lift + half
 
 
 def z_test(mean_c, var_c, n_c, mean_t, var_t, n_t, alpha=0.05) -> Comparison:
