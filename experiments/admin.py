@@ -122,18 +122,31 @@ def _step_action(step: str):
         for experiment in queryset:
             try:
                 STEP_SERVICES[step](experiment_id=experiment.pk, actor=request.user, **kwargs)
-                modeladmin.message_user(request, f"{experiment}: {step.replace('_', ' ')} done.", messages.SUCCESS)
+                modeladmin.message_user(
+                    request, f"{experiment}: {step.replace('_', ' ')} done.", messages.SUCCESS
+                )
             except DomainError as exc:
                 modeladmin.message_user(request, f"{experiment}: {exc.message}", messages.ERROR)
         return None
 
     run.__name__ = f"step_{step}"
-    return admin.action(description=f"{step.replace('_', ' ').capitalize()} selected experiments")(run)
+    return admin.action(description=f"{step.replace('_', ' ').capitalize()} selected experiments")(
+        run
+    )
 
 
 @admin.register(Experiment)
 class ExperimentAdmin(admin.ModelAdmin):
-    list_display = ["name", "key", "status", "owner", "objective", "segment", "primary_metric", "start_date"]
+    list_display = [
+        "name",
+        "key",
+        "status",
+        "owner",
+        "objective",
+        "segment",
+        "primary_metric",
+        "start_date",
+    ]
     list_filter = ["status", "method", "objective", "segment", "owner"]
     search_fields = ["name", "key", "hypothesis__title"]
     raw_id_fields = ["hypothesis"]
@@ -141,13 +154,33 @@ class ExperimentAdmin(admin.ModelAdmin):
     inlines = [VariantInline, StatusChangeInline]
     actions = [_step_action(step) for step in STEP_SERVICES]
     LIFECYCLE_FIELDS = [
-        "status", "start_date", "end_date", "recommendation", "analysis", "decision", "outcome",
-        "learnings", "kill_reason", "kill_note",
+        "status",
+        "start_date",
+        "end_date",
+        "recommendation",
+        "analysis",
+        "decision",
+        "outcome",
+        "learnings",
+        "kill_reason",
+        "kill_note",
     ]
     DESIGN_FIELDS = [
-        "hypothesis", "objective", "segment", "primary_metric", "secondary_metrics",
-        "guardrail_metrics", "alpha", "power", "mde", "baseline", "baseline_sd", "daily_traffic",
-        "method", "correction", "sequential_tau",
+        "hypothesis",
+        "objective",
+        "segment",
+        "primary_metric",
+        "secondary_metrics",
+        "guardrail_metrics",
+        "alpha",
+        "power",
+        "mde",
+        "baseline",
+        "baseline_sd",
+        "daily_traffic",
+        "method",
+        "correction",
+        "sequential_tau",
     ]
 
     def get_readonly_fields(self, request, obj=None):

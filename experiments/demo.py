@@ -39,9 +39,21 @@ DEMO_USERS = [
 
 METRICS = [
     ("signup_conversion", "Sign-up conversion", Metric.Kind.BINOMIAL, Metric.Direction.HIGHER, "%"),
-    ("trial_to_paid", "Trial-to-paid conversion", Metric.Kind.BINOMIAL, Metric.Direction.HIGHER, "%"),
+    (
+        "trial_to_paid",
+        "Trial-to-paid conversion",
+        Metric.Kind.BINOMIAL,
+        Metric.Direction.HIGHER,
+        "%",
+    ),
     ("demo_request_rate", "Demo request rate", Metric.Kind.BINOMIAL, Metric.Direction.HIGHER, "%"),
-    ("revenue_per_visitor", "Revenue per visitor", Metric.Kind.MEAN, Metric.Direction.HIGHER, "EUR"),
+    (
+        "revenue_per_visitor",
+        "Revenue per visitor",
+        Metric.Kind.MEAN,
+        Metric.Direction.HIGHER,
+        "EUR",
+    ),
     ("days_to_activation", "Days to activation", Metric.Kind.MEAN, Metric.Direction.LOWER, "days"),
     ("unsubscribe_rate", "Unsubscribe rate", Metric.Kind.BINOMIAL, Metric.Direction.LOWER, "%"),
 ]
@@ -60,42 +72,119 @@ SEGMENTS = [
 ]
 
 IDEAS = [
-    ("Social proof on pricing", "visitors hesitate on the pricing page for over a minute",
-     "adding customer logos and a review score next to the plans", "more sign-ups", "signup_conversion", Channel.WEB),
-    ("Shorter sign-up form", "43 % of people who start the sign-up form abandon it at the company-size field",
-     "removing the company-size and phone fields", "more completed sign-ups", "signup_conversion", Channel.WEB),
-    ("Onboarding checklist e-mails", "trial users who connect a data source in week one convert 3× more often",
-     "a day-2 and day-5 checklist e-mail nudging the first integration", "more trials converting to paid", "trial_to_paid", Channel.EMAIL),
-    ("Annual plan nudge", "most churn happens at the first monthly renewal",
-     "offering two months free on annual plans at checkout", "higher revenue per visitor", "revenue_per_visitor", Channel.WEB),
-    ("Comparison landing pages", "search traffic for 'X vs Y' terms grew 60 % this year",
-     "publishing honest comparison pages against the top three competitors", "more demo requests", "demo_request_rate", Channel.SEO),
-    ("Paid social retargeting by use case", "retargeting ads are generic and convert at half the benchmark",
-     "use-case specific creatives for people who read a solutions page", "more sign-ups", "signup_conversion", Channel.PAID),
-    ("Guided first project", "new users stall on an empty dashboard",
-     "a template project that opens on first login", "faster activation", "days_to_activation", Channel.LIFECYCLE),
-    ("Webinar follow-up sequence", "webinar attendees rarely book a call afterwards",
-     "a three-step follow-up with a recording and a booking link", "more demo requests", "demo_request_rate", Channel.EMAIL),
-    ("Founder story video", "the about page has the longest dwell time on the site",
-     "a 90-second founder video on the home page", "more sign-ups", "signup_conversion", Channel.CONTENT),
-    ("LinkedIn thought-leadership series", "mid-market buyers cite LinkedIn as where they discovered us",
-     "a weekly post series by our head of product", "more demo requests", "demo_request_rate", Channel.SOCIAL),
-    ("Usage-based upgrade prompts", "accounts that hit the seat limit upgrade within days when asked",
-     "an in-app prompt when a team reaches 80 % of its seat limit", "higher revenue per visitor", "revenue_per_visitor", Channel.LIFECYCLE),
-    ("Fewer newsletter sends", "unsubscribes spike after the third e-mail in a week",
-     "capping marketing e-mails to two a week", "fewer unsubscribes", "unsubscribe_rate", Channel.EMAIL),
+    (
+        "Social proof on pricing",
+        "visitors hesitate on the pricing page for over a minute",
+        "adding customer logos and a review score next to the plans",
+        "more sign-ups",
+        "signup_conversion",
+        Channel.WEB,
+    ),
+    (
+        "Shorter sign-up form",
+        "43 % of people who start the sign-up form abandon it at the company-size field",
+        "removing the company-size and phone fields",
+        "more completed sign-ups",
+        "signup_conversion",
+        Channel.WEB,
+    ),
+    (
+        "Onboarding checklist e-mails",
+        "trial users who connect a data source in week one convert 3× more often",
+        "a day-2 and day-5 checklist e-mail nudging the first integration",
+        "more trials converting to paid",
+        "trial_to_paid",
+        Channel.EMAIL,
+    ),
+    (
+        "Annual plan nudge",
+        "most churn happens at the first monthly renewal",
+        "offering two months free on annual plans at checkout",
+        "higher revenue per visitor",
+        "revenue_per_visitor",
+        Channel.WEB,
+    ),
+    (
+        "Comparison landing pages",
+        "search traffic for 'X vs Y' terms grew 60 % this year",
+        "publishing honest comparison pages against the top three competitors",
+        "more demo requests",
+        "demo_request_rate",
+        Channel.SEO,
+    ),
+    (
+        "Paid social retargeting by use case",
+        "retargeting ads are generic and convert at half the benchmark",
+        "use-case specific creatives for people who read a solutions page",
+        "more sign-ups",
+        "signup_conversion",
+        Channel.PAID,
+    ),
+    (
+        "Guided first project",
+        "new users stall on an empty dashboard",
+        "a template project that opens on first login",
+        "faster activation",
+        "days_to_activation",
+        Channel.LIFECYCLE,
+    ),
+    (
+        "Webinar follow-up sequence",
+        "webinar attendees rarely book a call afterwards",
+        "a three-step follow-up with a recording and a booking link",
+        "more demo requests",
+        "demo_request_rate",
+        Channel.EMAIL,
+    ),
+    (
+        "Founder story video",
+        "the about page has the longest dwell time on the site",
+        "a 90-second founder video on the home page",
+        "more sign-ups",
+        "signup_conversion",
+        Channel.CONTENT,
+    ),
+    (
+        "LinkedIn thought-leadership series",
+        "mid-market buyers cite LinkedIn as where they discovered us",
+        "a weekly post series by our head of product",
+        "more demo requests",
+        "demo_request_rate",
+        Channel.SOCIAL,
+    ),
+    (
+        "Usage-based upgrade prompts",
+        "accounts that hit the seat limit upgrade within days when asked",
+        "an in-app prompt when a team reaches 80 % of its seat limit",
+        "higher revenue per visitor",
+        "revenue_per_visitor",
+        Channel.LIFECYCLE,
+    ),
+    (
+        "Fewer newsletter sends",
+        "unsubscribes spike after the third e-mail in a week",
+        "capping marketing e-mails to two a week",
+        "fewer unsubscribes",
+        "unsubscribe_rate",
+        Channel.EMAIL,
+    ),
 ]
 
 # (status to reach, owner username) for the 15 demo experiments, spread over every status.
 EXPERIMENT_PLAN = [
-    (ExperimentStatus.DRAFT, "operator"), (ExperimentStatus.DRAFT, "operator2"),
-    (ExperimentStatus.IN_REVIEW, "operator"), (ExperimentStatus.IN_REVIEW, "operator2"),
+    (ExperimentStatus.DRAFT, "operator"),
+    (ExperimentStatus.DRAFT, "operator2"),
+    (ExperimentStatus.IN_REVIEW, "operator"),
+    (ExperimentStatus.IN_REVIEW, "operator2"),
     (ExperimentStatus.APPROVED, "operator"),
-    (ExperimentStatus.RUNNING, "operator"), (ExperimentStatus.RUNNING, "operator2"),
+    (ExperimentStatus.RUNNING, "operator"),
+    (ExperimentStatus.RUNNING, "operator2"),
     (ExperimentStatus.RUNNING, "operator2"),
     (ExperimentStatus.PAUSED, "operator"),
-    (ExperimentStatus.COMPLETED, "operator"), (ExperimentStatus.COMPLETED, "operator2"),
-    (ExperimentStatus.CONCLUDED, "operator"), (ExperimentStatus.CONCLUDED, "operator2"),
+    (ExperimentStatus.COMPLETED, "operator"),
+    (ExperimentStatus.COMPLETED, "operator2"),
+    (ExperimentStatus.CONCLUDED, "operator"),
+    (ExperimentStatus.CONCLUDED, "operator2"),
     (ExperimentStatus.CONCLUDED, "operator"),
     (ExperimentStatus.KILLED, "operator2"),
 ]
@@ -126,15 +215,19 @@ def seed_demo(*, out=print) -> bool:
     users = _users()
     cmo = users["cmo"]
     teams = _teams(users)
-    metrics = {key: Metric.objects.create(key=key, name=name, kind=kind, direction=direction, unit=unit)
-               for key, name, kind, direction, unit in METRICS}
+    metrics = {
+        key: Metric.objects.create(key=key, name=name, kind=kind, direction=direction, unit=unit)
+        for key, name, kind, direction, unit in METRICS
+    }
     segments = _segments(teams, rng)
     objectives = _objectives(cmo)
     hypotheses = _hypotheses(users, metrics, segments, objectives, rng)
     _experiments(users, hypotheses, metrics, rng)
-    out(f"Loaded {User.objects.count()} users, {Objective.objects.count()} objectives, "
+    out(
+        f"Loaded {User.objects.count()} users, {Objective.objects.count()} objectives, "
         f"{Segment.objects.count()} segments, {Metric.objects.count()} metrics, "
-        f"{Hypothesis.objects.count()} hypotheses, {Experiment.objects.count()} experiments.")
+        f"{Hypothesis.objects.count()} hypotheses, {Experiment.objects.count()} experiments."
+    )
     return True
 
 
@@ -142,19 +235,27 @@ def _users() -> dict[str, User]:
     users = {}
     for username, first, last, role in DEMO_USERS:
         user = User.objects.create_user(
-            username=username, password=DEMO_PASSWORD, first_name=first, last_name=last,
-            email=f"{username}@example.com", role=role,
+            username=username,
+            password=DEMO_PASSWORD,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@example.com",
+            role=role,
             is_staff=role == Role.CMO,
             is_superuser=role == Role.CMO,
         )
         users[username] = user
     OperatorProfile.objects.create(
-        user=users["operator"], channels=[Channel.WEB, Channel.EMAIL, Channel.PAID, Channel.SEO, Channel.LIFECYCLE],
-        specialities=["pricing and checkout tests", "sequential testing"], capacity=8,
+        user=users["operator"],
+        channels=[Channel.WEB, Channel.EMAIL, Channel.PAID, Channel.SEO, Channel.LIFECYCLE],
+        specialities=["pricing and checkout tests", "sequential testing"],
+        capacity=8,
     )
     OperatorProfile.objects.create(
-        user=users["operator2"], channels=[Channel.CONTENT, Channel.SOCIAL, Channel.EMAIL, Channel.WEB],
-        specialities=["lifecycle messaging", "CUPED and variance reduction"], capacity=8,
+        user=users["operator2"],
+        channels=[Channel.CONTENT, Channel.SOCIAL, Channel.EMAIL, Channel.WEB],
+        specialities=["lifecycle messaging", "CUPED and variance reduction"],
+        capacity=8,
     )
     return users
 
@@ -177,8 +278,13 @@ def _segments(teams, rng) -> dict[str, Segment]:
     today = timezone.localdate()
     for name, parent, team, reach in SEGMENTS:
         segment = Segment.objects.create(
-            name=name, parent=segments.get(parent), owner_team=teams[team], monthly_reach=reach,
-            definition=f"Accounts in the {name} audience" + (f", within {parent}" if parent else "") + ".",
+            name=name,
+            parent=segments.get(parent),
+            owner_team=teams[team],
+            monthly_reach=reach,
+            definition=f"Accounts in the {name} audience"
+            + (f", within {parent}" if parent else "")
+            + ".",
             launched_on=today - dt.timedelta(days=rng.randint(200, 700)),
         )
         segments[name] = segment
@@ -187,10 +293,13 @@ def _segments(teams, rng) -> dict[str, Segment]:
             customers = max(5, int(reach * rng.uniform(0.004, 0.012)))
             cac = Decimal(rng.randint(120, 900))
             SegmentEconomics.objects.create(
-                segment=segment, period_start=start, period_end=start + dt.timedelta(days=27),
+                segment=segment,
+                period_start=start,
+                period_end=start + dt.timedelta(days=27),
                 customers_acquired=customers,
                 acquisition_cost=cac * customers,
-                customer_value=(cac * Decimal(rng.uniform(1.5, 4.5))).quantize(Decimal("1")) * customers,
+                customer_value=(cac * Decimal(rng.uniform(1.5, 4.5))).quantize(Decimal("1"))
+                * customers,
             )
     return segments
 
@@ -199,23 +308,44 @@ def _objectives(cmo) -> list[Objective]:
     year_end = dt.date(timezone.localdate().year + 1, 12, 31)
     return [
         Objective.objects.create(
-            name="Grow net new ARR", kpi="Net new ARR", unit=Objective.Unit.CURRENCY,
-            baseline=Decimal("12000000"), target=Decimal("15000000"), target_date=year_end, owner=cmo,
+            name="Grow net new ARR",
+            kpi="Net new ARR",
+            unit=Objective.Unit.CURRENCY,
+            baseline=Decimal("12000000"),
+            target=Decimal("15000000"),
+            target_date=year_end,
+            owner=cmo,
             description="Add €3M of net new annual recurring revenue through self-serve and sales-assisted growth.",
         ),
         Objective.objects.create(
-            name="Lift trial-to-paid conversion", kpi="Trial-to-paid rate", unit=Objective.Unit.PERCENT,
-            baseline=Decimal("18.00"), target=Decimal("23.00"), target_date=year_end, owner=cmo,
+            name="Lift trial-to-paid conversion",
+            kpi="Trial-to-paid rate",
+            unit=Objective.Unit.PERCENT,
+            baseline=Decimal("18.00"),
+            target=Decimal("23.00"),
+            target_date=year_end,
+            owner=cmo,
         ),
         Objective.objects.create(
-            name="Cut blended CAC", kpi="Blended CAC", unit=Objective.Unit.CURRENCY,
-            baseline=Decimal("420.00"), target=Decimal("350.00"), target_date=year_end, owner=cmo,
+            name="Cut blended CAC",
+            kpi="Blended CAC",
+            unit=Objective.Unit.CURRENCY,
+            baseline=Decimal("420.00"),
+            target=Decimal("350.00"),
+            target_date=year_end,
+            owner=cmo,
         ),
     ]
 
 
 def _hypotheses(users, metrics, segments, objectives, rng) -> list[Hypothesis]:
-    authors = [users["marketer"], users["operator"], users["operator2"], users["cmo"], users["analyst"]]
+    authors = [
+        users["marketer"],
+        users["operator"],
+        users["operator2"],
+        users["cmo"],
+        users["analyst"],
+    ]
     segment_list = list(segments.values())
     hypotheses = []
     for i in range(40):
@@ -225,10 +355,18 @@ def _hypotheses(users, metrics, segments, objectives, rng) -> list[Hypothesis]:
         rice = rng.random() < 0.4
         hypothesis = hypothesis_create(
             actor=authors[i % len(authors)],
-            title=f"{title}{variation}"[:200], observation=observation, change=change, effect=effect,
-            metric=metrics[metric_key], expected_mde=rng.choice([0.03, 0.05, 0.08, 0.1, 0.15]),
-            channel=channel, objective=objectives[i % len(objectives)], segment=segment,
-            impact=rng.randint(3, 10), confidence=rng.randint(2, 9), ease=rng.randint(2, 10),
+            title=f"{title}{variation}"[:200],
+            observation=observation,
+            change=change,
+            effect=effect,
+            metric=metrics[metric_key],
+            expected_mde=rng.choice([0.03, 0.05, 0.08, 0.1, 0.15]),
+            channel=channel,
+            objective=objectives[i % len(objectives)],
+            segment=segment,
+            impact=rng.randint(3, 10),
+            confidence=rng.randint(2, 9),
+            ease=rng.randint(2, 10),
             reach=rng.randint(1_000, 40_000) if rice else None,
             effort=rng.choice([0.5, 1, 2, 4]) if rice else None,
         )
@@ -237,7 +375,11 @@ def _hypotheses(users, metrics, segments, objectives, rng) -> list[Hypothesis]:
     for i, hypothesis in enumerate(hypotheses[:34]):
         status = Hypothesis.Status.REJECTED if i % 11 == 10 else Hypothesis.Status.BACKLOG
         hypothesis_triage(hypothesis_id=hypothesis.pk, actor=users["operator"], status=status)
-    return [h for h in hypotheses if h.pk and Hypothesis.objects.get(pk=h.pk).status != Hypothesis.Status.REJECTED]
+    return [
+        h
+        for h in hypotheses
+        if h.pk and Hypothesis.objects.get(pk=h.pk).status != Hypothesis.Status.REJECTED
+    ]
 
 
 def _experiments(users, hypotheses, metrics, rng) -> None:
@@ -249,26 +391,36 @@ def _experiments(users, hypotheses, metrics, rng) -> None:
         hypothesis = hypotheses[index]
         metric = hypothesis.metric
         binomial = metric.kind == Metric.Kind.BINOMIAL
-        baseline = rng.choice([0.04, 0.06, 0.12, 0.18]) if binomial else rng.choice([2.5, 8.0, 14.0])
+        baseline = (
+            rng.choice([0.04, 0.06, 0.12, 0.18]) if binomial else rng.choice([2.5, 8.0, 14.0])
+        )
         three_arms = index % 5 == 3
         variants = [{"key": "control", "name": "Control", "is_control": True, "weight": 0.5}]
         if three_arms:
-            variants = [{"key": "control", "name": "Control", "is_control": True, "weight": 0.34},
-                        {"key": "b", "name": "Variant B", "is_control": False, "weight": 0.33},
-                        {"key": "c", "name": "Variant C", "is_control": False, "weight": 0.33}]
+            variants = [
+                {"key": "control", "name": "Control", "is_control": True, "weight": 0.34},
+                {"key": "b", "name": "Variant B", "is_control": False, "weight": 0.33},
+                {"key": "c", "name": "Variant C", "is_control": False, "weight": 0.33},
+            ]
         else:
             variants.append({"key": "b", "name": "Variant B", "is_control": False, "weight": 0.5})
         experiment = experiment_create(
-            actor=owner, hypothesis=hypothesis, name=hypothesis.title[:200],
+            actor=owner,
+            hypothesis=hypothesis,
+            name=hypothesis.title[:200],
             key=f"exp-{index + 1:02d}-{hypothesis.metric.key.replace('_', '-')}",
-            baseline=baseline, baseline_sd=None if binomial else baseline * 1.8,
-            mde=hypothesis.expected_mde, daily_traffic=rng.choice([1_500, 4_000, 9_000, 20_000]),
+            baseline=baseline,
+            baseline_sd=None if binomial else baseline * 1.8,
+            mde=hypothesis.expected_mde,
+            daily_traffic=rng.choice([1_500, 4_000, 9_000, 20_000]),
             method=["frequentist", "bayesian", "sequential"][index % 3],
             sequential_tau=0.05 if index % 3 == 2 else None,
             correction="holm" if three_arms else "none",
             reach_per_year=hypothesis.segment.monthly_reach * 12,
             value_per_conversion=Decimal(rng.choice([40, 120, 300, 900])),
-            executed_by=Experiment.ExecutedBy.AGENCY if index % 6 == 5 else Experiment.ExecutedBy.IN_HOUSE,
+            executed_by=Experiment.ExecutedBy.AGENCY
+            if index % 6 == 5
+            else Experiment.ExecutedBy.IN_HOUSE,
             agency_name="Northwind Growth Partners" if index % 6 == 5 else "",
             variants=variants,
         )
@@ -290,21 +442,32 @@ def _walk(experiment: Experiment, steps: list[str], *, owner, cmo, index: int) -
         elif step == "start":
             lifecycle.experiment_start(actor=owner, **kwargs)
         elif step == "pause":
-            lifecycle.experiment_pause(actor=owner, note="Paused during the pricing change.", **kwargs)
+            lifecycle.experiment_pause(
+                actor=owner, note="Paused during the pricing change.", **kwargs
+            )
         elif step == "complete":
             lifecycle.experiment_complete(
-                actor=owner, analysis="Reached the planned sample; see results.", recommendation=decision, **kwargs
+                actor=owner,
+                analysis="Reached the planned sample; see results.",
+                recommendation=decision,
+                **kwargs,
             )
         elif step == "conclude":
             lifecycle.experiment_conclude(
-                actor=cmo, decision=decision, outcome=outcome,
-                learnings="Effect matched the forecast for this segment." if outcome == "won"
+                actor=cmo,
+                decision=decision,
+                outcome=outcome,
+                learnings="Effect matched the forecast for this segment."
+                if outcome == "won"
                 else "No reliable effect; the segment is too small for this change.",
                 **kwargs,
             )
         elif step == "kill":
             lifecycle.experiment_kill(
-                actor=cmo, reason="broken_setup", note="Tracking dropped half of the variant's events.", **kwargs
+                actor=cmo,
+                reason="broken_setup",
+                note="Tracking dropped half of the variant's events.",
+                **kwargs,
             )
 
 
@@ -340,17 +503,31 @@ def seed_large(*, count: int = 5000, out=print) -> int:
         hypothesis = hypotheses[i % len(hypotheses)]
         status = statuses[i % len(statuses)]
         started = status not in ("draft", "in_review", "approved")
-        experiments.append(Experiment(
-            name=f"{hypothesis.title[:150]} #{i + 1}", key=f"bench-{i + 1:05d}", hypothesis=hypothesis,
-            objective_id=hypothesis.objective_id, segment_id=hypothesis.segment_id,
-            owner=owners[i % len(owners)], primary_metric_id=hypothesis.metric_id,
-            baseline=0.05 + rng.random() * 0.1, mde=0.05, daily_traffic=5000, status=status,
-            start_date=today - dt.timedelta(days=rng.randint(5, 60)) if started else None,
-        ))
+        experiments.append(
+            Experiment(
+                name=f"{hypothesis.title[:150]} #{i + 1}",
+                key=f"bench-{i + 1:05d}",
+                hypothesis=hypothesis,
+                objective_id=hypothesis.objective_id,
+                segment_id=hypothesis.segment_id,
+                owner=owners[i % len(owners)],
+                primary_metric_id=hypothesis.metric_id,
+                baseline=0.05 + rng.random() * 0.1,
+                mde=0.05,
+                daily_traffic=5000,
+                status=status,
+                start_date=today - dt.timedelta(days=rng.randint(5, 60)) if started else None,
+            )
+        )
     created = Experiment.objects.bulk_create(experiments, batch_size=1000)
     Variant.objects.bulk_create(
-        [Variant(experiment=e, key=key, name=key.title(), is_control=key == "control", weight=0.5)
-         for e in created for key in ("control", "b")],
+        [
+            Variant(
+                experiment=e, key=key, name=key.title(), is_control=key == "control", weight=0.5
+            )
+            for e in created
+            for key in ("control", "b")
+        ],
         batch_size=2000,
     )
     out(f"Added {len(created)} benchmark experiments.")

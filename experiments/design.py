@@ -1,6 +1,5 @@
 """The experiment design: what must be set before review, and the sample size it implies."""
 
-import math
 from dataclasses import dataclass
 
 from .models import Experiment, Metric
@@ -21,23 +20,26 @@ def experiment_design(experiment: Experiment) -> Design | None:
     metric = experiment.primary_metric
     if metric is None or not _design_inputs_present(experiment, metric):
         return None
-    from analytics.stats import power
+    from analytics.stats import duration_days, sample_size_means, sample_size_proportions
 
-    if metric.kind == Metric.Kind.BINOMIAL:
-        if not 0 < experiment.baseline < 1 or experiment.baseline * (1 + experiment.mde) >= 1:
-            return None
-        per_variant = power.sample_size_binomial(
-            baseline=experiment.baseline, mde=experiment.mde,
-            alpha=experiment.alpha, power=experiment.power,
-        )
-    else:
-        per_variant = power.sample_size_mean(
-            sd=experiment.baseline_sd, delta=experiment.baseline * experiment.mde,
-            alpha=experiment.alpha, power=experiment.power,
-        )
-    variant_count = max(experiment.variants.count(), 2)
-    total = int(per_variant) * variant_count
-    return Design(int(per_variant), total, math.ceil(total / experiment.daily_traffic))
+    weights = [v.weight for v in experiment.variants.all()] or [0.5, 0.5]
+    try:
+        if metric.kind == Metric.Kind.BINOMIAL:
+            per_variant = sample_size_proportions(
+                experiment.baseline, experiment.mde, alpha=experiment.alpha, power=experiment.power
+            )
+        else:
+            per_variant = sample_size_means(
+                experiment.baseline_sd,
+                experiment.baseline * experiment.mde,
+                alpha=experiment.alpha,
+                power=experiment.power,
+            )
+        days = duration_days(per_variant, experiment.daily_traffic, weights=weights)
+    except ValueError:  # inputs out of range: design_problems names them
+        return None
+    per_variant = int(per_variant)
+    return Design(per_variant, per_variant * max(len(weights), 2), int(days))
 
 
 def _design_inputs_present(experiment: Experiment, metric: Metric) -> bool:
@@ -62,18 +64,23 @@ def design_problems(experiment: Experiment) -> dict[str, str]:
     if metric is None:
         problems["primary_metric"] = "Choose the primary metric."
     variants = list(experiment.variants.all())
-    problems.update(
-        variant_problems([(v.key, v.is_control, v.weight) for v in variants])
-    )
+    problems.update(variant_problems([(v.key, v.is_control, v.weight) for v in variants]))
     if experiment.baseline is None:
         problems["baseline"] = "Give the control's baseline."
-    elif metric is not None and metric.kind == Metric.Kind.BINOMIAL and not 0 < experiment.baseline < 1:
+    elif (
+        metric is not None
+        and metric.kind == Metric.Kind.BINOMIAL
+        and not 0 < experiment.baseline < 1
+    ):
         problems["baseline"] = "A conversion baseline must lie strictly between 0 and 1."
     if experiment.mde is None:
         problems["mde"] = "Give the minimum detectable effect."
     elif (
-        metric is not None and metric.kind == Metric.Kind.BINOMIAL and experiment.baseline
-        and 0 < experiment.baseline < 1 and experiment.baseline * (1 + experiment.mde) >= 1
+        metric is not None
+        and metric.kind == Metric.Kind.BINOMIAL
+        and experiment.baseline
+        and 0 < experiment.baseline < 1
+        and experiment.baseline * (1 + experiment.mde) >= 1
     ):
         problems["mde"] = "Baseline × (1 + MDE) must stay below 100 %."
     if metric is not None and metric.kind == Metric.Kind.MEAN and experiment.baseline_sd is None:

@@ -5,7 +5,6 @@ from django import forms
 from .models import Decision, KillReason, Outcome
 
 
-
 class StepForm(forms.Form):
     expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -17,7 +16,9 @@ class StepForm(forms.Form):
 
 
 class RequestChangesForm(StepForm):
-    note = forms.CharField(label="What needs to change", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = forms.CharField(
+        label="What needs to change", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
 
 class CompleteForm(StepForm):

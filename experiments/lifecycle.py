@@ -133,14 +133,21 @@ def submit_problems(experiment: Experiment) -> dict[str, str]:
 
 def experiment_submit(*, experiment_id: int, actor, note: str = "", expected_status=None):
     return _run_step(
-        "submit", experiment_id=experiment_id, actor=actor, note=note,
-        expected_status=expected_status, check=submit_problems,
+        "submit",
+        experiment_id=experiment_id,
+        actor=actor,
+        note=note,
+        expected_status=expected_status,
+        check=submit_problems,
     )
 
 
 def experiment_request_changes(*, experiment_id: int, actor, note: str, expected_status=None):
     return _run_step(
-        "request_changes", experiment_id=experiment_id, actor=actor, note=note,
+        "request_changes",
+        experiment_id=experiment_id,
+        actor=actor,
+        note=note,
         expected_status=expected_status,
         check=lambda _: _required_note(note, "what needs to change"),
     )
@@ -148,7 +155,10 @@ def experiment_request_changes(*, experiment_id: int, actor, note: str, expected
 
 def experiment_approve(*, experiment_id: int, actor, note: str = "", expected_status=None):
     return _run_step(
-        "approve", experiment_id=experiment_id, actor=actor, note=note,
+        "approve",
+        experiment_id=experiment_id,
+        actor=actor,
+        note=note,
         expected_status=expected_status,
     )
 
@@ -156,30 +166,47 @@ def experiment_approve(*, experiment_id: int, actor, note: str = "", expected_st
 def experiment_start(*, experiment_id: int, actor, note: str = "", expected_status=None):
     def apply(experiment: Experiment) -> None:
         experiment.start_date = timezone.localdate()
-        Hypothesis.objects.filter(pk=experiment.hypothesis_id).update(status=Hypothesis.Status.IN_TEST)
+        Hypothesis.objects.filter(pk=experiment.hypothesis_id).update(
+            status=Hypothesis.Status.IN_TEST
+        )
 
     return _run_step(
-        "start", experiment_id=experiment_id, actor=actor, note=note,
-        expected_status=expected_status, apply=apply,
+        "start",
+        experiment_id=experiment_id,
+        actor=actor,
+        note=note,
+        expected_status=expected_status,
+        apply=apply,
     )
 
 
 def experiment_pause(*, experiment_id: int, actor, note: str = "", expected_status=None):
     return _run_step(
-        "pause", experiment_id=experiment_id, actor=actor, note=note,
+        "pause",
+        experiment_id=experiment_id,
+        actor=actor,
+        note=note,
         expected_status=expected_status,
     )
 
 
 def experiment_resume(*, experiment_id: int, actor, note: str = "", expected_status=None):
     return _run_step(
-        "resume", experiment_id=experiment_id, actor=actor, note=note,
+        "resume",
+        experiment_id=experiment_id,
+        actor=actor,
+        note=note,
         expected_status=expected_status,
     )
 
 
 def experiment_complete(
-    *, experiment_id: int, actor, analysis: str, recommendation: str, note: str = "",
+    *,
+    experiment_id: int,
+    actor,
+    analysis: str,
+    recommendation: str,
+    note: str = "",
     expected_status=None,
 ):
     def check(_: Experiment) -> dict[str, str]:
@@ -196,8 +223,13 @@ def experiment_complete(
         experiment.end_date = timezone.localdate()
 
     return _run_step(
-        "complete", experiment_id=experiment_id, actor=actor, note=note,
-        expected_status=expected_status, check=check, apply=apply,
+        "complete",
+        experiment_id=experiment_id,
+        actor=actor,
+        note=note,
+        expected_status=expected_status,
+        check=check,
+        apply=apply,
     )
 
 
@@ -209,7 +241,13 @@ HYPOTHESIS_STATUS_FOR_OUTCOME = {
 
 
 def experiment_conclude(
-    *, experiment_id: int, actor, decision: str, outcome: str, learnings: str, note: str = "",
+    *,
+    experiment_id: int,
+    actor,
+    decision: str,
+    outcome: str,
+    learnings: str,
+    note: str = "",
     expected_status=None,
 ):
     def check(_: Experiment) -> dict[str, str]:
@@ -233,8 +271,13 @@ def experiment_conclude(
             _create_follow_up_hypothesis(experiment, actor)
 
     return _run_step(
-        "conclude", experiment_id=experiment_id, actor=actor, note=note,
-        expected_status=expected_status, check=check, apply=apply,
+        "conclude",
+        experiment_id=experiment_id,
+        actor=actor,
+        note=note,
+        expected_status=expected_status,
+        check=check,
+        apply=apply,
     )
 
 
@@ -260,9 +303,7 @@ def _create_follow_up_hypothesis(experiment: Experiment, actor) -> Hypothesis:
     )
 
 
-def experiment_kill(
-    *, experiment_id: int, actor, reason: str, note: str, expected_status=None
-):
+def experiment_kill(*, experiment_id: int, actor, reason: str, note: str, expected_status=None):
     def check(_: Experiment) -> dict[str, str]:
         errors = {}
         if reason not in KillReason.values:
@@ -281,8 +322,13 @@ def experiment_kill(
         ).update(status=Hypothesis.Status.BACKLOG)
 
     return _run_step(
-        "kill", experiment_id=experiment_id, actor=actor, note=note,
-        expected_status=expected_status, check=check, apply=apply,
+        "kill",
+        experiment_id=experiment_id,
+        actor=actor,
+        note=note,
+        expected_status=expected_status,
+        check=check,
+        apply=apply,
     )
 
 

@@ -80,7 +80,9 @@ class Segment(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["parent", "name"], name="segment_unique_name_per_parent"),
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="segment_unique_name_per_parent"
+            ),
             models.CheckConstraint(
                 condition=Q(sunset_on__isnull=True)
                 | Q(launched_on__isnull=True)
@@ -123,7 +125,9 @@ class SegmentEconomics(models.Model):
     period_end = models.DateField()
     customers_acquired = models.PositiveIntegerField()
     customer_value = models.DecimalField(
-        max_digits=16, decimal_places=2, validators=[MinValueValidator(0)],
+        max_digits=16,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
         help_text="Total value of the customers acquired in the period.",
     )
     acquisition_cost = models.DecimalField(
@@ -134,9 +138,12 @@ class SegmentEconomics(models.Model):
         ordering = ["segment", "-period_start"]
         verbose_name_plural = "segment economics"
         constraints = [
-            models.UniqueConstraint(fields=["segment", "period_start"], name="economics_one_per_period"),
+            models.UniqueConstraint(
+                fields=["segment", "period_start"], name="economics_one_per_period"
+            ),
             models.CheckConstraint(
-                condition=Q(period_end__gte=models.F("period_start")), name="economics_period_in_order"
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="economics_period_in_order",
             ),
             models.CheckConstraint(
                 condition=Q(customer_value__gte=0) & Q(acquisition_cost__gte=0),
@@ -365,11 +372,14 @@ class Experiment(models.Model):
     power = models.FloatField(default=0.8)
     mde = models.FloatField("MDE", null=True, blank=True, help_text="Relative, e.g. 0.05 = +5 %.")
     baseline = models.FloatField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="Control conversion rate (binomial) or mean per user (mean metrics).",
     )
     baseline_sd = models.FloatField(
-        "baseline standard deviation", null=True, blank=True,
+        "baseline standard deviation",
+        null=True,
+        blank=True,
         help_text="Per-user standard deviation (mean metrics only).",
     )
     daily_traffic = models.PositiveIntegerField(
@@ -378,7 +388,9 @@ class Experiment(models.Model):
     method = models.CharField(
         max_length=16, choices=AnalysisMethod.choices, default=AnalysisMethod.FREQUENTIST
     )
-    correction = models.CharField(max_length=24, choices=Correction.choices, default=Correction.NONE)
+    correction = models.CharField(
+        max_length=24, choices=Correction.choices, default=Correction.NONE
+    )
     sequential_tau = models.FloatField(
         "sequential τ", null=True, blank=True, help_text="Mixture standard deviation for mSPRT."
     )
@@ -391,7 +403,10 @@ class Experiment(models.Model):
 
     # Lifecycle (written by experiments.lifecycle only).
     status = models.CharField(
-        max_length=16, choices=ExperimentStatus.choices, default=ExperimentStatus.DRAFT, db_index=True
+        max_length=16,
+        choices=ExperimentStatus.choices,
+        default=ExperimentStatus.DRAFT,
+        db_index=True,
     )
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
@@ -409,9 +424,15 @@ class Experiment(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(alpha__gt=0) & Q(alpha__lt=0.5), name="experiment_alpha_range"),
-            models.CheckConstraint(condition=Q(power__gt=0.5) & Q(power__lt=1), name="experiment_power_range"),
-            models.CheckConstraint(condition=Q(mde__isnull=True) | Q(mde__gt=0), name="experiment_mde_positive"),
+            models.CheckConstraint(
+                condition=Q(alpha__gt=0) & Q(alpha__lt=0.5), name="experiment_alpha_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(power__gt=0.5) & Q(power__lt=1), name="experiment_power_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(mde__isnull=True) | Q(mde__gt=0), name="experiment_mde_positive"
+            ),
             models.CheckConstraint(
                 condition=Q(sequential_tau__isnull=True) | Q(sequential_tau__gt=0),
                 name="experiment_tau_positive",
@@ -471,7 +492,9 @@ class Variant(models.Model):
             models.UniqueConstraint(
                 fields=["experiment"], condition=Q(is_control=True), name="variant_one_control"
             ),
-            models.CheckConstraint(condition=Q(weight__gt=0) & Q(weight__lte=1), name="variant_weight_range"),
+            models.CheckConstraint(
+                condition=Q(weight__gt=0) & Q(weight__lte=1), name="variant_weight_range"
+            ),
         ]
 
     def __str__(self):
@@ -485,7 +508,9 @@ class Variant(models.Model):
 class StatusChange(models.Model):
     """One lifecycle step: the audit trail and the timeline."""
 
-    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="status_changes")
+    experiment = models.ForeignKey(
+        Experiment, on_delete=models.CASCADE, related_name="status_changes"
+    )
     step = models.CharField(max_length=24)
     from_status = models.CharField(max_length=16, choices=ExperimentStatus.choices)
     to_status = models.CharField(max_length=16, choices=ExperimentStatus.choices)

@@ -2,13 +2,32 @@
 
 from rest_framework import serializers
 
-from .models import Decision, Experiment, KillReason, Metric, Objective, Outcome, StatusChange, Variant
+from .models import (
+    Decision,
+    Experiment,
+    KillReason,
+    Metric,
+    Objective,
+    Outcome,
+    StatusChange,
+    Variant,
+)
 
 
 class ObjectiveSerializer(serializers.ModelSerializer):
     class Meta:
         model = Objective
-        fields = ["id", "name", "kpi", "unit", "baseline", "target", "target_date", "status", "description"]
+        fields = [
+            "id",
+            "name",
+            "kpi",
+            "unit",
+            "baseline",
+            "target",
+            "target_date",
+            "status",
+            "description",
+        ]
 
 
 class MetricSerializer(serializers.ModelSerializer):
@@ -39,11 +58,36 @@ class ExperimentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Experiment
         fields = [
-            "id", "key", "name", "status", "hypothesis", "objective", "segment", "owner",
-            "executed_by", "agency_name", "primary_metric", "alpha", "power", "mde", "baseline",
-            "baseline_sd", "daily_traffic", "method", "correction", "sequential_tau",
-            "start_date", "end_date", "recommendation", "decision", "outcome", "learnings",
-            "kill_reason", "variants", "created_at", "updated_at",
+            "id",
+            "key",
+            "name",
+            "status",
+            "hypothesis",
+            "objective",
+            "segment",
+            "owner",
+            "executed_by",
+            "agency_name",
+            "primary_metric",
+            "alpha",
+            "power",
+            "mde",
+            "baseline",
+            "baseline_sd",
+            "daily_traffic",
+            "method",
+            "correction",
+            "sequential_tau",
+            "start_date",
+            "end_date",
+            "recommendation",
+            "decision",
+            "outcome",
+            "learnings",
+            "kill_reason",
+            "variants",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -54,11 +98,17 @@ class StepSerializer(serializers.Serializer):
     expected_status = serializers.CharField(required=False, allow_null=True, default=None)
     note = serializers.CharField(required=False, allow_blank=True, default="")
     analysis = serializers.CharField(required=False, allow_blank=True, default="")
-    recommendation = serializers.ChoiceField(Decision.choices, required=False, allow_blank=True, default="")
-    decision = serializers.ChoiceField(Decision.choices, required=False, allow_blank=True, default="")
+    recommendation = serializers.ChoiceField(
+        Decision.choices, required=False, allow_blank=True, default=""
+    )
+    decision = serializers.ChoiceField(
+        Decision.choices, required=False, allow_blank=True, default=""
+    )
     outcome = serializers.ChoiceField(Outcome.choices, required=False, allow_blank=True, default="")
     learnings = serializers.CharField(required=False, allow_blank=True, default="")
-    reason = serializers.ChoiceField(KillReason.choices, required=False, allow_blank=True, default="")
+    reason = serializers.ChoiceField(
+        KillReason.choices, required=False, allow_blank=True, default=""
+    )
 
     STEP_FIELDS = {
         "complete": ["analysis", "recommendation"],

@@ -126,8 +126,14 @@ def hypothesis_triage(*, hypothesis_id: int, actor, status: str) -> Hypothesis:
 
 
 def hypothesis_score(
-    *, hypothesis_id: int, actor, impact: int, confidence: int, ease: int,
-    reach: int | None = None, effort: float | None = None,
+    *,
+    hypothesis_id: int,
+    actor,
+    impact: int,
+    confidence: int,
+    ease: int,
+    reach: int | None = None,
+    effort: float | None = None,
 ) -> Hypothesis:
     require(actor, "hypotheses.triage")
     with transaction.atomic():
@@ -142,9 +148,23 @@ def hypothesis_score(
 # --- experiment design (the owner's, until approval) -----------------------------------
 
 DESIGN_FIELDS = {
-    "name", "objective", "segment", "executed_by", "agency_name", "primary_metric", "alpha",
-    "power", "mde", "baseline", "baseline_sd", "daily_traffic", "method", "correction",
-    "sequential_tau", "reach_per_year", "value_per_conversion",
+    "name",
+    "objective",
+    "segment",
+    "executed_by",
+    "agency_name",
+    "primary_metric",
+    "alpha",
+    "power",
+    "mde",
+    "baseline",
+    "baseline_sd",
+    "daily_traffic",
+    "method",
+    "correction",
+    "sequential_tau",
+    "reach_per_year",
+    "value_per_conversion",
 }
 
 
@@ -179,7 +199,9 @@ def _check_capacity(operator) -> None:
     owned = Experiment.objects.filter(owner=operator, status__in=ACTIVE_STATUSES).count()
     if owned >= profile.capacity:
         raise ValidationFailed(
-            {"owner": f"{operator} already owns {owned} active experiments (capacity {profile.capacity})."}
+            {
+                "owner": f"{operator} already owns {owned} active experiments (capacity {profile.capacity})."
+            }
         )
 
 

@@ -19,7 +19,9 @@ def variant_problems(variants: list[tuple[str, bool, float]]) -> dict[str, str]:
     bad = [key for key, _, weight in variants if weight is None or not 0 < weight <= 1]
     if bad:
         problems["weights"] = f"Weights must lie in (0, 1]: {', '.join(bad)}."
-    elif variants and not math.isclose(sum(w for _, _, w in variants), 1.0, abs_tol=WEIGHT_TOLERANCE):
+    elif variants and not math.isclose(
+        sum(w for _, _, w in variants), 1.0, abs_tol=WEIGHT_TOLERANCE
+    ):
         total = sum(w for _, _, w in variants)
         problems["weights"] = f"Weights must sum to 1 (they sum to {total:g})."
     return problems

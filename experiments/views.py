@@ -34,7 +34,11 @@ def experiment_detail(request, pk: int):
     require_ability(request, "results.read")
     experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
     steps = [
-        (step, step.replace("_", " ").capitalize(), step_form(step, initial={"expected_status": experiment.status}))
+        (
+            step,
+            step.replace("_", " ").capitalize(),
+            step_form(step, initial={"expected_status": experiment.status}),
+        )
         for step in available_steps(experiment)
         if can(request.user, STEP_ABILITIES[step], experiment)
     ]
@@ -63,7 +67,9 @@ def experiment_step(request, pk: int, step: str):
         messages.error(request, "The form was incomplete; please try again.")
         return redirect("experiments:detail", pk=experiment.pk)
     try:
-        STEP_SERVICES[step](experiment_id=experiment.pk, actor=request.user, **form.service_kwargs())
+        STEP_SERVICES[step](
+            experiment_id=experiment.pk, actor=request.user, **form.service_kwargs()
+        )
     except ValidationFailed as exc:
         for field, problems in exc.errors.items():
             for problem in problems:

@@ -1,7 +1,7 @@
 """API plumbing shared by every app: the exception handler that turns domain errors into JSON."""
 
 from django.core.exceptions import ObjectDoesNotExist
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -10,7 +10,9 @@ from .errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationF
 
 def exception_handler(exc, context):
     if isinstance(exc, ValidationFailed):
-        return Response({"detail": exc.message, "errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {"detail": exc.message, "errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST
+        )
     if isinstance(exc, TransitionNotAllowed):
         return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, NotPermitted):
@@ -19,4 +21,12 @@ def exception_handler(exc, context):
         return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ObjectDoesNotExist):
         return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, exceptions.ValidationError) and not isinstance(exc.detail, list):
+        # Same shape as ValidationFailed: a sentence for people, the field map for programs.
+        errors = {
+            field: [str(p) for p in (problems if isinstance(problems, list) else [problems])]
+            for field, problems in exc.detail.items()
+        }
+        detail = "; ".join(f"{field}: {', '.join(problems)}" for field, problems in errors.items())
+        return Response({"detail": detail, "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)

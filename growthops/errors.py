@@ -23,7 +23,9 @@ class ValidationFailed(DomainError):
     def __init__(self, errors: dict[str, str | list[str]], message: str | None = None):
         self.errors = {field: _as_list(problem) for field, problem in errors.items()}
         if message is None:
-            message = "; ".join(f"{field}: {', '.join(probs)}" for field, probs in self.errors.items())
+            message = "; ".join(
+                f"{field}: {', '.join(probs)}" for field, probs in self.errors.items()
+            )
         super().__init__(message)
 
 

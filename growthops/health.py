@@ -23,7 +23,9 @@ def _broker_ok() -> tuple[bool, str]:
     import redis
 
     try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
+        )
         client.ping()
         return True, "ok"
     except Exception as exc:
@@ -37,6 +39,10 @@ def healthz(request):
     broker_ok, broker_state = _broker_ok()
     healthy = db_ok and broker_ok
     return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "database": db_state, "broker": broker_state},
+        {
+            "status": "ok" if healthy else "unavailable",
+            "database": db_state,
+            "broker": broker_state,
+        },
         status=200 if healthy else 503,
     )

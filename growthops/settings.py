@@ -19,7 +19,9 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
 if DEBUG:
     SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-never-use-in-production")
-    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+    ALLOWED_HOSTS = env.list(
+        "DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"]
+    )
 else:
     # No defaults on purpose: a production process must be told its secret and its hosts.
     SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -152,6 +154,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "DecisionEnum": "experiments.models.Decision",
+        "KillReasonEnum": "experiments.models.KillReason",
+        "OutcomeEnum": "experiments.models.Outcome",
+        "ExperimentStatusEnum": "experiments.models.ExperimentStatus",
+    },
 }
 
 # --- Celery ---
@@ -173,7 +181,9 @@ if REDIS_URL:
     # A SIGKILLed worker's task is redelivered once it is older than the visibility timeout,
     # so it must exceed the hard time limit of the longest task (or tasks run twice).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 60),
+        "visibility_timeout": env.int(
+            "CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 60
+        ),
         "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
         "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
     }

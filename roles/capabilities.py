@@ -56,7 +56,9 @@ CAPABILITIES: dict[str, Ability] = {
     "experiments.kill": _ability(Role.CMO, description="kill an experiment"),
     "experiments.conclude": _ability(Role.CMO, description="record the final decision"),
     # Data and reading.
-    "data.upload": _ability(Role.ANALYST, Role.OPERATOR, description="upload or stream result data"),
+    "data.upload": _ability(
+        Role.ANALYST, Role.OPERATOR, description="upload or stream result data"
+    ),
     "results.read": _ability(*EVERYONE, description="read experiments, results and roll-ups"),
     "comments.create": _ability(*EVERYONE, description="comment on hypotheses and experiments"),
 }

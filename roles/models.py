@@ -48,7 +48,9 @@ class OperatorProfile(models.Model):
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="operator_profile")
     channels = models.JSONField(default=list, blank=True, help_text="Channels covered (breadth).")
-    specialities = models.JSONField(default=list, blank=True, help_text="Deep skills, e.g. 'pricing tests'.")
+    specialities = models.JSONField(
+        default=list, blank=True, help_text="Deep skills, e.g. 'pricing tests'."
+    )
     capacity = models.PositiveSmallIntegerField(
         default=3, validators=[MinValueValidator(1)], help_text="Experiments they may own at once."
     )

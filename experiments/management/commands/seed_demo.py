@@ -9,7 +9,9 @@ class Command(BaseCommand):
     help = "Load the demo organisation into an empty database (safe to run again)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--large", action="store_true", help="Also add 5,000 experiments for benchmarks.")
+        parser.add_argument(
+            "--large", action="store_true", help="Also add 5,000 experiments for benchmarks."
+        )
 
     def handle(self, *args, large=False, **options):
         write = self.stdout.write
@@ -21,4 +23,6 @@ class Command(BaseCommand):
             logins = ", ".join(username for username, *_ in DEMO_USERS)
             write(self.style.SUCCESS(f"Demo logins: {logins} — password “{DEMO_PASSWORD}”."))
         else:
-            write("DEBUG is off: the demo password is refused. Set real passwords with `manage.py changepassword`.")
+            write(
+                "DEBUG is off: the demo password is refused. Set real passwords with `manage.py changepassword`."
+            )

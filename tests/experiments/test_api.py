@@ -1,0 +1,96 @@
+import pytest
+from rest_framework.test import APIClient
+
+from experiments.models import StatusChange
+from tests.experiments.helpers import put_in_status
+from tests.factories import ExperimentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def test_it_refuses_anonymous_requests(api):
+    assert api.get("/api/v1/experiments/").status_code in (401, 403)
+
+
+def test_any_role_can_read_experiments(api, analyst, operator):
+    experiment = ExperimentFactory(owner=operator, name="Logo wall")
+    api.force_authenticate(analyst)
+    response = api.get("/api/v1/experiments/")
+    assert response.status_code == 200
+    assert [row["name"] for row in response.json()["results"]] == ["Logo wall"]
+    detail = api.get(f"/api/v1/experiments/{experiment.pk}/").json()
+    assert [v["key"] for v in detail["variants"]] == ["control", "b"]
+
+
+def test_a_step_runs_through_the_service(api, operator, cmo):
+    experiment = put_in_status(ExperimentFactory(owner=operator), "in_review")
+    api.force_authenticate(cmo)
+    response = api.post(
+        f"/api/v1/experiments/{experiment.pk}/steps/approve/",
+        {"expected_status": "in_review"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "approved"
+    assert StatusChange.objects.get(experiment=experiment).actor == cmo
+
+
+@pytest.mark.parametrize(
+    ("who", "step", "status", "payload", "code"),
+    [
+        ("marketer", "approve", "in_review", {}, 403),
+        ("operator", "approve", "in_review", {}, 403),
+        ("cmo", "start", "approved", {}, 403),
+        ("operator", "start", "draft", {}, 409),
+        ("cmo", "kill", "running", {"reason": "harmful"}, 400),
+        ("cmo", "kill", "running", {"reason": "bored", "note": "x"}, 400),
+        ("cmo", "teleport", "running", {}, 404),
+    ],
+)
+def test_it_answers_refusals_with_clear_codes(api, cast, who, step, status, payload, code):
+    experiment = put_in_status(ExperimentFactory(owner=cast["operator"]), status)
+    api.force_authenticate(cast[who])
+    response = api.post(
+        f"/api/v1/experiments/{experiment.pk}/steps/{step}/", payload, format="json"
+    )
+    assert response.status_code == code, response.content
+    assert response.json()["detail"]
+    experiment.refresh_from_db()
+    assert experiment.status == status
+    assert not StatusChange.objects.exists()
+
+
+def test_the_timeline_lists_the_audit_trail(api, operator, analyst):
+    experiment = put_in_status(ExperimentFactory(owner=operator), "running")
+    api.force_authenticate(operator)
+    api.post(
+        f"/api/v1/experiments/{experiment.pk}/steps/pause/", {"note": "Holiday"}, format="json"
+    )
+    api.force_authenticate(analyst)
+    timeline = api.get(f"/api/v1/experiments/{experiment.pk}/timeline/").json()
+    assert [(t["step"], t["from_status"], t["to_status"], t["note"]) for t in timeline] == [
+        ("pause", "running", "paused", "Holiday")
+    ]
+
+
+def test_status_cannot_be_patched(api, cmo, operator):
+    experiment = ExperimentFactory(owner=operator)
+    api.force_authenticate(cmo)
+    assert (
+        api.patch(
+            f"/api/v1/experiments/{experiment.pk}/", {"status": "approved"}, format="json"
+        ).status_code
+        == 405
+    )
+
+
+def test_the_openapi_schema_is_served(api, analyst):
+    api.force_authenticate(analyst)
+    response = api.get("/api/schema/")
+    assert response.status_code == 200
+    assert b"/api/v1/experiments/{id}/steps/{step}/" in response.content

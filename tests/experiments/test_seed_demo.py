@@ -1,0 +1,70 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from experiments.models import (
+    Experiment,
+    ExperimentStatus,
+    Hypothesis,
+    Metric,
+    Objective,
+    Segment,
+    SegmentEconomics,
+    StatusChange,
+)
+from roles.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (
+            User,
+            Objective,
+            Segment,
+            SegmentEconomics,
+            Metric,
+            Hypothesis,
+            Experiment,
+            StatusChange,
+        )
+    }
+
+
+def test_it_builds_the_demo_organisation_once(settings):
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    first = _counts()
+
+    assert set(User.objects.values_list("username", flat=True)) == {
+        "cmo",
+        "operator",
+        "operator2",
+        "marketer",
+        "analyst",
+    }
+    assert first["Objective"] == 3 and first["Metric"] == 6
+    assert first["Segment"] >= 8 and first["Hypothesis"] >= 40 and first["Experiment"] == 15
+    assert set(Experiment.objects.values_list("status", flat=True)) == set(ExperimentStatus.values)
+    # Three levels of segments.
+    assert Segment.objects.filter(parent__parent__isnull=False).exists()
+    # Every experiment past draft has the audit trail the lifecycle wrote.
+    for experiment in Experiment.objects.exclude(status="draft"):
+        assert experiment.status_changes.last().to_status == experiment.status
+    assert "Demo logins: cmo, operator, operator2, marketer, analyst" in out.getvalue()
+
+    again = StringIO()
+    call_command("seed_demo", stdout=again)
+    assert _counts() == first
+    assert "already present" in again.getvalue()
+
+
+def test_large_adds_five_thousand_experiments_once():
+    call_command("seed_demo", "--large", stdout=StringIO())
+    assert Experiment.objects.filter(key__startswith="bench-").count() == 5000
+    call_command("seed_demo", "--large", stdout=StringIO())
+    assert Experiment.objects.count() == 5015

@@ -1,0 +1,231 @@
+import datetime as dt
+
+import pytest
+
+from experiments import lifecycle, services
+from experiments.models import Hypothesis, Segment
+from growthops.errors import NotPermitted, TransitionNotAllowed, ValidationFailed
+from roles.models import OperatorProfile
+from tests.experiments.helpers import put_in_status
+from tests.factories import ExperimentFactory, HypothesisFactory, MetricFactory, SegmentFactory
+
+pytestmark = pytest.mark.django_db
+
+VARIANTS = [
+    {"key": "control", "name": "Control", "is_control": True, "weight": 0.5},
+    {"key": "b", "name": "Logos", "is_control": False, "weight": 0.5},
+]
+
+
+def test_an_operator_designs_an_experiment_from_a_hypothesis(operator):
+    hypothesis = HypothesisFactory()
+    experiment = services.experiment_create(
+        actor=operator,
+        hypothesis=hypothesis,
+        name="Logo wall",
+        key="logo-wall",
+        baseline=0.1,
+        daily_traffic=3000,
+        variants=VARIANTS,
+    )
+    assert experiment.owner == operator and experiment.status == "draft"
+    assert (
+        experiment.objective == hypothesis.objective
+        and experiment.primary_metric == hypothesis.metric
+    )
+    assert experiment.mde == hypothesis.expected_mde
+    assert [v.key for v in experiment.variants.all()] == ["control", "b"]
+
+
+@pytest.mark.parametrize(
+    ("variants", "problem"),
+    [
+        ([{"key": "control", "name": "C", "is_control": True, "weight": 1.0}], "variants"),
+        (
+            [
+                {"key": "a", "name": "A", "is_control": False, "weight": 0.5},
+                {"key": "b", "name": "B", "is_control": False, "weight": 0.5},
+            ],
+            "control",
+        ),
+        (
+            [
+                {"key": "a", "name": "A", "is_control": True, "weight": 0.6},
+                {"key": "b", "name": "B", "is_control": False, "weight": 0.6},
+            ],
+            "weights",
+        ),
+        (
+            [
+                {"key": "a", "name": "A", "is_control": True, "weight": 1.2},
+                {"key": "b", "name": "B", "is_control": False, "weight": -0.2},
+            ],
+            "weights",
+        ),
+    ],
+)
+def test_it_refuses_bad_variants_and_writes_nothing(operator, variants, problem):
+    from experiments.models import Experiment
+
+    with pytest.raises(ValidationFailed) as refused:
+        services.experiment_create(
+            actor=operator, hypothesis=HypothesisFactory(), name="X", key="x", variants=variants
+        )
+    assert problem in refused.value.errors
+    assert not Experiment.objects.filter(key="x").exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("alpha", 0.5), ("alpha", 0), ("power", 0.5), ("power", 1.0), ("mde", 0), ("mde", -0.1)],
+)
+def test_it_validates_design_parameters(operator, field, value):
+    with pytest.raises(ValidationFailed) as refused:
+        services.experiment_create(
+            actor=operator, hypothesis=HypothesisFactory(), name="X", key="x", **{field: value}
+        )
+    assert field in refused.value.errors
+
+
+def test_marketers_cannot_design_experiments(marketer):
+    with pytest.raises(NotPermitted):
+        services.experiment_create(
+            actor=marketer, hypothesis=HypothesisFactory(), name="X", key="x"
+        )
+
+
+def test_operators_cannot_exceed_their_capacity(operator):
+    OperatorProfile.objects.create(user=operator, capacity=1)
+    ExperimentFactory(owner=operator)
+    with pytest.raises(ValidationFailed, match="capacity 1"):
+        services.experiment_create(
+            actor=operator, hypothesis=HypothesisFactory(), name="X", key="x"
+        )
+
+
+def test_approval_freezes_the_design(operator, cmo):
+    experiment = ExperimentFactory(owner=operator)
+    services.experiment_update_design(experiment_id=experiment.pk, actor=operator, mde=0.2)
+    lifecycle.experiment_submit(experiment_id=experiment.pk, actor=operator)
+    lifecycle.experiment_approve(experiment_id=experiment.pk, actor=cmo)
+
+    with pytest.raises(TransitionNotAllowed, match="frozen"):
+        services.experiment_update_design(experiment_id=experiment.pk, actor=operator, mde=0.05)
+    with pytest.raises(TransitionNotAllowed, match="frozen"):
+        services.experiment_update_design(
+            experiment_id=experiment.pk, actor=operator, variants=VARIANTS
+        )
+    experiment.refresh_from_db()
+    assert experiment.mde == 0.2
+
+
+def test_only_the_owner_edits_the_design(operator, operator2):
+    experiment = ExperimentFactory(owner=operator)
+    with pytest.raises(NotPermitted):
+        services.experiment_update_design(experiment_id=experiment.pk, actor=operator2, mde=0.3)
+
+
+def test_the_design_gives_sample_size_and_duration(operator):
+    experiment = ExperimentFactory(
+        owner=operator, baseline=0.1, mde=0.1, daily_traffic=2000, alpha=0.05, power=0.8
+    )
+    design = experiment.design
+    # Two-proportion test, 10 % → 11 %, α 0.05, power 0.8: 14,751 per arm (DESIGN §4 formula).
+    assert design.sample_size_per_variant == 14751
+    assert design.total_sample_size == 2 * 14751
+    assert design.duration_days == 15
+
+
+def test_the_design_of_a_mean_metric(operator):
+    metric = MetricFactory(key="revenue", kind="mean")
+    experiment = ExperimentFactory(
+        owner=operator,
+        primary_metric=metric,
+        baseline=10.0,
+        baseline_sd=20.0,
+        mde=0.1,
+        daily_traffic=1000,
+    )
+    # n = 2 (1.959964 + 0.841621)² 20² / 1² = 6279.1 → 6280
+    assert experiment.design.sample_size_per_variant == 6280
+
+
+def test_everyone_logs_hypotheses_but_only_operators_and_the_cmo_triage(
+    marketer, operator, analyst
+):
+    hypothesis = services.hypothesis_create(
+        actor=marketer,
+        title="Shorter form",
+        observation="drop-off at field 4",
+        change="remove fields",
+        effect="more sign-ups",
+        metric=MetricFactory(),
+        expected_mde=0.05,
+        channel="web",
+        objective=HypothesisFactory().objective,
+        segment=SegmentFactory(),
+        impact=7,
+        confidence=6,
+        ease=9,
+    )
+    assert hypothesis.status == "new" and hypothesis.ice_score == 7.33
+    with pytest.raises(NotPermitted):
+        services.hypothesis_triage(hypothesis_id=hypothesis.pk, actor=analyst, status="backlog")
+    services.hypothesis_triage(hypothesis_id=hypothesis.pk, actor=operator, status="rejected")
+    assert Hypothesis.objects.get(pk=hypothesis.pk).status == "rejected"
+
+
+@pytest.mark.parametrize("score", [0, 11])
+def test_ice_scores_lie_between_1_and_10(operator, score):
+    hypothesis = HypothesisFactory()
+    with pytest.raises(ValidationFailed) as refused:
+        services.hypothesis_score(
+            hypothesis_id=hypothesis.pk, actor=operator, impact=score, confidence=5, ease=5
+        )
+    assert "impact" in refused.value.errors
+    assert Hypothesis.objects.get(pk=hypothesis.pk).impact == 6
+
+
+def test_rice_is_derived_when_reach_and_effort_are_given(operator):
+    hypothesis = HypothesisFactory()
+    services.hypothesis_score(
+        hypothesis_id=hypothesis.pk,
+        actor=operator,
+        impact=8,
+        confidence=5,
+        ease=4,
+        reach=2000,
+        effort=2,
+    )
+    hypothesis.refresh_from_db()
+    assert hypothesis.rice_score == 2000 * 8 * 0.5 / 2
+    assert hypothesis.priority == hypothesis.ice_score == 5.67
+
+
+def test_the_cmo_sunsets_a_segment_only_without_running_experiments(cmo, operator):
+    segment = SegmentFactory()
+    running = put_in_status(ExperimentFactory(owner=operator, segment=segment), "running")
+    with pytest.raises(TransitionNotAllowed, match="still has experiments running"):
+        services.segment_sunset(segment_id=segment.pk, actor=cmo)
+    put_in_status(running, "completed")
+    services.segment_sunset(segment_id=segment.pk, actor=cmo)
+    segment.refresh_from_db()
+    assert segment.status == Segment.Status.SUNSET and segment.sunset_on is not None
+    with pytest.raises(NotPermitted):
+        services.segment_launch(segment_id=segment.pk, actor=operator)
+
+
+def test_objectives_are_the_cmos(cmo, operator):
+    fields = {
+        "name": "ARR",
+        "kpi": "ARR",
+        "baseline": 10,
+        "target": 12,
+        "target_date": dt.date(2027, 1, 1),
+    }
+    with pytest.raises(NotPermitted):
+        services.objective_create(actor=operator, **fields)
+    objective = services.objective_create(actor=cmo, **fields)
+    assert objective.owner == cmo and objective.gap == 2
+    with pytest.raises(ValidationFailed):
+        services.objective_create(actor=cmo, **{**fields, "target": 10})

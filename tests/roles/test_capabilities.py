@@ -1,0 +1,65 @@
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from growthops.errors import NotPermitted
+from roles.capabilities import CAPABILITIES, abilities_of, can, refusal, require
+from roles.models import Role
+from tests.factories import ExperimentFactory
+
+ROLE_ABILITIES = {
+    Role.CMO: {
+        "objectives.manage",
+        "segments.manage",
+        "hypotheses.create",
+        "hypotheses.triage",
+        "experiments.review",
+        "experiments.kill",
+        "experiments.conclude",
+        "results.read",
+        "comments.create",
+    },
+    Role.OPERATOR: {
+        "hypotheses.create",
+        "hypotheses.triage",
+        "experiments.create",
+        "experiments.design",
+        "experiments.run",
+        "data.upload",
+        "results.read",
+        "comments.create",
+    },
+    Role.MARKETER: {"hypotheses.create", "results.read", "comments.create"},
+    Role.ANALYST: {"hypotheses.create", "data.upload", "results.read", "comments.create"},
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", Role.values)
+def test_it_gives_each_role_exactly_its_abilities(role):
+    from tests.factories import UserFactory
+
+    user = UserFactory(role=role)
+    assert abilities_of(user) == ROLE_ABILITIES[role]
+
+
+def test_it_names_only_known_abilities():
+    assert set().union(*ROLE_ABILITIES.values()) == set(CAPABILITIES)
+
+
+def test_it_refuses_anonymous_users_everything():
+    anonymous = AnonymousUser()
+    assert all(not can(anonymous, ability) for ability in CAPABILITIES)
+    assert refusal(anonymous, "results.read") == "Sign in first."
+
+
+@pytest.mark.django_db
+def test_it_explains_an_ownership_refusal(operator, operator2):
+    experiment = ExperimentFactory(owner=operator)
+    with pytest.raises(NotPermitted, match="Only the owner"):
+        require(operator2, "experiments.run", experiment)
+    require(operator, "experiments.run", experiment)  # the owner may
+
+
+@pytest.mark.django_db
+def test_it_refuses_deactivated_accounts(outsider):
+    assert not can(outsider, "experiments.kill")
