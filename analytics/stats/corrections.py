@@ -43,6 +43,9 @@ def _adjust(p: np.ndarray, group_ids, method: str) -> np.ndarray:
     groups, count = dense_groups(
         "group_ids", None if group_ids is None else np.asarray(group_ids)[defined], defined.size
     )
+    if count == defined.size:  # every family has one comparison: nothing to adjust
+        out[defined] = pv
+        return out
     order = np.lexsort((pv, groups))
     ps = pv[order]
     gs = groups[order]
