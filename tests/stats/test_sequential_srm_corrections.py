@@ -119,3 +119,15 @@ def test_corrections_refuse_unknown_methods_and_bad_p_values():
         adjust_p_values([0.1], "bonferroni")
     with pytest.raises(ValueError, match=r"p_values: must lie in \[0, 1\]"):
         adjust_p_values([1.2], "holm")
+
+
+def test_chi_square_tail_closed_forms_match_scipy():
+    from analytics.stats.srm import chi2_sf
+
+    for df in range(1, 46):  # 41+ go through scipy's general routine
+        statistic = np.concatenate([np.linspace(0, 6 * df + 60, 300), [1e3, 1e5, 1e20]])
+        ours = chi2_sf(statistic, np.full(statistic.size, df))
+        np.testing.assert_allclose(ours, stats.chi2.sf(statistic, df), rtol=1e-11, atol=1e-300)
+    mixed = chi2_sf(np.array([3.0, 3.0, 3.0, 3.0]), np.array([1, 2, 0, 50]))
+    np.testing.assert_allclose(mixed[[0, 1, 3]], stats.chi2.sf(3.0, [1, 2, 50]), rtol=1e-11)
+    assert np.isnan(mixed[2])
