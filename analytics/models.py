@@ -1,0 +1,239 @@
+"""Result data in and statistics out (DESIGN §2): observations, raw events, result snapshots,
+roll-ups and alerts. Written by ``analytics.services`` and the Celery tasks only."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from experiments.models import Experiment, Metric, Variant
+
+
+class Observation(models.Model):
+    """Daily sums per experiment × variant × metric; re-sending a day replaces it.
+
+    Binomial metrics fill ``conversions``; mean metrics fill ``sum`` and ``sum_squares``.
+    The three covariate sums are optional pre-period data for CUPED.
+    """
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", "Upload"
+        EVENTS = "events", "Event roll-up"
+
+    experiment = models.ForeignKey(
+        Experiment, on_delete=models.CASCADE, related_name="observations"
+    )
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="observations")
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="observations")
+    date = models.DateField()
+    users = models.PositiveIntegerField()
+    conversions = models.PositiveIntegerField(null=True, blank=True)
+    sum = models.FloatField(null=True, blank=True)
+    sum_squares = models.FloatField(null=True, blank=True)
+    covariate_sum = models.FloatField(null=True, blank=True)
+    covariate_sum_squares = models.FloatField(null=True, blank=True)
+    cross_sum = models.FloatField(null=True, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.UPLOAD)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["experiment", "date", "variant", "metric"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["variant", "metric", "date"], name="observation_one_per_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(conversions__isnull=True) | Q(conversions__lte=F("users")),
+                name="observation_conversions_within_users",
+            ),
+            models.CheckConstraint(
+                condition=Q(sum_squares__isnull=True) | Q(sum_squares__gte=0),
+                name="observation_sum_squares_non_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["experiment", "metric"])]
+
+    def __str__(self):
+        return f"{self.experiment_id}/{self.variant_id}/{self.metric_id} {self.date}"
+
+
+class Event(models.Model):
+    """A raw exposure or conversion, keys already resolved to ids at ingestion."""
+
+    class Kind(models.IntegerChoices):
+        EXPOSURE = 1, "exposure"
+        CONVERSION = 2, "conversion"
+
+    experiment = models.ForeignKey(
+        Experiment, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    metric = models.ForeignKey(
+        Metric, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    user_id = models.CharField(max_length=128)
+    kind = models.PositiveSmallIntegerField(choices=Kind.choices)
+    value = models.FloatField(null=True, blank=True)
+    timestamp = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["experiment", "user_id"], name="event_experiment_user")]
+
+
+class Assignment(models.Model):
+    """A user's first exposure in an experiment: the variant they count in, and when."""
+
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="+")
+    user_id = models.CharField(max_length=128)
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
+    first_exposed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["experiment", "user_id"], name="assignment_one_per_user"
+            )
+        ]
+
+
+class RollupWatermark(models.Model):
+    """How far ``events_rollup`` has read the event table (events up to ``last_event_id``)."""
+
+    name = models.CharField(max_length=64, unique=True)
+    last_event_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class AnalysisState(models.Model):
+    """Whether an experiment's results are behind its data.
+
+    ``data_version`` goes up with every change to the observations; a result snapshot is
+    stored per version ("look"), so a redelivered analysis writes the same look again
+    instead of a new one, and ``stale`` is cleared only if no newer data arrived meanwhile.
+    """
+
+    experiment = models.OneToOneField(
+        Experiment, on_delete=models.CASCADE, related_name="analysis_state"
+    )
+    data_version = models.PositiveIntegerField(default=0)
+    analysed_version = models.PositiveIntegerField(default=0)
+    stale = models.BooleanField(default=False, db_index=True)
+    last_analysed_at = models.DateTimeField(null=True, blank=True)
+
+
+class Result(models.Model):
+    """One snapshot of the statistics for an experiment × metric × variant at one look."""
+
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="results")
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
+    look = models.PositiveIntegerField()
+    computed_at = models.DateTimeField(auto_now_add=True)
+    is_control = models.BooleanField(default=False)
+    users = models.PositiveIntegerField()
+    mean = models.FloatField(null=True)
+    diff = models.FloatField(null=True)
+    diff_ci_low = models.FloatField(null=True)
+    diff_ci_high = models.FloatField(null=True)
+    lift = models.FloatField(null=True)
+    lift_ci_low = models.FloatField(null=True)
+    lift_ci_high = models.FloatField(null=True)
+    p_value = models.FloatField(null=True)
+    p_value_adjusted = models.FloatField(null=True)
+    sequential_p_value = models.FloatField(null=True)
+    chance_to_beat_control = models.FloatField(null=True)
+    expected_loss = models.FloatField(null=True)
+    srm_p_value = models.FloatField(null=True)
+    alpha = models.FloatField()
+    cuped = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["experiment", "metric", "look", "-is_control", "variant"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["experiment", "metric", "variant", "look"], name="result_one_per_look"
+            )
+        ]
+        indexes = [models.Index(fields=["experiment", "look"])]
+
+    @property
+    def significant(self) -> bool:
+        return self.p_value_adjusted is not None and self.p_value_adjusted < self.alpha
+
+    @property
+    def srm_detected(self) -> bool:
+        from analytics.stats import SRM_THRESHOLD
+
+        return self.srm_p_value is not None and self.srm_p_value < SRM_THRESHOLD
+
+
+class Alert(models.Model):
+    """A condition raised once per experiment (and metric, for guardrails)."""
+
+    class Kind(models.TextChoices):
+        SRM = "srm", "Sample ratio mismatch"
+        SAMPLE_REACHED = "sample_reached", "Required sample size reached"
+        GUARDRAIL = "guardrail", "Guardrail metric significantly worse"
+        OVERDUE = "overdue", "Running past its planned duration"
+
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    metric = models.ForeignKey(
+        Metric, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    message = models.TextField()
+    raised_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["experiment", "kind", "metric"],
+                name="alert_once_per_metric",
+                condition=Q(metric__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["experiment", "kind"], name="alert_once", condition=Q(metric__isnull=True)
+            ),
+        ]
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notifications")
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "alert"], name="notification_once")
+        ]
+
+
+class PortfolioRollup(models.Model):
+    """Nightly programme numbers for one slice (objective, segment, channel, team or operator)."""
+
+    class Dimension(models.TextChoices):
+        PROGRAMME = "programme", "Whole programme"
+        OBJECTIVE = "objective", "Objective"
+        SEGMENT = "segment", "Segment"
+        CHANNEL = "channel", "Channel"
+        TEAM = "team", "Team"
+        OPERATOR = "operator", "Operator"
+
+    computed_on = models.DateField()
+    dimension = models.CharField(max_length=16, choices=Dimension.choices)
+    key = models.CharField(max_length=64, help_text="The slice's id, or its code for channels.")
+    label = models.CharField(max_length=200)
+    data = models.JSONField(help_text="Counts by status, win rate, velocity, cycle times, impact.")
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-computed_on", "dimension", "label"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["computed_on", "dimension", "key"], name="rollup_one_per_day"
+            )
+        ]
