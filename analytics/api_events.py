@@ -1,0 +1,3 @@
+"""Raw event ingestion over HTTP."""
+
+urlpatterns = []

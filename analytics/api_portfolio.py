@@ -1,0 +1,3 @@
+"""Portfolio roll-ups over HTTP."""
+
+urlpatterns = []

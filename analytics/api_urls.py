@@ -1,0 +1,6 @@
+"""``/api/v1/`` routes of the analytics app, one list per module."""
+
+from .api_events import urlpatterns as event_urls
+from .api_portfolio import urlpatterns as portfolio_urls
+
+urlpatterns = [*event_urls, *portfolio_urls]
