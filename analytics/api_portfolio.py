@@ -1,3 +1,85 @@
-"""Portfolio roll-ups over HTTP."""
+"""Portfolio roll-ups over HTTP: the stored rows, and one objective's ledger."""
 
-urlpatterns = []
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from experiments.selectors import objective_list_for_user
+from roles.permissions import HasAbility
+
+from .models import PortfolioRollup
+from .portfolio import objective_ledger, rollups_on
+
+
+class PortfolioRollupSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PortfolioRollup
+        fields = ["dimension", "key", "label", "computed_on", "computed_at", "data"]
+
+
+class RollupQuerySerializer(serializers.Serializer):
+    dimension = serializers.ChoiceField(choices=PortfolioRollup.Dimension.choices, required=False)
+    computed_on = serializers.DateField(required=False)
+
+
+class ObjectiveLedgerSerializer(serializers.Serializer):
+    objective = serializers.IntegerField()
+    name = serializers.CharField()
+    kpi = serializers.CharField()
+    unit = serializers.CharField()
+    baseline = serializers.FloatField()
+    target = serializers.FloatField()
+    gap = serializers.FloatField(help_text="target − baseline")
+    realised_impact = serializers.FloatField(allow_null=True)
+    realised_impact_low = serializers.FloatField(allow_null=True)
+    realised_impact_high = serializers.FloatField(allow_null=True)
+    forecast_impact = serializers.FloatField(allow_null=True)
+    progress = serializers.FloatField(allow_null=True, help_text="realised ÷ |gap|")
+    progress_with_forecast = serializers.FloatField(allow_null=True)
+    in_flight = serializers.IntegerField(allow_null=True)
+    scaled = serializers.IntegerField(allow_null=True)
+    scaled_without_results = serializers.IntegerField(allow_null=True)
+    computed_on = serializers.DateField(allow_null=True)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("dimension", enum=PortfolioRollup.Dimension.values),
+        OpenApiParameter(
+            "computed_on", type=str, description="YYYY-MM-DD; default: the latest day stored."
+        ),
+    ]
+)
+class RollupList(generics.ListAPIView):
+    """Stored portfolio roll-up rows of one day (default: the latest), optionally one dimension."""
+
+    serializer_class = PortfolioRollupSerializer
+    permission_classes = [HasAbility]
+    required_ability = "results.read"
+    filter_backends = []
+
+    def get_queryset(self):
+        query = RollupQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return rollups_on(**query.validated_data)
+
+
+class ObjectiveLedger(APIView):
+    """One objective's realised impact against its gap to target, from the latest roll-up."""
+
+    permission_classes = [HasAbility]
+    required_ability = "results.read"
+
+    @extend_schema(responses=ObjectiveLedgerSerializer)
+    def get(self, request, objective_id: int):
+        objective = get_object_or_404(objective_list_for_user(request.user), pk=objective_id)
+        return Response(ObjectiveLedgerSerializer(objective_ledger(objective)).data)
+
+
+urlpatterns = [
+    path("rollups/", RollupList.as_view(), name="rollup-list"),
+    path("ledger/<int:objective_id>/", ObjectiveLedger.as_view(), name="objective-ledger"),
+]

@@ -1,0 +1,515 @@
+"""Programme roll-ups and the objective ledger (DESIGN §5, docs/portfolio.md).
+
+``portfolio_rollup_run`` computes the programme's numbers for every slice (the whole
+programme, each objective, segment, channel, team and operator) and stores them as
+``PortfolioRollup`` rows for one day; pages and the API read those rows, never recompute.
+It reads the database in a fixed handful of queries — experiments, the audit trail, the
+latest results of scaled experiments and the slices' labels — whatever the programme's size.
+
+The two impact formulas live in :func:`forecast_impact` and :func:`realised_impact`, on
+top of one :class:`ImpactModel` per experiment, so every page values a lift the same way.
+"""
+
+import datetime as dt
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from experiments.models import (
+    Decision,
+    Experiment,
+    ExperimentStatus,
+    Metric,
+    Objective,
+    Outcome,
+    Segment,
+    StatusChange,
+)
+from roles.models import Channel, Role, Team, User
+
+from .models import PortfolioRollup, Result
+
+Dimension = PortfolioRollup.Dimension
+S = ExperimentStatus
+
+# DESIGN §5: a team's forecasts use its own win rate once it has concluded this many.
+PRIOR_WIN_RATE = 0.3
+OWN_RATE_AFTER_CONCLUDED = 10
+
+IN_FLIGHT = (S.IN_REVIEW, S.APPROVED, S.RUNNING, S.PAUSED)
+VELOCITY_DAYS = 30
+
+# Each stage: (name, the step that opens it, the step that closes it).
+STAGES = (
+    ("review", "submit", "approve"),
+    ("wait", "approve", "start"),
+    ("run", "start", "complete"),
+    ("decide", "complete", "conclude"),
+)
+STAGE_STEPS = ("submit", "approve", "start", "complete", "conclude")
+
+
+# --- the impact formulas -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImpactModel:
+    """What a relative lift of one experiment's primary metric is worth per year.
+
+    ``value_per_conversion`` is expressed in the unit of the experiment's objective (EUR
+    for a revenue objective, 1 for an objective that counts conversions).
+    """
+
+    reach_per_year: int | None
+    baseline: float | None
+    value_per_conversion: float | None
+    metric_kind: str
+    higher_is_better: bool = True
+
+    @classmethod
+    def for_experiment(cls, experiment: Experiment) -> "ImpactModel":
+        metric = experiment.primary_metric or experiment.hypothesis.metric
+        return cls(
+            reach_per_year=experiment.reach_per_year,
+            baseline=experiment.baseline,
+            value_per_conversion=_float(experiment.value_per_conversion),
+            metric_kind=metric.kind,
+            higher_is_better=metric.higher_is_better,
+        )
+
+    def annual_value(self, improvement: float) -> float | None:
+        """Yearly value of a relative improvement, or None when the model is incomplete.
+
+        binomial: reach_per_year × baseline rate × improvement × value_per_conversion
+                  (extra conversions a year, each worth value_per_conversion);
+        mean:     reach_per_year × baseline mean × improvement
+                  (extra value per user, in the metric's unit, times users a year).
+        """
+        if self.reach_per_year is None or self.baseline is None:
+            return None
+        if self.metric_kind == Metric.Kind.BINOMIAL:
+            if self.value_per_conversion is None:
+                return None
+            return self.reach_per_year * self.baseline * improvement * self.value_per_conversion
+        return self.reach_per_year * self.baseline * improvement
+
+
+def win_probability(*, won: int, concluded: int) -> float:
+    """P(win) of a team: its own win rate once it has concluded ten experiments, else 0.3."""
+    if concluded < OWN_RATE_AFTER_CONCLUDED:
+        return PRIOR_WIN_RATE
+    return won / concluded
+
+
+def forecast_impact(model: ImpactModel, *, p_win: float, expected_lift: float | None):
+    """Forecast = P(win) × annual value of the expected lift (the MDE); None if incomplete.
+
+    The MDE is the size of the improvement the experiment was designed to detect, so it
+    counts as an improvement whichever direction the metric should move.
+    """
+    if expected_lift is None:
+        return None
+    value = model.annual_value(expected_lift)
+    return None if value is None else p_win * value
+
+
+def realised_impact(
+    model: ImpactModel, *, lift: float, lift_ci_low: float | None, lift_ci_high: float | None
+) -> tuple[float, float, float] | None:
+    """(impact, low, high): annual value of the measured lift and of its CI bounds.
+
+    For lower-is-better metrics a fall is the improvement, so the lift's sign flips and the
+    CI bounds swap. A missing bound falls back to the lift itself. None if incomplete.
+    """
+    low = lift if lift_ci_low is None else lift_ci_low
+    high = lift if lift_ci_high is None else lift_ci_high
+    if not model.higher_is_better:
+        lift, low, high = -lift, -high, -low
+    values = [model.annual_value(x) for x in (lift, low, high)]
+    if values[0] is None:
+        return None
+    return values[0], min(values[1:]), max(values[1:])
+
+
+# --- the roll-up ---------------------------------------------------------------------
+
+
+@dataclass
+class _Experiment:
+    """One experiment's facts, gathered once and added into each of its six slices."""
+
+    id: int
+    status: str
+    outcome: str
+    decision: str
+    objective_id: int | None
+    segment_id: int | None
+    channel: str
+    owner_id: int
+    team_id: int | None = None
+    model: ImpactModel | None = None
+    expected_lift: float | None = None
+    stage_days: dict[str, float] = field(default_factory=dict)
+    started_recently: bool = False
+    concluded_recently: bool = False
+    forecast: float | None = None
+    realised: tuple[float, float, float] | None = None
+    has_result: bool = False
+
+    @property
+    def scaled(self) -> bool:
+        return self.status == S.CONCLUDED and self.decision == Decision.SCALE
+
+
+def portfolio_rollup_run(
+    progress: Callable[[int, int], None] | None = None, today: dt.date | None = None
+) -> dict:
+    """Compute every slice's numbers and store them for ``today``, replacing that day's rows.
+
+    Counts reflect the experiments as they are now; ``today`` (default: the local date)
+    closes the 30-day velocity window, bounds the audit trail read, and dates the rows.
+    Returns a JSON-able summary for the task's result.
+    """
+    started = time.perf_counter()
+    today = today or timezone.localdate()
+    window_start = _start_of(today - dt.timedelta(days=VELOCITY_DAYS - 1))
+    window_end = _start_of(today + dt.timedelta(days=1))
+
+    segments = {s.pk: s for s in Segment.objects.all()}
+    experiments = _experiments(segments)
+    _add_audit_trail(experiments, window_start, window_end)
+    p_win_by_team = _win_probabilities(experiments.values())
+    for e in experiments.values():
+        if e.status in IN_FLIGHT:
+            e.forecast = forecast_impact(
+                e.model, p_win=p_win_by_team[e.team_id], expected_lift=e.expected_lift
+            )
+    _add_realised(experiments)
+
+    slices = _slices(experiments.values(), segments)
+    total = len(slices)
+    rows = []
+    for done, ((dimension, key), (label, members)) in enumerate(slices.items(), start=1):
+        data = _slice_numbers(members)
+        if dimension == Dimension.TEAM:
+            data["p_win"] = round(p_win_by_team[int(key)], 4)
+        rows.append(
+            PortfolioRollup(computed_on=today, dimension=dimension, key=key, label=label, data=data)
+        )
+        if progress is not None:
+            progress(done, total)
+    _store(today, rows)
+    return {
+        "computed_on": today.isoformat(),
+        "experiments": len(experiments),
+        "rows": len(rows),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def _experiments(segments: dict[int, Segment]) -> dict[int, _Experiment]:
+    """Every experiment's facts in one query; objective, segment and metric fall back to the
+    hypothesis's when the experiment leaves them empty."""
+    rows = Experiment.objects.annotate(
+        objective_ref=Coalesce("objective_id", "hypothesis__objective_id"),
+        segment_ref=Coalesce("segment_id", "hypothesis__segment_id"),
+        metric_kind=Coalesce("primary_metric__kind", "hypothesis__metric__kind"),
+        metric_direction=Coalesce("primary_metric__direction", "hypothesis__metric__direction"),
+        expected_lift=Coalesce("mde", "hypothesis__expected_mde"),
+    ).values_list(
+        "id", "status", "outcome", "decision", "objective_ref", "segment_ref",
+        "hypothesis__channel", "owner_id", "metric_kind", "metric_direction", "expected_lift",
+        "reach_per_year", "baseline", "value_per_conversion",
+    )  # fmt: skip
+    experiments = {}
+    for (
+        pk, status, outcome, decision, objective_id, segment_id, channel, owner_id, kind,
+        direction, expected_lift, reach, baseline, value,
+    ) in rows.order_by():  # fmt: skip
+        segment = segments.get(segment_id)
+        experiments[pk] = _Experiment(
+            id=pk,
+            status=status,
+            outcome=outcome,
+            decision=decision,
+            objective_id=objective_id,
+            segment_id=segment_id,
+            channel=channel,
+            owner_id=owner_id,
+            team_id=segment.owner_team_id if segment else None,
+            model=ImpactModel(
+                reach_per_year=reach,
+                baseline=baseline,
+                value_per_conversion=_float(value),
+                metric_kind=kind,
+                higher_is_better=direction != Metric.Direction.LOWER,
+            ),
+            expected_lift=expected_lift,
+        )
+    return experiments
+
+
+def _add_audit_trail(experiments: dict[int, _Experiment], window_start, window_end) -> None:
+    """Stage durations and recent starts/conclusions from one pass over the audit trail.
+
+    Each stage runs from the first time its opening step happened to the first time its
+    closing step happened (so review includes any rounds of requested changes).
+    """
+    firsts: dict[int, dict[str, dt.datetime]] = defaultdict(dict)
+    trail = (
+        StatusChange.objects.filter(step__in=STAGE_STEPS, created_at__lt=window_end)
+        .order_by("created_at", "id")
+        .values_list("experiment_id", "step", "created_at")
+    )
+    for experiment_id, step, at in trail.iterator(chunk_size=5000):
+        firsts[experiment_id].setdefault(step, at)
+    for experiment_id, steps in firsts.items():
+        e = experiments.get(experiment_id)
+        if e is None:
+            continue
+        for stage, opened_by, closed_by in STAGES:
+            opened, closed = steps.get(opened_by), steps.get(closed_by)
+            if opened is not None and closed is not None and closed >= opened:
+                e.stage_days[stage] = (closed - opened).total_seconds() / 86400
+        e.started_recently = _since(steps.get("start"), window_start)
+        e.concluded_recently = _since(steps.get("conclude"), window_start)
+
+
+def _win_probabilities(experiments: Iterable[_Experiment]) -> dict[int | None, float]:
+    won, concluded = defaultdict(int), defaultdict(int)
+    for e in experiments:
+        if e.status == S.CONCLUDED:
+            concluded[e.team_id] += 1
+            won[e.team_id] += e.outcome == Outcome.WON
+    teams = set(Team.objects.values_list("pk", flat=True)) | set(concluded) | {None}
+    return {t: win_probability(won=won[t], concluded=concluded[t]) for t in teams}
+
+
+def _add_realised(experiments: dict[int, _Experiment]) -> None:
+    """The best treatment's lift on the primary metric at the latest look, per scaled experiment."""
+    latest_look = (
+        Result.objects.filter(experiment=OuterRef("experiment"), metric=OuterRef("metric"))
+        .order_by("-look")
+        .values("look")[:1]
+    )
+    results = (
+        Result.objects.filter(
+            experiment__status=S.CONCLUDED,
+            experiment__decision=Decision.SCALE,
+            is_control=False,
+            lift__isnull=False,
+            look=Subquery(latest_look),
+        )
+        .filter(
+            Q(metric_id=F("experiment__primary_metric_id"))
+            | Q(
+                experiment__primary_metric__isnull=True,
+                metric_id=F("experiment__hypothesis__metric_id"),
+            )
+        )
+        .order_by("variant_id")
+        .values_list("experiment_id", "lift", "lift_ci_low", "lift_ci_high")
+    )
+    best: dict[int, tuple[float, float | None, float | None]] = {}
+    for experiment_id, lift, low, high in results:
+        e = experiments.get(experiment_id)
+        if e is None:
+            continue
+        sign = 1 if e.model.higher_is_better else -1
+        if experiment_id not in best or sign * lift > sign * best[experiment_id][0]:
+            best[experiment_id] = (lift, low, high)
+    for experiment_id, (lift, low, high) in best.items():
+        e = experiments[experiment_id]
+        e.has_result = True
+        e.realised = realised_impact(e.model, lift=lift, lift_ci_low=low, lift_ci_high=high)
+
+
+def _slices(experiments: Iterable[_Experiment], segments: dict[int, Segment]):
+    """{(dimension, key): (label, [experiments])}: every slice, including empty ones."""
+    slices: dict[tuple[str, str], tuple[str, list[_Experiment]]] = {
+        (Dimension.PROGRAMME, "all"): (Dimension.PROGRAMME.label, [])
+    }
+
+    def add(dimension, pairs):
+        for key, label in pairs:
+            slices[(dimension, str(key))] = (label, [])
+
+    add(Dimension.OBJECTIVE, Objective.objects.values_list("pk", "name"))
+    add(Dimension.SEGMENT, ((pk, _segment_path(pk, segments)) for pk in segments))
+    add(Dimension.CHANNEL, Channel.choices)
+    add(Dimension.TEAM, Team.objects.values_list("pk", "name"))
+    operators = User.objects.filter(
+        Q(role=Role.OPERATOR) | Q(pk__in=Experiment.objects.values("owner_id"))
+    ).only("username", "first_name", "last_name")
+    add(Dimension.OPERATOR, ((u.pk, str(u)) for u in operators))
+
+    for e in experiments:
+        for dimension, key in (
+            (Dimension.PROGRAMME, "all"),
+            (Dimension.OBJECTIVE, e.objective_id),
+            (Dimension.SEGMENT, e.segment_id),
+            (Dimension.CHANNEL, e.channel),
+            (Dimension.TEAM, e.team_id),
+            (Dimension.OPERATOR, e.owner_id),
+        ):
+            if key is not None and (dimension, str(key)) in slices:
+                slices[(dimension, str(key))][1].append(e)
+    return slices
+
+
+def _slice_numbers(members: list[_Experiment]) -> dict:
+    by_status = dict.fromkeys(S.values, 0)
+    for e in members:
+        by_status[e.status] += 1
+    concluded = by_status[S.CONCLUDED]
+    won = sum(1 for e in members if e.status == S.CONCLUDED and e.outcome == Outcome.WON)
+    in_flight = [e for e in members if e.status in IN_FLIGHT]
+    scaled = [e for e in members if e.scaled]
+    realised = [e.realised for e in scaled if e.realised is not None]
+    return {
+        "experiments": len(members),
+        "by_status": by_status,
+        "in_flight": len(in_flight),
+        "concluded": concluded,
+        "won": won,
+        "win_rate": round(won / concluded, 4) if concluded else None,
+        "velocity_30d": sum(1 for e in members if e.started_recently),
+        "concluded_30d": sum(1 for e in members if e.concluded_recently),
+        "cycle_days": {
+            stage: _median([e.stage_days[stage] for e in members if stage in e.stage_days])
+            for stage, _, _ in STAGES
+        },
+        "forecast_impact": _money(sum(e.forecast for e in in_flight if e.forecast is not None)),
+        "forecast_without_impact_model": sum(1 for e in in_flight if e.forecast is None),
+        "realised_impact": _money(sum(r[0] for r in realised)),
+        "realised_impact_low": _money(sum(r[1] for r in realised)),
+        "realised_impact_high": _money(sum(r[2] for r in realised)),
+        "scaled": len(scaled),
+        "scaled_without_results": sum(1 for e in scaled if not e.has_result),
+        "scaled_without_impact_model": sum(
+            1 for e in scaled if e.has_result and e.realised is None
+        ),
+    }
+
+
+@transaction.atomic
+def _store(today: dt.date, rows: list[PortfolioRollup]) -> None:
+    """Upsert the day's rows on (computed_on, dimension, key) and drop slices that vanished."""
+    PortfolioRollup.objects.bulk_create(
+        rows,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["computed_on", "dimension", "key"],
+        update_fields=["label", "data", "computed_at"],
+    )
+    keep = {(r.dimension, r.key) for r in rows}
+    stale = [
+        pk
+        for pk, dimension, key in PortfolioRollup.objects.filter(computed_on=today).values_list(
+            "pk", "dimension", "key"
+        )
+        if (dimension, key) not in keep
+    ]
+    if stale:
+        PortfolioRollup.objects.filter(pk__in=stale).delete()
+
+
+# --- reads ---------------------------------------------------------------------------
+
+
+def objective_ledger(objective: Objective) -> dict:
+    """Realised impact against the gap to target, and the forecast of what is in flight.
+
+    Reads the objective's latest stored roll-up row (no recomputation); the impact figures
+    are None until a roll-up has run. Impacts count improvements in the objective's
+    direction, so ``progress`` = realised ÷ |gap| (the gap is negative for objectives that
+    bring a number down, such as CAC).
+    """
+    row = (
+        PortfolioRollup.objects.filter(dimension=Dimension.OBJECTIVE, key=str(objective.pk))
+        .order_by("-computed_on")
+        .first()
+    )
+    data = row.data if row else {}
+    baseline, target = float(objective.baseline), float(objective.target)
+    gap = target - baseline
+    realised = data.get("realised_impact")
+    forecast = data.get("forecast_impact")
+    return {
+        "objective": objective.pk,
+        "name": objective.name,
+        "kpi": objective.kpi,
+        "unit": objective.unit,
+        "baseline": baseline,
+        "target": target,
+        "gap": gap,
+        "realised_impact": realised,
+        "realised_impact_low": data.get("realised_impact_low"),
+        "realised_impact_high": data.get("realised_impact_high"),
+        "forecast_impact": forecast,
+        "progress": _share(realised, gap),
+        "progress_with_forecast": _share(
+            None if realised is None else realised + (forecast or 0), gap
+        ),
+        "in_flight": data.get("in_flight"),
+        "scaled": data.get("scaled"),
+        "scaled_without_results": data.get("scaled_without_results"),
+        "computed_on": row.computed_on if row else None,
+    }
+
+
+def rollups_on(*, dimension: str | None = None, computed_on: dt.date | None = None):
+    """Stored rows of one day (default: the latest day with rows), optionally one dimension."""
+    rows = PortfolioRollup.objects.all()
+    if dimension:
+        rows = rows.filter(dimension=dimension)
+    if computed_on is None:
+        computed_on = rows.order_by("-computed_on").values_list("computed_on", flat=True).first()
+        if computed_on is None:
+            return PortfolioRollup.objects.none()
+    return rows.filter(computed_on=computed_on).order_by("dimension", "label", "key")
+
+
+# --- small helpers -------------------------------------------------------------------
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _segment_path(pk: int, segments: dict[int, Segment]) -> str:
+    names, node, seen = [], segments.get(pk), set()
+    while node is not None and node.pk not in seen:
+        seen.add(node.pk)
+        names.append(node.name)
+        node = segments.get(node.parent_id)
+    return " › ".join(reversed(names))
+
+
+def _since(moment: dt.datetime | None, start: dt.datetime) -> bool:
+    return moment is not None and moment >= start
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 2) if values else None
+
+
+def _money(value: float) -> float:
+    return round(value, 2)
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _share(part: float | None, gap: float) -> float | None:
+    if part is None or gap == 0:
+        return None
+    return round(part / abs(gap), 4)
