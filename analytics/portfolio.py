@@ -223,35 +223,32 @@ def _experiments(segments: dict[int, Segment]) -> dict[int, _Experiment]:
         metric_kind=Coalesce("primary_metric__kind", "hypothesis__metric__kind"),
         metric_direction=Coalesce("primary_metric__direction", "hypothesis__metric__direction"),
         expected_lift=Coalesce("mde", "hypothesis__expected_mde"),
-    ).values_list(
+    ).values(
         "id", "status", "outcome", "decision", "objective_ref", "segment_ref",
         "hypothesis__channel", "owner_id", "metric_kind", "metric_direction", "expected_lift",
         "reach_per_year", "baseline", "value_per_conversion",
     )  # fmt: skip
     experiments = {}
-    for (
-        pk, status, outcome, decision, objective_id, segment_id, channel, owner_id, kind,
-        direction, expected_lift, reach, baseline, value,
-    ) in rows.order_by():  # fmt: skip
-        segment = segments.get(segment_id)
-        experiments[pk] = _Experiment(
-            id=pk,
-            status=status,
-            outcome=outcome,
-            decision=decision,
-            objective_id=objective_id,
-            segment_id=segment_id,
-            channel=channel,
-            owner_id=owner_id,
+    for row in rows.order_by():
+        segment = segments.get(row["segment_ref"])
+        experiments[row["id"]] = _Experiment(
+            id=row["id"],
+            status=row["status"],
+            outcome=row["outcome"],
+            decision=row["decision"],
+            objective_id=row["objective_ref"],
+            segment_id=row["segment_ref"],
+            channel=row["hypothesis__channel"],
+            owner_id=row["owner_id"],
             team_id=segment.owner_team_id if segment else None,
             model=ImpactModel(
-                reach_per_year=reach,
-                baseline=baseline,
-                value_per_conversion=_float(value),
-                metric_kind=kind,
-                higher_is_better=direction != Metric.Direction.LOWER,
+                reach_per_year=row["reach_per_year"],
+                baseline=row["baseline"],
+                value_per_conversion=_float(row["value_per_conversion"]),
+                metric_kind=row["metric_kind"],
+                higher_is_better=row["metric_direction"] != Metric.Direction.LOWER,
             ),
-            expected_lift=expected_lift,
+            expected_lift=row["expected_lift"],
         )
     return experiments
 
