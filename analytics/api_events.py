@@ -1,3 +1,48 @@
-"""Raw event ingestion over HTTP."""
+"""Raw event ingestion over HTTP: ``POST /api/v1/events/`` (JSON array or NDJSON)."""
 
-urlpatterns = []
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework.parsers import BaseParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from roles.permissions import HasAbility
+
+from .events import MAX_EVENTS, events_ingest, events_parse
+
+
+class _RawBody(BaseParser):
+    """Hands the body over as bytes: ``analytics.events.events_parse`` reads it in one go."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read() if stream is not None else b""
+
+
+class JSONBody(_RawBody):
+    media_type = "application/json"
+
+
+class NDJSONBody(_RawBody):
+    media_type = "application/x-ndjson"
+
+
+class EventsView(APIView):
+    permission_classes = [HasAbility]
+    required_ability = "data.upload"
+    parser_classes = [JSONBody, NDJSONBody]
+
+    @extend_schema(
+        request={"application/json": list[dict], "application/x-ndjson": str},
+        responses={201: dict},
+        description=f"Up to {MAX_EVENTS:,} events: experiment, variant, user_id, kind "
+        "(exposure/conversion), metric (conversions only), value (≥ 0; required for mean "
+        "metrics), timestamp (ISO 8601 with a time zone). One bad event rejects the batch "
+        "(400, every problem listed by 0-based index); nothing is written.",
+    )
+    def post(self, request):
+        ndjson = request.content_type.split(";")[0].strip() == NDJSONBody.media_type
+        events = events_parse(request.data, ndjson=ndjson)
+        return Response({"accepted": events_ingest(actor=request.user, events=events)}, status=201)
+
+
+urlpatterns = [path("events/", EventsView.as_view(), name="events")]
