@@ -131,15 +131,31 @@ def _too_many(count: int) -> EventsRejected:
 
 
 def _copy_events(rows: list[tuple]) -> None:
+    # One text buffer written at once is about twice as fast as COPY's write_row per event.
+    null, backslash = "\\N", "\\"
+    text = "".join(
+        [
+            f"{e}\t{v}\t{null if m is None else m}\t"
+            f"{u if u.isprintable() and backslash not in u else _copy_escape(u)}\t{k}\t"
+            f"{null if x is None else repr(x)}\t{t.isoformat()}\n"
+            for e, v, m, u, k, x, t in rows
+        ]
+    )
     with connection.cursor() as cursor:
         # Shared barrier: the roll-up reads max(id) only when no ingest is half-way, so an id
         # below its watermark can never commit after it (sequence order ≠ commit order).
         cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [INGEST_BARRIER])
         columns = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
         with cursor.cursor.copy(f"COPY analytics_event ({columns}) FROM STDIN") as copy:
-            write = copy.write_row
-            for row in rows:
-                write(row)
+            copy.write(text)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def _copy_escape(text: str) -> str:
+    """COPY's text format needs backslash, newline, carriage return and tab escaped."""
+    return text.translate(_COPY_ESCAPES)
 
 
 class _Keys:
@@ -335,27 +351,39 @@ def events_rollup_run(progress=None) -> dict:
 
 STEPS = 5
 
+# Each user's earliest new exposure becomes their assignment, or moves an existing one that
+# was later; both the old and the new cohort of a moved user are recomputed. Only the roll-up
+# writes assignments, under its lock, so a plain INSERT of the new ones is safe (and cheaper
+# than ON CONFLICT's speculative insertion).
 _ASSIGN_AND_COHORTS_SQL = """
 WITH firsts AS (
-    SELECT DISTINCT ON (experiment_id, user_id) experiment_id, user_id, variant_id, "timestamp" AS ts
+    SELECT DISTINCT ON (experiment_id, user_id)
+           experiment_id, user_id, variant_id, "timestamp" AS ts
     FROM analytics_event
     WHERE id > %(lo)s AND id <= %(hi)s AND kind = 1
     ORDER BY experiment_id, user_id, "timestamp", id
-), moved AS (
-    SELECT a.experiment_id, a.first_exposed_at AS ts
+), existing AS (
+    SELECT a.id, a.experiment_id, a.user_id, a.first_exposed_at AS old_ts, f.variant_id, f.ts
     FROM analytics_assignment a JOIN firsts f USING (experiment_id, user_id)
-    WHERE f.ts < a.first_exposed_at
-), upserted AS (
+), moved AS (
+    UPDATE analytics_assignment a SET variant_id = x.variant_id, first_exposed_at = x.ts
+    FROM existing x WHERE a.id = x.id AND x.ts < x.old_ts
+    RETURNING a.experiment_id
+), added AS (
     INSERT INTO analytics_assignment (experiment_id, user_id, variant_id, first_exposed_at)
-    SELECT experiment_id, user_id, variant_id, ts FROM firsts
-    ON CONFLICT (experiment_id, user_id) DO UPDATE
-        SET variant_id = EXCLUDED.variant_id, first_exposed_at = EXCLUDED.first_exposed_at
-        WHERE EXCLUDED.first_exposed_at < analytics_assignment.first_exposed_at
+    SELECT f.experiment_id, f.user_id, f.variant_id, f.ts FROM firsts f
+    WHERE NOT EXISTS (
+        SELECT 1 FROM existing x WHERE x.experiment_id = f.experiment_id AND x.user_id = f.user_id
+    )
     RETURNING experiment_id, first_exposed_at AS ts
 )
 INSERT INTO rollup_cohorts (experiment_id, day)
 SELECT DISTINCT experiment_id, (ts AT TIME ZONE 'UTC')::date
-FROM (SELECT * FROM moved UNION ALL SELECT * FROM upserted) changed
+FROM (
+    SELECT experiment_id, old_ts AS ts FROM existing WHERE ts < old_ts
+    UNION ALL SELECT experiment_id, ts FROM existing WHERE ts < old_ts
+    UNION ALL SELECT experiment_id, ts FROM added
+) changed
 """
 
 # Users with new conversions keep their assignment; their cohort is recomputed too.
@@ -370,25 +398,29 @@ WHERE EXISTS (
 )
 """
 
+# The users of the affected cohorts (each experiment's assignments are read once, filtered by
+# their exposure day), kept in a temp table whose statistics steer the aggregate's plan: index
+# look-ups for a few cohorts, a hash join over the event table for many.
+_MEMBERS_SQL = """
+CREATE TEMP TABLE rollup_members ON COMMIT DROP AS
+SELECT a.experiment_id, a.variant_id, a.user_id, a.first_exposed_at, c.day
+FROM analytics_assignment a
+JOIN (SELECT DISTINCT experiment_id, day FROM rollup_cohorts) c
+  ON c.experiment_id = a.experiment_id AND c.day = (a.first_exposed_at AT TIME ZONE 'UTC')::date
+WHERE a.experiment_id = ANY(%(experiment_ids)s)
+"""
+
 # One aggregate over the affected cohorts: users per variant × day, and per metric the users
 # who converted at or after their first exposure, with the sum and the sum of squares of each
 # user's total value.
 _COHORT_AGGREGATE_SQL = """
 CREATE TEMP TABLE rollup_result ON COMMIT DROP AS
-WITH cohorts AS (
-    SELECT DISTINCT experiment_id, day FROM rollup_cohorts
-), members AS (
-    SELECT a.experiment_id, a.variant_id, a.user_id, a.first_exposed_at, c.day
-    FROM cohorts c
-    JOIN analytics_assignment a ON a.experiment_id = c.experiment_id
-     AND a.first_exposed_at >= (c.day::timestamp AT TIME ZONE 'UTC')
-     AND a.first_exposed_at < ((c.day + 1)::timestamp AT TIME ZONE 'UTC')
-), sizes AS (
+WITH sizes AS (
     SELECT experiment_id, variant_id, day, count(*) AS users
-    FROM members GROUP BY experiment_id, variant_id, day
+    FROM rollup_members GROUP BY experiment_id, variant_id, day
 ), per_user AS (
     SELECT m.experiment_id, m.variant_id, m.day, e.metric_id, sum(e.value) AS total
-    FROM members m
+    FROM rollup_members m
     JOIN analytics_event e ON e.experiment_id = m.experiment_id AND e.user_id = m.user_id
     WHERE e.kind = 2 AND e.id <= %(hi)s AND e."timestamp" >= m.first_exposed_at
     GROUP BY m.experiment_id, m.variant_id, m.day, e.metric_id, m.user_id
@@ -462,6 +494,8 @@ def _rollup_postgresql(progress) -> dict:
         experiment_ids = sorted(r[0] for r in cursor.fetchall())
         progress(2, STEPS)
 
+        cursor.execute(_MEMBERS_SQL, {"experiment_ids": experiment_ids})
+        cursor.execute("ANALYZE rollup_members")
         metric_rows = _metric_rows(experiment_ids)
         cursor.execute(
             _COHORT_AGGREGATE_SQL,
@@ -477,7 +511,7 @@ def _rollup_postgresql(progress) -> dict:
         cursor.execute(_DELETE_EMPTIED_SQL)
         cursor.execute(_UPSERT_OBSERVATIONS_SQL)
         written = cursor.rowcount
-        cursor.execute("DROP TABLE rollup_result, rollup_cohorts")
+        cursor.execute("DROP TABLE rollup_result, rollup_members, rollup_cohorts")
         progress(4, STEPS)
 
         _move_watermark(hi)

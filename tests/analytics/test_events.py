@@ -88,6 +88,18 @@ def test_it_stores_an_ndjson_batch_skipping_blank_lines(analyst, experiment):
     assert Event.objects.count() == 4
 
 
+def test_user_ids_keep_every_character(analyst, experiment):
+    odd = ["tab\there", "new\nline", "back\\slash", "\\N", "crème brûlée ☕", "cr\rlf"]
+    events = [
+        {"experiment": "pricing-page", "variant": "b", "user_id": user, "kind": "exposure",
+         "timestamp": "2026-11-02T10:00:00Z"}
+        for user in odd
+    ]  # fmt: skip
+
+    assert events_ingest(actor=analyst, events=events) == len(odd)
+    assert sorted(Event.objects.values_list("user_id", flat=True)) == sorted(odd)
+
+
 def test_it_accepts_ndjson_with_a_charset(analyst, experiment):
     body = "\n".join(json.dumps(e) for e in good_events())
     response = client_for(analyst).post(

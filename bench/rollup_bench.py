@@ -1,0 +1,579 @@
+"""Events benchmark on PostgreSQL: the roll-up against its floor, and ingestion over HTTP.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/growthops \\
+        .venv/bin/python bench/rollup_bench.py [--events 10000000] [--experiments 1000]
+
+It works in its own database (``--db``, default ``growthops_events_bench``: created, migrated,
+and dropped at the end unless ``--keep``), so tests and the dev database are left alone.
+
+1. Loads N synthetic events with COPY: users exposed once or twice (the second time maybe
+   to the other variant), a share of them converting on three metrics (binomial sign-ups,
+   mean revenue, binomial unsubscribes), some conversions before the exposure, arriving
+   roughly in time order with some late stragglers.
+2. Times ``events_rollup_run`` over all of them (the first, largest run), then an
+   incremental run over 1 % more events (new users plus late conversions of old ones).
+3. Times one hand-written SQL ``GROUP BY`` over the same table giving the same numbers (the
+   floor), checks they agree with the stored observations, and prints the ratio.
+4. Starts gunicorn on a free loopback port against the same database and POSTs batches of
+   events as an analyst (token auth); prints events/s.
+"""
+
+import argparse
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+START = np.datetime64("2026-11-01T00:00:00", "s")
+DAY = 86_400
+METRICS = [
+    ("bench_signups", "binomial"),
+    ("bench_revenue", "mean"),
+    ("bench_unsubscribes", "binomial"),
+]
+
+
+def main():
+    args = parse_args()
+    server_url, bench_url = database_urls(args.db)
+    create_database(server_url, args.db)
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "growthops.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    # Time the roll-up itself: without a broker the analyses it queues on commit would run
+    # in-process (eagerly) inside the timing. With Redis, queuing is a quick LPUSH.
+    from analytics import freshness
+
+    freshness.queue_analysis = lambda experiment_ids: []
+    if args.proposed_schema:
+        apply_proposed_schema()
+    try:
+        run(args, bench_url)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            drop_database(server_url, args.db)
+
+
+def apply_proposed_schema() -> None:
+    """What the proposed model change would give: no per-row foreign-key checks on the event
+    log and the assignments (the services resolve and check every id), and no assignment
+    indexes besides the unique (experiment, user) one."""
+    with connection().cursor() as cursor:
+        cursor.execute(
+            """SELECT conrelid::regclass::text, conname FROM pg_constraint
+               WHERE contype = 'f'
+                 AND conrelid IN ('analytics_event'::regclass, 'analytics_assignment'::regclass)"""
+        )
+        for table, name in cursor.fetchall():
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        cursor.execute(
+            """SELECT indexname FROM pg_indexes WHERE tablename = 'analytics_assignment'
+               AND indexname LIKE 'analytics_assignment_%%_id_%%'"""
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{name}"')
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--experiments", type=int, default=1_000)
+    parser.add_argument("--days", type=int, default=14)
+    parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--http-batch", type=int, default=50_000)
+    parser.add_argument("--http-requests", type=int, default=20)
+    parser.add_argument("--http-clients", type=int, default=2)
+    parser.add_argument("--http-workers", type=int, default=2)
+    parser.add_argument("--db", default="growthops_events_bench")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument(
+        "--proposed-schema",
+        action="store_true",
+        help="drop the foreign keys of analytics_event and analytics_assignment and the "
+        "assignment's single-column indexes in the bench database, to measure the proposed "
+        "model change (db_constraint=False / db_index=False)",
+    )
+    args = parser.parse_args()
+    if args.db in ("growthops", "postgres") or args.db.startswith("test_"):
+        parser.error("use a database of its own; it is emptied and dropped")
+    return args
+
+
+def database_urls(name: str) -> tuple[str, str]:
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/growthops")
+    if not base.startswith(("postgres://", "postgresql://")):
+        sys.exit("Set DATABASE_URL to a PostgreSQL server (this benchmark needs COPY).")
+    parts = urllib.parse.urlsplit(base)
+    server = parts._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1)
+    return server, parts._replace(path=f"/{name}").geturl()
+
+
+def create_database(server_url: str, name: str) -> None:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(server_url: str, name: str) -> None:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+def setup_experiments(n: int) -> tuple[np.ndarray, dict]:
+    """``n`` experiments with control and treatment; returns variant ids [n, 2] and metric ids."""
+    from experiments.models import Experiment, Metric, Variant
+    from roles.models import Role
+    from tests.factories import HypothesisFactory, UserFactory
+
+    for table in ("analytics_event", "analytics_assignment", "analytics_observation"):
+        with connection().cursor() as cursor:
+            cursor.execute(f"TRUNCATE {table} RESTART IDENTITY")
+    from analytics.models import AnalysisState, RollupWatermark
+
+    RollupWatermark.objects.all().delete()
+    AnalysisState.objects.all().delete()
+    Experiment.objects.filter(key__startswith="bench-").delete()
+
+    metrics = {
+        key: Metric.objects.update_or_create(key=key, defaults={"name": key, "kind": kind})[0]
+        for key, kind in METRICS
+    }
+    owner = UserFactory(username="bench-operator", role=Role.OPERATOR)
+    hypothesis = HypothesisFactory(metric=metrics["bench_signups"])
+    experiments = Experiment.objects.bulk_create(
+        [
+            Experiment(
+                name=f"Bench {i}", key=f"bench-{i}", hypothesis=hypothesis, owner=owner,
+                primary_metric=metrics["bench_signups"], status="running",
+            )
+            for i in range(n)
+        ],
+        batch_size=1_000,
+    )  # fmt: skip
+    Experiment.secondary_metrics.through.objects.bulk_create(
+        [
+            Experiment.secondary_metrics.through(experiment=e, metric=metrics["bench_revenue"])
+            for e in experiments
+        ]
+    )
+    Experiment.guardrail_metrics.through.objects.bulk_create(
+        [
+            Experiment.guardrail_metrics.through(experiment=e, metric=metrics["bench_unsubscribes"])
+            for e in experiments
+        ]
+    )
+    variants = Variant.objects.bulk_create(
+        [
+            Variant(experiment=e, key=key, name=key, is_control=key == "control", weight=0.5)
+            for e in experiments
+            for key in ("control", "b")
+        ],
+        batch_size=2_000,
+    )
+    variant_ids = np.array([v.pk for v in variants], dtype=np.int64).reshape(n, 2)
+    return variant_ids, {key: m.pk for key, m in metrics.items()}
+
+
+def synthetic_events(n_events, n_experiments, days, rng, user_offset=0, old_users=None):
+    """A DataFrame of about ``n_events`` events in arrival order (by timestamp, some late).
+
+    Per user: one exposure, a second one for 20 % (half the time to the other variant);
+    30 % of users convert, with about 5.6 conversion events each, 15 % of them before the
+    exposure. ``old_users`` (first exposure times of earlier users) get late conversions.
+    """
+    n_users = max(1, int(n_events / 2.9))
+    user = np.arange(user_offset, user_offset + n_users)
+    experiment = user % n_experiments
+    variant = rng.integers(0, 2, n_users)
+    first = rng.integers(0, days * DAY, n_users)
+    again = rng.random(n_users) < 0.2
+    second_variant = np.where(rng.random(n_users) < 0.5, variant, 1 - variant)[again]
+    second = first[again] + rng.integers(0, 3 * DAY, int(again.sum()))
+
+    n_conversions = max(0, n_events - n_users - int(again.sum()))
+    converters = np.flatnonzero(rng.random(n_users) < 0.3)
+    if len(converters) == 0:
+        converters = np.arange(n_users)
+    who = rng.choice(converters, n_conversions)
+    conv_user, conv_exp, conv_first = user[who], experiment[who], first[who]
+    if old_users is not None and len(old_users["user"]):
+        late = rng.random(n_conversions) < 0.3  # a share are late events of old users
+        pick = rng.integers(0, len(old_users["user"]), int(late.sum()))
+        conv_user = np.where(late, 0, conv_user)
+        conv_user[late] = old_users["user"][pick]
+        conv_exp = np.where(late, 0, conv_exp)
+        conv_exp[late] = old_users["experiment"][pick]
+        conv_first = np.where(late, 0, conv_first)
+        conv_first[late] = old_users["first"][pick]
+    offset = np.where(
+        rng.random(n_conversions) < 0.15,
+        -rng.integers(1, DAY, n_conversions),
+        rng.integers(0, 6 * DAY, n_conversions),
+    )
+    conv_ts = np.maximum(conv_first + offset, 0)
+    metric = rng.choice(3, n_conversions, p=[0.45, 0.45, 0.10])
+    value = np.where(metric == 1, np.round(rng.exponential(20.0, n_conversions), 2), np.nan)
+
+    frame = pd.DataFrame(
+        {
+            "experiment": np.concatenate([experiment, experiment[again], conv_exp]),
+            "variant": np.concatenate([variant, second_variant, rng.integers(0, 2, n_conversions)]),
+            "metric": np.concatenate([np.full(n_users + int(again.sum()), -1), metric]),
+            "user": np.concatenate([user, user[again], conv_user]),
+            "kind": np.concatenate(
+                [np.ones(n_users + int(again.sum()), np.int8), np.full(n_conversions, 2, np.int8)]
+            ),
+            "value": np.concatenate([np.full(n_users + int(again.sum()), np.nan), value]),
+            "ts": np.concatenate([first, second, conv_ts]),
+        }
+    )
+    late = rng.random(len(frame)) < 0.02
+    arrival = frame["ts"].to_numpy() + np.where(late, rng.integers(0, 2 * DAY, len(frame)), 0)
+    frame = frame.iloc[np.argsort(arrival, kind="stable")].reset_index(drop=True)
+    users = {"user": user, "experiment": experiment, "first": first}
+    return frame, users
+
+
+def copy_events(frame, variant_ids, metric_ids, chunk=1_000_000) -> None:
+    metric_lookup = np.array([metric_ids[k] for k, _ in METRICS], dtype=np.int64)
+    columns = "experiment_id, variant_id, metric_id, user_id, kind, value, timestamp"
+    with connection().cursor() as cursor:
+        for start in range(0, len(frame), chunk):
+            part = frame.iloc[start : start + chunk]
+            exp = part["experiment"].to_numpy()
+            metric = part["metric"].to_numpy()
+            metric_id = pd.array(metric_lookup[np.maximum(metric, 0)], dtype="Int64")
+            metric_id[metric < 0] = pd.NA
+            out = pd.DataFrame(
+                {
+                    "e": experiment_ids_of(variant_ids)[exp],
+                    "v": variant_ids[exp, part["variant"].to_numpy()],
+                    "m": metric_id,
+                    "u": "u" + part["user"].astype(str),
+                    "k": part["kind"],
+                    "val": part["value"],
+                    "t": np.char.add(
+                        np.datetime_as_string(START + part["ts"].to_numpy(), unit="s"), "+00"
+                    ),
+                }
+            )
+            buffer = io.StringIO()
+            out.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N")
+            with cursor.cursor.copy(f"COPY analytics_event ({columns}) FROM STDIN") as copy:
+                copy.write(buffer.getvalue())
+
+
+_EXPERIMENT_IDS = {}
+
+
+def experiment_ids_of(variant_ids):
+    key = id(variant_ids)
+    if key not in _EXPERIMENT_IDS:
+        from experiments.models import Variant
+
+        lookup = dict(Variant.objects.values_list("id", "experiment_id"))
+        _EXPERIMENT_IDS[key] = np.array([lookup[v] for v in variant_ids[:, 0]], dtype=np.int64)
+    return _EXPERIMENT_IDS[key]
+
+
+def connection():
+    from django.db import connection as django_connection
+
+    return django_connection
+
+
+# --- the floor -------------------------------------------------------------------------------
+
+FLOOR_SQL = """
+WITH firsts AS (
+    SELECT DISTINCT ON (experiment_id, user_id) experiment_id, user_id, variant_id,
+           "timestamp" AS ts
+    FROM analytics_event WHERE kind = 1
+    ORDER BY experiment_id, user_id, "timestamp", id
+), sizes AS (
+    SELECT experiment_id, variant_id, (ts AT TIME ZONE 'UTC')::date AS day, count(*) AS users
+    FROM firsts GROUP BY 1, 2, 3
+), per_user AS (
+    SELECT f.experiment_id, f.variant_id, (f.ts AT TIME ZONE 'UTC')::date AS day, e.metric_id,
+           sum(e.value) AS total
+    FROM firsts f
+    JOIN analytics_event e ON e.experiment_id = f.experiment_id AND e.user_id = f.user_id
+    WHERE e.kind = 2 AND e."timestamp" >= f.ts
+    GROUP BY 1, 2, 3, 4, f.user_id
+), converted AS (
+    SELECT experiment_id, variant_id, day, metric_id, count(*) AS conversions,
+           sum(coalesce(total, 0)) AS s, sum(coalesce(total, 0) * coalesce(total, 0)) AS ss
+    FROM per_user GROUP BY 1, 2, 3, 4
+), metrics AS (
+    SELECT e.id AS experiment_id, m.id AS metric_id, m.kind = 'mean' AS is_mean
+    FROM experiments_experiment e JOIN experiments_metric m ON m.id = e.primary_metric_id
+    UNION SELECT t.experiment_id, m.id, m.kind = 'mean'
+    FROM experiments_experiment_secondary_metrics t JOIN experiments_metric m ON m.id = t.metric_id
+    UNION SELECT t.experiment_id, m.id, m.kind = 'mean'
+    FROM experiments_experiment_guardrail_metrics t JOIN experiments_metric m ON m.id = t.metric_id
+)
+SELECT s.variant_id, m.metric_id, s.day, s.users,
+       CASE WHEN m.is_mean THEN NULL ELSE coalesce(c.conversions, 0) END,
+       CASE WHEN m.is_mean THEN coalesce(c.s, 0) END,
+       CASE WHEN m.is_mean THEN coalesce(c.ss, 0) END
+FROM sizes s JOIN metrics m USING (experiment_id)
+LEFT JOIN converted c ON c.experiment_id = s.experiment_id AND c.variant_id = s.variant_id
+     AND c.day = s.day AND c.metric_id = m.metric_id
+"""
+
+
+def run_floor() -> tuple[float, dict]:
+    from django.db import transaction
+
+    from analytics.events import ROLLUP_WORK_MEM
+
+    with transaction.atomic(), connection().cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{ROLLUP_WORK_MEM}'")  # same budget as the roll-up
+        began = time.perf_counter()
+        cursor.execute(FLOOR_SQL)
+        rows = cursor.fetchall()
+        elapsed = time.perf_counter() - began
+    return elapsed, {(r[0], r[1], r[2]): r[3:] for r in rows}
+
+
+def stored_observations() -> dict:
+    from analytics.models import Observation
+
+    return {
+        (o[0], o[1], o[2]): o[3:]
+        for o in Observation.objects.values_list(
+            "variant_id", "metric_id", "date", "users", "conversions", "sum", "sum_squares"
+        )
+    }
+
+
+def compare(floor: dict, stored: dict) -> list:
+    differences = []
+    for key in set(floor) | set(stored):
+        a, b = floor.get(key), stored.get(key)
+        if a is None or b is None or a[:2] != b[:2]:
+            differences.append((key, a, b))
+            continue
+        for x, y in zip(a[2:], b[2:], strict=True):
+            if (x is None) != (y is None) or (x is not None and abs(x - y) > 1e-9 * max(1, abs(x))):
+                differences.append((key, a, b))
+                break
+    return differences
+
+
+# --- HTTP ------------------------------------------------------------------------------------
+
+
+def http_bench(args, bench_url, variant_ids, metric_ids) -> None:
+    from rest_framework.authtoken.models import Token
+
+    from roles.models import Role
+    from tests.factories import UserFactory
+
+    analyst = UserFactory(username="bench-analyst", role=Role.ANALYST)
+    token = Token.objects.get_or_create(user=analyst)[0].key
+    bodies = http_bodies(args, variant_ids)
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": bench_url,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-only",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "gunicorn", "growthops.wsgi", "--bind", f"127.0.0.1:{port}",
+            "--workers", str(args.http_workers), "--timeout", "120", "--log-level", "warning",
+        ],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    try:
+        wait_for_port(port)
+        post(port, token, bodies[0][0], bodies[0][1])  # warm up: imports, connection
+        statuses, lock = [], threading.Lock()
+        queue = list(bodies[1:])
+
+        def client():
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    body, ctype = queue.pop()
+                status = post(port, token, body, ctype)
+                with lock:
+                    statuses.append(status)
+
+        began = time.perf_counter()
+        threads = [threading.Thread(target=client) for _ in range(args.http_clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - began
+    finally:
+        server.terminate()
+        server.wait(20)
+    sent = args.http_batch * (len(bodies) - 1)
+    bad = [s for s in statuses if s != 201]
+    print(
+        f"HTTP ingest: {len(bodies) - 1} requests × {args.http_batch:,} events "
+        f"({args.http_clients} clients, {args.http_workers} gunicorn workers): "
+        f"{elapsed:.2f} s → {sent / elapsed:,.0f} events/s"
+        + (f"  (non-201 answers: {bad})" if bad else "")
+    )
+
+
+def http_bodies(args, variant_ids):
+    from experiments.models import Experiment
+
+    keys = dict(Experiment.objects.filter(key__startswith="bench-").values_list("id", "key"))
+    exp_ids = experiment_ids_of(variant_ids)
+    rng = np.random.default_rng(args.seed + 1)
+    bodies = []
+    for r in range(args.http_requests + 1):
+        frame, _ = synthetic_events(
+            args.http_batch, args.experiments, args.days, rng, 10**9 + r * 10**6
+        )
+        frame = frame.iloc[: args.http_batch]
+        stamps = np.datetime_as_string(START + frame["ts"].to_numpy(), unit="s")
+        events = []
+        names = [k for k, _ in METRICS]
+        for e, v, m, u, k, val, ts in zip(
+            frame["experiment"], frame["variant"], frame["metric"], frame["user"], frame["kind"],
+            frame["value"], stamps, strict=True,
+        ):  # fmt: skip
+            event = {
+                "experiment": keys[exp_ids[e]],
+                "variant": "control" if v == 0 else "b",
+                "user_id": f"u{u}",
+                "kind": "exposure" if k == 1 else "conversion",
+                "timestamp": ts + "Z",
+            }
+            if k == 2:
+                event["metric"] = names[m]
+                if m == 1:
+                    event["value"] = float(val)
+            events.append(event)
+        if r % 2:
+            body = "\n".join(json.dumps(e) for e in events).encode()
+            bodies.append((body, "application/x-ndjson"))
+        else:
+            bodies.append((json.dumps(events).encode(), "application/json"))
+    return bodies
+
+
+def post(port, token, body, ctype) -> int:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.request(
+        "POST", "/api/v1/events/", body=body,
+        headers={"Content-Type": ctype, "Authorization": f"Token {token}"},
+    )  # fmt: skip
+    response = conn.getresponse()
+    payload = response.read()
+    conn.close()
+    if response.status != 201:
+        print("  answer:", response.status, payload[:300])
+    return response.status
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout=30.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def run(args, bench_url) -> None:
+    from analytics.events import events_rollup_run
+
+    rng = np.random.default_rng(args.seed)
+    variant_ids, metric_ids = setup_experiments(args.experiments)
+    began = time.perf_counter()
+    frame, users = synthetic_events(args.events, args.experiments, args.days, rng)
+    generated = time.perf_counter() - began
+    began = time.perf_counter()
+    copy_events(frame, variant_ids, metric_ids)
+    loaded = time.perf_counter() - began
+    with connection().cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE analytics_event")
+    n = len(frame)
+    print(f"Events: {n:,} in {args.experiments:,} experiments over {args.days} days "
+          f"({len(users['user']):,} users); generated in {generated:.1f} s, "
+          f"COPY {loaded:.1f} s ({n / loaded:,.0f} rows/s)")  # fmt: skip
+    del frame
+
+    floor_s, floor = run_floor()  # also warms the cache for both
+    began = time.perf_counter()
+    counts = events_rollup_run()
+    rollup_s = time.perf_counter() - began
+    floor_s = min(floor_s, run_floor()[0])
+    differences = compare(floor, stored_observations())
+    print(f"Roll-up, first run over all events: {rollup_s:.2f} s  {counts}")
+    print(f"Floor, one hand-written GROUP BY:   {floor_s:.2f} s  ({len(floor):,} rows)")
+    print(f"Ratio roll-up / floor: {rollup_s / floor_s:.2f}×  (target ≤ 1.5×)")
+    print("Numbers agree with the floor." if not differences
+          else f"MISMATCH in {len(differences)} rows, e.g. {differences[:3]}")  # fmt: skip
+
+    more, _ = synthetic_events(max(1, n // 100), args.experiments, args.days, rng,
+                               user_offset=10**8, old_users=users)  # fmt: skip
+    copy_events(more, variant_ids, metric_ids)
+    began = time.perf_counter()
+    counts = events_rollup_run()
+    incremental_s = time.perf_counter() - began
+    floor_s, floor = run_floor()
+    differences = compare(floor, stored_observations())
+    print(f"Roll-up, incremental run over 1 % more events: {incremental_s:.2f} s  {counts}; "
+          f"floor over everything now {floor_s:.2f} s; "
+          + ("numbers agree." if not differences else f"MISMATCH in {len(differences)} rows"))  # fmt: skip
+    began = time.perf_counter()
+    counts = events_rollup_run()
+    print(f"Roll-up with nothing new: {time.perf_counter() - began:.3f} s  {counts}")
+
+    if args.http_requests > 0:
+        http_bench(args, bench_url, variant_ids, metric_ids)
+
+
+if __name__ == "__main__":
+    main()
