@@ -21,11 +21,15 @@ def observations_changed(experiment_ids) -> None:
     ids = sorted(set(experiment_ids))
     if not ids:
         return
-    existing = set(AnalysisState.objects.filter(experiment_id__in=ids).values_list("experiment_id", flat=True))
+    existing = set(
+        AnalysisState.objects.filter(experiment_id__in=ids).values_list("experiment_id", flat=True)
+    )
     AnalysisState.objects.bulk_create(
         [AnalysisState(experiment_id=i) for i in ids if i not in existing], ignore_conflicts=True
     )
-    AnalysisState.objects.filter(experiment_id__in=ids).update(data_version=F("data_version") + 1, stale=True)
+    AnalysisState.objects.filter(experiment_id__in=ids).update(
+        data_version=F("data_version") + 1, stale=True
+    )
     transaction.on_commit(lambda: queue_analysis(ids))
 
 
@@ -38,5 +42,9 @@ def queue_analysis(experiment_ids) -> list[str]:
         try:
             task_ids.append(experiment_analyse.delay(experiment_id).id)
         except Exception:  # broker unreachable: the beat sweep picks the stale flag up later
-            log.warning("Could not queue analysis of experiment %s; it stays stale.", experiment_id, exc_info=True)
+            log.warning(
+                "Could not queue analysis of experiment %s; it stays stale.",
+                experiment_id,
+                exc_info=True,
+            )
     return task_ids

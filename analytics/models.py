@@ -78,6 +78,9 @@ class Event(models.Model):
     class Meta:
         indexes = [models.Index(fields=["experiment", "user_id"], name="event_experiment_user")]
 
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.user_id} @ {self.timestamp:%Y-%m-%d %H:%M}"
+
 
 class Assignment(models.Model):
     """A user's first exposure in an experiment: the variant they count in, and when."""
@@ -94,6 +97,9 @@ class Assignment(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.user_id} → variant {self.variant_id}"
+
 
 class RollupWatermark(models.Model):
     """How far ``events_rollup`` has read the event table (events up to ``last_event_id``)."""
@@ -101,6 +107,9 @@ class RollupWatermark(models.Model):
     name = models.CharField(max_length=64, unique=True)
     last_event_id = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.name} at event {self.last_event_id}"
 
 
 class AnalysisState(models.Model):
@@ -118,6 +127,11 @@ class AnalysisState(models.Model):
     analysed_version = models.PositiveIntegerField(default=0)
     stale = models.BooleanField(default=False, db_index=True)
     last_analysed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"experiment {self.experiment_id} v{self.data_version}" + (
+            " (stale)" if self.stale else ""
+        )
 
 
 class Result(models.Model):
@@ -154,6 +168,11 @@ class Result(models.Model):
             )
         ]
         indexes = [models.Index(fields=["experiment", "look"])]
+
+    def __str__(self):
+        return (
+            f"experiment {self.experiment_id} look {self.look}: {self.metric_id}/{self.variant_id}"
+        )
 
     @property
     def significant(self) -> bool:
@@ -196,6 +215,9 @@ class Alert(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return self.message
+
 
 class Notification(models.Model):
     recipient = models.ForeignKey(
@@ -210,6 +232,9 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["recipient", "alert"], name="notification_once")
         ]
+
+    def __str__(self):
+        return f"to {self.recipient_id}: {self.alert_id}"
 
 
 class PortfolioRollup(models.Model):
@@ -237,3 +262,6 @@ class PortfolioRollup(models.Model):
                 fields=["computed_on", "dimension", "key"], name="rollup_one_per_day"
             )
         ]
+
+    def __str__(self):
+        return f"{self.computed_on} {self.dimension} {self.label}"

@@ -29,3 +29,36 @@ def _progress_reporter(task):
         task.update_state(state="PROGRESS", meta={"done": done, "total": total, "percent": percent})
 
     return progress
+
+
+def _transient_errors():
+    """Database hiccups worth a retry; a redelivered or retried analysis rewrites the same look."""
+    from django.db import InterfaceError, OperationalError
+
+    return (OperationalError, InterfaceError)
+
+
+@shared_task(
+    bind=True,
+    name="analytics.tasks.experiment_analyse",
+    autoretry_for=_transient_errors(),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=5,
+)
+def experiment_analyse(self, experiment_id: int):
+    """Analyse one experiment: results per metric × variant for its current data version."""
+    from .analysis import experiments_analyse
+
+    return experiments_analyse([experiment_id])
+
+
+@shared_task(bind=True, name="analytics.tasks.experiments_analyse_sweep")
+def experiments_analyse_sweep(self):
+    """Beat: re-analyse stale and running experiments in vectorised chunks; raise overdue alerts."""
+    from .alerts import raise_overdue_alerts
+    from .analysis import experiments_analyse, experiments_to_sweep
+
+    counts = experiments_analyse(experiments_to_sweep(), progress=_progress_reporter(self))
+    counts["overdue_alerts"] = raise_overdue_alerts()
+    return counts

@@ -174,6 +174,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_TASK_TRACK_STARTED = True
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="growthops")
 CELERY_RESULT_EXTENDED = True
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -194,6 +195,7 @@ else:
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
+    CELERY_TASK_STORE_EAGER_RESULT = True  # so /api/v1/tasks/{id}/ answers in-process too
 
 CELERY_BEAT_SCHEDULE = {
     "analyse-running-and-stale-experiments": {

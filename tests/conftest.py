@@ -76,3 +76,25 @@ def cast(cmo, operator, operator2, marketer, analyst):
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_in_process(request):
+    """Queued tasks run in-process in every test but those that bring a real worker."""
+    from growthops.celery import app
+
+    if "broker" in request.keywords:
+        yield
+        return
+    previous = (
+        app.conf.task_always_eager,
+        app.conf.task_eager_propagates,
+        app.conf.task_store_eager_result,
+    )
+    app.conf.task_always_eager = app.conf.task_eager_propagates = (
+        app.conf.task_store_eager_result
+    ) = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates, app.conf.task_store_eager_result = (
+        previous
+    )

@@ -11,17 +11,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ["username"]
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     role = Role.MARKETER
-    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-only")
-
-    @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):
-        if create:
-            obj.save()
+    password = factory.django.Password("pw-for-tests-only")
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
@@ -40,7 +34,7 @@ class ObjectiveFactory(factory.django.DjangoModelFactory):
     baseline = Decimal("1000000")
     target = Decimal("1500000")
     target_date = dt.date(2027, 12, 31)
-    owner = factory.SubFactory(UserFactory, role=Role.CMO)
+    owner = factory.SubFactory(UserFactory, username="cmo", role=Role.CMO)
 
 
 class SegmentFactory(factory.django.DjangoModelFactory):

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from analytics.demo import seed_observations
 from experiments.demo import DEMO_USERS, seed_demo, seed_large
 from roles.demo import DEMO_PASSWORD
 
@@ -15,7 +16,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, large=False, **options):
         write = self.stdout.write
-        if not seed_demo(out=write):
+        if seed_demo(out=write):
+            seed_observations(out=write)
+        else:
             write("Demo data already present; nothing added.")
         if large:
             seed_large(out=write)

@@ -1,0 +1,130 @@
+"""Alerts, each raised once per condition: SRM, sample size reached, a guardrail significantly
+worse, a running experiment past its planned duration. An alert becomes an in-app
+notification for the owner and every CMO, and an e-mail sent after commit."""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from experiments.models import Experiment, ExperimentStatus
+from roles.models import Role, User
+
+from .models import Alert, Notification
+
+log = logging.getLogger(__name__)
+
+
+def raise_alert(experiment: Experiment, kind: str, message: str, metric=None) -> Alert | None:
+    """Create the alert and its notifications unless it was raised before. Returns it if new."""
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent duplicate just loses the race
+            alert = Alert.objects.create(
+                experiment=experiment, kind=kind, metric=metric, message=message
+            )
+    except IntegrityError:
+        return None
+    recipients = {experiment.owner_id: experiment.owner}
+    recipients.update({u.pk: u for u in User.objects.filter(role=Role.CMO, is_active=True)})
+    Notification.objects.bulk_create(
+        [Notification(recipient=u, alert=alert) for u in recipients.values()]
+    )
+    emails = [u.email for u in recipients.values() if u.email]
+    if emails:
+        subject = f"[GrowthOps] {alert.get_kind_display()}: {experiment.name}"
+        transaction.on_commit(lambda: _send(subject, message, emails))
+    return alert
+
+
+def _send(subject: str, body: str, emails: list[str]) -> None:
+    try:
+        send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in emails])
+    except Exception:  # the in-app notification is already stored; mail is best effort
+        log.warning("Could not e-mail alert %r", subject, exc_info=True)
+
+
+def _existing(experiment_ids) -> set[tuple]:
+    return set(
+        Alert.objects.filter(experiment_id__in=experiment_ids).values_list(
+            "experiment_id", "kind", "metric_id"
+        )
+    )
+
+
+def raise_result_alerts(families, responses) -> int:
+    """Check fresh results for SRM, sample size reached and guardrails; returns alerts raised."""
+    existing = _existing({f.experiment.pk for f in families})
+    raised = 0
+
+    def once(experiment, kind, message, metric=None):
+        nonlocal raised
+        key = (experiment.pk, kind, metric.pk if metric else None)
+        if key in existing:
+            return
+        existing.add(key)
+        raised += raise_alert(experiment, kind, message, metric) is not None
+
+    for family, response in zip(families, responses, strict=True):
+        experiment, metric = family.experiment, family.metric
+        if response["srm_detected"]:
+            once(
+                experiment,
+                Alert.Kind.SRM,
+                f"Sample ratio mismatch in “{experiment.name}” (p = {response['srm_p_value']:.2g} on "
+                f"{metric.name}): traffic does not match the planned split; check assignment before trusting results.",
+            )
+        if metric.pk == experiment.primary_metric_id:
+            design = experiment.design
+            smallest = min(v["users"] for v in response["variants"])
+            if design is not None and smallest >= design.sample_size_per_variant:
+                once(
+                    experiment,
+                    Alert.Kind.SAMPLE_REACHED,
+                    f"“{experiment.name}” reached its required sample ({design.sample_size_per_variant:,} "
+                    f"users per variant); it can be completed.",
+                )
+        if any(g.pk == metric.pk for g in experiment.guardrail_metrics.all()):
+            worse = [
+                v["name"]
+                for v in response["variants"][1:]
+                if v["significant"]
+                and v["diff"] is not None
+                and (v["diff"] < 0 if metric.higher_is_better else v["diff"] > 0)
+            ]
+            if worse:
+                once(
+                    experiment,
+                    Alert.Kind.GUARDRAIL,
+                    f"Guardrail “{metric.name}” is significantly worse in {', '.join(worse)} of “{experiment.name}”.",
+                    metric,
+                )
+    return raised
+
+
+def raise_overdue_alerts(today: dt.date | None = None) -> int:
+    """Running experiments past their planned duration (start date + design duration)."""
+    today = today or timezone.localdate()
+    running = (
+        Experiment.objects.filter(status=ExperimentStatus.RUNNING, start_date__isnull=False)
+        .select_related("primary_metric", "owner")
+        .prefetch_related("variants")
+    )
+    existing = _existing(running.values_list("pk", flat=True))
+    raised = 0
+    for experiment in running:
+        if (experiment.pk, Alert.Kind.OVERDUE, None) in existing:
+            continue
+        design = experiment.design
+        if design is None:
+            continue
+        due = experiment.start_date + dt.timedelta(days=design.duration_days)
+        if today > due:
+            message = (
+                f"“{experiment.name}” was planned for {design.duration_days} days and has run "
+                f"{(today - experiment.start_date).days}; complete it or say why it continues."
+            )
+            raised += raise_alert(experiment, Alert.Kind.OVERDUE, message) is not None
+    return raised

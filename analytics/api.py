@@ -1,0 +1,182 @@
+"""Observations in, results and task progress out, over ``/api/v1/``."""
+
+from celery.result import AsyncResult
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from experiments.selectors import experiment_list_for_user
+from roles.permissions import HasAbility
+
+from .models import Observation, Result
+from .observations import observations_ingest as ingest
+from .observations import parse_csv
+from .selectors import latest_results
+
+
+class CSVTextParser(BaseParser):
+    """``text/csv`` bodies arrive as text; ``analytics.observations.parse_csv`` reads them."""
+
+    media_type = "text/csv"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        charset = (parser_context or {}).get("encoding") or "utf-8"
+        try:
+            return stream.read().decode(charset)
+        except UnicodeDecodeError as exc:
+            from rest_framework.exceptions import ParseError
+
+            raise ParseError(f"The CSV is not valid {charset} text.") from exc
+
+
+class ObservationSerializer(serializers.ModelSerializer):
+    variant = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    metric = serializers.SlugRelatedField(slug_field="key", read_only=True)
+
+    class Meta:
+        model = Observation
+        fields = [
+            "date",
+            "variant",
+            "metric",
+            "users",
+            "conversions",
+            "sum",
+            "sum_squares",
+            "covariate_sum",
+            "covariate_sum_squares",
+            "cross_sum",
+            "source",
+            "updated_at",
+        ]
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    variant = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    metric = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    significant = serializers.BooleanField(read_only=True)
+    srm_detected = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Result
+        fields = [
+            "metric",
+            "variant",
+            "look",
+            "computed_at",
+            "is_control",
+            "users",
+            "mean",
+            "diff",
+            "diff_ci_low",
+            "diff_ci_high",
+            "lift",
+            "lift_ci_low",
+            "lift_ci_high",
+            "p_value",
+            "p_value_adjusted",
+            "sequential_p_value",
+            "chance_to_beat_control",
+            "expected_loss",
+            "significant",
+            "srm_p_value",
+            "srm_detected",
+            "alpha",
+            "cuped",
+        ]
+
+
+class ExperimentObservationsView(APIView):
+    """GET the stored daily observations; POST a batch (JSON array or ``text/csv``)."""
+
+    permission_classes = [HasAbility]
+    required_abilities = {"GET": "results.read", "POST": "data.upload"}
+    parser_classes = [JSONParser, CSVTextParser]
+
+    def _experiment(self, request, pk):
+        return get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+
+    @extend_schema(responses=ObservationSerializer(many=True))
+    def get(self, request, pk: int):
+        experiment = self._experiment(request, pk)
+        rows = experiment.observations.select_related("variant", "metric")
+        return Response(ObservationSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request={"application/json": ObservationSerializer(many=True), "text/csv": str},
+        responses={201: None},
+        description="Re-sending a day replaces it. One bad row rejects the whole batch (400, every "
+        "bad row listed); nothing is written. CSV header: "
+        "date,variant,metric,users,conversions,sum,sum_squares[,covariate_sum,covariate_sum_squares,cross_sum].",
+    )
+    def post(self, request, pk: int):
+        experiment = self._experiment(request, pk)
+        rows = parse_csv(request.data) if isinstance(request.data, str) else request.data
+        written = ingest(experiment_id=experiment.pk, actor=request.user, rows=rows)
+        return Response({"written": written, "results_stale": True}, status=201)
+
+
+class ExperimentResultsView(APIView):
+    """The latest snapshot per metric × variant, or every look with ``?history=1``."""
+
+    permission_classes = [HasAbility]
+    required_ability = "results.read"
+
+    @extend_schema(
+        parameters=[OpenApiParameter("history", bool), OpenApiParameter("metric", str)],
+        responses=ResultSerializer(many=True),
+    )
+    def get(self, request, pk: int):
+        experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+        if request.query_params.get("history") in ("1", "true"):
+            rows = experiment.results.select_related("metric", "variant")
+        else:
+            rows = latest_results(experiment)
+        metric = request.query_params.get("metric")
+        if metric:
+            rows = [r for r in rows if r.metric.key == metric]
+        return Response(ResultSerializer(rows, many=True).data)
+
+
+class TaskStatusSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    state = serializers.CharField(help_text="PENDING, STARTED, PROGRESS, SUCCESS, FAILURE or RETRY")
+    percent = serializers.FloatField()
+    result = serializers.DictField(required=False)
+    error = serializers.CharField(required=False)
+
+
+class TaskStatusView(APIView):
+    """State and percent of a queued task (Celery task meta)."""
+
+    permission_classes = [HasAbility]
+    required_ability = "results.read"
+
+    @extend_schema(responses=TaskStatusSerializer)
+    def get(self, request, task_id: str):
+        result = AsyncResult(task_id)
+        info = result.info if isinstance(result.info, dict) else {}
+        percent = 100.0 if result.state == "SUCCESS" else info.get("percent", 0.0)
+        body = {"id": task_id, "state": result.state, "percent": percent}
+        if result.state == "SUCCESS" and isinstance(result.result, dict):
+            body["result"] = result.result
+        if result.state == "FAILURE":
+            body["error"] = str(result.result)
+        return Response(body)
+
+
+urlpatterns = [
+    path(
+        "experiments/<int:pk>/observations/",
+        ExperimentObservationsView.as_view(),
+        name="experiment-observations",
+    ),
+    path(
+        "experiments/<int:pk>/results/", ExperimentResultsView.as_view(), name="experiment-results"
+    ),
+    path("tasks/<str:task_id>/", TaskStatusView.as_view(), name="task-status"),
+]

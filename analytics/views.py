@@ -1,0 +1,41 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+
+from experiments.selectors import experiment_list_for_user
+from growthops.errors import DomainError, ValidationFailed
+from roles.permissions import require_ability
+
+from .observations import observations_ingest, parse_csv
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+@login_required
+@require_POST
+def experiment_upload(request, pk: int):
+    require_ability(request, "data.upload")
+    experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "Choose a CSV file to upload.")
+    elif upload.size > MAX_UPLOAD_BYTES:
+        messages.error(request, "The file is larger than 20 MB; split it or use the API.")
+    else:
+        try:
+            rows = parse_csv(upload.read().decode("utf-8-sig"))
+            written = observations_ingest(
+                experiment_id=experiment.pk, actor=request.user, rows=rows
+            )
+        except UnicodeDecodeError:
+            messages.error(request, "The file is not UTF-8 text.")
+        except ValidationFailed as exc:
+            messages.error(request, exc.message)
+            for where, problems in list(exc.errors.items())[:50]:
+                messages.error(request, f"{where}: {'; '.join(problems)}")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Saved {written} rows; results are being recomputed.")
+    return redirect("experiments:detail", pk=experiment.pk)

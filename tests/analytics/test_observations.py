@@ -1,0 +1,216 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from rest_framework.test import APIClient
+
+from analytics.models import AnalysisState, Observation, Result
+from tests.analytics.helpers import binomial_rows, running_experiment
+
+pytestmark = pytest.mark.django_db
+
+CSV = """date,variant,metric,users,conversions,sum,sum_squares
+2026-11-02,control,signups,1000,100,,
+2026-11-02,b,signups,1000,120,,
+2026-11-02,control,revenue,1000,,5200.5,81000
+2026-11-02,b,revenue,1000,,5600,90000
+"""
+
+
+@pytest.fixture
+def api(analyst):
+    client = APIClient()
+    client.force_authenticate(analyst)
+    return client
+
+
+@pytest.fixture
+def experiment(operator):
+    return running_experiment(operator)
+
+
+def url(experiment):
+    return f"/api/v1/experiments/{experiment.pk}/observations/"
+
+
+def test_a_json_batch_is_stored_and_analysed(api, experiment, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = api.post(url(experiment), binomial_rows(), format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json() == {"written": 2, "results_stale": True}
+    stored = {
+        (o.variant.key, o.users, o.conversions)
+        for o in Observation.objects.select_related("variant")
+    }
+    assert stored == {("control", 1000, 100), ("b", 1000, 120)}
+    # Tasks run in-process here: the analysis was queued on commit and cleared the stale flag.
+    assert len(callbacks) == 1
+    state = AnalysisState.objects.get(experiment=experiment)
+    assert (state.data_version, state.analysed_version, state.stale) == (1, 1, False)
+    treatment = Result.objects.get(experiment=experiment, variant__key="b")
+    assert treatment.look == 1 and treatment.users == 1000
+    assert treatment.diff == pytest.approx(0.02)
+    assert treatment.lift == pytest.approx(0.2)
+
+
+def test_a_csv_batch_is_stored(api, experiment):
+    response = api.generic("POST", url(experiment), CSV, content_type="text/csv")
+    assert response.status_code == 201, response.content
+    revenue = Observation.objects.get(variant__key="control", metric__key="revenue")
+    assert (revenue.users, revenue.conversions, revenue.sum, revenue.sum_squares) == (
+        1000,
+        None,
+        5200.5,
+        81000,
+    )
+
+
+def test_resending_a_day_replaces_it(api, experiment, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(url(experiment), binomial_rows(treatment=(1000, 120)), format="json")
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(url(experiment), binomial_rows(treatment=(1100, 150)), format="json")
+    assert Observation.objects.count() == 2
+    assert Observation.objects.get(variant__key="b").conversions == 150
+    assert AnalysisState.objects.get(experiment=experiment).data_version == 2
+    assert sorted(set(Result.objects.values_list("look", flat=True))) == [1, 2]
+
+
+BAD_ROWS = [
+    ({"variant": "zzz"}, "variant", "unknown variant"),
+    ({"metric": "nope"}, "metric", "unknown metric"),
+    ({"users": -5}, "users", "must not be negative"),
+    ({"users": "many"}, "users", "is not a whole number"),
+    ({"conversions": 1001}, "conversions", "more than the 1000 users"),
+    ({"date": "2026-10-01"}, "date", "outside the experiment"),
+    ({"date": "yesterday"}, "date", "is not a date"),
+    ({"sum": 4.0}, "sum", "conversion metric"),
+    ({"covariate_sum": 3.0}, "covariate_sum_squares", "CUPED needs"),
+    ({"colour": "red"}, "colour", "unknown field"),
+]
+
+
+@pytest.mark.parametrize(("change", "field", "message"), BAD_ROWS)
+def test_one_bad_row_rejects_the_batch_and_writes_nothing(api, experiment, change, field, message):
+    rows = binomial_rows()
+    rows[1] = {**rows[1], **change}
+    response = api.post(url(experiment), rows, format="json")
+
+    assert response.status_code == 400
+    body = response.json()
+    assert "nothing was saved" in body["detail"]
+    assert any(field in problem and message in problem for problem in body["errors"]["row 2"]), body
+    assert "row 1" not in body["errors"]
+    assert not Observation.objects.exists()
+    assert not AnalysisState.objects.exists()
+
+
+def test_every_bad_row_is_listed(api, experiment):
+    rows = binomial_rows() + [
+        {"date": "2026-11-02", "variant": "b", "metric": "signups", "users": 10, "conversions": 1},
+        {"date": "2026-11-03", "variant": "b", "metric": "revenue", "users": 10, "conversions": 1},
+    ]
+    rows[0]["users"] = -1
+    errors = api.post(url(experiment), rows, format="json").json()["errors"]
+    assert set(errors) == {"row 1", "row 3", "row 4"}
+    assert "duplicates row 2" in errors["row 3"][0]
+    assert "mean metric" in " ".join(errors["row 4"])
+
+
+def test_mean_rows_must_be_possible(api, experiment):
+    rows = [
+        {
+            "date": "2026-11-02",
+            "variant": "b",
+            "metric": "revenue",
+            "users": 10,
+            "sum": 100,
+            "sum_squares": 50,
+        }
+    ]
+    errors = api.post(url(experiment), rows, format="json").json()["errors"]
+    assert "smaller than sum²/users" in errors["row 1"][0]
+
+
+def test_a_bad_csv_header_is_refused(api, experiment):
+    response = api.generic("POST", url(experiment), "day,variant,users\n", content_type="text/csv")
+    assert response.status_code == 400
+    assert (
+        "missing column(s): date, metric, conversions, sum, sum_squares"
+        in response.json()["detail"]
+    )
+    assert "unknown column(s): day" in response.json()["detail"]
+
+
+def test_an_empty_batch_is_refused(api, experiment):
+    assert api.post(url(experiment), [], format="json").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("who", "code"), [("marketer", 403), ("cmo", 403), ("operator", 201), ("analyst", 201)]
+)
+def test_only_analysts_and_operators_upload(cast, experiment, who, code):
+    client = APIClient()
+    client.force_authenticate(cast[who])
+    assert client.post(url(experiment), binomial_rows(), format="json").status_code == code
+    assert Observation.objects.exists() == (code == 201)
+
+
+def test_anyone_signed_in_reads_observations_and_results(
+    api, marketer, experiment, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(url(experiment), binomial_rows(), format="json")
+    client = APIClient()
+    client.force_authenticate(marketer)
+    assert len(client.get(url(experiment)).json()) == 2
+    results = client.get(f"/api/v1/experiments/{experiment.pk}/results/").json()
+    assert [(r["variant"], r["is_control"]) for r in results] == [("control", True), ("b", False)]
+    assert results[1]["significant"] is False and results[1]["srm_detected"] is False
+    assert APIClient().get(url(experiment)).status_code in (401, 403)
+
+
+def test_the_import_command_loads_a_csv(tmp_path, analyst, experiment):
+    path = tmp_path / "obs.csv"
+    path.write_text(CSV)
+    call_command("import_observations", str(path), "--experiment", str(experiment.pk))
+    assert Observation.objects.filter(experiment=experiment).count() == 4
+
+
+def test_the_import_command_refuses_a_bad_file_and_writes_nothing(tmp_path, analyst, experiment):
+    path = tmp_path / "obs.csv"
+    path.write_text(CSV.replace("1000,120", "1000,1200"))
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import_observations", str(path), "--experiment", str(experiment.pk))
+    assert not Observation.objects.exists()
+
+
+def test_the_upload_form_on_the_experiment_page(
+    client, analyst, experiment, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(analyst)
+    page = client.get(f"/experiments/{experiment.pk}/")
+    assert b'id="upload-form"' in page.content
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/experiments/{experiment.pk}/upload/",
+            {"file": SimpleUploadedFile("obs.csv", CSV.encode(), content_type="text/csv")},
+        )
+    response = client.get(f"/experiments/{experiment.pk}/")
+    assert "Saved 4 rows" in response.content.decode()
+    assert b'id="results"' in response.content
+    assert Observation.objects.count() == 4
+
+
+def test_the_upload_form_is_refused_to_marketers(client, marketer, experiment):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(marketer)
+    assert b'id="upload-form"' not in client.get(f"/experiments/{experiment.pk}/").content
+    response = client.post(
+        f"/experiments/{experiment.pk}/upload/", {"file": SimpleUploadedFile("o.csv", CSV.encode())}
+    )
+    assert response.status_code == 403
+    assert not Observation.objects.exists()
