@@ -357,11 +357,11 @@ STEPS = 5
 # than ON CONFLICT's speculative insertion).
 _ASSIGN_AND_COHORTS_SQL = """
 WITH firsts AS (
-    SELECT DISTINCT ON (experiment_id, user_id)
+    SELECT DISTINCT ON (experiment_id, user_id COLLATE "C")
            experiment_id, user_id, variant_id, "timestamp" AS ts
     FROM analytics_event
     WHERE id > %(lo)s AND id <= %(hi)s AND kind = 1
-    ORDER BY experiment_id, user_id, "timestamp", id
+    ORDER BY experiment_id, user_id COLLATE "C", "timestamp", id
 ), existing AS (
     SELECT a.id, a.experiment_id, a.user_id, a.first_exposed_at AS old_ts, f.variant_id, f.ts
     FROM analytics_assignment a JOIN firsts f USING (experiment_id, user_id)
@@ -386,12 +386,13 @@ FROM (
 ) changed
 """
 
-# Users with new conversions keep their assignment; their cohort is recomputed too.
+# Users with new conversions keep their assignment; their cohort is recomputed too. Users
+# assigned in this very run (ids above the previous maximum) are already covered.
 _CONVERSION_COHORTS_SQL = """
 INSERT INTO rollup_cohorts (experiment_id, day)
 SELECT DISTINCT a.experiment_id, (a.first_exposed_at AT TIME ZONE 'UTC')::date
 FROM analytics_assignment a
-WHERE EXISTS (
+WHERE a.id <= %(assigned_before)s AND EXISTS (
     SELECT 1 FROM analytics_event e
     WHERE e.id > %(lo)s AND e.id <= %(hi)s AND e.kind = 2
       AND e.experiment_id = a.experiment_id AND e.user_id = a.user_id
@@ -403,7 +404,7 @@ WHERE EXISTS (
 # look-ups for a few cohorts, a hash join over the event table for many.
 _MEMBERS_SQL = """
 CREATE TEMP TABLE rollup_members ON COMMIT DROP AS
-SELECT a.experiment_id, a.variant_id, a.user_id, a.first_exposed_at, c.day
+SELECT a.id, a.experiment_id, a.variant_id, a.user_id, a.first_exposed_at, c.day
 FROM analytics_assignment a
 JOIN (SELECT DISTINCT experiment_id, day FROM rollup_cohorts) c
   ON c.experiment_id = a.experiment_id AND c.day = (a.first_exposed_at AT TIME ZONE 'UTC')::date
@@ -423,7 +424,7 @@ WITH sizes AS (
     FROM rollup_members m
     JOIN analytics_event e ON e.experiment_id = m.experiment_id AND e.user_id = m.user_id
     WHERE e.kind = 2 AND e.id <= %(hi)s AND e."timestamp" >= m.first_exposed_at
-    GROUP BY m.experiment_id, m.variant_id, m.day, e.metric_id, m.user_id
+    GROUP BY m.experiment_id, m.variant_id, m.day, e.metric_id, m.id
 ), converted AS (
     SELECT experiment_id, variant_id, day, metric_id, count(*) AS conversions,
            sum(coalesce(total, 0)) AS value_sum,
@@ -488,8 +489,10 @@ def _rollup_postgresql(progress) -> dict:
         cursor.execute(
             "CREATE TEMP TABLE rollup_cohorts (experiment_id bigint, day date) ON COMMIT DROP"
         )
+        cursor.execute("SELECT coalesce(max(id), 0) FROM analytics_assignment")
+        assigned_before = cursor.fetchone()[0]
         cursor.execute(_ASSIGN_AND_COHORTS_SQL, bounds)
-        cursor.execute(_CONVERSION_COHORTS_SQL, bounds)
+        cursor.execute(_CONVERSION_COHORTS_SQL, {**bounds, "assigned_before": assigned_before})
         cursor.execute("SELECT DISTINCT experiment_id FROM rollup_cohorts")
         experiment_ids = sorted(r[0] for r in cursor.fetchall())
         progress(2, STEPS)

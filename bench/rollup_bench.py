@@ -47,6 +47,7 @@ METRICS = [
 def main():
     args = parse_args()
     server_url, bench_url = database_urls(args.db)
+    drop_database(server_url, args.db)  # always from scratch
     create_database(server_url, args.db)
     os.environ["DATABASE_URL"] = bench_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "growthops.settings")
@@ -131,8 +132,7 @@ def database_urls(name: str) -> tuple[str, str]:
 
 def create_database(server_url: str, name: str) -> None:
     with psycopg.connect(server_url, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def drop_database(server_url: str, name: str) -> None:
@@ -148,15 +148,6 @@ def setup_experiments(n: int) -> tuple[np.ndarray, dict]:
     from experiments.models import Experiment, Metric, Variant
     from roles.models import Role
     from tests.factories import HypothesisFactory, UserFactory
-
-    for table in ("analytics_event", "analytics_assignment", "analytics_observation"):
-        with connection().cursor() as cursor:
-            cursor.execute(f"TRUNCATE {table} RESTART IDENTITY")
-    from analytics.models import AnalysisState, RollupWatermark
-
-    RollupWatermark.objects.all().delete()
-    AnalysisState.objects.all().delete()
-    Experiment.objects.filter(key__startswith="bench-").delete()
 
     metrics = {
         key: Metric.objects.update_or_create(key=key, defaults={"name": key, "kind": kind})[0]
@@ -310,10 +301,10 @@ def connection():
 
 FLOOR_SQL = """
 WITH firsts AS (
-    SELECT DISTINCT ON (experiment_id, user_id) experiment_id, user_id, variant_id,
+    SELECT DISTINCT ON (experiment_id, user_id COLLATE "C") experiment_id, user_id, variant_id,
            "timestamp" AS ts
     FROM analytics_event WHERE kind = 1
-    ORDER BY experiment_id, user_id, "timestamp", id
+    ORDER BY experiment_id, user_id COLLATE "C", "timestamp", id
 ), sizes AS (
     SELECT experiment_id, variant_id, (ts AT TIME ZONE 'UTC')::date AS day, count(*) AS users
     FROM firsts GROUP BY 1, 2, 3
