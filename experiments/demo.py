@@ -318,20 +318,21 @@ def _objectives(cmo) -> list[Objective]:
             description="Add €3M of net new annual recurring revenue through self-serve and sales-assisted growth.",
         ),
         Objective.objects.create(
-            name="Lift trial-to-paid conversion",
-            kpi="Trial-to-paid rate",
-            unit=Objective.Unit.PERCENT,
-            baseline=Decimal("18.00"),
-            target=Decimal("23.00"),
+            name="Win more paying customers",
+            kpi="New paying customers per year",
+            unit=Objective.Unit.COUNT,
+            baseline=Decimal("4000"),
+            target=Decimal("5500"),
             target_date=year_end,
             owner=cmo,
+            description="Impact here is counted in customers: each extra conversion is worth 1.",
         ),
         Objective.objects.create(
-            name="Cut blended CAC",
-            kpi="Blended CAC",
+            name="Grow self-serve expansion revenue",
+            kpi="Expansion revenue",
             unit=Objective.Unit.CURRENCY,
-            baseline=Decimal("420.00"),
-            target=Decimal("350.00"),
+            baseline=Decimal("1800000"),
+            target=Decimal("2400000"),
             target_date=year_end,
             owner=cmo,
         ),
@@ -417,7 +418,10 @@ def _experiments(users, hypotheses, metrics, rng) -> None:
             sequential_tau=0.05 if index % 3 == 2 else None,
             correction="holm" if three_arms else "none",
             reach_per_year=hypothesis.segment.monthly_reach * 12,
-            value_per_conversion=Decimal(rng.choice([40, 120, 300, 900])),
+            # In the objective's unit: euros for revenue objectives, one customer for the count one.
+            value_per_conversion=Decimal(1)
+            if hypothesis.objective.unit == Objective.Unit.COUNT
+            else Decimal(rng.choice([40, 120, 300, 900])),
             executed_by=Experiment.ExecutedBy.AGENCY
             if index % 6 == 5
             else Experiment.ExecutedBy.IN_HOUSE,

@@ -20,3 +20,11 @@ def experiment_results(context, experiment):
         "can_upload": can(user, "data.upload"),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.filter
+def percent(value, digits=1):
+    """0.0234 → "+2.3%"; None → "—" (a lift or its bound)."""
+    if value is None:
+        return "—"
+    return f"{value * 100:+.{int(digits)}f}%"

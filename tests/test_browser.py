@@ -1,0 +1,88 @@
+"""End to end in headless Chromium: sign in, review an experiment, upload its data."""
+
+import os
+
+import pytest
+
+from experiments.models import StatusChange
+from tests.analytics.helpers import running_experiment
+from tests.experiments.helpers import put_in_status
+from tests.factories import ExperimentFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def page(monkeypatch):
+    # Playwright's sync API runs an event loop; the ORM calls in the test stay synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS
+        )
+        yield browser.new_page(viewport={"width": 1280, "height": 900})
+        browser.close()
+
+
+def sign_in(page, live_server, username):
+    page.goto(f"{live_server.url}/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw-for-tests-only")
+    page.click("button[type=submit]")
+    assert page.locator("h1").inner_text() == "Growth programme"
+
+
+def test_the_cmo_approves_an_experiment_in_the_browser(page, live_server, cmo, operator):
+    experiment = put_in_status(ExperimentFactory(owner=operator, name="Logo wall"), "in_review")
+    sign_in(page, live_server, "cmo")
+
+    page.click("text=Logo wall")
+    page.locator("form[data-step=approve] button").click()
+
+    assert "Done: approve." in page.locator(".messages").inner_text()
+    assert page.locator("h1 .badge").inner_text() == "Approved"
+    experiment.refresh_from_db()
+    assert experiment.status == "approved"
+    assert StatusChange.objects.get(experiment=experiment).actor == cmo
+
+
+def test_a_refused_kill_explains_itself(page, live_server, cmo, operator):
+    running_experiment(operator, name="Short form")
+    sign_in(page, live_server, "cmo")
+    page.click("text=Short form")
+    page.locator("form[data-step=kill] button").click()
+    messages = page.locator(".messages").inner_text()
+    assert "Reason: Choose a reason" in messages and "Note: Say why" in messages
+    assert page.locator("h1 .badge").inner_text() == "Running"
+
+
+def test_an_analyst_uploads_a_csv_and_sees_results(page, live_server, analyst, operator, tmp_path):
+    experiment = running_experiment(operator, name="Logo wall")
+    csv = tmp_path / "day.csv"
+    csv.write_text(
+        "date,variant,metric,users,conversions,sum,sum_squares\n"
+        "2026-11-02,control,signups,1000,100,,\n2026-11-02,b,signups,1000,130,,\n"
+    )
+    sign_in(page, live_server, "analyst")
+    page.goto(f"{live_server.url}/experiments/{experiment.pk}/")
+    page.set_input_files("#upload-form input[type=file]", str(csv))
+    page.click("#upload-form button")
+
+    assert "Saved 2 rows" in page.locator(".messages").inner_text()
+    row = page.locator("#results tbody tr").nth(1).inner_text()
+    assert "+30.0%" in row and "significant" in row
+    if os.environ.get("GROWTHOPS_SCREENSHOTS"):
+        page.screenshot(
+            path=os.path.join(os.environ["GROWTHOPS_SCREENSHOTS"], "results.png"), full_page=True
+        )
