@@ -156,10 +156,39 @@ def welch_test(mean_c, var_c, n_c, mean_t, var_t, n_t, alpha=0.05) -> Comparison
     if not se.all():
         t = np.where(se > 0, t, np.nan)
     p_value = 2.0 * special.stdtr(df, -np.abs(t))
-    half = -special.stdtrit(df, alpha / 2.0) * se
     crit = -special.ndtri(alpha / 2.0)
+    half = t_quantile(df, crit, alpha) * se
     lift, lift_lo, lift_hi = _lift(mean_c, mean_t, vn_c, vn_t, crit)
     return Comparison(diff, diff - half, diff + half, lift, lift_lo, lift_hi, se, t, df, p_value)
+
+
+CORNISH_FISHER_MIN_DF = 1000.0
+
+
+def t_quantile(df, z, alpha):
+    """``t_df(1-α/2)``: the Cornish–Fisher series in ``1/df`` where ``df ≥ 1000``, else scipy.
+
+    ``t ≈ z + g1/ν + g2/ν² + g3/ν³ + g4/ν⁴`` with ``z = Φ⁻¹(1-α/2)`` and
+    ``g1 = (z³+z)/4``, ``g2 = (5z⁵+16z³+3z)/96``, ``g3 = (3z⁷+19z⁵+17z³−15z)/384``,
+    ``g4 = (79z⁹+776z⁷+1482z⁵−1920z³−945z)/92160`` (Abramowitz & Stegun 26.7.5). From
+    ν = 1000 on it agrees with ``scipy.special.stdtrit`` to ~1e-15 relative and is ~10× faster,
+    which matters for 100,000 Welch tests in one call.
+    """
+    z = np.asarray(z, dtype=float)
+    z2 = z * z
+    g1 = (z2 + 1.0) * z / 4.0
+    g2 = ((5.0 * z2 + 16.0) * z2 + 3.0) * z / 96.0
+    g3 = (((3.0 * z2 + 19.0) * z2 + 17.0) * z2 - 15.0) * z / 384.0
+    g4 = ((((79.0 * z2 + 776.0) * z2 + 1482.0) * z2 - 1920.0) * z2 - 945.0) * z / 92160.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = 1.0 / df
+        series = z + inv * (g1 + inv * (g2 + inv * (g3 + inv * g4)))
+    small = ~(df >= CORNISH_FISHER_MIN_DF)  # also NaN df, which stdtrit maps to NaN
+    if small.any():
+        exact = -special.stdtrit(df[small], np.broadcast_to(alpha / 2.0, df.shape)[small])
+        series = np.array(series, dtype=float, copy=True)
+        series[small] = exact
+    return series
 
 
 def compare_proportions(conversions_c, users_c, conversions_t, users_t, alpha=0.05) -> Comparison:
