@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from experiments.models import Experiment, Metric
-from growthops.errors import ValidationFailed
+from experiments.models import Experiment, ExperimentStatus, Metric
+from growthops.errors import TransitionNotAllowed, ValidationFailed
 from roles.capabilities import require
 
 from .freshness import observations_changed
@@ -26,6 +26,7 @@ CSV_OPTIONAL = ["covariate_sum", "covariate_sum_squares", "cross_sum"]
 COVARIATE_FIELDS = ("covariate_sum", "covariate_sum_squares", "cross_sum")
 KNOWN_FIELDS = set(CSV_HEADER) | set(CSV_OPTIONAL)
 MAX_ROWS = 100_000
+ACCEPTS_DATA = (ExperimentStatus.RUNNING, ExperimentStatus.PAUSED, ExperimentStatus.COMPLETED)
 MAX_LISTED_PROBLEMS = 500
 MAX_COUNT = 2_000_000_000  # fits the database's integer columns
 
@@ -77,16 +78,21 @@ def parse_csv(text: str) -> list[dict]:
         )
     reader.fieldnames = header
     rows = []
-    for line in reader:
-        if None in line:
-            line = {**line, "__extra__": line.pop(None)}
-        rows.append({k: (v.strip() if isinstance(v, str) else v) for k, v in line.items()})
+    try:
+        for line in reader:
+            if None in line:
+                line = {**line, "__extra__": line.pop(None)}
+            rows.append({k: (v.strip() if isinstance(v, str) else v) for k, v in line.items()})
+    except csv.Error as exc:
+        raise ValidationFailed(
+            {"csv": f"line {reader.line_num}: {exc}"},
+            message=f"Unreadable CSV at line {reader.line_num}: {exc}.",
+        ) from exc
     return rows
 
 
 def observations_ingest(*, experiment_id: int, actor, rows: list[dict]) -> int:
     """Validate and upsert a batch of daily observations; returns how many rows were written."""
-    require(actor, "data.upload")
     if not isinstance(rows, list):
         raise ValidationFailed({"rows": "Send a list of observation rows."})
     if not rows:
@@ -100,7 +106,15 @@ def observations_ingest(*, experiment_id: int, actor, rows: list[dict]) -> int:
         .prefetch_related("variants", "secondary_metrics", "guardrail_metrics")
         .get(pk=experiment_id)
     )
+    require(actor, "data.upload", experiment)
+    if experiment.status not in ACCEPTS_DATA:
+        raise TransitionNotAllowed(
+            f"“{experiment}” is {experiment.get_status_display().lower()}; data is accepted while "
+            "it runs, is paused or awaits its decision."
+        )
     observations = _validated(experiment, rows)
+    # A fixed order, so two overlapping batches lock their rows in the same sequence.
+    observations.sort(key=lambda o: (o.variant_id, o.metric_id, o.date))
     with transaction.atomic():
         Observation.objects.bulk_create(
             observations,

@@ -376,11 +376,10 @@ def _hypotheses(users, metrics, segments, objectives, rng) -> list[Hypothesis]:
     for i, hypothesis in enumerate(hypotheses[:34]):
         status = Hypothesis.Status.REJECTED if i % 11 == 10 else Hypothesis.Status.BACKLOG
         hypothesis_triage(hypothesis_id=hypothesis.pk, actor=users["operator"], status=status)
-    return [
-        h
-        for h in hypotheses
-        if h.pk and Hypothesis.objects.get(pk=h.pk).status != Hypothesis.Status.REJECTED
-    ]
+    testable = Hypothesis.objects.filter(pk__in=[h.pk for h in hypotheses]).exclude(
+        status__in=[Hypothesis.Status.REJECTED, Hypothesis.Status.NEW]
+    )
+    return list(testable.order_by("pk"))
 
 
 def _experiments(users, hypotheses, metrics, rng) -> None:
@@ -430,8 +429,43 @@ def _experiments(users, hypotheses, metrics, rng) -> None:
         )
         if metric != guardrail:
             experiment.guardrail_metrics.add(guardrail)
-        _walk(experiment, PATH_TO[target], owner=owner, cmo=cmo, index=index)
-        _backdate(experiment, now, days_ago=12 + (len(EXPERIMENT_PLAN) - index) * 6)
+        # Decisions (conclude, kill) come after the results are in: see finish_demo_decisions.
+        steps = PATH_TO[target]
+        if target in FINAL_DECISIONS:
+            steps = steps[:-1]
+        _walk(experiment, steps, owner=owner, cmo=cmo, index=index)
+        _backdate(experiment, now, days_ago=_days_ago(index))
+
+
+FINAL_DECISIONS = (ExperimentStatus.CONCLUDED, ExperimentStatus.KILLED)
+
+
+def _days_ago(index: int) -> int:
+    return 12 + (len(EXPERIMENT_PLAN) - index) * 6
+
+
+@transaction.atomic
+def finish_demo_decisions() -> int:
+    """Take the CMO's final decisions on the demo experiments meant to end concluded or killed.
+
+    Runs after their result data is loaded, since data is no longer accepted once decided.
+    """
+    users = {
+        u.username: u for u in User.objects.filter(username__in=["cmo", "operator", "operator2"])
+    }
+    now, done = timezone.now(), 0
+    for index, (target, owner_name) in enumerate(EXPERIMENT_PLAN):
+        if target not in FINAL_DECISIONS:
+            continue
+        experiment = Experiment.objects.filter(key__startswith=f"exp-{index + 1:02d}-").first()
+        if experiment is None or experiment.status == target:
+            continue
+        _walk(
+            experiment, PATH_TO[target][-1:], owner=users[owner_name], cmo=users["cmo"], index=index
+        )
+        _backdate(experiment, now, days_ago=_days_ago(index))
+        done += 1
+    return done
 
 
 def _walk(experiment: Experiment, steps: list[str], *, owner, cmo, index: int) -> None:
@@ -499,7 +533,9 @@ def seed_large(*, count: int = 5000, out=print) -> int:
         return 0
     rng = random.Random(5000)
     owners = list(User.objects.filter(role=Role.OPERATOR))
-    hypotheses = list(Hypothesis.objects.exclude(status=Hypothesis.Status.REJECTED))
+    hypotheses = list(
+        Hypothesis.objects.exclude(status__in=[Hypothesis.Status.REJECTED, Hypothesis.Status.NEW])
+    )
     statuses = ExperimentStatus.values
     today = timezone.localdate()
     experiments = []

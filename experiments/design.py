@@ -60,6 +60,10 @@ def design_problems(experiment: Experiment) -> dict[str, str]:
         problems["objective"] = "Choose the objective it serves."
     if experiment.segment_id is None:
         problems["segment"] = "Choose the audience segment."
+    elif experiment.segment.status == experiment.segment.Status.SUNSET:
+        problems["segment"] = (
+            f"“{experiment.segment.name}” has been sunset; choose an active segment."
+        )
     metric = experiment.primary_metric
     if metric is None:
         problems["primary_metric"] = "Choose the primary metric."

@@ -2,11 +2,13 @@
 
 from django import forms
 
-from .models import Decision, KillReason, Outcome
+from .models import Decision, ExperimentStatus, KillReason, Outcome
 
 
 class StepForm(forms.Form):
-    expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
+    expected_status = forms.ChoiceField(
+        choices=ExperimentStatus.choices, widget=forms.HiddenInput, required=False
+    )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def service_kwargs(self) -> dict:

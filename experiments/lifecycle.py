@@ -80,12 +80,14 @@ def _run_step(
     apply: Callable[[Experiment], None] | None = None,
 ) -> Experiment:
     step = STEPS[step_name]
+    if expected_status is not None and expected_status not in S.values:
+        raise ValidationFailed({"expected_status": f"“{expected_status}” is not a status."})
     with transaction.atomic():
         # Lock the row: concurrent steps on one experiment run one after the other.
         experiment = Experiment.objects.select_for_update().get(pk=experiment_id)
         require(actor, STEP_ABILITIES[step_name], experiment)
-        if experiment.status == step.target and experiment.status not in step.sources:
-            return experiment  # already done: a repeated click or a redelivered task
+        if _already_done(experiment, step):
+            return experiment  # a repeated click or a redelivered task
         if expected_status is not None and experiment.status != expected_status:
             raise TransitionNotAllowed(
                 f"“{experiment}” is now {experiment.get_status_display().lower()} "
@@ -117,8 +119,26 @@ def _run_step(
     return experiment
 
 
+def _already_done(experiment: Experiment, step: Step) -> bool:
+    """The experiment sits where this step leads, and this step is what put it there."""
+    if experiment.status != step.target or experiment.status in step.sources:
+        return False
+    last = experiment.status_changes.order_by("-id").values_list("step", flat=True).first()
+    return last == step.name
+
+
 def _required_note(note: str, what: str) -> dict[str, str]:
     return {} if note and note.strip() else {"note": f"Say {what}."}
+
+
+def _segment_problems(experiment: Experiment) -> dict[str, str]:
+    from .models import Segment
+
+    if experiment.segment is not None and experiment.segment.status == Segment.Status.SUNSET:
+        return {
+            "segment": f"“{experiment.segment.name}” has been sunset; choose an active segment."
+        }
+    return {}
 
 
 def submit_problems(experiment: Experiment) -> dict[str, str]:
@@ -160,6 +180,7 @@ def experiment_approve(*, experiment_id: int, actor, note: str = "", expected_st
         actor=actor,
         note=note,
         expected_status=expected_status,
+        check=submit_problems,  # what the CMO approves must still be a complete design
     )
 
 
@@ -176,6 +197,7 @@ def experiment_start(*, experiment_id: int, actor, note: str = "", expected_stat
         actor=actor,
         note=note,
         expected_status=expected_status,
+        check=_segment_problems,
         apply=apply,
     )
 
@@ -264,9 +286,10 @@ def experiment_conclude(
         experiment.decision = decision
         experiment.outcome = outcome
         experiment.learnings = learnings.strip()
-        Hypothesis.objects.filter(pk=experiment.hypothesis_id).update(
-            status=HYPOTHESIS_STATUS_FOR_OUTCOME[outcome]
-        )
+        if not _other_tests_running(experiment):
+            Hypothesis.objects.filter(pk=experiment.hypothesis_id).update(
+                status=HYPOTHESIS_STATUS_FOR_OUTCOME[outcome]
+            )
         if decision == Decision.ITERATE:
             _create_follow_up_hypothesis(experiment, actor)
 
@@ -278,6 +301,17 @@ def experiment_conclude(
         expected_status=expected_status,
         check=check,
         apply=apply,
+    )
+
+
+def _other_tests_running(experiment: Experiment) -> bool:
+    """Whether another experiment still tests the same hypothesis (its status stays "in test")."""
+    return (
+        Experiment.objects.filter(
+            hypothesis_id=experiment.hypothesis_id, status__in=[S.RUNNING, S.PAUSED]
+        )
+        .exclude(pk=experiment.pk)
+        .exists()
     )
 
 
@@ -317,9 +351,10 @@ def experiment_kill(*, experiment_id: int, actor, reason: str, note: str, expect
         if experiment.start_date and not experiment.end_date:
             experiment.end_date = timezone.localdate()
         # The idea is not disproved by a killed test: it returns to the backlog.
-        Hypothesis.objects.filter(
-            pk=experiment.hypothesis_id, status=Hypothesis.Status.IN_TEST
-        ).update(status=Hypothesis.Status.BACKLOG)
+        if not _other_tests_running(experiment):
+            Hypothesis.objects.filter(
+                pk=experiment.hypothesis_id, status=Hypothesis.Status.IN_TEST
+            ).update(status=Hypothesis.Status.BACKLOG)
 
     return _run_step(
         "kill",

@@ -467,7 +467,8 @@ class Experiment(models.Model):
 
     @property
     def design_is_frozen(self) -> bool:
-        return self.status not in (ExperimentStatus.DRAFT, ExperimentStatus.IN_REVIEW)
+        # Only drafts change: what is in review is what the CMO approves.
+        return self.status != ExperimentStatus.DRAFT
 
     @property
     def design(self):

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from .models import (
     Decision,
     Experiment,
+    ExperimentStatus,
     KillReason,
     Metric,
     Objective,
@@ -95,7 +96,10 @@ class ExperimentSerializer(serializers.ModelSerializer):
 class StepSerializer(serializers.Serializer):
     """Input of a lifecycle step; which fields matter depends on the step."""
 
-    expected_status = serializers.CharField(required=False, allow_null=True, default=None)
+    expected_status = serializers.ChoiceField(
+        ExperimentStatus.choices,
+        help_text="The status you saw when you decided; the step is refused if it has moved on.",
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="")
     analysis = serializers.CharField(required=False, allow_blank=True, default="")
     recommendation = serializers.ChoiceField(

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from growthops.errors import TransitionNotAllowed, ValidationFailed
 from roles.capabilities import require
+from roles.models import OperatorProfile
 
 from .models import (
     Comment,
@@ -147,6 +148,15 @@ def hypothesis_score(
 
 # --- experiment design (the owner's, until approval) -----------------------------------
 
+# New ideas are triaged first; tested ones may be tested again (iterations).
+TESTABLE_HYPOTHESIS_STATUSES = {
+    Hypothesis.Status.BACKLOG,
+    Hypothesis.Status.IN_TEST,
+    Hypothesis.Status.VALIDATED,
+    Hypothesis.Status.INVALIDATED,
+    Hypothesis.Status.INCONCLUSIVE,
+}
+
 DESIGN_FIELDS = {
     "name",
     "objective",
@@ -176,14 +186,19 @@ def experiment_create(
     unknown = set(fields) - DESIGN_FIELDS
     if unknown:
         raise ValidationFailed({field: "Not a design field." for field in sorted(unknown)})
-    _check_capacity(actor)
-    if hypothesis.status == Hypothesis.Status.REJECTED:
-        raise ValidationFailed({"hypothesis": "This hypothesis was rejected."})
+    if hypothesis.status not in TESTABLE_HYPOTHESIS_STATUSES:
+        raise ValidationFailed(
+            {
+                "hypothesis": f"This hypothesis is {hypothesis.get_status_display().lower()}; "
+                "triage it into the backlog first."
+            }
+        )
     fields.setdefault("objective", hypothesis.objective)
     fields.setdefault("segment", hypothesis.segment)
     fields.setdefault("primary_metric", hypothesis.metric)
     fields.setdefault("mde", hypothesis.expected_mde)
     with transaction.atomic():
+        _check_capacity(actor)
         experiment = Experiment(owner=actor, hypothesis=hypothesis, name=name, key=key, **fields)
         _full_clean(experiment)
         experiment.save()
@@ -193,7 +208,8 @@ def experiment_create(
 
 
 def _check_capacity(operator) -> None:
-    profile = getattr(operator, "operator_profile", None)
+    # Lock the profile so two designs created at once cannot both squeeze under the limit.
+    profile = OperatorProfile.objects.select_for_update().filter(user=operator).first()
     if profile is None:
         return
     owned = Experiment.objects.filter(owner=operator, status__in=ACTIVE_STATUSES).count()

@@ -151,6 +151,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Experiments, results and roll-ups of a growth-experiment programme.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -25,10 +25,18 @@ class Ability:
     roles: frozenset[str]
     ownership: Ownership = Ownership.ANY
     description: str = ""
+    owner_only_roles: frozenset[str] = (
+        frozenset()
+    )  # roles that may use it on their own objects only
+
+    def ownership_for(self, role: str) -> Ownership:
+        return Ownership.OWNER_ONLY if role in self.owner_only_roles else self.ownership
 
 
-def _ability(*roles: str, ownership: Ownership = Ownership.ANY, description: str = "") -> Ability:
-    return Ability(frozenset(roles), ownership, description)
+def _ability(
+    *roles: str, ownership: Ownership = Ownership.ANY, description: str = "", owner_only_for=()
+) -> Ability:
+    return Ability(frozenset(roles), ownership, description, frozenset(owner_only_for))
 
 
 EVERYONE = (Role.CMO, Role.OPERATOR, Role.MARKETER, Role.ANALYST)
@@ -57,7 +65,10 @@ CAPABILITIES: dict[str, Ability] = {
     "experiments.conclude": _ability(Role.CMO, description="record the final decision"),
     # Data and reading.
     "data.upload": _ability(
-        Role.ANALYST, Role.OPERATOR, description="upload or stream result data"
+        Role.ANALYST,
+        Role.OPERATOR,
+        owner_only_for=[Role.OPERATOR],
+        description="upload or stream result data",
     ),
     "results.read": _ability(*EVERYONE, description="read experiments, results and roll-ups"),
     "comments.create": _ability(*EVERYONE, description="comment on hypotheses and experiments"),
@@ -98,11 +109,12 @@ def refusal(user, ability: str, obj=None) -> str | None:
     if user.role not in spec.roles:
         who = ", ".join(Role(r).label for r in sorted(spec.roles))
         return f"Only {who} may {spec.description or ability}."
-    if obj is not None and spec.ownership is not Ownership.ANY:
+    ownership = spec.ownership_for(user.role)
+    if obj is not None and ownership is not Ownership.ANY:
         is_owner = getattr(obj, "owner_id", None) == user.pk
-        if spec.ownership is Ownership.OWNER_ONLY and not is_owner:
+        if ownership is Ownership.OWNER_ONLY and not is_owner:
             return f"Only the owner ({obj.owner}) may {spec.description or ability}."
-        if spec.ownership is Ownership.NOT_OWNER and is_owner:
+        if ownership is Ownership.NOT_OWNER and is_owner:
             return f"You own this experiment, so someone else must {spec.description or ability}."
     return None
 

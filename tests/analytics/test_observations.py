@@ -214,3 +214,27 @@ def test_the_upload_form_is_refused_to_marketers(client, marketer, experiment):
     )
     assert response.status_code == 403
     assert not Observation.objects.exists()
+
+
+def test_an_operator_uploads_only_to_their_own_experiments(operator2, experiment):
+    client = APIClient()
+    client.force_authenticate(operator2)
+    response = client.post(url(experiment), binomial_rows(), format="json")
+    assert response.status_code == 403 and "Only the owner" in response.json()["detail"]
+    assert not Observation.objects.exists()
+
+
+def test_no_data_is_accepted_after_the_decision(api, experiment):
+    from tests.experiments.helpers import put_in_status
+
+    put_in_status(experiment, "concluded")
+    response = api.post(url(experiment), binomial_rows(), format="json")
+    assert response.status_code == 409 and "concluded" in response.json()["detail"]
+    assert not Observation.objects.exists()
+
+
+def test_an_unreadable_csv_is_a_clear_400(api, experiment):
+    body = CSV.splitlines()[0] + "\n" + "2026-11-02,control,signups," + "9" * 140_000 + ",1,,\n"
+    response = api.generic("POST", url(experiment), body, content_type="text/csv")
+    assert response.status_code == 400
+    assert "Unreadable CSV at line" in response.json()["detail"]

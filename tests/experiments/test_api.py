@@ -56,7 +56,9 @@ def test_it_answers_refusals_with_clear_codes(api, cast, who, step, status, payl
     experiment = put_in_status(ExperimentFactory(owner=cast["operator"]), status)
     api.force_authenticate(cast[who])
     response = api.post(
-        f"/api/v1/experiments/{experiment.pk}/steps/{step}/", payload, format="json"
+        f"/api/v1/experiments/{experiment.pk}/steps/{step}/",
+        {"expected_status": status, **payload},
+        format="json",
     )
     assert response.status_code == code, response.content
     assert response.json()["detail"]
@@ -69,7 +71,9 @@ def test_the_timeline_lists_the_audit_trail(api, operator, analyst):
     experiment = put_in_status(ExperimentFactory(owner=operator), "running")
     api.force_authenticate(operator)
     api.post(
-        f"/api/v1/experiments/{experiment.pk}/steps/pause/", {"note": "Holiday"}, format="json"
+        f"/api/v1/experiments/{experiment.pk}/steps/pause/",
+        {"note": "Holiday", "expected_status": "running"},
+        format="json",
     )
     api.force_authenticate(analyst)
     timeline = api.get(f"/api/v1/experiments/{experiment.pk}/timeline/").json()
@@ -89,8 +93,26 @@ def test_status_cannot_be_patched(api, cmo, operator):
     )
 
 
+def test_the_openapi_schema_needs_a_login(api):
+    assert api.get("/api/schema/").status_code in (401, 403)
+
+
 def test_the_openapi_schema_is_served(api, analyst):
     api.force_authenticate(analyst)
     response = api.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/experiments/{id}/steps/{step}/" in response.content
+
+
+@pytest.mark.parametrize("expected", [None, "bogus"])
+def test_a_step_needs_the_status_the_caller_saw(api, operator, cmo, expected):
+    experiment = put_in_status(ExperimentFactory(owner=operator), "in_review")
+    api.force_authenticate(cmo)
+    payload = {} if expected is None else {"expected_status": expected}
+    response = api.post(
+        f"/api/v1/experiments/{experiment.pk}/steps/approve/", payload, format="json"
+    )
+    assert response.status_code == 400
+    assert "expected_status" in response.json()["errors"]
+    experiment.refresh_from_db()
+    assert experiment.status == "in_review"

@@ -243,3 +243,46 @@ def test_start_puts_the_hypothesis_in_test(experiment, operator, cmo):
     walk(experiment, ["submit", "approve", "start"], owner=operator, cmo=cmo)
     assert Hypothesis.objects.get(pk=experiment.hypothesis_id).status == "in_test"
     assert Experiment.objects.get(pk=experiment.pk).start_date is not None
+
+
+def test_a_step_never_taken_is_not_mistaken_for_a_repeat(experiment, cmo):
+    # A draft that was never submitted: "request changes" did not put it there.
+    with pytest.raises(TransitionNotAllowed):
+        lifecycle.experiment_request_changes(experiment_id=experiment.pk, actor=cmo, note="x")
+    assert not StatusChange.objects.exists()
+
+
+def test_approve_rechecks_the_design(experiment, operator, cmo):
+    walk(experiment, ["submit"], owner=operator, cmo=cmo)
+    Experiment.objects.filter(pk=experiment.pk).update(baseline=None)
+    with pytest.raises(ValidationFailed) as refused:
+        lifecycle.experiment_approve(experiment_id=experiment.pk, actor=cmo)
+    assert list(refused.value.errors) == ["baseline"]
+    assert Experiment.objects.get(pk=experiment.pk).status == "in_review"
+
+
+def test_nothing_starts_in_a_sunset_segment(experiment, operator, cmo):
+    walk(experiment, ["submit", "approve"], owner=operator, cmo=cmo)
+    experiment.segment.status = "sunset"
+    experiment.segment.save()
+    with pytest.raises(ValidationFailed, match="sunset"):
+        lifecycle.experiment_start(experiment_id=experiment.pk, actor=operator)
+    assert Experiment.objects.get(pk=experiment.pk).status == "approved"
+
+
+def test_an_unknown_expected_status_is_a_clear_refusal(experiment, operator):
+    with pytest.raises(ValidationFailed) as refused:
+        lifecycle.experiment_submit(
+            experiment_id=experiment.pk, actor=operator, expected_status="bogus"
+        )
+    assert list(refused.value.errors) == ["expected_status"]
+
+
+def test_killing_one_test_keeps_the_hypothesis_in_test_while_another_runs(operator, cmo):
+    first = put_in_status(ExperimentFactory(owner=operator), "running")
+    put_in_status(ExperimentFactory(owner=operator, hypothesis=first.hypothesis), "running")
+    Hypothesis.objects.filter(pk=first.hypothesis_id).update(status="in_test")
+    lifecycle.experiment_kill(
+        experiment_id=first.pk, actor=cmo, reason="duplicate", note="Twin test."
+    )
+    assert Hypothesis.objects.get(pk=first.hypothesis_id).status == "in_test"

@@ -229,3 +229,16 @@ def test_objectives_are_the_cmos(cmo, operator):
     assert objective.owner == cmo and objective.gap == 2
     with pytest.raises(ValidationFailed):
         services.objective_create(actor=cmo, **{**fields, "target": 10})
+
+
+def test_the_design_is_frozen_once_in_review(operator):
+    experiment = put_in_status(ExperimentFactory(owner=operator), "in_review")
+    with pytest.raises(TransitionNotAllowed, match="frozen"):
+        services.experiment_update_design(experiment_id=experiment.pk, actor=operator, mde=0.3)
+
+
+def test_untriaged_hypotheses_cannot_be_tested_yet(operator):
+    with pytest.raises(ValidationFailed, match="triage it"):
+        services.experiment_create(
+            actor=operator, hypothesis=HypothesisFactory(status="new"), name="X", key="x"
+        )

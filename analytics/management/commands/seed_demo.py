@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from analytics.alerts import raise_overdue_alerts
 from analytics.demo import seed_observations
 from analytics.portfolio import portfolio_rollup_run
-from experiments.demo import DEMO_USERS, seed_demo, seed_large
+from experiments.demo import DEMO_USERS, finish_demo_decisions, seed_demo, seed_large
 from roles.demo import DEMO_PASSWORD
 
 
@@ -20,6 +20,7 @@ class Command(BaseCommand):
         write = self.stdout.write
         if seed_demo(out=write):
             seed_observations(out=write)
+            finish_demo_decisions()
             raise_overdue_alerts()
             rollup = portfolio_rollup_run()
             write(f"Rolled up the portfolio: {rollup['rows']} slices.")
