@@ -63,12 +63,22 @@ class Event(models.Model):
         EXPOSURE = 1, "exposure"
         CONVERSION = 2, "conversion"
 
+    # No database FK checks on this append-only firehose: ingestion resolves and checks every id
+    # itself, and the per-row checks cost more than the COPY (docs/events.md).
     experiment = models.ForeignKey(
-        Experiment, on_delete=models.CASCADE, related_name="+", db_index=False
+        Experiment, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
-    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    variant = models.ForeignKey(
+        Variant, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     metric = models.ForeignKey(
-        Metric, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+        Metric,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     user_id = models.CharField(max_length=128)
     kind = models.PositiveSmallIntegerField(choices=Kind.choices)
@@ -85,9 +95,15 @@ class Event(models.Model):
 class Assignment(models.Model):
     """A user's first exposure in an experiment: the variant they count in, and when."""
 
-    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="+")
+    # Checked by the roll-up, which copies ids from validated events; the unique
+    # (experiment, user_id) index already serves look-ups by experiment.
+    experiment = models.ForeignKey(
+        Experiment, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     user_id = models.CharField(max_length=128)
-    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey(
+        Variant, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     first_exposed_at = models.DateTimeField()
 
     class Meta:
