@@ -14,6 +14,7 @@ from experiments.models import Experiment, ExperimentStatus
 from roles.models import Role, User
 
 from .models import Alert, Notification
+from .significance import is_significant
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def raise_result_alerts(families, responses) -> int:
             worse = [
                 v["name"]
                 for v in response["variants"][1:]
-                if v["significant"]
+                if _significant(experiment, v)
                 and v["diff"] is not None
                 and (v["diff"] < 0 if metric.higher_is_better else v["diff"] > 0)
             ]
@@ -102,6 +103,16 @@ def raise_result_alerts(families, responses) -> int:
                     metric,
                 )
     return raised
+
+
+def _significant(experiment, variant: dict) -> bool:
+    return is_significant(
+        method=experiment.method,
+        alpha=experiment.alpha,
+        p_value_adjusted=variant["p_value_adjusted"],
+        sequential_p_value=variant["sequential_p_value"],
+        chance_to_beat_control=variant["chance_to_beat_control"],
+    )
 
 
 def raise_overdue_alerts(today: dt.date | None = None) -> int:

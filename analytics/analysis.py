@@ -198,6 +198,7 @@ def _result_rows(families: list[Family], responses: list[dict], states: dict) ->
                     expected_loss=out.get("expected_loss"),
                     srm_p_value=response["srm_p_value"],
                     alpha=family.experiment.alpha,
+                    method=family.experiment.method,
                     cuped=cuped,
                 )
             )

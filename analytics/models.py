@@ -174,6 +174,7 @@ class Result(models.Model):
     expected_loss = models.FloatField(null=True)
     srm_p_value = models.FloatField(null=True)
     alpha = models.FloatField()
+    method = models.CharField(max_length=16, default="frequentist")
     cuped = models.BooleanField(default=False)
 
     class Meta:
@@ -192,7 +193,15 @@ class Result(models.Model):
 
     @property
     def significant(self) -> bool:
-        return self.p_value_adjusted is not None and self.p_value_adjusted < self.alpha
+        from .significance import is_significant
+
+        return is_significant(
+            method=self.method,
+            alpha=self.alpha,
+            p_value_adjusted=self.p_value_adjusted,
+            sequential_p_value=self.sequential_p_value,
+            chance_to_beat_control=self.chance_to_beat_control,
+        )
 
     @property
     def srm_detected(self) -> bool:

@@ -310,3 +310,13 @@ def test_marking_stale_twice_bumps_the_version_twice(experiment):
     observations_changed([experiment.pk])
     observations_changed([experiment.pk, experiment.pk])
     assert AnalysisState.objects.get(experiment=experiment).data_version == 2
+
+
+def test_a_sequential_experiment_is_judged_by_its_always_valid_p(operator, analyst):
+    experiment = running_experiment(operator, sequential_tau=0.05, method="sequential")
+    upload(experiment, analyst, binomial_rows(control=(3000, 300), treatment=(3000, 360)))
+    experiments_analyse([experiment.pk])
+    b = Result.objects.get(variant__key="b", metric__key="signups")
+    assert b.method == "sequential"
+    assert b.p_value_adjusted < 0.05 < b.sequential_p_value  # fixed-horizon says yes, mSPRT not yet
+    assert b.significant is False
