@@ -6,4 +6,6 @@ app_name = "analytics"
 
 urlpatterns = [
     path("experiments/<int:pk>/upload/", views.experiment_upload, name="upload"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read/", views.notifications_mark_read, name="notifications-read"),
 ]

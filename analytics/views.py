@@ -1,13 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from experiments.selectors import experiment_list_for_user
 from growthops.errors import DomainError, ValidationFailed
 from roles.permissions import require_ability
 
+from .models import Notification
 from .observations import observations_ingest, parse_csv
+from .services import notifications_mark_read as mark_read
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -39,3 +41,21 @@ def experiment_upload(request, pk: int):
         else:
             messages.success(request, f"Saved {written} rows; results are being recomputed.")
     return redirect("experiments:detail", pk=experiment.pk)
+
+
+@login_required
+def notification_list(request):
+    notifications = (
+        Notification.objects.filter(recipient=request.user)
+        .select_related("alert", "alert__experiment", "alert__metric")
+        .order_by("-created_at")[:200]
+    )
+    return render(request, "analytics/notification_list.html", {"notifications": notifications})
+
+
+@login_required
+@require_POST
+def notifications_mark_read(request):
+    count = mark_read(user=request.user)
+    messages.success(request, f"Marked {count} alert(s) as read.")
+    return redirect("analytics:notifications")

@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "roles.context_processors.capabilities",
+                "analytics.context_processors.notifications",
             ],
         },
     },

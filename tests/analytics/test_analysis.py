@@ -320,3 +320,19 @@ def test_a_sequential_experiment_is_judged_by_its_always_valid_p(operator, analy
     assert b.method == "sequential"
     assert b.p_value_adjusted < 0.05 < b.sequential_p_value  # fixed-horizon says yes, mSPRT not yet
     assert b.significant is False
+
+
+def test_alerts_show_up_for_their_recipients_and_can_be_marked_read(
+    client, experiment, analyst, cmo, marketer
+):
+    upload(experiment, analyst, binomial_rows(control=(1000, 100), treatment=(1300, 130)))
+    experiments_analyse([experiment.pk])
+    client.force_login(cmo)
+    page = client.get("/notifications/")
+    assert page.context["unread_notifications"] == 1
+    assert "Sample ratio mismatch" in page.content.decode()
+    client.post("/notifications/read/")
+    assert client.get("/notifications/").context["unread_notifications"] == 0
+    assert Notification.objects.get(recipient=cmo).read_at is not None
+    client.force_login(marketer)
+    assert list(client.get("/notifications/").context["notifications"]) == []
