@@ -178,6 +178,9 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="growthops")
 CELERY_RESULT_EXTENDED = True
+# Tasks read this when they are bound, so it is set for every mode: when tasks run in-process
+# (the default run, and tests), /api/v1/tasks/{id}/ still finds their state.
+CELERY_TASK_STORE_EAGER_RESULT = True
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
@@ -197,7 +200,6 @@ else:
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
-    CELERY_TASK_STORE_EAGER_RESULT = True  # so /api/v1/tasks/{id}/ answers in-process too
 
 CELERY_BEAT_SCHEDULE = {
     "analyse-running-and-stale-experiments": {
