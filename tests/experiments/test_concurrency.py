@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import close_old_connections
+from django.db import connection
 
 from experiments import lifecycle
 from experiments.models import Experiment, StatusChange
@@ -32,7 +32,7 @@ def test_approve_and_kill_race_has_one_winner(rounds):
         except DomainError as exc:
             outcomes[name] = exc.message
         finally:
-            close_old_connections()
+            connection.close()  # this thread's own connection: leave none open at teardown
 
     threads = [
         threading.Thread(
