@@ -21,14 +21,6 @@ from .models import AnalysisState, Observation, Result
 
 log = logging.getLogger(__name__)
 
-ANALYSED_STATUSES = (
-    ExperimentStatus.RUNNING,
-    ExperimentStatus.PAUSED,
-    ExperimentStatus.COMPLETED,
-    ExperimentStatus.CONCLUDED,
-    ExperimentStatus.KILLED,
-)
-
 
 @dataclass
 class Family:
