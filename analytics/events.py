@@ -351,69 +351,73 @@ def events_rollup_run(progress=None) -> dict:
 
 STEPS = 5
 
-# Each user's earliest new exposure becomes their assignment, or moves an existing one that
-# was later; both the old and the new cohort of a moved user are recomputed. Only the roll-up
-# writes assignments, under its lock, so a plain INSERT of the new ones is safe (and cheaper
-# than ON CONFLICT's speculative insertion).
-_ASSIGN_AND_COHORTS_SQL = """
+# Each user's earliest new exposure, kept when the user is new or it is earlier than their
+# stored assignment (the old first exposure travels along, so the old cohort is recomputed
+# too). Reading before writing keeps every later step a join against the old state.
+_CHANGES_SQL = """
+CREATE TEMP TABLE rollup_changes ON COMMIT DROP AS
 WITH firsts AS (
     SELECT DISTINCT ON (experiment_id, user_id COLLATE "C")
            experiment_id, user_id, variant_id, "timestamp" AS ts
     FROM analytics_event
     WHERE id > %(lo)s AND id <= %(hi)s AND kind = 1
     ORDER BY experiment_id, user_id COLLATE "C", "timestamp", id
-), existing AS (
-    SELECT a.id, a.experiment_id, a.user_id, a.first_exposed_at AS old_ts, f.variant_id, f.ts
-    FROM analytics_assignment a JOIN firsts f USING (experiment_id, user_id)
-), moved AS (
-    UPDATE analytics_assignment a SET variant_id = x.variant_id, first_exposed_at = x.ts
-    FROM existing x WHERE a.id = x.id AND x.ts < x.old_ts
-    RETURNING a.experiment_id
-), added AS (
-    INSERT INTO analytics_assignment (experiment_id, user_id, variant_id, first_exposed_at)
-    SELECT f.experiment_id, f.user_id, f.variant_id, f.ts FROM firsts f
-    WHERE NOT EXISTS (
-        SELECT 1 FROM existing x WHERE x.experiment_id = f.experiment_id AND x.user_id = f.user_id
-    )
-    RETURNING experiment_id, first_exposed_at AS ts
 )
-INSERT INTO rollup_cohorts (experiment_id, day)
-SELECT DISTINCT experiment_id, (ts AT TIME ZONE 'UTC')::date
-FROM (
-    SELECT experiment_id, old_ts AS ts FROM existing WHERE ts < old_ts
-    UNION ALL SELECT experiment_id, ts FROM existing WHERE ts < old_ts
-    UNION ALL SELECT experiment_id, ts FROM added
-) changed
+SELECT f.experiment_id, f.user_id, f.variant_id, f.ts, a.first_exposed_at AS old_ts
+FROM firsts f LEFT JOIN analytics_assignment a USING (experiment_id, user_id)
+WHERE a.first_exposed_at IS NULL OR f.ts < a.first_exposed_at
 """
 
-# Users with new conversions keep their assignment; their cohort is recomputed too. Users
-# assigned in this very run (ids above the previous maximum) are already covered.
-_CONVERSION_COHORTS_SQL = """
-INSERT INTO rollup_cohorts (experiment_id, day)
-SELECT DISTINCT a.experiment_id, (a.first_exposed_at AT TIME ZONE 'UTC')::date
-FROM analytics_assignment a
-WHERE a.id <= %(assigned_before)s AND EXISTS (
-    SELECT 1 FROM analytics_event e
-    WHERE e.id > %(lo)s AND e.id <= %(hi)s AND e.kind = 2
-      AND e.experiment_id = a.experiment_id AND e.user_id = a.user_id
-)
+# The cohorts to recompute: the new and the old exposure day of every changed user, and the
+# cohort of every already-assigned user with a new conversion.
+_COHORTS_SQL = """
+CREATE TEMP TABLE rollup_cohorts ON COMMIT DROP AS
+SELECT experiment_id, (ts AT TIME ZONE 'UTC')::date AS day FROM rollup_changes
+UNION
+SELECT experiment_id, (old_ts AT TIME ZONE 'UTC')::date FROM rollup_changes
+WHERE old_ts IS NOT NULL
+UNION
+SELECT a.experiment_id, (a.first_exposed_at AT TIME ZONE 'UTC')::date
+FROM analytics_event e JOIN analytics_assignment a USING (experiment_id, user_id)
+WHERE e.id > %(lo)s AND e.id <= %(hi)s AND e.kind = 2
 """
 
-# The users of the affected cohorts (each experiment's assignments are read once, filtered by
-# their exposure day), kept in a temp table whose statistics steer the aggregate's plan: index
-# look-ups for a few cohorts, a hash join over the event table for many.
+# The users of the affected cohorts: the changed users, and the stored assignments of those
+# cohorts that did not change. Its statistics (ANALYZE) steer the aggregate's plan.
 _MEMBERS_SQL = """
 CREATE TEMP TABLE rollup_members ON COMMIT DROP AS
-SELECT a.id, a.experiment_id, a.variant_id, a.user_id, a.first_exposed_at, c.day
+SELECT experiment_id, user_id, variant_id, ts AS first_exposed_at,
+       (ts AT TIME ZONE 'UTC')::date AS day
+FROM rollup_changes
+UNION ALL
+SELECT a.experiment_id, a.user_id, a.variant_id, a.first_exposed_at, c.day
 FROM analytics_assignment a
-JOIN (SELECT DISTINCT experiment_id, day FROM rollup_cohorts) c
+JOIN rollup_cohorts c
   ON c.experiment_id = a.experiment_id AND c.day = (a.first_exposed_at AT TIME ZONE 'UTC')::date
-WHERE a.experiment_id = ANY(%(experiment_ids)s)
+WHERE a.experiment_id = ANY(%(experiment_ids)s) AND NOT EXISTS (
+    SELECT 1 FROM rollup_changes x
+    WHERE x.experiment_id = a.experiment_id AND x.user_id = a.user_id
+)
+"""
+
+# Only the roll-up writes assignments, under its lock, so a plain INSERT of the new ones is
+# safe (and cheaper than ON CONFLICT's speculative insertion).
+_MOVE_ASSIGNMENTS_SQL = """
+UPDATE analytics_assignment a SET variant_id = x.variant_id, first_exposed_at = x.ts
+FROM rollup_changes x
+WHERE x.old_ts IS NOT NULL AND a.experiment_id = x.experiment_id AND a.user_id = x.user_id
+"""
+
+_ADD_ASSIGNMENTS_SQL = """
+INSERT INTO analytics_assignment (experiment_id, user_id, variant_id, first_exposed_at)
+SELECT experiment_id, user_id, variant_id, ts FROM rollup_changes WHERE old_ts IS NULL
 """
 
 # One aggregate over the affected cohorts: users per variant × day, and per metric the users
 # who converted at or after their first exposure, with the sum and the sum of squares of each
-# user's total value.
+# user's total value. It runs with sorting discouraged: the planner underestimates the join
+# (experiment and user are correlated) and would sort a million rows a hash table groups
+# faster.
 _COHORT_AGGREGATE_SQL = """
 CREATE TEMP TABLE rollup_result ON COMMIT DROP AS
 WITH sizes AS (
@@ -424,7 +428,7 @@ WITH sizes AS (
     FROM rollup_members m
     JOIN analytics_event e ON e.experiment_id = m.experiment_id AND e.user_id = m.user_id
     WHERE e.kind = 2 AND e.id <= %(hi)s AND e."timestamp" >= m.first_exposed_at
-    GROUP BY m.experiment_id, m.variant_id, m.day, e.metric_id, m.id
+    GROUP BY m.experiment_id, m.user_id, e.metric_id, m.variant_id, m.day
 ), converted AS (
     SELECT experiment_id, variant_id, day, metric_id, count(*) AS conversions,
            sum(coalesce(total, 0)) AS value_sum,
@@ -446,7 +450,7 @@ LEFT JOIN converted c ON c.experiment_id = s.experiment_id AND c.variant_id = s.
 
 _DELETE_EMPTIED_SQL = """
 DELETE FROM analytics_observation o
-USING (SELECT DISTINCT experiment_id, day FROM rollup_cohorts) c
+USING rollup_cohorts c
 WHERE o.experiment_id = c.experiment_id AND o.date = c.day AND o.source = 'events'
   AND NOT EXISTS (
       SELECT 1 FROM rollup_result r
@@ -479,6 +483,9 @@ def _rollup_postgresql(progress) -> dict:
             progress(STEPS, STEPS)
             return _counts(0, 0, [], lo)
         cursor.execute(f"SET LOCAL work_mem = '{ROLLUP_WORK_MEM}'")
+        # Losing this commit in a crash loses its watermark with it: the next run redoes the
+        # work, so waiting for the WAL flush buys nothing.
+        cursor.execute("SET LOCAL synchronous_commit = off")
         bounds = {"lo": lo, "hi": hi}
         cursor.execute(
             "SELECT count(*) FROM analytics_event WHERE id > %(lo)s AND id <= %(hi)s", bounds
@@ -486,20 +493,17 @@ def _rollup_postgresql(progress) -> dict:
         events = cursor.fetchone()[0]
         progress(1, STEPS)
 
-        cursor.execute(
-            "CREATE TEMP TABLE rollup_cohorts (experiment_id bigint, day date) ON COMMIT DROP"
-        )
-        cursor.execute("SELECT coalesce(max(id), 0) FROM analytics_assignment")
-        assigned_before = cursor.fetchone()[0]
-        cursor.execute(_ASSIGN_AND_COHORTS_SQL, bounds)
-        cursor.execute(_CONVERSION_COHORTS_SQL, {**bounds, "assigned_before": assigned_before})
+        cursor.execute(_CHANGES_SQL, bounds)
+        cursor.execute("ANALYZE rollup_changes")
+        cursor.execute(_COHORTS_SQL, bounds)
         cursor.execute("SELECT DISTINCT experiment_id FROM rollup_cohorts")
         experiment_ids = sorted(r[0] for r in cursor.fetchall())
-        progress(2, STEPS)
-
         cursor.execute(_MEMBERS_SQL, {"experiment_ids": experiment_ids})
         cursor.execute("ANALYZE rollup_members")
+        progress(2, STEPS)
+
         metric_rows = _metric_rows(experiment_ids)
+        cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute(
             _COHORT_AGGREGATE_SQL,
             {
@@ -509,12 +513,15 @@ def _rollup_postgresql(progress) -> dict:
                 "is_mean": [r[2] for r in metric_rows],
             },
         )
+        cursor.execute("RESET enable_sort")
         progress(3, STEPS)
 
+        cursor.execute(_MOVE_ASSIGNMENTS_SQL)
+        cursor.execute(_ADD_ASSIGNMENTS_SQL)
         cursor.execute(_DELETE_EMPTIED_SQL)
         cursor.execute(_UPSERT_OBSERVATIONS_SQL)
         written = cursor.rowcount
-        cursor.execute("DROP TABLE rollup_result, rollup_members, rollup_cohorts")
+        cursor.execute("DROP TABLE rollup_result, rollup_members, rollup_cohorts, rollup_changes")
         progress(4, STEPS)
 
         _move_watermark(hi)

@@ -516,6 +516,22 @@ def wait_for_port(port, timeout=30.0):
 # --- the run ---------------------------------------------------------------------------------
 
 
+class StepTimer:
+    """A progress callback that records how long each roll-up step took."""
+
+    def __init__(self):
+        self.last = time.perf_counter()
+        self.steps = []
+
+    def __call__(self, done, total):
+        now = time.perf_counter()
+        self.steps.append(now - self.last)
+        self.last = now
+
+    def __str__(self):
+        return "steps " + " / ".join(f"{s:.2f}" for s in self.steps) + " s"
+
+
 def run(args, bench_url) -> None:
     from analytics.events import events_rollup_run
 
@@ -537,11 +553,12 @@ def run(args, bench_url) -> None:
 
     floor_s, floor = run_floor()  # also warms the cache for both
     began = time.perf_counter()
-    counts = events_rollup_run()
+    timer = StepTimer()
+    counts = events_rollup_run(timer)
     rollup_s = time.perf_counter() - began
     floor_s = min(floor_s, run_floor()[0])
     differences = compare(floor, stored_observations())
-    print(f"Roll-up, first run over all events: {rollup_s:.2f} s  {counts}")
+    print(f"Roll-up, first run over all events: {rollup_s:.2f} s  {counts}  ({timer})")
     print(f"Floor, one hand-written GROUP BY:   {floor_s:.2f} s  ({len(floor):,} rows)")
     print(f"Ratio roll-up / floor: {rollup_s / floor_s:.2f}×  (target ≤ 1.5×)")
     print("Numbers agree with the floor." if not differences
