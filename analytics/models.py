@@ -19,10 +19,14 @@ class Observation(models.Model):
         UPLOAD = "upload", "Upload"
         EVENTS = "events", "Event roll-up"
 
+    # No single-column indexes on experiment and variant: the (experiment, metric) index and
+    # the one-per-day constraint (variant first) serve those look-ups already.
     experiment = models.ForeignKey(
-        Experiment, on_delete=models.CASCADE, related_name="observations"
+        Experiment, on_delete=models.CASCADE, related_name="observations", db_index=False
     )
-    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="observations")
+    variant = models.ForeignKey(
+        Variant, on_delete=models.CASCADE, related_name="observations", db_index=False
+    )
     metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="observations")
     date = models.DateField()
     users = models.PositiveIntegerField()
@@ -95,8 +99,10 @@ class Event(models.Model):
 class Assignment(models.Model):
     """A user's first exposure in an experiment: the variant they count in, and when."""
 
-    # Checked by the roll-up, which copies ids from validated events; the unique
-    # (experiment, user_id) index already serves look-ups by experiment.
+    # Identified by (experiment, user): one index, which the roll-up both looks up and keeps
+    # up to date for every new user (a separate id would double the index writes). Ids are
+    # copied from validated events, so no per-row foreign-key checks either.
+    pk = models.CompositePrimaryKey("experiment", "user_id")
     experiment = models.ForeignKey(
         Experiment, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
@@ -105,13 +111,6 @@ class Assignment(models.Model):
         Variant, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     first_exposed_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["experiment", "user_id"], name="assignment_one_per_user"
-            )
-        ]
 
     def __str__(self):
         return f"{self.user_id} → variant {self.variant_id}"

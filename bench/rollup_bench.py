@@ -14,7 +14,9 @@ and dropped at the end unless ``--keep``), so tests and the dev database are lef
    incremental run over 1 % more events (new users plus late conversions of old ones).
 3. Times one hand-written SQL ``GROUP BY`` over the same table giving the same numbers (the
    floor), checks they agree with the stored observations, and prints the ratio.
-4. Starts gunicorn on a free loopback port against the same database and POSTs batches of
+4. Times ``experiment_analyse`` for the 1,000 running experiments (3 metrics each) over the
+   observations the roll-up wrote, through the sweep's vectorised path.
+5. Starts gunicorn on a free loopback port against the same database and POSTs batches of
    events as an analyst (token auth); prints events/s.
 """
 
@@ -64,8 +66,6 @@ def main():
     from analytics import freshness
 
     freshness.queue_analysis = lambda experiment_ids: []
-    if args.proposed_schema:
-        apply_proposed_schema()
     try:
         run(args, bench_url)
     finally:
@@ -74,26 +74,6 @@ def main():
         connections.close_all()
         if not args.keep:
             drop_database(server_url, args.db)
-
-
-def apply_proposed_schema() -> None:
-    """What the proposed model change would give: no per-row foreign-key checks on the event
-    log and the assignments (the services resolve and check every id), and no assignment
-    indexes besides the unique (experiment, user) one."""
-    with connection().cursor() as cursor:
-        cursor.execute(
-            """SELECT conrelid::regclass::text, conname FROM pg_constraint
-               WHERE contype = 'f'
-                 AND conrelid IN ('analytics_event'::regclass, 'analytics_assignment'::regclass)"""
-        )
-        for table, name in cursor.fetchall():
-            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-        cursor.execute(
-            """SELECT indexname FROM pg_indexes WHERE tablename = 'analytics_assignment'
-               AND indexname LIKE 'analytics_assignment_%%_id_%%'"""
-        )
-        for (name,) in cursor.fetchall():
-            cursor.execute(f'DROP INDEX "{name}"')
 
 
 def parse_args():
@@ -108,13 +88,6 @@ def parse_args():
     parser.add_argument("--http-workers", type=int, default=2)
     parser.add_argument("--db", default="growthops_events_bench")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
-    parser.add_argument(
-        "--proposed-schema",
-        action="store_true",
-        help="drop the foreign keys of analytics_event and analytics_assignment and the "
-        "assignment's single-column indexes in the bench database, to measure the proposed "
-        "model change (db_constraint=False / db_index=False)",
-    )
     args = parser.parse_args()
     if args.db in ("growthops", "postgres") or args.db.startswith("test_"):
         parser.error("use a database of its own; it is emptied and dropped")
@@ -579,8 +552,25 @@ def run(args, bench_url) -> None:
     counts = events_rollup_run()
     print(f"Roll-up with nothing new: {time.perf_counter() - began:.3f} s  {counts}")
 
+    analyse_bench(experiment_ids_of(variant_ids))
+
     if args.http_requests > 0:
         http_bench(args, bench_url, variant_ids, metric_ids)
+
+
+def analyse_bench(experiment_ids) -> None:
+    """``experiment_analyse`` for every bench experiment, as the beat sweep runs it: running,
+    3 metrics each, over the observations the roll-up wrote (bench/analyse_bench.py has more)."""
+    from analytics.analysis import experiments_analyse
+    from analytics.models import AnalysisState, Result
+
+    ids = [int(i) for i in experiment_ids]
+    AnalysisState.objects.filter(experiment_id__in=ids).update(stale=True)
+    began = time.perf_counter()
+    counts = experiments_analyse(ids)
+    elapsed = time.perf_counter() - began
+    print(f"experiment_analyse, {len(ids):,} running experiments × 3 metrics: {elapsed:.2f} s  "
+          f"{counts}; {Result.objects.count():,} result rows  (target < 10 s)")  # fmt: skip
 
 
 if __name__ == "__main__":
