@@ -53,6 +53,21 @@ def experiment_analyse(self, experiment_id: int):
     return experiments_analyse([experiment_id])
 
 
+@shared_task(
+    bind=True,
+    name="analytics.tasks.experiments_analyse_batch",
+    autoretry_for=_transient_errors(),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=5,
+)
+def experiments_analyse_batch(self, experiment_ids: list[int]):
+    """Analyse many experiments whose data changed together (an events roll-up), vectorised."""
+    from .analysis import experiments_analyse
+
+    return experiments_analyse(experiment_ids, progress=_progress_reporter(self))
+
+
 @shared_task(bind=True, name="analytics.tasks.experiments_analyse_sweep")
 def experiments_analyse_sweep(self):
     """Beat: re-analyse stale and running experiments in vectorised chunks; raise overdue alerts."""

@@ -336,3 +336,52 @@ def test_alerts_show_up_for_their_recipients_and_can_be_marked_read(
     assert Notification.objects.get(recipient=cmo).read_at is not None
     client.force_login(marketer)
     assert list(client.get("/notifications/").context["notifications"]) == []
+
+
+def test_many_changed_experiments_are_queued_as_batches(
+    operator, analyst, monkeypatch, django_capture_on_commit_callbacks
+):
+    from analytics import freshness
+    from analytics.tasks import experiments_analyse_batch
+    from roles.models import OperatorProfile
+
+    OperatorProfile.objects.filter(user=operator).delete()
+    experiments = [running_experiment(operator, key=f"batch-{i}") for i in range(5)]
+    for e in experiments:
+        upload(e, analyst, binomial_rows())
+    monkeypatch.setattr(freshness, "BATCH_SIZE", 2)
+    sent = []
+    monkeypatch.setattr(experiment_analyse, "delay", lambda *a: sent.append(("one", a)))
+    original = experiments_analyse_batch.delay
+    monkeypatch.setattr(
+        experiments_analyse_batch,
+        "delay",
+        lambda ids: sent.append(("batch", ids)) or original(ids),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        observations_changed([e.pk for e in experiments])  # as an events roll-up does
+
+    ids = sorted(e.pk for e in experiments)
+    assert sent == [("batch", ids[0:2]), ("batch", ids[2:4]), ("batch", ids[4:5])]
+    assert not AnalysisState.objects.filter(stale=True).exists()
+    assert Result.objects.filter(look=2).count() == 10  # 5 experiments × 2 variants
+
+
+def test_a_batch_that_cannot_be_queued_leaves_its_experiments_stale(
+    operator, analyst, monkeypatch, django_capture_on_commit_callbacks
+):
+    from analytics.tasks import experiments_analyse_batch
+    from roles.models import OperatorProfile
+
+    OperatorProfile.objects.filter(user=operator).delete()
+    experiments = [running_experiment(operator, key=f"down-{i}") for i in range(3)]
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(experiments_analyse_batch, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        observations_changed([e.pk for e in experiments])
+    assert AnalysisState.objects.filter(stale=True).count() == 3
+    assert sorted(experiments_to_sweep()) == sorted(e.pk for e in experiments)
