@@ -363,7 +363,8 @@ WITH firsts AS (
     WHERE id > %(lo)s AND id <= %(hi)s AND kind = 1
     ORDER BY experiment_id, user_id COLLATE "C", "timestamp", id
 )
-SELECT f.experiment_id, f.user_id, f.variant_id, f.ts, a.first_exposed_at AS old_ts
+SELECT f.experiment_id, f.user_id, f.variant_id, f.ts, (f.ts AT TIME ZONE 'UTC')::date AS day,
+       a.first_exposed_at AS old_ts
 FROM firsts f LEFT JOIN analytics_assignment a USING (experiment_id, user_id)
 WHERE a.first_exposed_at IS NULL OR f.ts < a.first_exposed_at
 """
@@ -372,7 +373,7 @@ WHERE a.first_exposed_at IS NULL OR f.ts < a.first_exposed_at
 # cohort of every already-assigned user with a new conversion.
 _COHORTS_SQL = """
 CREATE TEMP TABLE rollup_cohorts ON COMMIT DROP AS
-SELECT experiment_id, (ts AT TIME ZONE 'UTC')::date AS day FROM rollup_changes
+SELECT experiment_id, day FROM rollup_changes
 UNION
 SELECT experiment_id, (old_ts AT TIME ZONE 'UTC')::date FROM rollup_changes
 WHERE old_ts IS NOT NULL
@@ -382,14 +383,12 @@ FROM analytics_event e JOIN analytics_assignment a USING (experiment_id, user_id
 WHERE e.id > %(lo)s AND e.id <= %(hi)s AND e.kind = 2
 """
 
-# The users of the affected cohorts: the changed users, and the stored assignments of those
-# cohorts that did not change. Its statistics (ANALYZE) steer the aggregate's plan.
-_MEMBERS_SQL = """
-CREATE TEMP TABLE rollup_members ON COMMIT DROP AS
-SELECT experiment_id, user_id, variant_id, ts AS first_exposed_at,
-       (ts AT TIME ZONE 'UTC')::date AS day
-FROM rollup_changes
-UNION ALL
+# The members of the affected cohorts are the changed users (``rollup_changes``) plus these:
+# the stored assignments of those cohorts that did not change. Kept apart rather than copied
+# into one table (the first run would copy every user); their statistics (ANALYZE) steer the
+# aggregate's plan: index look-ups for a few cohorts, a hash join for many.
+_KEPT_MEMBERS_SQL = """
+CREATE TEMP TABLE rollup_kept ON COMMIT DROP AS
 SELECT a.experiment_id, a.user_id, a.variant_id, a.first_exposed_at, c.day
 FROM analytics_assignment a
 JOIN rollup_cohorts c
@@ -420,12 +419,16 @@ SELECT experiment_id, user_id, variant_id, ts FROM rollup_changes WHERE old_ts I
 # faster.
 _COHORT_AGGREGATE_SQL = """
 CREATE TEMP TABLE rollup_result ON COMMIT DROP AS
-WITH sizes AS (
+WITH members AS NOT MATERIALIZED (
+    SELECT experiment_id, user_id, variant_id, ts AS first_exposed_at, day FROM rollup_changes
+    UNION ALL
+    SELECT experiment_id, user_id, variant_id, first_exposed_at, day FROM rollup_kept
+), sizes AS (
     SELECT experiment_id, variant_id, day, count(*) AS users
-    FROM rollup_members GROUP BY experiment_id, variant_id, day
+    FROM members GROUP BY experiment_id, variant_id, day
 ), per_user AS (
     SELECT m.experiment_id, m.variant_id, m.day, e.metric_id, sum(e.value) AS total
-    FROM rollup_members m
+    FROM members m
     JOIN analytics_event e ON e.experiment_id = m.experiment_id AND e.user_id = m.user_id
     WHERE e.kind = 2 AND e.id <= %(hi)s AND e."timestamp" >= m.first_exposed_at
     GROUP BY m.experiment_id, m.user_id, e.metric_id, m.variant_id, m.day
@@ -498,8 +501,8 @@ def _rollup_postgresql(progress) -> dict:
         cursor.execute(_COHORTS_SQL, bounds)
         cursor.execute("SELECT DISTINCT experiment_id FROM rollup_cohorts")
         experiment_ids = sorted(r[0] for r in cursor.fetchall())
-        cursor.execute(_MEMBERS_SQL, {"experiment_ids": experiment_ids})
-        cursor.execute("ANALYZE rollup_members")
+        cursor.execute(_KEPT_MEMBERS_SQL, {"experiment_ids": experiment_ids})
+        cursor.execute("ANALYZE rollup_kept")
         progress(2, STEPS)
 
         metric_rows = _metric_rows(experiment_ids)
@@ -521,7 +524,7 @@ def _rollup_postgresql(progress) -> dict:
         cursor.execute(_DELETE_EMPTIED_SQL)
         cursor.execute(_UPSERT_OBSERVATIONS_SQL)
         written = cursor.rowcount
-        cursor.execute("DROP TABLE rollup_result, rollup_members, rollup_cohorts, rollup_changes")
+        cursor.execute("DROP TABLE rollup_result, rollup_kept, rollup_cohorts, rollup_changes")
         progress(4, STEPS)
 
         _move_watermark(hi)
