@@ -157,7 +157,8 @@ class TaskStatusView(APIView):
     required_ability = "results.read"
 
     @extend_schema(responses=TaskStatusSerializer)
-    def get(self, request, task_id: str):
+    def get(self, request, task_id):
+        task_id = str(task_id)  # the URL only takes a UUID: anything else is a 404
         result = AsyncResult(task_id)
         info = result.info if isinstance(result.info, dict) else {}
         percent = 100.0 if result.state == "SUCCESS" else info.get("percent", 0.0)
@@ -178,5 +179,5 @@ urlpatterns = [
     path(
         "experiments/<int:pk>/results/", ExperimentResultsView.as_view(), name="experiment-results"
     ),
-    path("tasks/<str:task_id>/", TaskStatusView.as_view(), name="task-status"),
+    path("tasks/<uuid:task_id>/", TaskStatusView.as_view(), name="task-status"),
 ]
