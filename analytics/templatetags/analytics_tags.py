@@ -3,6 +3,7 @@ from django import template
 from roles.capabilities import can
 
 from ..models import AnalysisState
+from ..observations import ACCEPTS_DATA
 from ..selectors import latest_results
 
 register = template.Library()
@@ -17,7 +18,7 @@ def experiment_results(context, experiment):
         "results": latest_results(experiment),
         "alerts": experiment.alerts.select_related("metric"),
         "state": state,
-        "can_upload": can(user, "data.upload"),
+        "can_upload": experiment.status in ACCEPTS_DATA and can(user, "data.upload", experiment),
         "csrf_token": context.get("csrf_token"),
     }
 

@@ -238,3 +238,27 @@ def test_an_unreadable_csv_is_a_clear_400(api, experiment):
     response = api.generic("POST", url(experiment), body, content_type="text/csv")
     assert response.status_code == 400
     assert "Unreadable CSV at line" in response.json()["detail"]
+
+
+def test_the_upload_form_shows_only_where_an_upload_would_be_taken(
+    client, operator, operator2, cmo, experiment
+):
+    from experiments.lifecycle import experiment_complete, experiment_conclude
+
+    page = f"/experiments/{experiment.pk}/"
+    client.force_login(operator2)  # an operator who does not own it
+    assert b'id="upload-form"' not in client.get(page).content
+    client.force_login(operator)
+    assert b'id="upload-form"' in client.get(page).content
+    experiment_complete(
+        experiment_id=experiment.pk, actor=operator, analysis="Flat.", recommendation="abandon"
+    )
+    assert b'id="upload-form"' in client.get(page).content  # data until the decision
+    experiment_conclude(
+        experiment_id=experiment.pk,
+        actor=cmo,
+        decision="abandon",
+        outcome="inconclusive",
+        learnings="No measurable effect.",
+    )
+    assert b'id="upload-form"' not in client.get(page).content
