@@ -18,6 +18,16 @@ from .significance import is_significant
 
 log = logging.getLogger(__name__)
 
+# "It can be completed" and "a guardrail is worse" ask for a decision; once the experiment is
+# decided (concluded or killed) there is none left to take, and a completed one has nothing
+# more to complete.
+SAMPLE_ALERT_STATUSES = (ExperimentStatus.RUNNING, ExperimentStatus.PAUSED)
+GUARDRAIL_ALERT_STATUSES = (
+    ExperimentStatus.RUNNING,
+    ExperimentStatus.PAUSED,
+    ExperimentStatus.COMPLETED,
+)
+
 
 def raise_alert(experiment: Experiment, kind: str, message: str, metric=None) -> Alert | None:
     """Create the alert and its notifications unless it was raised before. Returns it if new."""
@@ -77,7 +87,7 @@ def raise_result_alerts(families, responses) -> int:
                 f"Sample ratio mismatch in “{experiment.name}” (p = {response['srm_p_value']:.2g} on "
                 f"{metric.name}): traffic does not match the planned split; check assignment before trusting results.",
             )
-        if metric.pk == experiment.primary_metric_id:
+        if metric.pk == experiment.primary_metric_id and experiment.status in SAMPLE_ALERT_STATUSES:
             design = experiment.design
             smallest = min(v["users"] for v in response["variants"])
             if design is not None and smallest >= design.sample_size_per_variant:
@@ -87,7 +97,9 @@ def raise_result_alerts(families, responses) -> int:
                     f"“{experiment.name}” reached its required sample ({design.sample_size_per_variant:,} "
                     f"users per variant); it can be completed.",
                 )
-        if any(g.pk == metric.pk for g in experiment.guardrail_metrics.all()):
+        if experiment.status in GUARDRAIL_ALERT_STATUSES and any(
+            g.pk == metric.pk for g in experiment.guardrail_metrics.all()
+        ):
             worse = [
                 v["name"]
                 for v in response["variants"][1:]

@@ -233,6 +233,20 @@ def test_sample_reached_alert(operator, analyst):
     assert Alert.objects.filter(kind="sample_reached").count() == 1
 
 
+def test_no_sample_reached_alert_once_the_experiment_is_completed(operator, analyst):
+    from experiments.lifecycle import experiment_complete
+
+    experiment = running_experiment(operator, baseline=0.1, mde=0.5, daily_traffic=1000)
+    needed = experiment.design.sample_size_per_variant
+    upload(experiment, analyst, binomial_rows(control=(needed, 100), treatment=(needed, 110)))
+    experiment_complete(
+        experiment_id=experiment.pk, actor=operator, analysis="Flat.", recommendation="abandon"
+    )
+    experiments_analyse([experiment.pk])
+    assert Result.objects.filter(experiment=experiment).exists()
+    assert not Alert.objects.filter(kind="sample_reached").exists()
+
+
 def test_a_guardrail_significantly_worse_raises_an_alert(operator, analyst):
     unsubscribes = MetricFactory(key="unsubscribes", kind="binomial", direction="lower")
     experiment = running_experiment(operator)
