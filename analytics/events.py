@@ -386,14 +386,18 @@ WHERE e.id > %(lo)s AND e.id <= %(hi)s AND e.kind = 2
 # The members of the affected cohorts are the changed users (``rollup_changes``) plus these:
 # the stored assignments of those cohorts that did not change. Kept apart rather than copied
 # into one table (the first run would copy every user); their statistics (ANALYZE) steer the
-# aggregate's plan: index look-ups for a few cohorts, a hash join for many.
+# aggregate's plan: index look-ups for a few cohorts, a hash join for many. The time window of
+# the affected days is a cheap filter that drops most stored assignments before the joins
+# (new events mostly touch recent cohorts).
 _KEPT_MEMBERS_SQL = """
 CREATE TEMP TABLE rollup_kept ON COMMIT DROP AS
 SELECT a.experiment_id, a.user_id, a.variant_id, a.first_exposed_at, c.day
 FROM analytics_assignment a
 JOIN rollup_cohorts c
   ON c.experiment_id = a.experiment_id AND c.day = (a.first_exposed_at AT TIME ZONE 'UTC')::date
-WHERE a.experiment_id = ANY(%(experiment_ids)s) AND NOT EXISTS (
+WHERE a.experiment_id = ANY(%(experiment_ids)s)
+  AND a.first_exposed_at >= %(since)s AND a.first_exposed_at < %(until)s
+  AND NOT EXISTS (
     SELECT 1 FROM rollup_changes x
     WHERE x.experiment_id = a.experiment_id AND x.user_id = a.user_id
 )
@@ -501,7 +505,12 @@ def _rollup_postgresql(progress) -> dict:
         cursor.execute(_COHORTS_SQL, bounds)
         cursor.execute("SELECT DISTINCT experiment_id FROM rollup_cohorts")
         experiment_ids = sorted(r[0] for r in cursor.fetchall())
-        cursor.execute(_KEPT_MEMBERS_SQL, {"experiment_ids": experiment_ids})
+        cursor.execute("SELECT min(day), max(day) FROM rollup_cohorts")
+        first_day, last_day = cursor.fetchone()
+        cursor.execute(
+            _KEPT_MEMBERS_SQL,
+            {"experiment_ids": experiment_ids, **_utc_window(first_day, last_day)},
+        )
         cursor.execute("ANALYZE rollup_kept")
         progress(2, STEPS)
 
@@ -531,6 +540,17 @@ def _rollup_postgresql(progress) -> dict:
         observations_changed(experiment_ids)
         progress(STEPS, STEPS)
         return _counts(events, written, experiment_ids, hi)
+
+
+def _utc_window(first_day, last_day) -> dict:
+    """The instants from the start of ``first_day`` to the end of ``last_day`` (UTC days)."""
+    if first_day is None:  # no cohorts: an empty window
+        epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+        return {"since": epoch, "until": epoch}
+    return {
+        "since": dt.datetime.combine(first_day, dt.time(), tzinfo=dt.UTC),
+        "until": dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC),
+    }
 
 
 def _max_event_id_postgresql(cursor) -> int:

@@ -10,8 +10,10 @@ and dropped at the end unless ``--keep``), so tests and the dev database are lef
    to the other variant), a share of them converting on three metrics (binomial sign-ups,
    mean revenue, binomial unsubscribes), some conversions before the exposure, arriving
    roughly in time order with some late stragglers.
-2. Times ``events_rollup_run`` over all of them (the first, largest run), then an
-   incremental run over 1 % more events (new users plus late conversions of old ones).
+2. Times ``events_rollup_run`` over all of them (the first, largest run), then two
+   incremental runs over 1 % more events each: new users plus late conversions of old ones
+   spread over every cohort, then only new users of one new day; and a run with nothing new.
+   Each roll-up line shows the time of its steps (see ``events_rollup_run``'s progress).
 3. Times one hand-written SQL ``GROUP BY`` over the same table giving the same numbers (the
    floor), checks they agree with the stored observations, and prints the ratio.
 4. Times ``experiment_analyse`` for the 1,000 running experiments (3 metrics each) over the
