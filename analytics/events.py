@@ -530,6 +530,7 @@ def _rollup_postgresql(progress) -> dict:
 
         cursor.execute(_MOVE_ASSIGNMENTS_SQL)
         cursor.execute(_ADD_ASSIGNMENTS_SQL)
+        _refresh_statistics_after_growth(cursor, added=cursor.rowcount)
         cursor.execute(_DELETE_EMPTIED_SQL)
         cursor.execute(_UPSERT_OBSERVATIONS_SQL)
         written = cursor.rowcount
@@ -540,6 +541,23 @@ def _rollup_postgresql(progress) -> dict:
         observations_changed(experiment_ids)
         progress(STEPS, STEPS)
         return _counts(events, written, experiment_ids, hi)
+
+
+ANALYZE_AFTER_GROWTH = 0.1  # autovacuum's default analyse threshold, applied at once
+
+
+def _refresh_statistics_after_growth(cursor, *, added: int) -> None:
+    """Analyse the assignments when this run grew them by more than a tenth.
+
+    Autovacuum would, but only a minute or so later; until then the planner sees the table as
+    it was (empty after the first run) and hashes millions of assignments where a few thousand
+    index look-ups do (measured: 213 ms → 20 ms for 7,000 new users at 2 M events). Sampling
+    costs ~0.1–0.3 s whatever the size.
+    """
+    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'analytics_assignment'::regclass")
+    known = cursor.fetchone()[0]  # -1 until the table is first analysed
+    if added > 1_000 and (known < 0 or added > ANALYZE_AFTER_GROWTH * known):
+        cursor.execute("ANALYZE analytics_assignment")
 
 
 def _utc_window(first_day, last_day) -> dict:

@@ -366,3 +366,31 @@ def test_the_roll_up_waits_for_an_ingest_in_flight(operator, analyst):
     assert results[1]["events"] == len(HAND_EVENTS)
     assert observations() == HAND_EXPECTED
     assert connection.vendor == "postgresql"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_run_that_grows_the_assignments_refreshes_their_statistics(operator, analyst):
+    make_experiment(operator)
+
+    def users(first, count):
+        return [
+            exposure(f"s{i}", "control" if i % 2 else "b", "2026-11-02T10:00:00Z")
+            for i in range(first, first + count)
+        ]
+
+    def planner_rows():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = 'analytics_assignment'::regclass"
+            )
+            return cursor.fetchone()[0]
+
+    events_ingest(actor=analyst, events=users(0, 3_000))
+    events_rollup_run()
+    assert planner_rows() == 3_000  # the planner knows the table is no longer empty
+
+    events_ingest(actor=analyst, events=users(3_000, 200))  # a small increment: no ANALYZE
+    events_rollup_run()
+    assert Assignment.objects.count() == 3_200
+    assert planner_rows() == 3_000
