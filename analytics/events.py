@@ -30,6 +30,10 @@ MAX_EVENTS = 100_000
 MAX_BODY_BYTES = 128 * 1024 * 1024
 MAX_LISTED_ERRORS = 1_000
 MAX_USER_ID = 128
+# Timestamps outside these bounds are typos or clock bugs, and near the calendar's ends they
+# would break the roll-up's day arithmetic for every later run.
+EARLIEST_EVENT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST_EVENT = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 WATERMARK = "events"
 
 # Advisory lock keys (any constants unique within the database).
@@ -323,6 +327,9 @@ def _validated(events: list) -> list[tuple]:
             elif when is None:
                 ok = False
                 bad(i, "timestamp", f"is not an ISO 8601 date-time (got {stamp!r})")
+            elif not EARLIEST_EVENT <= when < LATEST_EVENT:
+                ok = False
+                bad(i, "timestamp", f"must be in the years 2000 to 2099 (got {stamp!r})")
         else:
             ok = False
             bad(i, "timestamp", "is required (ISO 8601 with a time zone)")
@@ -396,7 +403,8 @@ FROM analytics_assignment a
 JOIN rollup_cohorts c
   ON c.experiment_id = a.experiment_id AND c.day = (a.first_exposed_at AT TIME ZONE 'UTC')::date
 WHERE a.experiment_id = ANY(%(experiment_ids)s)
-  AND a.first_exposed_at >= %(since)s AND a.first_exposed_at < %(until)s
+  AND a.first_exposed_at >= (SELECT min(day) FROM rollup_cohorts)::timestamp AT TIME ZONE 'UTC'
+  AND a.first_exposed_at < (SELECT max(day) + 1 FROM rollup_cohorts)::timestamp AT TIME ZONE 'UTC'
   AND NOT EXISTS (
     SELECT 1 FROM rollup_changes x
     WHERE x.experiment_id = a.experiment_id AND x.user_id = a.user_id
@@ -505,12 +513,7 @@ def _rollup_postgresql(progress) -> dict:
         cursor.execute(_COHORTS_SQL, bounds)
         cursor.execute("SELECT DISTINCT experiment_id FROM rollup_cohorts")
         experiment_ids = sorted(r[0] for r in cursor.fetchall())
-        cursor.execute("SELECT min(day), max(day) FROM rollup_cohorts")
-        first_day, last_day = cursor.fetchone()
-        cursor.execute(
-            _KEPT_MEMBERS_SQL,
-            {"experiment_ids": experiment_ids, **_utc_window(first_day, last_day)},
-        )
+        cursor.execute(_KEPT_MEMBERS_SQL, {"experiment_ids": experiment_ids})
         cursor.execute("ANALYZE rollup_kept")
         progress(2, STEPS)
 
@@ -525,7 +528,7 @@ def _rollup_postgresql(progress) -> dict:
                 "is_mean": [r[2] for r in metric_rows],
             },
         )
-        cursor.execute("RESET enable_sort")
+        cursor.execute("SET LOCAL enable_sort = on")
         progress(3, STEPS)
 
         cursor.execute(_MOVE_ASSIGNMENTS_SQL)
@@ -558,17 +561,6 @@ def _refresh_statistics_after_growth(cursor, *, added: int) -> None:
     known = cursor.fetchone()[0]  # -1 until the table is first analysed
     if added > 1_000 and (known < 0 or added > ANALYZE_AFTER_GROWTH * known):
         cursor.execute("ANALYZE analytics_assignment")
-
-
-def _utc_window(first_day, last_day) -> dict:
-    """The instants from the start of ``first_day`` to the end of ``last_day`` (UTC days)."""
-    if first_day is None:  # no cohorts: an empty window
-        epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-        return {"since": epoch, "until": epoch}
-    return {
-        "since": dt.datetime.combine(first_day, dt.time(), tzinfo=dt.UTC),
-        "until": dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC),
-    }
 
 
 def _max_event_id_postgresql(cursor) -> int:

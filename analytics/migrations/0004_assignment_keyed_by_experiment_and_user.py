@@ -4,7 +4,8 @@ indexes dropped (see the models).
 A table cannot change its primary key to a composite one in place, so the assignment table is
 rebuilt. Assignments are derived from the event log: the roll-up's events-sourced
 observations and its watermark are reset with it, and the next ``events_rollup`` rebuilds
-all three from the events.
+all three from the events (beat runs it every minute; ``python manage.py rollup_events`` runs
+it at once after deploying).
 """
 
 import django.db.models.deletion
@@ -64,7 +65,8 @@ class Migration(migrations.Migration):
                 ("first_exposed_at", models.DateTimeField()),
             ],
         ),
-        migrations.RunPython(reset_rollup, migrations.RunPython.noop),
+        # Both ways: going back also leaves an empty assignment table to rebuild from.
+        migrations.RunPython(reset_rollup, reset_rollup),
         migrations.AlterField(
             model_name="observation",
             name="experiment",

@@ -394,3 +394,17 @@ def test_a_run_that_grows_the_assignments_refreshes_their_statistics(operator, a
     events_rollup_run()
     assert Assignment.objects.count() == 3_200
     assert planner_rows() == 3_000
+
+
+@pytest.mark.django_db
+def test_the_rollup_command_runs_it_and_says_what_it_did(operator, analyst):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    make_experiment(operator)
+    events_ingest(actor=analyst, events=HAND_EVENTS)
+    out = StringIO()
+    call_command("rollup_events", stdout=out)
+    assert out.getvalue().startswith(f"Rolled up {len(HAND_EVENTS)} event(s) into 12 observation")
+    assert observations() == HAND_EXPECTED
