@@ -529,6 +529,7 @@ def _rollup_postgresql(progress) -> dict:
             },
         )
         cursor.execute("SET LOCAL enable_sort = on")
+        cursor.execute("ANALYZE rollup_result")  # the delete below joins it against observations
         progress(3, STEPS)
 
         cursor.execute(_MOVE_ASSIGNMENTS_SQL)

@@ -548,28 +548,12 @@ def run(args, bench_url) -> None:
 
     more, _ = synthetic_events(max(1, n // 100), args.experiments, args.days, rng,
                                user_offset=10**8, old_users=users)  # fmt: skip
-    copy_events(more, variant_ids, metric_ids)
-    began = time.perf_counter()
-    timer = StepTimer()
-    counts = events_rollup_run(timer)
-    incremental_s = time.perf_counter() - began
-    floor_s, floor = run_floor()
-    differences = compare(floor, stored_observations())
-    print(f"Roll-up, incremental run over 1 % more events: {incremental_s:.2f} s  {counts} ({timer}); "
-          f"floor over everything now {floor_s:.2f} s; "
-          + ("numbers agree." if not differences else f"MISMATCH in {len(differences)} rows"))  # fmt: skip
+    timed_incremental("1 % more events", more, variant_ids, metric_ids)
     recent, _ = synthetic_events(max(1, n // 100), args.experiments, 1, rng,
                                  user_offset=2 * 10**8, first_day=args.days)  # fmt: skip
-    copy_events(recent, variant_ids, metric_ids)
-    began = time.perf_counter()
-    timer = StepTimer()
-    counts = events_rollup_run(timer)
-    incremental_s = time.perf_counter() - began
-    floor_s, floor = run_floor()
-    differences = compare(floor, stored_observations())
-    print(f"Roll-up, incremental run over 1 % more events, all new users of one new day: "
-          f"{incremental_s:.2f} s  {counts} ({timer}); floor over everything now {floor_s:.2f} s; "
-          + ("numbers agree." if not differences else f"MISMATCH in {len(differences)} rows"))  # fmt: skip
+    timed_incremental(
+        "1 % more events, all new users of one new day", recent, variant_ids, metric_ids
+    )
     began = time.perf_counter()
     counts = events_rollup_run()
     print(f"Roll-up with nothing new: {time.perf_counter() - began:.3f} s  {counts}")
@@ -578,6 +562,22 @@ def run(args, bench_url) -> None:
 
     if args.http_requests > 0:
         http_bench(args, bench_url, variant_ids, metric_ids)
+
+
+def timed_incremental(label, frame, variant_ids, metric_ids) -> None:
+    """Load ``frame``, time the roll-up over it, and check every number against the floor."""
+    from analytics.events import events_rollup_run
+
+    copy_events(frame, variant_ids, metric_ids)
+    began = time.perf_counter()
+    timer = StepTimer()
+    counts = events_rollup_run(timer)
+    elapsed = time.perf_counter() - began
+    floor_s, floor = run_floor()
+    differences = compare(floor, stored_observations())
+    print(f"Roll-up, incremental run over {label}: {elapsed:.2f} s  {counts} ({timer}); "
+          f"floor over everything now {floor_s:.2f} s; "
+          + ("numbers agree." if not differences else f"MISMATCH in {len(differences)} rows"))  # fmt: skip
 
 
 def analyse_bench(experiment_ids) -> None:
