@@ -84,6 +84,13 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once (runserver threads, tests).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+elif "postgresql" in DATABASES["default"]["ENGINE"]:
+    # Room for the events roll-up's temp tables in memory. A session allocates these buffers
+    # only when it uses temp tables (the roll-up alone does), and the size can only be set
+    # before its first use, hence per connection.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c temp_buffers={env('DB_TEMP_BUFFERS', default='256MB')}"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "roles.User"
