@@ -25,6 +25,7 @@ from roles.capabilities import require
 
 from .freshness import observations_changed
 from .models import Assignment, Event, Observation, RollupWatermark
+from .observations import observations_upsert
 
 MAX_EVENTS = 100_000
 MAX_BODY_BYTES = 128 * 1024 * 1024
@@ -674,23 +675,7 @@ def _rollup_python(progress) -> dict:
             ):
                 if (obs.variant_id, obs.metric_id, obs.date) not in fresh:
                     obs.delete()
-        Observation.objects.bulk_create(
-            results,
-            update_conflicts=True,
-            unique_fields=["variant", "metric", "date"],
-            update_fields=[
-                "users",
-                "conversions",
-                "sum",
-                "sum_squares",
-                "covariate_sum",
-                "covariate_sum_squares",
-                "cross_sum",
-                "source",
-                "updated_at",
-            ],
-            batch_size=2_000,
-        )
+        observations_upsert(results)
         progress(4, STEPS)
 
         _move_watermark(hi)

@@ -116,23 +116,28 @@ def observations_ingest(*, experiment_id: int, actor, rows: list[dict]) -> int:
     # A fixed order, so two overlapping batches lock their rows in the same sequence.
     observations.sort(key=lambda o: (o.variant_id, o.metric_id, o.date))
     with transaction.atomic():
-        Observation.objects.bulk_create(
-            observations,
-            update_conflicts=True,
-            unique_fields=["variant", "metric", "date"],
-            update_fields=[
-                "users",
-                "conversions",
-                "sum",
-                "sum_squares",
-                *COVARIATE_FIELDS,
-                "source",
-                "updated_at",
-            ],
-            batch_size=2000,
-        )
+        observations_upsert(observations)
         observations_changed([experiment.pk])
     return len(observations)
+
+
+def observations_upsert(observations: list[Observation]) -> None:
+    """Store observations, replacing any already stored for the same variant × metric × day."""
+    Observation.objects.bulk_create(
+        observations,
+        update_conflicts=True,
+        unique_fields=["variant", "metric", "date"],
+        update_fields=[
+            "users",
+            "conversions",
+            "sum",
+            "sum_squares",
+            *COVARIATE_FIELDS,
+            "source",
+            "updated_at",
+        ],
+        batch_size=2_000,
+    )
 
 
 def experiment_metrics(experiment: Experiment) -> dict[str, Metric]:

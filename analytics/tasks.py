@@ -38,13 +38,18 @@ def _transient_errors():
     return (OperationalError, InterfaceError)
 
 
+RETRY_ON_TRANSIENT_ERRORS = {
+    "autoretry_for": _transient_errors(),
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "max_retries": 5,
+}
+
+
 @shared_task(
     bind=True,
     name="analytics.tasks.experiment_analyse",
-    autoretry_for=_transient_errors(),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=5,
+    **RETRY_ON_TRANSIENT_ERRORS,
 )
 def experiment_analyse(self, experiment_id: int):
     """Analyse one experiment: results per metric × variant for its current data version."""
@@ -56,10 +61,7 @@ def experiment_analyse(self, experiment_id: int):
 @shared_task(
     bind=True,
     name="analytics.tasks.experiments_analyse_batch",
-    autoretry_for=_transient_errors(),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=5,
+    **RETRY_ON_TRANSIENT_ERRORS,
 )
 def experiments_analyse_batch(self, experiment_ids: list[int]):
     """Analyse many experiments whose data changed together (an events roll-up), vectorised."""
