@@ -1,0 +1,19 @@
+"""Settings for the test suite: the app's settings with test-only speed-ups.
+
+pytest reads this module (``pyproject.toml``); nothing else should.
+"""
+
+import os
+
+# The app's settings read DJANGO_DEBUG when imported; tests run the debug-mode configuration
+# (dev secret, local hosts) unless a test asks for production explicitly.
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+from .settings import *  # noqa: E402, F403
+
+# PBKDF2 costs about 0.4 s per hashed password here; every factory user pays it.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Alert mail stays in memory (pytest-django also does this; stated here so it holds for any
+# runner that uses these settings).
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
