@@ -8,7 +8,7 @@ from django.utils import timezone
 from experiments.models import Experiment, Metric
 from roles.models import User
 
-from .observations import experiment_metrics, observations_ingest
+from .ingest.observations import experiment_metrics, observations_ingest
 
 # Relative effect of the treatment per experiment index, so the demo shows wins, losses and noise.
 EFFECTS = [0.12, -0.04, 0.0, 0.08, 0.2, 0.03]

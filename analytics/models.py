@@ -1,11 +1,13 @@
 """Result data in and statistics out (DESIGN §2): observations, raw events, result snapshots,
-roll-ups and alerts. Written by ``analytics.services`` and the Celery tasks only."""
+roll-ups and alerts. Written by the analytics services and the Celery tasks only."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
 from experiments.models import Experiment, Metric, Variant
+
+from .analysis.significance import is_significant
 
 
 class Observation(models.Model):
@@ -192,8 +194,6 @@ class Result(models.Model):
 
     @property
     def significant(self) -> bool:
-        from .significance import is_significant
-
         return is_significant(
             method=self.method,
             alpha=self.alpha,

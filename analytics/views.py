@@ -7,8 +7,8 @@ from experiments.selectors import experiment_list_for_user
 from growthops.errors import DomainError, ValidationFailed
 from roles.permissions import require_ability
 
+from .ingest.observations import observations_ingest, parse_csv
 from .models import Notification
-from .observations import observations_ingest, parse_csv
 from .services import notifications_mark_read as mark_read
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024

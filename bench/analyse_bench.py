@@ -87,7 +87,7 @@ def run(args):
     )
     ids = load(args.experiments, args.days)
 
-    from analytics.analysis import experiments_analyse
+    from analytics.analysis.pipeline import experiments_analyse
     from analytics.models import AnalysisState, Result
     from analytics.tasks import experiment_analyse
 

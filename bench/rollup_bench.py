@@ -322,7 +322,7 @@ LEFT JOIN converted c ON c.experiment_id = s.experiment_id AND c.variant_id = s.
 def run_floor() -> tuple[float, dict]:
     from django.db import transaction
 
-    from analytics.events import ROLLUP_WORK_MEM
+    from analytics.ingest.rollup import ROLLUP_WORK_MEM
 
     with transaction.atomic(), connection().cursor() as cursor:
         cursor.execute(f"SET LOCAL work_mem = '{ROLLUP_WORK_MEM}'")  # same budget as the roll-up
@@ -515,7 +515,7 @@ class StepTimer:
 
 
 def run(args, bench_url) -> None:
-    from analytics.events import events_rollup_run
+    from analytics.ingest.rollup import events_rollup_run
 
     rng = np.random.default_rng(args.seed)
     variant_ids, metric_ids = setup_experiments(args.experiments)
@@ -566,7 +566,7 @@ def run(args, bench_url) -> None:
 
 def timed_incremental(label, frame, variant_ids, metric_ids) -> None:
     """Load ``frame``, time the roll-up over it, and check every number against the floor."""
-    from analytics.events import events_rollup_run
+    from analytics.ingest.rollup import events_rollup_run
 
     copy_events(frame, variant_ids, metric_ids)
     began = time.perf_counter()
@@ -583,7 +583,7 @@ def timed_incremental(label, frame, variant_ids, metric_ids) -> None:
 def analyse_bench(experiment_ids) -> None:
     """``experiment_analyse`` for every bench experiment, as the beat sweep runs it: running,
     3 metrics each, over the observations the roll-up wrote (bench/analyse_bench.py has more)."""
-    from analytics.analysis import experiments_analyse
+    from analytics.analysis.pipeline import experiments_analyse
     from analytics.models import AnalysisState, Result
 
     ids = [int(i) for i in experiment_ids]

@@ -4,5 +4,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("experiments.api_urls")),
-    path("", include("analytics.api_urls")),
+    path("", include("analytics.api.urls")),
 ]

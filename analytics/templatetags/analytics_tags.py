@@ -3,7 +3,7 @@ from django import template
 from roles.capabilities import can
 
 from ..models import AnalysisState
-from ..observations import ACCEPTS_DATA
+from ..ingest.observations import ACCEPTS_DATA
 from ..selectors import latest_results
 
 register = template.Library()

@@ -3,11 +3,11 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from analytics.alerts import raise_overdue_alerts
-from analytics.analysis import experiments_analyse, experiments_to_sweep
-from analytics.freshness import observations_changed
+from analytics.analysis.alerts import raise_overdue_alerts
+from analytics.analysis.freshness import observations_changed
+from analytics.analysis.pipeline import experiments_analyse, experiments_to_sweep
+from analytics.ingest.observations import observations_ingest
 from analytics.models import Alert, AnalysisState, Notification, Observation, Result
-from analytics.observations import observations_ingest
 from analytics.stats import analyse
 from analytics.tasks import experiment_analyse, experiments_analyse_sweep
 from tests.analytics.helpers import START, binomial_rows, running_experiment
@@ -358,7 +358,7 @@ def test_alerts_show_up_for_their_recipients_and_can_be_marked_read(
 def test_many_changed_experiments_are_queued_as_batches(
     operator, analyst, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from analytics import freshness
+    from analytics.analysis import freshness
     from analytics.tasks import experiments_analyse_batch
     from roles.models import OperatorProfile
 

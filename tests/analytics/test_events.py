@@ -6,7 +6,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from analytics.events import MAX_EVENTS, EventsRejected, events_ingest
+from analytics.ingest.events import MAX_EVENTS, EventsRejected, events_ingest
 from analytics.models import Event
 from experiments.models import Metric
 from tests.factories import ExperimentFactory, MetricFactory

@@ -8,7 +8,8 @@ from collections import defaultdict
 import pytest
 from django.db import connection, connections, transaction
 
-from analytics.events import events_ingest, events_rollup_run
+from analytics.ingest.events import events_ingest
+from analytics.ingest.rollup import events_rollup_run
 from analytics.models import AnalysisState, Assignment, Event, Observation, RollupWatermark
 from experiments.models import Metric
 from tests.factories import ExperimentFactory, MetricFactory

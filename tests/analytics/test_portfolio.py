@@ -8,14 +8,14 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from analytics.models import PortfolioRollup, Result
-from analytics.portfolio import (
+from analytics.portfolio.impact import (
     ImpactModel,
     forecast_impact,
-    objective_ledger,
-    portfolio_rollup_run,
     realised_impact,
     win_probability,
 )
+from analytics.portfolio.rollup import portfolio_rollup_run
+from analytics.portfolio.selectors import objective_ledger
 from analytics.tasks import portfolio_rollup
 from experiments import lifecycle
 from experiments.models import Experiment, Metric, StatusChange

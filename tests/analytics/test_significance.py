@@ -1,6 +1,6 @@
 import pytest
 
-from analytics.significance import is_significant
+from analytics.analysis.significance import is_significant
 
 CASES = [
     # method, p adjusted, sequential p, chance to beat control, significant at α = 0.05

@@ -144,7 +144,7 @@ def test_a_batch_with_one_bad_row_writes_nothing_and_queues_nothing(
 
 
 def test_a_worker_killed_mid_analysis_has_the_task_redelivered_once(queue, operator, analyst):
-    from analytics.observations import observations_ingest
+    from analytics.ingest.observations import observations_ingest
 
     experiment = running_experiment(operator)
     observations_ingest(

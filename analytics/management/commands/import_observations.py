@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from analytics.observations import observations_ingest, parse_csv
+from analytics.ingest.observations import observations_ingest, parse_csv
 from experiments.models import Experiment
 from growthops.errors import DomainError, ValidationFailed
 from roles.models import Role, User

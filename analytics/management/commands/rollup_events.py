@@ -6,7 +6,7 @@ what a run does; it prints the counts ``events_rollup_run`` returns.
 
 from django.core.management.base import BaseCommand
 
-from analytics.events import events_rollup_run
+from analytics.ingest.rollup import events_rollup_run
 
 
 class Command(BaseCommand):

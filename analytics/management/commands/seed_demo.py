@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from analytics.alerts import raise_overdue_alerts
+from analytics.analysis.alerts import raise_overdue_alerts
 from analytics.demo import seed_observations
-from analytics.portfolio import portfolio_rollup_run
+from analytics.portfolio.rollup import portfolio_rollup_run
 from experiments.demo import DEMO_USERS, finish_demo_decisions, seed_demo, seed_large
 from roles.demo import DEMO_PASSWORD
 

@@ -10,8 +10,8 @@ from rest_framework.views import APIView
 from experiments.selectors import objective_list_for_user
 from roles.permissions import HasAbility
 
-from .models import PortfolioRollup
-from .portfolio import objective_ledger, rollups_on
+from ..models import PortfolioRollup
+from ..portfolio.selectors import objective_ledger, rollups_on
 
 
 class PortfolioRollupSerializer(serializers.ModelSerializer):

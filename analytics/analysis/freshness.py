@@ -11,7 +11,8 @@ import logging
 from django.db import transaction
 from django.db.models import F
 
-from .models import AnalysisState
+from ..models import AnalysisState
+from .tasks import experiment_analyse, experiments_analyse_batch
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,6 @@ def queue_analysis(experiment_ids) -> list[str]:
     the worker analyses in vectorised passes instead of one task per experiment. A broker
     failure is logged, not raised: the experiments stay stale for the beat sweep.
     """
-    from .tasks import experiment_analyse, experiments_analyse_batch
-
     ids = sorted(set(experiment_ids))
     if len(ids) == 1:
         batches = [(experiment_analyse, ids[0])]

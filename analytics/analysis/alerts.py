@@ -13,7 +13,7 @@ from django.utils import timezone
 from experiments.models import Experiment, ExperimentStatus
 from roles.models import Role, User
 
-from .models import Alert, Notification
+from ..models import Alert, Notification
 from .significance import is_significant
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from django.utils import timezone
 from analytics.stats import AnalysisInputError, compute, parse_request
 from experiments.models import Experiment, ExperimentStatus, Metric
 
+from ..models import AnalysisState, Observation, Result
 from .alerts import raise_result_alerts
-from .models import AnalysisState, Observation, Result
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from experiments.models import Experiment, ExperimentStatus, Metric
 from growthops.errors import TransitionNotAllowed, ValidationFailed
 from roles.capabilities import require
 
-from .freshness import observations_changed
-from .models import Observation
+from ..analysis.freshness import observations_changed
+from ..models import Observation
 
 CSV_HEADER = ["date", "variant", "metric", "users", "conversions", "sum", "sum_squares"]
 CSV_OPTIONAL = ["covariate_sum", "covariate_sum_squares", "cross_sum"]

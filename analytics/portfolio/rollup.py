@@ -1,13 +1,10 @@
-"""Programme roll-ups and the objective ledger (DESIGN §5, docs/portfolio.md).
+"""The nightly programme roll-up (docs/portfolio.md).
 
 ``portfolio_rollup_run`` computes the programme's numbers for every slice (the whole
 programme, each objective, segment, channel, team and operator) and stores them as
 ``PortfolioRollup`` rows for one day; pages and the API read those rows, never recompute.
 It reads the database in a fixed handful of queries — experiments, the audit trail, the
 latest results of scaled experiments and the slices' labels — whatever the programme's size.
-
-The two impact formulas live in :func:`forecast_impact` and :func:`realised_impact`, on
-top of one :class:`ImpactModel` per experiment, so every page values a lift the same way.
 """
 
 import datetime as dt
@@ -34,14 +31,11 @@ from experiments.models import (
 )
 from roles.models import Channel, Role, Team, User
 
-from .models import PortfolioRollup, Result
+from ..models import PortfolioRollup, Result
+from .impact import ImpactModel, as_float, forecast_impact, realised_impact, win_probability
 
 Dimension = PortfolioRollup.Dimension
 S = ExperimentStatus
-
-# DESIGN §5: a team's forecasts use its own win rate once it has concluded this many.
-PRIOR_WIN_RATE = 0.3
-OWN_RATE_AFTER_CONCLUDED = 10
 
 IN_FLIGHT = (S.IN_REVIEW, S.APPROVED, S.RUNNING, S.PAUSED)
 VELOCITY_DAYS = 30
@@ -54,91 +48,6 @@ STAGES = (
     ("decide", "complete", "conclude"),
 )
 STAGE_STEPS = ("submit", "approve", "start", "complete", "conclude")
-
-
-# --- the impact formulas -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImpactModel:
-    """What a relative lift of one experiment's primary metric is worth per year.
-
-    ``value_per_conversion`` is expressed in the unit of the experiment's objective (EUR
-    for a revenue objective, 1 for an objective that counts conversions).
-    """
-
-    reach_per_year: int | None
-    baseline: float | None
-    value_per_conversion: float | None
-    metric_kind: str
-    higher_is_better: bool = True
-
-    @classmethod
-    def for_experiment(cls, experiment: Experiment) -> "ImpactModel":
-        metric = experiment.primary_metric or experiment.hypothesis.metric
-        return cls(
-            reach_per_year=experiment.reach_per_year,
-            baseline=experiment.baseline,
-            value_per_conversion=_float(experiment.value_per_conversion),
-            metric_kind=metric.kind,
-            higher_is_better=metric.higher_is_better,
-        )
-
-    def annual_value(self, improvement: float) -> float | None:
-        """Yearly value of a relative improvement, or None when the model is incomplete.
-
-        binomial: reach_per_year × baseline rate × improvement × value_per_conversion
-                  (extra conversions a year, each worth value_per_conversion);
-        mean:     reach_per_year × baseline mean × improvement
-                  (extra value per user, in the metric's unit, times users a year).
-        """
-        if self.reach_per_year is None or self.baseline is None:
-            return None
-        if self.metric_kind == Metric.Kind.BINOMIAL:
-            if self.value_per_conversion is None:
-                return None
-            return self.reach_per_year * self.baseline * improvement * self.value_per_conversion
-        return self.reach_per_year * self.baseline * improvement
-
-
-def win_probability(*, won: int, concluded: int) -> float:
-    """P(win) of a team: its own win rate once it has concluded ten experiments, else 0.3."""
-    if concluded < OWN_RATE_AFTER_CONCLUDED:
-        return PRIOR_WIN_RATE
-    return won / concluded
-
-
-def forecast_impact(model: ImpactModel, *, p_win: float, expected_lift: float | None):
-    """Forecast = P(win) × annual value of the expected lift (the MDE); None if incomplete.
-
-    The MDE is the size of the improvement the experiment was designed to detect, so it
-    counts as an improvement whichever direction the metric should move.
-    """
-    if expected_lift is None:
-        return None
-    value = model.annual_value(expected_lift)
-    return None if value is None else p_win * value
-
-
-def realised_impact(
-    model: ImpactModel, *, lift: float, lift_ci_low: float | None, lift_ci_high: float | None
-) -> tuple[float, float, float] | None:
-    """(impact, low, high): annual value of the measured lift and of its CI bounds.
-
-    For lower-is-better metrics a fall is the improvement, so the lift's sign flips and the
-    CI bounds swap. A missing bound falls back to the lift itself. None if incomplete.
-    """
-    low = lift if lift_ci_low is None else lift_ci_low
-    high = lift if lift_ci_high is None else lift_ci_high
-    if not model.higher_is_better:
-        lift, low, high = -lift, -high, -low
-    values = [model.annual_value(x) for x in (lift, low, high)]
-    if values[0] is None:
-        return None
-    return values[0], min(values[1:]), max(values[1:])
-
-
-# --- the roll-up ---------------------------------------------------------------------
 
 
 @dataclass
@@ -244,7 +153,7 @@ def _experiments(segments: dict[int, Segment]) -> dict[int, _Experiment]:
             model=ImpactModel(
                 reach_per_year=row["reach_per_year"],
                 baseline=row["baseline"],
-                value_per_conversion=_float(row["value_per_conversion"]),
+                value_per_conversion=as_float(row["value_per_conversion"]),
                 metric_kind=row["metric_kind"],
                 higher_is_better=row["metric_direction"] != Metric.Direction.LOWER,
             ),
@@ -418,65 +327,6 @@ def _store(today: dt.date, rows: list[PortfolioRollup]) -> None:
         PortfolioRollup.objects.filter(pk__in=stale).delete()
 
 
-# --- reads ---------------------------------------------------------------------------
-
-
-def objective_ledger(objective: Objective) -> dict:
-    """Realised impact against the gap to target, and the forecast of what is in flight.
-
-    Reads the objective's latest stored roll-up row (no recomputation); the impact figures
-    are None until a roll-up has run. Impacts count improvements in the objective's
-    direction, so ``progress`` = realised ÷ |gap| (the gap is negative for objectives that
-    bring a number down, such as CAC).
-    """
-    row = (
-        PortfolioRollup.objects.filter(dimension=Dimension.OBJECTIVE, key=str(objective.pk))
-        .order_by("-computed_on")
-        .first()
-    )
-    data = row.data if row else {}
-    baseline, target = float(objective.baseline), float(objective.target)
-    gap = target - baseline
-    realised = data.get("realised_impact")
-    forecast = data.get("forecast_impact")
-    return {
-        "objective": objective.pk,
-        "name": objective.name,
-        "kpi": objective.kpi,
-        "unit": objective.unit,
-        "baseline": baseline,
-        "target": target,
-        "gap": gap,
-        "realised_impact": realised,
-        "realised_impact_low": data.get("realised_impact_low"),
-        "realised_impact_high": data.get("realised_impact_high"),
-        "forecast_impact": forecast,
-        "progress": _share(realised, gap),
-        "progress_with_forecast": _share(
-            None if realised is None else realised + (forecast or 0), gap
-        ),
-        "in_flight": data.get("in_flight"),
-        "scaled": data.get("scaled"),
-        "scaled_without_results": data.get("scaled_without_results"),
-        "computed_on": row.computed_on if row else None,
-    }
-
-
-def rollups_on(*, dimension: str | None = None, computed_on: dt.date | None = None):
-    """Stored rows of one day (default: the latest day with rows), optionally one dimension."""
-    rows = PortfolioRollup.objects.all()
-    if dimension:
-        rows = rows.filter(dimension=dimension)
-    if computed_on is None:
-        computed_on = rows.order_by("-computed_on").values_list("computed_on", flat=True).first()
-        if computed_on is None:
-            return PortfolioRollup.objects.none()
-    return rows.filter(computed_on=computed_on).order_by("dimension", "label", "key")
-
-
-# --- small helpers -------------------------------------------------------------------
-
-
 def _start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
@@ -500,13 +350,3 @@ def _median(values: list[float]) -> float | None:
 
 def _money(value: float) -> float:
     return round(value, 2)
-
-
-def _float(value) -> float | None:
-    return None if value is None else float(value)
-
-
-def _share(part: float | None, gap: float) -> float | None:
-    if part is None or gap == 0:
-        return None
-    return round(part / abs(gap), 4)

@@ -12,14 +12,13 @@ from rest_framework.views import APIView
 from experiments.selectors import experiment_list_for_user
 from roles.permissions import HasAbility
 
-from .models import Observation, Result
-from .observations import observations_ingest as ingest
-from .observations import parse_csv
-from .selectors import latest_results
+from ..ingest.observations import observations_ingest, parse_csv
+from ..models import Observation, Result
+from ..selectors import latest_results
 
 
 class CSVTextParser(BaseParser):
-    """``text/csv`` bodies arrive as text; ``analytics.observations.parse_csv`` reads them."""
+    """``text/csv`` bodies arrive as text; ``analytics.ingest.observations.parse_csv`` reads them."""
 
     media_type = "text/csv"
 
@@ -116,7 +115,7 @@ class ExperimentObservationsView(APIView):
     def post(self, request, pk: int):
         experiment = self._experiment(request, pk)
         rows = parse_csv(request.data) if isinstance(request.data, str) else request.data
-        written = ingest(experiment_id=experiment.pk, actor=request.user, rows=rows)
+        written = observations_ingest(experiment_id=experiment.pk, actor=request.user, rows=rows)
         return Response({"written": written, "results_stale": True}, status=201)
 
 

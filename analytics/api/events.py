@@ -8,11 +8,11 @@ from rest_framework.views import APIView
 
 from roles.permissions import HasAbility
 
-from .events import MAX_EVENTS, events_ingest, events_parse
+from ..ingest.events import MAX_EVENTS, events_ingest, events_parse
 
 
 class _RawBody(BaseParser):
-    """Hands the body over as bytes: ``analytics.events.events_parse`` reads it in one go."""
+    """Hands the body over as bytes: ``analytics.ingest.events.events_parse`` reads it in one go."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         return stream.read() if stream is not None else b""

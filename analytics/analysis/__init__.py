@@ -1,0 +1,1 @@
+"""From observations to results: the pipeline, significance, freshness and alerts."""

@@ -1,0 +1,1 @@
+"""The analytics REST endpoints (mounted under /api/v1/ by ``api.urls``)."""

@@ -1,0 +1,1 @@
+"""Result data in: observations (uploads) and raw events with their roll-up."""

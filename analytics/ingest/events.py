@@ -1,0 +1,329 @@
+"""Raw events: ingestion (the roll-up into observations is ``ingest.rollup``).
+
+Ingestion checks a whole batch in plain Python first (keys resolved with a handful of
+queries, not per event) and writes it with one ``COPY`` on PostgreSQL, so a bad event
+rejects the batch and nothing is half-written.
+"""
+
+import datetime as dt
+import math
+from collections import defaultdict
+
+from django.db import connection, transaction
+
+from experiments.models import Experiment, Metric, Variant
+from growthops.errors import ValidationFailed
+from roles.capabilities import require
+
+from ..models import Event
+
+MAX_EVENTS = 100_000
+MAX_BODY_BYTES = 128 * 1024 * 1024
+MAX_LISTED_ERRORS = 1_000
+MAX_USER_ID = 128
+# Timestamps outside these bounds are typos or clock bugs, and near the calendar's ends they
+# would break the roll-up's day arithmetic for every later run.
+EARLIEST_EVENT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST_EVENT = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+# Advisory lock key (any constant unique within the database): ingests hold it shared; the
+# roll-up takes it to read max(id) once the ingests in flight have committed.
+INGEST_BARRIER = 0x6772_6F77_0002
+
+KINDS = {"exposure": Event.Kind.EXPOSURE.value, "conversion": Event.Kind.CONVERSION.value}
+EXPOSURE, CONVERSION = KINDS["exposure"], KINDS["conversion"]
+EVENT_COLUMNS = (
+    "experiment_id",
+    "variant_id",
+    "metric_id",
+    "user_id",
+    "kind",
+    "value",
+    "timestamp",
+)
+
+
+class EventsRejected(ValidationFailed):
+    """A batch with bad events: ``errors`` lists ``{index, field, message}`` (0-based index)."""
+
+    def __init__(self, problems: list[dict], message: str | None = None):
+        listed = problems[:MAX_LISTED_ERRORS]
+        more = len(problems) - len(listed)
+        bad_events = len({p["index"] for p in problems if p["index"] is not None})
+        if message is None:
+            message = f"{len(problems):,} problem(s) in {bad_events:,} event(s); nothing was saved."
+            if more:
+                message += f" The first {len(listed):,} are listed; {more:,} more not shown."
+        super().__init__({}, message=message)
+        self.errors = listed
+        self.problem_count = len(problems)
+
+
+# --- ingestion ------------------------------------------------------------------------------
+
+
+def events_parse(body, *, ndjson: bool) -> list:
+    """The request body (bytes) as a list of events: one JSON array, or one object a line.
+
+    A malformed NDJSON line is reported by its 0-based line number; blank lines are skipped.
+    """
+    import json
+
+    if not isinstance(body, bytes | str):
+        raise EventsRejected([], message="Send a JSON array of events or NDJSON, one a line.")
+    if len(body) > MAX_BODY_BYTES:
+        raise EventsRejected([], message=f"The body is larger than {MAX_BODY_BYTES:,} bytes.")
+    if not ndjson:
+        try:
+            return json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise EventsRejected([], message=f"The body is not valid JSON: {exc}") from None
+    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    lines = text.split("\n")
+    kept = [(i, line) for i, line in enumerate(lines) if line.strip()]
+    if len(kept) > MAX_EVENTS:
+        raise _too_many(len(kept))
+    try:  # fast path: one C-level parse of the whole batch
+        return json.loads("[" + ",".join(line for _, line in kept) + "]")
+    except ValueError:
+        pass
+    problems, events = [], []
+    for i, line in kept:
+        try:
+            events.append(json.loads(line))
+        except ValueError as exc:
+            problems.append({"index": i, "field": "line", "message": f"not valid JSON: {exc}"})
+    raise EventsRejected(problems)
+
+
+def events_ingest(*, actor, events: list) -> int:
+    """Validate a batch of raw events and store them all, or none; returns how many."""
+    require(actor, "data.upload")
+    if not isinstance(events, list):
+        raise EventsRejected([], message="Send a JSON array of events or NDJSON, one a line.")
+    if not events:
+        raise EventsRejected([], message="The batch is empty.")
+    if len(events) > MAX_EVENTS:
+        raise _too_many(len(events))
+    rows = _validated(events)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            _copy_events(rows)
+        else:
+            Event.objects.bulk_create(
+                [Event(**dict(zip(EVENT_COLUMNS, row, strict=True))) for row in rows],
+                batch_size=5_000,
+            )
+    return len(rows)
+
+
+def _too_many(count: int) -> EventsRejected:
+    return EventsRejected(
+        [], message=f"At most {MAX_EVENTS:,} events per request (got {count:,}); split the batch."
+    )
+
+
+def _copy_events(rows: list[tuple]) -> None:
+    # One text buffer written at once is about twice as fast as COPY's write_row per event.
+    null, backslash = "\\N", "\\"
+    text = "".join(
+        [
+            f"{e}\t{v}\t{null if m is None else m}\t"
+            f"{u if u.isprintable() and backslash not in u else _copy_escape(u)}\t{k}\t"
+            f"{null if x is None else repr(x)}\t{t.isoformat()}\n"
+            for e, v, m, u, k, x, t in rows
+        ]
+    )
+    with connection.cursor() as cursor:
+        # Shared barrier: the roll-up reads max(id) only when no ingest is half-way, so an id
+        # below its watermark can never commit after it (sequence order ≠ commit order).
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [INGEST_BARRIER])
+        columns = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
+        with cursor.cursor.copy(f"COPY analytics_event ({columns}) FROM STDIN") as copy:
+            copy.write(text)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def _copy_escape(text: str) -> str:
+    """COPY's text format needs backslash, newline, carriage return and tab escaped."""
+    return text.translate(_COPY_ESCAPES)
+
+
+class _Keys:
+    """Experiment, variant and metric keys of one batch resolved to ids in a few queries."""
+
+    def __init__(self, experiment_keys: set[str]):
+        experiments = dict(
+            Experiment.objects.filter(key__in=experiment_keys).values_list("key", "id")
+        )
+        ids = list(experiments.values())
+        self.experiments = experiments
+        self.variants: dict[str, dict[str, int]] = defaultdict(dict)
+        by_id = {i: k for k, i in experiments.items()}
+        for exp_id, key, pk in Variant.objects.filter(experiment_id__in=ids).values_list(
+            "experiment_id", "key", "id"
+        ):
+            self.variants[by_id[exp_id]][key] = pk
+        self.metrics: dict[str, dict[str, tuple[int, bool]]] = defaultdict(dict)
+        for exp_id, metric_ids in experiment_metric_ids(ids).items():
+            self.metrics[by_id[exp_id]] = metric_ids
+        self.metric_keys = {
+            key: (pk, kind == Metric.Kind.MEAN)
+            for key, pk, kind in Metric.objects.filter(
+                id__in={m for ms in self.metrics.values() for m in ms}
+            ).values_list("key", "id", "kind")
+        }
+        self.known_metric_keys: set[str] | None = None
+
+    def metric(self, experiment_key: str, metric_key: str):
+        """(metric id, is_mean) or None when the metric is not one of the experiment's."""
+        found = self.metric_keys.get(metric_key)
+        if found is None or found[0] not in self.metrics[experiment_key]:
+            return None
+        return found
+
+    def metric_exists(self, metric_key: str) -> bool:
+        if self.known_metric_keys is None:
+            self.known_metric_keys = set(Metric.objects.values_list("key", flat=True))
+        return metric_key in self.known_metric_keys
+
+
+def experiment_metric_ids(experiment_ids) -> dict[int, set[int]]:
+    """Every metric id each experiment measures: primary, secondary and guardrail."""
+    metrics: dict[int, set[int]] = defaultdict(set)
+    for exp_id, metric_id in Experiment.objects.filter(
+        id__in=experiment_ids, primary_metric__isnull=False
+    ).values_list("id", "primary_metric_id"):
+        metrics[exp_id].add(metric_id)
+    for through in (Experiment.secondary_metrics.through, Experiment.guardrail_metrics.through):
+        for exp_id, metric_id in through.objects.filter(
+            experiment_id__in=experiment_ids
+        ).values_list("experiment_id", "metric_id"):
+            metrics[exp_id].add(metric_id)
+    return metrics
+
+
+def _validated(events: list) -> list[tuple]:
+    """Each event as a row of ``EVENT_COLUMNS``; raises :class:`EventsRejected` listing all."""
+    keys = _Keys({k for e in events if type(e) is dict and type(k := e.get("experiment")) is str})
+    experiments, variants = keys.experiments, keys.variants
+    parse_time = dt.datetime.fromisoformat
+    isfinite = math.isfinite
+    problems: list[dict] = []
+    rows: list[tuple] = []
+    append = rows.append
+
+    def bad(index, field, message):
+        problems.append({"index": index, "field": field, "message": message})
+
+    for i, event in enumerate(events):
+        if type(event) is not dict:
+            bad(i, "event", "must be an object")
+            continue
+        ok = True
+        exp_key = event.get("experiment")
+        exp_id = experiments.get(exp_key) if type(exp_key) is str else None
+        if exp_id is None:
+            ok = False
+            if exp_key is None or exp_key == "":
+                bad(i, "experiment", "is required (the experiment key)")
+            else:
+                bad(i, "experiment", f"unknown experiment {exp_key!r}")
+        var_key = event.get("variant")
+        variant_id = None
+        if exp_id is not None:
+            variant_id = variants[exp_key].get(var_key) if type(var_key) is str else None
+            if variant_id is None:
+                ok = False
+                if var_key is None or var_key == "":
+                    bad(i, "variant", "is required (the variant key)")
+                else:
+                    bad(i, "variant", f"{var_key!r} is not a variant of {exp_key!r}")
+        elif var_key is None or var_key == "":
+            bad(i, "variant", "is required (the variant key)")
+
+        user = event.get("user_id")
+        if type(user) is not str:
+            if type(user) is int:
+                user = str(user)
+            else:
+                ok = False
+                bad(i, "user_id", "is required (a string)" if user is None else "must be a string")
+                user = None
+        if user is not None and (not user or len(user) > MAX_USER_ID):
+            ok = False
+            bad(i, "user_id", f"must be 1 to {MAX_USER_ID} characters")
+
+        kind = KINDS.get(event.get("kind")) if type(event.get("kind")) is str else None
+        metric_key = event.get("metric")
+        metric_id = None
+        is_mean = False
+        if kind is None:
+            ok = False
+            bad(i, "kind", f"must be 'exposure' or 'conversion' (got {event.get('kind')!r})")
+        elif kind == EXPOSURE:
+            if metric_key is not None:
+                ok = False
+                bad(i, "metric", "an exposure has no metric")
+        elif metric_key is None or metric_key == "":
+            ok = False
+            bad(i, "metric", "is required for a conversion")
+        elif exp_id is not None:
+            found = keys.metric(exp_key, metric_key) if type(metric_key) is str else None
+            if found is None:
+                ok = False
+                if type(metric_key) is str and keys.metric_exists(metric_key):
+                    bad(i, "metric", f"{metric_key!r} is not a metric of {exp_key!r}")
+                else:
+                    bad(i, "metric", f"unknown metric {metric_key!r}")
+            else:
+                metric_id, is_mean = found
+
+        value = event.get("value")
+        if value is not None:
+            tv = type(value)
+            if tv is not float and tv is not int:
+                ok = False
+                bad(i, "value", f"must be a number (got {value!r})")
+                value = None
+            else:
+                try:
+                    value = float(value)
+                except OverflowError:
+                    value = math.inf
+                if not isfinite(value) or value < 0:
+                    ok = False
+                    bad(i, "value", f"must be a finite number ≥ 0 (got {event.get('value')!r})")
+                elif kind == EXPOSURE:
+                    ok = False
+                    bad(i, "value", "an exposure has no value")
+        elif is_mean:
+            ok = False
+            bad(i, "value", f"is required: {metric_key!r} is a mean (value per user) metric")
+
+        stamp = event.get("timestamp")
+        when = None
+        if type(stamp) is str:
+            try:
+                when = parse_time(stamp)
+            except ValueError:
+                pass
+            if when is not None and when.tzinfo is None:
+                ok = False
+                bad(i, "timestamp", f"needs a time zone, e.g. {stamp}Z (got {stamp!r})")
+            elif when is None:
+                ok = False
+                bad(i, "timestamp", f"is not an ISO 8601 date-time (got {stamp!r})")
+            elif not EARLIEST_EVENT <= when < LATEST_EVENT:
+                ok = False
+                bad(i, "timestamp", f"must be in the years 2000 to 2099 (got {stamp!r})")
+        else:
+            ok = False
+            bad(i, "timestamp", "is required (ISO 8601 with a time zone)")
+
+        if ok:
+            append((exp_id, variant_id, metric_id, user, kind, value, when))
+    if problems:
+        raise EventsRejected(problems)
+    return rows
