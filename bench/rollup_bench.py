@@ -23,6 +23,7 @@ and dropped at the end unless ``--keep``), so tests and the dev database are lef
 """
 
 import argparse
+import datetime as dt
 import io
 import json
 import os
@@ -40,6 +41,7 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 START = np.datetime64("2026-11-01T00:00:00", "s")
+START_DAY = dt.date(2026, 11, 1)  # the experiments start with the first event day
 DAY = 86_400
 METRICS = [
     ("bench_signups", "binomial"),
@@ -139,6 +141,7 @@ def setup_experiments(n: int) -> tuple[np.ndarray, dict]:
             Experiment(
                 name=f"Bench {i}", key=f"bench-{i}", hypothesis=hypothesis, owner=owner,
                 primary_metric=metrics["bench_signups"], status="running",
+                start_date=START_DAY,
             )
             for i in range(n)
         ],

@@ -16,7 +16,10 @@ def exception_handler(exc, context):
     if isinstance(exc, TransitionNotAllowed):
         return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, NotPermitted):
-        return Response({"detail": exc.message}, status=status.HTTP_403_FORBIDDEN)
+        body = {"detail": exc.message}
+        if getattr(exc, "errors", None):  # a batch refused item by item lists each one
+            body["errors"] = exc.errors
+        return Response(body, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, DomainError):
         return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ObjectDoesNotExist):

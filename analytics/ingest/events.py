@@ -12,10 +12,11 @@ from collections import defaultdict
 from django.db import connection, transaction
 
 from experiments.models import Experiment, Metric, Variant
-from growthops.errors import ValidationFailed
-from roles.capabilities import require
+from growthops.errors import NotPermitted, ValidationFailed
+from roles.capabilities import refusal, require
 
 from ..models import Event
+from .observations import data_window, day_refusal, status_refusal
 
 MAX_EVENTS = 100_000
 MAX_BODY_BYTES = 128 * 1024 * 1024
@@ -40,6 +41,19 @@ EVENT_COLUMNS = (
     "value",
     "timestamp",
 )
+
+
+class EventsForbidden(NotPermitted):
+    """A batch with events for experiments the sender may not write to: 403, all listed."""
+
+    def __init__(self, problems: list[dict]):
+        listed = problems[:MAX_LISTED_ERRORS]
+        refused = len({p["index"] for p in problems})
+        super().__init__(
+            f"You may not send {refused:,} of these event(s) (listed); nothing was saved."
+        )
+        self.errors = listed
+        self.problem_count = len(problems)
 
 
 class EventsRejected(ValidationFailed):
@@ -104,7 +118,7 @@ def events_ingest(*, actor, events: list) -> int:
         raise EventsRejected([], message="The batch is empty.")
     if len(events) > MAX_EVENTS:
         raise _too_many(len(events))
-    rows = _validated(events)
+    rows = _validated(events, actor)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             _copy_events(rows)
@@ -151,12 +165,23 @@ def _copy_escape(text: str) -> str:
 
 
 class _Keys:
-    """Experiment, variant and metric keys of one batch resolved to ids in a few queries."""
+    """Experiment, variant and metric keys of one batch resolved to ids in a few queries,
+    with what the sender may write: per experiment, who may (``forbidden``), whether its
+    status takes data (``closed``) and the days it can have data (``windows``)."""
 
-    def __init__(self, experiment_keys: set[str]):
-        experiments = dict(
-            Experiment.objects.filter(key__in=experiment_keys).values_list("key", "id")
-        )
+    def __init__(self, experiment_keys: set[str], actor):
+        found = Experiment.objects.filter(key__in=experiment_keys).select_related("owner")
+        self.by_key = {e.key: e for e in found}
+        experiments = {key: e.pk for key, e in self.by_key.items()}
+        self.forbidden = {
+            key: reason
+            for key, e in self.by_key.items()
+            if (reason := refusal(actor, "data.upload", e))
+        }
+        self.closed = {
+            key: reason for key, e in self.by_key.items() if (reason := status_refusal(e))
+        }
+        self.windows = {key: data_window(e) for key, e in self.by_key.items()}
         ids = list(experiments.values())
         self.experiments = experiments
         self.variants: dict[str, dict[str, int]] = defaultdict(dict)
@@ -204,10 +229,20 @@ def experiment_metric_ids(experiment_ids) -> dict[int, set[int]]:
     return metrics
 
 
-def _validated(events: list) -> list[tuple]:
-    """Each event as a row of ``EVENT_COLUMNS``; raises :class:`EventsRejected` listing all."""
-    keys = _Keys({k for e in events if type(e) is dict and type(k := e.get("experiment")) is str})
+def _validated(events: list, actor) -> list[tuple]:
+    """Each event as a row of ``EVENT_COLUMNS``.
+
+    Raises :class:`EventsForbidden` listing the events for experiments the sender may not
+    write to, else :class:`EventsRejected` listing every other problem: the same rules as an
+    upload (status, days in the experiment's window), checked per experiment.
+    """
+    keys = _Keys(
+        {k for e in events if type(e) is dict and type(k := e.get("experiment")) is str}, actor
+    )
     experiments, variants = keys.experiments, keys.variants
+    forbidden, closed, windows = keys.forbidden, keys.closed, keys.windows
+    utc = dt.UTC
+    refused: list[dict] = []
     parse_time = dt.datetime.fromisoformat
     isfinite = math.isfinite
     problems: list[dict] = []
@@ -230,6 +265,12 @@ def _validated(events: list) -> list[tuple]:
                 bad(i, "experiment", "is required (the experiment key)")
             else:
                 bad(i, "experiment", f"unknown experiment {exp_key!r}")
+        elif exp_key in forbidden:
+            ok = False
+            refused.append({"index": i, "field": "experiment", "message": forbidden[exp_key]})
+        elif exp_key in closed:
+            ok = False
+            bad(i, "experiment", closed[exp_key])
         var_key = event.get("variant")
         variant_id = None
         if exp_id is not None:
@@ -318,12 +359,20 @@ def _validated(events: list) -> list[tuple]:
             elif not EARLIEST_EVENT <= when < LATEST_EVENT:
                 ok = False
                 bad(i, "timestamp", f"must be in the years 2000 to 2099 (got {stamp!r})")
+            elif exp_id is not None and exp_key not in forbidden and exp_key not in closed:
+                day = when.astimezone(utc).date()  # cohorts are UTC days
+                first_day, last_day = windows[exp_key]
+                if first_day is None or not first_day <= day <= last_day:
+                    ok = False
+                    bad(i, "timestamp", day_refusal(keys.by_key[exp_key], day))
         else:
             ok = False
             bad(i, "timestamp", "is required (ISO 8601 with a time zone)")
 
         if ok:
             append((exp_id, variant_id, metric_id, user, kind, value, when))
+    if refused:
+        raise EventsForbidden(refused)
     if problems:
         raise EventsRejected(problems)
     return rows

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from experiments.models import Experiment, ExperimentStatus, Metric
 from growthops.errors import TransitionNotAllowed, ValidationFailed
-from roles.capabilities import require
+from roles.capabilities import refusal, require
 
 from ..analysis.freshness import observations_changed
 from ..models import Observation
@@ -29,6 +29,39 @@ MAX_ROWS = 100_000
 ACCEPTS_DATA = (ExperimentStatus.RUNNING, ExperimentStatus.PAUSED, ExperimentStatus.COMPLETED)
 MAX_LISTED_PROBLEMS = 500
 MAX_COUNT = 2_000_000_000  # fits the database's integer columns
+
+
+# --- who may write an experiment's data, when, and for which days (uploads and events) -------
+
+
+def status_refusal(experiment: Experiment) -> str | None:
+    """Why ``experiment`` takes no data in its current status, or None when it does."""
+    if experiment.status in ACCEPTS_DATA:
+        return None
+    return (
+        f"“{experiment}” is {experiment.get_status_display().lower()}; data is accepted while "
+        "it runs, is paused or awaits its decision."
+    )
+
+
+def data_refusal(actor, experiment: Experiment) -> str | None:
+    """Why ``actor`` may not write result data to ``experiment`` now, or None when they may."""
+    return refusal(actor, "data.upload", experiment) or status_refusal(experiment)
+
+
+def data_window(experiment: Experiment) -> tuple[dt.date | None, dt.date]:
+    """The days that may hold data: from the start to the end date (today while it runs)."""
+    return experiment.start_date, experiment.end_date or timezone.localdate()
+
+
+def day_refusal(experiment: Experiment, day: dt.date) -> str | None:
+    """Why ``experiment`` can have no data for ``day``, or None when it can."""
+    first_day, last_day = data_window(experiment)
+    if first_day is None:
+        return f"the experiment has not started, so it has no data for {day}"
+    if not first_day <= day <= last_day:
+        return f"{day} is outside the experiment ({first_day} to {last_day})"
+    return None
 
 
 @dataclass(frozen=True)
@@ -107,11 +140,8 @@ def observations_ingest(*, experiment_id: int, actor, rows: list[dict]) -> int:
         .get(pk=experiment_id)
     )
     require(actor, "data.upload", experiment)
-    if experiment.status not in ACCEPTS_DATA:
-        raise TransitionNotAllowed(
-            f"“{experiment}” is {experiment.get_status_display().lower()}; data is accepted while "
-            "it runs, is paused or awaits its decision."
-        )
+    if reason := status_refusal(experiment):
+        raise TransitionNotAllowed(reason)
     observations = _validated(experiment, rows)
     # A fixed order, so two overlapping batches lock their rows in the same sequence.
     observations.sort(key=lambda o: (o.variant_id, o.metric_id, o.date))
@@ -151,8 +181,6 @@ def experiment_metrics(experiment: Experiment) -> dict[str, Metric]:
 def _validated(experiment: Experiment, rows: list[dict]) -> list[Observation]:
     variants = {v.key: v for v in experiment.variants.all()}
     metrics = experiment_metrics(experiment)
-    first_day = experiment.start_date
-    last_day = experiment.end_date or timezone.localdate()
     problems: list[RowProblem] = []
     seen: dict[tuple, int] = {}
     observations: list[Observation] = []
@@ -173,11 +201,8 @@ def _validated(experiment: Experiment, rows: list[dict]) -> list[Observation]:
                 "unknown field" + (f"s: {', '.join(unknown)}" if len(unknown) > 1 else ""),
             )
         day = _date(row.get("date"), bad)
-        if day is not None:
-            if first_day is None:
-                bad("date", f"the experiment has not started, so it has no data for {day}")
-            elif not first_day <= day <= last_day:
-                bad("date", f"{day} is outside the experiment ({first_day} to {last_day})")
+        if day is not None and (reason := day_refusal(experiment, day)):
+            bad("date", reason)
         variant = variants.get(_text(row.get("variant")))
         if variant is None:
             bad(

@@ -17,12 +17,12 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.db.models import F
 
-from experiments.models import Metric
+from experiments.models import Experiment, Metric
 
 from ..analysis.freshness import observations_changed
 from ..models import Assignment, Event, Observation, RollupWatermark
 from .events import CONVERSION, EXPOSURE, INGEST_BARRIER, experiment_metric_ids
-from .observations import observations_upsert
+from .observations import ACCEPTS_DATA, observations_upsert
 
 WATERMARK = "events"
 ROLLUP_LOCK = 0x6772_6F77_0001  # advisory lock key that serialises roll-up runs
@@ -71,7 +71,12 @@ def _rollup_postgresql(progress) -> dict:
         cursor.execute("ANALYZE rollup_changes")
         cursor.execute(SQL["cohorts"], bounds)
         cursor.execute("SELECT DISTINCT experiment_id FROM rollup_cohorts")
-        experiment_ids = sorted(r[0] for r in cursor.fetchall())
+        experiment_ids = _taking_data([r[0] for r in cursor.fetchall()])
+        # A decided experiment's data stays as it was decided on: drop its cohorts, so nothing
+        # below recomputes, deletes or writes them (its assignments are still recorded).
+        cursor.execute(
+            "DELETE FROM rollup_cohorts WHERE NOT experiment_id = ANY(%s)", [experiment_ids]
+        )
         cursor.execute(SQL["kept_members"], {"experiment_ids": experiment_ids})
         cursor.execute("ANALYZE rollup_kept")
         progress(2, STEPS)
@@ -133,6 +138,15 @@ def _max_event_id_postgresql(cursor) -> int:
         return cursor.fetchone()[0]
     finally:
         cursor.execute("SELECT pg_advisory_unlock(%s)", [INGEST_BARRIER])
+
+
+def _taking_data(experiment_ids) -> list[int]:
+    """Those of ``experiment_ids`` whose status takes data (the rule uploads follow)."""
+    return sorted(
+        Experiment.objects.filter(pk__in=experiment_ids, status__in=ACCEPTS_DATA).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 def _metric_rows(experiment_ids) -> list[tuple[int, int, bool]]:
@@ -217,7 +231,9 @@ def _rollup_python(progress) -> dict:
             else:
                 continue
             cohorts.add((exp_id, _day(when)))
-        experiment_ids = sorted({exp_id for exp_id, _ in cohorts})
+        experiment_ids = _taking_data({exp_id for exp_id, _ in cohorts})
+        taking = set(experiment_ids)
+        cohorts = {(exp_id, day) for exp_id, day in cohorts if exp_id in taking}
         progress(2, STEPS)
 
         metrics = experiment_metric_ids(experiment_ids)
@@ -228,12 +244,15 @@ def _rollup_python(progress) -> dict:
         progress(3, STEPS)
 
         fresh = {(r.variant_id, r.metric_id, r.date) for r in results}
+        uploaded = set()
         for exp_id, day in cohorts:
-            for obs in Observation.objects.filter(
-                experiment_id=exp_id, date=day, source=Observation.Source.EVENTS
-            ):
-                if (obs.variant_id, obs.metric_id, obs.date) not in fresh:
+            for obs in Observation.objects.filter(experiment_id=exp_id, date=day):
+                key = (obs.variant_id, obs.metric_id, obs.date)
+                if obs.source != Observation.Source.EVENTS:
+                    uploaded.add(key)  # the analyst's row stays as it is
+                elif key not in fresh:
                     obs.delete()
+        results = [r for r in results if (r.variant_id, r.metric_id, r.date) not in uploaded]
         observations_upsert(results)
         progress(4, STEPS)
 

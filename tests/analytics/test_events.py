@@ -9,6 +9,8 @@ from rest_framework.test import APIClient
 from analytics.ingest.events import MAX_EVENTS, EventsRejected, events_ingest
 from analytics.models import Event
 from experiments.models import Metric
+from tests.analytics.helpers import START
+from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory, MetricFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,15 +24,16 @@ def experiment(operator):
     revenue = MetricFactory(key="revenue", kind=Metric.Kind.MEAN)
     experiment = ExperimentFactory(key="pricing-page", owner=operator, primary_metric=signups)
     experiment.secondary_metrics.add(revenue)
-    return experiment
+    return put_in_status(experiment, "running", start_date=START)
 
 
 @pytest.fixture
 def other_experiment(operator):
     MetricFactory(key="clicks", kind=Metric.Kind.BINOMIAL)
-    return ExperimentFactory(
+    experiment = ExperimentFactory(
         key="onboarding", owner=operator, variants=[("control", True, 0.5), ("long", False, 0.5)]
     )
+    return put_in_status(experiment, "running", start_date=START)
 
 
 def client_for(user):

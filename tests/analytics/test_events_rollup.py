@@ -12,6 +12,8 @@ from analytics.ingest.events import events_ingest
 from analytics.ingest.rollup import events_rollup_run
 from analytics.models import AnalysisState, Assignment, Event, Observation, RollupWatermark
 from experiments.models import Metric
+from tests.analytics.helpers import START
+from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory, MetricFactory
 
 D1, D2, D3 = dt.date(2026, 11, 2), dt.date(2026, 11, 3), dt.date(2026, 11, 4)
@@ -24,7 +26,7 @@ def make_experiment(owner, key="pricing-page"):
     experiment = ExperimentFactory(key=key, owner=owner, primary_metric=signups)
     experiment.secondary_metrics.add(revenue)
     experiment.guardrail_metrics.add(unsubscribes)
-    return experiment
+    return put_in_status(experiment, "running", start_date=START)
 
 
 def exposure(user, variant, when, experiment="pricing-page"):
