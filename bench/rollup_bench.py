@@ -71,7 +71,7 @@ def main():
     call_command("migrate", verbosity=0)
     # Time the roll-up itself: without a broker the analyses it queues on commit would run
     # in-process (eagerly) inside the timing. With Redis, queuing is a quick LPUSH.
-    from analytics import freshness
+    from analytics.analysis import freshness
 
     freshness.queue_analysis = lambda experiment_ids: []
     try:
