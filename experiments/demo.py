@@ -35,6 +35,8 @@ DEMO_USERS = [
     ("operator2", "Priya", "Natarajan", Role.OPERATOR),
     ("marketer", "Mia", "Keller", Role.MARKETER),
     ("analyst", "Ana", "Lindqvist", Role.ANALYST),
+    # The admin site's account: a superuser with no role, so it holds no lifecycle ability.
+    ("admin", "Adam", "Admin", ""),
 ]
 
 METRICS = [
@@ -241,8 +243,9 @@ def _users() -> dict[str, User]:
             last_name=last,
             email=f"{username}@example.com",
             role=role,
-            is_staff=role == Role.CMO,
-            is_superuser=role == Role.CMO,
+            is_staff=username == "admin",
+            is_superuser=username == "admin",
+            is_demo=True,
         )
         users[username] = user
     OperatorProfile.objects.create(

@@ -1,8 +1,12 @@
+from csp.constants import SELF
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from roles.api import ObtainTokenView
+
+from .api import DocsView, SchemaView
 from .health import healthz
 
 urlpatterns = [
@@ -16,7 +20,13 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/v1/", include("growthops.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
+    # Swagger UI's stylesheet draws its icons as data: images.
+    path(
+        "api/docs/",
+        csp_update({"img-src": [SELF, "data:"]})(DocsView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
 ]
