@@ -2,8 +2,8 @@ from django import template
 
 from roles.capabilities import can
 
-from ..models import AnalysisState
 from ..ingest.observations import ACCEPTS_DATA
+from ..models import AnalysisState
 from ..selectors import latest_results
 
 register = template.Library()
