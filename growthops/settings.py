@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "growthops.middleware.DatabaseBusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -84,6 +85,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once (runserver threads, tests).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Take the write lock when a transaction begins: two deferred transactions that read and
+    # then write deadlock, and SQLite fails one at once ("database is locked") whatever the
+    # timeout. What still times out answers 503 (growthops.middleware).
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 elif "postgresql" in DATABASES["default"]["ENGINE"]:
     # Room for the events roll-up's temp tables in memory. A session allocates these buffers
     # only when it uses temp tables (the roll-up alone does), and the size can only be set
