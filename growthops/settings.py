@@ -97,6 +97,11 @@ elif "postgresql" in DATABASES["default"]["ENGINE"]:
         f"-c temp_buffers={env('DB_TEMP_BUFFERS', default='256MB')}"
     )
 
+# Largest believable value per user in uploaded data: an observation's |sum|/users and
+# √(sum_squares/users) (likewise its covariate), and an event's value. Beyond it the row is a
+# unit or export error, and its squares would overflow the statistics.
+OBSERVATION_MAX_ABS_VALUE = env.float("OBSERVATION_MAX_ABS_VALUE", default=1e12)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "roles.User"
 
