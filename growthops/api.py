@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
+from .middleware import BUSY_MESSAGE, RETRY_AFTER_SECONDS, database_is_busy
 
 
 def exception_handler(exc, context):
@@ -25,6 +26,12 @@ def exception_handler(exc, context):
         return Response(body, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, DomainError):
         return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+    if database_is_busy(exc):
+        return Response(
+            {"detail": BUSY_MESSAGE},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, ObjectDoesNotExist):
         return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, exceptions.ValidationError) and not isinstance(exc.detail, list):

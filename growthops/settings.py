@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "growthops.middleware.DatabaseBusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -92,6 +93,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once (runserver threads, tests).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Take the write lock when a transaction begins: two deferred transactions that read and
+    # then write deadlock, and SQLite fails one at once ("database is locked") whatever the
+    # timeout. What still times out answers 503 (growthops.middleware).
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 elif "postgresql" in DATABASES["default"]["ENGINE"]:
     # Room for the events roll-up's temp tables in memory. A session allocates these buffers
     # only when it uses temp tables (the roll-up alone does), and the size can only be set
@@ -99,6 +104,11 @@ elif "postgresql" in DATABASES["default"]["ENGINE"]:
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c temp_buffers={env('DB_TEMP_BUFFERS', default='256MB')}"
     )
+
+# Largest believable value per user in uploaded data: an observation's |sum|/users and
+# √(sum_squares/users) (likewise its covariate), and an event's value. Beyond it the row is a
+# unit or export error, and its squares would overflow the statistics.
+OBSERVATION_MAX_ABS_VALUE = env.float("OBSERVATION_MAX_ABS_VALUE", default=1e12)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "roles.User"
@@ -179,7 +189,7 @@ REST_FRAMEWORK = {
     # Deny by default: a view that names no ability answers 403 to everyone.
     "DEFAULT_PERMISSION_CLASSES": ["roles.permissions.HasAbility"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "growthops.pagination.Pagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "growthops.api.exception_handler",

@@ -2,34 +2,19 @@
 
 from django.urls import path
 from drf_spectacular.utils import extend_schema
-from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from roles.permissions import HasAbility
 
-from ..ingest.events import MAX_EVENTS, events_ingest, events_parse
-
-
-class _RawBody(BaseParser):
-    """Hands the body over as bytes: ``analytics.ingest.events.events_parse`` reads it in one go."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        return stream.read() if stream is not None else b""
-
-
-class JSONBody(_RawBody):
-    media_type = "application/json"
-
-
-class NDJSONBody(_RawBody):
-    media_type = "application/x-ndjson"
+from ..ingest.events import MAX_EVENTS, events_ingest
+from .parsers import EventsJSONParser, EventsNDJSONParser
 
 
 class EventsView(APIView):
     permission_classes = [HasAbility]
     required_ability = "data.upload"
-    parser_classes = [JSONBody, NDJSONBody]
+    parser_classes = [EventsJSONParser, EventsNDJSONParser]
 
     @extend_schema(
         request={"application/json": list[dict], "application/x-ndjson": str},
@@ -40,8 +25,7 @@ class EventsView(APIView):
         "(400, every problem listed by 0-based index); nothing is written.",
     )
     def post(self, request):
-        ndjson = request.content_type.split(";")[0].strip() == NDJSONBody.media_type
-        events = events_parse(request.data, ndjson=ndjson)
+        events = request.data
         return Response({"accepted": events_ingest(actor=request.user, events=events)}, status=201)
 
 

@@ -5,7 +5,6 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,21 +14,7 @@ from roles.permissions import HasAbility
 from ..ingest.observations import observations_ingest, parse_csv
 from ..models import Observation, Result
 from ..selectors import latest_results
-
-
-class CSVTextParser(BaseParser):
-    """``text/csv`` bodies arrive as text; ``analytics.ingest.observations.parse_csv`` reads them."""
-
-    media_type = "text/csv"
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        charset = (parser_context or {}).get("encoding") or "utf-8"
-        try:
-            return stream.read().decode(charset)
-        except UnicodeDecodeError as exc:
-            from rest_framework.exceptions import ParseError
-
-            raise ParseError(f"The CSV is not valid {charset} text.") from exc
+from .parsers import CSVTextParser, JSONParser
 
 
 class ObservationSerializer(serializers.ModelSerializer):
