@@ -4,8 +4,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from roles.api import ObtainTokenView
-
 from .api import DocsView, SchemaView
 from .health import healthz
 
@@ -20,7 +18,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/v1/", include("growthops.api_urls")),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),
     # Swagger UI's stylesheet draws its icons as data: images.

@@ -1,9 +1,9 @@
 from django.contrib.auth import authenticate
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from .lockout import lockout_message
 
@@ -17,7 +17,7 @@ class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
-class ObtainTokenView(APIView):
+class TokenViewSet(viewsets.ViewSet):
     """Exchange a username and password for the account's API token.
 
     The one view open to everyone: it signs in through ``authenticate`` with the Django request,
@@ -28,7 +28,8 @@ class ObtainTokenView(APIView):
     permission_classes = [AllowAny]
     serializer_class = CredentialsSerializer
 
-    def post(self, request):
+    @extend_schema(request=CredentialsSerializer, responses=TokenSerializer)
+    def create(self, request):
         credentials = CredentialsSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
         # Axes flags the lock-out on the request it was given; DRF's wrapper would hide it.

@@ -1,9 +1,8 @@
 """Raw event ingestion over HTTP: ``POST /api/v1/events/`` (JSON array or NDJSON)."""
 
-from django.urls import path
 from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from roles.permissions import HasAbility
 
@@ -11,7 +10,7 @@ from ..ingest.events import MAX_EVENTS, events_ingest
 from .parsers import EventsJSONParser, EventsNDJSONParser
 
 
-class EventsView(APIView):
+class EventViewSet(viewsets.ViewSet):
     permission_classes = [HasAbility]
     required_ability = "data.upload"
     parser_classes = [EventsJSONParser, EventsNDJSONParser]
@@ -24,9 +23,6 @@ class EventsView(APIView):
         "metrics), timestamp (ISO 8601 with a time zone). One bad event rejects the batch "
         "(400, every problem listed by 0-based index); nothing is written.",
     )
-    def post(self, request):
+    def create(self, request):
         events = request.data
         return Response({"accepted": events_ingest(actor=request.user, events=events)}, status=201)
-
-
-urlpatterns = [path("events/", EventsView.as_view(), name="events")]

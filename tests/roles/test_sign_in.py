@@ -162,7 +162,7 @@ def test_every_api_view_names_its_ability():
         view = getattr(pattern.callback, "cls", None)
         if view is None or not issubclass(view, APIView):
             continue
-        if view.__name__ == "ObtainTokenView":
+        if view.__name__ == "TokenViewSet":  # open to everyone: it is how one signs in
             continue
         named = getattr(view, "required_ability", None) or getattr(view, "required_abilities", None)
         if not named:
