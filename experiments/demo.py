@@ -16,6 +16,8 @@ from roles.models import Channel, OperatorProfile, Role, Team, User
 
 from . import lifecycle
 from .models import (
+    DECIDED,
+    NOT_STARTED,
     Experiment,
     ExperimentStatus,
     Hypothesis,
@@ -431,13 +433,10 @@ def _experiments(users, hypotheses, metrics, rng) -> None:
             experiment.guardrail_metrics.add(guardrail)
         # Decisions (conclude, kill) come after the results are in: see finish_demo_decisions.
         steps = PATH_TO[target]
-        if target in FINAL_DECISIONS:
+        if target in DECIDED:
             steps = steps[:-1]
         _walk(experiment, steps, owner=owner, cmo=cmo, index=index)
         _backdate(experiment, now, days_ago=_days_ago(index))
-
-
-FINAL_DECISIONS = (ExperimentStatus.CONCLUDED, ExperimentStatus.KILLED)
 
 
 def _days_ago(index: int) -> int:
@@ -455,7 +454,7 @@ def finish_demo_decisions() -> int:
     }
     now, done = timezone.now(), 0
     for index, (target, owner_name) in enumerate(EXPERIMENT_PLAN):
-        if target not in FINAL_DECISIONS:
+        if target not in DECIDED:
             continue
         experiment = Experiment.objects.filter(key__startswith=f"exp-{index + 1:02d}-").first()
         if experiment is None or experiment.status == target:
@@ -542,7 +541,7 @@ def seed_large(*, count: int = 5000, out=print) -> int:
     for i in range(existing, count):
         hypothesis = hypotheses[i % len(hypotheses)]
         status = statuses[i % len(statuses)]
-        started = status not in ("draft", "in_review", "approved")
+        started = status not in NOT_STARTED
         experiments.append(
             Experiment(
                 name=f"{hypothesis.title[:150]} #{i + 1}",

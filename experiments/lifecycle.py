@@ -21,6 +21,8 @@ from growthops.errors import TransitionNotAllowed, ValidationFailed
 from roles.capabilities import STEP_ABILITIES, require
 
 from .models import (
+    LIVE,
+    UNDECIDED,
     Decision,
     Experiment,
     ExperimentStatus,
@@ -55,11 +57,7 @@ STEPS: dict[str, Step] = {
         _step("resume", {S.PAUSED}, S.RUNNING),
         _step("complete", {S.RUNNING, S.PAUSED}, S.COMPLETED),
         _step("conclude", {S.COMPLETED}, S.CONCLUDED),
-        _step(
-            "kill",
-            {S.DRAFT, S.IN_REVIEW, S.APPROVED, S.RUNNING, S.PAUSED, S.COMPLETED},
-            S.KILLED,
-        ),
+        _step("kill", set(UNDECIDED), S.KILLED),
     ]
 }
 
@@ -307,9 +305,7 @@ def experiment_conclude(
 def _other_tests_running(experiment: Experiment) -> bool:
     """Whether another experiment still tests the same hypothesis (its status stays "in test")."""
     return (
-        Experiment.objects.filter(
-            hypothesis_id=experiment.hypothesis_id, status__in=[S.RUNNING, S.PAUSED]
-        )
+        Experiment.objects.filter(hypothesis_id=experiment.hypothesis_id, status__in=LIVE)
         .exclude(pk=experiment.pk)
         .exists()
     )

@@ -303,6 +303,38 @@ class ExperimentStatus(models.TextChoices):
     KILLED = "killed", "Killed"
 
 
+# Status groups: each rule about "which experiments count" is one of these, used everywhere.
+# Submitted and not yet completed: what the objective ledger forecasts, and what the home
+# page and the roll-ups count as "in flight".
+IN_FLIGHT = (
+    ExperimentStatus.IN_REVIEW,
+    ExperimentStatus.APPROVED,
+    ExperimentStatus.RUNNING,
+    ExperimentStatus.PAUSED,
+)
+
+# Started and not completed: traffic is (or may again be) assigned. A segment with one of
+# these cannot be sunset; a hypothesis stays "in test"; the analysis sweep revisits them; a
+# reached sample size is worth an alert.
+LIVE = (ExperimentStatus.RUNNING, ExperimentStatus.PAUSED)
+
+# Started and not yet decided: result data is accepted and analysed, and a guardrail that
+# goes bad still asks for a decision.
+ACCEPTS_DATA = (ExperimentStatus.RUNNING, ExperimentStatus.PAUSED, ExperimentStatus.COMPLETED)
+
+# Final: nothing more happens to these.
+DECIDED = (ExperimentStatus.CONCLUDED, ExperimentStatus.KILLED)
+
+# Not final yet: every status an experiment can still be killed from.
+UNDECIDED = tuple(s for s in ExperimentStatus if s not in DECIDED)
+
+# What occupies an operator against their capacity: designs and everything in flight.
+OCCUPIES_OPERATOR = (ExperimentStatus.DRAFT, *IN_FLIGHT)
+
+# Not started yet: no start date, no data.
+NOT_STARTED = (ExperimentStatus.DRAFT, ExperimentStatus.IN_REVIEW, ExperimentStatus.APPROVED)
+
+
 class Decision(models.TextChoices):
     SCALE = "scale", "Scale"
     ITERATE = "iterate", "Iterate"

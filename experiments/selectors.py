@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 
 from roles.capabilities import can
 
-from .models import Experiment, ExperimentStatus, Hypothesis, Objective
+from .models import IN_FLIGHT, Experiment, ExperimentStatus, Hypothesis, Objective
 
 
 def experiment_list_for_user(user) -> QuerySet[Experiment]:
@@ -30,9 +30,8 @@ def experiments_by_status(user) -> "OrderedDict[str, list[Experiment]]":
 def objective_list_for_user(user) -> QuerySet[Objective]:
     if not can(user, "results.read"):
         return Objective.objects.none()
-    active = [s for s in ExperimentStatus.values if s not in ("concluded", "killed")]
     return Objective.objects.annotate(
-        experiments_in_flight=Count("experiments", filter=Q(experiments__status__in=active)),
+        experiments_in_flight=Count("experiments", filter=Q(experiments__status__in=IN_FLIGHT)),
         experiments_total=Count("experiments"),
     ).order_by("target_date")
 

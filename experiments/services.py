@@ -13,23 +13,16 @@ from roles.capabilities import require
 from roles.models import OperatorProfile
 
 from .models import (
+    LIVE,
+    OCCUPIES_OPERATOR,
     Comment,
     Experiment,
-    ExperimentStatus,
     Hypothesis,
     Objective,
     Segment,
     Variant,
 )
 from .validation import variant_problems
-
-ACTIVE_STATUSES = (
-    ExperimentStatus.DRAFT,
-    ExperimentStatus.IN_REVIEW,
-    ExperimentStatus.APPROVED,
-    ExperimentStatus.RUNNING,
-    ExperimentStatus.PAUSED,
-)
 
 
 def _full_clean(instance, exclude=None) -> None:
@@ -77,9 +70,7 @@ def segment_sunset(*, segment_id: int, actor) -> Segment:
         segment = Segment.objects.select_for_update().get(pk=segment_id)
         if segment.status == Segment.Status.SUNSET:
             return segment
-        running = segment.experiments.filter(
-            status__in=[ExperimentStatus.RUNNING, ExperimentStatus.PAUSED]
-        )
+        running = segment.experiments.filter(status__in=LIVE)
         if running.exists():
             names = ", ".join(e.name for e in running[:5])
             raise TransitionNotAllowed(
@@ -212,7 +203,7 @@ def _check_capacity(operator) -> None:
     profile = OperatorProfile.objects.select_for_update().filter(user=operator).first()
     if profile is None:
         return
-    owned = Experiment.objects.filter(owner=operator, status__in=ACTIVE_STATUSES).count()
+    owned = Experiment.objects.filter(owner=operator, status__in=OCCUPIES_OPERATOR).count()
     if owned >= profile.capacity:
         raise ValidationFailed(
             {

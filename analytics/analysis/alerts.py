@@ -10,7 +10,7 @@ from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from experiments.models import Experiment, ExperimentStatus
+from experiments.models import ACCEPTS_DATA, LIVE, Experiment, ExperimentStatus
 from roles.models import Role, User
 
 from ..models import Alert, Notification
@@ -21,12 +21,8 @@ log = logging.getLogger(__name__)
 # "It can be completed" and "a guardrail is worse" ask for a decision; once the experiment is
 # decided (concluded or killed) there is none left to take, and a completed one has nothing
 # more to complete.
-SAMPLE_ALERT_STATUSES = (ExperimentStatus.RUNNING, ExperimentStatus.PAUSED)
-GUARDRAIL_ALERT_STATUSES = (
-    ExperimentStatus.RUNNING,
-    ExperimentStatus.PAUSED,
-    ExperimentStatus.COMPLETED,
-)
+SAMPLE_ALERT_STATUSES = LIVE
+GUARDRAIL_ALERT_STATUSES = ACCEPTS_DATA
 
 
 def raise_alert(experiment: Experiment, kind: str, message: str, metric=None) -> Alert | None:

@@ -14,7 +14,7 @@ from django.db.models import Count, Min, Sum
 from django.utils import timezone
 
 from analytics.stats import AnalysisInputError, compute, parse_request
-from experiments.models import Experiment, ExperimentStatus, Metric
+from experiments.models import LIVE, Experiment, Metric
 
 from ..models import AnalysisState, Observation, Result
 from .alerts import raise_result_alerts
@@ -221,7 +221,7 @@ def experiments_to_sweep() -> list[int]:
     """Stale experiments, plus running and paused ones with data (beat re-analyses them)."""
     stale = AnalysisState.objects.filter(stale=True).values_list("experiment_id", flat=True)
     active = AnalysisState.objects.filter(
-        experiment__status__in=[ExperimentStatus.RUNNING, ExperimentStatus.PAUSED],
+        experiment__status__in=LIVE,
         data_version__gt=0,
     ).values_list("experiment_id", flat=True)
     return sorted(set(stale) | set(active))

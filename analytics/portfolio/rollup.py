@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from experiments.models import (
+    IN_FLIGHT,
     Decision,
     Experiment,
     ExperimentStatus,
@@ -37,7 +38,6 @@ from .impact import ImpactModel, as_float, forecast_impact, realised_impact, win
 Dimension = PortfolioRollup.Dimension
 S = ExperimentStatus
 
-IN_FLIGHT = (S.IN_REVIEW, S.APPROVED, S.RUNNING, S.PAUSED)
 VELOCITY_DAYS = 30
 
 # Each stage: (name, the step that opens it, the step that closes it).

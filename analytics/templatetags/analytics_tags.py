@@ -1,9 +1,9 @@
 from django import template
 
+from experiments.models import ACCEPTS_DATA
 from roles.capabilities import can
 
 from ..models import AnalysisState
-from ..ingest.observations import ACCEPTS_DATA
 from ..selectors import latest_results
 
 register = template.Library()
