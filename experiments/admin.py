@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 from growthops.errors import DomainError
 from roles.capabilities import require
 
+from .design import DESIGN_FIELDS
 from .forms import STEP_FORMS, step_form
 from .lifecycle import STEP_SERVICES
 from .models import (
@@ -165,27 +166,11 @@ class ExperimentAdmin(admin.ModelAdmin):
         "kill_reason",
         "kill_note",
     ]
-    DESIGN_FIELDS = [
-        "hypothesis",
-        "objective",
-        "segment",
-        "primary_metric",
-        "secondary_metrics",
-        "guardrail_metrics",
-        "alpha",
-        "power",
-        "mde",
-        "baseline",
-        "baseline_sd",
-        "daily_traffic",
-        "method",
-        "correction",
-        "sequential_tau",
-    ]
+    FROZEN_FIELDS = ["hypothesis", *DESIGN_FIELDS]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.design_is_frozen:
-            return self.LIFECYCLE_FIELDS + self.DESIGN_FIELDS
+            return self.LIFECYCLE_FIELDS + self.FROZEN_FIELDS
         return self.LIFECYCLE_FIELDS
 
     def save_model(self, request, obj, form, change):

@@ -4,6 +4,30 @@ from dataclasses import dataclass
 
 from .models import Experiment, Metric
 
+# The design: what the owner sets until approval freezes it. The design service accepts
+# exactly these, the admin makes them read-only once frozen, and the API shows them.
+DESIGN_MANY_TO_MANY_FIELDS = ("secondary_metrics", "guardrail_metrics")
+DESIGN_FIELDS = (
+    "name",
+    "objective",
+    "segment",
+    "executed_by",
+    "agency_name",
+    "primary_metric",
+    *DESIGN_MANY_TO_MANY_FIELDS,
+    "alpha",
+    "power",
+    "mde",
+    "baseline",
+    "baseline_sd",
+    "daily_traffic",
+    "method",
+    "correction",
+    "sequential_tau",
+    "reach_per_year",
+    "value_per_conversion",
+)
+
 
 @dataclass(frozen=True)
 class Design:
@@ -49,6 +73,12 @@ def _design_inputs_present(experiment: Experiment, metric: Metric) -> bool:
     return all(value is not None for value in needed) and experiment.daily_traffic > 0
 
 
+def segment_problems(experiment: Experiment) -> dict[str, str]:
+    """A sunset segment takes no new experiments: refused at submit, approval and start."""
+    problem = experiment.segment.sunset_problem() if experiment.segment is not None else None
+    return {"segment": problem} if problem else {}
+
+
 def design_problems(experiment: Experiment) -> dict[str, str]:
     """Every reason the design is not ready for review, keyed by field (DESIGN §3 submit)."""
     from .validation import variant_problems
@@ -60,10 +90,8 @@ def design_problems(experiment: Experiment) -> dict[str, str]:
         problems["objective"] = "Choose the objective it serves."
     if experiment.segment_id is None:
         problems["segment"] = "Choose the audience segment."
-    elif experiment.segment.status == experiment.segment.Status.SUNSET:
-        problems["segment"] = (
-            f"“{experiment.segment.name}” has been sunset; choose an active segment."
-        )
+    else:
+        problems.update(segment_problems(experiment))
     metric = experiment.primary_metric
     if metric is None:
         problems["primary_metric"] = "Choose the primary metric."

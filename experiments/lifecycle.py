@@ -20,6 +20,7 @@ from django.utils import timezone
 from growthops.errors import TransitionNotAllowed, ValidationFailed
 from roles.capabilities import STEP_ABILITIES, require
 
+from .design import design_problems, segment_problems
 from .models import (
     LIVE,
     UNDECIDED,
@@ -129,20 +130,8 @@ def _required_note(note: str, what: str) -> dict[str, str]:
     return {} if note and note.strip() else {"note": f"Say {what}."}
 
 
-def _segment_problems(experiment: Experiment) -> dict[str, str]:
-    from .models import Segment
-
-    if experiment.segment is not None and experiment.segment.status == Segment.Status.SUNSET:
-        return {
-            "segment": f"“{experiment.segment.name}” has been sunset; choose an active segment."
-        }
-    return {}
-
-
 def submit_problems(experiment: Experiment) -> dict[str, str]:
     """Everything that stops a design going to review, all at once (DESIGN §3)."""
-    from .design import design_problems
-
     return design_problems(experiment)
 
 
@@ -195,7 +184,7 @@ def experiment_start(*, experiment_id: int, actor, note: str = "", expected_stat
         actor=actor,
         note=note,
         expected_status=expected_status,
-        check=_segment_problems,
+        check=segment_problems,
         apply=apply,
     )
 

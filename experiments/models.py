@@ -5,6 +5,8 @@ Status fields are written only by the services in ``experiments.lifecycle`` and
 property, not a column.
 """
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -96,12 +98,13 @@ class Segment(models.Model):
 
     @property
     def path(self) -> str:
-        names, node, seen = [], self, set()
-        while node is not None and node.pk not in seen:
-            seen.add(node.pk)
-            names.append(node.name)
-            node = node.parent
-        return " › ".join(reversed(names))
+        return segment_path(self, lambda segment: segment.parent)
+
+    def sunset_problem(self) -> str | None:
+        """Why no new work may target this segment, or None while it is active."""
+        if self.status == self.Status.SUNSET:
+            return f"“{self.name}” has been sunset; choose an active segment."
+        return None
 
     def clean(self):
         errors = {}
@@ -115,6 +118,18 @@ class Segment(models.Model):
             node = node.parent
         if errors:
             raise ValidationError(errors)
+
+
+def segment_path(segment: Segment | None, parent_of: Callable[[Segment], Segment | None]) -> str:
+    """“Parent › child” from the root down; ``parent_of`` looks a parent up (a query or a dict).
+
+    Stops at a repeated segment, so a cycle in bad data cannot loop forever."""
+    names, node, seen = [], segment, set()
+    while node is not None and node.pk not in seen:
+        seen.add(node.pk)
+        names.append(node.name)
+        node = parent_of(node)
+    return " › ".join(reversed(names))
 
 
 class SegmentEconomics(models.Model):
