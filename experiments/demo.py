@@ -18,6 +18,7 @@ from . import lifecycle
 from .models import (
     DECIDED,
     NOT_STARTED,
+    AnalysisMethod,
     Experiment,
     ExperimentStatus,
     Hypothesis,
@@ -415,7 +416,7 @@ def _experiments(users, hypotheses, metrics, rng) -> None:
             baseline_sd=None if binomial else baseline * 1.8,
             mde=hypothesis.expected_mde,
             daily_traffic=rng.choice([1_500, 4_000, 9_000, 20_000]),
-            method=["frequentist", "bayesian", "sequential"][index % 3],
+            method=AnalysisMethod.values[index % 3],
             sequential_tau=0.05 if index % 3 == 2 else None,
             correction="holm" if three_arms else "none",
             reach_per_year=hypothesis.segment.monthly_reach * 12,

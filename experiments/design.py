@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from .models import Experiment, Metric
+from .models import AnalysisMethod, Experiment, Metric
 
 # The design: what the owner sets until approval freezes it. The design service accepts
 # exactly these, the admin makes them read-only once frozen, and the API shows them.
@@ -119,7 +119,7 @@ def design_problems(experiment: Experiment) -> dict[str, str]:
         problems["baseline_sd"] = "Give the per-user standard deviation of the mean metric."
     if not experiment.daily_traffic:
         problems["daily_traffic"] = "Give the expected daily traffic."
-    if experiment.method == "sequential" and experiment.sequential_tau is None:
+    if experiment.method == AnalysisMethod.SEQUENTIAL and experiment.sequential_tau is None:
         problems["sequential_tau"] = "Sequential analysis needs τ."
     if not problems and experiment.design is None:
         problems["design"] = "The sample size could not be computed from these inputs."

@@ -14,7 +14,7 @@ from experiments.models import ACCEPTS_DATA, LIVE, Experiment, ExperimentStatus
 from roles.models import Role, User
 
 from ..models import Alert, Notification
-from .significance import is_significant
+from ..stats import is_significant
 
 log = logging.getLogger(__name__)
 
