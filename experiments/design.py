@@ -121,6 +121,6 @@ def design_problems(experiment: Experiment) -> dict[str, str]:
         problems["daily_traffic"] = "Give the expected daily traffic."
     if experiment.method == AnalysisMethod.SEQUENTIAL and experiment.sequential_tau is None:
         problems["sequential_tau"] = "Sequential analysis needs τ."
-    if not problems and experiment.design is None:
+    if not problems and experiment_design(experiment) is None:
         problems["design"] = "The sample size could not be computed from these inputs."
     return problems

@@ -517,13 +517,6 @@ class Experiment(models.Model):
         # Only drafts change: what is in review is what the CMO approves.
         return self.status != ExperimentStatus.DRAFT
 
-    @property
-    def design(self):
-        """Required sample size per variant and planned duration, or None when inputs are missing."""
-        from .design import experiment_design
-
-        return experiment_design(self)
-
 
 class Variant(models.Model):
     experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="variants")

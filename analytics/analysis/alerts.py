@@ -10,6 +10,7 @@ from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from experiments.design import experiment_design
 from experiments.models import ACCEPTS_DATA, LIVE, Experiment, ExperimentStatus
 from roles.models import Role, User
 
@@ -84,7 +85,7 @@ def raise_result_alerts(families, responses) -> int:
                 f"{metric.name}): traffic does not match the planned split; check assignment before trusting results.",
             )
         if metric.pk == experiment.primary_metric_id and experiment.status in SAMPLE_ALERT_STATUSES:
-            design = experiment.design
+            design = experiment_design(experiment)
             smallest = min(v["users"] for v in response["variants"])
             if design is not None and smallest >= design.sample_size_per_variant:
                 once(
@@ -136,7 +137,7 @@ def raise_overdue_alerts(today: dt.date | None = None) -> int:
     for experiment in running:
         if (experiment.pk, Alert.Kind.OVERDUE, None) in existing:
             continue
-        design = experiment.design
+        design = experiment_design(experiment)
         if design is None:
             continue
         due = experiment.start_date + dt.timedelta(days=design.duration_days)

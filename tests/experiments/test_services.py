@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from experiments import lifecycle, services
+from experiments.design import experiment_design
 from experiments.models import Hypothesis, Segment
 from growthops.errors import NotPermitted, TransitionNotAllowed, ValidationFailed
 from roles.models import OperatorProfile
@@ -129,7 +130,7 @@ def test_the_design_gives_sample_size_and_duration(operator):
     experiment = ExperimentFactory(
         owner=operator, baseline=0.1, mde=0.1, daily_traffic=2000, alpha=0.05, power=0.8
     )
-    design = experiment.design
+    design = experiment_design(experiment)
     # Two-proportion test, 10 % → 11 %, α 0.05, power 0.8: 14,751 per arm (DESIGN §4 formula).
     assert design.sample_size_per_variant == 14751
     assert design.total_sample_size == 2 * 14751
@@ -147,7 +148,7 @@ def test_the_design_of_a_mean_metric(operator):
         daily_traffic=1000,
     )
     # n = 2 (1.959964 + 0.841621)² 20² / 1² = 6279.1 → 6280
-    assert experiment.design.sample_size_per_variant == 6280
+    assert experiment_design(experiment).sample_size_per_variant == 6280
 
 
 def test_everyone_logs_hypotheses_but_only_operators_and_the_cmo_triage(
