@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from roles.capabilities import STEP_ABILITIES, can
 from roles.demo import DEMO_PASSWORD
 from roles.models import Channel, OperatorProfile, Role, Team, User
 
@@ -19,11 +20,14 @@ from .models import (
     DECIDED,
     NOT_STARTED,
     AnalysisMethod,
+    Decision,
     Experiment,
     ExperimentStatus,
     Hypothesis,
+    KillReason,
     Metric,
     Objective,
+    Outcome,
     Segment,
     SegmentEconomics,
     StatusChange,
@@ -469,44 +473,37 @@ def finish_demo_decisions() -> int:
 
 
 def _walk(experiment: Experiment, steps: list[str], *, owner, cmo, index: int) -> None:
-    outcomes = [("scale", "won"), ("iterate", "inconclusive"), ("abandon", "lost")]
+    outcomes = [
+        (Decision.SCALE, Outcome.WON),
+        (Decision.ITERATE, Outcome.INCONCLUSIVE),
+        (Decision.ABANDON, Outcome.LOST),
+    ]
     decision, outcome = outcomes[index % 3]
+    inputs = {
+        "submit": {"note": "Ready for review."},
+        "approve": {"note": "Good design; go."},
+        "start": {},
+        "pause": {"note": "Paused during the pricing change."},
+        "complete": {
+            "analysis": "Reached the planned sample; see results.",
+            "recommendation": decision,
+        },
+        "conclude": {
+            "decision": decision,
+            "outcome": outcome,
+            "learnings": "Effect matched the forecast for this segment."
+            if outcome == Outcome.WON
+            else "No reliable effect; the segment is too small for this change.",
+        },
+        "kill": {
+            "reason": KillReason.BROKEN_SETUP,
+            "note": "Tracking dropped half of the variant's events.",
+        },
+    }
     for step in steps:
-        kwargs = {"experiment_id": experiment.pk}
-        if step == "submit":
-            lifecycle.experiment_submit(actor=owner, note="Ready for review.", **kwargs)
-        elif step == "approve":
-            lifecycle.experiment_approve(actor=cmo, note="Good design; go.", **kwargs)
-        elif step == "start":
-            lifecycle.experiment_start(actor=owner, **kwargs)
-        elif step == "pause":
-            lifecycle.experiment_pause(
-                actor=owner, note="Paused during the pricing change.", **kwargs
-            )
-        elif step == "complete":
-            lifecycle.experiment_complete(
-                actor=owner,
-                analysis="Reached the planned sample; see results.",
-                recommendation=decision,
-                **kwargs,
-            )
-        elif step == "conclude":
-            lifecycle.experiment_conclude(
-                actor=cmo,
-                decision=decision,
-                outcome=outcome,
-                learnings="Effect matched the forecast for this segment."
-                if outcome == "won"
-                else "No reliable effect; the segment is too small for this change.",
-                **kwargs,
-            )
-        elif step == "kill":
-            lifecycle.experiment_kill(
-                actor=cmo,
-                reason="broken_setup",
-                note="Tracking dropped half of the variant's events.",
-                **kwargs,
-            )
+        # The capability table says who takes each step: the owner, or else the CMO.
+        actor = owner if can(owner, STEP_ABILITIES[step], experiment) else cmo
+        lifecycle.STEP_SERVICES[step](experiment_id=experiment.pk, actor=actor, **inputs[step])
 
 
 def _backdate(experiment: Experiment, now, *, days_ago: int) -> None:
