@@ -1,7 +1,7 @@
 """Objectives, segments, metrics, hypotheses, experiments and their audit trail (DESIGN §2).
 
 Status fields are written only by the services in ``experiments.lifecycle`` and
-``experiments.services``; everything that can be derived (priority, CAC, sample size) is a
+``experiments.services``; everything that can be derived (ICE score, CAC, sample size) is a
 property, not a column.
 """
 
@@ -292,11 +292,6 @@ class Hypothesis(models.Model):
         if self.reach is None or not self.effort:
             return None
         return round(self.reach * self.impact * (self.confidence / 10) / self.effort, 1)
-
-    @property
-    def priority(self) -> float:
-        """The number the backlog is sorted by: the ICE score."""
-        return self.ice_score
 
     @property
     def statement(self) -> str:
