@@ -1,4 +1,4 @@
-"""Result data in and statistics out (DESIGN §2): observations, raw events, result snapshots,
+"""Result data in and statistics out (docs/architecture.md, "Apps and their direction"): observations, raw events, result snapshots,
 roll-ups and alerts. Written by the analytics services and the Celery tasks only."""
 
 from django.conf import settings

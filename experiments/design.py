@@ -37,7 +37,7 @@ class Design:
 
 
 def experiment_design(experiment: Experiment) -> Design | None:
-    """Sample size per variant (DESIGN §4 power formulas) and days at the expected traffic.
+    """Sample size per variant (docs/statistics.md, power) and days at the expected traffic.
 
     None while an input is missing; the variants' count comes from the saved variants.
     """
@@ -80,7 +80,7 @@ def segment_problems(experiment: Experiment) -> dict[str, str]:
 
 
 def design_problems(experiment: Experiment) -> dict[str, str]:
-    """Every reason the design is not ready for review, keyed by field (DESIGN §3 submit)."""
+    """Every reason the design is not ready for review, keyed by field (docs/architecture.md, "Lifecycle": submit)."""
     from .validation import variant_problems
 
     problems: dict[str, str] = {}

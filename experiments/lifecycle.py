@@ -1,4 +1,4 @@
-"""The experiment lifecycle (DESIGN §3): one transition table and one service per step.
+"""The experiment lifecycle (docs/architecture.md, "Lifecycle"): one transition table and one service per step.
 
 Every step runs in a transaction on a row locked with ``select_for_update`` (two people
 acting on the same experiment at once are serialised: the second sees the first's result),
@@ -69,7 +69,7 @@ class Step:
 
 
 def submit_problems(experiment: Experiment, given: StepInput | None = None) -> dict[str, str]:
-    """Everything that stops a design going to review, all at once (DESIGN §3)."""
+    """Everything that stops a design going to review, all at once (docs/architecture.md, "Lifecycle")."""
     return design_problems(experiment)
 
 

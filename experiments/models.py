@@ -1,4 +1,4 @@
-"""Objectives, segments, metrics, hypotheses, experiments and their audit trail (DESIGN §2).
+"""Objectives, segments, metrics, hypotheses, experiments and their audit trail (docs/architecture.md, "Apps and their direction").
 
 Status fields are written only by the services in ``experiments.lifecycle`` and
 ``experiments.services``; everything that can be derived (ICE score, CAC, sample size) is a

@@ -1,4 +1,4 @@
-"""GrowthOps statistics engine — pure numpy/scipy, no Django (DESIGN §4).
+"""GrowthOps statistics engine — pure numpy/scipy, no Django (docs/statistics.md).
 
 One front door for one experiment, the JSON contract (see :mod:`.contract`)::
 

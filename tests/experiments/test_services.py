@@ -138,7 +138,7 @@ def test_the_design_gives_sample_size_and_duration(operator):
         owner=operator, baseline=0.1, mde=0.1, daily_traffic=2000, alpha=0.05, power=0.8
     )
     design = experiment_design(experiment)
-    # Two-proportion test, 10 % → 11 %, α 0.05, power 0.8: 14,751 per arm (DESIGN §4 formula).
+    # Two-proportion test, 10 % → 11 %, α 0.05, power 0.8: 14,751 per arm (docs/statistics.md, power).
     assert design.sample_size_per_variant == 14751
     assert design.total_sample_size == 2 * 14751
     assert design.duration_days == 15
