@@ -20,15 +20,6 @@ def latest_results(experiment) -> list[Result]:
     )
 
 
-def result_history(experiment, metric) -> list[Result]:
-    return list(
-        experiment.results.filter(metric=metric, is_control=False)
-        .select_related("variant")
-        .order_by("look")
-    )
-
-
 def unread_notifications(user):
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).select_related(
-        "alert", "alert__experiment"
-    )
+    """The user's notifications not yet marked read (the top bar counts them)."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True)

@@ -7,9 +7,9 @@ from experiments.selectors import experiment_list_for_user
 from growthops.errors import DomainError, ValidationFailed
 from roles.permissions import require_ability
 
+from . import services
 from .ingest.observations import observations_ingest, parse_csv
 from .models import Notification
-from .services import notifications_mark_read as mark_read
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -56,6 +56,6 @@ def notification_list(request):
 @login_required
 @require_POST
 def notifications_mark_read(request):
-    count = mark_read(user=request.user)
+    count = services.notifications_mark_read(user=request.user)
     messages.success(request, f"Marked {count} alert(s) as read.")
     return redirect("analytics:notifications")

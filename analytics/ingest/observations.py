@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from experiments.models import Experiment, ExperimentStatus, Metric
+from experiments.models import ACCEPTS_DATA, Experiment, Metric
 from growthops.errors import TransitionNotAllowed, ValidationFailed
 from roles.capabilities import refusal, require
 
@@ -29,7 +29,6 @@ CSV_OPTIONAL = ["covariate_sum", "covariate_sum_squares", "cross_sum"]
 COVARIATE_FIELDS = ("covariate_sum", "covariate_sum_squares", "cross_sum")
 KNOWN_FIELDS = set(CSV_HEADER) | set(CSV_OPTIONAL)
 MAX_ROWS = 100_000
-ACCEPTS_DATA = (ExperimentStatus.RUNNING, ExperimentStatus.PAUSED, ExperimentStatus.COMPLETED)
 MAX_LISTED_PROBLEMS = 500
 MAX_COUNT = 2_000_000_000  # fits the database's integer columns
 # Plain ASCII decimals only: int() and float() also take "1_000" and full-width digits.

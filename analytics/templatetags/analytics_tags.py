@@ -1,8 +1,8 @@
 from django import template
 
+from experiments.models import ACCEPTS_DATA
 from roles.capabilities import can
 
-from ..ingest.observations import ACCEPTS_DATA
 from ..models import AnalysisState
 from ..selectors import latest_results
 
