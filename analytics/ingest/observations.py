@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from experiments.models import ACCEPTS_DATA, Experiment, Metric
+from experiments.selectors import experiment_metrics
 from growthops.errors import TransitionNotAllowed, ValidationFailed
 from roles.capabilities import refusal, require
 
@@ -190,14 +191,6 @@ def observations_upsert(observations: list[Observation]) -> None:
         ],
         batch_size=2_000,
     )
-
-
-def experiment_metrics(experiment: Experiment) -> dict[str, Metric]:
-    metrics = {m.key: m for m in experiment.secondary_metrics.all()}
-    metrics.update({m.key: m for m in experiment.guardrail_metrics.all()})
-    if experiment.primary_metric is not None:
-        metrics[experiment.primary_metric.key] = experiment.primary_metric
-    return metrics
 
 
 def _validated(experiment: Experiment, rows: list[dict]) -> list[Observation]:
