@@ -10,6 +10,7 @@ from roles.permissions import require_ability
 from . import services
 from .ingest.observations import observations_ingest, parse_csv
 from .models import Notification
+from .selectors import experiment_results_panel
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -41,6 +42,19 @@ def experiment_upload(request, pk: int):
         else:
             messages.success(request, f"Saved {written} rows; results are being recomputed.")
     return redirect("experiments:detail", pk=experiment.pk)
+
+
+@login_required
+def experiment_results(request, pk: int):
+    """The results panel: loaded into the experiment's page with htmx, or a page of its own."""
+    require_ability(request, "results.read")
+    experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+    template = (
+        "analytics/_experiment_results.html"
+        if request.htmx
+        else "analytics/experiment_results.html"
+    )
+    return render(request, template, experiment_results_panel(experiment, request.user))
 
 
 @login_required
