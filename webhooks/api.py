@@ -14,7 +14,8 @@ from .services import endpoint_create, endpoint_delete, endpoint_ping, endpoint_
 
 class EndpointSerializer(serializers.ModelSerializer):
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=Event.choices), allow_empty=False
+        child=serializers.CharField(),
+        help_text=f"Any of: {', '.join(Event.values)}.",  # the service checks them
     )
     created_by = serializers.StringRelatedField()
 

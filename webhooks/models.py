@@ -43,7 +43,11 @@ class WebhookEndpoint(models.Model):
     secret = models.CharField(
         max_length=64, editable=False, help_text="Signs every payload (HMAC-SHA256)."
     )
-    events = models.JSONField(default=list, validators=[validate_events])
+    events = models.JSONField(
+        default=list,
+        validators=[validate_events],
+        error_messages={"blank": "Name at least one event."},
+    )
     description = models.CharField(max_length=200, blank=True)
     active = models.BooleanField(default=True)
     created_by = models.ForeignKey(

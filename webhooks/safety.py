@@ -16,6 +16,17 @@ SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+# The most telling first: 127.0.0.1 is also "private", 0.0.0.0 too.
+KINDS = {
+    "unspecified": "the unspecified address",
+    "loopback": "a loopback address",
+    "link_local": "a link-local address",
+    "multicast": "a multicast address",
+    "private": "a private address",
+    "reserved": "a reserved address",
+}
+
+
 class UnsafeURL(Exception):
     """The URL may not receive webhooks; the message says why."""
 
@@ -35,9 +46,9 @@ def address_problem(address: str) -> str | None:
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone ("fe80::1%eth0")
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
-    for kind in ("loopback", "private", "link_local", "multicast", "reserved", "unspecified"):
+    for kind, label in KINDS.items():
         if getattr(ip, f"is_{kind}"):
-            return f"a {kind.replace('_', '-')} address"
+            return label
     if not ip.is_global:
         return "not a public address"
     return None

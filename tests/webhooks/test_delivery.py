@@ -119,12 +119,12 @@ def test_a_redirect_is_not_followed(receiver, cmo):
     assert (delivery.status, delivery.response_code) == ("failed", 302)
 
 
-def test_a_delivered_delivery_is_never_sent_again(receiver, cmo):
+def test_a_delivered_delivery_is_never_sent_again(receiver, cmo, committed):
     delivery = make_delivery(receiver, cmo)
     webhooks_deliver.delay(delivery.pk)
 
     webhooks_deliver.delay(delivery.pk)  # the broker hands the task out a second time
-    deliveries_queue([delivery.pk])
+    committed(deliveries_queue, [delivery.pk])
 
     assert len(receiver.requests) == 1
     delivery.refresh_from_db()
