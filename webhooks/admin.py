@@ -4,6 +4,7 @@ Registering and editing endpoints is the API's (it checks the URL through the se
 """
 
 from django.contrib import admin
+from django.db import models
 
 from roles.capabilities import can
 
@@ -16,6 +17,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     list_display = ["url", "description", "active", "created_by", "created_at"]
     list_filter = ["active"]
     list_editable = ["active"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     search_fields = ["url", "description"]
     fields = ["url", "events", "description", "active", "created_by", "created_at", "updated_at"]
     readonly_fields = ["url", "events", "description", "created_by", "created_at", "updated_at"]

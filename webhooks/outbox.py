@@ -16,6 +16,7 @@ settled ones only. Reading a few minutes of rows twice costs little; losing one 
 """
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -186,16 +187,24 @@ def significance_occurrences(after: int) -> list[Occurrence]:
 
 
 def _significant_variant(row: Result) -> dict:
+    numbers = [
+        "lift",
+        "lift_ci_low",
+        "lift_ci_high",
+        "p_value_adjusted",
+        "sequential_p_value",
+        "chance_to_beat_control",
+    ]
     return {
         "variant": row.variant.key,
         "users": row.users,
-        "lift": row.lift,
-        "lift_ci_low": row.lift_ci_low,
-        "lift_ci_high": row.lift_ci_high,
-        "p_value_adjusted": row.p_value_adjusted,
-        "sequential_p_value": row.sequential_p_value,
-        "chance_to_beat_control": row.chance_to_beat_control,
+        **{name: _finite(getattr(row, name)) for name in numbers},
     }
+
+
+def _finite(value: float | None) -> float | None:
+    # JSON has no NaN or infinity (and PostgreSQL's jsonb refuses them).
+    return value if value is not None and math.isfinite(value) else None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,14 @@ def webhooks_dispatch():
     return deliveries_dispatch()
 
 
-@shared_task(bind=True, name="webhooks.tasks.webhooks_deliver", max_retries=None)
+@shared_task(
+    bind=True,
+    name="webhooks.tasks.webhooks_deliver",
+    max_retries=None,
+    # One try waits at most 10 s per connect / read; far less than the analysis tasks.
+    soft_time_limit=60,
+    time_limit=90,
+)
 def webhooks_deliver(self, delivery_id: int):
     """POST one delivery; on failure try again with exponential backoff (6 tries, then failed).
 
