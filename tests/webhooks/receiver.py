@@ -13,10 +13,10 @@ class Received:
 
 
 class Receiver:
-    """Listens on 127.0.0.1 on a free port. ``answers`` are the status codes of the next
-    requests, in order (then 200 for every later one)."""
+    """Listens on 127.0.0.1 on a free port (over TLS when given a server context).
+    ``answers`` are the status codes of the next requests, in order (then 200)."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
         self.requests: list[Received] = []
         self.answers: list[int] = []
         receiver = self
@@ -38,6 +38,8 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:  # an ssl.SSLContext for the server side
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
