@@ -16,14 +16,14 @@ SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-# The most telling first: 127.0.0.1 is also "private", 0.0.0.0 too.
+# The most telling first: 127.0.0.1 and 240.0.0.1 are also "private", 0.0.0.0 too.
 KINDS = {
     "unspecified": "the unspecified address",
     "loopback": "a loopback address",
     "link_local": "a link-local address",
     "multicast": "a multicast address",
-    "private": "a private address",
     "reserved": "a reserved address",
+    "private": "a private address",
 }
 
 

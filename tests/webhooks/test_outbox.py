@@ -268,3 +268,18 @@ def test_beat_runs_the_dispatch():
 
     app.loader.import_default_modules()
     assert "webhooks.tasks.webhooks_dispatch" in app.tasks
+
+
+def test_the_command_dispatches_at_once(receiver, cmo, operator, committed):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    endpoint(receiver, cmo)
+    take_step("approve", ExperimentFactory(owner=operator), cmo)
+    out = StringIO()
+
+    committed(call_command, "dispatch_webhooks", stdout=out)
+
+    assert out.getvalue() == "Queued 1 webhook delivery(ies).\n"
+    assert len(receiver.requests) == 1
