@@ -7,6 +7,7 @@ from analytics.api.portfolio import LedgerViewSet, RollupViewSet
 from analytics.api.results import ExperimentDataViewSet, TaskViewSet
 from experiments.api import ExperimentViewSet, MetricViewSet, ObjectiveViewSet
 from roles.api import TokenViewSet
+from webhooks.api import WebhookViewSet
 
 from .api import ApiRootView
 
@@ -22,5 +23,6 @@ router.register("events", EventViewSet, basename="event")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("rollups", RollupViewSet, basename="rollup")
 router.register("ledger", LedgerViewSet, basename="ledger")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = router.urls

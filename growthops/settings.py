@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "roles",
     "experiments",
     "analytics",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +181,12 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
+# --- webhooks ---
+# Off: a webhook URL must resolve to public addresses only (no loopback, private, link-local…).
+WEBHOOKS_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOKS_ALLOW_PRIVATE_HOSTS", default=False)
+# Where the app is served, for links in webhook payloads (empty: paths only).
+SITE_URL = env("SITE_URL", default="")
+
 # --- REST API ---
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -262,6 +269,10 @@ CELERY_BEAT_SCHEDULE = {
     "portfolio-rollup-nightly": {
         "task": "analytics.tasks.portfolio_rollup",
         "schedule": crontab(hour=2, minute=0),
+    },
+    "dispatch-webhooks": {
+        "task": "webhooks.tasks.webhooks_dispatch",
+        "schedule": env.int("WEBHOOKS_DISPATCH_SECONDS", default=30),
     },
 }
 

@@ -72,6 +72,7 @@ CAPABILITIES: dict[str, Ability] = {
     ),
     "results.read": _ability(*EVERYONE, description="read experiments, results and roll-ups"),
     "comments.create": _ability(*EVERYONE, description="comment on hypotheses and experiments"),
+    "webhooks.manage": _ability(Role.CMO, description="register webhooks and see their deliveries"),
 }
 
 # Each lifecycle step and the ability it needs (the transitions themselves live in

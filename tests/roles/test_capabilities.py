@@ -17,6 +17,7 @@ ROLE_ABILITIES = {
         "experiments.conclude",
         "results.read",
         "comments.create",
+        "webhooks.manage",
     },
     Role.OPERATOR: {
         "hypotheses.create",
