@@ -2,11 +2,13 @@
 
 from collections import OrderedDict
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, QuerySet
 
 from roles.capabilities import can
+from roles.models import OperatorProfile
 
-from .models import Experiment, ExperimentStatus, Hypothesis, Objective
+from .models import Comment, Experiment, ExperimentStatus, Hypothesis, Objective, Segment
+from .services import ACTIVE_STATUSES
 
 
 def experiment_list_for_user(user) -> QuerySet[Experiment]:
@@ -41,3 +43,40 @@ def hypothesis_list_for_user(user) -> QuerySet[Hypothesis]:
     if not can(user, "results.read"):
         return Hypothesis.objects.none()
     return Hypothesis.objects.select_related("author", "objective", "segment", "metric")
+
+
+def hypothesis_list_scored(user) -> QuerySet[Hypothesis]:
+    """Hypotheses with their ICE ``score`` (the mean of impact, confidence and ease) as a column,
+    so lists can filter and order by it."""
+    return hypothesis_list_for_user(user).annotate(
+        score=ExpressionWrapper(
+            (F("impact") + F("confidence") + F("ease")) / 3.0, output_field=FloatField()
+        )
+    )
+
+
+def segment_list_for_user(user) -> QuerySet[Segment]:
+    if not can(user, "results.read"):
+        return Segment.objects.none()
+    return Segment.objects.select_related("parent", "owner_team")
+
+
+def operator_profile_list_for_user(user) -> QuerySet[OperatorProfile]:
+    """Operator profiles with ``active_experiments``: designs and tests they own right now."""
+    if not can(user, "results.read"):
+        return OperatorProfile.objects.none()
+    return (
+        OperatorProfile.objects.select_related("user")
+        .annotate(
+            active_experiments=Count(
+                "user__owned_experiments",
+                filter=Q(user__owned_experiments__status__in=ACTIVE_STATUSES),
+            )
+        )
+        .order_by("user__username")
+    )
+
+
+def comment_list(*, experiment=None, hypothesis=None) -> QuerySet[Comment]:
+    target = {"experiment": experiment} if experiment is not None else {"hypothesis": hypothesis}
+    return Comment.objects.filter(**target).select_related("author").order_by("created_at", "id")
