@@ -142,9 +142,9 @@ class StrictInput:
 
     read_only_hints: dict[str, str] = {}
 
-    def validate(self, attrs):
-        if isinstance(self.initial_data, dict):
-            unknown = sorted(set(self.initial_data) - set(self.fields))
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
             if unknown:
                 raise serializers.ValidationError(
                     {
@@ -152,7 +152,7 @@ class StrictInput:
                         for name in unknown
                     }
                 )
-        return super().validate(attrs)
+        return super().to_internal_value(data)
 
 
 def service_fields(serializer) -> dict:
