@@ -199,6 +199,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "growthops.api.exception_handler",
 }
+# The API's request counts live here. Per process by default; set CACHE_URL (e.g.
+# redis://host:6379/1) so that every web process counts together.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # Requests per signed-in user and per anonymous address ("N/second|minute|hour|day"); over
 # the rate the API answers 429 with Retry-After.
 API_THROTTLE_RATES = {

@@ -33,7 +33,6 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationSerializer
     permission_classes = [HasAbility]
     required_ability = "results.read"
-    filterset_fields = ["read_at"]
     filter_backends = []
 
     def get_queryset(self):
