@@ -100,3 +100,31 @@ def test_409_for_a_stale_step(cmo, operator):
     assert response.status_code == 409 and response.json()["detail"]
     experiment.refresh_from_db()
     assert experiment.status == "approved"
+
+
+def test_nested_errors_are_flat_field_names(operator):
+    from tests.factories import HypothesisFactory
+
+    api = APIClient()
+    api.force_authenticate(operator)
+    body = {
+        "hypothesis": HypothesisFactory().pk,
+        "name": "N",
+        "key": "n",
+        "variants": [{"key": "a", "name": "A", "weight": 1}, {"key": "b", "weight": "x"}],
+    }
+    response = api.post("/api/v1/experiments/", body, format="json")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == {"variants[1].name", "variants[1].weight"}
+    assert all(isinstance(m, str) for ms in errors.values() for m in ms)
+
+
+def test_unreadable_json_has_the_error_shape(analyst):
+    api = APIClient()
+    api.force_authenticate(analyst)
+    response = api.generic(
+        "POST", "/api/v1/hypotheses/", b"{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"detail", "errors"}
