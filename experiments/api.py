@@ -5,7 +5,7 @@ Serializers parse the body; the same services as the pages decide. Lifecycle ste
 hypothesis triage are explicit actions, never a generic PATCH of ``status``.
 """
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -27,6 +27,7 @@ from .selectors import (
     objective_list_for_user,
     operator_profile_list_for_user,
     segment_list_for_user,
+    segment_paths,
 )
 from .serializers import (
     CommentInputSerializer,
@@ -54,6 +55,17 @@ LIST_FILTERS = [
     StrictOrderingFilter,
 ]
 WITH_CSV = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]
+CSV_FORMAT = extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "format",
+                enum=["json", "csv"],
+                description="csv: the whole filtered list as one CSV file (not paged).",
+            )
+        ]
+    )
+)
 
 
 def _parsed(serializer_class, request, **kwargs):
@@ -142,6 +154,12 @@ class SegmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return segment_list_for_user(self.request.user)
 
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.action == "list":
+            context["segment_paths"] = segment_paths()
+        return context
+
     @extend_schema(request=SegmentInputSerializer, responses={201: SegmentSerializer})
     def create(self, request):
         payload = _parsed(SegmentInputSerializer, request)
@@ -180,6 +198,7 @@ class OperatorProfileViewSet(viewsets.ReadOnlyModelViewSet):
         return operator_profile_list_for_user(self.request.user)
 
 
+@CSV_FORMAT
 class HypothesisViewSet(CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Hypotheses: everyone logs them; operators and the CMO score and triage them."""
 
@@ -233,6 +252,7 @@ class HypothesisViewSet(CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         return self._present(hypothesis)
 
 
+@CSV_FORMAT
 class ExperimentViewSet(CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Experiments; operators create and edit designs (PATCH, until approval); lifecycle steps
     are explicit actions, never a generic PATCH of ``status``."""

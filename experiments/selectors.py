@@ -80,3 +80,23 @@ def operator_profile_list_for_user(user) -> QuerySet[OperatorProfile]:
 def comment_list(*, experiment=None, hypothesis=None) -> QuerySet[Comment]:
     target = {"experiment": experiment} if experiment is not None else {"hypothesis": hypothesis}
     return Comment.objects.filter(**target).select_related("author").order_by("created_at", "id")
+
+
+def segment_paths() -> dict[int, str]:
+    """Every segment's path ("SMB › Agencies"), from one query instead of one per level."""
+    rows = {
+        pk: (name, parent)
+        for pk, name, parent in Segment.objects.values_list("id", "name", "parent_id")
+    }
+    paths: dict[int, str] = {}
+
+    def path(pk: int, seen: frozenset = frozenset()) -> str:
+        if pk not in paths:
+            name, parent = rows[pk]
+            above = path(parent, seen | {pk}) if parent in rows and parent not in seen else ""
+            paths[pk] = f"{above} › {name}" if above else name
+        return paths[pk]
+
+    for pk in rows:
+        path(pk)
+    return paths

@@ -180,7 +180,7 @@ class ObjectiveInputSerializer(StrictInput, serializers.ModelSerializer):
 
 
 class SegmentSerializer(serializers.ModelSerializer):
-    path = serializers.CharField(read_only=True, help_text="Names from the root, “ › ” between.")
+    path = serializers.SerializerMethodField(help_text="Names from the root, “ › ” between.")
     owner_team_name = serializers.CharField(source="owner_team.name", read_only=True)
 
     class Meta:
@@ -199,6 +199,11 @@ class SegmentSerializer(serializers.ModelSerializer):
             "sunset_on",
         ]
         read_only_fields = fields
+
+    def get_path(self, segment) -> str:
+        # A list passes every segment's path in the context, read in one query.
+        paths = self.context.get("segment_paths")
+        return paths[segment.pk] if paths and segment.pk in paths else segment.path
 
 
 class SegmentInputSerializer(StrictInput, serializers.ModelSerializer):

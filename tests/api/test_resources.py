@@ -435,3 +435,16 @@ def test_notifications_are_the_users_own_and_can_be_marked_read(api, analyst, ma
     assert api.post("/api/v1/notifications/read/").json() == {"marked_read": 1}
     assert api.get("/api/v1/notifications/?unread=1").json()["results"] == []
     assert Notification.objects.get(recipient=marketer).read_at is None
+
+
+def test_the_segment_list_reads_paths_in_a_fixed_number_of_queries(
+    api, analyst, django_assert_max_num_queries
+):
+    node = SegmentFactory(name="Root")
+    for depth in range(6):
+        node = SegmentFactory(name=f"Level {depth}", parent=node)
+    as_(api, analyst)
+    with django_assert_max_num_queries(6):
+        rows = api.get("/api/v1/segments/?page_size=500").json()["results"]
+    deepest = next(r for r in rows if r["id"] == node.pk)
+    assert deepest["path"] == " › ".join(["Root", *(f"Level {d}" for d in range(6))])
