@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Both cores: the suite is CPU-bound (see docs/testing.md for figures).
+# Both cores: the suite is CPU-bound (docs/testing.md).
 PYTEST_ARGS ?= -n auto
 
 .PHONY: run test lint format bench clean

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from growthops.errors import DomainError
 from roles.capabilities import can
 
+from .design import DESIGN_FIELDS, DESIGN_MANY_TO_MANY_FIELDS
 from .forms import STEP_FORMS, step_form
 from .lifecycle import STEP_SERVICES
 from .models import (
@@ -26,7 +27,6 @@ from .models import (
     Variant,
 )
 from .services import (
-    DESIGN_FIELDS,
     experiment_create,
     experiment_update_design,
     segment_launch,
@@ -184,9 +184,13 @@ class ExperimentAdmin(admin.ModelAdmin):
         "kill_reason",
         "kill_note",
     ]
-    METRIC_SETS = ["secondary_metrics", "guardrail_metrics"]
+    # Metric sets go with the variants in save_related; save_model sends the other fields.
+    METRIC_SETS = list(DESIGN_MANY_TO_MANY_FIELDS)
+    SCALAR_DESIGN_FIELDS = [f for f in DESIGN_FIELDS if f not in DESIGN_MANY_TO_MANY_FIELDS]
 
     def has_change_permission(self, request, obj=None):
+        # Only whoever may design it, until approval freezes the design (one rule, the
+        # capability table and ``design_is_frozen``): everyone else sees it read-only.
         if obj is None:
             return super().has_change_permission(request)
         return super().has_change_permission(request, obj) and _may_edit_design(request, obj)
@@ -201,16 +205,12 @@ class ExperimentAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         try:
             if change:
-                design = {f: data[f] for f in form.changed_data if f in DESIGN_FIELDS}
+                design = {f: data[f] for f in form.changed_data if f in self.SCALAR_DESIGN_FIELDS}
                 experiment_update_design(experiment_id=obj.pk, actor=request.user, **design)
             else:
-                design = {f: data[f] for f in DESIGN_FIELDS if f in data}
+                design = {f: data[f] for f in self.SCALAR_DESIGN_FIELDS if f in data}
                 created = experiment_create(
-                    actor=request.user,
-                    hypothesis=data["hypothesis"],
-                    name=data["name"],
-                    key=data["key"],
-                    **design,
+                    actor=request.user, hypothesis=data["hypothesis"], key=data["key"], **design
                 )
                 obj.pk, obj.owner, obj.created_at = created.pk, created.owner, created.created_at
                 obj._state.adding, obj._state.db = False, created._state.db

@@ -283,7 +283,9 @@ class ExperimentViewSet(CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     comment_target = "experiment"
 
     def get_queryset(self):
-        return experiment_list_for_user(self.request.user).prefetch_related("variants")
+        return experiment_list_for_user(self.request.user).prefetch_related(
+            "variants", "secondary_metrics", "guardrail_metrics"
+        )
 
     def _present(self, experiment, code=status.HTTP_200_OK):
         return Response(

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from roles.models import OperatorProfile
 
+from .design import DESIGN_FIELDS
 from .models import (
     Comment,
     Decision,
@@ -18,7 +19,6 @@ from .models import (
     StatusChange,
     Variant,
 )
-from .services import DESIGN_FIELDS
 
 
 class ObjectiveSerializer(serializers.ModelSerializer):
@@ -61,30 +61,18 @@ class ExperimentSerializer(serializers.ModelSerializer):
     owner = serializers.StringRelatedField()
     variants = VariantSerializer(many=True, read_only=True)
     primary_metric = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    secondary_metrics = serializers.SlugRelatedField(slug_field="key", many=True, read_only=True)
+    guardrail_metrics = serializers.SlugRelatedField(slug_field="key", many=True, read_only=True)
 
     class Meta:
         model = Experiment
         fields = [
             "id",
             "key",
-            "name",
             "status",
             "hypothesis",
-            "objective",
-            "segment",
             "owner",
-            "executed_by",
-            "agency_name",
-            "primary_metric",
-            "alpha",
-            "power",
-            "mde",
-            "baseline",
-            "baseline_sd",
-            "daily_traffic",
-            "method",
-            "correction",
-            "sequential_tau",
+            *DESIGN_FIELDS,
             "start_date",
             "end_date",
             "recommendation",
@@ -362,9 +350,7 @@ class ExperimentDesignSerializer(StrictInput, serializers.ModelSerializer):
         fields = [
             "hypothesis",
             "key",
-            *sorted(DESIGN_FIELDS),
-            "secondary_metrics",
-            "guardrail_metrics",
+            *DESIGN_FIELDS,
             "variants",
         ]
         validators = []

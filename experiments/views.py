@@ -8,6 +8,7 @@ from growthops.errors import DomainError, ValidationFailed
 from roles.capabilities import STEP_ABILITIES, can
 from roles.permissions import require_ability
 
+from .design import experiment_design
 from .forms import step_form
 from .lifecycle import STEP_SERVICES, available_steps
 from .models import ExperimentStatus
@@ -51,7 +52,7 @@ def experiment_detail(request, pk: int):
             "timeline": experiment.status_changes.select_related("actor"),
             "comments": experiment.comments.select_related("author"),
             "steps": steps,
-            "design": experiment.design,
+            "design": experiment_design(experiment),
         },
     )
 

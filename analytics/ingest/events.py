@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from experiments.models import Experiment, Metric, Variant
+from experiments.selectors import experiment_metric_ids
 from growthops.errors import NotPermitted, ValidationFailed
 from roles.capabilities import refusal, require
 
@@ -230,21 +231,6 @@ class _Keys:
         if self.known_metric_keys is None:
             self.known_metric_keys = set(Metric.objects.values_list("key", flat=True))
         return metric_key in self.known_metric_keys
-
-
-def experiment_metric_ids(experiment_ids) -> dict[int, set[int]]:
-    """Every metric id each experiment measures: primary, secondary and guardrail."""
-    metrics: dict[int, set[int]] = defaultdict(set)
-    for exp_id, metric_id in Experiment.objects.filter(
-        id__in=experiment_ids, primary_metric__isnull=False
-    ).values_list("id", "primary_metric_id"):
-        metrics[exp_id].add(metric_id)
-    for through in (Experiment.secondary_metrics.through, Experiment.guardrail_metrics.through):
-        for exp_id, metric_id in through.objects.filter(
-            experiment_id__in=experiment_ids
-        ).values_list("experiment_id", "metric_id"):
-            metrics[exp_id].add(metric_id)
-    return metrics
 
 
 def _timestamp(text: str) -> dt.datetime:

@@ -17,7 +17,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from experiments.models import Experiment, ExperimentStatus, Metric
+from experiments.models import ACCEPTS_DATA, Experiment, Metric
+from experiments.selectors import experiment_metrics
 from growthops.errors import TransitionNotAllowed, ValidationFailed
 from roles.capabilities import refusal, require
 
@@ -29,7 +30,6 @@ CSV_OPTIONAL = ["covariate_sum", "covariate_sum_squares", "cross_sum"]
 COVARIATE_FIELDS = ("covariate_sum", "covariate_sum_squares", "cross_sum")
 KNOWN_FIELDS = set(CSV_HEADER) | set(CSV_OPTIONAL)
 MAX_ROWS = 100_000
-ACCEPTS_DATA = (ExperimentStatus.RUNNING, ExperimentStatus.PAUSED, ExperimentStatus.COMPLETED)
 MAX_LISTED_PROBLEMS = 500
 MAX_COUNT = 2_000_000_000  # fits the database's integer columns
 # Plain ASCII decimals only: int() and float() also take "1_000" and full-width digits.
@@ -191,14 +191,6 @@ def observations_upsert(observations: list[Observation]) -> None:
         ],
         batch_size=2_000,
     )
-
-
-def experiment_metrics(experiment: Experiment) -> dict[str, Metric]:
-    metrics = {m.key: m for m in experiment.secondary_metrics.all()}
-    metrics.update({m.key: m for m in experiment.guardrail_metrics.all()})
-    if experiment.primary_metric is not None:
-        metrics[experiment.primary_metric.key] = experiment.primary_metric
-    return metrics
 
 
 def _validated(experiment: Experiment, rows: list[dict]) -> list[Observation]:
