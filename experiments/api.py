@@ -1,30 +1,182 @@
-from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
+"""The experiments app over ``/api/v1/``: objectives, segments, metrics, hypotheses, experiments,
+comments and operator profiles.
+
+Serializers parse the body; the same services as the pages decide. Lifecycle steps and
+hypothesis triage are explicit actions, never a generic PATCH of ``status``.
+"""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
+from growthops.filters import SearchFilter, StrictOrderingFilter
+from growthops.renderers import CSVRenderer
 from roles.permissions import HasAbility
 
+from . import services
+from .filters import ExperimentFilter, HypothesisFilter
 from .lifecycle import STEP_SERVICES
 from .models import Metric
-from .selectors import experiment_list_for_user, objective_list_for_user
+from .selectors import (
+    comment_list,
+    experiment_list_for_user,
+    hypothesis_list_scored,
+    objective_list_for_user,
+    operator_profile_list_for_user,
+    segment_list_for_user,
+    segment_paths,
+)
 from .serializers import (
+    CommentInputSerializer,
+    CommentSerializer,
+    ExperimentDesignSerializer,
     ExperimentSerializer,
+    HypothesisInputSerializer,
+    HypothesisScoreSerializer,
+    HypothesisSerializer,
+    HypothesisTriageSerializer,
     MetricSerializer,
+    ObjectiveInputSerializer,
     ObjectiveSerializer,
+    OperatorProfileSerializer,
+    SegmentInputSerializer,
+    SegmentSerializer,
     StatusChangeSerializer,
     StepSerializer,
+    service_fields,
+)
+
+LIST_FILTERS = [
+    *api_settings.DEFAULT_FILTER_BACKENDS,
+    SearchFilter,
+    StrictOrderingFilter,
+]
+WITH_CSV = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]
+CSV_FORMAT = extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "format",
+                enum=["json", "csv"],
+                description="csv: the whole filtered list as one CSV file (not paged).",
+            )
+        ]
+    )
 )
 
 
-class ObjectiveViewSet(viewsets.ReadOnlyModelViewSet):
+def _parsed(serializer_class, request, **kwargs):
+    payload = serializer_class(data=request.data, **kwargs)
+    payload.is_valid(raise_exception=True)
+    return payload
+
+
+class CommentsMixin:
+    """``GET`` and ``POST`` ``{id}/comments/`` on the viewset's objects (``comment_target``)."""
+
+    comment_target: str
+
+    @extend_schema(responses=CommentSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def comments(self, request, pk=None):
+        target = self.get_object()
+        rows = comment_list(**{self.comment_target: target})
+        return Response(CommentSerializer(rows, many=True).data)
+
+    @extend_schema(request=CommentInputSerializer, responses={201: CommentSerializer})
+    @comments.mapping.post
+    def comment_create(self, request, pk=None):
+        target = self.get_object()
+        payload = _parsed(CommentInputSerializer, request)
+        comment = services.comment_create(
+            actor=request.user, body=payload.validated_data["body"], **{self.comment_target: target}
+        )
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+class ObjectiveViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Objectives; the CMO creates and edits them (``objective_create``, ``objective_update``)."""
+
     serializer_class = ObjectiveSerializer
     permission_classes = [HasAbility]
+    required_abilities = {
+        "create": "objectives.manage",
+        "update": "objectives.manage",
+        "partial_update": "objectives.manage",
+    }
     required_ability = "results.read"
+    filterset_fields = ["status", "unit"]
 
     def get_queryset(self):
         return objective_list_for_user(self.request.user)
+
+    @extend_schema(request=ObjectiveInputSerializer, responses={201: ObjectiveSerializer})
+    def create(self, request):
+        payload = _parsed(ObjectiveInputSerializer, request)
+        objective = services.objective_create(actor=request.user, **service_fields(payload))
+        return Response(
+            ObjectiveSerializer(self.get_queryset().get(pk=objective.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=ObjectiveInputSerializer, responses=ObjectiveSerializer)
+    def update(self, request, pk=None, partial=False):
+        objective = self.get_object()
+        payload = _parsed(ObjectiveInputSerializer, request, partial=partial)
+        services.objective_update(
+            objective=objective, actor=request.user, **service_fields(payload)
+        )
+        return Response(ObjectiveSerializer(self.get_queryset().get(pk=objective.pk)).data)
+
+    @extend_schema(request=ObjectiveInputSerializer, responses=ObjectiveSerializer)
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk=pk, partial=True)
+
+
+class SegmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The segment tree (``parent`` and ``path``); the CMO creates, launches and sunsets."""
+
+    serializer_class = SegmentSerializer
+    permission_classes = [HasAbility]
+    required_abilities = {
+        "create": "segments.manage",
+        "launch": "segments.manage",
+        "sunset": "segments.manage",
+    }
+    required_ability = "results.read"
+    filterset_fields = ["status", "parent", "owner_team"]
+
+    def get_queryset(self):
+        return segment_list_for_user(self.request.user)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.action == "list":
+            context["segment_paths"] = segment_paths()
+        return context
+
+    @extend_schema(request=SegmentInputSerializer, responses={201: SegmentSerializer})
+    def create(self, request):
+        payload = _parsed(SegmentInputSerializer, request)
+        segment = services.segment_create(actor=request.user, **service_fields(payload))
+        return Response(SegmentSerializer(segment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=SegmentSerializer)
+    @action(detail=True, methods=["post"])
+    def launch(self, request, pk=None):
+        segment = services.segment_launch(segment_id=self.get_object().pk, actor=request.user)
+        return Response(SegmentSerializer(segment).data)
+
+    @extend_schema(request=None, responses=SegmentSerializer)
+    @action(detail=True, methods=["post"])
+    def sunset(self, request, pk=None):
+        segment = services.segment_sunset(segment_id=self.get_object().pk, actor=request.user)
+        return Response(SegmentSerializer(segment).data)
 
 
 class MetricViewSet(viewsets.ReadOnlyModelViewSet):
@@ -34,35 +186,143 @@ class MetricViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Metric.objects.all()
 
 
-class ExperimentViewSet(viewsets.ReadOnlyModelViewSet):
-    """Experiments; lifecycle steps are explicit actions, never a generic PATCH of ``status``."""
+class OperatorProfileViewSet(viewsets.ReadOnlyModelViewSet):
+    """Operators' channels (breadth), specialities (depth) and load against capacity."""
+
+    serializer_class = OperatorProfileSerializer
+    permission_classes = [HasAbility]
+    required_ability = "results.read"
+    filter_backends = []
+
+    def get_queryset(self):
+        return operator_profile_list_for_user(self.request.user)
+
+
+@CSV_FORMAT
+class HypothesisViewSet(CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Hypotheses: everyone logs them; operators and the CMO score and triage them."""
+
+    serializer_class = HypothesisSerializer
+    permission_classes = [HasAbility]
+    required_abilities = {
+        "create": "hypotheses.create",
+        "score": "hypotheses.triage",
+        "triage": "hypotheses.triage",
+        "comment_create": "comments.create",
+    }
+    required_ability = "results.read"
+    renderer_classes = WITH_CSV
+    filter_backends = LIST_FILTERS
+    filterset_class = HypothesisFilter
+    search_fields = ["title", "observation", "change", "effect"]
+    ordering_fields = ["created_at", "updated_at", "score", "title", "status", "channel"]
+    ordering = ["-created_at", "-id"]
+    comment_target = "hypothesis"
+
+    def get_queryset(self):
+        return hypothesis_list_scored(self.request.user)
+
+    def _present(self, hypothesis, code=status.HTTP_200_OK):
+        return Response(HypothesisSerializer(hypothesis).data, status=code)
+
+    @extend_schema(request=HypothesisInputSerializer, responses={201: HypothesisSerializer})
+    def create(self, request):
+        payload = _parsed(HypothesisInputSerializer, request)
+        hypothesis = services.hypothesis_create(actor=request.user, **service_fields(payload))
+        return self._present(hypothesis, status.HTTP_201_CREATED)
+
+    @extend_schema(request=HypothesisScoreSerializer, responses=HypothesisSerializer)
+    @action(detail=True, methods=["post"])
+    def score(self, request, pk=None):
+        hypothesis = self.get_object()
+        payload = _parsed(HypothesisScoreSerializer, request)
+        hypothesis = services.hypothesis_score(
+            hypothesis_id=hypothesis.pk, actor=request.user, **payload.validated_data
+        )
+        return self._present(hypothesis)
+
+    @extend_schema(request=HypothesisTriageSerializer, responses=HypothesisSerializer)
+    @action(detail=True, methods=["post"])
+    def triage(self, request, pk=None):
+        hypothesis = self.get_object()
+        payload = _parsed(HypothesisTriageSerializer, request)
+        hypothesis = services.hypothesis_triage(
+            hypothesis_id=hypothesis.pk, actor=request.user, status=payload.validated_data["status"]
+        )
+        return self._present(hypothesis)
+
+
+@CSV_FORMAT
+class ExperimentViewSet(CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Experiments; operators create and edit designs (PATCH, until approval); lifecycle steps
+    are explicit actions, never a generic PATCH of ``status``."""
 
     serializer_class = ExperimentSerializer
     permission_classes = [HasAbility]
+    required_abilities = {
+        "create": "experiments.create",
+        "partial_update": "experiments.design",
+        "comment_create": "comments.create",
+    }
     required_ability = "results.read"
-    filterset_fields = ["status", "objective", "segment", "owner"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    renderer_classes = WITH_CSV
+    filter_backends = LIST_FILTERS
+    filterset_class = ExperimentFilter
+    search_fields = ["name", "key", "hypothesis__title"]
+    ordering_fields = [
+        "created_at",
+        "updated_at",
+        "start_date",
+        "end_date",
+        "name",
+        "key",
+        "status",
+    ]
+    ordering = ["-created_at", "-id"]
+    comment_target = "experiment"
 
     def get_queryset(self):
         return experiment_list_for_user(self.request.user).prefetch_related(
             "variants", "secondary_metrics", "guardrail_metrics"
         )
 
-    @action(detail=True, methods=["get"])
+    def _present(self, experiment, code=status.HTTP_200_OK):
+        return Response(
+            ExperimentSerializer(self.get_queryset().get(pk=experiment.pk)).data, status=code
+        )
+
+    @extend_schema(request=ExperimentDesignSerializer, responses={201: ExperimentSerializer})
+    def create(self, request):
+        payload = _parsed(ExperimentDesignSerializer, request)
+        experiment = services.experiment_create(actor=request.user, **payload.service_kwargs())
+        return self._present(experiment, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ExperimentDesignSerializer, responses=ExperimentSerializer)
+    def partial_update(self, request, pk=None):
+        experiment = self.get_object()
+        payload = _parsed(ExperimentDesignSerializer, request, partial=True)
+        # Approval freezes the design: the service refuses (409) anything but a draft.
+        experiment = services.experiment_update_design(
+            experiment_id=experiment.pk, actor=request.user, **payload.service_kwargs()
+        )
+        return self._present(experiment)
+
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def timeline(self, request, pk=None):
         experiment = self.get_object()
         changes = experiment.status_changes.select_related("actor")
         return Response(StatusChangeSerializer(changes, many=True).data)
 
     @extend_schema(request=StepSerializer, responses=ExperimentSerializer)
-    @action(detail=True, methods=["post"], url_path=r"steps/(?P<step>[a-z_]+)")
+    @action(detail=True, methods=["post"], url_path=r"steps/(?P<step>[a-z_]+)", filter_backends=[])
     def step(self, request, pk=None, step=None):
         if step not in STEP_SERVICES:
             raise NotFound(f"No lifecycle step “{step}”. Steps: {', '.join(STEP_SERVICES)}.")
         experiment = self.get_object()
-        payload = StepSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        payload = _parsed(StepSerializer, request)
         # The service checks the role, ownership and transition; refusals become 403/409/400.
         experiment = STEP_SERVICES[step](
             experiment_id=experiment.pk, actor=request.user, **payload.service_kwargs(step)
         )
-        return Response(ExperimentSerializer(experiment).data)
+        return self._present(experiment)

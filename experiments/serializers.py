@@ -2,15 +2,20 @@
 
 from rest_framework import serializers
 
+from roles.models import OperatorProfile
+
 from .design import DESIGN_FIELDS
 from .models import (
+    Comment,
     Decision,
     Experiment,
     ExperimentStatus,
+    Hypothesis,
     KillReason,
     Metric,
     Objective,
     Outcome,
+    Segment,
     StatusChange,
     Variant,
 )
@@ -114,4 +119,244 @@ class StepSerializer(serializers.Serializer):
         kwargs = {"expected_status": data["expected_status"], "note": data["note"]}
         for field in self.STEP_FIELDS.get(step, []):
             kwargs[field] = data[field]
+        return kwargs
+
+
+# --- Inputs of the writes: parse the body, then the service decides --------------------
+
+
+class StrictInput:
+    """Refuse fields the input does not take, so a misspelt or read-only field is not ignored."""
+
+    read_only_hints: dict[str, str] = {}
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        name: self.read_only_hints.get(name, "Not a field this request takes.")
+                        for name in unknown
+                    }
+                )
+        return super().to_internal_value(data)
+
+
+def service_fields(serializer) -> dict:
+    """The validated fields the caller sent (defaults left to the service and the model)."""
+    return {k: v for k, v in serializer.validated_data.items() if k in serializer.initial_data}
+
+
+class ObjectiveInputSerializer(StrictInput, serializers.ModelSerializer):
+    read_only_hints = {"id": "Read-only."}
+
+    class Meta:
+        model = Objective
+        fields = [
+            "name",
+            "kpi",
+            "unit",
+            "baseline",
+            "target",
+            "target_date",
+            "status",
+            "description",
+        ]
+        # The rules (target differs from baseline …) are the model's, checked by the service.
+        validators = []
+
+
+class SegmentSerializer(serializers.ModelSerializer):
+    path = serializers.SerializerMethodField(help_text="Names from the root, “ › ” between.")
+    owner_team_name = serializers.CharField(source="owner_team.name", read_only=True)
+
+    class Meta:
+        model = Segment
+        fields = [
+            "id",
+            "name",
+            "parent",
+            "path",
+            "owner_team",
+            "owner_team_name",
+            "monthly_reach",
+            "definition",
+            "status",
+            "launched_on",
+            "sunset_on",
+        ]
+        read_only_fields = fields
+
+    def get_path(self, segment) -> str:
+        # A list passes every segment's path in the context, read in one query.
+        paths = self.context.get("segment_paths")
+        return paths[segment.pk] if paths and segment.pk in paths else segment.path
+
+
+class SegmentInputSerializer(StrictInput, serializers.ModelSerializer):
+    read_only_hints = {
+        "status": "Read-only: launch or sunset through /segments/{id}/launch/ or /sunset/."
+    }
+
+    class Meta:
+        model = Segment
+        fields = ["name", "parent", "owner_team", "monthly_reach", "definition"]
+        validators = []
+
+
+class OperatorProfileSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    name = serializers.CharField(source="user.__str__", read_only=True)
+    active_experiments = serializers.IntegerField(
+        read_only=True, help_text="Experiments they own now (draft to paused), against capacity."
+    )
+
+    class Meta:
+        model = OperatorProfile
+        fields = [
+            "id",
+            "user",
+            "username",
+            "name",
+            "channels",
+            "specialities",
+            "capacity",
+            "active_experiments",
+        ]
+        read_only_fields = fields
+
+
+class HypothesisSerializer(serializers.ModelSerializer):
+    author = serializers.StringRelatedField()
+    metric = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    ice_score = serializers.FloatField(read_only=True)
+    rice_score = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Hypothesis
+        fields = [
+            "id",
+            "title",
+            "observation",
+            "change",
+            "effect",
+            "metric",
+            "expected_mde",
+            "channel",
+            "objective",
+            "segment",
+            "author",
+            "impact",
+            "confidence",
+            "ease",
+            "reach",
+            "effort",
+            "ice_score",
+            "rice_score",
+            "status",
+            "iterates_on_hypothesis",
+            "iterates_on_experiment",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class HypothesisInputSerializer(StrictInput, serializers.ModelSerializer):
+    read_only_hints = {
+        "status": "Read-only: triage through /hypotheses/{id}/triage/.",
+        "author": "Read-only: the author is who sends the request.",
+    }
+    metric = serializers.SlugRelatedField(slug_field="key", queryset=Metric.objects.all())
+
+    class Meta:
+        model = Hypothesis
+        fields = [
+            "title",
+            "observation",
+            "change",
+            "effect",
+            "metric",
+            "expected_mde",
+            "channel",
+            "objective",
+            "segment",
+            "impact",
+            "confidence",
+            "ease",
+            "reach",
+            "effort",
+            "iterates_on_hypothesis",
+        ]
+        validators = []
+
+
+class HypothesisScoreSerializer(StrictInput, serializers.Serializer):
+    impact = serializers.IntegerField(help_text="1–10")
+    confidence = serializers.IntegerField(help_text="1–10")
+    ease = serializers.IntegerField(help_text="1–10")
+    reach = serializers.IntegerField(required=False, allow_null=True, default=None)
+    effort = serializers.FloatField(required=False, allow_null=True, default=None)
+
+
+class HypothesisTriageSerializer(StrictInput, serializers.Serializer):
+    status = serializers.ChoiceField(
+        [Hypothesis.Status.BACKLOG, Hypothesis.Status.REJECTED],
+        help_text="backlog or rejected",
+    )
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = serializers.StringRelatedField()
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "body", "created_at"]
+        read_only_fields = ["id", "author", "created_at"]
+
+
+class CommentInputSerializer(StrictInput, serializers.Serializer):
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+class VariantInputSerializer(StrictInput, serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    is_control = serializers.BooleanField(default=False)
+    weight = serializers.FloatField()
+
+
+class ExperimentDesignSerializer(StrictInput, serializers.ModelSerializer):
+    """The design an operator writes: create (with ``hypothesis`` and ``key``) or PATCH."""
+
+    read_only_hints = {
+        "status": "Read-only: change it through /experiments/{id}/steps/{step}/.",
+        "owner": "Read-only: the owner is the operator who creates the experiment.",
+    }
+    primary_metric = serializers.SlugRelatedField(
+        slug_field="key", queryset=Metric.objects.all(), required=False, allow_null=True
+    )
+    secondary_metrics = serializers.SlugRelatedField(
+        slug_field="key", queryset=Metric.objects.all(), many=True, required=False
+    )
+    guardrail_metrics = serializers.SlugRelatedField(
+        slug_field="key", queryset=Metric.objects.all(), many=True, required=False
+    )
+    variants = VariantInputSerializer(many=True, required=False)
+
+    class Meta:
+        model = Experiment
+        fields = [
+            "hypothesis",
+            "key",
+            *DESIGN_FIELDS,
+            "variants",
+        ]
+        validators = []
+
+    def service_kwargs(self) -> dict:
+        kwargs = service_fields(self)
+        if "variants" in kwargs:
+            kwargs["variants"] = [dict(v) for v in kwargs["variants"]]
         return kwargs

@@ -248,3 +248,15 @@ def comment_create(*, actor, body: str, experiment=None, hypothesis=None) -> Com
     return Comment.objects.create(
         author=actor, body=body.strip(), experiment=experiment, hypothesis=hypothesis
     )
+
+
+def segment_create(*, actor, **fields) -> Segment:
+    """A new segment (or sub-segment, with ``parent``), active from today: the CMO's launch."""
+    require(actor, "segments.manage")
+    parent = fields.get("parent")
+    if parent is not None and parent.status == Segment.Status.SUNSET:
+        raise ValidationFailed({"parent": f"“{parent.name}” has been sunset."})
+    segment = Segment(status=Segment.Status.ACTIVE, launched_on=timezone.localdate(), **fields)
+    _full_clean(segment)
+    segment.save()
+    return segment

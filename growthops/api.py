@@ -34,15 +34,37 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, ObjectDoesNotExist):
         return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
-    if isinstance(exc, exceptions.ValidationError) and not isinstance(exc.detail, list):
+    if isinstance(exc, exceptions.ValidationError):
         # Same shape as ValidationFailed: a sentence for people, the field map for programs.
-        errors = {
-            field: [str(p) for p in (problems if isinstance(problems, list) else [problems])]
-            for field, problems in exc.detail.items()
-        }
+        errors = field_errors(exc.detail)
         detail = "; ".join(f"{field}: {', '.join(problems)}" for field, problems in errors.items())
         return Response({"detail": detail, "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, exceptions.ParseError):
+        return Response(
+            {"detail": str(exc.detail), "errors": {"body": [str(exc.detail)]}},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     return drf_exception_handler(exc, context)
+
+
+def field_errors(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested errors as one flat map: ``variants[1].weight`` → its messages."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            if isinstance(key, int):  # a list's errors by position
+                name = f"{prefix}[{key}]"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(field_errors(value, name))
+        return flat
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        flat = {}
+        for index, item in enumerate(detail):
+            flat.update(field_errors(item, f"{prefix}[{index}]"))
+        return flat
+    messages = [str(item) for item in detail] if isinstance(detail, list) else [str(detail)]
+    return {prefix or "non_field_errors": messages} if messages else {}
 
 
 class ApiRootView(routers.APIRootView):

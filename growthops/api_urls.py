@@ -2,11 +2,20 @@
 
 from rest_framework.routers import DefaultRouter
 
+from analytics.api.analyse import AnalyseViewSet
 from analytics.api.events import EventViewSet
+from analytics.api.notifications import NotificationViewSet
 from analytics.api.portfolio import LedgerViewSet, RollupViewSet
 from analytics.api.results import ExperimentDataViewSet, TaskViewSet
-from experiments.api import ExperimentViewSet, MetricViewSet, ObjectiveViewSet
-from roles.api import TokenViewSet
+from experiments.api import (
+    ExperimentViewSet,
+    HypothesisViewSet,
+    MetricViewSet,
+    ObjectiveViewSet,
+    OperatorProfileViewSet,
+    SegmentViewSet,
+)
+from roles.api import TeamViewSet, TokenViewSet
 from webhooks.api import WebhookViewSet
 
 from .api import ApiRootView
@@ -15,7 +24,11 @@ router = DefaultRouter()
 router.APIRootView = ApiRootView
 router.register("auth/token", TokenViewSet, basename="api-token")
 router.register("objectives", ObjectiveViewSet, basename="objective")
+router.register("segments", SegmentViewSet, basename="segment")
+router.register("teams", TeamViewSet, basename="team")
+router.register("operators", OperatorProfileViewSet, basename="operator")
 router.register("metrics", MetricViewSet, basename="metric")
+router.register("hypotheses", HypothesisViewSet, basename="hypothesis")
 router.register("experiments", ExperimentViewSet, basename="experiment")
 # The experiment's data and results: detail actions on the same prefix, from analytics.
 router.register("experiments", ExperimentDataViewSet, basename="experiment-data")
@@ -23,6 +36,8 @@ router.register("events", EventViewSet, basename="event")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("rollups", RollupViewSet, basename="rollup")
 router.register("ledger", LedgerViewSet, basename="ledger")
+router.register("notifications", NotificationViewSet, basename="notification")
+router.register("analyse", AnalyseViewSet, basename="analyse")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = router.urls

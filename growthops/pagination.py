@@ -1,17 +1,59 @@
-"""The one pagination every API list uses: ``?limit`` and ``?offset``, with a ceiling."""
+"""How API lists page: ``?page`` and ``?page_size`` (at most 500); histories by cursor.
 
-from rest_framework.pagination import LimitOffsetPagination
+A CSV export (``?format=csv``) is the whole filtered list in one file, for spreadsheets, up to
+``API_CSV_MAX_ROWS`` rows; a larger export asks for a narrower filter instead of running long.
+"""
+
+from django.conf import settings
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 
-class Pagination(LimitOffsetPagination):
-    """``?limit`` above ``max_limit`` is clamped to it, and ``?offset`` past the end is the end.
+def _is_csv(request) -> bool:
+    renderer = getattr(request, "accepted_renderer", None)
+    return getattr(renderer, "format", None) == "csv"
 
-    Without a ceiling a huge ``?limit`` or ``?offset`` reaches the database as a number it
-    cannot hold, a 500 instead of a page.
+
+def _unpaged_export(queryset, request) -> None:
+    """Refuse an export too large for one file (None: export the whole list)."""
+    count = queryset.count() if hasattr(queryset, "count") else len(queryset)
+    if count > settings.API_CSV_MAX_ROWS:
+        raise ValidationError(
+            {
+                "format": f"The export has {count:,} rows, more than {settings.API_CSV_MAX_ROWS:,}; "
+                "filter the list to fewer rows or page through it as JSON."
+            }
+        )
+
+
+class Pagination(PageNumberPagination):
+    """``?page=N`` (from 1) and ``?page_size=K`` (default ``PAGE_SIZE``, at most 500).
+
+    A page past the end is a 404 saying how many pages there are; a page size that is not a
+    positive whole number falls back to the default, and one above 500 is 500.
     """
 
-    max_limit = 500
+    page_size_query_param = "page_size"
+    max_page_size = 500
+    invalid_page_message = "Page “{page_number}” does not exist: {message}"
 
-    def get_offset(self, request):
-        # ``count`` is known by now (``paginate_queryset`` counts before it reads the offset).
-        return min(super().get_offset(request), self.count)
+    def paginate_queryset(self, queryset, request, view=None):
+        if _is_csv(request):
+            self.request = request
+            _unpaged_export(queryset, request)
+            return None
+        return super().paginate_queryset(queryset, request, view)
+
+
+class HistoryPagination(CursorPagination):
+    """Pages of a long, growing history (``?cursor=``): stable while new rows arrive."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 500
+    ordering = ("look", "id")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        if _is_csv(request):
+            _unpaged_export(queryset, request)
+            return None
+        return super().paginate_queryset(queryset, request, view)

@@ -189,18 +189,34 @@ SITE_URL = env("SITE_URL", default="")
 
 # --- REST API ---
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes a request without credentials a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "roles.authentication.DemoAwareTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     # Deny by default: a view that names no ability answers 403 to everyone.
     "DEFAULT_PERMISSION_CLASSES": ["roles.permissions.HasAbility"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "growthops.pagination.Pagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "growthops.throttling.UserThrottle",
+        "growthops.throttling.AnonThrottle",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "growthops.api.exception_handler",
 }
+# The API's request counts live here. Per process by default; set CACHE_URL (e.g.
+# redis://host:6379/1) so that every web process counts together.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Requests per signed-in user and per anonymous address ("N/second|minute|hour|day"); over
+# the rate the API answers 429 with Retry-After.
+API_THROTTLE_RATES = {
+    "user": env("API_THROTTLE_USER", default="10000/hour"),
+    "anon": env("API_THROTTLE_ANON", default="100/hour"),
+}
+# Largest ``?format=csv`` export in rows; beyond it the list must be filtered or paged as JSON.
+API_CSV_MAX_ROWS = env.int("API_CSV_MAX_ROWS", default=50_000)
 SPECTACULAR_SETTINGS = {
     "TITLE": "GrowthOps API",
     "DESCRIPTION": "Experiments, results and roll-ups of a growth-experiment programme.",
@@ -217,6 +233,10 @@ SPECTACULAR_SETTINGS = {
         "KillReasonEnum": "experiments.models.KillReason",
         "OutcomeEnum": "experiments.models.Outcome",
         "ExperimentStatusEnum": "experiments.models.ExperimentStatus",
+        "ObjectiveStatusEnum": "experiments.models.Objective.Status",
+        "SegmentStatusEnum": "experiments.models.Segment.Status",
+        "HypothesisStatusEnum": "experiments.models.Hypothesis.Status",
+        "TriageStatusEnum": ["backlog", "rejected"],
     },
 }
 

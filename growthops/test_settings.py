@@ -17,3 +17,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Alert mail stays in memory (pytest-django also does this; stated here so it holds for any
 # runner that uses these settings).
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Tests share one process-wide cache; the throttle tests set their own low rates.
+API_THROTTLE_RATES = {"user": None, "anon": None}

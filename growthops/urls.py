@@ -10,6 +10,7 @@ from .health import healthz
 urlpatterns = [
     path("", include("experiments.urls")),
     path("", include("analytics.urls")),
+    path("", include("roles.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

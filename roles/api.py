@@ -6,6 +6,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from .lockout import lockout_message
+from .models import Team
+from .permissions import HasAbility
 
 
 class CredentialsSerializer(serializers.Serializer):
@@ -41,3 +43,20 @@ class TokenViewSet(viewsets.ViewSet):
             return Response({"detail": "Unable to sign in with those credentials."}, status=400)
         token, _ = Token.objects.get_or_create(user=user)
         return Response(TokenSerializer({"token": token.key}).data)
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name", "members"]
+        read_only_fields = fields
+
+
+class TeamViewSet(viewsets.ReadOnlyModelViewSet):
+    """Segment teams and their members (user ids)."""
+
+    serializer_class = TeamSerializer
+    permission_classes = [HasAbility]
+    required_ability = "results.read"
+    queryset = Team.objects.prefetch_related("members")
+    filter_backends = []

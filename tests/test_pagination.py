@@ -1,4 +1,4 @@
-"""Every API list pages with ``?limit``/``?offset``; no value of either gives a 500."""
+"""Every API list pages with ``?page`` and ``?page_size`` (at most 500); no value gives a 500."""
 
 import pytest
 from rest_framework.test import APIClient
@@ -15,22 +15,60 @@ def api(analyst):
     return client
 
 
-@pytest.mark.parametrize(
-    "query", ["limit=99999999999999999999", "offset=99999999999999999999", "limit=-1&offset=-5"]
-)
-def test_a_huge_page_is_clamped(api, query):
-    ExperimentFactory()
-    response = api.get(f"/api/v1/experiments/?{query}")
+def test_it_pages_with_page_and_page_size(api):
+    ExperimentFactory.create_batch(5)
+    first = api.get("/api/v1/experiments/?page_size=2").json()
+    assert first["count"] == 5 and len(first["results"]) == 2
+    assert "page=2" in first["next"] and "page_size=2" in first["next"]
+    assert first["previous"] is None
+    last = api.get("/api/v1/experiments/?page_size=2&page=3").json()
+    assert len(last["results"]) == 1 and last["next"] is None
+    seen = {
+        r["id"]
+        for p in (1, 2, 3)
+        for r in api.get(f"/api/v1/experiments/?page_size=2&page={p}").json()["results"]
+    }
+    assert len(seen) == 5
 
+
+def test_the_last_page_may_be_asked_for_by_name(api):
+    ExperimentFactory.create_batch(3)
+    body = api.get("/api/v1/experiments/?page_size=2&page=last").json()
+    assert len(body["results"]) == 1
+
+
+@pytest.mark.parametrize("page", ["3", "99999999999999999999", "0", "-1", "abc"])
+def test_a_page_past_the_end_or_unreadable_is_a_404_that_says_so(api, page):
+    ExperimentFactory.create_batch(2)
+    response = api.get(f"/api/v1/experiments/?page_size=1&page={page}")
+    assert response.status_code == 404, response.content
+    assert f"Page “{page}” does not exist" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("size", ["99999999999999999999", "-1", "0", "abc", "1e3"])
+def test_a_huge_or_unreadable_page_size_gives_a_page_not_a_500(api, size):
+    ExperimentFactory()
+    response = api.get(f"/api/v1/experiments/?page_size={size}")
     assert response.status_code == 200, response.content
     assert response.json()["count"] == 1
-    assert len(response.json()["results"]) <= 500
 
 
 def test_a_page_is_at_most_the_maximum(api):
     ExperimentFactory.create_batch(4)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("growthops.pagination.Pagination.max_limit", 2)
-        body = api.get("/api/v1/experiments/?limit=99999999999999999999").json()
+        patch.setattr("growthops.pagination.Pagination.max_page_size", 2)
+        body = api.get("/api/v1/experiments/?page_size=99999999999999999999").json()
     assert len(body["results"]) == 2 and body["count"] == 4
-    assert "limit=2" in body["next"]
+    assert "page=2" in body["next"]
+
+
+def test_the_maximum_is_500():
+    from growthops.pagination import HistoryPagination, Pagination
+
+    assert Pagination.max_page_size == HistoryPagination.max_page_size == 500
+
+
+def test_an_empty_list_is_page_one_not_a_404(api):
+    response = api.get("/api/v1/experiments/?page=1")
+    assert response.status_code == 200
+    assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}

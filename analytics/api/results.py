@@ -5,8 +5,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from experiments.selectors import experiment_list_for_user
+from growthops.pagination import HistoryPagination
+from growthops.renderers import CSVRenderer
 from roles.permissions import HasAbility
 
 from ..ingest.observations import observations_ingest, parse_csv
@@ -112,18 +115,36 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
         return Response({"written": written, "results_stale": True}, status=201)
 
     @extend_schema(
-        parameters=[OpenApiParameter("history", bool), OpenApiParameter("metric", str)],
+        parameters=[
+            OpenApiParameter("history", bool),
+            OpenApiParameter("metric", str),
+            OpenApiParameter("cursor", str, description="With ``history``: the page to read."),
+            OpenApiParameter("page_size", int, description="With ``history``: at most 500."),
+        ],
         responses=ResultSerializer(many=True),
-        description="The latest snapshot per metric × variant, or every look with ``?history=1``.",
+        description="The latest snapshot per metric × variant (a list), or with ``?history=1`` "
+        "every look, oldest first, in cursor pages (``next`` / ``previous``). ``?format=csv`` "
+        "gives either as a CSV table.",
     )
-    @action(detail=True, methods=["get"], parser_classes=[JSONParser])
+    @action(
+        detail=True,
+        methods=["get"],
+        parser_classes=[JSONParser],
+        renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer],
+        pagination_class=HistoryPagination,
+    )
     def results(self, request, pk=None):
         experiment = self.get_object()
+        metric = request.query_params.get("metric")
         if request.query_params.get("history") in ("1", "true"):
             rows = experiment.results.select_related("metric", "variant")
-        else:
-            rows = latest_results(experiment)
-        metric = request.query_params.get("metric")
+            if metric:
+                rows = rows.filter(metric__key=metric)
+            page = self.paginate_queryset(rows)
+            if page is not None:
+                return self.get_paginated_response(ResultSerializer(page, many=True).data)
+            return Response(ResultSerializer(rows, many=True).data)
+        rows = latest_results(experiment)
         if metric:
             rows = [r for r in rows if r.metric.key == metric]
         return Response(ResultSerializer(rows, many=True).data)

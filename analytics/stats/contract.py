@@ -1,6 +1,7 @@
 """The JSON contract: ``analyse(request) -> response`` and its batched form.
 
-Request (``higher_is_better``, ``metric_type`` and ``variants`` required; the rest optional)::
+Request (``metric_type`` and ``variants`` required; the rest optional, ``higher_is_better``
+true when omitted)::
 
     {"metric_type": "binomial" | "mean", "higher_is_better": true, "alpha": 0.05,
      "correction": "none" | "holm" | "benjamini-hochberg", "weights": [0.5, 0.5],
@@ -52,7 +53,7 @@ _TOP_FIELDS = (
     "sequential_tau",
     "variants",
 )
-_OPTIONAL_FIELDS = ("alpha", "correction", "weights", "sequential_tau")
+_OPTIONAL_FIELDS = ("higher_is_better", "alpha", "correction", "weights", "sequential_tau")
 _WEIGHT_TOLERANCE = 1e-6
 _SUM_TOLERANCE = 1e-9  # relative slack for sums that must be consistent (rounding)
 
@@ -213,10 +214,9 @@ def parse_request(request) -> Request:
         errors["metric_type"] = f"must be 'binomial' or 'mean' (got {metric_type!r})"
         metric_type = None
 
-    higher_is_better = request.get("higher_is_better")
-    if "higher_is_better" not in request:
-        errors["higher_is_better"] = "is required"
-    elif not isinstance(higher_is_better, bool):
+    # Most metrics (conversions, revenue) are better higher; a cost or a churn rate says so.
+    higher_is_better = request.get("higher_is_better", True)
+    if not isinstance(higher_is_better, bool):
         errors["higher_is_better"] = "must be true or false"
 
     alpha = 0.05

@@ -82,15 +82,19 @@ def test_the_timeline_lists_the_audit_trail(api, operator, analyst):
     ]
 
 
-def test_status_cannot_be_patched(api, cmo, operator):
-    experiment = ExperimentFactory(owner=operator)
-    api.force_authenticate(cmo)
-    assert (
-        api.patch(
-            f"/api/v1/experiments/{experiment.pk}/", {"status": "approved"}, format="json"
-        ).status_code
-        == 405
+@pytest.mark.parametrize(("who", "code"), [("cmo", 403), ("operator", 400)])
+def test_status_cannot_be_patched(api, cast, who, code):
+    experiment = ExperimentFactory(owner=cast["operator"])
+    api.force_authenticate(cast[who])
+    response = api.patch(
+        f"/api/v1/experiments/{experiment.pk}/", {"status": "approved"}, format="json"
     )
+    assert response.status_code == code, response.content
+    if code == 400:
+        assert "steps" in response.json()["errors"]["status"][0]
+    experiment.refresh_from_db()
+    assert experiment.status == "draft"
+    assert not StatusChange.objects.exists()
 
 
 def test_the_openapi_schema_needs_a_login(api):

@@ -88,8 +88,9 @@ def test_a_demo_accounts_token_is_refused_with_debug_off(demo_analyst):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     response = api.get("/api/v1/experiments/")
-    # 403 rather than 401: the first authentication class (session) sends no challenge.
-    assert response.status_code == 403
+    # 401 with a challenge: the first authentication class (token) sends WWW-Authenticate.
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert "Demo accounts are refused" in response.json()["detail"]
 
 
@@ -97,7 +98,7 @@ def test_a_demo_accounts_token_is_refused_with_debug_off(demo_analyst):
 def test_a_demo_accounts_session_is_refused_with_debug_off(client, demo_analyst):
     client.force_login(demo_analyst)
     assert client.get(reverse("experiments:home")).status_code == 302
-    assert client.get("/api/v1/experiments/").status_code == 403
+    assert client.get("/api/v1/experiments/").status_code == 401
 
 
 @override_settings(DEBUG=False)

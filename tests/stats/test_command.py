@@ -94,3 +94,10 @@ def test_call_command_writes_to_stdout_and_raises_with_status_2(tmp_path, monkey
     assert json.loads(out.getvalue()) == {
         "errors": {"weights": "must have one weight per variant (got 1 for 2 variants)"}
     }
+
+
+def test_higher_is_better_may_be_omitted():
+    without = {k: v for k, v in REQUEST.items() if k != "higher_is_better"}
+    done = run("-", stdin=json.dumps(without))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == analyse(REQUEST)

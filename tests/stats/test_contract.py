@@ -242,12 +242,6 @@ def _with_variant(base, index, **changes):
 BAD_INPUTS = [
     ("not a dict", [1, 2], "request", "must be a JSON object"),
     ("missing metric_type", _without(BINOMIAL, "metric_type"), "metric_type", "is required"),
-    (
-        "missing direction",
-        _without(BINOMIAL, "higher_is_better"),
-        "higher_is_better",
-        "is required",
-    ),
     ("missing variants", _without(BINOMIAL, "variants"), "variants", "is required"),
     (
         "missing users",
@@ -453,3 +447,12 @@ def test_it_collects_every_error_at_once():
     }
     assert str(caught.value).count(";") == 3
     assert "variants[0].conversions: must not exceed users" in str(caught.value)
+
+
+@pytest.mark.parametrize("omitted", ["missing", "null"])
+def test_higher_is_better_defaults_to_true(omitted):
+    body = _without(BINOMIAL, "higher_is_better")
+    if omitted == "null":
+        body["higher_is_better"] = None
+    assert analyse(body) == analyse(request(higher_is_better=True))
+    assert analyse(body) != analyse(request(higher_is_better=False))

@@ -1,0 +1,41 @@
+"""The filters people use on the experiment and hypothesis lists (``?status=…&owner=…``).
+
+A value a filter cannot read (an unknown status, a date that is not a date) is a 400 naming
+the field, through django-filter's validation.
+"""
+
+import django_filters as filters
+
+from roles.models import Channel
+
+from .models import Experiment, ExperimentStatus, Hypothesis, Outcome
+
+
+class ExperimentFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=ExperimentStatus.choices)
+    channel = filters.MultipleChoiceFilter(
+        field_name="hypothesis__channel", choices=Channel.choices
+    )
+    outcome = filters.ChoiceFilter(choices=Outcome.choices)
+    start_date = filters.DateFromToRangeFilter(
+        help_text="start_date_after / start_date_before (YYYY-MM-DD, inclusive)"
+    )
+    end_date = filters.DateFromToRangeFilter(
+        help_text="end_date_after / end_date_before (YYYY-MM-DD, inclusive)"
+    )
+
+    class Meta:
+        model = Experiment
+        fields = ["status", "objective", "segment", "channel", "owner", "executed_by", "outcome"]
+
+
+class HypothesisFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=Hypothesis.Status.choices)
+    channel = filters.MultipleChoiceFilter(choices=Channel.choices)
+    min_score = filters.NumberFilter(
+        field_name="score", lookup_expr="gte", help_text="ICE score (1–10) at least this"
+    )
+
+    class Meta:
+        model = Hypothesis
+        fields = ["status", "objective", "segment", "channel", "author", "min_score"]

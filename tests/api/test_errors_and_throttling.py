@@ -1,0 +1,130 @@
+"""One error shape everywhere, and request rates per user and per anonymous address."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tests.experiments.helpers import put_in_status
+from tests.factories import ExperimentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def low_rates(settings):
+    settings.API_THROTTLE_RATES = {"user": "3/minute", "anon": "2/minute"}
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_a_user_over_the_rate_gets_429_with_retry_after(low_rates, analyst, marketer):
+    api = APIClient()
+    api.force_authenticate(analyst)
+    codes = [api.get("/api/v1/metrics/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    refused = api.get("/api/v1/metrics/")
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert "throttled" in refused.json()["detail"]
+    # The rate is per user: another account is not held back.
+    api.force_authenticate(marketer)
+    assert api.get("/api/v1/metrics/").status_code == 200
+
+
+def test_anonymous_requests_are_counted_per_address(low_rates):
+    one, other = APIClient(REMOTE_ADDR="10.0.0.1"), APIClient(REMOTE_ADDR="10.0.0.2")
+    body = {"username": "nobody", "password": "wrong"}
+    codes = [one.post("/api/v1/auth/token/", body, format="json").status_code for _ in range(3)]
+    assert codes == [400, 400, 429]
+    assert one.post("/api/v1/auth/token/", body, format="json").has_header("Retry-After")
+    assert other.post("/api/v1/auth/token/", body, format="json").status_code == 400
+
+
+def test_rates_come_from_the_environment_with_defaults():
+    from growthops import settings
+
+    assert set(settings.API_THROTTLE_RATES) == {"user", "anon"}
+    assert all(rate.count("/") == 1 for rate in settings.API_THROTTLE_RATES.values())
+
+
+# --- the error shape -----------------------------------------------------------------
+
+
+def test_401_without_credentials(db):
+    response = APIClient().get("/api/v1/experiments/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json()["detail"]
+
+
+def test_401_with_a_wrong_token(db):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    assert api.get("/api/v1/experiments/").status_code == 401
+
+
+def test_400_has_detail_and_errors_by_field(analyst):
+    api = APIClient()
+    api.force_authenticate(analyst)
+    body = api.post("/api/v1/hypotheses/", {"title": ""}, format="json").json()
+    assert set(body) == {"detail", "errors"}
+    assert all(isinstance(v, list) and v for v in body["errors"].values())
+    assert "title" in body["errors"] and "title" in body["detail"]
+
+
+def test_403_is_the_capability_tables_reason(marketer):
+    api = APIClient()
+    api.force_authenticate(marketer)
+    response = api.post("/api/v1/objectives/", {}, format="json")
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Only CMO may create and edit objectives and targets."}
+
+
+def test_404_for_what_does_not_exist(analyst):
+    api = APIClient()
+    api.force_authenticate(analyst)
+    assert api.get("/api/v1/experiments/999999/").json() == {
+        "detail": "No Experiment matches the given query."
+    }
+
+
+def test_409_for_a_stale_step(cmo, operator):
+    experiment = put_in_status(ExperimentFactory(owner=operator), "approved")
+    api = APIClient()
+    api.force_authenticate(cmo)
+    response = api.post(
+        f"/api/v1/experiments/{experiment.pk}/steps/kill/",
+        {"expected_status": "running", "reason": "harmful", "note": "x"},
+        format="json",
+    )
+    assert response.status_code == 409 and response.json()["detail"]
+    experiment.refresh_from_db()
+    assert experiment.status == "approved"
+
+
+def test_nested_errors_are_flat_field_names(operator):
+    from tests.factories import HypothesisFactory
+
+    api = APIClient()
+    api.force_authenticate(operator)
+    body = {
+        "hypothesis": HypothesisFactory().pk,
+        "name": "N",
+        "key": "n",
+        "variants": [{"key": "a", "name": "A", "weight": 1}, {"key": "b", "weight": "x"}],
+    }
+    response = api.post("/api/v1/experiments/", body, format="json")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == {"variants[1].name", "variants[1].weight"}
+    assert all(isinstance(m, str) for ms in errors.values() for m in ms)
+
+
+def test_unreadable_json_has_the_error_shape(analyst):
+    api = APIClient()
+    api.force_authenticate(analyst)
+    response = api.generic(
+        "POST", "/api/v1/hypotheses/", b"{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"detail", "errors"}

@@ -1,0 +1,301 @@
+"""Every endpoint × method × role → the expected status; a refused write changes nothing.
+
+Roles: the CMO, the operator who owns the experiments (``owner``), another operator, a
+marketer, an analyst, and an anonymous caller. Each row names the status for the roles
+allowed; every other role gets 403 (the capability table's reason) and anonymous gets 401.
+"""
+
+import uuid
+
+import pytest
+from django.urls import resolve
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from analytics.models import Alert, Event, Notification, Observation, Result
+from experiments.models import (
+    Comment,
+    Experiment,
+    Hypothesis,
+    Objective,
+    Segment,
+    StatusChange,
+    Variant,
+)
+from growthops.api_urls import router
+from tests.analytics.helpers import START, binomial_rows, running_experiment
+from tests.experiments.helpers import put_in_status
+from tests.factories import ExperimentFactory, HypothesisFactory, SegmentFactory, TeamFactory
+
+ROLES = ["cmo", "owner", "other_operator", "marketer", "analyst", "anonymous"]
+WITH_A_ROLE = ROLES[:-1]
+OPERATORS = {"owner", "other_operator"}
+
+
+def allowed(code, roles=WITH_A_ROLE, **others):
+    """``code`` for ``roles``, 403 for the other roles, 401 for anonymous (unless ``others``)."""
+    expected = {role: (code if role in roles else 403) for role in WITH_A_ROLE}
+    expected["anonymous"] = 401
+    expected.update(others)
+    return expected
+
+
+def objective_body(w):
+    return {
+        "name": "ARR",
+        "kpi": "ARR",
+        "baseline": "1",
+        "target": "2",
+        "target_date": "2027-12-31",
+    }
+
+
+def segment_body(w):
+    return {"name": "New", "owner_team": w["team"].pk, "monthly_reach": 5, "definition": "x"}
+
+
+def hypothesis_body(w):
+    h = w["idea"]
+    return {
+        "title": "T", "observation": "o", "change": "c", "effect": "e", "metric": h.metric.key,
+        "expected_mde": 0.1, "channel": "web", "objective": h.objective_id,
+        "segment": h.segment_id, "impact": 5, "confidence": 5, "ease": 5,
+    }  # fmt: skip
+
+
+def events_body(w):
+    return [
+        {"experiment": w["running"].key, "variant": "control", "user_id": "u1",
+         "kind": "exposure", "timestamp": f"{START.isoformat()}T10:00:00Z"}
+    ]  # fmt: skip
+
+
+# (method, url, body, expected by role). URLs name objects of the world below.
+TABLE = [
+    # The API root, schema and docs.
+    ("GET", "/api/v1/", None, allowed(200)),
+    ("GET", "/api/schema/", None, allowed(200)),
+    # Objectives: everyone reads; the CMO creates and edits.
+    ("GET", "/api/v1/objectives/", None, allowed(200)),
+    ("GET", "/api/v1/objectives/{objective}/", None, allowed(200)),
+    ("POST", "/api/v1/objectives/", objective_body, allowed(201, {"cmo"})),
+    ("PATCH", "/api/v1/objectives/{objective}/", {"description": "Why"}, allowed(200, {"cmo"})),
+    ("PUT", "/api/v1/objectives/{objective}/", objective_body, allowed(200, {"cmo"})),
+    ("DELETE", "/api/v1/objectives/{objective}/", None, allowed(405)),
+    # Segments: everyone reads the tree; the CMO creates, launches and sunsets.
+    ("GET", "/api/v1/segments/", None, allowed(200)),
+    ("GET", "/api/v1/segments/{segment}/", None, allowed(200)),
+    ("POST", "/api/v1/segments/", segment_body, allowed(201, {"cmo"})),
+    ("POST", "/api/v1/segments/{spare_segment}/launch/", None, allowed(200, {"cmo"})),
+    ("POST", "/api/v1/segments/{spare_segment}/sunset/", None, allowed(200, {"cmo"})),
+    ("PATCH", "/api/v1/segments/{segment}/", {"name": "x"}, allowed(405)),
+    # Teams, operators, metrics: read only.
+    ("GET", "/api/v1/teams/", None, allowed(200)),
+    ("GET", "/api/v1/teams/{team}/", None, allowed(200)),
+    ("POST", "/api/v1/teams/", {"name": "x"}, allowed(405)),
+    ("GET", "/api/v1/operators/", None, allowed(200)),
+    ("GET", "/api/v1/operators/{profile}/", None, allowed(200)),
+    ("GET", "/api/v1/metrics/", None, allowed(200)),
+    ("GET", "/api/v1/metrics/{metric}/", None, allowed(200)),
+    # Hypotheses: everyone logs and comments; operators and the CMO score and triage.
+    ("GET", "/api/v1/hypotheses/", None, allowed(200)),
+    ("GET", "/api/v1/hypotheses/{idea}/", None, allowed(200)),
+    ("POST", "/api/v1/hypotheses/", hypothesis_body, allowed(201)),
+    (
+        "POST",
+        "/api/v1/hypotheses/{idea}/score/",
+        {"impact": 9, "confidence": 9, "ease": 9},
+        allowed(200, {"cmo", *OPERATORS}),
+    ),
+    (
+        "POST",
+        "/api/v1/hypotheses/{idea}/triage/",
+        {"status": "backlog"},
+        allowed(200, {"cmo", *OPERATORS}),
+    ),
+    ("PATCH", "/api/v1/hypotheses/{idea}/", {"status": "validated"}, allowed(405)),
+    ("GET", "/api/v1/hypotheses/{idea}/comments/", None, allowed(200)),
+    ("POST", "/api/v1/hypotheses/{idea}/comments/", {"body": "Hm"}, allowed(201)),
+    # Experiments: operators create; the owner edits a draft's design; steps by the table.
+    ("GET", "/api/v1/experiments/", None, allowed(200)),
+    ("GET", "/api/v1/experiments/{draft}/", None, allowed(200)),
+    (
+        "POST",
+        "/api/v1/experiments/",
+        lambda w: {"hypothesis": w["backlog"].pk, "name": "New", "key": "new-one"},
+        allowed(201, OPERATORS),
+    ),
+    ("PATCH", "/api/v1/experiments/{draft}/", {"mde": 0.2}, allowed(200, {"owner"})),
+    ("PUT", "/api/v1/experiments/{draft}/", {"mde": 0.2}, allowed(405)),
+    ("DELETE", "/api/v1/experiments/{draft}/", None, allowed(405)),
+    ("GET", "/api/v1/experiments/{draft}/timeline/", None, allowed(200)),
+    ("GET", "/api/v1/experiments/{draft}/comments/", None, allowed(200)),
+    ("POST", "/api/v1/experiments/{draft}/comments/", {"body": "Go"}, allowed(201)),
+    (
+        "POST",
+        "/api/v1/experiments/{draft}/steps/submit/",
+        {"expected_status": "draft"},
+        allowed(200, {"owner"}),
+    ),
+    (
+        "POST",
+        "/api/v1/experiments/{in_review}/steps/approve/",
+        {"expected_status": "in_review"},
+        allowed(200, {"cmo"}),
+    ),
+    (
+        "POST",
+        "/api/v1/experiments/{running}/steps/pause/",
+        {"expected_status": "running"},
+        allowed(200, {"owner"}),
+    ),
+    (
+        "POST",
+        "/api/v1/experiments/{running}/steps/kill/",
+        {"expected_status": "running", "reason": "other", "note": "Stop"},
+        allowed(200, {"cmo"}),
+    ),
+    # Data and results: analysts and the owning operator upload; everyone reads.
+    ("GET", "/api/v1/experiments/{running}/observations/", None, allowed(200)),
+    (
+        "POST",
+        "/api/v1/experiments/{running}/observations/",
+        lambda w: binomial_rows(START.isoformat()),
+        allowed(201, {"analyst", "owner"}),
+    ),
+    ("GET", "/api/v1/experiments/{running}/results/", None, allowed(200)),
+    ("GET", "/api/v1/experiments/{running}/results/?history=1", None, allowed(200)),
+    ("POST", "/api/v1/events/", events_body, allowed(201, {"analyst", "owner"})),
+    ("GET", "/api/v1/tasks/{task}/", None, allowed(200)),
+    ("GET", "/api/v1/rollups/", None, allowed(200)),
+    ("GET", "/api/v1/ledger/{objective}/", None, allowed(200)),
+    # The user's own notifications; the stateless analysis.
+    ("GET", "/api/v1/notifications/", None, allowed(200)),
+    ("POST", "/api/v1/notifications/read/", None, allowed(200)),
+    (
+        "POST",
+        "/api/v1/analyse/",
+        {
+            "metric_type": "binomial",
+            "variants": [
+                {"name": "a", "users": 10, "conversions": 1},
+                {"name": "b", "users": 10, "conversions": 2},
+            ],
+        },
+        allowed(200),
+    ),  # fmt: skip
+    # Signing in for a token is open to all (here with wrong credentials).
+    (
+        "POST",
+        "/api/v1/auth/token/",
+        {"username": "nobody", "password": "wrong"},
+        allowed(400, anonymous=400),
+    ),
+]
+
+CASES = [
+    pytest.param(method, url, body, role, expected[role], id=f"{method} {url} {role}")
+    for method, url, body, expected in TABLE
+    for role in ROLES
+]
+
+
+@pytest.fixture
+def world(cmo, operator, operator2, marketer, analyst):
+    from roles.models import OperatorProfile
+
+    running = running_experiment(operator)
+    draft = ExperimentFactory(owner=operator)
+    in_review = put_in_status(ExperimentFactory(owner=operator), "in_review")
+    idea = HypothesisFactory(status="new")
+    team = TeamFactory()
+    alert = Alert.objects.create(experiment=running, kind="srm", message="SRM")
+    for user in (cmo, operator, operator2, marketer, analyst):
+        Notification.objects.create(recipient=user, alert=alert)
+    return {
+        "users": {
+            "cmo": cmo,
+            "owner": operator,
+            "other_operator": operator2,
+            "marketer": marketer,
+            "analyst": analyst,
+            "anonymous": None,
+        },
+        "running": running,
+        "draft": draft,
+        "in_review": in_review,
+        "idea": idea,
+        "backlog": HypothesisFactory(status="backlog"),
+        "objective": draft.objective,
+        "segment": draft.segment,
+        "spare_segment": SegmentFactory(),
+        "team": team,
+        "profile": OperatorProfile.objects.create(user=operator, channels=["web"], capacity=10),
+        "metric": running.primary_metric,
+        "task": uuid.uuid4(),
+    }
+
+
+def snapshot():
+    """Everything a write could change: row counts and every row's fields."""
+    models = [
+        Objective,
+        Segment,
+        Hypothesis,
+        Experiment,
+        Variant,
+        Comment,
+        StatusChange,
+        Observation,
+        Event,
+        Result,
+        Notification,
+        Token,
+    ]
+    return {model.__name__: sorted(model.objects.values_list(), key=str) for model in models}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "url", "body", "role", "expected"), CASES)
+def test_every_endpoint_method_and_role(world, method, url, body, role, expected):
+    api = APIClient()
+    user = world["users"][role]
+    if user is not None:
+        api.force_authenticate(user)
+    path = url.format(**{k: getattr(v, "pk", v) for k, v in world.items() if k != "users"})
+    data = body(world) if callable(body) else body
+    before = snapshot()
+
+    response = getattr(api, method.lower())(path, data, format="json")
+
+    assert response.status_code == expected, (response.status_code, response.content[:300])
+    if expected in (401, 403):
+        assert response.data["detail"]
+    if method != "GET" and expected >= 400:
+        assert snapshot() == before, "a refused write changed something"
+
+
+def test_the_table_covers_every_route_and_method():
+    from tests.webhooks.test_api import ROUTES as WEBHOOK_ROUTES  # the webhooks' own role table
+
+    covered = set()
+    for method, url, _, _ in TABLE:
+        path = url.split("?")[0].format_map(_AnyId())
+        covered.add((resolve(path).url_name, method))
+    for method, url, _ in WEBHOOK_ROUTES:
+        covered.add((resolve(url.format_map(_AnyId())).url_name, method.upper()))
+    missing = []
+    for prefix, viewset, basename in router.registry:
+        for route in router.get_routes(viewset):
+            for method, handler in route.mapping.items():
+                if not hasattr(viewset, handler):
+                    continue
+                name = route.name.format(basename=basename)
+                if (name, method.upper()) not in covered:
+                    missing.append(f"{method.upper()} {prefix} ({name})")
+    assert not missing, missing
+
+
+class _AnyId(dict):
+    def __missing__(self, key):
+        return str(uuid.uuid4()) if key == "task" else "1"
