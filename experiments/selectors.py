@@ -41,3 +41,29 @@ def hypothesis_list_for_user(user) -> QuerySet[Hypothesis]:
     if not can(user, "results.read"):
         return Hypothesis.objects.none()
     return Hypothesis.objects.select_related("author", "objective", "segment", "metric")
+
+
+def _words(text: str, limit: int = 8) -> list[str]:
+    return [w for w in (text or "").split() if len(w) > 1][:limit]
+
+
+def hypothesis_search(user, text: str) -> QuerySet[Hypothesis]:
+    """Hypotheses whose title contains every word of ``text`` (for the global search box)."""
+    found = hypothesis_list_for_user(user)
+    words = _words(text)
+    if not words:
+        return found.none()
+    for word in words:
+        found = found.filter(title__icontains=word)
+    return found.order_by("-created_at")
+
+
+def experiment_search(user, text: str) -> QuerySet[Experiment]:
+    """Experiments whose name or key contains every word of ``text``."""
+    found = experiment_list_for_user(user)
+    words = _words(text)
+    if not words:
+        return found.none()
+    for word in words:
+        found = found.filter(Q(name__icontains=word) | Q(key__icontains=word))
+    return found.order_by("-updated_at")

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -11,7 +12,20 @@ from roles.permissions import require_ability
 from .forms import step_form
 from .lifecycle import STEP_SERVICES, available_steps
 from .models import ExperimentStatus
-from .selectors import experiment_list_for_user, experiments_by_status, objective_list_for_user
+from .selectors import (
+    experiment_list_for_user,
+    experiment_search,
+    experiments_by_status,
+    hypothesis_search,
+    objective_list_for_user,
+)
+
+PAGE_SIZE = 25
+
+
+def paginate(request, queryset, per_page: int = PAGE_SIZE):
+    """One page of ``queryset`` from ``?page=`` (out-of-range pages show the last one)."""
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
 @login_required
@@ -79,3 +93,21 @@ def experiment_step(request, pk: int, step: str):
     else:
         messages.success(request, f"Done: {step.replace('_', ' ')}.")
     return redirect("experiments:detail", pk=experiment.pk)
+
+
+@login_required
+def search(request):
+    require_ability(request, "results.read")
+    text = request.GET.get("q", "").strip()
+    hypotheses = hypothesis_search(request.user, text)
+    experiments = experiment_search(request.user, text)
+    counts = {"hypotheses": hypotheses.count(), "experiments": experiments.count()}
+    kind = request.GET.get("type")
+    if kind not in counts:
+        kind = "experiments" if counts["experiments"] and not counts["hypotheses"] else "hypotheses"
+    found = hypotheses if kind == "hypotheses" else experiments
+    return render(
+        request,
+        "experiments/search.html",
+        {"q": text, "kind": kind, "counts": counts, "page_obj": paginate(request, found)},
+    )

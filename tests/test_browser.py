@@ -31,7 +31,10 @@ def page(monkeypatch):
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS
         )
-        yield browser.new_page(viewport={"width": 1280, "height": 900})
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        # Destructive steps ask "are you sure?" first; the person in these tests is.
+        page.on("dialog", lambda dialog: dialog.accept())
+        yield page
         browser.close()
 
 
