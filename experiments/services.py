@@ -107,8 +107,11 @@ def hypothesis_create(*, actor, **fields) -> Hypothesis:
     return hypothesis
 
 
-def hypothesis_triage(*, hypothesis_id: int, actor, status: str) -> Hypothesis:
-    """Move a new (or backlogged) hypothesis to the backlog or reject it."""
+def hypothesis_triage(*, hypothesis_id: int, actor, status: str, reason: str = "") -> Hypothesis:
+    """Move a new (or backlogged) hypothesis to the backlog or reject it.
+
+    A ``reason`` is kept as the actor's comment on the hypothesis, in the same transaction.
+    """
     require(actor, "hypotheses.triage")
     if status not in HYPOTHESIS_TRIAGE_TARGETS:
         raise ValidationFailed({"status": "Triage moves a hypothesis to backlog or rejected."})
@@ -123,6 +126,9 @@ def hypothesis_triage(*, hypothesis_id: int, actor, status: str) -> Hypothesis:
             )
         hypothesis.status = status
         hypothesis.save(update_fields=["status", "updated_at"])
+        if reason.strip():
+            label = Hypothesis.Status(status).label
+            comment_create(actor=actor, hypothesis=hypothesis, body=f"{label}: {reason.strip()}")
     return hypothesis
 
 
