@@ -4,7 +4,17 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from roles.capabilities import can
 
@@ -194,3 +204,26 @@ def _ranked_by_shared_words(hypotheses, experiments, words):
         .order_by("-rank", "-updated_at")
     )
     return hypotheses, experiments
+
+
+def hypothesis_backlog(user) -> QuerySet[Hypothesis]:
+    """The hypotheses ``user`` may see, with ICE and RICE computed in SQL for sorting and filters.
+
+    ``ice_value`` and ``rice_value`` are the model's ``ice_score`` / ``rice_score`` formulas
+    (unrounded); pages display the properties, the database sorts by these.
+    """
+    rice = ExpressionWrapper(
+        F("reach") * F("impact") * (F("confidence") / 10.0) / F("effort"),
+        output_field=FloatField(),
+    )
+    return (
+        hypothesis_list_for_user(user)
+        .select_related("segment__parent__parent__parent", "scored_by")
+        .annotate(
+            ice_value=ExpressionWrapper(
+                (F("impact") + F("confidence") + F("ease")) / 3.0, output_field=FloatField()
+            ),
+            rice_value=Case(When(effort__gt=0, reach__isnull=False, then=rice), default=None),
+            comment_count=Count("comments"),
+        )
+    )

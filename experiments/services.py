@@ -147,6 +147,7 @@ def hypothesis_score(
         hypothesis = Hypothesis.objects.select_for_update().get(pk=hypothesis_id)
         hypothesis.impact, hypothesis.confidence, hypothesis.ease = impact, confidence, ease
         hypothesis.reach, hypothesis.effort = reach, effort
+        hypothesis.scored_by, hypothesis.scored_at = actor, timezone.now()
         _full_clean(hypothesis)
         hypothesis.save()
     return hypothesis

@@ -47,3 +47,21 @@ def query_with(context, **changes):
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def score_inputs(context, hypothesis):
+    """(name, label, value, min, max) of the inline score form: what was typed, else the scores."""
+    form = context.get("score_form")
+    fields = [
+        ("impact", "Impact", 1, 10),
+        ("confidence", "Confidence", 1, 10),
+        ("ease", "Ease", 1, 10),
+        ("reach", "Reach", 0, None),
+        ("effort", "Effort", 0.1, None),
+    ]
+    rows = []
+    for name, label, low, high in fields:
+        value = form[name].value() if form is not None else getattr(hypothesis, name)
+        rows.append((name, label, value, low, high))
+    return rows
