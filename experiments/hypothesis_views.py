@@ -21,7 +21,7 @@ from .filters import HypothesisFilter
 from .forms import HypothesisForm, ScoreForm, TriageForm, add_service_errors
 from .models import Hypothesis
 from .selectors import hypothesis_backlog, hypothesis_list_for_user, hypothesis_similar
-from .views import paginate
+from .web import comment_form_for, comment_posted, paginate
 
 
 @login_required
@@ -59,8 +59,40 @@ def hypothesis_create(request):
 @login_required
 def hypothesis_detail(request, pk: int):
     require_ability(request, "results.read")
-    hypothesis = get_object_or_404(hypothesis_list_for_user(request.user), pk=pk)
-    return render(request, "experiments/hypothesis_detail.html", {"hypothesis": hypothesis})
+    hypothesis = get_object_or_404(
+        hypothesis_backlog(request.user).select_related(
+            "metric", "scored_by", "iterates_on_hypothesis", "iterates_on_experiment"
+        ),
+        pk=pk,
+    )
+    comment_form = comment_form_for(request)
+    if request.method == "POST":
+        require_ability(request, "comments.create")
+        if comment_posted(request, comment_form, hypothesis=hypothesis):
+            return redirect("experiments:hypothesis-detail", pk=hypothesis.pk)
+    may_triage = can(request.user, "hypotheses.triage")
+    return render(
+        request,
+        "experiments/hypothesis_detail.html",
+        {
+            "hypothesis": hypothesis,
+            "may_triage": may_triage,
+            "score_form": ScoreForm(
+                initial={
+                    name: getattr(hypothesis, name)
+                    for name in ("impact", "confidence", "ease", "reach", "effort")
+                },
+                auto_id="id_score_%s",
+            )
+            if may_triage
+            else None,
+            "experiments": hypothesis.experiments.select_related("owner").order_by("-created_at"),
+            "iterations": hypothesis.iterations.select_related("author").order_by("-created_at"),
+            "comments": hypothesis.comments.select_related("author"),
+            "comment_form": comment_form,
+            "comment_action": reverse("experiments:hypothesis-detail", args=[hypothesis.pk]),
+        },
+    )
 
 
 BOARD_COLUMNS = [

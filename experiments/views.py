@@ -1,8 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from growthops.errors import DomainError, ValidationFailed
@@ -19,13 +19,7 @@ from .selectors import (
     hypothesis_search,
     objective_list_for_user,
 )
-
-PAGE_SIZE = 25
-
-
-def paginate(request, queryset, per_page: int = PAGE_SIZE):
-    """One page of ``queryset`` from ``?page=`` (out-of-range pages show the last one)."""
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+from .web import comment_form_for, comment_posted, paginate
 
 
 @login_required
@@ -47,6 +41,11 @@ def home(request):
 def experiment_detail(request, pk: int):
     require_ability(request, "results.read")
     experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+    comment_form = comment_form_for(request)
+    if request.method == "POST":
+        require_ability(request, "comments.create")
+        if comment_posted(request, comment_form, experiment=experiment):
+            return redirect("experiments:detail", pk=experiment.pk)
     steps = [
         (
             step,
@@ -64,6 +63,8 @@ def experiment_detail(request, pk: int):
             "variants": experiment.variants.all(),
             "timeline": experiment.status_changes.select_related("actor"),
             "comments": experiment.comments.select_related("author"),
+            "comment_form": comment_form,
+            "comment_action": reverse("experiments:detail", args=[experiment.pk]),
             "steps": steps,
             "design": experiment.design,
         },

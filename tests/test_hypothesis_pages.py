@@ -467,3 +467,121 @@ def test_the_backlog_needs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(14):
         response = client.get(reverse("experiments:hypothesis-list"), params)
     assert response.status_code == 200
+
+
+# --- one hypothesis -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["cmo", "operator", "marketer", "analyst"])
+def test_every_role_reads_a_hypothesis(client, cast, role):
+    hypothesis = HypothesisFactory(title="Social proof on pricing")
+    client.force_login(cast[role])
+    response = client.get(reverse("experiments:hypothesis-detail", args=[hypothesis.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Because we observed visitors leave the pricing page" in html
+    assert ("Change the scores" in html) is (role in ("cmo", "operator"))
+
+
+def test_an_unknown_hypothesis_is_a_404(client, marketer):
+    client.force_login(marketer)
+    assert client.get(reverse("experiments:hypothesis-detail", args=[999])).status_code == 404
+
+
+def test_the_page_says_who_scored_and_when(client, marketer, operator):
+    hypothesis = HypothesisFactory()
+    url = reverse("experiments:hypothesis-detail", args=[hypothesis.pk])
+    client.force_login(marketer)
+    assert "not scored by an operator yet" in client.get(url).content.decode()
+
+    client.force_login(operator)
+    client.post(
+        reverse("experiments:hypothesis-score", args=[hypothesis.pk]),
+        {"impact": 8, "confidence": 6, "ease": 4, "next": url},
+    )
+    client.force_login(marketer)
+    html = client.get(url).content.decode()
+    assert "Scored by Omar on" in html and ">6.0</span>" in html
+
+
+def test_the_page_lists_its_experiments_and_where_an_iteration_came_from(client, marketer):
+    parent = HypothesisFactory(title="Logo wall")
+    experiment = put_in_status(
+        ExperimentFactory(hypothesis=parent, name="Logo wall test"), "concluded", outcome="lost"
+    )
+    follow_up = HypothesisFactory(
+        title="Logo wall, take two",
+        iterates_on_hypothesis=parent,
+        iterates_on_experiment=experiment,
+    )
+    client.force_login(marketer)
+
+    parent_html = client.get(reverse("experiments:hypothesis-detail", args=[parent.pk])).content
+    follow_html = client.get(reverse("experiments:hypothesis-detail", args=[follow_up.pk])).content
+
+    assert b"Logo wall test" in parent_html and b"Logo wall, take two" in parent_html
+    assert reverse("experiments:detail", args=[experiment.pk]).encode() in follow_html
+    assert b"Iterates on" in follow_html and b"lost" in follow_html
+
+
+@pytest.mark.parametrize("role", ["cmo", "operator", "marketer", "analyst"])
+def test_every_role_comments_on_a_hypothesis(client, cast, role):
+    hypothesis = HypothesisFactory()
+    url = reverse("experiments:hypothesis-detail", args=[hypothesis.pk])
+    client.force_login(cast[role])
+    response = client.post(url, {"body": "  We tried this in 2024.  "})
+    assert response.status_code == 302 and response["Location"] == url
+    comment = Comment.objects.get()
+    assert (comment.hypothesis, comment.author, comment.body) == (
+        hypothesis,
+        cast[role],
+        "We tried this in 2024.",
+    )
+    assert "We tried this in 2024." in client.get(url).content.decode()
+
+
+def test_an_empty_comment_is_refused_next_to_the_field(client, marketer):
+    hypothesis = HypothesisFactory()
+    client.force_login(marketer)
+    response = client.post(
+        reverse("experiments:hypothesis-detail", args=[hypothesis.pk]), {"body": "   "}
+    )
+    assert response.status_code == 200
+    assert response.context["comment_form"].errors["body"]
+    assert not Comment.objects.exists()
+
+
+def test_comments_on_the_experiment_page(client, analyst):
+    experiment = ExperimentFactory()
+    url = reverse("experiments:detail", args=[experiment.pk])
+    client.force_login(analyst)
+    response = client.post(url, {"body": "Tracking looks fine."})
+    assert response.status_code == 302
+    assert Comment.objects.get().experiment == experiment
+    assert "Tracking looks fine." in client.get(url).content.decode()
+
+
+def test_triage_from_the_hypothesis_page_comes_back_to_it(client, operator):
+    hypothesis = HypothesisFactory(status=Hypothesis.Status.NEW)
+    url = reverse("experiments:hypothesis-detail", args=[hypothesis.pk])
+    client.force_login(operator)
+    response = client.post(
+        reverse("experiments:hypothesis-triage", args=[hypothesis.pk]),
+        {"status": "backlog", "next": url},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == url
+    assert "is now backlog" in response.content.decode()
+    hypothesis.refresh_from_db()
+    assert hypothesis.status == Hypothesis.Status.BACKLOG
+
+
+def test_the_hypothesis_page_needs_a_bounded_number_of_queries(
+    client, cast, large_backlog, django_assert_max_num_queries
+):
+    hypothesis = large_backlog[0]
+    ExperimentFactory.create_batch(3, hypothesis=hypothesis)
+    client.force_login(cast["operator"])
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("experiments:hypothesis-detail", args=[hypothesis.pk]))
+    assert response.status_code == 200
