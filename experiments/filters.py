@@ -79,7 +79,10 @@ class ExperimentFilter(django_filters.FilterSet):
         empty_label="Anyone",
     )
     channel = django_filters.ChoiceFilter(
-        field_name="hypothesis__channel", choices=Channel.choices, empty_label="Any"
+        field_name="hypothesis__channel",
+        choices=Channel.choices,
+        empty_label="Any",
+        label="Channel",
     )
     executed_by = django_filters.ChoiceFilter(
         choices=Experiment.ExecutedBy.choices, empty_label="Anyone", label="Executed by"

@@ -227,3 +227,57 @@ def hypothesis_backlog(user) -> QuerySet[Hypothesis]:
             comment_count=Count("comments"),
         )
     )
+
+
+def experiment_status_counts(user) -> "OrderedDict[str, int]":
+    """How many experiments are in each status, in lifecycle order (zeros kept); one query."""
+    counts = dict(
+        experiment_list_for_user(user)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return OrderedDict((status, counts.get(status, 0)) for status in ExperimentStatus.values)
+
+
+def experiments_owned_by(user, *, limit: int = 8) -> list[Experiment]:
+    """The user's own experiments, those still in flight first, newest change first (capped)."""
+    in_flight = [s for s in ExperimentStatus.values if s not in ("concluded", "killed")]
+    return list(
+        experiment_list_for_user(user)
+        .filter(owner=user)
+        .annotate(done=Case(When(status__in=in_flight, then=Value(0)), default=Value(1)))
+        .order_by("done", "-updated_at")[:limit]
+    )
+
+
+def hypothesis_status_counts(user) -> dict[str, int]:
+    """How many hypotheses are in each status (statuses with none are left out); one query."""
+    return dict(
+        hypothesis_list_for_user(user)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+
+
+def experiments_awaiting_decision(user, *, limit: int = 8) -> list[Experiment]:
+    """For the CMO: designs in review and completed tests waiting for a decision (capped).
+
+    Experiments the user owns are left out: they may not review their own.
+    """
+    steps = []
+    if can(user, "experiments.review"):
+        steps.append(ExperimentStatus.IN_REVIEW)
+    if can(user, "experiments.conclude"):
+        steps.append(ExperimentStatus.COMPLETED)
+    if not steps:
+        return []
+    return list(
+        experiment_list_for_user(user)
+        .filter(status__in=steps)
+        .exclude(owner=user)
+        .order_by("updated_at")[:limit]
+    )

@@ -14,6 +14,7 @@ urlpatterns = [
     path(
         "hypotheses/<int:pk>/triage/", hypothesis_views.hypothesis_triage, name="hypothesis-triage"
     ),
+    path("experiments/", views.experiment_list, name="list"),
     path("experiments/<int:pk>/", views.experiment_detail, name="detail"),
     path("experiments/<int:pk>/steps/<slug:step>/", views.experiment_step, name="step"),
 ]

@@ -9,32 +9,58 @@ from growthops.errors import DomainError, ValidationFailed
 from roles.capabilities import STEP_ABILITIES, can
 from roles.permissions import require_ability
 
+from .filters import ExperimentFilter
 from .forms import step_form
 from .lifecycle import STEP_SERVICES, available_steps
-from .models import ExperimentStatus
+from .models import ExperimentStatus, Hypothesis
 from .selectors import (
     experiment_list_for_user,
     experiment_search,
-    experiments_by_status,
+    experiment_status_counts,
+    experiments_awaiting_decision,
+    experiments_owned_by,
     hypothesis_search,
+    hypothesis_status_counts,
     objective_list_for_user,
 )
 from .web import comment_form_for, comment_posted, paginate
 
+HOME_MINE_LIMIT = 8
+
 
 @login_required
 def home(request):
-    groups = experiments_by_status(request.user)
-    mine = [e for group in groups.values() for e in group if e.owner_id == request.user.pk]
+    counts = experiment_status_counts(request.user)
+    hypotheses = hypothesis_status_counts(request.user)
     return render(
         request,
         "experiments/home.html",
         {
             "objectives": objective_list_for_user(request.user),
-            "groups": [(ExperimentStatus(s).label, s, exps) for s, exps in groups.items()],
-            "mine": mine,
+            "groups": [(ExperimentStatus(s).label, s, n) for s, n in counts.items()],
+            "experiment_total": sum(counts.values()),
+            "hypotheses_new": hypotheses.get(Hypothesis.Status.NEW, 0),
+            "hypotheses_backlog": hypotheses.get(Hypothesis.Status.BACKLOG, 0),
+            "mine": experiments_owned_by(request.user, limit=HOME_MINE_LIMIT),
+            "awaiting": experiments_awaiting_decision(request.user, limit=HOME_MINE_LIMIT),
+            "mine_total": experiment_list_for_user(request.user).filter(owner=request.user).count(),
         },
     )
+
+
+@login_required
+def experiment_list(request):
+    require_ability(request, "results.read")
+    filterset = ExperimentFilter(
+        request.GET or None,
+        queryset=experiment_list_for_user(request.user).order_by("-updated_at"),
+        request=request,
+    )
+    context = {"filter": filterset, "page_obj": paginate(request, filterset.qs)}
+    template = "experiments/experiment_list.html"
+    if request.htmx and request.htmx.target == "experiment-results":
+        template = "experiments/_experiment_results.html"
+    return render(request, template, context)
 
 
 @login_required

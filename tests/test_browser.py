@@ -63,6 +63,7 @@ def test_the_cmo_approves_an_experiment_in_the_browser(page, live_server, cmo, o
 def test_a_refused_kill_explains_itself(page, live_server, cmo, operator):
     running_experiment(operator, name="Short form")
     sign_in(page, live_server, "cmo")
+    page.click("nav >> text=Experiments")
     page.click("text=Short form")
     page.locator("form[data-step=kill] button").click()
     messages = page.locator(".messages").inner_text()
