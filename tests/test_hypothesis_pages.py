@@ -321,7 +321,7 @@ def test_an_operator_scores_inline_and_gets_the_row_back(client, operator):
     html = response.content.decode()
     assert html.lstrip().startswith(f'<tr id="hypothesis-{hypothesis.pk}"')
     assert '<span class="score score-high"' in html and ">8.0</span>" in html
-    assert '<td class="num">7,200</td>' in html  # RICE = 2000 × 9 × 0.8 ÷ 2
+    assert '">7,200</td>' in html  # RICE = 2000 × 9 × 0.8 ÷ 2
     hypothesis.refresh_from_db()
     assert (hypothesis.impact, hypothesis.confidence, hypothesis.ease) == (9, 8, 7)
     assert (hypothesis.reach, hypothesis.effort) == (2000, 2)
