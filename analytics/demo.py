@@ -6,9 +6,10 @@ import random
 from django.utils import timezone
 
 from experiments.models import Experiment, Metric
+from experiments.selectors import experiment_metrics
 from roles.models import User
 
-from .ingest.observations import experiment_metrics, observations_ingest
+from .ingest.observations import observations_ingest
 
 # Relative effect of the treatment per experiment index, so the demo shows wins, losses and noise.
 EFFECTS = [0.12, -0.04, 0.0, 0.08, 0.2, 0.03]

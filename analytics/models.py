@@ -1,13 +1,13 @@
-"""Result data in and statistics out (DESIGN §2): observations, raw events, result snapshots,
+"""Result data in and statistics out (docs/architecture.md, "Apps and their direction"): observations, raw events, result snapshots,
 roll-ups and alerts. Written by the analytics services and the Celery tasks only."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from experiments.models import Experiment, Metric, Variant
+from experiments.models import AnalysisMethod, Experiment, Metric, Variant
 
-from .analysis.significance import is_significant
+from .stats import is_significant
 
 
 class Observation(models.Model):
@@ -175,7 +175,9 @@ class Result(models.Model):
     expected_loss = models.FloatField(null=True)
     srm_p_value = models.FloatField(null=True)
     alpha = models.FloatField()
-    method = models.CharField(max_length=16, default="frequentist")
+    method = models.CharField(
+        max_length=16, choices=AnalysisMethod.choices, default=AnalysisMethod.FREQUENTIST
+    )
     cuped = models.BooleanField(default=False)
 
     class Meta:

@@ -2,11 +2,9 @@
 
 from django.utils import timezone
 
-from .models import Notification
+from .selectors import unread_notifications
 
 
 def notifications_mark_read(*, user) -> int:
     """Mark every unread notification of ``user`` read; returns how many changed."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    return unread_notifications(user).update(read_at=timezone.now())

@@ -6,6 +6,7 @@ app_name = "analytics"
 
 urlpatterns = [
     path("experiments/<int:pk>/upload/", views.experiment_upload, name="upload"),
+    path("experiments/<int:pk>/results/", views.experiment_results, name="experiment-results"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notifications_mark_read, name="notifications-read"),
 ]

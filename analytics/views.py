@@ -7,9 +7,10 @@ from experiments.selectors import experiment_list_for_user
 from growthops.errors import DomainError, ValidationFailed
 from roles.permissions import require_ability
 
+from . import services
 from .ingest.observations import observations_ingest, parse_csv
 from .models import Notification
-from .services import notifications_mark_read as mark_read
+from .selectors import experiment_results_panel
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -44,6 +45,19 @@ def experiment_upload(request, pk: int):
 
 
 @login_required
+def experiment_results(request, pk: int):
+    """The results panel: loaded into the experiment's page with htmx, or a page of its own."""
+    require_ability(request, "results.read")
+    experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+    template = (
+        "analytics/_experiment_results.html"
+        if request.htmx
+        else "analytics/experiment_results.html"
+    )
+    return render(request, template, experiment_results_panel(experiment, request.user))
+
+
+@login_required
 def notification_list(request):
     notifications = (
         Notification.objects.filter(recipient=request.user)
@@ -56,6 +70,6 @@ def notification_list(request):
 @login_required
 @require_POST
 def notifications_mark_read(request):
-    count = mark_read(user=request.user)
+    count = services.notifications_mark_read(user=request.user)
     messages.success(request, f"Marked {count} alert(s) as read.")
     return redirect("analytics:notifications")

@@ -72,6 +72,7 @@ def setup_database(args):
 
 def run(args):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "growthops.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "1")  # the dev secret and hosts; DEBUG defaults to off
     os.environ["LOG_LEVEL"] = "WARNING"
     os.environ.pop("REDIS_URL", None)
     sys.path.insert(0, str(ROOT))

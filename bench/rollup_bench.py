@@ -30,6 +30,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -57,6 +58,7 @@ def main():
     create_database(server_url, args.db)
     os.environ["DATABASE_URL"] = bench_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "growthops.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "1")  # the dev secret and hosts; DEBUG defaults to off
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     sys.path.insert(0, str(ROOT))
     import django
@@ -71,7 +73,7 @@ def main():
     call_command("migrate", verbosity=0)
     # Time the roll-up itself: without a broker the analyses it queues on commit would run
     # in-process (eagerly) inside the timing. With Redis, queuing is a quick LPUSH.
-    from analytics import freshness
+    from analytics.analysis import freshness
 
     freshness.queue_analysis = lambda experiment_ids: []
     try:
@@ -374,6 +376,11 @@ def http_bench(args, bench_url, variant_ids, metric_ids) -> None:
     token = Token.objects.get_or_create(user=analyst)[0].key
     bodies = http_bodies(args, variant_ids)
     port = free_port()
+    # The production settings refuse to start without collected static files; this bench
+    # posts to the API only, so an empty manifest stands in for collectstatic.
+    static_root = tempfile.mkdtemp(prefix="bench-static-")
+    with open(os.path.join(static_root, "staticfiles.json"), "w") as manifest:
+        manifest.write('{"paths": {}, "version": "1.1", "hash": ""}')
     env = {
         **os.environ,
         "DATABASE_URL": bench_url,
@@ -381,6 +388,7 @@ def http_bench(args, bench_url, variant_ids, metric_ids) -> None:
         "DJANGO_SECRET_KEY": "bench-only",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_STATIC_ROOT": static_root,
         "LOG_LEVEL": "WARNING",
     }
     server = subprocess.Popen(

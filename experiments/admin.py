@@ -1,11 +1,18 @@
-"""Admin: readable lists; status is read-only and lifecycle steps run as actions via the services."""
+"""Admin: readable lists; status is read-only and lifecycle steps run as actions via the services.
+
+Being a superuser opens the admin, not the capability table: owner and lifecycle fields are
+read-only, a design is editable only by whom the table lets design it (and only until approval
+freezes it), and every experiment write goes through the design services.
+"""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
 from growthops.errors import DomainError
-from roles.capabilities import require
+from roles.capabilities import can
 
+from .design import DESIGN_FIELDS, DESIGN_MANY_TO_MANY_FIELDS
 from .forms import STEP_FORMS, step_form
 from .lifecycle import STEP_SERVICES
 from .models import (
@@ -19,7 +26,12 @@ from .models import (
     StatusChange,
     Variant,
 )
-from .services import segment_launch, segment_sunset
+from .services import (
+    experiment_create,
+    experiment_update_design,
+    segment_launch,
+    segment_sunset,
+)
 
 
 @admin.register(Objective)
@@ -76,12 +88,19 @@ class HypothesisAdmin(admin.ModelAdmin):
     raw_id_fields = ["iterates_on_hypothesis", "iterates_on_experiment"]
 
 
+def _may_edit_design(request, experiment) -> bool:
+    return can(request.user, "experiments.design", experiment) and not experiment.design_is_frozen
+
+
 class VariantInline(admin.TabularInline):
+    """Variants are part of the design; they are saved by ExperimentAdmin through the service."""
+
     model = Variant
     extra = 0
+    fields = ["key", "name", "is_control", "weight", "description"]
 
     def has_change_permission(self, request, obj=None):
-        return obj is None or not obj.design_is_frozen
+        return obj is None or _may_edit_design(request, obj)
 
     has_add_permission = has_delete_permission = has_change_permission
 
@@ -165,33 +184,59 @@ class ExperimentAdmin(admin.ModelAdmin):
         "kill_reason",
         "kill_note",
     ]
-    DESIGN_FIELDS = [
-        "hypothesis",
-        "objective",
-        "segment",
-        "primary_metric",
-        "secondary_metrics",
-        "guardrail_metrics",
-        "alpha",
-        "power",
-        "mde",
-        "baseline",
-        "baseline_sd",
-        "daily_traffic",
-        "method",
-        "correction",
-        "sequential_tau",
-    ]
+    # Metric sets go with the variants in save_related; save_model sends the other fields.
+    METRIC_SETS = list(DESIGN_MANY_TO_MANY_FIELDS)
+    SCALAR_DESIGN_FIELDS = [f for f in DESIGN_FIELDS if f not in DESIGN_MANY_TO_MANY_FIELDS]
+
+    def has_change_permission(self, request, obj=None):
+        # Only whoever may design it, until approval freezes the design (one rule, the
+        # capability table and ``design_is_frozen``): everyone else sees it read-only.
+        if obj is None:
+            return super().has_change_permission(request)
+        return super().has_change_permission(request, obj) and _may_edit_design(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.design_is_frozen:
-            return self.LIFECYCLE_FIELDS + self.DESIGN_FIELDS
-        return self.LIFECYCLE_FIELDS
+        # Ownership changes only through a service that records them; nothing here does that.
+        if obj is None:
+            return ["owner", *self.LIFECYCLE_FIELDS]
+        return ["owner", "key", "hypothesis", *self.LIFECYCLE_FIELDS]
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            require(request.user, "experiments.create")
-        super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        try:
+            if change:
+                design = {f: data[f] for f in form.changed_data if f in self.SCALAR_DESIGN_FIELDS}
+                experiment_update_design(experiment_id=obj.pk, actor=request.user, **design)
+            else:
+                design = {f: data[f] for f in self.SCALAR_DESIGN_FIELDS if f in data}
+                created = experiment_create(
+                    actor=request.user, hypothesis=data["hypothesis"], key=data["key"], **design
+                )
+                obj.pk, obj.owner, obj.created_at = created.pk, created.owner, created.created_at
+                obj._state.adding, obj._state.db = False, created._state.db
+        except DomainError as exc:
+            raise PermissionDenied(exc.message) from exc
+
+    def save_related(self, request, form, formsets, change):
+        """Metric sets and variants in one call of the design service (it checks them whole)."""
+        design = {f: list(form.cleaned_data[f]) for f in self.METRIC_SETS if f in form.changed_data}
+        variants = None
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            if formset.model is Variant and formset.has_changed():
+                variants = [
+                    {name: f.cleaned_data[name] for name in VariantInline.fields}
+                    for f in formset.forms
+                    if f.cleaned_data and not f.cleaned_data.get("DELETE")
+                ]
+        if not design and variants is None:
+            return
+        try:
+            experiment_update_design(
+                experiment_id=form.instance.pk, actor=request.user, variants=variants, **design
+            )
+        except DomainError as exc:
+            raise PermissionDenied(exc.message) from exc
 
 
 @admin.register(StatusChange)

@@ -43,7 +43,9 @@ class ExperimentViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["status", "objective", "segment", "owner"]
 
     def get_queryset(self):
-        return experiment_list_for_user(self.request.user).prefetch_related("variants")
+        return experiment_list_for_user(self.request.user).prefetch_related(
+            "variants", "secondary_metrics", "guardrail_metrics"
+        )
 
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):

@@ -11,16 +11,23 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from roles.capabilities import STEP_ABILITIES, can
 from roles.demo import DEMO_PASSWORD
 from roles.models import Channel, OperatorProfile, Role, Team, User
 
 from . import lifecycle
 from .models import (
+    DECIDED,
+    NOT_STARTED,
+    AnalysisMethod,
+    Decision,
     Experiment,
     ExperimentStatus,
     Hypothesis,
+    KillReason,
     Metric,
     Objective,
+    Outcome,
     Segment,
     SegmentEconomics,
     StatusChange,
@@ -41,6 +48,8 @@ DEMO_USERS = [
     ("operator2", "Priya", "Natarajan", Role.OPERATOR),
     ("marketer", "Mia", "Keller", Role.MARKETER),
     ("analyst", "Ana", "Lindqvist", Role.ANALYST),
+    # The admin site's account: a superuser with no role, so it holds no lifecycle ability.
+    ("admin", "Adam", "Admin", ""),
 ]
 
 METRICS = [
@@ -248,8 +257,9 @@ def _users() -> dict[str, User]:
             last_name=last,
             email=f"{username}@example.com",
             role=role,
-            is_staff=role == Role.CMO,
-            is_superuser=role == Role.CMO,
+            is_staff=username == "admin",
+            is_superuser=username == "admin",
+            is_demo=True,
         )
         users[username] = user
     OperatorProfile.objects.create(
@@ -469,7 +479,7 @@ def _experiments(users, hypotheses, metrics, rng) -> None:
             baseline_sd=None if binomial else baseline * 1.8,
             mde=hypothesis.expected_mde,
             daily_traffic=rng.choice([1_500, 4_000, 9_000, 20_000]),
-            method=["frequentist", "bayesian", "sequential"][index % 3],
+            method=AnalysisMethod.values[index % 3],
             sequential_tau=0.05 if index % 3 == 2 else None,
             correction="holm" if three_arms else "none",
             reach_per_year=hypothesis.segment.monthly_reach * 12,
@@ -487,13 +497,10 @@ def _experiments(users, hypotheses, metrics, rng) -> None:
             experiment.guardrail_metrics.add(guardrail)
         # Decisions (conclude, kill) come after the results are in: see finish_demo_decisions.
         steps = PATH_TO[target]
-        if target in FINAL_DECISIONS:
+        if target in DECIDED:
             steps = steps[:-1]
         _walk(experiment, steps, owner=owner, cmo=cmo, index=index)
         _backdate(experiment, now, days_ago=_days_ago(index))
-
-
-FINAL_DECISIONS = (ExperimentStatus.CONCLUDED, ExperimentStatus.KILLED)
 
 
 def _days_ago(index: int) -> int:
@@ -511,7 +518,7 @@ def finish_demo_decisions() -> int:
     }
     now, done = timezone.now(), 0
     for index, (target, owner_name) in enumerate(EXPERIMENT_PLAN):
-        if target not in FINAL_DECISIONS:
+        if target not in DECIDED:
             continue
         experiment = Experiment.objects.filter(key__startswith=f"exp-{index + 1:02d}-").first()
         if experiment is None or experiment.status == target:
@@ -525,44 +532,37 @@ def finish_demo_decisions() -> int:
 
 
 def _walk(experiment: Experiment, steps: list[str], *, owner, cmo, index: int) -> None:
-    outcomes = [("scale", "won"), ("iterate", "inconclusive"), ("abandon", "lost")]
+    outcomes = [
+        (Decision.SCALE, Outcome.WON),
+        (Decision.ITERATE, Outcome.INCONCLUSIVE),
+        (Decision.ABANDON, Outcome.LOST),
+    ]
     decision, outcome = outcomes[index % 3]
+    inputs = {
+        "submit": {"note": "Ready for review."},
+        "approve": {"note": "Good design; go."},
+        "start": {},
+        "pause": {"note": "Paused during the pricing change."},
+        "complete": {
+            "analysis": "Reached the planned sample; see results.",
+            "recommendation": decision,
+        },
+        "conclude": {
+            "decision": decision,
+            "outcome": outcome,
+            "learnings": "Effect matched the forecast for this segment."
+            if outcome == Outcome.WON
+            else "No reliable effect; the segment is too small for this change.",
+        },
+        "kill": {
+            "reason": KillReason.BROKEN_SETUP,
+            "note": "Tracking dropped half of the variant's events.",
+        },
+    }
     for step in steps:
-        kwargs = {"experiment_id": experiment.pk}
-        if step == "submit":
-            lifecycle.experiment_submit(actor=owner, note="Ready for review.", **kwargs)
-        elif step == "approve":
-            lifecycle.experiment_approve(actor=cmo, note="Good design; go.", **kwargs)
-        elif step == "start":
-            lifecycle.experiment_start(actor=owner, **kwargs)
-        elif step == "pause":
-            lifecycle.experiment_pause(
-                actor=owner, note="Paused during the pricing change.", **kwargs
-            )
-        elif step == "complete":
-            lifecycle.experiment_complete(
-                actor=owner,
-                analysis="Reached the planned sample; see results.",
-                recommendation=decision,
-                **kwargs,
-            )
-        elif step == "conclude":
-            lifecycle.experiment_conclude(
-                actor=cmo,
-                decision=decision,
-                outcome=outcome,
-                learnings="Effect matched the forecast for this segment."
-                if outcome == "won"
-                else "No reliable effect; the segment is too small for this change.",
-                **kwargs,
-            )
-        elif step == "kill":
-            lifecycle.experiment_kill(
-                actor=cmo,
-                reason="broken_setup",
-                note="Tracking dropped half of the variant's events.",
-                **kwargs,
-            )
+        # The capability table says who takes each step: the owner, or else the CMO.
+        actor = owner if can(owner, STEP_ABILITIES[step], experiment) else cmo
+        lifecycle.STEP_SERVICES[step](experiment_id=experiment.pk, actor=actor, **inputs[step])
 
 
 def _backdate(experiment: Experiment, now, *, days_ago: int) -> None:
@@ -598,7 +598,7 @@ def seed_large(*, count: int = 5000, out=print) -> int:
     for i in range(existing, count):
         hypothesis = hypotheses[i % len(hypotheses)]
         status = statuses[i % len(statuses)]
-        started = status not in ("draft", "in_review", "approved")
+        started = status not in NOT_STARTED
         experiments.append(
             Experiment(
                 name=f"{hypothesis.title[:150]} #{i + 1}",

@@ -2,7 +2,31 @@
 
 from dataclasses import dataclass
 
-from .models import Experiment, Metric
+from .models import AnalysisMethod, Experiment, Metric
+
+# The design: what the owner sets until approval freezes it. The design service accepts
+# exactly these, the admin makes them read-only once frozen, and the API shows them.
+DESIGN_MANY_TO_MANY_FIELDS = ("secondary_metrics", "guardrail_metrics")
+DESIGN_FIELDS = (
+    "name",
+    "objective",
+    "segment",
+    "executed_by",
+    "agency_name",
+    "primary_metric",
+    *DESIGN_MANY_TO_MANY_FIELDS,
+    "alpha",
+    "power",
+    "mde",
+    "baseline",
+    "baseline_sd",
+    "daily_traffic",
+    "method",
+    "correction",
+    "sequential_tau",
+    "reach_per_year",
+    "value_per_conversion",
+)
 
 
 @dataclass(frozen=True)
@@ -13,7 +37,7 @@ class Design:
 
 
 def experiment_design(experiment: Experiment) -> Design | None:
-    """Sample size per variant (DESIGN §4 power formulas) and days at the expected traffic.
+    """Sample size per variant (docs/statistics.md, power) and days at the expected traffic.
 
     None while an input is missing; the variants' count comes from the saved variants.
     """
@@ -49,8 +73,14 @@ def _design_inputs_present(experiment: Experiment, metric: Metric) -> bool:
     return all(value is not None for value in needed) and experiment.daily_traffic > 0
 
 
+def segment_problems(experiment: Experiment) -> dict[str, str]:
+    """A sunset segment takes no new experiments: refused at submit, approval and start."""
+    problem = experiment.segment.sunset_problem() if experiment.segment is not None else None
+    return {"segment": problem} if problem else {}
+
+
 def design_problems(experiment: Experiment) -> dict[str, str]:
-    """Every reason the design is not ready for review, keyed by field (DESIGN §3 submit)."""
+    """Every reason the design is not ready for review, keyed by field (docs/architecture.md, "Lifecycle": submit)."""
     from .validation import variant_problems
 
     problems: dict[str, str] = {}
@@ -60,10 +90,8 @@ def design_problems(experiment: Experiment) -> dict[str, str]:
         problems["objective"] = "Choose the objective it serves."
     if experiment.segment_id is None:
         problems["segment"] = "Choose the audience segment."
-    elif experiment.segment.status == experiment.segment.Status.SUNSET:
-        problems["segment"] = (
-            f"“{experiment.segment.name}” has been sunset; choose an active segment."
-        )
+    else:
+        problems.update(segment_problems(experiment))
     metric = experiment.primary_metric
     if metric is None:
         problems["primary_metric"] = "Choose the primary metric."
@@ -91,8 +119,8 @@ def design_problems(experiment: Experiment) -> dict[str, str]:
         problems["baseline_sd"] = "Give the per-user standard deviation of the mean metric."
     if not experiment.daily_traffic:
         problems["daily_traffic"] = "Give the expected daily traffic."
-    if experiment.method == "sequential" and experiment.sequential_tau is None:
+    if experiment.method == AnalysisMethod.SEQUENTIAL and experiment.sequential_tau is None:
         problems["sequential_tau"] = "Sequential analysis needs τ."
-    if not problems and experiment.design is None:
+    if not problems and experiment_design(experiment) is None:
         problems["design"] = "The sample size could not be computed from these inputs."
     return problems

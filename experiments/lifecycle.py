@@ -1,4 +1,4 @@
-"""The experiment lifecycle (DESIGN §3): one transition table and one service per step.
+"""The experiment lifecycle (docs/architecture.md, "Lifecycle"): one transition table and one service per step.
 
 Every step runs in a transaction on a row locked with ``select_for_update`` (two people
 acting on the same experiment at once are serialised: the second sees the first's result),
@@ -11,7 +11,7 @@ send it): if the experiment moved on since, the step is refused instead of actin
 stale view — so of a CMO's "approve" and another's "kill" fired together, one wins.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -20,7 +20,10 @@ from django.utils import timezone
 from growthops.errors import TransitionNotAllowed, ValidationFailed
 from roles.capabilities import STEP_ABILITIES, require
 
+from .design import design_problems, segment_problems
 from .models import (
+    LIVE,
+    UNDECIDED,
     Decision,
     Experiment,
     ExperimentStatus,
@@ -34,225 +37,72 @@ S = ExperimentStatus
 
 
 @dataclass(frozen=True)
+class StepInput:
+    """What the actor gave for one step: the note and the step's own inputs."""
+
+    actor: object
+    note: str
+    values: Mapping[str, str]
+
+    def __getitem__(self, name: str) -> str:
+        return self.values[name]
+
+
+Check = Callable[[Experiment, StepInput], dict[str, str]]
+Apply = Callable[[Experiment, StepInput], None]
+
+
+@dataclass(frozen=True)
 class Step:
+    """One row of the transition table: where it may start, where it leads, what it needs
+    (``inputs`` beyond the note), what it checks and what it writes besides the status."""
+
     name: str
     sources: frozenset[str]
     target: str
+    inputs: tuple[str, ...] = ()
+    check: Check | None = None
+    apply: Apply | None = None
 
 
-def _step(name: str, sources: set[str], target: str) -> Step:
-    return Step(name, frozenset(sources), target)
+# --- what the steps check and write --------------------------------------------------
 
 
-STEPS: dict[str, Step] = {
-    step.name: step
-    for step in [
-        _step("submit", {S.DRAFT}, S.IN_REVIEW),
-        _step("request_changes", {S.IN_REVIEW}, S.DRAFT),
-        _step("approve", {S.IN_REVIEW}, S.APPROVED),
-        _step("start", {S.APPROVED}, S.RUNNING),
-        _step("pause", {S.RUNNING}, S.PAUSED),
-        _step("resume", {S.PAUSED}, S.RUNNING),
-        _step("complete", {S.RUNNING, S.PAUSED}, S.COMPLETED),
-        _step("conclude", {S.COMPLETED}, S.CONCLUDED),
-        _step(
-            "kill",
-            {S.DRAFT, S.IN_REVIEW, S.APPROVED, S.RUNNING, S.PAUSED, S.COMPLETED},
-            S.KILLED,
-        ),
-    ]
-}
-
-
-def available_steps(experiment: Experiment) -> list[str]:
-    """The steps the experiment's current status allows (who may take them is separate)."""
-    return [name for name, step in STEPS.items() if experiment.status in step.sources]
-
-
-def _run_step(
-    step_name: str,
-    *,
-    experiment_id: int,
-    actor,
-    expected_status: str | None,
-    note: str = "",
-    check: Callable[[Experiment], dict[str, str]] | None = None,
-    apply: Callable[[Experiment], None] | None = None,
-) -> Experiment:
-    step = STEPS[step_name]
-    if expected_status is not None and expected_status not in S.values:
-        raise ValidationFailed({"expected_status": f"“{expected_status}” is not a status."})
-    with transaction.atomic():
-        # Lock the row: concurrent steps on one experiment run one after the other.
-        experiment = Experiment.objects.select_for_update().get(pk=experiment_id)
-        require(actor, STEP_ABILITIES[step_name], experiment)
-        if _already_done(experiment, step):
-            return experiment  # a repeated click or a redelivered task
-        if expected_status is not None and experiment.status != expected_status:
-            raise TransitionNotAllowed(
-                f"“{experiment}” is now {experiment.get_status_display().lower()} "
-                f"(you saw it {S(expected_status).label.lower()}); reload and decide again."
-            )
-        if experiment.status not in step.sources:
-            allowed = " or ".join(S(s).label.lower() for s in sorted(step.sources))
-            raise TransitionNotAllowed(
-                f"Cannot {step_name.replace('_', ' ')} “{experiment}”: it is "
-                f"{experiment.get_status_display().lower()}, and this step needs it {allowed}."
-            )
-        if check is not None:
-            errors = check(experiment)
-            if errors:
-                raise ValidationFailed(errors)
-        from_status = experiment.status
-        experiment.status = step.target
-        if apply is not None:
-            apply(experiment)
-        experiment.save()
-        StatusChange.objects.create(
-            experiment=experiment,
-            step=step_name,
-            from_status=from_status,
-            to_status=step.target,
-            actor=actor,
-            note=note,
-        )
-    return experiment
-
-
-def _already_done(experiment: Experiment, step: Step) -> bool:
-    """The experiment sits where this step leads, and this step is what put it there."""
-    if experiment.status != step.target or experiment.status in step.sources:
-        return False
-    last = experiment.status_changes.order_by("-id").values_list("step", flat=True).first()
-    return last == step.name
+def submit_problems(experiment: Experiment, given: StepInput | None = None) -> dict[str, str]:
+    """Everything that stops a design going to review, all at once (docs/architecture.md, "Lifecycle")."""
+    return design_problems(experiment)
 
 
 def _required_note(note: str, what: str) -> dict[str, str]:
     return {} if note and note.strip() else {"note": f"Say {what}."}
 
 
-def _segment_problems(experiment: Experiment) -> dict[str, str]:
-    from .models import Segment
-
-    if experiment.segment is not None and experiment.segment.status == Segment.Status.SUNSET:
-        return {
-            "segment": f"“{experiment.segment.name}” has been sunset; choose an active segment."
-        }
-    return {}
+def _check_request_changes(_: Experiment, given: StepInput) -> dict[str, str]:
+    return _required_note(given.note, "what needs to change")
 
 
-def submit_problems(experiment: Experiment) -> dict[str, str]:
-    """Everything that stops a design going to review, all at once (DESIGN §3)."""
-    from .design import design_problems
-
-    return design_problems(experiment)
+def _check_start(experiment: Experiment, given: StepInput) -> dict[str, str]:
+    return segment_problems(experiment)
 
 
-# --- the steps -----------------------------------------------------------------------
+def _apply_start(experiment: Experiment, given: StepInput) -> None:
+    experiment.start_date = timezone.localdate()
+    Hypothesis.objects.filter(pk=experiment.hypothesis_id).update(status=Hypothesis.Status.IN_TEST)
 
 
-def experiment_submit(*, experiment_id: int, actor, note: str = "", expected_status=None):
-    return _run_step(
-        "submit",
-        experiment_id=experiment_id,
-        actor=actor,
-        note=note,
-        expected_status=expected_status,
-        check=submit_problems,
-    )
+def _check_complete(_: Experiment, given: StepInput) -> dict[str, str]:
+    errors = {}
+    if not (given["analysis"] or "").strip():
+        errors["analysis"] = "Write the analysis before completing."
+    if given["recommendation"] not in Decision.values:
+        errors["recommendation"] = "Recommend scale, iterate or abandon."
+    return errors
 
 
-def experiment_request_changes(*, experiment_id: int, actor, note: str, expected_status=None):
-    return _run_step(
-        "request_changes",
-        experiment_id=experiment_id,
-        actor=actor,
-        note=note,
-        expected_status=expected_status,
-        check=lambda _: _required_note(note, "what needs to change"),
-    )
-
-
-def experiment_approve(*, experiment_id: int, actor, note: str = "", expected_status=None):
-    return _run_step(
-        "approve",
-        experiment_id=experiment_id,
-        actor=actor,
-        note=note,
-        expected_status=expected_status,
-        check=submit_problems,  # what the CMO approves must still be a complete design
-    )
-
-
-def experiment_start(*, experiment_id: int, actor, note: str = "", expected_status=None):
-    def apply(experiment: Experiment) -> None:
-        experiment.start_date = timezone.localdate()
-        Hypothesis.objects.filter(pk=experiment.hypothesis_id).update(
-            status=Hypothesis.Status.IN_TEST
-        )
-
-    return _run_step(
-        "start",
-        experiment_id=experiment_id,
-        actor=actor,
-        note=note,
-        expected_status=expected_status,
-        check=_segment_problems,
-        apply=apply,
-    )
-
-
-def experiment_pause(*, experiment_id: int, actor, note: str = "", expected_status=None):
-    return _run_step(
-        "pause",
-        experiment_id=experiment_id,
-        actor=actor,
-        note=note,
-        expected_status=expected_status,
-    )
-
-
-def experiment_resume(*, experiment_id: int, actor, note: str = "", expected_status=None):
-    return _run_step(
-        "resume",
-        experiment_id=experiment_id,
-        actor=actor,
-        note=note,
-        expected_status=expected_status,
-    )
-
-
-def experiment_complete(
-    *,
-    experiment_id: int,
-    actor,
-    analysis: str,
-    recommendation: str,
-    note: str = "",
-    expected_status=None,
-):
-    def check(_: Experiment) -> dict[str, str]:
-        errors = {}
-        if not (analysis or "").strip():
-            errors["analysis"] = "Write the analysis before completing."
-        if recommendation not in Decision.values:
-            errors["recommendation"] = "Recommend scale, iterate or abandon."
-        return errors
-
-    def apply(experiment: Experiment) -> None:
-        experiment.analysis = analysis.strip()
-        experiment.recommendation = recommendation
-        experiment.end_date = timezone.localdate()
-
-    return _run_step(
-        "complete",
-        experiment_id=experiment_id,
-        actor=actor,
-        note=note,
-        expected_status=expected_status,
-        check=check,
-        apply=apply,
-    )
+def _apply_complete(experiment: Experiment, given: StepInput) -> None:
+    experiment.analysis = given["analysis"].strip()
+    experiment.recommendation = given["recommendation"]
+    experiment.end_date = timezone.localdate()
 
 
 HYPOTHESIS_STATUS_FOR_OUTCOME = {
@@ -262,54 +112,53 @@ HYPOTHESIS_STATUS_FOR_OUTCOME = {
 }
 
 
-def experiment_conclude(
-    *,
-    experiment_id: int,
-    actor,
-    decision: str,
-    outcome: str,
-    learnings: str,
-    note: str = "",
-    expected_status=None,
-):
-    def check(_: Experiment) -> dict[str, str]:
-        errors = {}
-        if decision not in Decision.values:
-            errors["decision"] = "Decide scale, iterate or abandon."
-        if outcome not in Outcome.values:
-            errors["outcome"] = "Say whether it won, lost or was inconclusive."
-        if not (learnings or "").strip():
-            errors["learnings"] = "Write down what was learned."
-        return errors
+def _check_conclude(_: Experiment, given: StepInput) -> dict[str, str]:
+    errors = {}
+    if given["decision"] not in Decision.values:
+        errors["decision"] = "Decide scale, iterate or abandon."
+    if given["outcome"] not in Outcome.values:
+        errors["outcome"] = "Say whether it won, lost or was inconclusive."
+    if not (given["learnings"] or "").strip():
+        errors["learnings"] = "Write down what was learned."
+    return errors
 
-    def apply(experiment: Experiment) -> None:
-        experiment.decision = decision
-        experiment.outcome = outcome
-        experiment.learnings = learnings.strip()
-        if not _other_tests_running(experiment):
-            Hypothesis.objects.filter(pk=experiment.hypothesis_id).update(
-                status=HYPOTHESIS_STATUS_FOR_OUTCOME[outcome]
-            )
-        if decision == Decision.ITERATE:
-            _create_follow_up_hypothesis(experiment, actor)
 
-    return _run_step(
-        "conclude",
-        experiment_id=experiment_id,
-        actor=actor,
-        note=note,
-        expected_status=expected_status,
-        check=check,
-        apply=apply,
-    )
+def _apply_conclude(experiment: Experiment, given: StepInput) -> None:
+    experiment.decision = given["decision"]
+    experiment.outcome = given["outcome"]
+    experiment.learnings = given["learnings"].strip()
+    if not _other_tests_running(experiment):
+        Hypothesis.objects.filter(pk=experiment.hypothesis_id).update(
+            status=HYPOTHESIS_STATUS_FOR_OUTCOME[given["outcome"]]
+        )
+    if given["decision"] == Decision.ITERATE:
+        _create_follow_up_hypothesis(experiment, given.actor)
+
+
+def _check_kill(_: Experiment, given: StepInput) -> dict[str, str]:
+    errors = {}
+    if given["reason"] not in KillReason.values:
+        errors["reason"] = "Choose a reason: " + ", ".join(KillReason.values) + "."
+    errors.update(_required_note(given.note, "why it is being killed"))
+    return errors
+
+
+def _apply_kill(experiment: Experiment, given: StepInput) -> None:
+    experiment.kill_reason = given["reason"]
+    experiment.kill_note = given.note.strip()
+    if experiment.start_date and not experiment.end_date:
+        experiment.end_date = timezone.localdate()
+    # The idea is not disproved by a killed test: it returns to the backlog.
+    if not _other_tests_running(experiment):
+        Hypothesis.objects.filter(
+            pk=experiment.hypothesis_id, status=Hypothesis.Status.IN_TEST
+        ).update(status=Hypothesis.Status.BACKLOG)
 
 
 def _other_tests_running(experiment: Experiment) -> bool:
     """Whether another experiment still tests the same hypothesis (its status stays "in test")."""
     return (
-        Experiment.objects.filter(
-            hypothesis_id=experiment.hypothesis_id, status__in=[S.RUNNING, S.PAUSED]
-        )
+        Experiment.objects.filter(hypothesis_id=experiment.hypothesis_id, status__in=LIVE)
         .exclude(pk=experiment.pk)
         .exists()
     )
@@ -337,33 +186,244 @@ def _create_follow_up_hypothesis(experiment: Experiment, actor) -> Hypothesis:
     )
 
 
-def experiment_kill(*, experiment_id: int, actor, reason: str, note: str, expected_status=None):
-    def check(_: Experiment) -> dict[str, str]:
-        errors = {}
-        if reason not in KillReason.values:
-            errors["reason"] = "Choose a reason: " + ", ".join(KillReason.values) + "."
-        errors.update(_required_note(note, "why it is being killed"))
-        return errors
+# --- the transition table --------------------------------------------------------------
 
-    def apply(experiment: Experiment) -> None:
-        experiment.kill_reason = reason
-        experiment.kill_note = note.strip()
-        if experiment.start_date and not experiment.end_date:
-            experiment.end_date = timezone.localdate()
-        # The idea is not disproved by a killed test: it returns to the backlog.
-        if not _other_tests_running(experiment):
-            Hypothesis.objects.filter(
-                pk=experiment.hypothesis_id, status=Hypothesis.Status.IN_TEST
-            ).update(status=Hypothesis.Status.BACKLOG)
+STEPS: dict[str, Step] = {
+    step.name: step
+    for step in [
+        Step("submit", frozenset({S.DRAFT}), S.IN_REVIEW, check=submit_problems),
+        Step(
+            "request_changes",
+            frozenset({S.IN_REVIEW}),
+            S.DRAFT,
+            check=_check_request_changes,
+        ),
+        # What the CMO approves must still be a complete design.
+        Step("approve", frozenset({S.IN_REVIEW}), S.APPROVED, check=submit_problems),
+        Step("start", frozenset({S.APPROVED}), S.RUNNING, check=_check_start, apply=_apply_start),
+        Step("pause", frozenset({S.RUNNING}), S.PAUSED),
+        Step("resume", frozenset({S.PAUSED}), S.RUNNING),
+        Step(
+            "complete",
+            frozenset({S.RUNNING, S.PAUSED}),
+            S.COMPLETED,
+            inputs=("analysis", "recommendation"),
+            check=_check_complete,
+            apply=_apply_complete,
+        ),
+        Step(
+            "conclude",
+            frozenset({S.COMPLETED}),
+            S.CONCLUDED,
+            inputs=("decision", "outcome", "learnings"),
+            check=_check_conclude,
+            apply=_apply_conclude,
+        ),
+        Step(
+            "kill",
+            frozenset(UNDECIDED),
+            S.KILLED,
+            inputs=("reason",),
+            check=_check_kill,
+            apply=_apply_kill,
+        ),
+    ]
+}
 
-    return _run_step(
+
+def available_steps(experiment: Experiment) -> list[str]:
+    """The steps the experiment's current status allows (who may take them is separate)."""
+    return [name for name, step in STEPS.items() if experiment.status in step.sources]
+
+
+def run_step(
+    step_name: str,
+    *,
+    experiment_id: int,
+    actor,
+    note: str = "",
+    expected_status: str | None = None,
+    **values: str,
+) -> Experiment:
+    """Take one step of the table; ``values`` are exactly the step's ``inputs``."""
+    step = STEPS[step_name]
+    if set(values) != set(step.inputs):
+        raise TypeError(f"{step_name} takes {step.inputs or 'no inputs'}, got {tuple(values)}")
+    if expected_status is not None and expected_status not in S.values:
+        raise ValidationFailed({"expected_status": f"“{expected_status}” is not a status."})
+    given = StepInput(actor=actor, note=note, values=values)
+    with transaction.atomic():
+        # Lock the row: concurrent steps on one experiment run one after the other.
+        experiment = Experiment.objects.select_for_update().get(pk=experiment_id)
+        require(actor, STEP_ABILITIES[step_name], experiment)
+        if _already_done(experiment, step):
+            return experiment  # a repeated click or a redelivered task
+        if expected_status is not None and experiment.status != expected_status:
+            raise TransitionNotAllowed(
+                f"“{experiment}” is now {experiment.get_status_display().lower()} "
+                f"(you saw it {S(expected_status).label.lower()}); reload and decide again."
+            )
+        if experiment.status not in step.sources:
+            allowed = " or ".join(S(s).label.lower() for s in sorted(step.sources))
+            raise TransitionNotAllowed(
+                f"Cannot {step_name.replace('_', ' ')} “{experiment}”: it is "
+                f"{experiment.get_status_display().lower()}, and this step needs it {allowed}."
+            )
+        if step.check is not None:
+            errors = step.check(experiment, given)
+            if errors:
+                raise ValidationFailed(errors)
+        from_status = experiment.status
+        experiment.status = step.target
+        if step.apply is not None:
+            step.apply(experiment, given)
+        experiment.save()
+        StatusChange.objects.create(
+            experiment=experiment,
+            step=step_name,
+            from_status=from_status,
+            to_status=step.target,
+            actor=actor,
+            note=note,
+        )
+    return experiment
+
+
+def _already_done(experiment: Experiment, step: Step) -> bool:
+    """The experiment sits where this step leads, and this step is what put it there."""
+    if experiment.status != step.target or experiment.status in step.sources:
+        return False
+    last = experiment.status_changes.order_by("-id").values_list("step", flat=True).first()
+    return last == step.name
+
+
+# --- the steps, as services ------------------------------------------------------------
+
+
+def experiment_submit(
+    *, experiment_id: int, actor, note: str = "", expected_status: str | None = None
+) -> Experiment:
+    return run_step(
+        "submit",
+        experiment_id=experiment_id,
+        actor=actor,
+        note=note,
+        expected_status=expected_status,
+    )
+
+
+def experiment_request_changes(
+    *, experiment_id: int, actor, note: str, expected_status: str | None = None
+) -> Experiment:
+    return run_step(
+        "request_changes",
+        experiment_id=experiment_id,
+        actor=actor,
+        note=note,
+        expected_status=expected_status,
+    )
+
+
+def experiment_approve(
+    *, experiment_id: int, actor, note: str = "", expected_status: str | None = None
+) -> Experiment:
+    return run_step(
+        "approve",
+        experiment_id=experiment_id,
+        actor=actor,
+        note=note,
+        expected_status=expected_status,
+    )
+
+
+def experiment_start(
+    *, experiment_id: int, actor, note: str = "", expected_status: str | None = None
+) -> Experiment:
+    return run_step(
+        "start",
+        experiment_id=experiment_id,
+        actor=actor,
+        note=note,
+        expected_status=expected_status,
+    )
+
+
+def experiment_pause(
+    *, experiment_id: int, actor, note: str = "", expected_status: str | None = None
+) -> Experiment:
+    return run_step(
+        "pause",
+        experiment_id=experiment_id,
+        actor=actor,
+        note=note,
+        expected_status=expected_status,
+    )
+
+
+def experiment_resume(
+    *, experiment_id: int, actor, note: str = "", expected_status: str | None = None
+) -> Experiment:
+    return run_step(
+        "resume",
+        experiment_id=experiment_id,
+        actor=actor,
+        note=note,
+        expected_status=expected_status,
+    )
+
+
+def experiment_complete(
+    *,
+    experiment_id: int,
+    actor,
+    analysis: str,
+    recommendation: str,
+    note: str = "",
+    expected_status: str | None = None,
+) -> Experiment:
+    return run_step(
+        "complete",
+        experiment_id=experiment_id,
+        actor=actor,
+        note=note,
+        expected_status=expected_status,
+        analysis=analysis,
+        recommendation=recommendation,
+    )
+
+
+def experiment_conclude(
+    *,
+    experiment_id: int,
+    actor,
+    decision: str,
+    outcome: str,
+    learnings: str,
+    note: str = "",
+    expected_status: str | None = None,
+) -> Experiment:
+    return run_step(
+        "conclude",
+        experiment_id=experiment_id,
+        actor=actor,
+        note=note,
+        expected_status=expected_status,
+        decision=decision,
+        outcome=outcome,
+        learnings=learnings,
+    )
+
+
+def experiment_kill(
+    *, experiment_id: int, actor, reason: str, note: str, expected_status: str | None = None
+) -> Experiment:
+    return run_step(
         "kill",
         experiment_id=experiment_id,
         actor=actor,
         note=note,
         expected_status=expected_status,
-        check=check,
-        apply=apply,
+        reason=reason,
     )
 
 

@@ -1,19 +1,44 @@
-"""Objectives, segments, metrics, hypotheses, experiments and their audit trail (DESIGN §2).
+"""Objectives, segments, metrics, hypotheses, experiments and their audit trail (docs/architecture.md, "Apps and their direction").
 
 Status fields are written only by the services in ``experiments.lifecycle`` and
-``experiments.services``; everything that can be derived (priority, CAC, sample size) is a
+``experiments.services``; everything that can be derived (ICE score, CAC, sample size) is a
 property, not a column.
 """
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models
 from django.db.models import Q
 
 from roles.models import Channel, Team
 
 ICE_RANGE = [MinValueValidator(1), MaxValueValidator(10)]
+
+
+class FieldCheckConstraint(models.CheckConstraint):
+    """A check constraint that ``full_clean`` reports against one field, so forms and the
+    API show its message beside that field rather than above the form."""
+
+    def __init__(self, *, field: str, **kwargs):
+        self.field = field
+        super().__init__(**kwargs)
+
+    def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
+        try:
+            super().validate(model, instance, exclude=exclude, using=using)
+        except ValidationError as error:
+            raise ValidationError({self.field: error.error_list}) from error
+
+    def deconstruct(self):
+        path, args, kwargs = super().deconstruct()
+        kwargs["field"] = self.field
+        return path, args, kwargs
+
+    def __eq__(self, other):
+        return super().__eq__(other) and self.field == getattr(other, "field", None)
 
 
 class Objective(models.Model):
@@ -44,17 +69,16 @@ class Objective(models.Model):
     class Meta:
         ordering = ["target_date", "name"]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(target=models.F("baseline")), name="objective_target_differs"
+            FieldCheckConstraint(
+                condition=~Q(target=models.F("baseline")),
+                name="objective_target_differs",
+                field="target",
+                violation_error_message="The target must differ from the baseline.",
             )
         ]
 
     def __str__(self):
         return self.name
-
-    def clean(self):
-        if self.target is not None and self.baseline is not None and self.target == self.baseline:
-            raise ValidationError({"target": "The target must differ from the baseline."})
 
     @property
     def gap(self):
@@ -83,11 +107,13 @@ class Segment(models.Model):
             models.UniqueConstraint(
                 fields=["parent", "name"], name="segment_unique_name_per_parent"
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=Q(sunset_on__isnull=True)
                 | Q(launched_on__isnull=True)
                 | Q(sunset_on__gte=models.F("launched_on")),
                 name="segment_sunset_after_launch",
+                field="sunset_on",
+                violation_error_message="A segment cannot be sunset before it was launched.",
             ),
         ]
 
@@ -96,25 +122,32 @@ class Segment(models.Model):
 
     @property
     def path(self) -> str:
-        names, node, seen = [], self, set()
-        while node is not None and node.pk not in seen:
-            seen.add(node.pk)
-            names.append(node.name)
-            node = node.parent
-        return " › ".join(reversed(names))
+        return segment_path(self, lambda segment: segment.parent)
+
+    def sunset_problem(self) -> str | None:
+        """Why no new work may target this segment, or None while it is active."""
+        if self.status == self.Status.SUNSET:
+            return f"“{self.name}” has been sunset; choose an active segment."
+        return None
 
     def clean(self):
-        errors = {}
-        if self.launched_on and self.sunset_on and self.sunset_on < self.launched_on:
-            errors["sunset_on"] = "A segment cannot be sunset before it was launched."
         node = self.parent
         while node is not None:
             if self.pk is not None and node.pk == self.pk:
-                errors["parent"] = "A segment cannot sit below itself."
-                break
+                raise ValidationError({"parent": "A segment cannot sit below itself."})
             node = node.parent
-        if errors:
-            raise ValidationError(errors)
+
+
+def segment_path(segment: Segment | None, parent_of: Callable[[Segment], Segment | None]) -> str:
+    """“Parent › child” from the root down; ``parent_of`` looks a parent up (a query or a dict).
+
+    Stops at a repeated segment, so a cycle in bad data cannot loop forever."""
+    names, node, seen = [], segment, set()
+    while node is not None and node.pk not in seen:
+        seen.add(node.pk)
+        names.append(node.name)
+        node = parent_of(node)
+    return " › ".join(reversed(names))
 
 
 class SegmentEconomics(models.Model):
@@ -141,9 +174,11 @@ class SegmentEconomics(models.Model):
             models.UniqueConstraint(
                 fields=["segment", "period_start"], name="economics_one_per_period"
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=Q(period_end__gte=models.F("period_start")),
                 name="economics_period_in_order",
+                field="period_end",
+                violation_error_message="The period must end after it starts.",
             ),
             models.CheckConstraint(
                 condition=Q(customer_value__gte=0) & Q(acquisition_cost__gte=0),
@@ -153,10 +188,6 @@ class SegmentEconomics(models.Model):
 
     def __str__(self):
         return f"{self.segment.name} {self.period_start:%Y-%m}"
-
-    def clean(self):
-        if self.period_start and self.period_end and self.period_end < self.period_start:
-            raise ValidationError({"period_end": "The period must end after it starts."})
 
     @property
     def cac(self):
@@ -266,15 +297,12 @@ class Hypothesis(models.Model):
                 condition=(Q(reach__isnull=True) & Q(effort__isnull=True))
                 | (Q(reach__isnull=False) & Q(effort__gt=0)),
                 name="hypothesis_rice_complete",
+                violation_error_message="RICE needs both reach and effort, or neither.",
             ),
         ]
 
     def __str__(self):
         return self.title
-
-    def clean(self):
-        if (self.reach is None) != (self.effort is None):
-            raise ValidationError("RICE needs both reach and effort, or neither.")
 
     @property
     def ice_score(self) -> float:
@@ -287,11 +315,6 @@ class Hypothesis(models.Model):
         if self.reach is None or not self.effort:
             return None
         return round(self.reach * self.impact * (self.confidence / 10) / self.effort, 1)
-
-    @property
-    def priority(self) -> float:
-        """The number the backlog is sorted by: the ICE score."""
-        return self.ice_score
 
     @property
     def statement(self) -> str:
@@ -311,6 +334,38 @@ class ExperimentStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
     CONCLUDED = "concluded", "Concluded"
     KILLED = "killed", "Killed"
+
+
+# Status groups: each rule about "which experiments count" is one of these, used everywhere.
+# Submitted and not yet completed: what the objective ledger forecasts, and what the home
+# page and the roll-ups count as "in flight".
+IN_FLIGHT = (
+    ExperimentStatus.IN_REVIEW,
+    ExperimentStatus.APPROVED,
+    ExperimentStatus.RUNNING,
+    ExperimentStatus.PAUSED,
+)
+
+# Started and not completed: traffic is (or may again be) assigned. A segment with one of
+# these cannot be sunset; a hypothesis stays "in test"; the analysis sweep revisits them; a
+# reached sample size is worth an alert.
+LIVE = (ExperimentStatus.RUNNING, ExperimentStatus.PAUSED)
+
+# Started and not yet decided: result data is accepted and analysed, and a guardrail that
+# goes bad still asks for a decision.
+ACCEPTS_DATA = (ExperimentStatus.RUNNING, ExperimentStatus.PAUSED, ExperimentStatus.COMPLETED)
+
+# Final: nothing more happens to these.
+DECIDED = (ExperimentStatus.CONCLUDED, ExperimentStatus.KILLED)
+
+# Not final yet: every status an experiment can still be killed from.
+UNDECIDED = tuple(s for s in ExperimentStatus if s not in DECIDED)
+
+# What occupies an operator against their capacity: designs and everything in flight.
+OCCUPIES_OPERATOR = (ExperimentStatus.DRAFT, *IN_FLIGHT)
+
+# Not started yet: no start date, no data.
+NOT_STARTED = (ExperimentStatus.DRAFT, ExperimentStatus.IN_REVIEW, ExperimentStatus.APPROVED)
 
 
 class Decision(models.TextChoices):
@@ -434,24 +489,37 @@ class Experiment(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(alpha__gt=0) & Q(alpha__lt=0.5), name="experiment_alpha_range"
+            FieldCheckConstraint(
+                condition=Q(alpha__gt=0) & Q(alpha__lt=0.5),
+                name="experiment_alpha_range",
+                field="alpha",
+                violation_error_message="Alpha must lie strictly between 0 and 0.5.",
             ),
-            models.CheckConstraint(
-                condition=Q(power__gt=0.5) & Q(power__lt=1), name="experiment_power_range"
+            FieldCheckConstraint(
+                condition=Q(power__gt=0.5) & Q(power__lt=1),
+                name="experiment_power_range",
+                field="power",
+                violation_error_message="Power must lie strictly between 0.5 and 1.",
             ),
-            models.CheckConstraint(
-                condition=Q(mde__isnull=True) | Q(mde__gt=0), name="experiment_mde_positive"
+            FieldCheckConstraint(
+                condition=Q(mde__isnull=True) | Q(mde__gt=0),
+                name="experiment_mde_positive",
+                field="mde",
+                violation_error_message="The MDE must be greater than 0.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=Q(sequential_tau__isnull=True) | Q(sequential_tau__gt=0),
                 name="experiment_tau_positive",
+                field="sequential_tau",
+                violation_error_message="τ must be greater than 0.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=Q(end_date__isnull=True)
                 | Q(start_date__isnull=True)
                 | Q(end_date__gte=models.F("start_date")),
                 name="experiment_dates_in_order",
+                field="end_date",
+                violation_error_message="The end date must not be before the start date.",
             ),
         ]
 
@@ -459,33 +527,13 @@ class Experiment(models.Model):
         return self.name
 
     def clean(self):
-        errors = {}
-        if self.alpha is not None and not 0 < self.alpha < 0.5:
-            errors["alpha"] = "Alpha must lie strictly between 0 and 0.5."
-        if self.power is not None and not 0.5 < self.power < 1:
-            errors["power"] = "Power must lie strictly between 0.5 and 1."
-        if self.mde is not None and self.mde <= 0:
-            errors["mde"] = "The MDE must be greater than 0."
-        if self.sequential_tau is not None and self.sequential_tau <= 0:
-            errors["sequential_tau"] = "τ must be greater than 0."
-        if self.start_date and self.end_date and self.end_date < self.start_date:
-            errors["end_date"] = "The end date must not be before the start date."
         if self.executed_by == self.ExecutedBy.AGENCY and not self.agency_name:
-            errors["agency_name"] = "Name the agency partner that runs it."
-        if errors:
-            raise ValidationError(errors)
+            raise ValidationError({"agency_name": "Name the agency partner that runs it."})
 
     @property
     def design_is_frozen(self) -> bool:
         # Only drafts change: what is in review is what the CMO approves.
         return self.status != ExperimentStatus.DRAFT
-
-    @property
-    def design(self):
-        """Required sample size per variant and planned duration, or None when inputs are missing."""
-        from .design import experiment_design
-
-        return experiment_design(self)
 
 
 class Variant(models.Model):
@@ -503,17 +551,30 @@ class Variant(models.Model):
             models.UniqueConstraint(
                 fields=["experiment"], condition=Q(is_control=True), name="variant_one_control"
             ),
-            models.CheckConstraint(
-                condition=Q(weight__gt=0) & Q(weight__lte=1), name="variant_weight_range"
+            FieldCheckConstraint(
+                condition=Q(weight__gt=0) & Q(weight__lte=1),
+                name="variant_weight_range",
+                field="weight",
+                violation_error_message="A weight must lie in (0, 1].",
             ),
         ]
 
     def __str__(self):
         return f"{self.name}{' (control)' if self.is_control else ''}"
 
-    def clean(self):
-        if self.weight is not None and not 0 < self.weight <= 1:
-            raise ValidationError({"weight": "A weight must lie in (0, 1]."})
+
+class Step(models.TextChoices):
+    """The lifecycle steps (their transitions are ``experiments.lifecycle.STEPS``)."""
+
+    SUBMIT = "submit", "Submit"
+    REQUEST_CHANGES = "request_changes", "Request changes"
+    APPROVE = "approve", "Approve"
+    START = "start", "Start"
+    PAUSE = "pause", "Pause"
+    RESUME = "resume", "Resume"
+    COMPLETE = "complete", "Complete"
+    CONCLUDE = "conclude", "Conclude"
+    KILL = "kill", "Kill"
 
 
 class StatusChange(models.Model):
@@ -522,7 +583,7 @@ class StatusChange(models.Model):
     experiment = models.ForeignKey(
         Experiment, on_delete=models.CASCADE, related_name="status_changes"
     )
-    step = models.CharField(max_length=24)
+    step = models.CharField(max_length=24, choices=Step.choices)
     from_status = models.CharField(max_length=16, choices=ExperimentStatus.choices)
     to_status = models.CharField(max_length=16, choices=ExperimentStatus.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -1,6 +1,6 @@
 """Reads: querysets scoped to what the asking user may see, shaped for pages and the API."""
 
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
@@ -18,7 +18,7 @@ from django.db.models import (
 
 from roles.capabilities import can
 
-from .models import Experiment, ExperimentStatus, Hypothesis, Objective
+from .models import IN_FLIGHT, Experiment, ExperimentStatus, Hypothesis, Metric, Objective
 
 
 def experiment_list_for_user(user) -> QuerySet[Experiment]:
@@ -42,9 +42,8 @@ def experiments_by_status(user) -> "OrderedDict[str, list[Experiment]]":
 def objective_list_for_user(user) -> QuerySet[Objective]:
     if not can(user, "results.read"):
         return Objective.objects.none()
-    active = [s for s in ExperimentStatus.values if s not in ("concluded", "killed")]
     return Objective.objects.annotate(
-        experiments_in_flight=Count("experiments", filter=Q(experiments__status__in=active)),
+        experiments_in_flight=Count("experiments", filter=Q(experiments__status__in=IN_FLIGHT)),
         experiments_total=Count("experiments"),
     ).order_by("target_date")
 
@@ -281,3 +280,24 @@ def experiments_awaiting_decision(user, *, limit: int = 8) -> list[Experiment]:
         .exclude(owner=user)
         .order_by("updated_at")[:limit]
     )
+
+
+def experiment_metric_ids(experiment_ids) -> dict[int, set[int]]:
+    """Every metric id each experiment measures: primary, secondary and guardrail (3 queries)."""
+    metrics: dict[int, set[int]] = defaultdict(set)
+    for exp_id, metric_id in Experiment.objects.filter(
+        id__in=experiment_ids, primary_metric__isnull=False
+    ).values_list("id", "primary_metric_id"):
+        metrics[exp_id].add(metric_id)
+    for through in (Experiment.secondary_metrics.through, Experiment.guardrail_metrics.through):
+        for exp_id, metric_id in through.objects.filter(
+            experiment_id__in=experiment_ids
+        ).values_list("experiment_id", "metric_id"):
+            metrics[exp_id].add(metric_id)
+    return metrics
+
+
+def experiment_metrics(experiment: Experiment) -> dict[str, Metric]:
+    """The experiment's metrics by key, as :func:`experiment_metric_ids` defines them."""
+    ids = experiment_metric_ids([experiment.pk]).get(experiment.pk, set())
+    return {m.key: m for m in Metric.objects.filter(pk__in=ids).order_by("pk")}

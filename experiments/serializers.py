@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from .design import DESIGN_FIELDS
 from .models import (
     Decision,
     Experiment,
@@ -55,30 +56,18 @@ class ExperimentSerializer(serializers.ModelSerializer):
     owner = serializers.StringRelatedField()
     variants = VariantSerializer(many=True, read_only=True)
     primary_metric = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    secondary_metrics = serializers.SlugRelatedField(slug_field="key", many=True, read_only=True)
+    guardrail_metrics = serializers.SlugRelatedField(slug_field="key", many=True, read_only=True)
 
     class Meta:
         model = Experiment
         fields = [
             "id",
             "key",
-            "name",
             "status",
             "hypothesis",
-            "objective",
-            "segment",
             "owner",
-            "executed_by",
-            "agency_name",
-            "primary_metric",
-            "alpha",
-            "power",
-            "mde",
-            "baseline",
-            "baseline_sd",
-            "daily_traffic",
-            "method",
-            "correction",
-            "sequential_tau",
+            *DESIGN_FIELDS,
             "start_date",
             "end_date",
             "recommendation",

@@ -12,24 +12,18 @@ from growthops.errors import TransitionNotAllowed, ValidationFailed
 from roles.capabilities import require
 from roles.models import OperatorProfile
 
+from .design import DESIGN_FIELDS, DESIGN_MANY_TO_MANY_FIELDS
 from .models import (
+    LIVE,
+    OCCUPIES_OPERATOR,
     Comment,
     Experiment,
-    ExperimentStatus,
     Hypothesis,
     Objective,
     Segment,
     Variant,
 )
 from .validation import variant_problems
-
-ACTIVE_STATUSES = (
-    ExperimentStatus.DRAFT,
-    ExperimentStatus.IN_REVIEW,
-    ExperimentStatus.APPROVED,
-    ExperimentStatus.RUNNING,
-    ExperimentStatus.PAUSED,
-)
 
 
 def _full_clean(instance, exclude=None) -> None:
@@ -77,9 +71,7 @@ def segment_sunset(*, segment_id: int, actor) -> Segment:
         segment = Segment.objects.select_for_update().get(pk=segment_id)
         if segment.status == Segment.Status.SUNSET:
             return segment
-        running = segment.experiments.filter(
-            status__in=[ExperimentStatus.RUNNING, ExperimentStatus.PAUSED]
-        )
+        running = segment.experiments.filter(status__in=LIVE)
         if running.exists():
             names = ", ".join(e.name for e in running[:5])
             raise TransitionNotAllowed(
@@ -100,9 +92,9 @@ def hypothesis_create(*, actor, **fields) -> Hypothesis:
     require(actor, "hypotheses.create")
     hypothesis = Hypothesis(author=actor, status=Hypothesis.Status.NEW, **fields)
     _full_clean(hypothesis)
-    segment = hypothesis.segment
-    if segment.status == Segment.Status.SUNSET:
-        raise ValidationFailed({"segment": f"“{segment.name}” has been sunset."})
+    sunset = hypothesis.segment.sunset_problem()
+    if sunset:
+        raise ValidationFailed({"segment": sunset})
     hypothesis.save()
     return hypothesis
 
@@ -164,33 +156,14 @@ TESTABLE_HYPOTHESIS_STATUSES = {
     Hypothesis.Status.INCONCLUSIVE,
 }
 
-DESIGN_FIELDS = {
-    "name",
-    "objective",
-    "segment",
-    "executed_by",
-    "agency_name",
-    "primary_metric",
-    "alpha",
-    "power",
-    "mde",
-    "baseline",
-    "baseline_sd",
-    "daily_traffic",
-    "method",
-    "correction",
-    "sequential_tau",
-    "reach_per_year",
-    "value_per_conversion",
-}
-
 
 def experiment_create(
     *, actor, hypothesis: Hypothesis, name: str, key: str, variants=None, **fields
 ) -> Experiment:
     """A draft experiment for ``hypothesis`` owned by ``actor``, within their capacity."""
     require(actor, "experiments.create")
-    unknown = set(fields) - DESIGN_FIELDS
+    # Metrics beyond the primary are added once the experiment exists.
+    unknown = set(fields) - (set(DESIGN_FIELDS) - set(DESIGN_MANY_TO_MANY_FIELDS))
     if unknown:
         raise ValidationFailed({field: "Not a design field." for field in sorted(unknown)})
     if hypothesis.status not in TESTABLE_HYPOTHESIS_STATUSES:
@@ -219,7 +192,7 @@ def _check_capacity(operator) -> None:
     profile = OperatorProfile.objects.select_for_update().filter(user=operator).first()
     if profile is None:
         return
-    owned = Experiment.objects.filter(owner=operator, status__in=ACTIVE_STATUSES).count()
+    owned = Experiment.objects.filter(owner=operator, status__in=OCCUPIES_OPERATOR).count()
     if owned >= profile.capacity:
         raise ValidationFailed(
             {
@@ -230,7 +203,7 @@ def _check_capacity(operator) -> None:
 
 def experiment_update_design(*, experiment_id: int, actor, variants=None, **fields) -> Experiment:
     """Edit the design; refused once the experiment is approved (approval freezes it)."""
-    unknown = set(fields) - DESIGN_FIELDS - {"secondary_metrics", "guardrail_metrics"}
+    unknown = set(fields) - set(DESIGN_FIELDS)
     if unknown:
         raise ValidationFailed({field: "Not a design field." for field in sorted(unknown)})
     secondary = fields.pop("secondary_metrics", None)

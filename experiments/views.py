@@ -9,6 +9,7 @@ from growthops.errors import DomainError, ValidationFailed
 from roles.capabilities import STEP_ABILITIES, can
 from roles.permissions import require_ability
 
+from .design import experiment_design
 from .filters import ExperimentFilter
 from .forms import step_form
 from .lifecycle import STEP_SERVICES, available_steps
@@ -92,7 +93,7 @@ def experiment_detail(request, pk: int):
             "comment_form": comment_form,
             "comment_action": reverse("experiments:detail", args=[experiment.pk]),
             "steps": steps,
-            "design": experiment.design,
+            "design": experiment_design(experiment),
         },
     )
 

@@ -1,11 +1,15 @@
-"""API plumbing shared by every app: the exception handler that turns domain errors into JSON."""
+"""API plumbing shared by every app: the exception handler that turns domain errors into JSON,
+and the API root, schema and docs views (each naming the ability that reads them)."""
 
 from django.core.exceptions import ObjectDoesNotExist
-from rest_framework import exceptions, status
+from django.http import HttpResponse
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework import exceptions, routers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
+from .middleware import BUSY_MESSAGE, RETRY_AFTER_SECONDS, database_is_busy
 
 
 def exception_handler(exc, context):
@@ -22,6 +26,12 @@ def exception_handler(exc, context):
         return Response(body, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, DomainError):
         return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+    if database_is_busy(exc):
+        return Response(
+            {"detail": BUSY_MESSAGE},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, ObjectDoesNotExist):
         return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, exceptions.ValidationError) and not isinstance(exc.detail, list):
@@ -33,3 +43,24 @@ def exception_handler(exc, context):
         detail = "; ".join(f"{field}: {', '.join(problems)}" for field, problems in errors.items())
         return Response({"detail": detail, "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+class ApiRootView(routers.APIRootView):
+    required_ability = "results.read"
+
+
+class SchemaView(SpectacularAPIView):
+    required_ability = "results.read"
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    """Swagger UI with its start-up script served from a URL, not inline (the CSP allows that)."""
+
+    required_ability = "results.read"
+    template_name = "api/swagger_ui.html"
+
+    def options(self, request, *args, **kwargs):
+        # DRF's metadata answer would be rendered as an HTML template this page does not have.
+        response = HttpResponse()
+        response["Allow"] = ", ".join(self.allowed_methods)
+        return response

@@ -1,21 +1,24 @@
 """GrowthOps settings, read from the environment (django-environ).
 
-Defaults give the zero-setup run: SQLite, tasks executed in-process, DEBUG on.
-Production sets ``DJANGO_DEBUG=0`` and must then provide ``DJANGO_SECRET_KEY`` and
-``DJANGO_ALLOWED_HOSTS``; ``DATABASE_URL`` and ``REDIS_URL`` switch to real services.
+DEBUG is off unless ``DJANGO_DEBUG=1`` says otherwise (``make run`` and the tests do), so a
+deployment that forgets it serves no debug pages; it must then provide ``DJANGO_SECRET_KEY`` and
+``DJANGO_ALLOWED_HOSTS`` and collect its static files. Other defaults give the zero-setup run:
+SQLite, tasks executed in-process. ``DATABASE_URL`` and ``REDIS_URL`` switch to real services.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 if DEBUG:
     SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-never-use-in-production")
@@ -41,6 +44,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
+    "growthops",
     "roles",
     "experiments",
     "analytics",
@@ -54,8 +59,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "growthops.middleware.DatabaseBusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, so it turns any lock-out flagged while signing in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "growthops.urls"
@@ -84,6 +93,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once (runserver threads, tests).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Take the write lock when a transaction begins: two deferred transactions that read and
+    # then write deadlock, and SQLite fails one at once ("database is locked") whatever the
+    # timeout. What still times out answers 503 (growthops.middleware).
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 elif "postgresql" in DATABASES["default"]["ENGINE"]:
     # Room for the events roll-up's temp tables in memory. A session allocates these buffers
     # only when it uses temp tables (the roll-up alone does), and the size can only be set
@@ -91,6 +104,11 @@ elif "postgresql" in DATABASES["default"]["ENGINE"]:
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c temp_buffers={env('DB_TEMP_BUFFERS', default='256MB')}"
     )
+
+# Largest believable value per user in uploaded data: an observation's |sum|/users and
+# √(sum_squares/users) (likewise its covariate), and an event's value. Beyond it the row is a
+# unit or export error, and its squares would overflow the statistics.
+OBSERVATION_MAX_ABS_VALUE = env.float("OBSERVATION_MAX_ABS_VALUE", default=1e12)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "roles.User"
@@ -101,7 +119,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["roles.backends.DemoAwareModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out user before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "roles.backends.DemoAwareModelBackend",
+]
+# Repeated wrong passwords lock out that username from that address (login page, admin and
+# POST /api/v1/auth/token/ all sign in through authenticate(request=...)).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "roles.lockout.lockout_response"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "experiments:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -112,7 +141,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -130,6 +159,16 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="growthops@localhost")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Every asset is served from here (no CDN); the API docs page widens it for its images only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
@@ -145,11 +184,12 @@ if not DEBUG:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "roles.authentication.DemoAwareTokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Deny by default: a view that names no ability answers 403 to everyone.
+    "DEFAULT_PERMISSION_CLASSES": ["roles.permissions.HasAbility"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "growthops.pagination.Pagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "growthops.api.exception_handler",
@@ -159,10 +199,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Experiments, results and roll-ups of a growth-experiment programme.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_PERMISSIONS": ["roles.permissions.HasAbility"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The online validator badge would load from outside (and the CSP refuses it).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {
         "DecisionEnum": "experiments.models.Decision",
         "KillReasonEnum": "experiments.models.KillReason",

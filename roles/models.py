@@ -21,7 +21,12 @@ class Channel(models.TextChoices):
 
 
 class User(AbstractUser):
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MARKETER)
+    # Blank for accounts that hold no ability, such as an administrator who only runs the admin.
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MARKETER, blank=True)
+    is_demo = models.BooleanField(
+        default=False,
+        help_text="Seeded demo account: refused (password, token and session) when DEBUG is off.",
+    )
 
     class Meta:
         ordering = ["username"]

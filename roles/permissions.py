@@ -10,7 +10,8 @@ class HasAbility(BasePermission):
     """Checks ``view.required_abilities[method]`` (or ``view.required_ability``).
 
     ``required_abilities`` maps an HTTP method (or ``"*"``) to an ability. Object checks
-    use the same ability with the object, so ownership rules apply.
+    use the same ability with the object, so ownership rules apply. A view that names no
+    ability is refused to everyone: being signed in is not an ability.
     """
 
     message = "You may not do this."
@@ -28,14 +29,15 @@ class HasAbility(BasePermission):
     def has_permission(self, request, view):
         ability = self._ability(request, view)
         if ability is None:
-            return bool(request.user and request.user.is_authenticated)
+            self.message = "This view names no ability, so it is open to no one."
+            return False
         self.message = refusal(request.user, ability) or self.message
         return can(request.user, ability)
 
     def has_object_permission(self, request, view, obj):
         ability = self._ability(request, view)
         if ability is None:
-            return True
+            return False
         reason = refusal(request.user, ability, obj)
         if reason:
             self.message = reason

@@ -85,3 +85,97 @@ def test_a_refused_admin_action_changes_nothing(client, staff_cmo, operator):
     )
     assert "Only Growth operator may" in response.content.decode()
     assert Experiment.objects.get(pk=experiment.pk).status == "running"
+
+
+def _change_form_data(page) -> dict:
+    """What the browser would post back from an admin change page, unchanged."""
+    data = {}
+    forms = [page.context["adminform"].form]
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{name}"] = value
+        forms.extend(formset.forms)
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value is not None:
+                data[form.add_prefix(name)] = value
+    return data
+
+
+def _change_url(experiment):
+    return reverse("admin:experiments_experiment_change", args=[experiment.pk])
+
+
+def test_it_refuses_to_let_a_superuser_cmo_take_ownership_to_approve(client, staff_cmo, operator):
+    experiment = put_in_status(ExperimentFactory(owner=operator), "in_review")
+    client.force_login(staff_cmo)
+    page = client.get(_change_url(experiment))
+    assert "owner" not in page.context["adminform"].form.fields
+
+    data = _change_form_data(page)
+    data["owner"] = staff_cmo.pk
+    client.post(_change_url(experiment), data)
+
+    experiment.refresh_from_db()
+    assert experiment.owner == operator
+    assert experiment.status == "in_review"
+
+
+def test_it_refuses_a_superuser_cmo_editing_an_operators_draft_design(client, staff_cmo, operator):
+    experiment = ExperimentFactory(owner=operator, mde=0.1, name="Operator's design")
+    client.force_login(staff_cmo)
+    page = client.get(_change_url(experiment))
+    data = _change_form_data(page)
+    data.update(mde=0.5, name="Renamed by the CMO", **{"variants-0-weight": 0.9})
+
+    response = client.post(_change_url(experiment), data)
+
+    assert response.status_code == 403
+    experiment.refresh_from_db()
+    assert (experiment.mde, experiment.name) == (0.1, "Operator's design")
+    assert sorted(experiment.variants.values_list("weight", flat=True)) == [0.5, 0.5]
+
+
+def test_the_owner_edits_a_draft_design_through_the_design_service(client, operator):
+    operator.is_staff = operator.is_superuser = True
+    operator.save()
+    experiment = ExperimentFactory(owner=operator, mde=0.1)
+    client.force_login(operator)
+    page = client.get(_change_url(experiment))
+    data = _change_form_data(page)
+    data["mde"] = 0.2
+    data["variants-0-weight"] = 0.4
+    data["variants-1-weight"] = 0.6
+
+    response = client.post(_change_url(experiment), data)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    experiment.refresh_from_db()
+    assert experiment.mde == 0.2
+    assert sorted(experiment.variants.values_list("weight", flat=True)) == [0.4, 0.6]
+
+
+def test_the_design_service_refuses_variant_weights_that_do_not_add_up(client, operator):
+    operator.is_staff = operator.is_superuser = True
+    operator.save()
+    experiment = ExperimentFactory(owner=operator)
+    client.force_login(operator)
+    page = client.get(_change_url(experiment))
+    data = _change_form_data(page)
+    data["variants-0-weight"] = 0.9
+
+    client.post(_change_url(experiment), data)
+
+    assert sorted(experiment.variants.values_list("weight", flat=True)) == [0.5, 0.5]
+
+
+def test_a_frozen_design_is_read_only_even_for_its_owner(client, operator):
+    operator.is_staff = operator.is_superuser = True
+    operator.save()
+    experiment = put_in_status(ExperimentFactory(owner=operator, mde=0.1), "approved")
+    client.force_login(operator)
+    page = client.get(_change_url(experiment))
+    assert "mde" not in page.context["adminform"].form.fields
+    assert "owner" not in page.context["adminform"].form.fields

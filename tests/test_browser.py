@@ -90,3 +90,20 @@ def test_an_analyst_uploads_a_csv_and_sees_results(page, live_server, analyst, o
         page.screenshot(
             path=os.path.join(os.environ["GROWTHOPS_SCREENSHOTS"], "results.png"), full_page=True
         )
+
+
+def test_pages_load_without_browser_errors(page, live_server, cmo, operator):
+    """No Content-Security-Policy violation, missing asset or script error on the main pages."""
+    experiment = running_experiment(operator, name="Logo wall")
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    sign_in(page, live_server, "cmo")
+    page.goto(f"{live_server.url}/experiments/{experiment.pk}/")
+    page.wait_for_selector("#results-panel >> text=No results yet")  # loaded by htmx
+    page.goto(f"{live_server.url}/notifications/")
+    page.goto(f"{live_server.url}/api/docs/")
+    page.wait_for_selector(".swagger-ui .opblock")
+
+    assert errors == []

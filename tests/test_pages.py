@@ -1,7 +1,9 @@
 import pytest
 from django.urls import reverse
 
-from experiments.models import StatusChange
+from analytics.portfolio.rollup import portfolio_rollup_run
+from analytics.portfolio.selectors import objective_ledger
+from experiments.models import ExperimentStatus, StatusChange
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory, ObjectiveFactory
 
@@ -119,3 +121,16 @@ def test_healthz_says_unavailable_when_the_broker_does_not_answer(client, settin
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"
     assert response.json()["broker"].startswith("error")
+
+
+def test_the_home_page_counts_in_flight_as_the_ledger_does(client, marketer, operator):
+    objective = ObjectiveFactory(name="Grow ARR")
+    for status in ExperimentStatus.values:
+        put_in_status(ExperimentFactory(owner=operator, objective=objective), status)
+    portfolio_rollup_run()
+    client.force_login(marketer)
+
+    response = client.get(reverse("experiments:home"))
+
+    home = next(o for o in response.context["objectives"] if o.pk == objective.pk)
+    assert home.experiments_in_flight == objective_ledger(objective)["in_flight"] == 4

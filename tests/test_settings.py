@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import authenticate
+from django.test import RequestFactory
 
 from roles.demo import DEMO_PASSWORD
 from tests.factories import UserFactory
@@ -32,8 +33,21 @@ def _manage(*args, env_extra=None):
     )
 
 
-def test_check_deploy_is_clean_under_production_settings():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_extra=PRODUCTION_ENV)
+@pytest.fixture
+def collected_static(tmp_path):
+    """A STATIC_ROOT holding a manifest, as collectstatic leaves it."""
+    (tmp_path / "staticfiles.json").write_text('{"paths": {}, "version": "1.1", "hash": ""}')
+    return {"DJANGO_STATIC_ROOT": str(tmp_path)}
+
+
+def test_check_deploy_is_clean_under_production_settings(collected_static):
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env_extra={**PRODUCTION_ENV, **collected_static},
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -46,8 +60,29 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+def test_debug_is_off_unless_asked_for():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_DEBUG"}
+    result = _manage(
+        "shell", "-c", "from django.conf import settings; print(settings.DEBUG)", env_extra=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_production_settings_refuse_to_start_without_collected_static_files(tmp_path):
+    result = _manage("check", env_extra={**PRODUCTION_ENV, "DJANGO_STATIC_ROOT": str(tmp_path)})
+    assert result.returncode != 0
+    assert "growthops.E001" in result.stderr
+    assert "python manage.py collectstatic" in result.stderr
+
+
+def test_production_settings_start_once_static_files_are_collected(collected_static):
+    result = _manage("check", env_extra={**PRODUCTION_ENV, **collected_static})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_migrations_are_in_sync_with_the_models():
-    result = _manage("makemigrations", "--check", "--dry-run")
+    result = _manage("makemigrations", "--check", "--dry-run", env_extra={"DJANGO_DEBUG": "1"})
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -57,7 +92,8 @@ def test_the_demo_password_only_works_with_debug_on(settings):
     user = UserFactory(username="demo-cmo")
     user.set_password(DEMO_PASSWORD)
     user.save()
+    request = RequestFactory().post("/accounts/login/")
     settings.DEBUG = True
-    assert authenticate(username="demo-cmo", password=DEMO_PASSWORD) == user
+    assert authenticate(request, username="demo-cmo", password=DEMO_PASSWORD) == user
     settings.DEBUG = False
-    assert authenticate(username="demo-cmo", password=DEMO_PASSWORD) is None
+    assert authenticate(request, username="demo-cmo", password=DEMO_PASSWORD) is None

@@ -1,1 +1,1 @@
-"""From observations to results: the pipeline, significance, freshness and alerts."""
+"""From observations to results: the pipeline, freshness and alerts."""

@@ -10,23 +10,20 @@ from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from experiments.models import Experiment, ExperimentStatus
+from experiments.design import experiment_design
+from experiments.models import ACCEPTS_DATA, LIVE, Experiment, ExperimentStatus
 from roles.models import Role, User
 
 from ..models import Alert, Notification
-from .significance import is_significant
+from ..stats import is_significant
 
 log = logging.getLogger(__name__)
 
 # "It can be completed" and "a guardrail is worse" ask for a decision; once the experiment is
 # decided (concluded or killed) there is none left to take, and a completed one has nothing
 # more to complete.
-SAMPLE_ALERT_STATUSES = (ExperimentStatus.RUNNING, ExperimentStatus.PAUSED)
-GUARDRAIL_ALERT_STATUSES = (
-    ExperimentStatus.RUNNING,
-    ExperimentStatus.PAUSED,
-    ExperimentStatus.COMPLETED,
-)
+SAMPLE_ALERT_STATUSES = LIVE
+GUARDRAIL_ALERT_STATUSES = ACCEPTS_DATA
 
 
 def raise_alert(experiment: Experiment, kind: str, message: str, metric=None) -> Alert | None:
@@ -88,7 +85,7 @@ def raise_result_alerts(families, responses) -> int:
                 f"{metric.name}): traffic does not match the planned split; check assignment before trusting results.",
             )
         if metric.pk == experiment.primary_metric_id and experiment.status in SAMPLE_ALERT_STATUSES:
-            design = experiment.design
+            design = experiment_design(experiment)
             smallest = min(v["users"] for v in response["variants"])
             if design is not None and smallest >= design.sample_size_per_variant:
                 once(
@@ -140,7 +137,7 @@ def raise_overdue_alerts(today: dt.date | None = None) -> int:
     for experiment in running:
         if (experiment.pk, Alert.Kind.OVERDUE, None) in existing:
             continue
-        design = experiment.design
+        design = experiment_design(experiment)
         if design is None:
             continue
         due = experiment.start_date + dt.timedelta(days=design.duration_days)

@@ -14,7 +14,8 @@ from django.db.models import Count, Min, Sum
 from django.utils import timezone
 
 from analytics.stats import AnalysisInputError, compute, parse_request
-from experiments.models import Experiment, ExperimentStatus, Metric
+from experiments.models import LIVE, Experiment, Metric
+from experiments.selectors import experiment_metric_ids
 
 from ..models import AnalysisState, Observation, Result
 from .alerts import raise_result_alerts
@@ -58,10 +59,12 @@ def _analyse_chunk(ids: list[int]) -> dict:
     }
     experiments = (
         Experiment.objects.filter(pk__in=list(states))
-        .select_related("primary_metric", "owner")
-        .prefetch_related("variants", "secondary_metrics", "guardrail_metrics")
+        .select_related("owner")
+        .prefetch_related("variants", "guardrail_metrics")
     )
-    families = _families(experiments, _cumulative_sums(list(states)))
+    metric_ids = experiment_metric_ids(list(states))
+    metrics = Metric.objects.in_bulk({pk for pks in metric_ids.values() for pk in pks})
+    families = _families(experiments, metric_ids, metrics, _cumulative_sums(list(states)))
     parsed, kept = [], []
     for family in families:
         try:
@@ -112,15 +115,13 @@ def _cumulative_sums(experiment_ids: list[int]) -> dict:
     return {(r["experiment_id"], r["variant_id"], r["metric_id"]): r for r in rows}
 
 
-def _families(experiments, sums: dict) -> list[Family]:
+def _families(
+    experiments, metric_ids: dict[int, set[int]], metrics: dict[int, Metric], sums: dict
+) -> list[Family]:
     families = []
     for experiment in experiments:
         variants = sorted(experiment.variants.all(), key=lambda v: (not v.is_control, v.key))
-        metrics = {m.pk: m for m in experiment.secondary_metrics.all()}
-        metrics.update({m.pk: m for m in experiment.guardrail_metrics.all()})
-        if experiment.primary_metric is not None:
-            metrics[experiment.primary_metric_id] = experiment.primary_metric
-        for metric in metrics.values():
+        for metric in (metrics[pk] for pk in sorted(metric_ids.get(experiment.pk, ()))):
             arms = [sums.get((experiment.pk, v.pk, metric.pk)) for v in variants]
             if len(variants) < 2 or any(arm is None for arm in arms):
                 continue
@@ -221,7 +222,7 @@ def experiments_to_sweep() -> list[int]:
     """Stale experiments, plus running and paused ones with data (beat re-analyses them)."""
     stale = AnalysisState.objects.filter(stale=True).values_list("experiment_id", flat=True)
     active = AnalysisState.objects.filter(
-        experiment__status__in=[ExperimentStatus.RUNNING, ExperimentStatus.PAUSED],
+        experiment__status__in=LIVE,
         data_version__gt=0,
     ).values_list("experiment_id", flat=True)
     return sorted(set(stale) | set(active))

@@ -1,35 +1,19 @@
 """Raw event ingestion over HTTP: ``POST /api/v1/events/`` (JSON array or NDJSON)."""
 
-from django.urls import path
 from drf_spectacular.utils import extend_schema
-from rest_framework.parsers import BaseParser
+from rest_framework import viewsets
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from roles.permissions import HasAbility
 
-from ..ingest.events import MAX_EVENTS, events_ingest, events_parse
+from ..ingest.events import MAX_EVENTS, events_ingest
+from .parsers import EventsJSONParser, EventsNDJSONParser
 
 
-class _RawBody(BaseParser):
-    """Hands the body over as bytes: ``analytics.ingest.events.events_parse`` reads it in one go."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        return stream.read() if stream is not None else b""
-
-
-class JSONBody(_RawBody):
-    media_type = "application/json"
-
-
-class NDJSONBody(_RawBody):
-    media_type = "application/x-ndjson"
-
-
-class EventsView(APIView):
+class EventViewSet(viewsets.ViewSet):
     permission_classes = [HasAbility]
     required_ability = "data.upload"
-    parser_classes = [JSONBody, NDJSONBody]
+    parser_classes = [EventsJSONParser, EventsNDJSONParser]
 
     @extend_schema(
         request={"application/json": list[dict], "application/x-ndjson": str},
@@ -39,10 +23,6 @@ class EventsView(APIView):
         "metrics), timestamp (ISO 8601 with a time zone). One bad event rejects the batch "
         "(400, every problem listed by 0-based index); nothing is written.",
     )
-    def post(self, request):
-        ndjson = request.content_type.split(";")[0].strip() == NDJSONBody.media_type
-        events = events_parse(request.data, ndjson=ndjson)
+    def create(self, request):
+        events = request.data
         return Response({"accepted": events_ingest(actor=request.user, events=events)}, status=201)
-
-
-urlpatterns = [path("events/", EventsView.as_view(), name="events")]

@@ -1,11 +1,9 @@
 """Portfolio roll-ups over HTTP: the stored rows, and one objective's ledger."""
 
 from django.shortcuts import get_object_or_404
-from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from experiments.selectors import objective_list_for_user
 from roles.permissions import HasAbility
@@ -53,7 +51,7 @@ class ObjectiveLedgerSerializer(serializers.Serializer):
         ),
     ]
 )
-class RollupList(generics.ListAPIView):
+class RollupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Stored portfolio roll-up rows of one day (default: the latest), optionally one dimension."""
 
     serializer_class = PortfolioRollupSerializer
@@ -67,19 +65,14 @@ class RollupList(generics.ListAPIView):
         return rollups_on(**query.validated_data)
 
 
-class ObjectiveLedger(APIView):
+class LedgerViewSet(viewsets.ViewSet):
     """One objective's realised impact against its gap to target, from the latest roll-up."""
 
     permission_classes = [HasAbility]
     required_ability = "results.read"
+    lookup_value_regex = "[0-9]+"
 
     @extend_schema(responses=ObjectiveLedgerSerializer)
-    def get(self, request, objective_id: int):
-        objective = get_object_or_404(objective_list_for_user(request.user), pk=objective_id)
+    def retrieve(self, request, pk=None):
+        objective = get_object_or_404(objective_list_for_user(request.user), pk=pk)
         return Response(ObjectiveLedgerSerializer(objective_ledger(objective)).data)
-
-
-urlpatterns = [
-    path("rollups/", RollupList.as_view(), name="rollup-list"),
-    path("ledger/<int:objective_id>/", ObjectiveLedger.as_view(), name="objective-ledger"),
-]

@@ -1,13 +1,10 @@
 """Observations in, results and task progress out, over ``/api/v1/``."""
 
 from celery.result import AsyncResult
-from django.shortcuts import get_object_or_404
-from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
-from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from experiments.selectors import experiment_list_for_user
 from roles.permissions import HasAbility
@@ -15,21 +12,7 @@ from roles.permissions import HasAbility
 from ..ingest.observations import observations_ingest, parse_csv
 from ..models import Observation, Result
 from ..selectors import latest_results
-
-
-class CSVTextParser(BaseParser):
-    """``text/csv`` bodies arrive as text; ``analytics.ingest.observations.parse_csv`` reads them."""
-
-    media_type = "text/csv"
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        charset = (parser_context or {}).get("encoding") or "utf-8"
-        try:
-            return stream.read().decode(charset)
-        except UnicodeDecodeError as exc:
-            from rest_framework.exceptions import ParseError
-
-            raise ParseError(f"The CSV is not valid {charset} text.") from exc
+from .parsers import CSVTextParser, JSONParser
 
 
 class ObservationSerializer(serializers.ModelSerializer):
@@ -89,48 +72,53 @@ class ResultSerializer(serializers.ModelSerializer):
         ]
 
 
-class ExperimentObservationsView(APIView):
-    """GET the stored daily observations; POST a batch (JSON array or ``text/csv``)."""
+class ExperimentDataViewSet(viewsets.GenericViewSet):
+    """An experiment's data and results: ``/experiments/{id}/observations/`` and ``…/results/``.
+
+    Registered on the ``experiments`` prefix beside the experiments app's own viewset; it has
+    no list or detail routes of its own, only these two actions.
+    """
 
     permission_classes = [HasAbility]
+    # Reading needs results.read; posting observations needs data.upload (per method).
     required_abilities = {"GET": "results.read", "POST": "data.upload"}
     parser_classes = [JSONParser, CSVTextParser]
+    serializer_class = ObservationSerializer
 
-    def _experiment(self, request, pk):
-        return get_object_or_404(experiment_list_for_user(request.user), pk=pk)
-
-    @extend_schema(responses=ObservationSerializer(many=True))
-    def get(self, request, pk: int):
-        experiment = self._experiment(request, pk)
-        rows = experiment.observations.select_related("variant", "metric")
-        return Response(ObservationSerializer(rows, many=True).data)
+    def get_queryset(self):
+        return experiment_list_for_user(self.request.user)
 
     @extend_schema(
+        methods=["GET"],
+        responses=ObservationSerializer(many=True),
+        description="The stored daily observations.",
+    )
+    @extend_schema(
+        methods=["POST"],
         request={"application/json": ObservationSerializer(many=True), "text/csv": str},
         responses={201: None},
         description="Re-sending a day replaces it. One bad row rejects the whole batch (400, every "
         "bad row listed); nothing is written. CSV header: "
         "date,variant,metric,users,conversions,sum,sum_squares[,covariate_sum,covariate_sum_squares,cross_sum].",
     )
-    def post(self, request, pk: int):
-        experiment = self._experiment(request, pk)
+    @action(detail=True, methods=["get", "post"])
+    def observations(self, request, pk=None):
+        experiment = self.get_object()
+        if request.method == "GET":
+            rows = experiment.observations.select_related("variant", "metric")
+            return Response(ObservationSerializer(rows, many=True).data)
         rows = parse_csv(request.data) if isinstance(request.data, str) else request.data
         written = observations_ingest(experiment_id=experiment.pk, actor=request.user, rows=rows)
         return Response({"written": written, "results_stale": True}, status=201)
 
-
-class ExperimentResultsView(APIView):
-    """The latest snapshot per metric × variant, or every look with ``?history=1``."""
-
-    permission_classes = [HasAbility]
-    required_ability = "results.read"
-
     @extend_schema(
         parameters=[OpenApiParameter("history", bool), OpenApiParameter("metric", str)],
         responses=ResultSerializer(many=True),
+        description="The latest snapshot per metric × variant, or every look with ``?history=1``.",
     )
-    def get(self, request, pk: int):
-        experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+    @action(detail=True, methods=["get"], parser_classes=[JSONParser])
+    def results(self, request, pk=None):
+        experiment = self.get_object()
         if request.query_params.get("history") in ("1", "true"):
             rows = experiment.results.select_related("metric", "variant")
         else:
@@ -149,15 +137,19 @@ class TaskStatusSerializer(serializers.Serializer):
     error = serializers.CharField(required=False)
 
 
-class TaskStatusView(APIView):
-    """State and percent of a queued task (Celery task meta)."""
+class TaskViewSet(viewsets.ViewSet):
+    """State and percent of a queued task (Celery task meta): ``/tasks/{uuid}/``."""
 
     permission_classes = [HasAbility]
     required_ability = "results.read"
+    lookup_field = "task_id"
+    # Only a UUID routes here: anything else is a 404, not a look-up in the result backend.
+    lookup_value_regex = (
+        "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    )
 
     @extend_schema(responses=TaskStatusSerializer)
-    def get(self, request, task_id):
-        task_id = str(task_id)  # the URL only takes a UUID: anything else is a 404
+    def retrieve(self, request, task_id=None):
         result = AsyncResult(task_id)
         info = result.info if isinstance(result.info, dict) else {}
         percent = 100.0 if result.state == "SUCCESS" else info.get("percent", 0.0)
@@ -167,16 +159,3 @@ class TaskStatusView(APIView):
         if result.state == "FAILURE":
             body["error"] = str(result.result)
         return Response(body)
-
-
-urlpatterns = [
-    path(
-        "experiments/<int:pk>/observations/",
-        ExperimentObservationsView.as_view(),
-        name="experiment-observations",
-    ),
-    path(
-        "experiments/<int:pk>/results/", ExperimentResultsView.as_view(), name="experiment-results"
-    ),
-    path("tasks/<uuid:task_id>/", TaskStatusView.as_view(), name="task-status"),
-]

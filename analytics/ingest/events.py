@@ -7,11 +7,14 @@ rejects the batch and nothing is half-written.
 
 import datetime as dt
 import math
+import re
 from collections import defaultdict
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from experiments.models import Experiment, Metric, Variant
+from experiments.selectors import experiment_metric_ids
 from growthops.errors import NotPermitted, ValidationFailed
 from roles.capabilities import refusal, require
 
@@ -29,6 +32,13 @@ LATEST_EVENT = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 # Advisory lock key (any constant unique within the database): ingests hold it shared; the
 # roll-up takes it to read max(id) once the ingests in flight have committed.
 INGEST_BARRIER = 0x6772_6F77_0002
+# ISO 8601's extended form with seconds and an offset; datetime.fromisoformat alone would also
+# take "20261102T100000Z", week dates and hour-only times.
+TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})",
+    re.ASCII,
+)
 
 KINDS = {"exposure": Event.Kind.EXPOSURE.value, "conversion": Event.Kind.CONVERSION.value}
 EXPOSURE, CONVERSION = KINDS["exposure"], KINDS["conversion"]
@@ -86,19 +96,26 @@ def events_parse(body, *, ndjson: bool) -> list:
         raise EventsRejected([], message="Send a JSON array of events or NDJSON, one a line.")
     if len(body) > MAX_BODY_BYTES:
         raise EventsRejected([], message=f"The body is larger than {MAX_BODY_BYTES:,} bytes.")
+    try:
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
+    except UnicodeDecodeError as exc:
+        raise EventsRejected([], message=f"The body is not UTF-8 text: {exc}") from None
+    # The json module recurses once per nesting level: a deep enough body exhausts the stack.
+    too_deep = "The JSON is nested too deeply."
     if not ndjson:
         try:
-            return json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
+            return json.loads(text)
+        except ValueError as exc:
             raise EventsRejected([], message=f"The body is not valid JSON: {exc}") from None
-    text = body.decode("utf-8") if isinstance(body, bytes) else body
+        except RecursionError:
+            raise EventsRejected([], message=too_deep) from None
     lines = text.split("\n")
     kept = [(i, line) for i, line in enumerate(lines) if line.strip()]
     if len(kept) > MAX_EVENTS:
         raise _too_many(len(kept))
     try:  # fast path: one C-level parse of the whole batch
         return json.loads("[" + ",".join(line for _, line in kept) + "]")
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     problems, events = [], []
     for i, line in kept:
@@ -106,6 +123,8 @@ def events_parse(body, *, ndjson: bool) -> list:
             events.append(json.loads(line))
         except ValueError as exc:
             problems.append({"index": i, "field": "line", "message": f"not valid JSON: {exc}"})
+        except RecursionError:
+            problems.append({"index": i, "field": "line", "message": "nested too deeply"})
     raise EventsRejected(problems)
 
 
@@ -214,19 +233,11 @@ class _Keys:
         return metric_key in self.known_metric_keys
 
 
-def experiment_metric_ids(experiment_ids) -> dict[int, set[int]]:
-    """Every metric id each experiment measures: primary, secondary and guardrail."""
-    metrics: dict[int, set[int]] = defaultdict(set)
-    for exp_id, metric_id in Experiment.objects.filter(
-        id__in=experiment_ids, primary_metric__isnull=False
-    ).values_list("id", "primary_metric_id"):
-        metrics[exp_id].add(metric_id)
-    for through in (Experiment.secondary_metrics.through, Experiment.guardrail_metrics.through):
-        for exp_id, metric_id in through.objects.filter(
-            experiment_id__in=experiment_ids
-        ).values_list("experiment_id", "metric_id"):
-            metrics[exp_id].add(metric_id)
-    return metrics
+def _timestamp(text: str) -> dt.datetime:
+    """``YYYY-MM-DDTHH:MM:SS[.ffffff]`` with ``Z`` or an offset; naive times parse, to be named."""
+    if not TIMESTAMP.fullmatch(text) and not TIMESTAMP.fullmatch(text + "Z"):
+        raise ValueError(text)
+    return dt.datetime.fromisoformat(text)
 
 
 def _validated(events: list, actor) -> list[tuple]:
@@ -243,7 +254,8 @@ def _validated(events: list, actor) -> list[tuple]:
     forbidden, closed, windows = keys.forbidden, keys.closed, keys.windows
     utc = dt.UTC
     refused: list[dict] = []
-    parse_time = dt.datetime.fromisoformat
+    parse_time = _timestamp
+    max_value = settings.OBSERVATION_MAX_ABS_VALUE
     isfinite = math.isfinite
     problems: list[dict] = []
     rows: list[tuple] = []
@@ -333,9 +345,14 @@ def _validated(events: list, actor) -> list[tuple]:
                     value = float(value)
                 except OverflowError:
                     value = math.inf
-                if not isfinite(value) or value < 0:
+                if not isfinite(value) or not 0 <= value <= max_value:
                     ok = False
-                    bad(i, "value", f"must be a finite number ≥ 0 (got {event.get('value')!r})")
+                    bad(
+                        i,
+                        "value",
+                        f"must be a finite number from 0 to {max_value:g} "
+                        f"(got {event.get('value')!r})",
+                    )
                 elif kind == EXPOSURE:
                     ok = False
                     bad(i, "value", "an exposure has no value")
@@ -355,7 +372,12 @@ def _validated(events: list, actor) -> list[tuple]:
                 bad(i, "timestamp", f"needs a time zone, e.g. {stamp}Z (got {stamp!r})")
             elif when is None:
                 ok = False
-                bad(i, "timestamp", f"is not an ISO 8601 date-time (got {stamp!r})")
+                bad(
+                    i,
+                    "timestamp",
+                    f"is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS with Z or ±HH:MM; "
+                    f"got {stamp!r})",
+                )
             elif not EARLIEST_EVENT <= when < LATEST_EVENT:
                 ok = False
                 bad(i, "timestamp", f"must be in the years 2000 to 2099 (got {stamp!r})")
@@ -365,9 +387,12 @@ def _validated(events: list, actor) -> list[tuple]:
                 if first_day is None or not first_day <= day <= last_day:
                     ok = False
                     bad(i, "timestamp", day_refusal(keys.by_key[exp_key], day))
-        else:
+        elif stamp is None:
             ok = False
             bad(i, "timestamp", "is required (ISO 8601 with a time zone)")
+        else:
+            ok = False
+            bad(i, "timestamp", f"must be an ISO 8601 string with a time zone (got {stamp!r})")
 
         if ok:
             append((exp_id, variant_id, metric_id, user, kind, value, when))

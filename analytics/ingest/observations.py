@@ -9,12 +9,16 @@ import csv
 import datetime as dt
 import io
 import math
+import re
+from collections import Counter
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from experiments.models import Experiment, ExperimentStatus, Metric
+from experiments.models import ACCEPTS_DATA, Experiment, Metric
+from experiments.selectors import experiment_metrics
 from growthops.errors import TransitionNotAllowed, ValidationFailed
 from roles.capabilities import refusal, require
 
@@ -26,9 +30,15 @@ CSV_OPTIONAL = ["covariate_sum", "covariate_sum_squares", "cross_sum"]
 COVARIATE_FIELDS = ("covariate_sum", "covariate_sum_squares", "cross_sum")
 KNOWN_FIELDS = set(CSV_HEADER) | set(CSV_OPTIONAL)
 MAX_ROWS = 100_000
-ACCEPTS_DATA = (ExperimentStatus.RUNNING, ExperimentStatus.PAUSED, ExperimentStatus.COMPLETED)
 MAX_LISTED_PROBLEMS = 500
 MAX_COUNT = 2_000_000_000  # fits the database's integer columns
+# Plain ASCII decimals only: int() and float() also take "1_000" and full-width digits.
+WHOLE_NUMBER = re.compile(r"[0-9]+", re.ASCII)
+DECIMAL_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
+# date.fromisoformat also takes "20261001" and week dates ("2026-W40-4").
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+# Sums rebuilt from float per-user values agree with the counts only up to rounding.
+ROUNDING = 1e-9
 
 
 # --- who may write an experiment's data, when, and for which days (uploads and events) -------
@@ -100,8 +110,11 @@ def parse_csv(text: str) -> list[dict]:
         )
     missing = [h for h in CSV_HEADER if h not in header]
     unknown = [h for h in header if h not in KNOWN_FIELDS]
-    if missing or unknown:
+    repeated = [h for h, times in Counter(header).items() if times > 1]
+    if missing or unknown or repeated:
         problems = []
+        if repeated:
+            problems.append("repeated column(s): " + ", ".join(repeated))
         if missing:
             problems.append("missing column(s): " + ", ".join(missing))
         if unknown:
@@ -110,17 +123,27 @@ def parse_csv(text: str) -> list[dict]:
             {"csv": problems}, message="Bad CSV header: " + "; ".join(problems) + "."
         )
     reader.fieldnames = header
-    rows = []
+    rows, problems = [], []
     try:
-        for line in reader:
-            if None in line:
-                line = {**line, "__extra__": line.pop(None)}
+        for number, line in enumerate(reader, start=1):
+            extra = line.pop(None, None)  # DictReader keeps a longer row's surplus under None
+            if extra is not None:
+                problems.append(
+                    RowProblem(
+                        number,
+                        "row",
+                        f"has more fields than the header ({len(header) + len(extra)}, "
+                        f"the header has {len(header)})",
+                    )
+                )
             rows.append({k: (v.strip() if isinstance(v, str) else v) for k, v in line.items()})
     except csv.Error as exc:
         raise ValidationFailed(
             {"csv": f"line {reader.line_num}: {exc}"},
             message=f"Unreadable CSV at line {reader.line_num}: {exc}.",
         ) from exc
+    if problems:
+        raise BatchRejected(problems)
     return rows
 
 
@@ -170,14 +193,6 @@ def observations_upsert(observations: list[Observation]) -> None:
     )
 
 
-def experiment_metrics(experiment: Experiment) -> dict[str, Metric]:
-    metrics = {m.key: m for m in experiment.secondary_metrics.all()}
-    metrics.update({m.key: m for m in experiment.guardrail_metrics.all()})
-    if experiment.primary_metric is not None:
-        metrics[experiment.primary_metric.key] = experiment.primary_metric
-    return metrics
-
-
 def _validated(experiment: Experiment, rows: list[dict]) -> list[Observation]:
     variants = {v.key: v for v in experiment.variants.all()}
     metrics = experiment_metrics(experiment)
@@ -207,19 +222,26 @@ def _validated(experiment: Experiment, rows: list[dict]) -> list[Observation]:
         if variant is None:
             bad(
                 "variant",
-                f"unknown variant “{row.get('variant')}” (this experiment has: {', '.join(variants)})",
+                f"unknown variant “{_shown(row.get('variant'))}” (this experiment has: {', '.join(variants)})",
             )
         metric = metrics.get(_text(row.get("metric")))
         if metric is None:
             bad(
                 "metric",
-                f"unknown metric “{row.get('metric')}” (this experiment measures: {', '.join(metrics)})",
+                f"unknown metric “{_shown(row.get('metric'))}” (this experiment measures: {', '.join(metrics)})",
             )
         users = _number(row, "users", bad, integer=True, required=True)
         values = {"users": users}
+        metric_sums = None
         if metric is not None:
+            before = len(problems)
             values.update(_metric_values(row, metric, users, bad))
-        values.update(_covariates(row, bad))
+            if len(problems) == before:
+                if metric.kind == Metric.Kind.BINOMIAL:
+                    metric_sums = (values["conversions"], values["conversions"])
+                else:
+                    metric_sums = (values["sum"], values["sum_squares"])
+        values.update(_covariates(row, users, metric_sums, bad))
         if variant is not None and metric is not None and day is not None:
             key = (variant.pk, metric.pk, day)
             if key in seen:
@@ -258,15 +280,55 @@ def _metric_values(row: dict, metric: Metric, users, bad) -> dict:
         )
     total = _number(row, "sum", bad, required=True, signed=True)
     squares = _number(row, "sum_squares", bad, required=True)
-    if None not in (total, squares, users):
-        if users == 0 and (total or squares):
-            bad("sum", "must be 0 when there are no users")
-        elif users and squares < total * total / users * (1 - 1e-9):
-            bad("sum_squares", "is smaller than sum²/users, which no real data can give")
+    if not _possible_sums(total, squares, users, "sum", "sum_squares", bad):
+        total = squares = None
     return {"conversions": None, "sum": total, "sum_squares": squares}
 
 
-def _covariates(row: dict, bad) -> dict:
+def _possible_sums(total, squares, users, total_field, squares_field, bad) -> bool:
+    """Whether a sum and sum of squares can come from ``users`` real values within the bound.
+
+    Σx² ≥ (Σx)²/n (the variance is not negative), and |Σx|/n and √(Σx²/n) stay within
+    ``settings.OBSERVATION_MAX_ABS_VALUE``. False when a problem was reported.
+    """
+    if None in (total, squares, users):
+        return True
+    if users == 0:
+        if total or squares:
+            bad(total_field, "must be 0 when there are no users")
+            return False
+        return True
+    bound = settings.OBSERVATION_MAX_ABS_VALUE
+    ok = True
+    if abs(total) / users > bound:
+        bad(
+            total_field, f"a mean of {abs(total) / users:g} per user is past the limit of {bound:g}"
+        )
+        ok = False
+    if math.sqrt(squares / users) > bound:
+        bad(
+            squares_field,
+            f"a root mean square of {math.sqrt(squares / users):g} per user is past the limit "
+            f"of {bound:g}",
+        )
+        ok = False
+    if ok and squares < total * total / users * (1 - ROUNDING):
+        bad(
+            squares_field,
+            f"is smaller than {total_field}²/users, which no real data can give",
+        )
+        ok = False
+    return ok
+
+
+def _covariates(row: dict, users, metric_sums: tuple | None, bad) -> dict:
+    """CUPED's pre-period covariate X beside the metric Y, checked against each other.
+
+    ``metric_sums`` is (ΣY, ΣY²) of the row (for a conversion metric both are the conversions),
+    or None when the row's metric values are unusable. With n users, the covariance
+    Σxy − ΣxΣy/n is bounded by Cauchy–Schwarz:
+    (Σxy − ΣxΣy/n)² ≤ (Σx² − (Σx)²/n)(Σy² − (Σy)²/n).
+    """
     given = [f for f in COVARIATE_FIELDS if not _blank(row.get(f))]
     if not given:
         return dict.fromkeys(COVARIATE_FIELDS)
@@ -274,11 +336,28 @@ def _covariates(row: dict, bad) -> dict:
         missing = [f for f in COVARIATE_FIELDS if f not in given]
         bad(missing[0], "CUPED needs covariate_sum, covariate_sum_squares and cross_sum together")
         return dict.fromkeys(COVARIATE_FIELDS)
-    return {
-        "covariate_sum": _number(row, "covariate_sum", bad, required=True, signed=True),
-        "covariate_sum_squares": _number(row, "covariate_sum_squares", bad, required=True),
-        "cross_sum": _number(row, "cross_sum", bad, required=True, signed=True),
-    }
+    sx = _number(row, "covariate_sum", bad, required=True, signed=True)
+    sxx = _number(row, "covariate_sum_squares", bad, required=True)
+    sxy = _number(row, "cross_sum", bad, required=True, signed=True)
+    values = {"covariate_sum": sx, "covariate_sum_squares": sxx, "cross_sum": sxy}
+    possible = _possible_sums(sx, sxx, users, "covariate_sum", "covariate_sum_squares", bad)
+    if not possible or None in (sx, sxx, sxy, users) or metric_sums is None:
+        return values
+    sy, syy = metric_sums
+    if users == 0:
+        if sxy:
+            bad("cross_sum", "must be 0 when there are no users")
+        return values
+    covariance = sxy - sx * sy / users
+    spread = math.sqrt(max(sxx - sx * sx / users, 0.0) * max(syy - sy * sy / users, 0.0))
+    # Rounding in the sums is relative to their size, |Σxy| ≤ √(Σx²Σy²) at most.
+    if abs(covariance) > spread + ROUNDING * math.sqrt(sxx * syy):
+        bad(
+            "cross_sum",
+            "is inconsistent with the other sums: |cross_sum − covariate_sum·sum/users| exceeds "
+            "what the two variances allow (Cauchy–Schwarz)",
+        )
+    return values
 
 
 def _blank(value) -> bool:
@@ -290,16 +369,29 @@ def _text(value) -> str:
 
 
 def _date(value, bad) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
     if _blank(value):
         bad("date", "is required (YYYY-MM-DD)")
         return None
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        bad("date", f"“{value}” is not a date (YYYY-MM-DD)")
-        return None
+    text = value.strip() if isinstance(value, str) else None
+    if text is not None and ISO_DATE.fullmatch(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    bad("date", f"“{_shown(value)}” is not a date (YYYY-MM-DD)")
+    return None
+
+
+def _shown(value) -> str:
+    """A value as the sender wrote it, shortened: anything can arrive in a JSON row."""
+    text = (
+        value if isinstance(value, str) else str(value) if _scalar(value) else type(value).__name__
+    )
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _scalar(value) -> bool:
+    return value is None or isinstance(value, bool | int | float | str)
 
 
 def _number(row: dict, field: str, bad, *, integer=False, required=False, signed=False):
@@ -312,19 +404,23 @@ def _number(row: dict, field: str, bad, *, integer=False, required=False, signed
     if isinstance(value, bool):
         bad(field, f"must be {kind}")
         return None
-    try:
-        number = float(value) if isinstance(value, str) else value
-        if not isinstance(number, int | float) or not math.isfinite(number):
-            raise ValueError
-    except (TypeError, ValueError):
-        bad(field, f"“{value}” is not {kind}")
+    if isinstance(value, str):
+        text = value.strip()
+        pattern = WHOLE_NUMBER if integer else DECIMAL_NUMBER
+        number = float(text) if pattern.fullmatch(text) else None
+        if number is not None and integer:
+            number = int(text)
+    else:
+        number = value if isinstance(value, int | float) else None
+    if number is None or (isinstance(number, float) and not math.isfinite(number)):
+        bad(field, f"“{_shown(value)}” is not {kind}")
         return None
     if integer:
-        if float(number) != int(number):
+        if isinstance(number, float) and not number.is_integer():
             bad(field, f"“{value}” is not {kind}")
             return None
         number = int(number)
-        if number > MAX_COUNT:
+        if abs(number) > MAX_COUNT:
             bad(field, f"{value} is larger than any real count")
             return None
     if not signed and number < 0:

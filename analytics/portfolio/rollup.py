@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from experiments.models import (
+    IN_FLIGHT,
     Decision,
     Experiment,
     ExperimentStatus,
@@ -28,6 +29,7 @@ from experiments.models import (
     Outcome,
     Segment,
     StatusChange,
+    segment_path,
 )
 from roles.models import Channel, Role, Team, User
 
@@ -37,7 +39,6 @@ from .impact import ImpactModel, as_float, forecast_impact, realised_impact, win
 Dimension = PortfolioRollup.Dimension
 S = ExperimentStatus
 
-IN_FLIGHT = (S.IN_REVIEW, S.APPROVED, S.RUNNING, S.PAUSED)
 VELOCITY_DAYS = 30
 
 # Each stage: (name, the step that opens it, the step that closes it).
@@ -248,7 +249,13 @@ def _slices(experiments: Iterable[_Experiment], segments: dict[int, Segment]):
             slices[(dimension, str(key))] = (label, [])
 
     add(Dimension.OBJECTIVE, Objective.objects.values_list("pk", "name"))
-    add(Dimension.SEGMENT, ((pk, _segment_path(pk, segments)) for pk in segments))
+    add(
+        Dimension.SEGMENT,
+        (
+            (pk, segment_path(s, lambda node: segments.get(node.parent_id)))
+            for pk, s in segments.items()
+        ),
+    )
     add(Dimension.CHANNEL, Channel.choices)
     add(Dimension.TEAM, Team.objects.values_list("pk", "name"))
     operators = User.objects.filter(
@@ -329,15 +336,6 @@ def _store(today: dt.date, rows: list[PortfolioRollup]) -> None:
 
 def _start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def _segment_path(pk: int, segments: dict[int, Segment]) -> str:
-    names, node, seen = [], segments.get(pk), set()
-    while node is not None and node.pk not in seen:
-        seen.add(node.pk)
-        names.append(node.name)
-        node = segments.get(node.parent_id)
-    return " › ".join(reversed(names))
 
 
 def _since(moment: dt.datetime | None, start: dt.datetime) -> bool:

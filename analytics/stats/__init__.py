@@ -1,4 +1,4 @@
-"""GrowthOps statistics engine — pure numpy/scipy, no Django (DESIGN §4).
+"""GrowthOps statistics engine — pure numpy/scipy, no Django (docs/statistics.md).
 
 One front door for one experiment, the JSON contract (see :mod:`.contract`)::
 
@@ -64,10 +64,15 @@ from .frequentist import (
 )
 from .power import duration_days, sample_size_means, sample_size_proportions
 from .sequential import msprt_p_value, running_min
+from .significance import ANALYSIS_METHODS, BAYESIAN, FREQUENTIST, SEQUENTIAL, is_significant
 from .srm import SRM_THRESHOLD, SRMResult, srm_test
 
 __all__ = [
+    "ANALYSIS_METHODS",
     "AnalysisInputError",
+    "BAYESIAN",
+    "FREQUENTIST",
+    "SEQUENTIAL",
     "BayesResult",
     "Comparison",
     "CupedResult",
@@ -86,6 +91,7 @@ __all__ = [
     "cuped_adjust",
     "duration_days",
     "holm",
+    "is_significant",
     "mean_var_from_sums",
     "msprt_p_value",
     "normal_chance_to_beat",

@@ -1,4 +1,4 @@
-"""Bayesian chance to beat control and expected loss (DESIGN §4).
+"""Bayesian chance to beat control and expected loss (docs/statistics.md).
 
 Binomial arms have Beta(1 + x, 1 + n − x) posteriors (uniform prior). With ``X = p_c`` and
 ``Y = p_t``, for a higher-is-better metric

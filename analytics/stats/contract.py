@@ -16,7 +16,7 @@ Response: ``srm_p_value``, ``srm_detected`` and per variant ``name``, ``users``,
 treatments add ``diff``, ``diff_ci``, ``lift``, ``lift_ci``, ``p_value``,
 ``p_value_adjusted``, ``sequential_p_value`` (null without ``sequential_tau``),
 ``chance_to_beat_control``, ``expected_loss`` and ``significant``
-(``p_value_adjusted < alpha``). Undefined numbers are ``None``, never NaN or infinity.
+(``p_value_adjusted < alpha``, the frequentist rule of ``significance.is_significant``). Undefined numbers are ``None``, never NaN or infinity.
 
 Direction (``higher_is_better: false``): ``chance_to_beat_control`` becomes ``P(treatment <
 control)`` and ``expected_loss`` becomes ``E[max(treatment − control, 0)]``. ``diff``,
@@ -37,6 +37,7 @@ from .corrections import METHODS, adjust_p_values
 from .cuped import cuped_adjust
 from .frequentist import welch_test, z_test
 from .sequential import msprt_p_value
+from .significance import FREQUENTIST, is_significant
 from .srm import SRM_THRESHOLD, srm_test
 
 METRIC_TYPES = ("binomial", "mean")
@@ -426,7 +427,9 @@ def compute(requests: list[Request]) -> list[dict]:
                     "sequential_p_value": _finite(sequential[k]),
                     "chance_to_beat_control": _finite(chance[k]),
                     "expected_loss": _finite(loss[k]),
-                    "significant": p_adj is not None and p_adj < request.alpha,
+                    "significant": is_significant(
+                        method=FREQUENTIST, alpha=request.alpha, p_value_adjusted=p_adj
+                    ),
                 }
             )
             k += 1

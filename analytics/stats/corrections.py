@@ -1,4 +1,4 @@
-"""Multiple-comparison adjustments within each experiment (DESIGN §4).
+"""Multiple-comparison adjustments within each experiment (docs/statistics.md).
 
 With the m defined p-values of one family sorted ascending, ``p_(1) ≤ … ≤ p_(m)``:
 

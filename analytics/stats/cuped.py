@@ -1,4 +1,4 @@
-"""CUPED variance reduction from per-arm sums (DESIGN §4).
+"""CUPED variance reduction from per-arm sums (docs/statistics.md).
 
 Each arm gives ``n`` and the sums ``Sy, Syy`` of the metric (binomial: ``Sy = Syy =
 conversions``) and ``Sx, Sxx, Sxy`` of the pre-period covariate. Over all users of all arms

@@ -1,4 +1,4 @@
-"""Frequentist comparison of a treatment arm with its control (DESIGN §4).
+"""Frequentist comparison of a treatment arm with its control (docs/statistics.md).
 
 All functions take flat arrays — element ``i`` is one independent treatment-vs-control
 comparison, from any experiment — and return a :class:`Comparison` of arrays of the same

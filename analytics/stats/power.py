@@ -1,4 +1,4 @@
-"""Sample size per variant and duration (DESIGN §4). Two-sided tests, equal allocation.
+"""Sample size per variant and duration (docs/statistics.md). Two-sided tests, equal allocation.
 
 Binomial, baseline ``p1`` and relative MDE (``p2 = p1·(1 + MDE)``, ``p̄ = (p1 + p2)/2``):
 

@@ -1,4 +1,4 @@
-"""Always-valid (sequential) p-values: mSPRT with a normal mixture (DESIGN §4).
+"""Always-valid (sequential) p-values: mSPRT with a normal mixture (docs/statistics.md).
 
 With ``V = se²`` of the estimate ``d`` and a N(0, τ²) mixture over the true difference,
 

@@ -10,6 +10,7 @@ from analytics.ingest.observations import observations_ingest
 from analytics.models import Alert, AnalysisState, Notification, Observation, Result
 from analytics.stats import analyse
 from analytics.tasks import experiment_analyse, experiments_analyse_sweep
+from experiments.design import experiment_design
 from tests.analytics.helpers import START, binomial_rows, running_experiment
 from tests.factories import MetricFactory
 
@@ -222,7 +223,7 @@ def test_alert_emails_go_out_after_commit(
 
 def test_sample_reached_alert(operator, analyst):
     experiment = running_experiment(operator, baseline=0.1, mde=0.5, daily_traffic=1000)
-    needed = experiment.design.sample_size_per_variant
+    needed = experiment_design(experiment).sample_size_per_variant
     upload(
         experiment, analyst, binomial_rows(control=(needed - 1, 100), treatment=(needed - 1, 110))
     )
@@ -237,7 +238,7 @@ def test_no_sample_reached_alert_once_the_experiment_is_completed(operator, anal
     from experiments.lifecycle import experiment_complete
 
     experiment = running_experiment(operator, baseline=0.1, mde=0.5, daily_traffic=1000)
-    needed = experiment.design.sample_size_per_variant
+    needed = experiment_design(experiment).sample_size_per_variant
     upload(experiment, analyst, binomial_rows(control=(needed, 100), treatment=(needed, 110)))
     experiment_complete(
         experiment_id=experiment.pk, actor=operator, analysis="Flat.", recommendation="abandon"
@@ -263,7 +264,7 @@ def test_a_guardrail_significantly_worse_raises_an_alert(operator, analyst):
 
 def test_overdue_alert_for_a_running_experiment_past_its_duration(operator):
     experiment = running_experiment(operator)
-    days = experiment.design.duration_days
+    days = experiment_design(experiment).duration_days
     assert raise_overdue_alerts(today=START + dt.timedelta(days=days)) == 0
     assert raise_overdue_alerts(today=START + dt.timedelta(days=days + 1)) == 1
     assert raise_overdue_alerts(today=START + dt.timedelta(days=days + 2)) == 0

@@ -192,15 +192,20 @@ def test_the_upload_form_on_the_experiment_page(
 
     client.force_login(analyst)
     page = client.get(f"/experiments/{experiment.pk}/")
-    assert b'id="upload-form"' in page.content
+    panel_url = f"/experiments/{experiment.pk}/results/"
+    assert panel_url.encode() in page.content  # the page loads its results panel from here
+    assert b'id="upload-form"' in client.get(panel_url, headers={"HX-Request": "true"}).content
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(
+        response = client.post(
             f"/experiments/{experiment.pk}/upload/",
             {"file": SimpleUploadedFile("obs.csv", CSV.encode(), content_type="text/csv")},
+            follow=True,
         )
-    response = client.get(f"/experiments/{experiment.pk}/")
     assert "Saved 4 rows" in response.content.decode()
-    assert b'id="results"' in response.content
+    panel = client.get(panel_url, headers={"HX-Request": "true"})
+    assert b'id="results"' in panel.content and b"<html" not in panel.content
+    # Without htmx the same URL is a page of its own.
+    assert b'id="results"' in client.get(panel_url).content
     assert Observation.objects.count() == 4
 
 
@@ -208,7 +213,7 @@ def test_the_upload_form_is_refused_to_marketers(client, marketer, experiment):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(marketer)
-    assert b'id="upload-form"' not in client.get(f"/experiments/{experiment.pk}/").content
+    assert b'id="upload-form"' not in client.get(f"/experiments/{experiment.pk}/results/").content
     response = client.post(
         f"/experiments/{experiment.pk}/upload/", {"file": SimpleUploadedFile("o.csv", CSV.encode())}
     )
@@ -245,7 +250,7 @@ def test_the_upload_form_shows_only_where_an_upload_would_be_taken(
 ):
     from experiments.lifecycle import experiment_complete, experiment_conclude
 
-    page = f"/experiments/{experiment.pk}/"
+    page = f"/experiments/{experiment.pk}/results/"
     client.force_login(operator2)  # an operator who does not own it
     assert b'id="upload-form"' not in client.get(page).content
     client.force_login(operator)
@@ -262,3 +267,12 @@ def test_the_upload_form_shows_only_where_an_upload_would_be_taken(
         learnings="No measurable effect.",
     )
     assert b'id="upload-form"' not in client.get(page).content
+
+
+def test_the_results_panel_checks_who_is_asking(client, experiment):
+    from roles.models import User
+
+    panel = f"/experiments/{experiment.pk}/results/"
+    assert client.get(panel).status_code == 302  # sign in first
+    client.force_login(User.objects.create_user("no-role", role=""))
+    assert client.get(panel).status_code == 403

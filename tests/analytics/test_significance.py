@@ -1,6 +1,7 @@
 import pytest
 
-from analytics.analysis.significance import is_significant
+from analytics.stats import ANALYSIS_METHODS, is_significant
+from experiments.models import AnalysisMethod
 
 CASES = [
     # method, p adjusted, sequential p, chance to beat control, significant at α = 0.05
@@ -28,3 +29,7 @@ def test_each_method_decides_with_its_own_number(method, p_adj, p_seq, chance, e
         )
         is expected
     )
+
+
+def test_the_experiment_methods_are_the_ones_the_rule_knows():
+    assert set(AnalysisMethod.values) == set(ANALYSIS_METHODS)

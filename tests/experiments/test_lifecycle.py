@@ -286,3 +286,10 @@ def test_killing_one_test_keeps_the_hypothesis_in_test_while_another_runs(operat
         experiment_id=first.pk, actor=cmo, reason="duplicate", note="Twin test."
     )
     assert Hypothesis.objects.get(pk=first.hypothesis_id).status == "in_test"
+
+
+def test_every_step_of_the_table_is_a_recorded_step_choice():
+    from experiments.lifecycle import STEP_SERVICES, STEPS
+    from experiments.models import Step
+
+    assert list(STEPS) == list(STEP_SERVICES) == Step.values

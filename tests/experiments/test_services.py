@@ -1,13 +1,21 @@
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
-from experiments import lifecycle, services
-from experiments.models import Hypothesis, Segment
+from experiments import lifecycle, selectors, services
+from experiments.design import experiment_design
+from experiments.models import Comment, Hypothesis, Segment, SegmentEconomics
 from growthops.errors import NotPermitted, TransitionNotAllowed, ValidationFailed
 from roles.models import OperatorProfile
 from tests.experiments.helpers import put_in_status
-from tests.factories import ExperimentFactory, HypothesisFactory, MetricFactory, SegmentFactory
+from tests.factories import (
+    ExperimentFactory,
+    HypothesisFactory,
+    MetricFactory,
+    ObjectiveFactory,
+    SegmentFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -129,8 +137,8 @@ def test_the_design_gives_sample_size_and_duration(operator):
     experiment = ExperimentFactory(
         owner=operator, baseline=0.1, mde=0.1, daily_traffic=2000, alpha=0.05, power=0.8
     )
-    design = experiment.design
-    # Two-proportion test, 10 % → 11 %, α 0.05, power 0.8: 14,751 per arm (DESIGN §4 formula).
+    design = experiment_design(experiment)
+    # Two-proportion test, 10 % → 11 %, α 0.05, power 0.8: 14,751 per arm (docs/statistics.md, power).
     assert design.sample_size_per_variant == 14751
     assert design.total_sample_size == 2 * 14751
     assert design.duration_days == 15
@@ -147,7 +155,7 @@ def test_the_design_of_a_mean_metric(operator):
         daily_traffic=1000,
     )
     # n = 2 (1.959964 + 0.841621)² 20² / 1² = 6279.1 → 6280
-    assert experiment.design.sample_size_per_variant == 6280
+    assert experiment_design(experiment).sample_size_per_variant == 6280
 
 
 def test_everyone_logs_hypotheses_but_only_operators_and_the_cmo_triage(
@@ -199,7 +207,7 @@ def test_rice_is_derived_when_reach_and_effort_are_given(operator):
     )
     hypothesis.refresh_from_db()
     assert hypothesis.rice_score == 2000 * 8 * 0.5 / 2
-    assert hypothesis.priority == hypothesis.ice_score == 5.67
+    assert hypothesis.ice_score == 5.67
 
 
 def test_the_cmo_sunsets_a_segment_only_without_running_experiments(cmo, operator):
@@ -242,3 +250,53 @@ def test_untriaged_hypotheses_cannot_be_tested_yet(operator):
         services.experiment_create(
             actor=operator, hypothesis=HypothesisFactory(status="new"), name="X", key="x"
         )
+
+
+def test_the_cmo_updates_an_objective_and_a_bad_target_is_refused(cmo, operator):
+    objective = ObjectiveFactory(baseline=100, target=200)
+
+    services.objective_update(objective=objective, actor=cmo, target=250)
+    objective.refresh_from_db()
+    assert objective.target == 250
+
+    with pytest.raises(ValidationFailed):
+        services.objective_update(objective=objective, actor=cmo, target=objective.baseline)
+    with pytest.raises(NotPermitted):
+        services.objective_update(objective=objective, actor=operator, target=300)
+    objective.refresh_from_db()
+    assert objective.target == 250
+
+
+def test_it_comments_on_exactly_one_thing(marketer):
+    hypothesis = HypothesisFactory()
+
+    comment = services.comment_create(
+        actor=marketer, body="  Seen this in SEO too. ", hypothesis=hypothesis
+    )
+
+    assert (comment.hypothesis, comment.experiment, comment.body) == (
+        hypothesis,
+        None,
+        "Seen this in SEO too.",
+    )
+    with pytest.raises(ValidationFailed):
+        services.comment_create(actor=marketer, body=" ", hypothesis=hypothesis)
+    with pytest.raises(ValidationFailed):
+        services.comment_create(actor=marketer, body="Both?")
+    assert Comment.objects.count() == 1
+
+
+def test_the_backlog_lists_hypotheses_for_members_only(marketer, outsider):
+    hypothesis = HypothesisFactory()
+
+    assert list(selectors.hypothesis_list_for_user(marketer)) == [hypothesis]
+    assert list(selectors.hypothesis_list_for_user(outsider)) == []
+
+
+def test_segment_economics_derive_cac_and_value_to_cost():
+    economics = SegmentEconomics(
+        customers_acquired=40, customer_value=Decimal("12000"), acquisition_cost=Decimal("4000")
+    )
+    assert (economics.cac, economics.value_to_cost) == (100, 3)
+    nothing = SegmentEconomics(customers_acquired=0, customer_value=0, acquisition_cost=0)
+    assert (nothing.cac, nothing.value_to_cost) == (None, None)

@@ -1,0 +1,43 @@
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from .lockout import lockout_message
+
+
+class CredentialsSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class TokenViewSet(viewsets.ViewSet):
+    """Exchange a username and password for the account's API token.
+
+    The one view open to everyone: it signs in through ``authenticate`` with the Django request,
+    so django-axes counts failures and locks out here as on the login page.
+    """
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    serializer_class = CredentialsSerializer
+
+    @extend_schema(request=CredentialsSerializer, responses=TokenSerializer)
+    def create(self, request):
+        credentials = CredentialsSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        # Axes flags the lock-out on the request it was given; DRF's wrapper would hide it.
+        django_request = request._request
+        user = authenticate(django_request, **credentials.validated_data)
+        if getattr(django_request, "axes_locked_out", False):
+            return Response({"detail": lockout_message()}, status=429)
+        if user is None:
+            return Response({"detail": "Unable to sign in with those credentials."}, status=400)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response(TokenSerializer({"token": token.key}).data)
