@@ -94,3 +94,10 @@ def test_the_500_page_renders_without_a_request():
 
     html = render_to_string("500.html")
     assert "Something went wrong" in html and "bootstrap.min.css" in html
+
+
+def test_no_template_comment_leaks_into_the_page(client, marketer):
+    # Django's {# #} comments end at the line's end; a multi-line one is printed as text.
+    client.force_login(marketer)
+    for url in ("experiments:home", "experiments:hypothesis-list", "experiments:list"):
+        assert "{#" not in client.get(reverse(url)).content.decode()
