@@ -33,7 +33,13 @@ from .models import (
     StatusChange,
     Variant,
 )
-from .services import experiment_create, hypothesis_create, hypothesis_triage
+from .services import (
+    comment_create,
+    experiment_create,
+    hypothesis_create,
+    hypothesis_score,
+    hypothesis_triage,
+)
 
 DEMO_USERS = [
     # username, first, last, role
@@ -232,6 +238,7 @@ def seed_demo(*, out=print) -> bool:
     objectives = _objectives(cmo)
     hypotheses = _hypotheses(users, metrics, segments, objectives, rng)
     _experiments(users, hypotheses, metrics, rng)
+    _backlog_activity(users, rng)
     out(
         f"Loaded {User.objects.count()} users, {Objective.objects.count()} objectives, "
         f"{Segment.objects.count()} segments, {Metric.objects.count()} metrics, "
@@ -390,6 +397,55 @@ def _hypotheses(users, metrics, segments, objectives, rng) -> list[Hypothesis]:
         status__in=[Hypothesis.Status.REJECTED, Hypothesis.Status.NEW]
     )
     return list(testable.order_by("pk"))
+
+
+HYPOTHESIS_COMMENTS = [
+    ("marketer", "Sales hear this objection on most calls; happy to share the call notes."),
+    ("operator", "Worth testing, but the segment's traffic limits us to one variant."),
+    ("cmo", "Keep this near the top: it serves this year's main objective."),
+    ("analyst", "Tracking for this metric is reliable since the September fix."),
+    ("operator2", "Similar to an idea we tried last year; see the concluded experiments."),
+]
+
+
+def _backlog_activity(users, rng) -> None:
+    """Operators re-score part of the backlog, two ideas are rejected with a reason, people comment."""
+    hypotheses = list(Hypothesis.objects.order_by("pk"))
+    for i, hypothesis in enumerate(hypotheses):
+        if hypothesis.status in (Hypothesis.Status.BACKLOG, Hypothesis.Status.IN_TEST) and i % 3:
+            hypothesis_score(
+                hypothesis_id=hypothesis.pk,
+                actor=users["operator" if i % 2 else "operator2"],
+                impact=max(1, min(10, hypothesis.impact + rng.choice([-2, -1, 0, 1]))),
+                confidence=max(1, min(10, hypothesis.confidence + rng.choice([-1, 0, 1, 2]))),
+                ease=hypothesis.ease,
+                reach=hypothesis.reach,
+                effort=hypothesis.effort,
+            )
+    backlog = [h for h in hypotheses if h.status == Hypothesis.Status.BACKLOG]
+    for hypothesis, reason in zip(
+        backlog[-2:],
+        [
+            "Duplicates the pricing-page test already in the backlog.",
+            "Too little traffic in this segment to detect the expected effect.",
+        ],
+        strict=False,
+    ):
+        hypothesis_triage(
+            hypothesis_id=hypothesis.pk,
+            actor=users["operator"],
+            status=Hypothesis.Status.REJECTED,
+            reason=reason,
+        )
+    for i, hypothesis in enumerate(hypotheses[:12]):
+        for author, body in HYPOTHESIS_COMMENTS[i % 3 : i % 3 + 1 + i % 2]:
+            comment_create(actor=users[author], hypothesis=hypothesis, body=body)
+    for experiment in Experiment.objects.order_by("pk")[:6]:
+        comment_create(
+            actor=users["marketer"],
+            experiment=experiment,
+            body="Is the variant copy final? The segment team would like to review it.",
+        )
 
 
 def _experiments(users, hypotheses, metrics, rng) -> None:

@@ -262,6 +262,16 @@ class Hypothesis(models.Model):
     # share (the ICE confidence / 10), effort in person-weeks.
     reach = models.PositiveIntegerField(null=True, blank=True)
     effort = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0.1)])
+    # Who last scored it (an operator or the CMO) and when; empty while the scores are the
+    # author's first estimate.
+    scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    scored_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     iterates_on_hypothesis = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="iterations"

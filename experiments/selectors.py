@@ -1,8 +1,20 @@
 """Reads: querysets scoped to what the asking user may see, shaped for pages and the API."""
 
 from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
 
-from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, QuerySet
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from roles.capabilities import can
 from roles.models import OperatorProfile
@@ -108,6 +120,234 @@ def segment_paths() -> dict[int, str]:
     for pk in rows:
         path(pk)
     return paths
+
+
+def _words(text: str, limit: int = 8) -> list[str]:
+    return [w for w in (text or "").split() if len(w) > 1][:limit]
+
+
+def hypothesis_search(user, text: str) -> QuerySet[Hypothesis]:
+    """Hypotheses whose title contains every word of ``text`` (for the global search box)."""
+    found = hypothesis_list_for_user(user)
+    words = _words(text)
+    if not words:
+        return found.none()
+    for word in words:
+        found = found.filter(title__icontains=word)
+    return found.order_by("-created_at")
+
+
+def experiment_search(user, text: str) -> QuerySet[Experiment]:
+    """Experiments whose name or key contains every word of ``text``."""
+    found = experiment_list_for_user(user)
+    words = _words(text)
+    if not words:
+        return found.none()
+    for word in words:
+        found = found.filter(Q(name__icontains=word) | Q(key__icontains=word))
+    return found.order_by("-updated_at")
+
+
+@dataclass(frozen=True)
+class SimilarItem:
+    """A past hypothesis or concluded experiment that resembles what is being typed."""
+
+    kind: str  # "hypothesis" or "experiment"
+    pk: int
+    title: str
+    status: str
+    status_label: str
+    detail: str
+    rank: float
+
+
+# Words too common to say two ideas are alike.
+_STOPWORDS = frozenset(
+    "the and for with from that this our are was were will into more less than on in of to a an "
+    "by at we us it its be is as or not new".split()
+)
+
+
+def _similarity_words(text: str, limit: int = 8) -> list[str]:
+    words = []
+    for raw in (text or "").lower().split():
+        word = raw.strip(".,;:!?()[]\"'“”‘’-–—")
+        if len(word) >= 3 and word not in _STOPWORDS and word not in words:
+            words.append(word)
+    return words[:limit]
+
+
+def hypothesis_similar(text: str, limit: int = 5, *, user=None) -> list[SimilarItem]:
+    """Up to ``limit`` past hypotheses and concluded experiments resembling ``text``, best first.
+
+    PostgreSQL ranks them by full-text search (title weighted above the observation and the
+    change; an experiment's name above its learnings). Elsewhere (SQLite) each title or name
+    scores the number of the text's words it contains, so any one shared word is a match.
+    """
+    words = _similarity_words(text)
+    if not words:
+        return []
+    hypotheses = Hypothesis.objects.all() if user is None else hypothesis_list_for_user(user)
+    experiments = Experiment.objects.filter(status=ExperimentStatus.CONCLUDED)
+    if user is not None and not can(user, "results.read"):
+        experiments = experiments.none()
+    if connection.vendor == "postgresql":
+        hypotheses, experiments = _ranked_by_full_text(hypotheses, experiments, words)
+    else:
+        hypotheses, experiments = _ranked_by_shared_words(hypotheses, experiments, words)
+    items = [
+        SimilarItem(
+            "hypothesis",
+            h.pk,
+            h.title,
+            h.status,
+            h.get_status_display(),
+            f"{h.get_channel_display()} · {h.segment.name}",
+            float(h.rank),
+        )
+        for h in hypotheses.select_related("segment")[:limit]
+    ] + [
+        SimilarItem(
+            "experiment",
+            e.pk,
+            e.name,
+            e.status,
+            e.get_outcome_display() or e.get_status_display(),
+            (e.learnings or e.get_decision_display())[:140],
+            float(e.rank),
+        )
+        for e in experiments[:limit]
+    ]
+    items.sort(key=lambda item: -item.rank)
+    return items[:limit]
+
+
+def _ranked_by_full_text(hypotheses, experiments, words):
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    # Any shared word counts (OR), so a half-typed title already finds its neighbours.
+    query = SearchQuery(words[0], search_type="plain", config="english")
+    for word in words[1:]:
+        query |= SearchQuery(word, search_type="plain", config="english")
+    h_vector = (
+        SearchVector("title", weight="A", config="english")
+        + SearchVector("change", weight="B", config="english")
+        + SearchVector("observation", weight="C", config="english")
+    )
+    e_vector = SearchVector("name", weight="A", config="english") + SearchVector(
+        "learnings", weight="C", config="english"
+    )
+    hypotheses = (
+        hypotheses.annotate(rank=SearchRank(h_vector, query))
+        .filter(rank__gt=0.01)
+        .order_by("-rank", "-created_at")
+    )
+    experiments = (
+        experiments.annotate(rank=SearchRank(e_vector, query))
+        .filter(rank__gt=0.01)
+        .order_by("-rank", "-updated_at")
+    )
+    return hypotheses, experiments
+
+
+def _ranked_by_shared_words(hypotheses, experiments, words):
+    def shared(field):
+        return sum(
+            (
+                Case(When(**{f"{field}__icontains": w}, then=Value(1.0)), default=Value(0.0))
+                for w in words
+            ),
+            start=Value(0.0),
+        )
+
+    hypotheses = (
+        hypotheses.annotate(rank=shared("title"))
+        .filter(rank__gt=0)
+        .order_by("-rank", "-created_at")
+    )
+    experiments = (
+        experiments.annotate(rank=shared("name"))
+        .filter(rank__gt=0)
+        .order_by("-rank", "-updated_at")
+    )
+    return hypotheses, experiments
+
+
+def hypothesis_backlog(user) -> QuerySet[Hypothesis]:
+    """The hypotheses ``user`` may see, with ICE and RICE computed in SQL for sorting and filters.
+
+    ``ice_value`` and ``rice_value`` are the model's ``ice_score`` / ``rice_score`` formulas
+    (unrounded); pages display the properties, the database sorts by these.
+    """
+    rice = ExpressionWrapper(
+        F("reach") * F("impact") * (F("confidence") / 10.0) / F("effort"),
+        output_field=FloatField(),
+    )
+    return (
+        hypothesis_list_for_user(user)
+        .select_related("segment__parent__parent__parent", "scored_by")
+        .annotate(
+            ice_value=ExpressionWrapper(
+                (F("impact") + F("confidence") + F("ease")) / 3.0, output_field=FloatField()
+            ),
+            rice_value=Case(When(effort__gt=0, reach__isnull=False, then=rice), default=None),
+            comment_count=Count("comments"),
+        )
+    )
+
+
+def experiment_status_counts(user) -> "OrderedDict[str, int]":
+    """How many experiments are in each status, in lifecycle order (zeros kept); one query."""
+    counts = dict(
+        experiment_list_for_user(user)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return OrderedDict((status, counts.get(status, 0)) for status in ExperimentStatus.values)
+
+
+def experiments_owned_by(user, *, limit: int = 8) -> list[Experiment]:
+    """The user's own experiments, those still in flight first, newest change first (capped)."""
+    in_flight = [s for s in ExperimentStatus.values if s not in ("concluded", "killed")]
+    return list(
+        experiment_list_for_user(user)
+        .filter(owner=user)
+        .annotate(done=Case(When(status__in=in_flight, then=Value(0)), default=Value(1)))
+        .order_by("done", "-updated_at")[:limit]
+    )
+
+
+def hypothesis_status_counts(user) -> dict[str, int]:
+    """How many hypotheses are in each status (statuses with none are left out); one query."""
+    return dict(
+        hypothesis_list_for_user(user)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+
+
+def experiments_awaiting_decision(user, *, limit: int = 8) -> list[Experiment]:
+    """For the CMO: designs in review and completed tests waiting for a decision (capped).
+
+    Experiments the user owns are left out: they may not review their own.
+    """
+    steps = []
+    if can(user, "experiments.review"):
+        steps.append(ExperimentStatus.IN_REVIEW)
+    if can(user, "experiments.conclude"):
+        steps.append(ExperimentStatus.COMPLETED)
+    if not steps:
+        return []
+    return list(
+        experiment_list_for_user(user)
+        .filter(status__in=steps)
+        .exclude(owner=user)
+        .order_by("updated_at")[:limit]
+    )
 
 
 def experiment_metric_ids(experiment_ids) -> dict[int, set[int]]:

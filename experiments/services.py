@@ -99,8 +99,11 @@ def hypothesis_create(*, actor, **fields) -> Hypothesis:
     return hypothesis
 
 
-def hypothesis_triage(*, hypothesis_id: int, actor, status: str) -> Hypothesis:
-    """Move a new (or backlogged) hypothesis to the backlog or reject it."""
+def hypothesis_triage(*, hypothesis_id: int, actor, status: str, reason: str = "") -> Hypothesis:
+    """Move a new (or backlogged) hypothesis to the backlog or reject it.
+
+    A ``reason`` is kept as the actor's comment on the hypothesis, in the same transaction.
+    """
     require(actor, "hypotheses.triage")
     if status not in HYPOTHESIS_TRIAGE_TARGETS:
         raise ValidationFailed({"status": "Triage moves a hypothesis to backlog or rejected."})
@@ -115,6 +118,9 @@ def hypothesis_triage(*, hypothesis_id: int, actor, status: str) -> Hypothesis:
             )
         hypothesis.status = status
         hypothesis.save(update_fields=["status", "updated_at"])
+        if reason.strip():
+            label = Hypothesis.Status(status).label
+            comment_create(actor=actor, hypothesis=hypothesis, body=f"{label}: {reason.strip()}")
     return hypothesis
 
 
@@ -133,6 +139,7 @@ def hypothesis_score(
         hypothesis = Hypothesis.objects.select_for_update().get(pk=hypothesis_id)
         hypothesis.impact, hypothesis.confidence, hypothesis.ease = impact, confidence, ease
         hypothesis.reach, hypothesis.effort = reach, effort
+        hypothesis.scored_by, hypothesis.scored_at = actor, timezone.now()
         _full_clean(hypothesis)
         hypothesis.save()
     return hypothesis

@@ -1,11 +1,20 @@
 from django.urls import path
 
-from . import views
+from . import hypothesis_views, views
 
 app_name = "experiments"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("hypotheses/", hypothesis_views.hypothesis_list, name="hypothesis-list"),
+    path("hypotheses/new/", hypothesis_views.hypothesis_create, name="hypothesis-create"),
+    path("hypotheses/<int:pk>/", hypothesis_views.hypothesis_detail, name="hypothesis-detail"),
+    path("hypotheses/<int:pk>/score/", hypothesis_views.hypothesis_score, name="hypothesis-score"),
+    path(
+        "hypotheses/<int:pk>/triage/", hypothesis_views.hypothesis_triage, name="hypothesis-triage"
+    ),
+    path("experiments/", views.experiment_list, name="list"),
     path("experiments/<int:pk>/", views.experiment_detail, name="detail"),
     path("experiments/<int:pk>/steps/<slug:step>/", views.experiment_step, name="step"),
 ]

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from growthops.errors import DomainError, ValidationFailed
@@ -11,29 +12,67 @@ from roles.permissions import require_ability
 from .design import experiment_design
 from .forms import step_form
 from .lifecycle import STEP_SERVICES, available_steps
-from .models import ExperimentStatus
-from .selectors import experiment_list_for_user, experiments_by_status, objective_list_for_user
+from .models import ExperimentStatus, Hypothesis
+from .page_filters import ExperimentFilter
+from .selectors import (
+    experiment_list_for_user,
+    experiment_search,
+    experiment_status_counts,
+    experiments_awaiting_decision,
+    experiments_owned_by,
+    hypothesis_search,
+    hypothesis_status_counts,
+    objective_list_for_user,
+)
+from .web import comment_form_for, comment_posted, paginate
+
+HOME_MINE_LIMIT = 8
 
 
 @login_required
 def home(request):
-    groups = experiments_by_status(request.user)
-    mine = [e for group in groups.values() for e in group if e.owner_id == request.user.pk]
+    counts = experiment_status_counts(request.user)
+    hypotheses = hypothesis_status_counts(request.user)
     return render(
         request,
         "experiments/home.html",
         {
             "objectives": objective_list_for_user(request.user),
-            "groups": [(ExperimentStatus(s).label, s, exps) for s, exps in groups.items()],
-            "mine": mine,
+            "groups": [(ExperimentStatus(s).label, s, n) for s, n in counts.items()],
+            "experiment_total": sum(counts.values()),
+            "hypotheses_new": hypotheses.get(Hypothesis.Status.NEW, 0),
+            "hypotheses_backlog": hypotheses.get(Hypothesis.Status.BACKLOG, 0),
+            "mine": experiments_owned_by(request.user, limit=HOME_MINE_LIMIT),
+            "awaiting": experiments_awaiting_decision(request.user, limit=HOME_MINE_LIMIT),
+            "mine_total": experiment_list_for_user(request.user).filter(owner=request.user).count(),
         },
     )
+
+
+@login_required
+def experiment_list(request):
+    require_ability(request, "results.read")
+    filterset = ExperimentFilter(
+        request.GET or None,
+        queryset=experiment_list_for_user(request.user).order_by("-updated_at"),
+        request=request,
+    )
+    context = {"filter": filterset, "page_obj": paginate(request, filterset.qs)}
+    template = "experiments/experiment_list.html"
+    if request.htmx and request.htmx.target == "experiment-results":
+        template = "experiments/_experiment_results.html"
+    return render(request, template, context)
 
 
 @login_required
 def experiment_detail(request, pk: int):
     require_ability(request, "results.read")
     experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+    comment_form = comment_form_for(request)
+    if request.method == "POST":
+        require_ability(request, "comments.create")
+        if comment_posted(request, comment_form, experiment=experiment):
+            return redirect("experiments:detail", pk=experiment.pk)
     steps = [
         (
             step,
@@ -51,6 +90,8 @@ def experiment_detail(request, pk: int):
             "variants": experiment.variants.all(),
             "timeline": experiment.status_changes.select_related("actor"),
             "comments": experiment.comments.select_related("author"),
+            "comment_form": comment_form,
+            "comment_action": reverse("experiments:detail", args=[experiment.pk]),
             "steps": steps,
             "design": experiment_design(experiment),
         },
@@ -80,3 +121,21 @@ def experiment_step(request, pk: int, step: str):
     else:
         messages.success(request, f"Done: {step.replace('_', ' ')}.")
     return redirect("experiments:detail", pk=experiment.pk)
+
+
+@login_required
+def search(request):
+    require_ability(request, "results.read")
+    text = request.GET.get("q", "").strip()
+    hypotheses = hypothesis_search(request.user, text)
+    experiments = experiment_search(request.user, text)
+    counts = {"hypotheses": hypotheses.count(), "experiments": experiments.count()}
+    kind = request.GET.get("type")
+    if kind not in counts:
+        kind = "experiments" if counts["experiments"] and not counts["hypotheses"] else "hypotheses"
+    found = hypotheses if kind == "hypotheses" else experiments
+    return render(
+        request,
+        "experiments/search.html",
+        {"q": text, "kind": kind, "counts": counts, "page_obj": paginate(request, found)},
+    )

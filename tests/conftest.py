@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -23,6 +24,23 @@ def pytest_collection_modifyitems(config, items):
             _skip_or_fail(item, "needs Redis and PostgreSQL (set REDIS_URL and DATABASE_URL)")
         if "browser" in item.keywords and not os.path.exists("/usr/bin/chromium"):
             _skip_or_fail(item, "needs Debian's chromium at /usr/bin/chromium")
+
+
+SCREENSHOTS = Path(
+    os.environ.get("GROWTHOPS_SCREENSHOTS")
+    or Path(__file__).resolve().parent.parent / "screenshots"
+)
+
+
+def screenshot_dir() -> Path:
+    """Where browser tests save their screenshots (``screenshots/`` is ignored by git)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SCREENSHOTS.is_dir() and any(SCREENSHOTS.glob("*.png")):
+        terminalreporter.write_line(f"Browser screenshots: {SCREENSHOTS}")
 
 
 def _skip_or_fail(item, reason):

@@ -31,7 +31,10 @@ def page(monkeypatch):
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS
         )
-        yield browser.new_page(viewport={"width": 1280, "height": 900})
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        # Destructive steps ask "are you sure?" first; the person in these tests is.
+        page.on("dialog", lambda dialog: dialog.accept())
+        yield page
         browser.close()
 
 
@@ -60,6 +63,7 @@ def test_the_cmo_approves_an_experiment_in_the_browser(page, live_server, cmo, o
 def test_a_refused_kill_explains_itself(page, live_server, cmo, operator):
     running_experiment(operator, name="Short form")
     sign_in(page, live_server, "cmo")
+    page.click("nav >> text=Experiments")
     page.click("text=Short form")
     page.locator("form[data-step=kill] button").click()
     messages = page.locator(".messages").inner_text()

@@ -1,0 +1,96 @@
+"""Filters and sorting for the list pages (django-filter, with labels and widgets for forms).
+
+The API's filters are `filters.py`; these narrow the same querysets for people, nothing more.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import F
+
+from roles.models import Channel, User
+
+from .models import Experiment, ExperimentStatus, Hypothesis, Objective, Segment
+
+HYPOTHESIS_SORTS = {
+    "ice": ("Highest ICE", [F("ice_value").desc(), "-created_at"]),
+    "rice": ("Highest RICE", [F("rice_value").desc(nulls_last=True), F("ice_value").desc()]),
+    "newest": ("Newest", ["-created_at"]),
+    "oldest": ("Oldest", ["created_at"]),
+}
+
+
+def _segments(request):
+    return Segment.objects.select_related("parent__parent__parent")
+
+
+class HypothesisFilter(django_filters.FilterSet):
+    """Filters of the backlog; expects ``selectors.hypothesis_backlog``'s annotations."""
+
+    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="Title")
+    status = django_filters.ChoiceFilter(choices=Hypothesis.Status.choices, empty_label="Any")
+    objective = django_filters.ModelChoiceFilter(
+        queryset=Objective.objects.all(), empty_label="Any"
+    )
+    segment = django_filters.ModelChoiceFilter(queryset=_segments, empty_label="Any")
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, empty_label="Any")
+    author = django_filters.ModelChoiceFilter(
+        queryset=User.objects.filter(hypotheses__isnull=False).distinct(), empty_label="Anyone"
+    )
+    min_score = django_filters.NumberFilter(
+        field_name="ice_value",
+        lookup_expr="gte",
+        label="Min. ICE",
+        widget=forms.NumberInput(attrs={"min": 1, "max": 10, "step": "0.5"}),
+    )
+    mine = django_filters.BooleanFilter(
+        method="filter_mine", label="Only my ideas", widget=forms.CheckboxInput
+    )
+    sort = django_filters.ChoiceFilter(
+        method="filter_sort",
+        label="Sort by",
+        choices=[(key, label) for key, (label, _) in HYPOTHESIS_SORTS.items()],
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Hypothesis
+        fields = []
+
+    def filter_mine(self, queryset, name, value):
+        return queryset.filter(author=self.request.user) if value else queryset
+
+    def filter_sort(self, queryset, name, value):
+        return queryset.order_by(*HYPOTHESIS_SORTS.get(value, HYPOTHESIS_SORTS["ice"])[1])
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        if not getattr(self.form, "cleaned_data", {}).get("sort"):
+            queryset = self.filter_sort(queryset, "sort", "ice")
+        return queryset
+
+
+class ExperimentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
+    status = django_filters.ChoiceFilter(choices=ExperimentStatus.choices, empty_label="Any")
+    objective = django_filters.ModelChoiceFilter(
+        queryset=Objective.objects.all(), empty_label="Any"
+    )
+    segment = django_filters.ModelChoiceFilter(queryset=_segments, empty_label="Any")
+    owner = django_filters.ModelChoiceFilter(
+        queryset=User.objects.filter(owned_experiments__isnull=False).distinct(),
+        empty_label="Anyone",
+    )
+    channel = django_filters.ChoiceFilter(
+        field_name="hypothesis__channel",
+        choices=Channel.choices,
+        empty_label="Any",
+        label="Channel",
+    )
+    executed_by = django_filters.ChoiceFilter(
+        choices=Experiment.ExecutedBy.choices, empty_label="Anyone", label="Executed by"
+    )
+
+    class Meta:
+        model = Experiment
+        fields = []

@@ -1,0 +1,67 @@
+"""Small helpers for the Bootstrap look: form widgets with the right classes, page links."""
+
+from django import forms, template
+
+register = template.Library()
+
+_CHECK_WIDGETS = (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMultiple)
+
+
+def widget_class(field) -> str:
+    """The Bootstrap class a bound field's widget needs (plus ``is-invalid`` when it has errors)."""
+    widget = field.field.widget
+    if isinstance(widget, _CHECK_WIDGETS):
+        css = "form-check-input"
+    elif isinstance(widget, forms.Select):
+        css = "form-select"
+    elif isinstance(widget, forms.HiddenInput):
+        return ""
+    else:
+        css = "form-control"
+    return f"{css} is-invalid" if field.errors else css
+
+
+@register.simple_tag
+def widget(field, **attrs):
+    """Render ``field``'s widget with Bootstrap classes and its help/error ids for screen readers."""
+    classes = " ".join(c for c in (widget_class(field), attrs.pop("class", "")) if c)
+    described = []
+    if field.help_text:
+        described.append(f"{field.auto_id}_help")
+    if field.errors:
+        described.append(f"{field.auto_id}_errors")
+    final = {"class": classes, **attrs}
+    if described:
+        final["aria-describedby"] = " ".join(described)
+    return field.as_widget(attrs=final)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with ``changes`` applied (``None`` drops a key): for page links."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def score_inputs(context, hypothesis):
+    """(name, label, value, min, max) of the inline score form: what was typed, else the scores."""
+    form = context.get("score_form")
+    fields = [
+        ("impact", "Impact", 1, 10),
+        ("confidence", "Confidence", 1, 10),
+        ("ease", "Ease", 1, 10),
+        ("reach", "Reach", 0, None),
+        ("effort", "Effort", 0.1, None),
+    ]
+    rows = []
+    for name, label, low, high in fields:
+        value = form[name].value() if form is not None else getattr(hypothesis, name)
+        rows.append((name, label, value, low, high))
+    return rows
