@@ -294,8 +294,9 @@ class Hypothesis(models.Model):
             ),
             models.CheckConstraint(condition=Q(expected_mde__gt=0), name="hypothesis_mde_positive"),
             models.CheckConstraint(
+                # effort is tested for NULL explicitly: a CHECK lets an unknown (NULL > 0) pass.
                 condition=(Q(reach__isnull=True) & Q(effort__isnull=True))
-                | (Q(reach__isnull=False) & Q(effort__gt=0)),
+                | (Q(reach__isnull=False) & Q(effort__isnull=False) & Q(effort__gt=0)),
                 name="hypothesis_rice_complete",
                 violation_error_message="RICE needs both reach and effort, or neither.",
             ),

@@ -347,12 +347,6 @@ def test_a_bad_score_is_explained_in_the_row_and_changes_nothing(client, cmo):
     assert (hypothesis.impact, hypothesis.scored_by) == (2, None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Hypothesis.clean() no longer checks RICE, and the hypothesis_rice_complete "
-    "CHECK passes when effort is NULL (NULL > 0 is unknown, and CHECK lets unknown through): "
-    "reach without effort is saved. Belongs to experiments/models.py (rules).",
-)
 def test_rice_without_effort_is_refused_by_the_service(client, operator):
     hypothesis = HypothesisFactory()
     client.force_login(operator)

@@ -149,15 +149,7 @@ def test_a_marketer_logs_a_hypothesis(api, marketer):
         ({"impact": 11}, "impact"),
         ({"status": "backlog"}, "status"),
         ({"metric": "nope"}, "metric"),
-        pytest.param(
-            {"reach": 100},
-            "__all__",
-            marks=pytest.mark.xfail(
-                reason="experiments.models' RICE CheckConstraint passes a NULL effort (SQL "
-                "NULL > 0 is unknown), and the model's clean() that refused it is gone",
-                strict=False,
-            ),
-        ),
+        ({"reach": 100}, "__all__"),
     ],
 )
 def test_a_bad_hypothesis_is_a_400_naming_the_field(api, marketer, changes, field):
