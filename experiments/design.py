@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass
 
+# The pure statistics engine (numpy and scipy only), not the analytics app: allowed from here.
+from analytics.stats import duration_days, sample_size_means, sample_size_proportions
+
 from .models import AnalysisMethod, Experiment, Metric
 
 # The design: what the owner sets until approval freezes it. The design service accepts
@@ -44,8 +47,6 @@ def experiment_design(experiment: Experiment) -> Design | None:
     metric = experiment.primary_metric
     if metric is None or not _design_inputs_present(experiment, metric):
         return None
-    from analytics.stats import duration_days, sample_size_means, sample_size_proportions
-
     weights = [v.weight for v in experiment.variants.all()] or [0.5, 0.5]
     try:
         if metric.kind == Metric.Kind.BINOMIAL:
