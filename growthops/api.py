@@ -4,9 +4,8 @@ and the API root, schema and docs views (each naming the ability that reads them
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponse
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework import exceptions, routers, status
+from rest_framework import exceptions, routers, status, views
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from .middleware import BUSY_MESSAGE, RETRY_AFTER_SECONDS, database_is_busy
@@ -44,7 +43,7 @@ def exception_handler(exc, context):
             {"detail": str(exc.detail), "errors": {"body": [str(exc.detail)]}},
             status=status.HTTP_400_BAD_REQUEST,
         )
-    return drf_exception_handler(exc, context)
+    return views.exception_handler(exc, context)
 
 
 def field_errors(detail, prefix: str = "") -> dict[str, list[str]]:

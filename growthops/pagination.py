@@ -26,6 +26,9 @@ def _unpaged_export(queryset, request) -> None:
         )
 
 
+MAX_PAGE_SIZE = 500
+
+
 class Pagination(PageNumberPagination):
     """``?page=N`` (from 1) and ``?page_size=K`` (default ``PAGE_SIZE``, at most 500).
 
@@ -34,7 +37,7 @@ class Pagination(PageNumberPagination):
     """
 
     page_size_query_param = "page_size"
-    max_page_size = 500
+    max_page_size = MAX_PAGE_SIZE
     invalid_page_message = "Page “{page_number}” does not exist: {message}"
 
     def paginate_queryset(self, queryset, request, view=None):
@@ -49,7 +52,7 @@ class HistoryPagination(CursorPagination):
     """Pages of a long, growing history (``?cursor=``): stable while new rows arrive."""
 
     page_size_query_param = "page_size"
-    max_page_size = 500
+    max_page_size = MAX_PAGE_SIZE
     ordering = ("look", "id")
 
     def paginate_queryset(self, queryset, request, view=None):

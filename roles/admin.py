@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.admin import UserAdmin
 
 from .models import OperatorProfile, Team, User
 
@@ -11,11 +11,11 @@ class OperatorProfileInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class RoleUserAdmin(UserAdmin):
     list_display = ["username", "get_full_name", "email", "role", "is_active", "is_staff"]
     list_filter = ["role", "is_active", "is_staff", "teams"]
-    fieldsets = BaseUserAdmin.fieldsets + (("GrowthOps", {"fields": ["role"]}),)
-    add_fieldsets = BaseUserAdmin.add_fieldsets + (("GrowthOps", {"fields": ["role"]}),)
+    fieldsets = UserAdmin.fieldsets + (("GrowthOps", {"fields": ["role"]}),)
+    add_fieldsets = UserAdmin.add_fieldsets + (("GrowthOps", {"fields": ["role"]}),)
     inlines = [OperatorProfileInline]
 
 

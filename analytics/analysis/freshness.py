@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F
 
 from ..models import AnalysisState
+from .pipeline import EXPERIMENTS_PER_PASS
 from .tasks import experiment_analyse, experiments_analyse_batch
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def observations_changed(experiment_ids) -> None:
     transaction.on_commit(lambda: queue_analysis(ids))
 
 
-BATCH_SIZE = 500  # experiments per batch task: one vectorised pass each
+BATCH_SIZE = EXPERIMENTS_PER_PASS  # experiments per batch task: one vectorised pass each
 
 
 def queue_analysis(experiment_ids) -> list[str]:

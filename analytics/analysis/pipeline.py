@@ -33,7 +33,13 @@ class Family:
     request: dict
 
 
-def experiments_analyse(experiment_ids, *, progress=None, chunk_size: int = 500) -> dict:
+# Experiments per vectorised pass of the engine (and per batch task: see freshness).
+EXPERIMENTS_PER_PASS = 500
+
+
+def experiments_analyse(
+    experiment_ids, *, progress=None, chunk_size: int = EXPERIMENTS_PER_PASS
+) -> dict:
     """Analyse the given experiments (in chunks, one transaction each); returns counts."""
     ids = sorted(set(experiment_ids))
     totals = {"experiments": 0, "results": 0, "skipped": 0}
