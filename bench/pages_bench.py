@@ -1,0 +1,138 @@
+"""Benchmark: server time of the main pages on the large demo data (``seed_demo --large``).
+
+    .venv/bin/python bench/pages_bench.py                 # SQLite in a temporary folder
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/growthops .venv/bin/python bench/pages_bench.py
+
+Works in its own database (PostgreSQL: ``growthops_pages_bench``, created and dropped; SQLite:
+a temporary file), loads the demo organisation plus 5,000 experiments, signs in as the CMO and
+an operator, and requests each page ``--repeat`` times through Django's test client (the whole
+request: middleware, views, queries, templates; no network). Prints the median and the worst
+time per page and the number of queries of one request. Target: each median under 150 ms.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--experiments", type=int, default=5000)
+    args = parser.parse_args()
+    cleanup = setup_database()
+    try:
+        run(args)
+    finally:
+        cleanup()
+
+
+def setup_database():
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        import psycopg
+
+        parts = urlsplit(url)
+        server = urlunsplit(parts._replace(path="/postgres"))
+        name = "growthops_pages_bench"
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
+            conn.execute(f"CREATE DATABASE {name}")
+        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
+
+        def cleanup():
+            from django.db import connections
+
+            connections.close_all()
+            with psycopg.connect(server, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {name}")
+
+        return cleanup
+    folder = tempfile.TemporaryDirectory()
+    os.environ["DATABASE_URL"] = f"sqlite:///{folder.name}/bench.sqlite3"
+    return folder.cleanup
+
+
+def run(args):
+    sys.path.insert(0, str(ROOT))
+    # The demo's published password works only with DEBUG on; the timings are of the same
+    # code either way (templates are cached by the loader in both modes here).
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "growthops.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from experiments.demo import seed_demo, seed_large
+    from experiments.models import Experiment, Hypothesis
+    from roles.models import User
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    seed_demo(out=lambda *a: None)
+    seed_large(count=args.experiments, out=lambda *a: None)
+    print(
+        f"Data: {Experiment.objects.count():,} experiments, {Hypothesis.objects.count():,} "
+        f"hypotheses on {connection.vendor}; loaded in {time.perf_counter() - started:.1f} s"
+    )
+
+    experiment = Experiment.objects.filter(status="running").order_by("pk").first()
+    hypothesis = Hypothesis.objects.order_by("pk").first()
+    pages = [
+        ("home (dashboard)", "/"),
+        ("backlog", "/hypotheses/"),
+        ("backlog board", "/hypotheses/?view=board"),
+        ("hypothesis", f"/hypotheses/{hypothesis.pk}/"),
+        ("log a hypothesis", "/hypotheses/new/"),
+        ("experiment list", "/experiments/"),
+        ("experiment list, running", "/experiments/?status=running"),
+        ("experiment", f"/experiments/{experiment.pk}/"),
+        ("experiment results panel", f"/experiments/{experiment.pk}/results/"),
+    ]
+    for username in ("cmo", "operator"):
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        print(f"\nAs {username}:  page · median · worst · queries (target: median < 150 ms)")
+        for label, url in pages:
+            # Counted with an execute wrapper: the request resets Django's own query log.
+            counter = QueryCounter()
+            with connection.execute_wrapper(counter):
+                response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            times = []
+            for _ in range(args.repeat):
+                start = time.perf_counter()
+                client.get(url)
+                times.append((time.perf_counter() - start) * 1000)
+            median = statistics.median(times)
+            print(
+                f"  {label:28} {median:7.1f} ms  {max(times):7.1f} ms  {counter.count:3d}"
+                f"{'' if median < 150 else '   over target'}"
+            )
+
+
+class QueryCounter:
+    """An execute wrapper that counts the statements a request runs."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+if __name__ == "__main__":
+    main()
