@@ -15,17 +15,17 @@ import argparse
 import datetime as dt
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from bench_database import own_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def main():
     args = parse_args()
-    cleanup = setup_database(args)
+    cleanup = own_database("growthops_analyse_bench")
     try:
         run(args)
     finally:
@@ -42,32 +42,6 @@ def parse_args():
         "--sample", type=int, default=50, help="experiments timed one task at a time"
     )
     return parser.parse_args()
-
-
-def setup_database(args):
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        import psycopg
-
-        parts = urlsplit(url)
-        server = urlunsplit(parts._replace(path="/postgres"))
-        name = "growthops_analyse_bench"
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name}")
-            conn.execute(f"CREATE DATABASE {name}")
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
-
-        def cleanup():
-            from django.db import connections
-
-            connections.close_all()
-            with psycopg.connect(server, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {name}")
-
-        return cleanup
-    folder = tempfile.TemporaryDirectory()
-    os.environ["DATABASE_URL"] = f"sqlite:///{folder.name}/bench.sqlite3"
-    return folder.cleanup
 
 
 def run(args):

@@ -14,10 +14,10 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from bench_database import own_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,37 +29,11 @@ def main():
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--experiments", type=int, default=5000)
     args = parser.parse_args()
-    cleanup = setup_database()
+    cleanup = own_database("growthops_pages_bench")
     try:
         run(args)
     finally:
         cleanup()
-
-
-def setup_database():
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        import psycopg
-
-        parts = urlsplit(url)
-        server = urlunsplit(parts._replace(path="/postgres"))
-        name = "growthops_pages_bench"
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name}")
-            conn.execute(f"CREATE DATABASE {name}")
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
-
-        def cleanup():
-            from django.db import connections
-
-            connections.close_all()
-            with psycopg.connect(server, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {name}")
-
-        return cleanup
-    folder = tempfile.TemporaryDirectory()
-    os.environ["DATABASE_URL"] = f"sqlite:///{folder.name}/bench.sqlite3"
-    return folder.cleanup
 
 
 def run(args):

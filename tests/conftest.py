@@ -116,3 +116,29 @@ def tasks_run_in_process(request):
     app.conf.task_always_eager, app.conf.task_eager_propagates, app.conf.task_store_eager_result = (
         previous
     )
+
+
+# Debian's chromium, started as this machine allows (Playwright cannot fetch its own browser).
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Headless chromium for one browser test."""
+    # Playwright's sync API runs an event loop; the ORM calls in the test stay synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS
+        )
+        yield browser
+        browser.close()

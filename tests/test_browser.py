@@ -11,31 +11,13 @@ from tests.factories import ExperimentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 @pytest.fixture
-def page(monkeypatch):
-    # Playwright's sync API runs an event loop; the ORM calls in the test stay synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        # Destructive steps ask "are you sure?" first; the person in these tests is.
-        page.on("dialog", lambda dialog: dialog.accept())
-        yield page
-        browser.close()
+def page(browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    # Destructive steps ask "are you sure?" first; the person in these tests is.
+    page.on("dialog", lambda dialog: dialog.accept())
+    return page
 
 
 def sign_in(page, live_server, username):

@@ -17,24 +17,10 @@ from tests.factories import (
     ObjectiveFactory,
     SegmentFactory,
 )
-from tests.test_browser import CHROMIUM_FLAGS
 
 from .conftest import screenshot_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS
-        )
-        yield browser
-        browser.close()
 
 
 def new_page(browser):
