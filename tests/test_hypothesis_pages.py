@@ -97,6 +97,7 @@ def test_a_failed_form_keeps_what_was_typed_and_says_what_is_wrong(client, marke
     assert 'value="Social proof on pricing"' in html
     assert "adding customer logos next to the plans</textarea>" in html
     assert "is-invalid" in html
+    assert "Nothing was saved: fix the fields marked below." in html  # said at the top too
 
 
 def test_the_services_objection_shows_next_to_its_field(client, marketer, template_refs):
