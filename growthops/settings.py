@@ -295,6 +295,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.tasks.portfolio_rollup",
         "schedule": crontab(hour=2, minute=0),
     },
+    "insights-rollup-nightly": {
+        "task": "analytics.tasks.insights_rollup",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "dispatch-webhooks": {
         "task": "webhooks.tasks.webhooks_dispatch",
         "schedule": env.int("WEBHOOKS_DISPATCH_SECONDS", default=30),
