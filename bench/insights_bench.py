@@ -9,56 +9,17 @@ SQLite: a temporary file), loads the demo organisation plus 5,000 experiments
 and each insight's time. Target: the whole roll-up under 5 s.
 """
 
-import argparse
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-from bench_database import own_database
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def main():
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--experiments", type=int, default=5000)
-    args = parser.parse_args()
-    cleanup = own_database("growthops_insights_bench")
-    try:
-        run(args)
-    finally:
-        cleanup()
+from bench_database import run_on_large_demo
 
 
 def run(args):
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "growthops.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
     from analytics.insights import INSIGHTS
     from analytics.insights.run import insights_run
-    from experiments.demo import seed_demo, seed_large
-    from experiments.models import Experiment
 
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    seed_demo(out=lambda *a: None)
-    seed_large(count=args.experiments, out=lambda *a: None)
-    print(
-        f"Data: {Experiment.objects.count():,} experiments on {connection.vendor}; "
-        f"loaded in {time.perf_counter() - started:.1f} s; insights: {', '.join(INSIGHTS)}"
-    )
-
+    print(f"Insights: {', '.join(INSIGHTS) or 'none registered'}")
     totals, per_insight = [], {name: [] for name in INSIGHTS}
     for _ in range(args.repeat):
         started = time.perf_counter()
@@ -75,4 +36,4 @@ def run(args):
 
 
 if __name__ == "__main__":
-    main()
+    run_on_large_demo("growthops_insights_bench", __doc__, run, repeat=3)
