@@ -54,7 +54,20 @@ LIST_FILTERS = [
     SearchFilter,
     StrictOrderingFilter,
 ]
-WITH_CSV = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]
+
+
+class CSVExportMixin:
+    """``?format=csv`` on the lists only: a write, a step or one object answers in JSON."""
+
+    csv_actions = {"list"}
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if self.action in self.csv_actions:
+            renderers.append(CSVRenderer())
+        return renderers
+
+
 CSV_FORMAT = extend_schema_view(
     list=extend_schema(
         parameters=[
@@ -80,11 +93,15 @@ class CommentsMixin:
     comment_target: str
 
     @extend_schema(responses=CommentSerializer(many=True))
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    @action(detail=True, methods=["get"], filter_backends=[])
     def comments(self, request, pk=None):
+        """Oldest first, in pages like every list."""
         target = self.get_object()
         rows = comment_list(**{self.comment_target: target})
-        return Response(CommentSerializer(rows, many=True).data)
+        page = self.paginate_queryset(rows)
+        if page is None:  # ?format=csv: the whole list
+            return Response(CommentSerializer(rows, many=True).data)
+        return self.get_paginated_response(CommentSerializer(page, many=True).data)
 
     @extend_schema(request=CommentInputSerializer, responses={201: CommentSerializer})
     @comments.mapping.post
@@ -199,7 +216,9 @@ class OperatorProfileViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @CSV_FORMAT
-class HypothesisViewSet(CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class HypothesisViewSet(
+    CSVExportMixin, CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Hypotheses: everyone logs them; operators and the CMO score and triage them."""
 
     serializer_class = HypothesisSerializer
@@ -211,7 +230,6 @@ class HypothesisViewSet(CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         "comment_create": "comments.create",
     }
     required_ability = "results.read"
-    renderer_classes = WITH_CSV
     filter_backends = LIST_FILTERS
     filterset_class = HypothesisFilter
     search_fields = ["title", "observation", "change", "effect"]
@@ -253,7 +271,9 @@ class HypothesisViewSet(CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnl
 
 
 @CSV_FORMAT
-class ExperimentViewSet(CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ExperimentViewSet(
+    CSVExportMixin, CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Experiments; operators create and edit designs (PATCH, until approval); lifecycle steps
     are explicit actions, never a generic PATCH of ``status``."""
 
@@ -266,7 +286,6 @@ class ExperimentViewSet(CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     }
     required_ability = "results.read"
     http_method_names = ["get", "post", "patch", "head", "options"]
-    renderer_classes = WITH_CSV
     filter_backends = LIST_FILTERS
     filterset_class = ExperimentFilter
     search_fields = ["name", "key", "hypothesis__title"]
@@ -308,6 +327,7 @@ class ExperimentViewSet(CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         )
         return self._present(experiment)
 
+    @extend_schema(responses=StatusChangeSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def timeline(self, request, pk=None):
         experiment = self.get_object()

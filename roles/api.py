@@ -40,7 +40,10 @@ class TokenViewSet(viewsets.ViewSet):
         if getattr(django_request, "axes_locked_out", False):
             return Response({"detail": lockout_message()}, status=429)
         if user is None:
-            return Response({"detail": "Unable to sign in with those credentials."}, status=400)
+            refusal = "Unable to sign in with those credentials."
+            return Response(
+                {"detail": refusal, "errors": {"non_field_errors": [refusal]}}, status=400
+            )
         token, _ = Token.objects.get_or_create(user=user)
         return Response(TokenSerializer({"token": token.key}).data)
 

@@ -228,7 +228,7 @@ def test_anyone_comments_and_reads_comments(api, analyst, marketer, kind):
     created = as_(api, marketer).post(url, {"body": "  Nice idea  "}, format="json")
     assert created.status_code == 201, created.content
     assert created.json()["body"] == "Nice idea"
-    rows = as_(api, analyst).get(url).json()
+    rows = as_(api, analyst).get(url).json()["results"]
     assert [(c["author"], c["body"]) for c in rows] == [(str(marketer), "Nice idea")]
 
 
