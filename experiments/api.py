@@ -5,6 +5,7 @@ Serializers parse the body; the same services as the pages decide. Lifecycle ste
 hypothesis triage are explicit actions, never a generic PATCH of ``status``.
 """
 
+from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -302,8 +303,16 @@ class ExperimentViewSet(
     comment_target = "experiment"
 
     def get_queryset(self):
-        return experiment_list_for_user(self.request.user).prefetch_related(
-            "variants", "secondary_metrics", "guardrail_metrics"
+        # Only what the serializer reads: the related rows it names by id need no join.
+        return (
+            experiment_list_for_user(self.request.user)
+            .select_related(None)
+            .select_related("owner", "primary_metric")
+            .prefetch_related(
+                "variants",
+                Prefetch("secondary_metrics", queryset=Metric.objects.only("key")),
+                Prefetch("guardrail_metrics", queryset=Metric.objects.only("key")),
+            )
         )
 
     def _present(self, experiment, code=status.HTTP_200_OK):

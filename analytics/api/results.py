@@ -110,7 +110,8 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
     serializer_class = ObservationSerializer
 
     def get_queryset(self):
-        return experiment_list_for_user(self.request.user)
+        # The experiment row alone: these actions read its data, not its related objects.
+        return experiment_list_for_user(self.request.user).select_related(None)
 
     @extend_schema(
         methods=["GET"],
