@@ -5,6 +5,7 @@ Serializers parse the body; the same services as the pages decide. Lifecycle ste
 hypothesis triage are explicit actions, never a generic PATCH of ``status``.
 """
 
+from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -54,7 +55,20 @@ LIST_FILTERS = [
     SearchFilter,
     StrictOrderingFilter,
 ]
-WITH_CSV = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]
+
+
+class CSVExportMixin:
+    """``?format=csv`` on the lists only: a write, a step or one object answers in JSON."""
+
+    csv_actions = {"list"}
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if self.action in self.csv_actions:
+            renderers.append(CSVRenderer())
+        return renderers
+
+
 CSV_FORMAT = extend_schema_view(
     list=extend_schema(
         parameters=[
@@ -80,11 +94,15 @@ class CommentsMixin:
     comment_target: str
 
     @extend_schema(responses=CommentSerializer(many=True))
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    @action(detail=True, methods=["get"], filter_backends=[])
     def comments(self, request, pk=None):
+        """Oldest first, in pages like every list."""
         target = self.get_object()
         rows = comment_list(**{self.comment_target: target})
-        return Response(CommentSerializer(rows, many=True).data)
+        page = self.paginate_queryset(rows)
+        if page is None:  # ?format=csv: the whole list
+            return Response(CommentSerializer(rows, many=True).data)
+        return self.get_paginated_response(CommentSerializer(page, many=True).data)
 
     @extend_schema(request=CommentInputSerializer, responses={201: CommentSerializer})
     @comments.mapping.post
@@ -199,7 +217,9 @@ class OperatorProfileViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @CSV_FORMAT
-class HypothesisViewSet(CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class HypothesisViewSet(
+    CSVExportMixin, CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Hypotheses: everyone logs them; operators and the CMO score and triage them."""
 
     serializer_class = HypothesisSerializer
@@ -211,7 +231,6 @@ class HypothesisViewSet(CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         "comment_create": "comments.create",
     }
     required_ability = "results.read"
-    renderer_classes = WITH_CSV
     filter_backends = LIST_FILTERS
     filterset_class = HypothesisFilter
     search_fields = ["title", "observation", "change", "effect"]
@@ -253,7 +272,9 @@ class HypothesisViewSet(CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnl
 
 
 @CSV_FORMAT
-class ExperimentViewSet(CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ExperimentViewSet(
+    CSVExportMixin, CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Experiments; operators create and edit designs (PATCH, until approval); lifecycle steps
     are explicit actions, never a generic PATCH of ``status``."""
 
@@ -266,7 +287,6 @@ class ExperimentViewSet(CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     }
     required_ability = "results.read"
     http_method_names = ["get", "post", "patch", "head", "options"]
-    renderer_classes = WITH_CSV
     filter_backends = LIST_FILTERS
     filterset_class = ExperimentFilter
     search_fields = ["name", "key", "hypothesis__title"]
@@ -283,8 +303,16 @@ class ExperimentViewSet(CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     comment_target = "experiment"
 
     def get_queryset(self):
-        return experiment_list_for_user(self.request.user).prefetch_related(
-            "variants", "secondary_metrics", "guardrail_metrics"
+        # Only what the serializer reads: the related rows it names by id need no join.
+        return (
+            experiment_list_for_user(self.request.user)
+            .select_related(None)
+            .select_related("owner", "primary_metric")
+            .prefetch_related(
+                "variants",
+                Prefetch("secondary_metrics", queryset=Metric.objects.only("key")),
+                Prefetch("guardrail_metrics", queryset=Metric.objects.only("key")),
+            )
         )
 
     def _present(self, experiment, code=status.HTTP_200_OK):
@@ -308,6 +336,7 @@ class ExperimentViewSet(CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         )
         return self._present(experiment)
 
+    @extend_schema(responses=StatusChangeSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def timeline(self, request, pk=None):
         experiment = self.get_object()

@@ -507,6 +507,8 @@ class Experiment(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # Lists show the newest first: a page is an index range, not a sort of every row.
+        indexes = [models.Index(fields=["-created_at", "-id"], name="experiment_newest_first")]
         constraints = [
             FieldCheckConstraint(
                 condition=Q(alpha__gt=0) & Q(alpha__lt=0.5),

@@ -63,6 +63,12 @@ class ExperimentSerializer(serializers.ModelSerializer):
     primary_metric = serializers.SlugRelatedField(slug_field="key", read_only=True)
     secondary_metrics = serializers.SlugRelatedField(slug_field="key", many=True, read_only=True)
     guardrail_metrics = serializers.SlugRelatedField(slug_field="key", many=True, read_only=True)
+    # Blank until the step that sets them (DRF drops allow_blank from read-only model fields,
+    # and the schema must say "" is a value these take).
+    recommendation = serializers.ChoiceField(Decision.choices, allow_blank=True, read_only=True)
+    decision = serializers.ChoiceField(Decision.choices, allow_blank=True, read_only=True)
+    outcome = serializers.ChoiceField(Outcome.choices, allow_blank=True, read_only=True)
+    kill_reason = serializers.ChoiceField(KillReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Experiment

@@ -24,7 +24,10 @@ def exception_handler(exc, context):
             body["errors"] = exc.errors
         return Response(body, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, DomainError):
-        return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {"detail": exc.message, "errors": {"non_field_errors": [exc.message]}},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if database_is_busy(exc):
         return Response(
             {"detail": BUSY_MESSAGE},

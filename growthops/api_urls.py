@@ -17,7 +17,7 @@ from experiments.api import (
     OperatorProfileViewSet,
     SegmentViewSet,
 )
-from roles.api import TeamViewSet, TokenViewSet
+from roles.api import MeViewSet, TeamViewSet, TokenViewSet
 from webhooks.api import WebhookViewSet
 
 from .api import ApiRootView
@@ -25,6 +25,7 @@ from .api import ApiRootView
 router = DefaultRouter()
 router.APIRootView = ApiRootView
 router.register("auth/token", TokenViewSet, basename="api-token")
+router.register("auth/me", MeViewSet, basename="api-me")
 router.register("objectives", ObjectiveViewSet, basename="objective")
 router.register("segments", SegmentViewSet, basename="segment")
 router.register("teams", TeamViewSet, basename="team")

@@ -233,6 +233,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # The online validator badge would load from outside (and the CSP refuses it).
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Every operation also documents the one error shape it can answer with (growthops.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "growthops.schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "DecisionEnum": "experiments.models.Decision",
         "KillReasonEnum": "experiments.models.KillReason",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("experiments.urls")),
     path("", include("analytics.urls")),
     path("", include("roles.urls")),
+    path("", include("webhooks.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from .lockout import lockout_message
-from .models import Team
+from .models import Role, Team
 from .permissions import HasAbility
 
 
@@ -40,9 +40,29 @@ class TokenViewSet(viewsets.ViewSet):
         if getattr(django_request, "axes_locked_out", False):
             return Response({"detail": lockout_message()}, status=429)
         if user is None:
-            return Response({"detail": "Unable to sign in with those credentials."}, status=400)
+            refusal = "Unable to sign in with those credentials."
+            return Response(
+                {"detail": refusal, "errors": {"non_field_errors": [refusal]}}, status=400
+            )
         token, _ = Token.objects.get_or_create(user=user)
         return Response(TokenSerializer({"token": token.key}).data)
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.CharField(source="__str__")
+    role = serializers.ChoiceField(Role.choices)
+
+
+class MeViewSet(viewsets.ViewSet):
+    """``GET /auth/me/``: who the token belongs to (name and role), without a query of its own."""
+
+    permission_classes = [HasAbility]
+    required_ability = "results.read"
+
+    @extend_schema(responses=MeSerializer)
+    def list(self, request):
+        return Response(MeSerializer(request.user).data)
 
 
 class TeamSerializer(serializers.ModelSerializer):

@@ -87,5 +87,7 @@ def test_pages_load_without_browser_errors(page, live_server, cmo, operator):
     page.goto(f"{live_server.url}/notifications/")
     page.goto(f"{live_server.url}/api/docs/")
     page.wait_for_selector(".swagger-ui .opblock")
+    page.click("#back-to-app")
+    assert page.locator("h1").inner_text() == "Growth programme"
 
     assert errors == []

@@ -1,6 +1,6 @@
 """Reads of the webhooks app: the CMO sees every endpoint and every delivery."""
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from .models import WebhookDelivery, WebhookEndpoint
 
@@ -11,3 +11,13 @@ def endpoint_list() -> QuerySet[WebhookEndpoint]:
 
 def delivery_list(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
     return endpoint.deliveries.all()
+
+
+def endpoint_list_with_last_delivery() -> QuerySet[WebhookEndpoint]:
+    """The endpoints, each with its newest delivery's status, code and time (one query)."""
+    newest = WebhookDelivery.objects.filter(endpoint=OuterRef("pk")).order_by("-created_at", "-id")
+    return endpoint_list().annotate(
+        last_status=Subquery(newest.values("status")[:1]),
+        last_response_code=Subquery(newest.values("response_code")[:1]),
+        last_delivery_at=Subquery(newest.values("created_at")[:1]),
+    )

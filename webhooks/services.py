@@ -64,6 +64,16 @@ def endpoint_update(*, endpoint_id: int, actor, **fields) -> WebhookEndpoint:
     return endpoint
 
 
+def endpoint_rotate_secret(*, endpoint_id: int, actor) -> WebhookEndpoint:
+    """A new signing secret; deliveries from now on are signed with it, the old one stops."""
+    require(actor, "webhooks.manage")
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
+        endpoint.secret = secrets.token_urlsafe(32)
+        endpoint.save(update_fields=["secret", "updated_at"])
+    return endpoint
+
+
 def endpoint_delete(*, endpoint_id: int, actor) -> None:
     """Deletes the endpoint and its delivery log; a try in flight finds nothing and stops."""
     require(actor, "webhooks.manage")

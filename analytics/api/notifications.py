@@ -15,7 +15,9 @@ class NotificationSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(source="alert.kind", read_only=True)
     message = serializers.CharField(source="alert.message", read_only=True)
     experiment = serializers.IntegerField(source="alert.experiment_id", read_only=True)
-    metric = serializers.SlugRelatedField(source="alert.metric", slug_field="key", read_only=True)
+    metric = serializers.SlugRelatedField(
+        source="alert.metric", slug_field="key", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Notification

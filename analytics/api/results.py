@@ -1,7 +1,7 @@
 """Observations in, results and task progress out, over ``/api/v1/``."""
 
 from celery.result import AsyncResult
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -75,6 +75,27 @@ class ResultSerializer(serializers.ModelSerializer):
         ]
 
 
+class ResultHistoryPageSerializer(serializers.Serializer):
+    """One cursor page of ``?history=1``."""
+
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ResultSerializer(many=True)
+
+
+class ObservationsWrittenSerializer(serializers.Serializer):
+    written = serializers.IntegerField(help_text="Rows written (a re-sent day replaces its row).")
+    results_stale = serializers.BooleanField(help_text="The results are being recomputed.")
+
+
+RESULTS_OR_HISTORY = PolymorphicProxySerializer(
+    component_name="ResultsOrHistory",
+    serializers=[ResultSerializer(many=True), ResultHistoryPageSerializer],
+    resource_type_field_name=None,
+    many=False,
+)
+
+
 class ExperimentDataViewSet(viewsets.GenericViewSet):
     """An experiment's data and results: ``/experiments/{id}/observations/`` and ``…/results/``.
 
@@ -89,17 +110,18 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
     serializer_class = ObservationSerializer
 
     def get_queryset(self):
-        return experiment_list_for_user(self.request.user)
+        # The experiment row alone: these actions read its data, not its related objects.
+        return experiment_list_for_user(self.request.user).select_related(None)
 
     @extend_schema(
         methods=["GET"],
         responses=ObservationSerializer(many=True),
-        description="The stored daily observations.",
+        description="The stored daily observations, by day, metric and variant, in pages.",
     )
     @extend_schema(
         methods=["POST"],
         request={"application/json": ObservationSerializer(many=True), "text/csv": str},
-        responses={201: None},
+        responses={201: ObservationsWrittenSerializer},
         description="Re-sending a day replaces it. One bad row rejects the whole batch (400, every "
         "bad row listed); nothing is written. CSV header: "
         "date,variant,metric,users,conversions,sum,sum_squares[,covariate_sum,covariate_sum_squares,cross_sum].",
@@ -108,11 +130,15 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
     def observations(self, request, pk=None):
         experiment = self.get_object()
         if request.method == "GET":
-            rows = experiment.observations.select_related("variant", "metric")
-            return Response(ObservationSerializer(rows, many=True).data)
+            rows = experiment.observations.select_related("variant", "metric").order_by(
+                "date", "metric__key", "variant__key", "id"
+            )
+            page = self.paginate_queryset(rows)
+            return self.get_paginated_response(ObservationSerializer(page, many=True).data)
         rows = parse_csv(request.data) if isinstance(request.data, str) else request.data
         written = observations_ingest(experiment_id=experiment.pk, actor=request.user, rows=rows)
-        return Response({"written": written, "results_stale": True}, status=201)
+        body = ObservationsWrittenSerializer({"written": written, "results_stale": True}).data
+        return Response(body, status=201)
 
     @extend_schema(
         parameters=[
@@ -121,7 +147,7 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
             OpenApiParameter("cursor", str, description="With ``history``: the page to read."),
             OpenApiParameter("page_size", int, description="With ``history``: at most 500."),
         ],
-        responses=ResultSerializer(many=True),
+        responses=RESULTS_OR_HISTORY,
         description="The latest snapshot per metric × variant (a list), or with ``?history=1`` "
         "every look, oldest first, in cursor pages (``next`` / ``previous``). ``?format=csv`` "
         "gives either as a CSV table.",

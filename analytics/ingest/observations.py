@@ -102,8 +102,14 @@ class BatchRejected(ValidationFailed):
 
 def parse_csv(text: str) -> list[dict]:
     """CSV text with a header row → row dicts of strings. Refuses unknown or missing columns."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    # newline="": the csv module reads line ends itself (a lone \r ends a line, as in old Mac files).
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise ValidationFailed(
+            {"csv": f"line 1: {exc}"}, message=f"Unreadable CSV header: {exc}."
+        ) from exc
     if not header:
         raise ValidationFailed(
             {"csv": "The file is empty; expected a header row: " + ",".join(CSV_HEADER)}
@@ -144,6 +150,10 @@ def parse_csv(text: str) -> list[dict]:
         ) from exc
     if problems:
         raise BatchRejected(problems)
+    if not rows:
+        raise ValidationFailed(
+            {"csv": "The file has a header row but no data rows; add one row per variant × day."}
+        )
     return rows
 
 

@@ -163,7 +163,9 @@ def test_anyone_signed_in_reads_observations_and_results(
         api.post(url(experiment), binomial_rows(), format="json")
     client = APIClient()
     client.force_authenticate(marketer)
-    assert len(client.get(url(experiment)).json()) == 2
+    page = client.get(url(experiment)).json()
+    assert page["count"] == 2
+    assert [(r["variant"], r["users"]) for r in page["results"]] == [("b", 1000), ("control", 1000)]
     results = client.get(f"/api/v1/experiments/{experiment.pk}/results/").json()
     assert [(r["variant"], r["is_control"]) for r in results] == [("control", True), ("b", False)]
     assert results[1]["significant"] is False and results[1]["srm_detected"] is False

@@ -186,7 +186,8 @@ TABLE = [
         },
         allowed(200),
     ),  # fmt: skip
-    # Signing in for a token is open to all (here with wrong credentials).
+    # Who the caller is; signing in for a token is open to all (here with wrong credentials).
+    ("GET", "/api/v1/auth/me/", None, allowed(200)),
     (
         "POST",
         "/api/v1/auth/token/",

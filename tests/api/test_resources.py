@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from analytics.models import Alert, Notification
@@ -228,7 +229,7 @@ def test_anyone_comments_and_reads_comments(api, analyst, marketer, kind):
     created = as_(api, marketer).post(url, {"body": "  Nice idea  "}, format="json")
     assert created.status_code == 201, created.content
     assert created.json()["body"] == "Nice idea"
-    rows = as_(api, analyst).get(url).json()
+    rows = as_(api, analyst).get(url).json()["results"]
     assert [(c["author"], c["body"]) for c in rows] == [(str(marketer), "Nice idea")]
 
 
@@ -448,3 +449,14 @@ def test_the_segment_list_reads_paths_in_a_fixed_number_of_queries(
         rows = api.get("/api/v1/segments/?page_size=500").json()["results"]
     deepest = next(r for r in rows if r["id"] == node.pk)
     assert deepest["path"] == " › ".join(["Root", *(f"Level {d}" for d in range(6))])
+
+
+# --- who am I --------------------------------------------------------------------------
+
+
+def test_me_names_the_tokens_user_and_role(operator):
+    token = Token.objects.create(user=operator)
+    api = APIClient()
+    response = api.get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+    assert response.json() == {"username": "operator", "name": "Omar", "role": "operator"}

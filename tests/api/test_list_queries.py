@@ -1,0 +1,138 @@
+"""Every API list runs the same number of queries for a page of 1 as for a page of 500.
+
+The world has more rows than one page of 1 in every list, each row with the related rows its
+serializer shows (variants, metrics, members, authors…), so a query per row would show as a
+difference between the two page sizes.
+"""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from analytics.analysis.pipeline import experiments_analyse
+from analytics.ingest.observations import observations_ingest
+from analytics.models import Alert, Notification
+from analytics.portfolio.rollup import portfolio_rollup_run
+from experiments.models import Comment
+from roles.models import OperatorProfile, Role
+from tests.analytics.helpers import START, binomial_rows, running_experiment
+from tests.factories import (
+    ExperimentFactory,
+    HypothesisFactory,
+    MetricFactory,
+    ObjectiveFactory,
+    SegmentFactory,
+    TeamFactory,
+    UserFactory,
+)
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+pytestmark = pytest.mark.django_db
+ROWS = 12
+
+
+@pytest.fixture
+def world(cmo, operator, analyst):
+    experiment = running_experiment(operator)
+    for day in range(4):  # four looks of results, 16 observation rows
+        observations_ingest(
+            experiment_id=experiment.pk,
+            actor=analyst,
+            rows=binomial_rows((START + dt.timedelta(days=day + 1)).isoformat()),
+        )
+        experiments_analyse([experiment.pk])
+    objective = ObjectiveFactory()
+    parent = SegmentFactory()
+    hypothesis = HypothesisFactory(objective=objective)
+    for n in range(ROWS):
+        SegmentFactory(parent=parent)
+        team = TeamFactory()
+        team.members.add(UserFactory(), UserFactory())
+        OperatorProfile.objects.create(
+            user=UserFactory(role=Role.OPERATOR), channels=["web", "seo"], capacity=3
+        )
+        MetricFactory()
+        ObjectiveFactory()
+        other = ExperimentFactory(hypothesis=HypothesisFactory(objective=objective))
+        other.secondary_metrics.add(MetricFactory())
+        other.guardrail_metrics.add(MetricFactory())
+        Comment.objects.create(hypothesis=hypothesis, author=UserFactory(), body=f"H{n}")
+        Comment.objects.create(experiment=experiment, author=UserFactory(), body=f"E{n}")
+        alert = Alert.objects.create(experiment=other, kind="srm", message=f"SRM {n}")
+        Notification.objects.create(recipient=analyst, alert=alert)
+        Notification.objects.create(recipient=cmo, alert=alert)
+        endpoint = WebhookEndpoint.objects.create(
+            url=f"https://hooks.example.com/{n}", events=["experiment.approved"], created_by=cmo
+        )
+    for n in range(ROWS):
+        WebhookDelivery.objects.create(
+            endpoint=endpoint, event="ping", source=f"ping:{n}", payload={"n": n}
+        )
+    portfolio_rollup_run()
+    return {
+        "experiment": experiment,
+        "hypothesis": hypothesis,
+        "endpoint": endpoint,
+        "users": {"cmo": cmo, "analyst": analyst},
+    }
+
+
+LISTS = [
+    # (who asks, url; {…} names a row of the world)
+    ("analyst", "/api/v1/objectives/"),
+    ("analyst", "/api/v1/segments/"),
+    ("analyst", "/api/v1/teams/"),
+    ("analyst", "/api/v1/operators/"),
+    ("analyst", "/api/v1/metrics/"),
+    ("analyst", "/api/v1/hypotheses/"),
+    ("analyst", "/api/v1/hypotheses/{hypothesis}/comments/"),
+    ("analyst", "/api/v1/experiments/"),
+    ("analyst", "/api/v1/experiments/{experiment}/comments/"),
+    ("analyst", "/api/v1/experiments/{experiment}/observations/"),
+    ("analyst", "/api/v1/experiments/{experiment}/results/?history=1"),
+    ("analyst", "/api/v1/rollups/"),
+    ("analyst", "/api/v1/notifications/"),
+    ("cmo", "/api/v1/webhooks/"),
+    ("cmo", "/api/v1/webhooks/{endpoint}/deliveries/"),
+]
+
+
+def _queries(api, url) -> tuple[int, dict]:
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(url)
+    assert response.status_code == 200, response.content[:300]
+    return len(queries), response.json()
+
+
+@pytest.mark.parametrize(("who", "url"), LISTS, ids=[url for _, url in LISTS])
+def test_a_page_of_500_runs_the_queries_of_a_page_of_1(world, who, url):
+    api = APIClient()
+    api.force_authenticate(world["users"][who])
+    path = url.format(**{k: getattr(v, "pk", v) for k, v in world.items() if k != "users"})
+    joiner = "&" if "?" in path else "?"
+
+    one, small = _queries(api, f"{path}{joiner}page_size=1")
+    five_hundred, large = _queries(api, f"{path}{joiner}page_size=500")
+
+    assert len(small["results"]) == 1
+    assert len(large["results"]) > 1, "too few rows to tell"
+    assert five_hundred <= one, (
+        f"{one} queries for 1 row, {five_hundred} for {len(large['results'])}"
+    )
+    assert five_hundred <= 12
+
+
+def test_the_table_lists_every_paged_list():
+    """A new list endpoint must be added above (lists with ``count`` or a cursor)."""
+    from growthops.api_urls import router
+
+    listed = {url.split("?")[0].split("/")[3] for _, url in LISTS}
+    prefixes = {
+        prefix
+        for prefix, viewset, _ in router.registry
+        if hasattr(viewset, "list") and prefix not in {"auth/me"}
+    }
+    assert prefixes <= listed, prefixes - listed
