@@ -106,7 +106,7 @@ def test_it_opens_prefilled_from_the_hypothesis(client, operator, refs):
     assert form["primary_metric"].value() == refs["metric"].pk
     assert form["mde"].value() == 0.1
     html = response.content.decode()
-    assert 'hx-trigger="change, keyup delay:300ms"' in html
+    assert 'hx-trigger="input delay:300ms, change"' in html
     assert 'name="variants-TOTAL_FORMS" value="2"' in html
     assert 'id="variant-template"' in html
     assert not Experiment.objects.exists()

@@ -4,6 +4,37 @@
 (function () {
   "use strict";
 
+  // A save or submit waits for a preview still on its way (leaving the page would abort it),
+  // and no preview starts once the form is being sent.
+  var designForm = document.getElementById("design-form");
+  if (designForm && designForm.hasAttribute("hx-post")) {
+    var previewing = false;
+    var sending = null;
+    designForm.addEventListener("htmx:beforeRequest", function (event) {
+      if (sending) {
+        event.preventDefault();
+        return;
+      }
+      previewing = true;
+    });
+    designForm.addEventListener("htmx:afterRequest", function () {
+      previewing = false;
+      if (sending && sending !== true) {
+        var submitter = sending;
+        sending = true;
+        designForm.requestSubmit(submitter);
+      }
+    });
+    designForm.addEventListener("submit", function (event) {
+      if (previewing) {
+        event.preventDefault();
+        sending = event.submitter || designForm.querySelector("button[type=submit]");
+        return;
+      }
+      sending = true;
+    });
+  }
+
   var rows = document.getElementById("variant-rows");
   var template = document.getElementById("variant-template");
   var addButton = document.getElementById("add-variant");
