@@ -212,9 +212,12 @@ def _current_values(form) -> dict:
 
 
 def _page(request, form, formset, *, hypothesis: Hypothesis, experiment, editable: bool):
+    # What the saved draft still misses for review; beside the fields only while they show the
+    # saved values (after a failed POST they show what was typed, and its own errors).
     missing = {}
-    if experiment is not None and experiment.status == ExperimentStatus.DRAFT and not form.is_bound:
+    if experiment is not None and experiment.status == ExperimentStatus.DRAFT:
         missing = submit_problems(experiment)
+    hints = {} if form.is_bound else missing
     variant_problems = getattr(form, "variant_problems", [])
     return render(
         request,
@@ -228,7 +231,9 @@ def _page(request, form, formset, *, hypothesis: Hypothesis, experiment, editabl
             "variant_problems": variant_problems,
             "has_errors": bool(form.errors or variant_problems or _formset_errors(formset)),
             "missing": missing,
-            "variants_missing": [missing[k] for k in VARIANT_PROBLEM_KEYS if k in missing],
+            "hints": hints,
+            "variants_missing": [hints[k] for k in VARIANT_PROBLEM_KEYS if k in hints],
+            "testable": hypothesis.status in services.TESTABLE_HYPOTHESIS_STATUSES,
             "oob": False,
             **_summary(form, formset),
         },

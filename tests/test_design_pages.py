@@ -299,6 +299,8 @@ def test_submit_shows_the_missing_items_beside_the_fields_and_saves_nothing(clie
     html = response.content.decode()
     assert 'id="id_baseline_errors"' in html and 'id="id_daily_traffic_errors"' in html
     assert "Nothing was saved" in html
+    # The aside speaks of the saved draft, which is still complete; the fields of what was typed.
+    assert "The saved draft is complete" in html and "_missing" not in html
     experiment.refresh_from_db()
     # Submit is all or nothing: the blanked fields were not saved either.
     assert (experiment.status, experiment.baseline, experiment.daily_traffic) == (
@@ -361,6 +363,7 @@ def test_a_removed_variant_row_is_left_out(client, operator, refs):
 def test_a_new_hypothesis_is_not_designed_yet(client, operator, refs):
     Hypothesis.objects.filter(pk=refs["hypothesis"].pk).update(status=Hypothesis.Status.NEW)
     client.force_login(operator)
+    assert 'id="not-testable"' in client.get(create_url(refs)).content.decode()
     response = client.post(create_url(refs), design_post(refs))
     assert response.status_code == 200
     assert "triage it into the backlog first" in response.content.decode()
@@ -496,3 +499,15 @@ def test_the_design_page_needs_a_bounded_number_of_queries(
         else:
             response = client.post(create_url(refs), design_post(refs), **PREVIEW)
     assert response.status_code == 200
+
+
+def test_an_operator_at_capacity_is_told_so(client, operator, refs):
+    from roles.models import OperatorProfile
+
+    OperatorProfile.objects.create(user=operator, capacity=1)
+    ExperimentFactory(owner=operator)
+    client.force_login(operator)
+    response = client.post(create_url(refs), design_post(refs))
+    assert response.status_code == 200
+    assert "already owns 1 active experiments (capacity 1)" in response.content.decode()
+    assert Experiment.objects.filter(owner=operator).count() == 1
