@@ -177,6 +177,8 @@ def _summary(form, formset) -> dict:
     else:
         rows = list(formset.initial or [])
     weights = [row["weight"] for row in rows if isinstance(row.get("weight"), float | int)]
+    if len(weights) != len(rows):  # a weight not typed yet: assume an equal split meanwhile
+        weights = [1 / len(rows)] * len(rows)
     metric = values.get("primary_metric")
     design = None
     if isinstance(metric, Metric):
@@ -188,7 +190,7 @@ def _summary(form, formset) -> dict:
             alpha=values.get("alpha"),
             power=values.get("power"),
             daily_traffic=values.get("daily_traffic"),
-            weights=weights if len(weights) == len(rows) else [],
+            weights=weights,
         )
     return {
         "design": design,

@@ -511,3 +511,14 @@ def test_an_operator_at_capacity_is_told_so(client, operator, refs):
     assert response.status_code == 200
     assert "already owns 1 active experiments (capacity 1)" in response.content.decode()
     assert Experiment.objects.filter(owner=operator).count() == 1
+
+
+def test_a_weight_not_typed_yet_counts_as_an_equal_split_in_the_preview(client, operator, refs):
+    client.force_login(operator)
+    arms = [*TWO_ARMS, ("c", "C", False, "")]
+    design = client.post(create_url(refs), design_post(refs, variants=arms), **PREVIEW).context[
+        "design"
+    ]
+    n = int(sample_size_proportions(0.1, 0.1))
+    assert design.total_sample_size == 3 * n
+    assert design.duration_days == int(duration_days(n, 2000, weights=[1 / 3] * 3))
