@@ -291,3 +291,19 @@ class PortfolioRollup(models.Model):
 
     def __str__(self):
         return f"{self.computed_on} {self.dimension} {self.label}"
+
+
+class InsightReport(models.Model):
+    """The latest computation of one programme insight (``analytics/insights``), kept as the
+    JSON its page and API endpoint read; the nightly roll-up replaces it."""
+
+    name = models.CharField(max_length=32, unique=True)
+    data = models.JSONField()
+    computed_at = models.DateTimeField()
+    seconds = models.FloatField(help_text="How long the computation took.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} at {self.computed_at:%Y-%m-%d %H:%M}"

@@ -14,6 +14,7 @@ from .analysis.tasks import (  # noqa: F401  (registered with Celery through thi
     progress_reporter,
 )
 from .ingest.rollup import events_rollup_run
+from .insights.run import insights_run
 from .portfolio.rollup import portfolio_rollup_run
 
 
@@ -27,3 +28,9 @@ def events_rollup(self):
 def portfolio_rollup(self):
     """Nightly programme numbers per objective, segment, channel, team and operator."""
     return portfolio_rollup_run(progress=progress_reporter(self))
+
+
+@shared_task(bind=True, name="analytics.tasks.insights_rollup")
+def insights_rollup(self):
+    """Nightly programme insights (docs/insights.md); returns the seconds each took."""
+    return insights_run(progress=progress_reporter(self))

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -9,6 +10,8 @@ from roles.permissions import require_ability
 
 from . import services
 from .ingest.observations import observations_ingest, parse_csv
+from .insights import INSIGHTS
+from .insights.run import insight_report, insight_summaries
 from .models import Notification
 from .selectors import experiment_results_panel
 
@@ -73,3 +76,25 @@ def notifications_mark_read(request):
     count = services.notifications_mark_read(user=request.user)
     messages.success(request, f"Marked {count} alert(s) as read.")
     return redirect("analytics:notifications")
+
+
+@login_required
+def insight_index(request):
+    require_ability(request, "results.read")
+    return render(request, "analytics/insights/index.html", {"insights": insight_summaries()})
+
+
+@login_required
+def insight_detail(request, name: str):
+    require_ability(request, "results.read")
+    if name not in INSIGHTS:
+        raise Http404("No such insight.")
+    insight = INSIGHTS[name]
+    report = insight_report(name)
+    context = {
+        "insight": insight,
+        "report": report,
+        "data": report.data,
+        "charts": insight.charts(report.data),
+    }
+    return render(request, "analytics/insights/detail.html", context)

@@ -10,57 +10,18 @@ request: middleware, views, queries, templates; no network). Prints the median a
 time per page and the number of queries of one request. Target: each median under 150 ms.
 """
 
-import argparse
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-from bench_database import own_database
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def main():
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument("--experiments", type=int, default=5000)
-    args = parser.parse_args()
-    cleanup = own_database("growthops_pages_bench")
-    try:
-        run(args)
-    finally:
-        cleanup()
+from bench_database import run_on_large_demo
 
 
 def run(args):
-    sys.path.insert(0, str(ROOT))
-    # The demo's published password works only with DEBUG on; the timings are of the same
-    # code either way (templates are cached by the loader in both modes here).
-    os.environ.setdefault("DJANGO_DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "growthops.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
-    from experiments.demo import seed_demo, seed_large
     from experiments.models import Experiment, Hypothesis
     from roles.models import User
-
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    seed_demo(out=lambda *a: None)
-    seed_large(count=args.experiments, out=lambda *a: None)
-    print(
-        f"Data: {Experiment.objects.count():,} experiments, {Hypothesis.objects.count():,} "
-        f"hypotheses on {connection.vendor}; loaded in {time.perf_counter() - started:.1f} s"
-    )
 
     experiment = Experiment.objects.filter(status="running").order_by("pk").first()
     hypothesis = Hypothesis.objects.order_by("pk").first()
@@ -154,4 +115,4 @@ class QueryCounter:
 
 
 if __name__ == "__main__":
-    main()
+    run_on_large_demo("growthops_pages_bench", __doc__, run, repeat=15)

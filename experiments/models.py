@@ -467,6 +467,24 @@ class Experiment(models.Model):
         max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
 
+    # What the test cost, for the return on experiments per partner (docs/insights.md).
+    build_cost = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Design and build, in the reporting currency.",
+    )
+    media_cost = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Paid media bought for the test, in the reporting currency.",
+    )
+
     # Lifecycle (written by experiments.lifecycle only).
     status = models.CharField(
         max_length=16,

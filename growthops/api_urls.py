@@ -4,9 +4,11 @@ from rest_framework.routers import DefaultRouter
 
 from analytics.api.analyse import AnalyseViewSet
 from analytics.api.events import EventViewSet
+from analytics.api.insights import InsightIndexViewSet, insight_viewset
 from analytics.api.notifications import NotificationViewSet
 from analytics.api.portfolio import LedgerViewSet, RollupViewSet
 from analytics.api.results import ExperimentDataViewSet, TaskViewSet
+from analytics.insights import INSIGHTS
 from experiments.api import (
     ExperimentViewSet,
     HypothesisViewSet,
@@ -39,5 +41,9 @@ router.register("ledger", LedgerViewSet, basename="ledger")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("analyse", AnalyseViewSet, basename="analyse")
 router.register("webhooks", WebhookViewSet, basename="webhook")
+# Each insight before the index, whose prefix they share.
+for name in INSIGHTS:
+    router.register(f"insights/{name}", insight_viewset(name), basename=f"insight-{name}")
+router.register("insights", InsightIndexViewSet, basename="insight")
 
 urlpatterns = router.urls

@@ -144,6 +144,11 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "growthops.staticfinders.PlotlyFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -289,6 +294,10 @@ CELERY_BEAT_SCHEDULE = {
     "portfolio-rollup-nightly": {
         "task": "analytics.tasks.portfolio_rollup",
         "schedule": crontab(hour=2, minute=0),
+    },
+    "insights-rollup-nightly": {
+        "task": "analytics.tasks.insights_rollup",
+        "schedule": crontab(hour=2, minute=30),
     },
     "dispatch-webhooks": {
         "task": "webhooks.tasks.webhooks_dispatch",

@@ -169,6 +169,8 @@ TABLE = [
     ("GET", "/api/v1/tasks/{task}/", None, allowed(200)),
     ("GET", "/api/v1/rollups/", None, allowed(200)),
     ("GET", "/api/v1/ledger/{objective}/", None, allowed(200)),
+    ("GET", "/api/v1/insights/", None, allowed(200)),
+    ("POST", "/api/v1/insights/", {}, allowed(405)),
     # The user's own notifications; the stateless analysis.
     ("GET", "/api/v1/notifications/", None, allowed(200)),
     ("POST", "/api/v1/notifications/read/", None, allowed(200)),

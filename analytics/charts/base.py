@@ -1,0 +1,54 @@
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+import plotly.io as pio
+from django.utils.safestring import SafeString, mark_safe
+
+# Bootstrap 5.3's colours, so a chart reads like the page around it.
+PALETTE = {
+    "primary": "#0d6efd",
+    "good": "#198754",
+    "bad": "#dc3545",
+    "neutral": "#6c757d",
+    "warning": "#fd7e14",
+    "grid": "#dee2e6",
+    "text": "#212529",
+}
+# One colour per variant or series, in order; control first, in grey.
+SERIES_COLOURS = ["#6c757d", "#0d6efd", "#6f42c1", "#20c997", "#fd7e14", "#d63384"]
+FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+# JSON inside <script type="application/json"> must not be able to close the tag.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def new_figure(*, title: str, x_title: str, y_title: str, height: int = 320) -> go.Figure:
+    """An empty figure in the house style: title, labelled axes, the page's font and colours."""
+    figure = go.Figure()
+    figure.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        font={"family": FONT_FAMILY, "size": 12, "color": PALETTE["text"]},
+        height=height,
+        margin={"l": 56, "r": 16, "t": 48, "b": 48},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        legend={"orientation": "h", "y": -0.2},
+        colorway=SERIES_COLOURS,
+        hovermode="x unified",
+    )
+    figure.update_xaxes(title_text=x_title, gridcolor=PALETTE["grid"], zeroline=False)
+    figure.update_yaxes(title_text=y_title, gridcolor=PALETTE["grid"], zerolinecolor="#adb5bd")
+    return figure
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure ready for a page: a DOM id, the figure, and a plain-language caption."""
+
+    dom_id: str
+    figure: go.Figure
+    caption: str
+
+    def data_json(self) -> SafeString:
+        """The figure as JSON that is safe inside ``<script type="application/json">``."""
+        text = pio.to_json(self.figure, validate=False)
+        return mark_safe(text.translate(_SCRIPT_SAFE))  # escaped just above: cannot close the tag

@@ -1,0 +1,44 @@
+"""What every browser test does: open a page that records console errors, sign in, and save a
+screenshot at desktop and phone width (folder printed at the end of the run)."""
+
+from .conftest import screenshot_dir
+
+PASSWORD = "pw-for-tests-only"
+
+
+def new_page(browser):
+    """A 1280 px page that accepts confirmation dialogs and collects console errors
+    (a Content-Security-Policy violation is one) in ``page.console_errors``."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.on("dialog", lambda dialog: dialog.accept())
+    errors = []
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(
+                f"{m.text} at {m.location['url']}:{m.location['lineNumber']} on {page.url}"
+            )
+            if m.type == "error"
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: errors.append(f"{error} on {page.url}"))
+    page.console_errors = errors
+    return page
+
+
+def shoot(page, name):
+    """Save the page at desktop and phone width."""
+    folder = screenshot_dir()
+    page.screenshot(path=str(folder / f"{name}-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(folder / f"{name}-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def sign_in(page, live_server, username):
+    page.goto(f"{live_server.url}/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("nav.app-navbar")
