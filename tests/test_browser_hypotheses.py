@@ -20,44 +20,9 @@ from tests.factories import (
     SegmentFactory,
 )
 
-from .conftest import screenshot_dir
+from .browser import new_page, shoot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def new_page(browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.on("dialog", lambda dialog: dialog.accept())
-    errors = []
-    page.on(
-        "console",
-        lambda m: (
-            errors.append(
-                f"{m.text} at {m.location['url']}:{m.location['lineNumber']} on {page.url}"
-            )
-            if m.type == "error"
-            else None
-        ),
-    )
-    page.console_errors = errors
-    return page
-
-
-def shoot(page, name):
-    """Save the page at desktop and phone width."""
-    folder = screenshot_dir()
-    page.screenshot(path=str(folder / f"{name}-1280.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(folder / f"{name}-390.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-
-def sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-for-tests-only")
-    page.click("button[type=submit]")
-    assert page.locator("h1").inner_text() == "Growth programme"
 
 
 def test_from_an_idea_to_a_design_in_review(browser, live_server, marketer, operator):
