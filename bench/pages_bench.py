@@ -25,37 +25,82 @@ def run(args):
 
     experiment = Experiment.objects.filter(status="running").order_by("pk").first()
     hypothesis = Hypothesis.objects.order_by("pk").first()
+    backlog = Hypothesis.objects.filter(status="backlog").order_by("pk").first()
+    draft = (
+        Experiment.objects.filter(status="draft", owner__username="operator").order_by("pk").first()
+    )
+    everyone = {"cmo", "operator"}
+    # (label, url, who may open it, form data to POST as the live preview or None for a GET)
     pages = [
-        ("home (dashboard)", "/"),
-        ("backlog", "/hypotheses/"),
-        ("backlog board", "/hypotheses/?view=board"),
-        ("hypothesis", f"/hypotheses/{hypothesis.pk}/"),
-        ("log a hypothesis", "/hypotheses/new/"),
-        ("experiment list", "/experiments/"),
-        ("experiment list, running", "/experiments/?status=running"),
-        ("experiment", f"/experiments/{experiment.pk}/"),
-        ("experiment results panel", f"/experiments/{experiment.pk}/results/"),
+        ("home (dashboard)", "/", everyone, None),
+        ("backlog", "/hypotheses/", everyone, None),
+        ("backlog board", "/hypotheses/?view=board", everyone, None),
+        ("hypothesis", f"/hypotheses/{hypothesis.pk}/", everyone, None),
+        ("log a hypothesis", "/hypotheses/new/", everyone, None),
+        ("experiment list", "/experiments/", everyone, None),
+        ("experiment list, running", "/experiments/?status=running", everyone, None),
+        ("experiment", f"/experiments/{experiment.pk}/", everyone, None),
+        ("experiment results panel", f"/experiments/{experiment.pk}/results/", everyone, None),
+        ("design a new experiment", f"/hypotheses/{backlog.pk}/design/", {"operator"}, None),
+        ("design of a draft", f"/experiments/{draft.pk}/edit/", everyone, None),
+        ("design live preview", f"/experiments/{draft.pk}/edit/", {"operator"}, preview(draft)),
     ]
     for username in ("cmo", "operator"):
         client = Client()
         client.force_login(User.objects.get(username=username))
         print(f"\nAs {username}:  page · median · worst · queries (target: median < 150 ms)")
-        for label, url in pages:
+        for label, url, who, data in pages:
+            if username not in who:
+                continue
+
             # Counted with an execute wrapper: the request resets Django's own query log.
             counter = QueryCounter()
             with connection.execute_wrapper(counter):
-                response = client.get(url)
+                response = fetch(client, url, data)
             assert response.status_code == 200, (url, response.status_code)
             times = []
             for _ in range(args.repeat):
                 start = time.perf_counter()
-                client.get(url)
+                fetch(client, url, data)
                 times.append((time.perf_counter() - start) * 1000)
             median = statistics.median(times)
             print(
                 f"  {label:28} {median:7.1f} ms  {max(times):7.1f} ms  {counter.count:3d}"
                 f"{'' if median < 150 else '   over target'}"
             )
+
+
+def fetch(client, url, data):
+    """GET the page, or POST ``data`` to it as htmx does for the design's live preview."""
+    if data is None:
+        return client.get(url)
+    return client.post(url, data, headers={"HX-Request": "true", "HX-Target": "design-preview"})
+
+
+def preview(experiment) -> dict:
+    """What the design form posts while it is edited (htmx), for ``experiment``'s design."""
+    data = {
+        "name": experiment.name,
+        "objective": experiment.objective_id,
+        "segment": experiment.segment_id,
+        "executed_by": "in_house",
+        "primary_metric": experiment.primary_metric_id,
+        "method": "frequentist",
+        "correction": "none",
+        "alpha": "0.05",
+        "power": "0.8",
+        "mde": "0.05",
+        "baseline": "0.08",
+        "daily_traffic": "4000",
+        "variants-TOTAL_FORMS": "2",
+        "variants-INITIAL_FORMS": "2",
+    }
+    for i, (key, weight) in enumerate([("control", "0.5"), ("b", "0.5")]):
+        data.update(
+            {f"variants-{i}-key": key, f"variants-{i}-name": key, f"variants-{i}-weight": weight}
+        )
+    data["variants-0-is_control"] = "on"
+    return data
 
 
 class QueryCounter:

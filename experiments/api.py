@@ -34,6 +34,7 @@ from .serializers import (
     CommentInputSerializer,
     CommentSerializer,
     ExperimentDesignSerializer,
+    ExperimentDetailSerializer,
     ExperimentSerializer,
     HypothesisInputSerializer,
     HypothesisScoreSerializer,
@@ -315,18 +316,23 @@ class ExperimentViewSet(
             )
         )
 
+    def get_serializer_class(self):
+        # One experiment shows what its design implies; lists stay plain rows.
+        return ExperimentDetailSerializer if self.action == "retrieve" else ExperimentSerializer
+
     def _present(self, experiment, code=status.HTTP_200_OK):
         return Response(
-            ExperimentSerializer(self.get_queryset().get(pk=experiment.pk)).data, status=code
+            ExperimentDetailSerializer(self.get_queryset().get(pk=experiment.pk)).data,
+            status=code,
         )
 
-    @extend_schema(request=ExperimentDesignSerializer, responses={201: ExperimentSerializer})
+    @extend_schema(request=ExperimentDesignSerializer, responses={201: ExperimentDetailSerializer})
     def create(self, request):
         payload = _parsed(ExperimentDesignSerializer, request)
         experiment = services.experiment_create(actor=request.user, **payload.service_kwargs())
         return self._present(experiment, status.HTTP_201_CREATED)
 
-    @extend_schema(request=ExperimentDesignSerializer, responses=ExperimentSerializer)
+    @extend_schema(request=ExperimentDesignSerializer, responses=ExperimentDetailSerializer)
     def partial_update(self, request, pk=None):
         experiment = self.get_object()
         payload = _parsed(ExperimentDesignSerializer, request, partial=True)
@@ -343,7 +349,7 @@ class ExperimentViewSet(
         changes = experiment.status_changes.select_related("actor")
         return Response(StatusChangeSerializer(changes, many=True).data)
 
-    @extend_schema(request=StepSerializer, responses=ExperimentSerializer)
+    @extend_schema(request=StepSerializer, responses=ExperimentDetailSerializer)
     @action(detail=True, methods=["post"], url_path=r"steps/(?P<step>[a-z_]+)", filter_backends=[])
     def step(self, request, pk=None, step=None):
         if step not in STEP_SERVICES:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 # The pure statistics engine (numpy and scipy only), not the analytics app: allowed from here.
 from analytics.stats import duration_days, sample_size_means, sample_size_proportions
 
-from .models import AnalysisMethod, Experiment, Metric
+from .models import AnalysisMethod, Experiment, Metric, Segment
 
 # The design: what the owner sets until approval freezes it. The design service accepts
 # exactly these, the admin makes them read-only once frozen, and the API shows them.
@@ -39,39 +39,94 @@ class Design:
     duration_days: int
 
 
+# A test longer than this is rarely worth running: seasons change under it and the team waits
+# a quarter for an answer. Designs beyond it are flagged (not refused) before review.
+MAX_DURATION_DAYS = 90
+# A segment's reach is counted per month; a day of it is a thirtieth.
+DAYS_PER_MONTH = 30
+
+
 def experiment_design(experiment: Experiment) -> Design | None:
     """Sample size per variant (docs/statistics.md, power) and days at the expected traffic.
 
     None while an input is missing; the variants' count comes from the saved variants.
     """
     metric = experiment.primary_metric
-    if metric is None or not _design_inputs_present(experiment, metric):
+    if metric is None:
         return None
-    weights = [v.weight for v in experiment.variants.all()] or [0.5, 0.5]
+    return design_for(
+        metric_kind=metric.kind,
+        baseline=experiment.baseline,
+        mde=experiment.mde,
+        baseline_sd=experiment.baseline_sd,
+        alpha=experiment.alpha,
+        power=experiment.power,
+        daily_traffic=experiment.daily_traffic,
+        weights=[v.weight for v in experiment.variants.all()],
+    )
+
+
+def design_for(
+    *,
+    metric_kind: str,
+    baseline: float | None,
+    mde: float | None,
+    baseline_sd: float | None,
+    alpha: float,
+    power: float,
+    daily_traffic: int | None,
+    weights: list[float],
+) -> Design | None:
+    """The design of inputs not saved yet (the design page's live preview) or saved.
+
+    Binomial metrics: relative MDE on a conversion rate; mean metrics: the absolute effect is
+    ``baseline × MDE`` against the per-user SD. None while an input is missing or out of range.
+    """
+    needed = [baseline, mde, daily_traffic, alpha, power]
+    if metric_kind == Metric.Kind.MEAN:
+        needed.append(baseline_sd)
+    if any(value is None for value in needed) or daily_traffic <= 0:
+        return None
+    weights = list(weights) or [0.5, 0.5]
     try:
-        if metric.kind == Metric.Kind.BINOMIAL:
-            per_variant = sample_size_proportions(
-                experiment.baseline, experiment.mde, alpha=experiment.alpha, power=experiment.power
-            )
+        if metric_kind == Metric.Kind.BINOMIAL:
+            per_variant = sample_size_proportions(baseline, mde, alpha=alpha, power=power)
         else:
-            per_variant = sample_size_means(
-                experiment.baseline_sd,
-                experiment.baseline * experiment.mde,
-                alpha=experiment.alpha,
-                power=experiment.power,
-            )
-        days = duration_days(per_variant, experiment.daily_traffic, weights=weights)
+            per_variant = sample_size_means(baseline_sd, baseline * mde, alpha=alpha, power=power)
+        days = duration_days(per_variant, daily_traffic, weights=weights)
     except ValueError:  # inputs out of range: design_problems names them
         return None
     per_variant = int(per_variant)
     return Design(per_variant, per_variant * max(len(weights), 2), int(days))
 
 
-def _design_inputs_present(experiment: Experiment, metric: Metric) -> bool:
-    needed = [experiment.baseline, experiment.mde, experiment.daily_traffic]
-    if metric.kind == Metric.Kind.MEAN:
-        needed.append(experiment.baseline_sd)
-    return all(value is not None for value in needed) and experiment.daily_traffic > 0
+def design_flags(
+    design: Design | None, *, daily_traffic: int | None, segment: Segment | None
+) -> dict[str, str]:
+    """Warnings about a design that can be submitted but probably should not be, by field.
+
+    ``duration``: it needs more than :data:`MAX_DURATION_DAYS`; ``daily_traffic``: more people a
+    day than the segment reaches (its monthly reach ÷ 30). Shown before submit; not refusals.
+    """
+    flags: dict[str, str] = {}
+    if design is not None and design.duration_days > MAX_DURATION_DAYS:
+        flags["duration"] = (
+            f"Needs {design.duration_days} days, more than {MAX_DURATION_DAYS}: raise the MDE "
+            "or the daily traffic, or use fewer variants."
+        )
+    if segment is not None and daily_traffic:
+        per_day = segment.monthly_reach / DAYS_PER_MONTH
+        if daily_traffic > per_day:
+            flags["daily_traffic"] = (
+                f"More than the segment has: “{segment.name}” reaches about {per_day:,.0f} "
+                f"people a day ({segment.monthly_reach:,} a month)."
+            )
+    return flags
+
+
+def experiment_design_flags(experiment: Experiment, design: Design | None) -> dict[str, str]:
+    """:func:`design_flags` of a saved experiment."""
+    return design_flags(design, daily_traffic=experiment.daily_traffic, segment=experiment.segment)
 
 
 def segment_problems(experiment: Experiment) -> dict[str, str]:

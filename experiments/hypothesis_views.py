@@ -71,12 +71,17 @@ def hypothesis_detail(request, pk: int):
         if comment_posted(request, comment_form, hypothesis=hypothesis):
             return redirect("experiments:hypothesis-detail", pk=hypothesis.pk)
     may_triage = can(request.user, "hypotheses.triage")
+    # Designs start from the backlog; tested ideas are iterated on through follow-ups.
+    may_design = (
+        can(request.user, "experiments.create") and hypothesis.status == Hypothesis.Status.BACKLOG
+    )
     return render(
         request,
         "experiments/hypothesis_detail.html",
         {
             "hypothesis": hypothesis,
             "may_triage": may_triage,
+            "may_design": may_design,
             "score_form": ScoreForm(
                 initial={
                     name: getattr(hypothesis, name)

@@ -15,6 +15,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils.text import slugify
 
 from roles.capabilities import can
 from roles.models import OperatorProfile
@@ -369,3 +370,15 @@ def experiment_metrics(experiment: Experiment) -> dict[str, Metric]:
     """The experiment's metrics by key, as :func:`experiment_metric_ids` defines them."""
     ids = experiment_metric_ids([experiment.pk]).get(experiment.pk, set())
     return {m.key: m for m in Metric.objects.filter(pk__in=ids).order_by("pk")}
+
+
+def experiment_key_suggestion(title: str) -> str:
+    """A free experiment key from a title: its slug, or the slug with the first free number."""
+    base = slugify(title)[:70].strip("-") or "experiment"
+    taken = set(Experiment.objects.filter(key__startswith=base).values_list("key", flat=True))
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"

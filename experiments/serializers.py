@@ -1,10 +1,11 @@
 """API shapes. Serializers parse and present; the services decide."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from roles.models import OperatorProfile
 
-from .design import DESIGN_FIELDS
+from .design import DESIGN_FIELDS, experiment_design, experiment_design_flags
 from .models import (
     Comment,
     Decision,
@@ -91,6 +92,38 @@ class ExperimentSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class DesignSummarySerializer(serializers.Serializer):
+    """What the design implies: the sample size (null while an input is missing) and its flags."""
+
+    sample_size_per_variant = serializers.IntegerField(allow_null=True)
+    total_sample_size = serializers.IntegerField(allow_null=True)
+    duration_days = serializers.IntegerField(allow_null=True)
+    flags = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="By field: `duration` over 90 days, `daily_traffic` above the segment's reach.",
+    )
+
+
+class ExperimentDetailSerializer(ExperimentSerializer):
+    """One experiment, with what its design implies (lists leave it out: it is computed)."""
+
+    design = serializers.SerializerMethodField()
+
+    class Meta(ExperimentSerializer.Meta):
+        fields = [*ExperimentSerializer.Meta.fields, "design"]
+        read_only_fields = fields
+
+    @extend_schema_field(DesignSummarySerializer)
+    def get_design(self, experiment) -> dict:
+        design = experiment_design(experiment)
+        return {
+            "sample_size_per_variant": design and design.sample_size_per_variant,
+            "total_sample_size": design and design.total_sample_size,
+            "duration_days": design and design.duration_days,
+            "flags": experiment_design_flags(experiment, design),
+        }
 
 
 class StepSerializer(serializers.Serializer):

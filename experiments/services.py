@@ -162,10 +162,11 @@ def experiment_create(
 ) -> Experiment:
     """A draft experiment for ``hypothesis`` owned by ``actor``, within their capacity."""
     require(actor, "experiments.create")
-    # Metrics beyond the primary are added once the experiment exists.
-    unknown = set(fields) - (set(DESIGN_FIELDS) - set(DESIGN_MANY_TO_MANY_FIELDS))
+    unknown = set(fields) - set(DESIGN_FIELDS)
     if unknown:
         raise ValidationFailed({field: "Not a design field." for field in sorted(unknown)})
+    # Secondary and guardrail metrics are linked once the experiment has a row.
+    related = {name: fields.pop(name) for name in DESIGN_MANY_TO_MANY_FIELDS if name in fields}
     if hypothesis.status not in TESTABLE_HYPOTHESIS_STATUSES:
         raise ValidationFailed(
             {
@@ -182,6 +183,8 @@ def experiment_create(
         experiment = Experiment(owner=actor, hypothesis=hypothesis, name=name, key=key, **fields)
         _full_clean(experiment)
         experiment.save()
+        for name, metrics in related.items():
+            getattr(experiment, name).set(metrics)
         if variants is not None:
             _replace_variants(experiment, variants)
     return experiment

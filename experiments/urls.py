@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import hypothesis_views, views
+from . import design_views, hypothesis_views, views
 
 app_name = "experiments"
 
@@ -14,7 +14,13 @@ urlpatterns = [
     path(
         "hypotheses/<int:pk>/triage/", hypothesis_views.hypothesis_triage, name="hypothesis-triage"
     ),
+    path(
+        "hypotheses/<int:pk>/design/",
+        design_views.experiment_design_create,
+        name="design-create",
+    ),
     path("experiments/", views.experiment_list, name="list"),
     path("experiments/<int:pk>/", views.experiment_detail, name="detail"),
+    path("experiments/<int:pk>/edit/", design_views.experiment_design_edit, name="design-edit"),
     path("experiments/<int:pk>/steps/<slug:step>/", views.experiment_step, name="step"),
 ]

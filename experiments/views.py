@@ -94,8 +94,20 @@ def experiment_detail(request, pk: int):
             "comment_action": reverse("experiments:detail", args=[experiment.pk]),
             "steps": steps,
             "design": experiment_design(experiment),
+            "design_link": _design_link(request.user, experiment),
         },
     )
+
+
+def _design_link(user, experiment) -> str | None:
+    """ "edit" for the owner of a draft, "read" for the CMO reviewing drafts, else None."""
+    if experiment.status != ExperimentStatus.DRAFT:
+        return None
+    if can(user, "experiments.design", experiment):
+        return "edit"
+    if can(user, "experiments.review"):
+        return "read"
+    return None
 
 
 @login_required

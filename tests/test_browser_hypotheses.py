@@ -1,4 +1,5 @@
-"""End to end in headless Chromium: a marketer logs an idea, an operator scores and triages it.
+"""End to end in headless Chromium: a marketer logs an idea, an operator scores and triages it,
+designs an experiment from it and submits it, and a marketer comments on the experiment.
 
 Every page visited is saved as a screenshot at 1280 and 390 px wide; the folder is printed at
 the end of the run (``GROWTHOPS_SCREENSHOTS`` or ``screenshots/``, which git ignores).
@@ -8,7 +9,8 @@ import re
 
 import pytest
 
-from experiments.models import Hypothesis
+from analytics.stats import duration_days, sample_size_proportions
+from experiments.models import Comment, Experiment, Hypothesis
 from tests.experiments.helpers import put_in_status
 from tests.factories import (
     ExperimentFactory,
@@ -18,51 +20,15 @@ from tests.factories import (
     SegmentFactory,
 )
 
-from .conftest import screenshot_dir
+from .browser import new_page, shoot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def new_page(browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.on("dialog", lambda dialog: dialog.accept())
-    errors = []
-    page.on(
-        "console",
-        lambda m: (
-            errors.append(
-                f"{m.text} at {m.location['url']}:{m.location['lineNumber']} on {page.url}"
-            )
-            if m.type == "error"
-            else None
-        ),
-    )
-    page.console_errors = errors
-    return page
-
-
-def shoot(page, name):
-    """Save the page at desktop and phone width."""
-    folder = screenshot_dir()
-    page.screenshot(path=str(folder / f"{name}-1280.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(folder / f"{name}-390.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-
-def sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-for-tests-only")
-    page.click("button[type=submit]")
-    assert page.locator("h1").inner_text() == "Growth programme"
-
-
-def test_a_marketer_logs_an_idea_and_an_operator_scores_and_triages_it(
-    browser, live_server, marketer, operator
-):
+def test_from_an_idea_to_a_design_in_review(browser, live_server, marketer, operator):
     objective = ObjectiveFactory(name="Grow net new ARR")
-    segment = SegmentFactory(name="Self-serve trials")
+    # 600,000 a month: about 20,000 people a day, more than the design below needs.
+    segment = SegmentFactory(name="Self-serve trials", monthly_reach=600_000)
     metric = MetricFactory(key="signup_conversion", name="Sign-up conversion")
     HypothesisFactory(title="Social proof on the pricing page", author=operator)
     put_in_status(
@@ -144,4 +110,116 @@ def test_a_marketer_logs_an_idea_and_an_operator_scores_and_triages_it(
     page.press("#global-search", "Enter")
     assert "Social proof on the pricing page" in page.locator("#search-results").inner_text()
     shoot(page, "search")
+
+    # The operator designs an experiment from it; the sample size follows the fields.
+    page.goto(f"{live_server.url}/hypotheses/{hypothesis.pk}/")
+    page.click("#design-experiment")
+    assert page.locator("h1").inner_text() == "Design an experiment"
+    assert page.input_value("#id_mde") == "0.05"  # the hypothesis' expected MDE
+    shoot(page, "design-new")
+    page.fill("#id_baseline", "0.05")
+    page.fill("#id_daily_traffic", "1000")
+    slow = int(sample_size_proportions(0.05, 0.05))
+    page.wait_for_selector(f"#sample-size-per-variant[data-value='{slow}']")
+    page.wait_for_selector("#flag-duration.is-flagged")  # over 90 days, said before submit
+    assert "more than 90" in page.locator("#flag-duration").inner_text()
+    shoot(page, "design-flagged")
+
+    # Raising the MDE fixes it; the flag goes without a reload.
+    page.fill("#id_mde", "0.2")
+    fast = int(sample_size_proportions(0.05, 0.2))
+    days = int(duration_days(fast, 1000))
+    page.wait_for_selector(f"#duration-days[data-value='{days}']")
+    assert page.locator("#flag-duration.is-flagged").count() == 0
+    assert page.locator("#sample-size-per-variant").get_attribute("data-value") == str(fast)
+    page.click("button:has-text('Save draft')")
+    page.wait_for_url(re.compile(r"/experiments/\d+/edit/$"))
+    experiment = Experiment.objects.get(hypothesis=hypothesis)
+    assert page.url.endswith(f"/experiments/{experiment.pk}/edit/")
+    assert "Saved the draft" in page.locator(".messages").inner_text()
+    shoot(page, "design-draft")
+
+    # A third arm whose weight breaks the sum: refused, and everything typed is still there.
+    page.click("#add-variant")
+    page.fill("#id_variants-2-key", "c")
+    page.fill("#id_variants-2-name", "Review score only")
+    page.fill("#id_variants-2-weight", "0.2")
+    page.click("button:has-text('Submit for review')")
+    page.wait_for_selector("#design-errors")
+    assert "Weights must sum to 1 (they sum to 1.2)." in page.locator("#variants").inner_text()
+    assert page.input_value("#id_variants-2-name") == "Review score only"
+    assert page.input_value("#id_mde") == "0.2"
+    shoot(page, "design-errors")
+    experiment.refresh_from_db()
+    assert experiment.status == "draft" and experiment.variants.count() == 2
+
+    # Removing the row fixes it; submit sends the design to review.
+    page.locator("[data-variant-row]", has=page.locator("#id_variants-2-key")).locator(
+        "[data-remove-variant]"
+    ).click()
+    page.click("button:has-text('Submit for review')")
+    page.wait_for_url(re.compile(r"/experiments/\d+/$"))
+    assert page.locator("h1 .badge").inner_text() == "In review"
+    assert "Submitted" in page.locator(".messages").inner_text()
+    assert page.locator(f"a[href='/hypotheses/{hypothesis.pk}/']").count() >= 1
+    assert f"{fast} users per variant" in page.locator("dl.facts").inner_text()
+    shoot(page, "experiment-in-review")
+    experiment.refresh_from_db()
+    assert (experiment.status, experiment.mde, experiment.variants.count()) == (
+        "in_review",
+        0.2,
+        2,
+    )
+    assert not page.console_errors, page.console_errors
+
+    # A marketer comments on the experiment.
+    page = new_page(browser)
+    sign_in(page, live_server, "marketer")
+    page.goto(f"{live_server.url}/experiments/{experiment.pk}/")
+    assert page.locator("#edit-design").count() == 0
+    page.fill("#id_body", "The sales team can share call notes on pricing objections.")
+    page.click("#comment-form button")
+    assert "call notes on pricing" in page.locator("#comments").inner_text()
+    shoot(page, "experiment-commented")
+    assert Comment.objects.get(experiment=experiment).author == marketer
+    assert not page.console_errors, page.console_errors
+
+
+def test_a_marketer_sees_no_triage_and_a_forced_one_is_refused(
+    browser, live_server, marketer, cmo, operator
+):
+    hypothesis = HypothesisFactory(title="Annual plan nudge", status=Hypothesis.Status.NEW)
+    draft = ExperimentFactory(owner=operator, name="Annual plan banner")
+    page = new_page(browser)
+    sign_in(page, live_server, "marketer")
+    page.goto(f"{live_server.url}/hypotheses/")
+    assert page.locator("[data-triage]").count() == 0
+    assert page.locator(".score-editor").count() == 0
+    page.goto(f"{live_server.url}/hypotheses/{hypothesis.pk}/")
+    assert page.locator("[data-triage], #design-experiment").count() == 0
+
+    # Forced anyway (with the page's own CSRF token): refused, with the reason.
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    response = page.request.post(
+        f"{live_server.url}/hypotheses/{hypothesis.pk}/triage/",
+        form={"status": "backlog"},
+        headers={"X-CSRFToken": token, "Referer": page.url},
+    )
+    assert response.status == 403
+    assert "Only CMO, Growth operator may move to backlog" in response.text()
+    hypothesis.refresh_from_db()
+    assert hypothesis.status == Hypothesis.Status.NEW
+
+    # The design pages: refused to the marketer, read-only to the CMO.
+    page.goto(f"{live_server.url}/experiments/{draft.pk}/edit/")
+    assert page.locator("h1").inner_text() == "Not allowed"
+    shoot(page, "design-refused-marketer")
+    page = new_page(browser)
+    sign_in(page, live_server, "cmo")
+    page.goto(f"{live_server.url}/experiments/{draft.pk}/")
+    page.click("#read-design")
+    assert "only its owner" in page.locator("#read-only").inner_text()
+    assert page.locator("#id_name").is_disabled()
+    assert page.locator("button:has-text('Submit for review')").count() == 0
+    shoot(page, "design-read-only-cmo")
     assert not page.console_errors, page.console_errors

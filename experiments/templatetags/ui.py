@@ -65,3 +65,9 @@ def score_inputs(context, hypothesis):
         value = form[name].value() if form is not None else getattr(hypothesis, name)
         rows.append((name, label, value, low, high))
     return rows
+
+
+@register.filter
+def get(mapping, key):
+    """``mapping[key]``, or None: for dicts keyed by a field name (``missing|get:field.name``)."""
+    return (mapping or {}).get(key)

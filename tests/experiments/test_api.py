@@ -120,3 +120,30 @@ def test_a_step_needs_the_status_the_caller_saw(api, operator, cmo, expected):
     assert "expected_status" in response.json()["errors"]
     experiment.refresh_from_db()
     assert experiment.status == "in_review"
+
+
+def test_one_experiment_shows_its_sample_size_and_flags(api, operator, analyst):
+    from analytics.stats import duration_days, sample_size_proportions
+    from experiments.models import Segment
+
+    # 10,000 a month is about 333 people a day: 2,000 a day is more than the segment has.
+    experiment = ExperimentFactory(owner=operator, baseline=0.1, mde=0.1, daily_traffic=2000)
+    api.force_authenticate(analyst)
+    design = api.get(f"/api/v1/experiments/{experiment.pk}/").json()["design"]
+    n = int(sample_size_proportions(0.1, 0.1))
+    assert design["sample_size_per_variant"] == n and design["total_sample_size"] == 2 * n
+    assert design["duration_days"] == int(duration_days(n, 2000))
+    assert set(design["flags"]) == {"daily_traffic"}
+    assert "design" not in api.get("/api/v1/experiments/").json()["results"][0]
+
+    Segment.objects.filter(pk=experiment.segment_id).update(monthly_reach=3_000_000)
+    api.force_authenticate(operator)
+    patched = api.patch(
+        f"/api/v1/experiments/{experiment.pk}/", {"baseline": None}, format="json"
+    ).json()["design"]
+    assert patched == {
+        "sample_size_per_variant": None,
+        "total_sample_size": None,
+        "duration_days": None,
+        "flags": {},
+    }

@@ -81,3 +81,28 @@ def test_the_demo_cmo_is_not_a_superuser_and_the_admin_account_holds_no_role(set
     assert admin.role == ""
     assert abilities_of(admin) == set()
     assert set(User.objects.values_list("is_demo", flat=True)) == {True}
+
+
+def test_the_demo_gives_the_backlog_and_the_design_page_something_to_show():
+    from experiments.models import Comment
+
+    call_command("seed_demo", stdout=StringIO())
+    assert Hypothesis.objects.count() >= 40
+    statuses = set(Hypothesis.objects.values_list("status", flat=True))
+    assert {"new", "backlog", "rejected", "in_test"} <= statuses
+    # Scored by several people, not only the authors' first estimates.
+    scorers = set(
+        Hypothesis.objects.filter(scored_by__isnull=False).values_list(
+            "scored_by__username", flat=True
+        )
+    )
+    assert {"operator", "operator2"} <= scorers
+    commenters = set(
+        Comment.objects.filter(hypothesis__isnull=False).values_list("author__username", flat=True)
+    )
+    assert len(commenters) >= 3
+    assert Comment.objects.filter(experiment__isnull=False).exists()
+    # A draft for each operator, and backlog ideas left to design from.
+    drafts = Experiment.objects.filter(status=ExperimentStatus.DRAFT)
+    assert set(drafts.values_list("owner__username", flat=True)) == {"operator", "operator2"}
+    assert Hypothesis.objects.filter(status="backlog", experiments__isnull=True).count() >= 5

@@ -1,0 +1,270 @@
+"""The design page: design an experiment from a backlog hypothesis, edit it while it is a draft,
+submit it for review.
+
+Writes go through ``experiment_create`` / ``experiment_update_design`` and the lifecycle's
+``experiment_submit``; their refusals come back beside the fields they name. While the form
+changes, htmx posts it to the same view, which answers with the live sample size and the
+design's flags (``experiments.design``) instead of saving.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+
+from growthops.errors import DomainError, ValidationFailed
+from roles.capabilities import can, refusal
+from roles.permissions import require_ability
+
+from . import services
+from .design import MAX_DURATION_DAYS, design_flags, design_for
+from .forms import (
+    DEFAULT_VARIANTS,
+    VARIANT_PROBLEM_KEYS,
+    ExperimentDesignForm,
+    VariantFormSet,
+    add_design_errors,
+    variant_rows,
+)
+from .lifecycle import experiment_submit, submit_problems
+from .models import Experiment, ExperimentStatus, Hypothesis, Metric
+from .selectors import experiment_key_suggestion, experiment_list_for_user, hypothesis_list_for_user
+
+PREVIEW_TARGET = "design-preview"
+VARIANTS_PREFIX = "variants"
+
+
+@login_required
+def experiment_design_create(request, pk: int):
+    """A new draft for the hypothesis ``pk``, owned by the operator designing it."""
+    require_ability(request, "experiments.create")
+    hypothesis = get_object_or_404(
+        hypothesis_list_for_user(request.user).select_related("metric"), pk=pk
+    )
+    if request.method == "POST":
+        form = ExperimentDesignForm(request.POST, creating=True)
+        formset = VariantFormSet(request.POST, prefix=VARIANTS_PREFIX)
+        if _is_preview(request):
+            return _preview(request, form, formset)
+        experiment = _save(request, form, formset, hypothesis=hypothesis)
+        if experiment is not None:
+            return _after_save(request, experiment)
+    else:
+        form = ExperimentDesignForm(initial=_initial_from(hypothesis), creating=True)
+        formset = VariantFormSet(initial=DEFAULT_VARIANTS, prefix=VARIANTS_PREFIX)
+    return _page(request, form, formset, hypothesis=hypothesis, experiment=None, editable=True)
+
+
+@login_required
+def experiment_design_edit(request, pk: int):
+    """The owner edits a draft (also one sent back); the CMO reads it; others are refused."""
+    experiment = get_object_or_404(
+        experiment_list_for_user(request.user).select_related("hypothesis__metric"), pk=pk
+    )
+    may_edit = can(request.user, "experiments.design", experiment)
+    if not (may_edit or can(request.user, "experiments.review")):
+        raise PermissionDenied(refusal(request.user, "experiments.design", experiment))
+    editable = may_edit and not experiment.design_is_frozen
+    if request.method == "POST":
+        # A forced POST by someone who may only read is refused with the reason; a frozen
+        # design is refused by the service, whose message the page shows.
+        require_ability(request, "experiments.design", experiment)
+        form = ExperimentDesignForm(request.POST, current=experiment)
+        formset = VariantFormSet(request.POST, prefix=VARIANTS_PREFIX)
+        if _is_preview(request):
+            return _preview(request, form, formset)
+        saved = _save(request, form, formset, experiment=experiment)
+        if saved is not None:
+            return _after_save(request, saved)
+    else:
+        form = ExperimentDesignForm(
+            initial=_initial_of(experiment), current=experiment, read_only=not editable
+        )
+        formset = VariantFormSet(
+            initial=[
+                {"key": v.key, "name": v.name, "is_control": v.is_control, "weight": v.weight}
+                for v in experiment.variants.all()
+            ],
+            prefix=VARIANTS_PREFIX,
+        )
+        if not editable:
+            for variant_form in formset.forms:
+                for field in variant_form.fields.values():
+                    field.disabled = True
+    return _page(
+        request,
+        form,
+        formset,
+        hypothesis=experiment.hypothesis,
+        experiment=experiment,
+        editable=editable,
+    )
+
+
+# --- saving -----------------------------------------------------------------------------
+
+
+def _save(request, form, formset, *, hypothesis=None, experiment=None) -> Experiment | None:
+    """Save the design (and submit it when asked) all at once, or nothing and say why."""
+    form_ok, formset_ok = form.is_valid(), formset.is_valid()
+    if not (form_ok and formset_ok):
+        return None
+    fields, variants = form.design_fields(), variant_rows(formset)
+    try:
+        with transaction.atomic():
+            if experiment is None:
+                experiment = services.experiment_create(
+                    actor=request.user,
+                    hypothesis=hypothesis,
+                    key=form.cleaned_data["key"],
+                    variants=variants,
+                    **fields,
+                )
+            else:
+                experiment = services.experiment_update_design(
+                    experiment_id=experiment.pk, actor=request.user, variants=variants, **fields
+                )
+            if _submitting(request):
+                experiment_submit(
+                    experiment_id=experiment.pk,
+                    actor=request.user,
+                    expected_status=ExperimentStatus.DRAFT,
+                )
+    except ValidationFailed as exc:
+        form.variant_problems = add_design_errors(form, exc.errors)
+        return None
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return None
+    return experiment
+
+
+def _after_save(request, experiment: Experiment):
+    if _submitting(request):
+        messages.success(request, f"Submitted “{experiment.name}” for review.")
+        return redirect("experiments:detail", pk=experiment.pk)
+    messages.success(request, f"Saved the draft of “{experiment.name}”.")
+    return redirect("experiments:design-edit", pk=experiment.pk)
+
+
+def _submitting(request) -> bool:
+    return request.POST.get("action") == "submit"
+
+
+# --- the live preview -------------------------------------------------------------------
+
+
+def _is_preview(request) -> bool:
+    return bool(request.htmx) and request.htmx.target == PREVIEW_TARGET
+
+
+def _preview(request, form, formset):
+    """The sample size, duration and flags of what is in the form now; nothing is saved."""
+    return render(
+        request,
+        "experiments/_design_preview.html",
+        {**_summary(form, formset), "oob": True},
+    )
+
+
+def _summary(form, formset) -> dict:
+    """Sample size, duration and flags of the form's values (typed, or initial when unbound)."""
+    values = _current_values(form)
+    if formset.is_bound:
+        formset.is_valid()  # rows that parse have cleaned_data
+        rows = variant_rows(formset)
+    else:
+        rows = list(formset.initial or [])
+    weights = [row["weight"] for row in rows if isinstance(row.get("weight"), float | int)]
+    if len(weights) != len(rows):  # a weight not typed yet: assume an equal split meanwhile
+        weights = [1 / len(rows)] * len(rows)
+    metric = values.get("primary_metric")
+    design = None
+    if isinstance(metric, Metric):
+        design = design_for(
+            metric_kind=metric.kind,
+            baseline=values.get("baseline"),
+            mde=values.get("mde"),
+            baseline_sd=values.get("baseline_sd"),
+            alpha=values.get("alpha"),
+            power=values.get("power"),
+            daily_traffic=values.get("daily_traffic"),
+            weights=weights,
+        )
+    return {
+        "design": design,
+        "flags": design_flags(
+            design, daily_traffic=values.get("daily_traffic"), segment=values.get("segment")
+        ),
+        "metric": metric,
+        "variant_count": len(rows),
+        "max_days": MAX_DURATION_DAYS,
+    }
+
+
+def _current_values(form) -> dict:
+    if form.is_bound:
+        form.is_valid()  # fields that parse are in cleaned_data, the rest are left out
+        return form.cleaned_data
+    return {name: form.initial.get(name, field.initial) for name, field in form.fields.items()}
+
+
+# --- the page ---------------------------------------------------------------------------
+
+
+def _page(request, form, formset, *, hypothesis: Hypothesis, experiment, editable: bool):
+    # What the saved draft still misses for review; beside the fields only while they show the
+    # saved values (after a failed POST they show what was typed, and its own errors).
+    missing = {}
+    if experiment is not None and experiment.status == ExperimentStatus.DRAFT:
+        missing = submit_problems(experiment)
+    hints = {} if form.is_bound else missing
+    variant_problems = getattr(form, "variant_problems", [])
+    return render(
+        request,
+        "experiments/experiment_design.html",
+        {
+            "form": form,
+            "formset": formset,
+            "hypothesis": hypothesis,
+            "experiment": experiment,
+            "editable": editable,
+            "variant_problems": variant_problems,
+            "has_errors": bool(form.errors or variant_problems or _formset_errors(formset)),
+            "missing": missing,
+            "hints": hints,
+            "variants_missing": [hints[k] for k in VARIANT_PROBLEM_KEYS if k in hints],
+            "testable": hypothesis.status in services.TESTABLE_HYPOTHESIS_STATUSES,
+            "oob": False,
+            **_summary(form, formset),
+        },
+    )
+
+
+def _formset_errors(formset) -> bool:
+    if not formset.is_bound:
+        return False
+    return bool(formset.non_form_errors()) or any(formset.errors)
+
+
+def _initial_from(hypothesis: Hypothesis) -> dict:
+    return {
+        "name": hypothesis.title,
+        "key": experiment_key_suggestion(hypothesis.title),
+        "objective": hypothesis.objective,
+        "segment": hypothesis.segment,
+        "primary_metric": hypothesis.metric,
+        "mde": hypothesis.expected_mde,
+    }
+
+
+def _initial_of(experiment: Experiment) -> dict:
+    initial = {
+        name: getattr(experiment, name)
+        for name in ExperimentDesignForm.base_fields
+        if name not in ("key", "secondary_metrics", "guardrail_metrics")
+    }
+    initial["secondary_metrics"] = list(experiment.secondary_metrics.all())
+    initial["guardrail_metrics"] = list(experiment.guardrail_metrics.all())
+    return initial
