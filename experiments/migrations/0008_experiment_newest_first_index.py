@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('experiments', '0006_rice_needs_effort'),
+        ('experiments', '0007_experiment_costs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
