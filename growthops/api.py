@@ -3,6 +3,7 @@ and the API root, schema and docs views (each naming the ability that reads them
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponse
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import exceptions, routers, status, views
 from rest_framework.response import Response
@@ -88,3 +89,11 @@ class DocsView(SpectacularSwaggerSplitView):
         response = HttpResponse()
         response["Allow"] = ", ".join(self.allowed_methods)
         return response
+
+
+class OneObjectSchema(AutoSchema):
+    """For a viewset whose ``list`` route answers one object (``/auth/me/``, an insight): the
+    schema must not describe it as an array, which it does for every ``list`` action."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False

@@ -5,6 +5,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from growthops.api import OneObjectSchema
+
 from .lockout import lockout_message
 from .models import Role, Team
 from .permissions import HasAbility
@@ -57,6 +59,7 @@ class MeSerializer(serializers.Serializer):
 class MeViewSet(viewsets.ViewSet):
     """``GET /auth/me/``: who the token belongs to (name and role), without a query of its own."""
 
+    schema = OneObjectSchema()
     permission_classes = [HasAbility]
     required_ability = "results.read"
 

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
+from growthops.api import OneObjectSchema
 from roles.permissions import HasAbility
 
 from ..insights import INSIGHTS
@@ -66,6 +67,7 @@ def insight_viewset(name: str) -> type[viewsets.ViewSet]:
     )
 
     class InsightViewSet(viewsets.ViewSet):
+        schema = OneObjectSchema()
         permission_classes = [HasAbility]
         required_ability = "results.read"
 
