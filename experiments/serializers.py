@@ -2,11 +2,11 @@
 
 from collections import defaultdict
 
-from django.db.models import Value
+from django.db.models import F, Value
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from growthops.api_rows import RowPresenter
+from growthops.api_rows import InList, RowPresenter
 from roles.models import OperatorProfile, User
 
 from .design import DESIGN_FIELDS, experiment_design, experiment_design_flags
@@ -127,7 +127,7 @@ class ExperimentRows:
         ids = [row["id"] for row in rows]
         variants = defaultdict(list)
         variant_rows = list(
-            Variant.objects.filter(experiment_id__in=ids).values(
+            Variant.objects.filter(InList(F("experiment_id"), ids)).values(
                 "experiment_id", *cls.variants.field_names
             )
         )
@@ -160,7 +160,7 @@ class ExperimentRows:
 
         def links(field, role):
             return (
-                field.through.objects.filter(experiment_id__in=ids)
+                field.through.objects.filter(InList(F("experiment_id"), ids))
                 .annotate(role=Value(role))
                 .values_list(*columns, "role")
                 .order_by()
