@@ -6,7 +6,7 @@ from django.db.models import F, Value
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from growthops.api_rows import InList, RowPresenter
+from growthops.api_rows import CountedRows, InList, RowPresenter
 from roles.models import OperatorProfile, User
 
 from .design import DESIGN_FIELDS, experiment_design, experiment_design_flags
@@ -112,14 +112,12 @@ class ExperimentRows:
     OWNER_NAME_FIELDS = ("username", "first_name", "last_name")
 
     @classmethod
-    def values(cls, queryset):
+    def values(cls, queryset) -> CountedRows:
         plain = [name for name in cls.experiments.field_names if name not in cls.RELATED]
         owner = [f"owner__{name}" for name in cls.OWNER_NAME_FIELDS]
-        return (
-            queryset.select_related(None)
-            .prefetch_related(None)
-            .values(*plain, "owner_id", *owner, "primary_metric__key")
-        )
+        queryset = queryset.select_related(None).prefetch_related(None)
+        rows = queryset.values(*plain, "owner_id", *owner, "primary_metric__key")
+        return CountedRows(rows, counted=queryset)
 
     @classmethod
     def present(cls, rows) -> list[dict]:
