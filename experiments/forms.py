@@ -63,6 +63,7 @@ class ConcludeForm(StepForm):
 class KillForm(StepForm):
     reason = forms.ChoiceField(choices=[("", "—")] + KillReason.choices, required=False)
     note = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    field_order = ["expected_status", "reason", "note"]
 
 
 STEP_FORMS: dict[str, type[StepForm]] = {

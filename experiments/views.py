@@ -91,7 +91,9 @@ def _detail_page(request, experiment, *, comment_form=None, refused_step=None, r
         if step == refused_step:
             form = refused_form
         else:
-            form = step_form(step, initial={"expected_status": experiment.status})
+            form = step_form(
+                step, initial={"expected_status": experiment.status}, auto_id=f"{step}-%s"
+            )
         steps.append((step, step_label(step), form))
     variants = list(experiment.variants.all())
     return render(
@@ -140,7 +142,7 @@ def experiment_step(request, pk: int, step: str):
         raise Http404("No such step.")
     experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
     require_ability(request, STEP_ABILITIES[step], experiment)
-    form = step_form(step, request.POST)
+    form = step_form(step, request.POST, auto_id=f"{step}-%s")
     if form.is_valid() and take_step(request, experiment, step, form):
         messages.success(request, f"Done: {step_label(step).lower()}.")
         return redirect("experiments:detail", pk=experiment.pk)
