@@ -226,6 +226,7 @@ def experiment_results_panel(experiment: Experiment, user) -> dict:
         "method": experiment.method,
         "methods": AnalysisMethod,
         "charts": results_charts(experiment, primary),
+        "chart_metric": primary,
         "newest": results[0] if results else None,
         "srm": mismatch,
         "srm_acknowledgement": acknowledgement,

@@ -111,6 +111,7 @@ def _detail_page(request, experiment, *, comment_form=None, refused_step=None, r
             "design": experiment_design(experiment),
             "design_link": _design_link(request.user, experiment),
             "running_days": _running_days(experiment),
+            "follow_ups": experiment.follow_ups.order_by("pk") if experiment.decision else [],
         },
     )
 

@@ -374,6 +374,8 @@ def test_concluding_with_iterate_puts_a_follow_up_in_the_backlog(client, cmo, op
     follow_up = Hypothesis.objects.get(iterates_on_experiment=experiment)
     assert follow_up.title == f"Iterate on: {experiment.name}"
     assert follow_up.author == cmo
+    page = client.get(f"/experiments/{experiment.pk}/").content.decode()
+    assert f'href="/hypotheses/{follow_up.pk}/">Iterate on: {experiment.name}</a>' in page
 
 
 def test_a_step_someone_may_not_take_is_a_403(client, marketer, operator):

@@ -41,7 +41,7 @@ def test_it_shows_each_design_with_what_the_decision_needs(client, cmo, operator
     html = client.get(QUEUE).content.decode()
 
     design = experiment_design(experiment)
-    assert f'data-figure="sample">{design.sample_size_per_variant} / variant' in html
+    assert f'data-figure="sample">{design.sample_size_per_variant:,} / variant' in html
     assert f'data-figure="duration">{design.duration_days} days' in html
     assert 'data-figure="segment-share">20.0%' in html  # 2,000 of 10,000 a day
     # P(win) 0.3 (no roll-up yet) × 100,000 × baseline 0.1 × MDE 0.1 × 50 = 15,000 a year.

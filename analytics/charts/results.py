@@ -37,9 +37,7 @@ def cumulative_value_chart(
 ) -> Chart:
     """Each variant's cumulative value (all data up to that look), one line per variant."""
     y_title, tick_format = _value_axis(metric_kind, unit)
-    figure = new_figure(
-        title=f"{metric_name}: cumulative value per variant", x_title="Look", y_title=y_title
-    )
+    figure = new_figure(title="Cumulative value per variant", x_title="Look", y_title=y_title)
     for index, (key, rows) in enumerate(_by_variant(history).items()):
         figure.add_trace(
             go.Scatter(
@@ -68,9 +66,7 @@ def lift_per_look_chart(
     history: Iterable[HistoryRow], *, metric_name: str, higher_is_better: bool, dom_id: str
 ) -> Chart:
     """Each treatment's relative lift over control with its interval, look by look."""
-    figure = new_figure(
-        title=f"{metric_name}: lift over control per look", x_title="Look", y_title="Lift"
-    )
+    figure = new_figure(title="Lift over control, per look", x_title="Look", y_title="Lift")
     series = _by_variant(history)
     treatments = [(key, rows) for key, rows in series.items() if not rows[0]["is_control"]]
     for index, (key, rows) in enumerate(treatments, start=1):
