@@ -227,9 +227,14 @@ class StepSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(
         KillReason.choices, required=False, allow_blank=True, default=""
     )
+    confirm_srm = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="complete: go ahead although a sample-ratio mismatch is unacknowledged.",
+    )
 
     STEP_FIELDS = {
-        "complete": ["analysis", "recommendation"],
+        "complete": ["analysis", "recommendation", "confirm_srm"],
         "conclude": ["decision", "outcome", "learnings"],
         "kill": ["reason"],
     }

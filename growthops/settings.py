@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "roles.context_processors.capabilities",
                 "analytics.context_processors.notifications",
+                "experiments.context_processors.review_queue",
             ],
         },
     },
