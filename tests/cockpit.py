@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from analytics.models import Result
 from analytics.portfolio.rollup import portfolio_rollup_run
+from experiments.demo import seed_demo, seed_large
 from experiments.models import SegmentEconomics, StatusChange
-from roles.models import OperatorProfile
+from roles.models import OperatorProfile, User
 from tests.experiments.helpers import put_in_status
 from tests.factories import (
     ExperimentFactory,
@@ -111,3 +112,13 @@ def build(*, cmo, operator, operator2):
         "draft": draft,
         "follow_up": follow_up,
     }
+
+
+def load_large_demo() -> dict:
+    """The demo organisation plus benchmark experiments, as ``seed_demo --large`` (smaller);
+    returns its users by username."""
+    seed_demo(out=lambda *_: None)
+    seed_large(count=400, out=lambda *_: None)
+    portfolio_rollup_run()
+    User.objects.update(is_demo=False)  # demo accounts are refused while DEBUG is off
+    return {u.username: u for u in User.objects.all()}

@@ -6,9 +6,6 @@ import pytest
 from django.urls import reverse
 
 from analytics.models import PortfolioRollup
-from analytics.portfolio.rollup import portfolio_rollup_run
-from experiments.demo import seed_demo, seed_large
-from roles.models import User
 from tests import cockpit
 from tests.factories import ExperimentFactory, HypothesisFactory
 
@@ -166,12 +163,7 @@ def test_the_dashboard_is_for_signed_in_people(client):
 
 @pytest.fixture
 def large_demo(db):
-    """The demo organisation plus benchmark experiments, as ``seed_demo --large`` (smaller)."""
-    seed_demo(out=lambda *_: None)
-    seed_large(count=400, out=lambda *_: None)
-    portfolio_rollup_run()
-    User.objects.update(is_demo=False)  # demo accounts are refused while DEBUG is off
-    return {u.username: u for u in User.objects.all()}
+    return cockpit.load_large_demo()
 
 
 @pytest.mark.parametrize("username", ["cmo", "operator", "marketer"])
