@@ -73,7 +73,9 @@ def objective_progress_chart(objective: Objective, history: list[tuple], *, heig
             hoverinfo="skip",
         )
     )
-    figure.update_xaxes(type="date")
+    figure.update_xaxes(type="date", nticks=5, tickangle=0)
+    # Below the axis title, whatever the number of rows the legend wraps into on a phone.
+    figure.update_layout(legend={"orientation": "h", "y": -0.28, "yanchor": "top", "x": 0})
     return Chart(
         dom_id=f"objective-{objective.pk}-progress",
         figure=figure,

@@ -55,7 +55,9 @@ def segment_economics_chart(segment: Segment, periods: list) -> Chart:
         },
         margin={"r": 56},
     )
-    figure.update_xaxes(type="date", tickformat="%b %Y")
+    # One tick per period, at its start, whatever the width.
+    figure.update_xaxes(type="date", tickformat="%b %Y", tickvals=starts, tickangle=0)
+    figure.update_layout(legend={"orientation": "h", "y": -0.28, "yanchor": "top", "x": 0})
     return Chart(
         dom_id=f"segment-{segment.pk}-economics",
         figure=figure,
