@@ -53,6 +53,19 @@ def objective_update(*, objective: Objective, actor, **fields) -> Objective:
     return objective
 
 
+def objective_archive(*, objective_id: int, actor) -> Objective:
+    """Retire an objective: it leaves the dashboard; its experiments and history stay.
+
+    Archiving one already retired is a no-op."""
+    require(actor, "objectives.manage")
+    with transaction.atomic():
+        objective = Objective.objects.select_for_update().get(pk=objective_id)
+        if objective.status != Objective.Status.RETIRED:
+            objective.status = Objective.Status.RETIRED
+            objective.save(update_fields=["status"])
+    return objective
+
+
 def segment_launch(*, segment_id: int, actor) -> Segment:
     require(actor, "segments.manage")
     with transaction.atomic():
