@@ -129,8 +129,10 @@ def hypothesis_triage(*, hypothesis_id: int, actor, status: str, reason: str = "
                 f"“{hypothesis}” is {hypothesis.get_status_display().lower()}; only new or "
                 "backlog hypotheses can be triaged."
             )
+        if hypothesis.status == Hypothesis.Status.NEW:
+            hypothesis.triaged_at = timezone.now()
         hypothesis.status = status
-        hypothesis.save(update_fields=["status", "updated_at"])
+        hypothesis.save(update_fields=["status", "triaged_at", "updated_at"])
         if reason.strip():
             label = Hypothesis.Status(status).label
             comment_create(actor=actor, hypothesis=hypothesis, body=f"{label}: {reason.strip()}")

@@ -35,6 +35,7 @@ from roles.models import Channel, Role, Team, User
 
 from ..models import PortfolioRollup, Result
 from .impact import ImpactModel, as_float, forecast_impact, realised_impact, win_probability
+from .rechecks import rechecked_lifts
 
 Dimension = PortfolioRollup.Dimension
 S = ExperimentStatus
@@ -225,7 +226,8 @@ def _win_probabilities(experiments: Iterable[_Experiment]) -> dict[int | None, f
 
 def _add_realised(experiments: dict[int, _Experiment], ids=None) -> None:
     """The best treatment's lift on the primary metric at the latest look, per scaled experiment
-    (of ``ids`` only, when given)."""
+    (of ``ids`` only, when given), or its latest post-ship re-check once there is one
+    (``rechecks.py``)."""
     latest_look = (
         Result.objects.filter(experiment=OuterRef("experiment"), metric=OuterRef("metric"))
         .order_by("-look")
@@ -258,6 +260,8 @@ def _add_realised(experiments: dict[int, _Experiment], ids=None) -> None:
         sign = 1 if e.model.higher_is_better else -1
         if experiment_id not in best or sign * lift > sign * best[experiment_id][0]:
             best[experiment_id] = (lift, low, high)
+    # A shipped winner re-checked since its decision counts with what it measures now.
+    best.update((k, v) for k, v in rechecked_lifts().items() if k in best)
     for experiment_id, (lift, low, high) in best.items():
         e = experiments[experiment_id]
         e.has_result = True

@@ -171,6 +171,9 @@ TABLE = [
     ("GET", "/api/v1/ledger/{objective}/", None, allowed(200)),
     ("GET", "/api/v1/insights/", None, allowed(200)),
     ("POST", "/api/v1/insights/", {}, allowed(405)),
+    ("GET", "/api/v1/insights/capacity/", None, allowed(200)),
+    ("GET", "/api/v1/insights/bottlenecks/", None, allowed(200)),
+    ("GET", "/api/v1/insights/rechecks/", None, allowed(200)),
     # The user's own notifications; the stateless analysis.
     ("GET", "/api/v1/notifications/", None, allowed(200)),
     ("POST", "/api/v1/notifications/read/", None, allowed(200)),
