@@ -11,4 +11,4 @@ from .registry import INSIGHTS, Insight, register
 __all__ = ["INSIGHTS", "Insight", "register"]
 
 # Each insight registers itself when imported; the order here is the order on the pages.
-# (none yet)
+from . import calibration, false_wins, partners  # noqa: E402, F401

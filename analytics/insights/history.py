@@ -6,8 +6,12 @@ from functools import cached_property
 
 import pandas as pd
 from django.db.models import F
+from django.db.models.functions import Coalesce
 
-from experiments.models import Experiment, Hypothesis, StatusChange
+from experiments.models import Experiment, Hypothesis, Segment, SegmentEconomics, StatusChange
+from roles.models import Team, User
+
+from ..portfolio.shrinkage import RESULT_FIELDS, concluded_primary_results
 
 
 def _frame(queryset, columns: list[str]) -> pd.DataFrame:
@@ -48,6 +52,58 @@ class ProgrammeHistory:
                 "created_at",
             ],
         )
+
+    @cached_property
+    def primary_results(self) -> pd.DataFrame:
+        """One row per concluded experiment with a result: its best treatment's lift on the
+        primary metric at the newest look, and that lift as an improvement (positive = better)
+        with its interval (``analytics/portfolio/shrinkage.py``)."""
+        columns = [*RESULT_FIELDS, "improvement", "improvement_low", "improvement_high"]
+        return pd.DataFrame.from_records(concluded_primary_results(), columns=columns)
+
+    @cached_property
+    def impact_models(self) -> pd.DataFrame:
+        """One row per experiment: what a relative improvement of its primary metric is worth
+        (``analytics/portfolio/impact.py``), with the hypothesis's metric as the fallback."""
+        return _frame(
+            Experiment.objects.annotate(
+                metric_kind=Coalesce("primary_metric__kind", "hypothesis__metric__kind")
+            ),
+            ["id", "reach_per_year", "baseline", "value_per_conversion", "metric_kind"],
+        )
+
+    @cached_property
+    def segments(self) -> pd.DataFrame:
+        """One row per segment: its owning team and the value of one customer acquired in its
+        newest economics period (customer value ÷ customers; empty without economics)."""
+        frame = _frame(Segment.objects.all(), ["id", "name", "owner_team_id"])
+        economics = _frame(
+            SegmentEconomics.objects.order_by("segment_id", "-period_start"),
+            ["segment_id", "customers_acquired", "customer_value"],
+        ).drop_duplicates("segment_id")
+        economics["value_per_customer"] = [
+            float(value) / customers if customers else None
+            for value, customers in zip(
+                economics["customer_value"], economics["customers_acquired"], strict=True
+            )
+        ]
+        return frame.merge(
+            economics[["segment_id", "value_per_customer"]],
+            left_on="id",
+            right_on="segment_id",
+            how="left",
+        ).drop(columns="segment_id")
+
+    @cached_property
+    def teams(self) -> dict[int, str]:
+        return dict(Team.objects.values_list("id", "name"))
+
+    @cached_property
+    def people(self) -> dict[int, str]:
+        """Every user's display name by id (scorers, owners, deciders)."""
+        return {
+            user.pk: str(user) for user in User.objects.only("username", "first_name", "last_name")
+        }
 
     @cached_property
     def hypotheses(self) -> pd.DataFrame:
