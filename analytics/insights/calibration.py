@@ -4,6 +4,7 @@
 import numpy as np
 import pandas as pd
 
+from experiments.ranking import Calibration, ConfidenceCorrection
 from roles.models import Channel
 
 from ..stats.programme import (
@@ -15,6 +16,7 @@ from ..stats.programme import (
 from .concluded import concluded_experiments
 from .history import ProgrammeHistory
 from .registry import Insight, register
+from .run import insight_report
 
 # ICE score bands (the score is a mean of three 1–10 ratings).
 ICE_EDGES = [1, 4, 5, 6, 7, 8, 10]
@@ -246,3 +248,19 @@ CALIBRATION = register(
         template="analytics/insights/_calibration.html",
     )
 )
+
+
+def backlog_calibration():
+    """The corrected-confidence table of the stored calibration report, for the backlog's
+    calibrated order (``experiments/ranking.py``); computed now if it never was."""
+    table = insight_report(CALIBRATION.name).data["corrected_confidence"]
+    corrections = [
+        ConfidenceCorrection(low=row["low"], high=row["high"], corrected=row["corrected"])
+        for row in table["bands"]
+    ] + [
+        ConfidenceCorrection(
+            low=row["low"], high=row["high"], corrected=row["corrected"], channel=row["channel"]
+        )
+        for row in table["by_channel"]
+    ]
+    return Calibration(corrections=corrections, default=table["default"])

@@ -64,9 +64,10 @@ def concluded_experiments(history: ProgrammeHistory) -> pd.DataFrame:
     submitted_at = (
         conclusions[conclusions["step"] == "submit"].groupby("experiment_id")["created_at"].min()
     )
-    frame["concluded_at"] = frame["id"].map(concluded_at)
-    frame["concluded_at"] = frame["concluded_at"].fillna(frame["created_at"])
-    cycle = frame["concluded_at"] - frame["id"].map(submitted_at)
+    # Times as UTC datetimes even when a table is empty (pandas cannot tell its type then).
+    created = pd.to_datetime(frame["created_at"], utc=True)
+    frame["concluded_at"] = pd.to_datetime(frame["id"].map(concluded_at), utc=True).fillna(created)
+    cycle = frame["concluded_at"] - pd.to_datetime(frame["id"].map(submitted_at), utc=True)
     frame["cycle_days"] = cycle.dt.total_seconds() / 86400
 
     build = frame["build_cost"].astype(float)
