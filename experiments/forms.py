@@ -202,6 +202,27 @@ class TriageForm(forms.Form):
     )
 
 
+class CostForm(forms.Form):
+    """What an experiment cost (``services.experiment_record_cost``); empty clears a figure."""
+
+    build_cost = forms.DecimalField(
+        label="Build cost",
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text="Design and build, in the reporting currency.",
+    )
+    media_cost = forms.DecimalField(
+        label="Media cost",
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text="Paid media bought for the test.",
+    )
+
+
 class CommentForm(forms.Form):
     body = forms.CharField(
         label="Add a comment", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})

@@ -11,8 +11,9 @@ from roles.capabilities import STEP_ABILITIES, can
 from roles.models import Role
 from roles.permissions import require_ability
 
+from . import services
 from .design import experiment_design
-from .forms import add_service_errors, step_form, step_label
+from .forms import CostForm, add_service_errors, step_form, step_label
 from .lifecycle import STEP_SERVICES, available_steps
 from .models import ExperimentStatus, Hypothesis
 from .page_filters import ExperimentFilter, LearningFilter
@@ -139,6 +140,7 @@ def _detail_page(request, experiment, *, comment_form=None, refused_step=None, r
             "design_link": _design_link(request.user, experiment),
             "running_days": _running_days(experiment),
             "follow_ups": experiment.follow_ups.order_by("pk") if experiment.decision else [],
+            "cost_form": _cost_form(request.user, experiment),
         },
     )
 
@@ -211,3 +213,39 @@ def search(request):
         "experiments/search.html",
         {"q": text, "kind": kind, "counts": counts, "page_obj": paginate(request, found)},
     )
+
+
+def _cost_form(user, experiment) -> CostForm | None:
+    """The cost form, filled with what is recorded, for those who may record it."""
+    if not can(user, "experiments.cost", experiment):
+        return None
+    return CostForm(
+        initial={"build_cost": experiment.build_cost, "media_cost": experiment.media_cost},
+        auto_id="id_cost_%s",
+    )
+
+
+@login_required
+@require_POST
+def experiment_cost(request, pk: int):
+    """Record the cost from the experiment page; htmx gets the form back in place."""
+    experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+    require_ability(request, "experiments.cost", experiment)
+    form = CostForm(request.POST, auto_id="id_cost_%s")
+    saved = False
+    if form.is_valid():
+        try:
+            experiment = services.experiment_record_cost(
+                experiment_id=experiment.pk, actor=request.user, **form.cleaned_data
+            )
+            saved = True
+        except ValidationFailed as exc:
+            add_service_errors(form, exc.errors)
+    context = {"experiment": experiment, "cost_form": form, "cost_saved": saved}
+    if request.htmx:
+        return render(request, "experiments/_cost_form.html", context)
+    if saved:
+        messages.success(request, "Cost recorded.")
+        return redirect("experiments:detail", pk=experiment.pk)
+    # Without htmx a refused form comes back on a page of its own, with what was typed.
+    return render(request, "experiments/experiment_cost.html", context, status=400)
