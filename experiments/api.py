@@ -33,6 +33,7 @@ from .selectors import (
 from .serializers import (
     CommentInputSerializer,
     CommentSerializer,
+    ExperimentCostSerializer,
     ExperimentDesignSerializer,
     ExperimentDetailSerializer,
     ExperimentRows,
@@ -286,6 +287,7 @@ class ExperimentViewSet(
         "create": "experiments.create",
         "partial_update": "experiments.design",
         "comment_create": "comments.create",
+        "cost": "experiments.cost",
     }
     required_ability = "results.read"
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -350,6 +352,17 @@ class ExperimentViewSet(
         # Approval freezes the design: the service refuses (409) anything but a draft.
         experiment = services.experiment_update_design(
             experiment_id=experiment.pk, actor=request.user, **payload.service_kwargs()
+        )
+        return self._present(experiment)
+
+    @extend_schema(request=ExperimentCostSerializer, responses=ExperimentDetailSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def cost(self, request, pk=None):
+        """Record the build and media cost (docs/insights.md, "Partners and cost")."""
+        experiment = self.get_object()
+        payload = _parsed(ExperimentCostSerializer, request)
+        experiment = services.experiment_record_cost(
+            experiment_id=experiment.pk, actor=request.user, **payload.validated_data
         )
         return self._present(experiment)
 

@@ -91,6 +91,8 @@ class ExperimentSerializer(serializers.ModelSerializer):
             "outcome",
             "learnings",
             "kill_reason",
+            "build_cost",
+            "media_cost",
             "variants",
             "created_at",
             "updated_at",
@@ -225,9 +227,14 @@ class StepSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(
         KillReason.choices, required=False, allow_blank=True, default=""
     )
+    confirm_srm = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="complete: go ahead although a sample-ratio mismatch is unacknowledged.",
+    )
 
     STEP_FIELDS = {
-        "complete": ["analysis", "recommendation"],
+        "complete": ["analysis", "recommendation", "confirm_srm"],
         "conclude": ["decision", "outcome", "learnings"],
         "kill": ["reason"],
     }
@@ -478,3 +485,16 @@ class ExperimentDesignSerializer(StrictInput, serializers.ModelSerializer):
         if "variants" in kwargs:
             kwargs["variants"] = [dict(v) for v in kwargs["variants"]]
         return kwargs
+
+
+class ExperimentCostSerializer(StrictInput, serializers.Serializer):
+    """Input of ``POST /experiments/{id}/cost/``: a field left out keeps its value, null clears it."""
+
+    build_cost = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, allow_null=True, required=False,
+        help_text="Design and build, in the reporting currency.",
+    )  # fmt: skip
+    media_cost = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, allow_null=True, required=False,
+        help_text="Paid media bought for the test, in the reporting currency.",
+    )  # fmt: skip
