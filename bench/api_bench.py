@@ -104,7 +104,9 @@ def measure_endpoints(args, token: str, experiment_id: int, vendor: str) -> None
                 rate_time, latencies, errors = load(
                     port, token, method, path, body, args.clients, args.seconds / args.rounds
                 )
-                totals[label].add(rate_time, latencies, errors, server_cpu(server.pid, vendor), before)
+                totals[label].add(
+                    rate_time, latencies, errors, server_cpu(server.pid, vendor), before
+                )
         print(
             f"  {'endpoint':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'share':>7}"
             f" {'CPU ms/req':>11} {'CPU share':>10}"
