@@ -21,6 +21,8 @@ from django.db.models import Lookup, Value
 from django.utils import timezone
 from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
 # Fields whose representation of a database value of their own type is the value itself.
@@ -41,28 +43,31 @@ _AS_STORED = (
 
 
 class RowPresenter:
-    """``present(rows)`` → the serializer's ``data`` for those rows, as plain dicts."""
+    """``present(rows)`` → the serializer's ``data`` for those ``.values()`` rows, and
+    ``present_objects(instances)`` → the same for instances, as plain dicts."""
 
     def __init__(self, serializer_class):
         self.serializer_class = serializer_class
-        self._converters = None
+        self._readable_fields = None
         self._lock = threading.Lock()
 
     @property
     def field_names(self) -> list[str]:
         return [name for name, _ in self._fields()]
 
-    def _fields(self) -> list[tuple[str, object]]:
+    def _readable(self) -> list:
         # Built once: a serializer builds its fields anew on every instance.
-        if self._converters is None:
+        if self._readable_fields is None:
             with self._lock:
-                if self._converters is None:
-                    readable = self.serializer_class()._readable_fields
-                    self._converters = [
-                        (field.field_name, None if isinstance(field, _AS_STORED) else field)
-                        for field in readable
-                    ]
-        return self._converters
+                if self._readable_fields is None:
+                    self._readable_fields = list(self.serializer_class()._readable_fields)
+        return self._readable_fields
+
+    def _fields(self) -> list[tuple[str, object]]:
+        return [
+            (field.field_name, None if isinstance(field, _AS_STORED) else field)
+            for field in self._readable()
+        ]
 
     def present(self, rows) -> list[dict]:
         converters = [(name, _converter(field)) for name, field in self._fields()]
@@ -72,6 +77,25 @@ class RowPresenter:
             for name, convert in converters:
                 value = row[name]
                 item[name] = value if convert is None or value is None else convert(value)
+            presented.append(item)
+        return presented
+
+    def present_objects(self, objects) -> list[dict]:
+        """The serializer's ``data`` for model instances: ``Serializer.to_representation``
+        with the fields built once."""
+        fields = self._readable()
+        presented = []
+        for instance in objects:
+            item = {}
+            for field in fields:
+                try:
+                    attribute = field.get_attribute(instance)
+                except SkipField:
+                    continue
+                check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+                item[field.field_name] = (
+                    None if check_for_none is None else field.to_representation(attribute)
+                )
             presented.append(item)
         return presented
 
