@@ -109,8 +109,8 @@ class ExperimentRows:
     once per process) and presents each row as the serializer would.
     """
 
-    experiments = RowPresenter(ExperimentSerializer)
-    variants = RowPresenter(VariantSerializer)
+    experiments = RowPresenter.of(ExperimentSerializer)
+    variants = RowPresenter.of(VariantSerializer)
     RELATED = {"owner", "primary_metric", "secondary_metrics", "guardrail_metrics", "variants"}
     OWNER_NAME_FIELDS = ("username", "first_name", "last_name")
 

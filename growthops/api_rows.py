@@ -43,6 +43,10 @@ _AS_STORED = (
 )
 
 
+_PRESENTERS: dict = {}
+_PRESENTERS_LOCK = threading.Lock()
+
+
 class RowPresenter:
     """``present(rows)`` → the serializer's ``data`` for those ``.values()`` rows, and
     ``present_objects(instances)`` → the same for instances, as plain dicts."""
@@ -51,6 +55,14 @@ class RowPresenter:
         self.serializer_class = serializer_class
         self._readable_fields = None
         self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, serializer_class) -> "RowPresenter":
+        """The one presenter of ``serializer_class`` (its fields are built once)."""
+        with _PRESENTERS_LOCK:
+            if serializer_class not in _PRESENTERS:
+                _PRESENTERS[serializer_class] = cls(serializer_class)
+            return _PRESENTERS[serializer_class]
 
     @property
     def field_names(self) -> list[str]:
@@ -71,13 +83,16 @@ class RowPresenter:
         ]
 
     def present(self, rows) -> list[dict]:
-        converters = [(name, _converter(field)) for name, field in self._fields()]
+        fields = self._fields()
+        names = [name for name, _ in fields]
+        converters = [(name, _converter(field)) for name, field in fields if field is not None]
         presented = []
         for row in rows:
-            item = {}
+            item = {name: row[name] for name in names}
             for name, convert in converters:
-                value = row[name]
-                item[name] = value if convert is None or value is None else convert(value)
+                value = item[name]
+                if value is not None:
+                    item[name] = convert(value)
             presented.append(item)
         return presented
 

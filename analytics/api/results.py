@@ -10,7 +10,7 @@ from rest_framework.settings import api_settings
 from experiments.selectors import experiment_list_for_user
 from growthops.api_rows import RowPresenter
 from growthops.pagination import HistoryPagination
-from growthops.renderers import CSVRenderer
+from growthops.renderers import CSV_BATCH, CSVRenderer, csv_response, in_batches
 from roles.permissions import HasAbility
 
 from ..ingest.observations import observations_ingest, parse_csv
@@ -77,7 +77,7 @@ class ResultSerializer(serializers.ModelSerializer):
 
 
 # Results are read on every look at an experiment: the serializer's fields are built once.
-RESULT_ROWS = RowPresenter(ResultSerializer)
+RESULT_ROWS = RowPresenter.of(ResultSerializer)
 
 
 class ResultHistoryPageSerializer(serializers.Serializer):
@@ -175,9 +175,14 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
             if metric:
                 rows = rows.filter(metric__key=metric)
             page = self.paginate_queryset(rows)
-            if page is not None:
-                return self.get_paginated_response(RESULT_ROWS.present_objects(page))
-            return Response(RESULT_ROWS.present_objects(rows))
+            if page is None:  # ?format=csv: every look, read and written in batches
+                batches = in_batches(
+                    rows.order_by("look", "id").iterator(chunk_size=CSV_BATCH), CSV_BATCH
+                )
+                return csv_response(
+                    RESULT_ROWS.field_names, map(RESULT_ROWS.present_objects, batches)
+                )
+            return self.get_paginated_response(RESULT_ROWS.present_objects(page))
         rows = latest_results(experiment)
         if metric:
             rows = [r for r in rows if r.metric.key == metric]
