@@ -23,6 +23,8 @@ from .review import REVIEW_STEPS, review_items, review_queryset
 from .srm import srm_acknowledge
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# Each card of the approval queue is a full brief; ten make a page one reads through.
+REVIEW_PAGE_SIZE = 10
 
 
 @login_required
@@ -131,7 +133,7 @@ def insight_detail(request, name: str):
 def review_queue(request):
     """The CMO's approval queue: every design in review, oldest first, decided in place."""
     require_ability(request, "experiments.review")
-    page_obj = paginate(request, review_queryset(request.user))
+    page_obj = paginate(request, review_queryset(request.user), per_page=REVIEW_PAGE_SIZE)
     return _review_page(request, page_obj)
 
 
@@ -196,7 +198,7 @@ def review_step(request, pk: int, step: str):
     messages.error(
         request, f"Not done ({step_label(step).lower()} “{experiment.name}”): see below."
     )
-    page_obj = paginate(request, review_queryset(request.user))
+    page_obj = paginate(request, review_queryset(request.user), per_page=REVIEW_PAGE_SIZE)
     return _review_page(request, page_obj, refused=(pk, step), form=form)
 
 
