@@ -1,6 +1,5 @@
 """Charts of the dashboard and the objective pages: where each objective stands over time."""
 
-import copy
 import functools
 
 import plotly.graph_objects as go
@@ -23,10 +22,11 @@ def quick_figure(
     Plotly dicts and not validated again. Plotly validates every property it is given, about
     40 ms a figure here; the dashboard draws one per objective on every request, so the house
     layout is validated once per process and each page's figure is assembled from dicts."""
-    base = copy.deepcopy(_house_layout(height))
-    base["title"]["text"] = title
-    base["xaxis"]["title"] = {"text": x_title}
-    base["yaxis"]["title"] = {"text": y_title}
+    # Copies of what changes only: go.Figure copies the whole layout (Plotly's template too).
+    house = _house_layout(height)
+    base = {**house, "title": {**house["title"], "text": title}}
+    base["xaxis"] = {**house["xaxis"], "title": {"text": x_title}}
+    base["yaxis"] = {**house["yaxis"], "title": {"text": y_title}}
     for key, value in layout.items():
         if isinstance(value, dict) and isinstance(base.get(key), dict):
             base[key] = {**base[key], **value}
