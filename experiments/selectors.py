@@ -340,8 +340,8 @@ OWNER_NEXT_STEP = {
     ExperimentStatus.RUNNING: "Running: upload data, complete it once the sample is reached",
     ExperimentStatus.PAUSED: "Paused: resume or complete it",
     ExperimentStatus.COMPLETED: "Waiting for the CMO's decision",
-    ExperimentStatus.CONCLUDED: "Concluded: nothing to do",
-    ExperimentStatus.KILLED: "Killed: nothing to do",
+    ExperimentStatus.CONCLUDED: "",
+    ExperimentStatus.KILLED: "",
 }
 
 
