@@ -5,7 +5,7 @@ The API's filters are `filters.py`; these narrow the same querysets for people, 
 
 import django_filters
 from django import forms
-from django.db.models import F, Q
+from django.db.models import Q
 
 from roles.models import Channel, User
 
@@ -18,13 +18,7 @@ from .models import (
     Outcome,
     Segment,
 )
-
-HYPOTHESIS_SORTS = {
-    "ice": ("Highest ICE", [F("ice_value").desc(), "-created_at"]),
-    "rice": ("Highest RICE", [F("rice_value").desc(nulls_last=True), F("ice_value").desc()]),
-    "newest": ("Newest", ["-created_at"]),
-    "oldest": ("Oldest", ["created_at"]),
-}
+from .ranking import DEFAULT_SORT, HYPOTHESIS_SORTS, hypotheses_ranked
 
 
 def _segments(request):
@@ -68,13 +62,13 @@ class HypothesisFilter(django_filters.FilterSet):
         return queryset.filter(author=self.request.user) if value else queryset
 
     def filter_sort(self, queryset, name, value):
-        return queryset.order_by(*HYPOTHESIS_SORTS.get(value, HYPOTHESIS_SORTS["ice"])[1])
+        return hypotheses_ranked(queryset, value)
 
     @property
     def qs(self):
         queryset = super().qs
         if not getattr(self.form, "cleaned_data", {}).get("sort"):
-            queryset = self.filter_sort(queryset, "sort", "ice")
+            queryset = self.filter_sort(queryset, "sort", DEFAULT_SORT)
         return queryset
 
 

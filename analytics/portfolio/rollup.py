@@ -35,6 +35,8 @@ from roles.models import Channel, Role, Team, User
 
 from ..models import PortfolioRollup, Result
 from .impact import ImpactModel, as_float, forecast_impact, realised_impact, win_probability
+from .rechecks import rechecked_lifts
+from .shrinkage import programme_shrinkage
 
 Dimension = PortfolioRollup.Dimension
 S = ExperimentStatus
@@ -71,6 +73,7 @@ class _Experiment:
     concluded_recently: bool = False
     forecast: float | None = None
     realised: tuple[float, float, float] | None = None
+    realised_shrunk: float | None = None  # the shrunk lift's value (docs/insights.md)
     has_result: bool = False
 
     @property
@@ -102,6 +105,7 @@ def portfolio_rollup_run(
                 e.model, p_win=p_win_by_team[e.team_id], expected_lift=e.expected_lift
             )
     _add_realised(experiments)
+    _add_realised_shrunk(experiments)
 
     slices = _slices(experiments.values(), segments)
     total = len(slices)
@@ -225,7 +229,8 @@ def _win_probabilities(experiments: Iterable[_Experiment]) -> dict[int | None, f
 
 def _add_realised(experiments: dict[int, _Experiment], ids=None) -> None:
     """The best treatment's lift on the primary metric at the latest look, per scaled experiment
-    (of ``ids`` only, when given)."""
+    (of ``ids`` only, when given), or its latest post-ship re-check once there is one
+    (``rechecks.py``)."""
     latest_look = (
         Result.objects.filter(experiment=OuterRef("experiment"), metric=OuterRef("metric"))
         .order_by("-look")
@@ -258,10 +263,21 @@ def _add_realised(experiments: dict[int, _Experiment], ids=None) -> None:
         sign = 1 if e.model.higher_is_better else -1
         if experiment_id not in best or sign * lift > sign * best[experiment_id][0]:
             best[experiment_id] = (lift, low, high)
+    # A shipped winner re-checked since its decision counts with what it measures now.
+    best.update((k, v) for k, v in rechecked_lifts().items() if k in best)
     for experiment_id, (lift, low, high) in best.items():
         e = experiments[experiment_id]
         e.has_result = True
         e.realised = realised_impact(e.model, lift=lift, lift_ci_low=low, lift_ci_high=high)
+
+
+def _add_realised_shrunk(experiments: dict[int, _Experiment]) -> None:
+    """The annual value of each scaled experiment's lift after empirical-Bayes shrinkage."""
+    for experiment_id, lift in programme_shrinkage().lifts.items():
+        e = experiments.get(experiment_id)
+        if e is not None and e.scaled and e.realised is not None:
+            # ``shrunk`` is already an improvement (sign flipped for lower-is-better metrics).
+            e.realised_shrunk = e.model.annual_value(lift.shrunk)
 
 
 def _slices(experiments: Iterable[_Experiment], segments: dict[int, Segment]):
@@ -330,6 +346,9 @@ def _slice_numbers(members: list[_Experiment]) -> dict:
         "realised_impact": _money(sum(r[0] for r in realised)),
         "realised_impact_low": _money(sum(r[1] for r in realised)),
         "realised_impact_high": _money(sum(r[2] for r in realised)),
+        "realised_impact_shrunk": _money(
+            sum(e.realised_shrunk for e in scaled if e.realised_shrunk is not None)
+        ),
         "scaled": len(scaled),
         "scaled_without_results": sum(1 for e in scaled if not e.has_result),
         "scaled_without_impact_model": sum(

@@ -89,8 +89,11 @@ def _ledger(objective: Objective, data: dict, computed_on: dt.date | None) -> di
         "realised_impact": realised,
         "realised_impact_low": data.get("realised_impact_low"),
         "realised_impact_high": data.get("realised_impact_high"),
+        # The same scaled experiments with their lifts shrunk for the winner's curse.
+        "realised_impact_shrunk": data.get("realised_impact_shrunk"),
         "forecast_impact": forecast,
         "progress": _share(realised, gap),
+        "progress_shrunk": _share(data.get("realised_impact_shrunk"), gap),
         "progress_with_forecast": _share(
             None if realised is None else realised + (forecast or 0), gap
         ),
