@@ -35,7 +35,7 @@ def quick_figure(
     return go.Figure({"data": traces, "layout": base}, _validate=False)
 
 
-def objective_progress_chart(objective: Objective, history: list[tuple], *, height=300) -> Chart:
+def objective_progress_chart(objective: Objective, history: list[tuple], *, height=340) -> Chart:
     """The KPI with realised impact, and with the forecast of what is in flight added, per
     stored roll-up day; the target as a line up to the target date.
 

@@ -15,7 +15,7 @@ def segment_economics_chart(segment: Segment, periods: list) -> Chart:
     figure = quick_figure(
         title=f"{segment.name}: acquisition economics",
         x_title="Period",
-        y_title="Amount (reporting currency)",
+        y_title="Amount",
         traces=[
             {
                 "type": "bar",
@@ -58,7 +58,8 @@ def segment_economics_chart(segment: Segment, periods: list) -> Chart:
         dom_id=f"segment-{segment.pk}-economics",
         figure=figure,
         caption=(
-            "Per period: what acquiring customers in this segment cost (grey) and what those "
+            "Per period, in the reporting currency: what acquiring customers in this segment cost "
+            "(grey) and what those "
             "customers are worth (blue); the green line is value per unit of cost — above 1 the "
             "segment pays back."
             if periods
