@@ -11,9 +11,15 @@ TIMELINE_BARS = 25
 
 
 def capacity_timelines(data: dict) -> list[Chart]:
-    """Per segment with work planned: a bar per experiment from its start to its decision."""
-    charts = []
-    for segment in data["segments"]:
+    """One timeline per segment with work planned (a menu picks the segment): a bar per
+    experiment from the day it can start to the day its sample is reached."""
+    figure = new_figure(title="", x_title="Date", y_title="", height=420)
+    colours = {"Running": PALETTE["good"], "Approved": PALETTE["primary"]}
+    buttons, owners = [], []
+    planned = [s for s in data["segments"] if s["queue"] or s["running"]]
+    # The segment with the longest queue opens first.
+    shown_first = max(planned, key=lambda s: (len(s["queue"]), -planned.index(s)), default=None)
+    for segment in planned:
         rows = [
             ("Running", r["name"], data["today"], r["days_left"], r["daily"])
             for r in segment["running"]
@@ -23,15 +29,7 @@ def capacity_timelines(data: dict) -> list[Chart]:
             for q in segment["queue"]
         ]  # fmt: skip
         rows = rows[:TIMELINE_BARS]
-        if not rows:
-            continue
-        figure = new_figure(
-            title=f"{segment['name']}: {segment['daily_reach']:,.0f} people a day",
-            x_title="Date",
-            y_title="",
-            height=max(220, 90 + 26 * len(rows)),
-        )
-        colours = {"Running": PALETTE["good"], "Approved": PALETTE["primary"]}
+        first_trace = len(figure.data)
         for group in ("Running", "Approved", "Backlog"):
             members = [row for row in rows if row[0] == group]
             if not members:
@@ -39,36 +37,70 @@ def capacity_timelines(data: dict) -> list[Chart]:
             figure.add_trace(
                 go.Bar(
                     name=group,
+                    legendgroup=group,
                     orientation="h",
-                    y=[_short(row[1]) for row in members],
+                    y=[_short(row[1], 24) for row in members],
                     base=[row[2] for row in members],
                     x=[row[3] * MS_PER_DAY for row in members],
                     customdata=[[row[3], row[4]] for row in members],
                     marker_color=colours.get(group, PALETTE["neutral"]),
-                    hovertemplate="%{y}<br>%{customdata[0]} days at %{customdata[1]:,.0f} a day"
-                    "<extra>%{fullData.name}</extra>",
+                    visible=segment is shown_first,
+                    meta=segment["id"],
+                    hovertemplate="%{y}<br>%{customdata[0]} days at %{customdata[1]:,.0f} a "
+                    "day<extra>%{fullData.name}</extra>",
                 )
             )
-        figure.update_xaxes(type="date")
-        figure.update_yaxes(autorange="reversed", automargin=True)
-        figure.update_layout(barmode="overlay", hovermode="closest")
-        shown = (
-            ""
-            if len(rows) == len(segment["running"]) + len(segment["queue"])
-            else (f" The first {len(rows)} are drawn.")
+        owners.append((segment, first_trace, len(figure.data)))
+    if not owners:
+        return []
+    for segment, first, last in owners:
+        visible = [first <= i < last for i in range(len(figure.data))]
+        buttons.append(
+            {
+                "label": f"{segment['name']} ({len(segment['queue'])} queued)",
+                "method": "update",
+                "args": [{"visible": visible}, {"title.text": _timeline_title(segment)}],
+            }
         )
-        charts.append(
-            Chart(
-                dom_id=f"capacity-{segment['id']}",
-                figure=figure,
-                caption=(
-                    f"Each bar runs from the day an experiment can start to the day its sample "
-                    f"is reached, on {segment['free_daily']:,.0f} free people a day after what "
-                    f"is running.{shown}"
-                ),
-            )
+    figure.update_xaxes(type="date")
+    # Short names, small type: the plot keeps its width on a phone (full names in the table).
+    figure.update_yaxes(autorange="reversed", automargin=True, tickfont={"size": 11})
+    figure.update_layout(
+        title={"text": _timeline_title(shown_first), "y": 0.98, "yanchor": "top"},
+        barmode="overlay",
+        hovermode="closest",
+        margin={"t": 100},
+        updatemenus=[
+            {
+                "buttons": buttons,
+                "active": [segment for segment, *_ in owners].index(shown_first),
+                "direction": "down",
+                "x": 0,
+                "xanchor": "left",
+                "y": 1.03,
+                "yanchor": "bottom",
+                "showactive": True,
+            }
+        ],
+    )
+    return [
+        Chart(
+            dom_id="capacity-timeline",
+            figure=figure,
+            caption=(
+                "Each bar runs from the day an experiment can start to the day its sample is "
+                "reached on the segment's traffic; pick a segment in the menu. Green: running; "
+                f"blue: approved; grey: the designed backlog (the first {TIMELINE_BARS} drawn)."
+            ),
         )
-    return charts
+    ]
+
+
+def _timeline_title(segment: dict) -> str:
+    return (
+        f"{segment['name']}: {segment['daily_reach']:,.0f} people a day, "
+        f"{segment['free_daily']:,.0f} free"
+    )
 
 
 def _short(name: str, limit: int = 38) -> str:
@@ -154,26 +186,29 @@ def recheck_chart(data: dict) -> list[Chart]:
             marker={"color": PALETTE["neutral"], "size": 11, "symbol": "diamond"},
         )
     )
-    figure.add_trace(
-        go.Scatter(
-            name="Re-checked (95 % interval)",
-            y=names,
-            x=[row["lift"] * 100 for row in rows],
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": [(row["lift_ci_high"] - row["lift"]) * 100 for row in rows],
-                "arrayminus": [(row["lift"] - row["lift_ci_low"]) * 100 for row in rows],
-            },
-            mode="markers",
-            marker={
-                "size": 11,
-                "color": [
-                    PALETTE["bad"] if row["verdict"] == "faded" else PALETTE["good"] for row in rows
-                ],
-            },
+    for verdict, label, colour in [
+        ("held", "Re-checked: held up", PALETTE["good"]),
+        ("faded", "Re-checked: faded", PALETTE["bad"]),
+    ]:
+        members = [(name, row) for name, row in zip(names, rows, strict=True)]
+        members = [(name, row) for name, row in members if row["verdict"] == verdict]
+        if not members:
+            continue
+        figure.add_trace(
+            go.Scatter(
+                name=f"{label} (95 % interval)",
+                y=[name for name, _ in members],
+                x=[row["lift"] * 100 for _, row in members],
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [(row["lift_ci_high"] - row["lift"]) * 100 for _, row in members],
+                    "arrayminus": [(row["lift"] - row["lift_ci_low"]) * 100 for _, row in members],
+                },
+                mode="markers",
+                marker={"size": 11, "color": colour},
+            )
         )
-    )
     figure.update_yaxes(autorange="reversed", automargin=True)
     figure.update_xaxes(zeroline=True, zerolinecolor="#adb5bd")
     figure.update_layout(hovermode="closest")

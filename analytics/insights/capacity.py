@@ -158,7 +158,7 @@ def _segment_plan(segment, running, queue, today, *, team, unplanned) -> dict:
         item["ends_on"] = (today + dt.timedelta(days=item["days_left"])).isoformat()
     taken = min(reach, sum(r["daily"] for r in running))
     starting_now = [q for q in queue if q["start_on"] == today.isoformat()]
-    typical = sorted(q["planned_daily"] for q in queue)
+    typical = sorted(q["daily"] for q in queue)
     return {
         "id": int(segment.id),
         "name": segment.name,
@@ -170,7 +170,8 @@ def _segment_plan(segment, running, queue, today, *, team, unplanned) -> dict:
         "queue": queue,
         "unplanned": unplanned,
         "can_start_now": len(starting_now),
-        # How many tests of the queue's median size the whole reach carries side by side.
+        # How many tests of the queue's median designed traffic the whole reach carries side by
+        # side (0: the designs ask for more people a day than the segment has).
         "at_once": math.floor(reach / typical[len(typical) // 2]) if typical else None,
         "last_decision_on": max((q["decision_on"] for q in queue), default=None),
     }

@@ -127,14 +127,20 @@ def test_capacity_plans_each_segment_queue_by_hand(planned_segment):
 def test_capacity_timeline_draws_the_plan(planned_segment):
     segment, running, approved, low, high = planned_segment
     data = compute_capacity(ProgrammeHistory(today=TODAY))
-    [chart] = [c for c in capacity_timelines(data) if c.dom_id == f"capacity-{segment.pk}"]
-    bars = {trace.name: trace for trace in chart.figure.data}
+    [chart] = capacity_timelines(data)
+    bars = {trace.name: trace for trace in chart.figure.data if trace.meta == segment.pk}
+    assert all(trace.visible for trace in bars.values())  # its queue is the longest
     assert list(bars["Running"].base) == ["2026-11-30"]
     assert list(bars["Running"].x) == [10 * MS_PER_DAY]
     assert list(bars["Approved"].base) == ["2026-12-10"]
     assert list(bars["Approved"].x) == [60 * MS_PER_DAY]
+    assert list(bars["Backlog"].y) == ["Backlog, higher value", "Backlog, lower value"]
+    assert list(bars["Backlog"].customdata) == [[99, 300], [99, 300]]
     assert list(bars["Backlog"].base) == ["2026-11-30", "2027-02-08"]
     assert list(bars["Backlog"].x) == [99 * MS_PER_DAY, 99 * MS_PER_DAY]
+    [menu] = chart.figure.layout.updatemenus
+    labels = [button.label for button in menu.buttons]
+    assert labels[menu.active] == "Self-serve trials (3 queued)"
 
 
 # --- bottlenecks ---------------------------------------------------------------------
@@ -388,6 +394,7 @@ def test_rechecks_insight_reads_the_stored_rechecks(shipped_winner, analyst):
     assert "keeps 25% of its estimated lift" in data["reading"]
     [chart] = recheck_chart(data)
     estimate, since = chart.figure.data
+    assert since.name == "Re-checked: faded (95 % interval)"
     assert list(estimate.x) == pytest.approx([20.0])
     assert list(since.x) == pytest.approx([5.0])
     assert list(since.error_x.array) == pytest.approx([8.6149], abs=1e-3)
