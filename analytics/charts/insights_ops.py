@@ -27,6 +27,7 @@ def capacity_timelines(data: dict) -> list[Chart]:
             ("Approved" if q["status"] == "approved" else "Backlog", q["name"], q["start_on"],
              q["planned_days"], q["planned_daily"])
             for q in segment["queue"]
+            if q["start_on"] is not None
         ]  # fmt: skip
         rows = rows[:TIMELINE_BARS]
         first_trace = len(figure.data)
