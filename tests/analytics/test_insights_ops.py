@@ -23,11 +23,11 @@ from analytics.insights.run import insights_run
 from analytics.models import Alert, Notification, PortfolioRollup, Result, ShipRecheck
 from analytics.portfolio.rechecks import ship_rechecks_run
 from analytics.portfolio.rollup import portfolio_rollup_run
-from experiments.models import Hypothesis, StatusChange
+from experiments.models import Experiment, Hypothesis, StatusChange
 from experiments.services import hypothesis_triage
 from growthops.errors import TransitionNotAllowed
 from tests.experiments.helpers import put_in_status
-from tests.factories import ExperimentFactory, HypothesisFactory, SegmentFactory
+from tests.factories import ExperimentFactory, HypothesisFactory, MetricFactory, SegmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -141,6 +141,32 @@ def test_capacity_timeline_draws_the_plan(planned_segment):
     [menu] = chart.figure.layout.updatemenus
     labels = [button.label for button in menu.buttons]
     assert labels[menu.active] == "Self-serve trials (3 queued)"
+
+
+def test_capacity_sizes_mean_metrics_and_leaves_out_a_design_out_of_range(operator):
+    segment = SegmentFactory(name="Mid-market", monthly_reach=300_000)  # 10,000 a day
+    revenue = MetricFactory(key="revenue_per_visitor", kind="mean")
+
+    def queued(name, metric, **fields):
+        hypothesis = HypothesisFactory(segment=segment, metric=metric)
+        made = ExperimentFactory(name=name, hypothesis=hypothesis, owner=operator, **fields)
+        return put_in_status(made, "approved")
+
+    # δ = 10 × 10 % = 1 against σ = 20: n = ⌈2 · (1.959964 + 0.841621)² · 400 / 1⌉ = ⌈6,279.1⌉
+    # = 6,280 a variant; 12,560 at 1,000 a day → 13 days.
+    mean = queued("Revenue test", revenue, baseline=10, baseline_sd=20, daily_traffic=1000)
+    # A conversion baseline of 1.5 is out of range: its batch is redone row by row.
+    broken = queued("Broken design", MetricFactory(), baseline=0.1, daily_traffic=1000)
+    Experiment.objects.filter(pk=broken.pk).update(baseline=1.5)
+    fine = queued("Fine design", broken.primary_metric, baseline=0.1, daily_traffic=2000)
+
+    data = compute_capacity(ProgrammeHistory(today=TODAY))
+    [plan] = [s for s in data["segments"] if s["id"] == segment.pk]
+    queue = {item["name"]: item for item in plan["queue"]}
+    assert (queue["Revenue test"]["days"], queue["Revenue test"]["sample"]) == (13, 12_560)
+    assert (queue["Fine design"]["days"], queue["Fine design"]["sample"]) == (15, 29_502)
+    assert "Broken design" not in queue and plan["unplanned"] == 1
+    assert mean.pk in {item["id"] for item in plan["queue"]} and fine.pk
 
 
 # --- bottlenecks ---------------------------------------------------------------------
