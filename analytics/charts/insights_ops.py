@@ -13,19 +13,21 @@ TIMELINE_BARS = 25
 def capacity_timelines(data: dict) -> list[Chart]:
     """One timeline per segment with work planned (a menu picks the segment): a bar per
     experiment from the day it can start to the day its sample is reached."""
-    figure = new_figure(title="", x_title="Date", y_title="", height=420)
+    figure = new_figure(title="", x_title="", y_title="", height=420)
     colours = {"Running": PALETTE["good"], "Approved": PALETTE["primary"]}
     buttons, owners = [], []
     planned = [s for s in data["segments"] if s["queue"] or s["running"]]
     # The segment with the longest queue opens first.
     shown_first = max(planned, key=lambda s: (len(s["queue"]), -planned.index(s)), default=None)
     for segment in planned:
+        # Bars are labelled by their place (the queue's rank, as in the table below) so that
+        # the plot keeps its width on a phone; the name shows on hover.
         rows = [
-            ("Running", r["name"], data["today"], r["days_left"], r["daily"])
-            for r in segment["running"]
+            ("Running", f"run {n}", r["name"], data["today"], r["days_left"], r["daily"])
+            for n, r in enumerate(segment["running"], start=1)
         ] + [
-            ("Approved" if q["status"] == "approved" else "Backlog", q["name"], q["start_on"],
-             q["planned_days"], q["planned_daily"])
+            ("Approved" if q["status"] == "approved" else "Backlog", f"#{q['rank']}", q["name"],
+             q["start_on"], q["planned_days"], q["planned_daily"])
             for q in segment["queue"]
             if q["start_on"] is not None
         ]  # fmt: skip
@@ -40,15 +42,15 @@ def capacity_timelines(data: dict) -> list[Chart]:
                     name=group,
                     legendgroup=group,
                     orientation="h",
-                    y=[_short(row[1], 24) for row in members],
-                    base=[row[2] for row in members],
-                    x=[row[3] * MS_PER_DAY for row in members],
-                    customdata=[[row[3], row[4]] for row in members],
+                    y=[row[1] for row in members],
+                    base=[row[3] for row in members],
+                    x=[row[4] * MS_PER_DAY for row in members],
+                    customdata=[[row[4], row[5], row[2]] for row in members],
                     marker_color=colours.get(group, PALETTE["neutral"]),
                     visible=segment is shown_first,
                     meta=segment["id"],
-                    hovertemplate="%{y}<br>%{customdata[0]} days at %{customdata[1]:,.0f} a "
-                    "day<extra>%{fullData.name}</extra>",
+                    hovertemplate="%{y} %{customdata[2]}<br>%{customdata[0]} days at "
+                    "%{customdata[1]:,.0f} a day<extra>%{fullData.name}</extra>",
                 )
             )
         owners.append((segment, first_trace, len(figure.data)))
@@ -64,8 +66,8 @@ def capacity_timelines(data: dict) -> list[Chart]:
             }
         )
     figure.update_xaxes(type="date")
-    # Short names, small type: the plot keeps its width on a phone (full names in the table).
-    figure.update_yaxes(autorange="reversed", automargin=True, tickfont={"size": 11})
+    figure.update_yaxes(autorange="reversed", automargin=True)
+    figure.update_xaxes(automargin=True)
     figure.update_layout(
         title={"text": _timeline_title(shown_first), "y": 0.98, "yanchor": "top"},
         barmode="overlay",
@@ -91,7 +93,8 @@ def capacity_timelines(data: dict) -> list[Chart]:
             caption=(
                 "Each bar runs from the day an experiment can start to the day its sample is "
                 "reached on the segment's traffic; pick a segment in the menu. Green: running; "
-                f"blue: approved; grey: the designed backlog (the first {TIMELINE_BARS} drawn)."
+                "blue: approved; grey: the designed backlog. Bars are numbered by their place "
+                f"in the queue below (the first {TIMELINE_BARS} are drawn)."
             ),
         )
     ]
@@ -140,7 +143,7 @@ def bottleneck_charts(data: dict) -> list[Chart]:
     trend = data["trend"]
     if trend["months"]:
         figure = new_figure(
-            title="Median days per stage, by month the stage ended",
+            title="Median days per stage, by month",
             x_title="Month",
             y_title="Median days",
         )
@@ -159,8 +162,9 @@ def bottleneck_charts(data: dict) -> list[Chart]:
             Chart(
                 dom_id="bottleneck-trend",
                 figure=figure,
-                caption="A rising line is a stage getting slower; months without a finished "
-                "pass are bridged.",
+                caption="Each point is the median of the passes through a stage that ended in "
+                "that month; a rising line is a stage getting slower (months without one are "
+                "bridged).",
             )
         )
     return charts
@@ -171,7 +175,8 @@ def recheck_chart(data: dict) -> list[Chart]:
     rows = [row for row in data["latest"] if row["lift"] is not None]
     if not rows:
         return []
-    names = [f"{_short(row['name'], 32)} (+{row['after_days']} d)" for row in rows]
+    # Short labels keep the plot wide on a phone; numbered, so that two names alike stay apart.
+    names = [f"{i}. {_short(row['name'], 18)}" for i, row in enumerate(rows, start=1)]
     figure = new_figure(
         title="Lift at the decision and since the ship",
         x_title="Relative lift (%)",
@@ -185,6 +190,8 @@ def recheck_chart(data: dict) -> list[Chart]:
             x=[row["estimated_lift"] * 100 for row in rows],
             mode="markers",
             marker={"color": PALETTE["neutral"], "size": 11, "symbol": "diamond"},
+            customdata=[[row["name"], row["after_days"]] for row in rows],
+            hovertemplate="%{customdata[0]}: shipped on %{x:+.1f} %<extra></extra>",
         )
     )
     for verdict, label, colour in [
@@ -208,6 +215,9 @@ def recheck_chart(data: dict) -> list[Chart]:
                 },
                 mode="markers",
                 marker={"size": 11, "color": colour},
+                customdata=[[row["name"], row["after_days"]] for _, row in members],
+                hovertemplate="%{customdata[0]}: %{x:+.1f} % after %{customdata[1]} days"
+                "<extra></extra>",
             )
         )
     figure.update_yaxes(autorange="reversed", automargin=True)

@@ -134,8 +134,13 @@ def test_capacity_timeline_draws_the_plan(planned_segment):
     assert list(bars["Running"].x) == [10 * MS_PER_DAY]
     assert list(bars["Approved"].base) == ["2026-12-10"]
     assert list(bars["Approved"].x) == [60 * MS_PER_DAY]
-    assert list(bars["Backlog"].y) == ["Backlog, higher value", "Backlog, lower value"]
-    assert list(bars["Backlog"].customdata) == [[99, 300], [99, 300]]
+    # Numbered by their place in the queue (approved first), named on hover.
+    assert list(bars["Running"].y) == ["run 1"] and list(bars["Approved"].y) == ["#1"]
+    assert list(bars["Backlog"].y) == ["#2", "#3"]
+    assert [row[2] for row in bars["Backlog"].customdata] == [
+        "Backlog, higher value",
+        "Backlog, lower value",
+    ]
     assert list(bars["Backlog"].base) == ["2026-11-30", "2027-02-08"]
     assert list(bars["Backlog"].x) == [99 * MS_PER_DAY, 99 * MS_PER_DAY]
     [menu] = chart.figure.layout.updatemenus
