@@ -463,3 +463,56 @@ def test_the_schema_describes_each_insight(marketer):
     for name in ("CapacityData", "BottlenecksData", "RechecksData"):
         assert name in components
     assert "/api/v1/insights/capacity/" in schema["paths"]
+
+
+def test_the_experiments_own_analysis_never_reads_its_holdout(shipped_winner, analyst):
+    from analytics.analysis.pipeline import experiments_analyse
+    from analytics.models import Observation
+
+    control, treatment = shipped_winner.variants.order_by("-is_control", "key")
+    metric = shipped_winner.primary_metric
+    for variant, conversions in ((control, 100), (treatment, 130)):
+        Observation.objects.create(
+            experiment=shipped_winner, variant=variant, metric=metric, date=END,
+            users=1000, conversions=conversions,
+        )  # fmt: skip
+    observations_ingest(
+        experiment_id=shipped_winner.pk,
+        actor=analyst,
+        rows=_holdout_rows(shipped_winner, END + dt.timedelta(days=5)),
+    )
+    experiments_analyse([shipped_winner.pk])
+    latest = Result.objects.filter(experiment=shipped_winner, variant=treatment).order_by("-look")
+    # The test's own day only: 130/1,000 against 100/1,000 → +30 %, on 1,000 users.
+    assert latest[0].users == 1000
+    assert latest[0].lift == pytest.approx(0.3)
+
+
+def test_the_daily_task_writes_the_rechecks_and_beat_runs_it(shipped_winner, settings):
+    from analytics.tasks import ship_rechecks
+
+    assert settings.CELERY_BEAT_SCHEDULE["ship-rechecks-daily"]["task"] == (
+        "analytics.tasks.ship_rechecks"
+    )
+    assert ship_rechecks.delay().get() == {"written": 2, "fading_alerts": 0}
+    # No holdout data was sent: both horizons are on record without a verdict.
+    assert set(ShipRecheck.objects.values_list("after_days", "verdict")) == {
+        (30, "no_data"),
+        (90, "no_data"),
+    }
+
+
+def test_a_recheck_without_data_is_done_again_once_the_holdout_data_arrives(
+    shipped_winner, analyst
+):
+    ship_rechecks_run(today=SHIPPED_ON + dt.timedelta(days=30))
+    assert ShipRecheck.objects.get().verdict == "no_data"
+    observations_ingest(
+        experiment_id=shipped_winner.pk,
+        actor=analyst,
+        rows=_holdout_rows(shipped_winner, END + dt.timedelta(days=5)),
+    )
+    assert ship_rechecks_run(today=SHIPPED_ON + dt.timedelta(days=40))["written"] == 1
+    recheck = ShipRecheck.objects.get()
+    assert (recheck.verdict, recheck.checked_on) == ("faded", SHIPPED_ON + dt.timedelta(days=40))
+    assert recheck.lift == pytest.approx(0.05, abs=1e-9)
