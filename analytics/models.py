@@ -311,6 +311,28 @@ class InsightReport(models.Model):
         return f"{self.name} at {self.computed_at:%Y-%m-%d %H:%M}"
 
 
+class SrmAcknowledgement(models.Model):
+    """Someone with the right looked at a sample-ratio mismatch and chose to read on.
+
+    One per experiment: until it exists, a mismatch hides the reading of the results and
+    completing the experiment asks for confirmation.
+    """
+
+    experiment = models.OneToOneField(
+        Experiment, on_delete=models.CASCADE, related_name="srm_acknowledgement"
+    )
+    look = models.PositiveIntegerField(help_text="The look at which the mismatch was seen.")
+    srm_p_value = models.FloatField(help_text="The SRM test's p-value at that look.")
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(blank=True)
+
+    def __str__(self):
+        return f"SRM of experiment {self.experiment_id} acknowledged at look {self.look}"
+
+
 class ShipRecheck(models.Model):
     """A shipped winner measured again 30 or 90 days after its "scale" decision, on the data
     that came in after its end date (the holdout), beside the estimate the decision was taken on.

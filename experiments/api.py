@@ -33,8 +33,10 @@ from .selectors import (
 from .serializers import (
     CommentInputSerializer,
     CommentSerializer,
+    ExperimentCostSerializer,
     ExperimentDesignSerializer,
     ExperimentDetailSerializer,
+    ExperimentRows,
     ExperimentSerializer,
     HypothesisInputSerializer,
     HypothesisScoreSerializer,
@@ -285,6 +287,7 @@ class ExperimentViewSet(
         "create": "experiments.create",
         "partial_update": "experiments.design",
         "comment_create": "comments.create",
+        "cost": "experiments.cost",
     }
     required_ability = "results.read"
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -316,6 +319,16 @@ class ExperimentViewSet(
             )
         )
 
+    @extend_schema(responses=ExperimentSerializer(many=True))
+    def list(self, request):
+        # Rows, not model instances: a page of 500 is read in five queries and presented
+        # without building an instance (and a queryset per relation) for each experiment.
+        rows = ExperimentRows.values(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(rows)
+        if page is None:  # ?format=csv: the whole list
+            return Response(ExperimentRows.present(rows))
+        return self.get_paginated_response(ExperimentRows.present(page))
+
     def get_serializer_class(self):
         # One experiment shows what its design implies; lists stay plain rows.
         return ExperimentDetailSerializer if self.action == "retrieve" else ExperimentSerializer
@@ -339,6 +352,17 @@ class ExperimentViewSet(
         # Approval freezes the design: the service refuses (409) anything but a draft.
         experiment = services.experiment_update_design(
             experiment_id=experiment.pk, actor=request.user, **payload.service_kwargs()
+        )
+        return self._present(experiment)
+
+    @extend_schema(request=ExperimentCostSerializer, responses=ExperimentDetailSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def cost(self, request, pk=None):
+        """Record the build and media cost (docs/insights.md, "Partners and cost")."""
+        experiment = self.get_object()
+        payload = _parsed(ExperimentCostSerializer, request)
+        experiment = services.experiment_record_cost(
+            experiment_id=experiment.pk, actor=request.user, **payload.validated_data
         )
         return self._present(experiment)
 

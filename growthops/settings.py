@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "roles.context_processors.capabilities",
                 "analytics.context_processors.notifications",
+                "experiments.context_processors.review_queue",
             ],
         },
     },
@@ -203,7 +204,7 @@ REST_FRAMEWORK = {
     ],
     # Deny by default: a view that names no ability answers 403 to everyone.
     "DEFAULT_PERMISSION_CLASSES": ["roles.permissions.HasAbility"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["growthops.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "growthops.pagination.Pagination",
     "PAGE_SIZE": 100,
     "DEFAULT_THROTTLE_CLASSES": [

@@ -63,6 +63,12 @@ CAPABILITIES: dict[str, Ability] = {
     ),
     "experiments.kill": _ability(Role.CMO, description="kill an experiment"),
     "experiments.conclude": _ability(Role.CMO, description="record the final decision"),
+    "experiments.cost": _ability(
+        Role.CMO,
+        Role.OPERATOR,
+        owner_only_for=[Role.OPERATOR],
+        description="record what an experiment cost",
+    ),
     # Data and reading.
     "data.upload": _ability(
         Role.ANALYST,
@@ -71,6 +77,12 @@ CAPABILITIES: dict[str, Ability] = {
         description="upload or stream result data",
     ),
     "results.read": _ability(*EVERYONE, description="read experiments, results and roll-ups"),
+    "results.acknowledge_srm": _ability(
+        Role.CMO,
+        Role.OPERATOR,
+        owner_only_for=[Role.OPERATOR],
+        description="acknowledge a sample-ratio mismatch and read the results anyway",
+    ),
     "comments.create": _ability(*EVERYONE, description="comment on hypotheses and experiments"),
     "webhooks.manage": _ability(Role.CMO, description="register webhooks and see their deliveries"),
 }

@@ -143,7 +143,7 @@ def overdue_decisions(history, *, sla_days: int) -> list[dict]:
     now = pd.Timestamp(history.today + dt.timedelta(days=1), tz="UTC")
     days = ((now - pd.to_datetime(completed_at, utc=True)) / DAY).dropna()
     late = days[days > sla_days].sort_values(ascending=False)
-    people = dict(zip(history.people["id"], history.people["label"], strict=True))
+    people = history.people_names
     return [
         {
             "id": int(experiment_id),
@@ -159,8 +159,8 @@ def overdue_decisions(history, *, sla_days: int) -> list[dict]:
 def compute_bottlenecks(history) -> dict:
     spells = stage_spells(history)
     overall = _medians(spells)
-    teams = dict(zip(history.teams["id"], history.teams["name"], strict=True))
-    people = dict(zip(history.people["id"], history.people["label"], strict=True))
+    teams = history.team_names
+    people = history.people_names
     by_team = _medians(spells, "team_id")
     by_operator = _medians(spells, "operator_id")
     month_start = pd.Timestamp(history.today.replace(day=1), tz="UTC")

@@ -96,7 +96,7 @@ def compute_capacity(history) -> dict:
         history.experiment_designs.rename(columns={"segment_ref": "segment_id"}), on="id"
     )
     segments = history.segments
-    teams = dict(zip(history.teams["id"], history.teams["name"], strict=True))
+    teams = history.team_names
     team_of_segment = dict(zip(segments["id"], segments["owner_team_id"], strict=True))
     experiments["team_id"] = experiments["segment_id"].map(team_of_segment)
     p_win_by_team = _team_win_probabilities(experiments)

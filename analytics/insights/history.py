@@ -8,10 +8,18 @@ import pandas as pd
 from django.db.models import F
 from django.db.models.functions import Coalesce
 
-from experiments.models import Experiment, Hypothesis, Segment, StatusChange, Variant
+from experiments.models import (
+    Experiment,
+    Hypothesis,
+    Segment,
+    SegmentEconomics,
+    StatusChange,
+    Variant,
+)
 from roles.models import Team, User
 
 from ..models import ShipRecheck
+from ..portfolio.shrinkage import RESULT_FIELDS, concluded_primary_results
 
 
 def _frame(queryset, columns: list[str]) -> pd.DataFrame:
@@ -51,6 +59,25 @@ class ProgrammeHistory:
                 "media_cost",
                 "created_at",
             ],
+        )
+
+    @cached_property
+    def primary_results(self) -> pd.DataFrame:
+        """One row per concluded experiment with a result: its best treatment's lift on the
+        primary metric at the newest look, and that lift as an improvement (positive = better)
+        with its interval (``analytics/portfolio/shrinkage.py``)."""
+        columns = [*RESULT_FIELDS, "improvement", "improvement_low", "improvement_high"]
+        return pd.DataFrame.from_records(concluded_primary_results(), columns=columns)
+
+    @cached_property
+    def impact_models(self) -> pd.DataFrame:
+        """One row per experiment: what a relative improvement of its primary metric is worth
+        (``analytics/portfolio/impact.py``), with the hypothesis's metric as the fallback."""
+        return _frame(
+            Experiment.objects.annotate(
+                metric_kind=Coalesce("primary_metric__kind", "hypothesis__metric__kind")
+            ),
+            ["id", "reach_per_year", "baseline", "value_per_conversion", "metric_kind"],
         )
 
     @cached_property
@@ -120,14 +147,37 @@ class ProgrammeHistory:
 
     @cached_property
     def segments(self) -> pd.DataFrame:
-        return _frame(
+        """One row per segment: its place in the tree, owning team, reach, status, and the value
+        of one customer acquired in its newest economics period (customer value ÷ customers;
+        empty without economics)."""
+        frame = _frame(
             Segment.objects.order_by("name"),
             ["id", "name", "parent_id", "owner_team_id", "monthly_reach", "status"],
         )
+        economics = _frame(
+            SegmentEconomics.objects.order_by("segment_id", "-period_start"),
+            ["segment_id", "customers_acquired", "customer_value"],
+        ).drop_duplicates("segment_id")
+        economics["value_per_customer"] = [
+            float(value) / customers if customers else None
+            for value, customers in zip(
+                economics["customer_value"], economics["customers_acquired"], strict=True
+            )
+        ]
+        return frame.merge(
+            economics[["segment_id", "value_per_customer"]],
+            left_on="id",
+            right_on="segment_id",
+            how="left",
+        ).drop(columns="segment_id")
 
     @cached_property
     def teams(self) -> pd.DataFrame:
         return _frame(Team.objects.order_by("name"), ["id", "name"])
+
+    @cached_property
+    def team_names(self) -> dict[int, str]:
+        return dict(zip(self.teams["id"], self.teams["name"], strict=True))
 
     @cached_property
     def people(self) -> pd.DataFrame:
@@ -136,6 +186,11 @@ class ProgrammeHistory:
         full = (frame["first_name"] + " " + frame["last_name"]).str.strip()
         frame["label"] = full.where(full != "", frame["username"])
         return frame
+
+    @cached_property
+    def people_names(self) -> dict[int, str]:
+        """Every user's display name by id (scorers, owners, deciders)."""
+        return dict(zip(self.people["id"], self.people["label"], strict=True))
 
     @cached_property
     def ship_rechecks(self) -> pd.DataFrame:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0006_insight_report'),
+        ('analytics', '0007_srm_acknowledgement'),
     ]
 
     operations = [
