@@ -115,6 +115,19 @@ PAST_EXPERIMENTS = [
     ("Comparison pages against competitors", "signup_conversion", Channel.SEO, "SMB", 75, 0.13,
      0.11),
 ]  # fmt: skip
+# Designs queued for the busiest segments (for the capacity planner): title, metric, channel,
+# segment, status to reach, people a day, value per conversion.
+QUEUED_DESIGNS = [
+    ("Pricing-page plan quiz", "signup_conversion", Channel.WEB, "SMB", "approved", 3_500, 300),
+    ("Trial-extension offer on day 12", "trial_to_paid", Channel.LIFECYCLE, "SMB", "approved",
+     2_500, 900),
+    ("Founder video on the home page", "signup_conversion", Channel.CONTENT, "SMB", "in_review",
+     3_000, 120),
+    ("Seat-based upgrade prompt", "trial_to_paid", Channel.WEB, "Self-serve trials", "approved",
+     900, 300),
+    ("Weekly usage digest e-mail", "trial_to_paid", Channel.EMAIL, "Self-serve trials", "draft",
+     800, 40),
+]  # fmt: skip
 PAST_BASELINE = 0.06
 PAST_DAILY_TRAFFIC = 4_000
 
@@ -162,47 +175,76 @@ def seed_programme_history(*, out=print) -> int:
             last = min(timezone.localdate(), experiment.end_date + dt.timedelta(days=100))
             _upload(experiment, users["analyst"], experiment.end_date + dt.timedelta(days=1),
                     last, since, rng)  # fmt: skip
+    for index, (title, metric_key, channel, segment_name, status, daily, value) in enumerate(
+        QUEUED_DESIGNS
+    ):
+        owner = users["operator" if index % 2 else "operator2"]
+        experiment = _design(
+            f"plan-{index + 1:02d}", title, metrics[metric_key], channel, segments[segment_name],
+            objectives[index % len(objectives)], users, owner=owner, daily=daily, value=value,
+        )  # fmt: skip
+        steps = {"approved": ["submit", "approve"], "in_review": ["submit"], "draft": []}[status]
+        for step in steps:
+            actor = users["cmo"] if step == "approve" else owner
+            lifecycle.STEP_SERVICES[step](experiment_id=experiment.pk, actor=actor)
+        drafted = now - dt.timedelta(days=12 - index * 2)
+        Experiment.objects.filter(pk=experiment.pk).update(created_at=drafted)
+        for i, step in enumerate(steps):
+            StatusChange.objects.filter(experiment=experiment, step=step).update(
+                created_at=drafted + dt.timedelta(days=2 + 2 * i)
+            )
     _triage_times(now, rng)
     rechecks = ship_rechecks_run()
     overdue = raise_decision_overdue_alerts()
     out(
-        f"Added {len(PAST_EXPERIMENTS)} past experiments, {rechecks['written']} post-ship "
+        f"Added {len(PAST_EXPERIMENTS)} past experiments, {len(QUEUED_DESIGNS)} queued designs, "
+        f"{rechecks['written']} post-ship "
         f"re-checks and {overdue} overdue-decision alerts."
     )
-    return len(PAST_EXPERIMENTS)
+    return len(PAST_EXPERIMENTS) + len(QUEUED_DESIGNS)
 
 
 def _past_experiment(index, title, metric, channel, segment, objectives, users) -> Experiment:
-    objective = objectives[index % len(objectives)]
+    owner = users["operator" if index % 2 else "operator2"]
+    return _design(
+        f"past-{index + 1:02d}", title, metric, channel, segment, objectives[index % 3], users,
+        owner=owner, daily=PAST_DAILY_TRAFFIC, value=300,
+    )  # fmt: skip
+
+
+def _design(key, title, metric, channel, segment, objective, users, *, owner, daily, value):
+    """A logged and triaged idea, and its experiment's design (two arms, MDE 10 %)."""
     hypothesis = hypothesis_create(
         actor=users["marketer"],
         title=title,
         observation="the last quarter's funnel review pointed at this step",
-        change=f"{title.lower()}",
+        change=title.lower(),
         effect=f"a higher {metric.name.lower()}",
         metric=metric,
         expected_mde=0.1,
         channel=channel,
         objective=objective,
         segment=segment,
-        impact=5 + index % 4,
-        confidence=4 + index % 5,
+        impact=5 + len(title) % 4,
+        confidence=4 + len(title) % 5,
         ease=6,
     )
     hypothesis = hypothesis_triage(
         hypothesis_id=hypothesis.pk, actor=users["operator"], status="backlog"
     )
-    owner = users["operator" if index % 2 else "operator2"]
     return experiment_create(
         actor=owner,
         hypothesis=hypothesis,
         name=title,
-        key=f"past-{index + 1:02d}-{metric.key.replace('_', '-')}",
+        key=f"{key}-{metric.key.replace('_', '-')}",
         baseline=PAST_BASELINE,
         mde=0.1,
-        daily_traffic=PAST_DAILY_TRAFFIC,
+        daily_traffic=daily,
         reach_per_year=segment.monthly_reach * 12,
-        value_per_conversion=Decimal(1) if objective.unit == Objective.Unit.COUNT else Decimal(300),
+        # In the objective's unit: one customer for the objective that counts them.
+        value_per_conversion=Decimal(1)
+        if objective.unit == Objective.Unit.COUNT
+        else Decimal(value),
         variants=[
             {"key": "control", "name": "Control", "is_control": True, "weight": 0.5},
             {"key": "b", "name": "Variant B", "is_control": False, "weight": 0.5},

@@ -3,7 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from analytics.demo import PAST_EXPERIMENTS
+from analytics.demo import PAST_EXPERIMENTS, QUEUED_DESIGNS
 from experiments.models import (
     Experiment,
     ExperimentStatus,
@@ -51,9 +51,10 @@ def test_it_builds_the_demo_organisation_once(settings):
         "admin",
     }
     assert first["Objective"] == 3 and first["Metric"] == 6
-    # The 15 of the current programme and the past year's decided ones (for the insights).
+    # The 15 of the current programme, the past year's decided ones and designs queued in the
+    # busiest segments (for the insights).
     assert first["Segment"] >= 8 and first["Hypothesis"] >= 40
-    assert first["Experiment"] == 15 + len(PAST_EXPERIMENTS)
+    assert first["Experiment"] == 15 + len(PAST_EXPERIMENTS) + len(QUEUED_DESIGNS)
     assert set(Experiment.objects.values_list("status", flat=True)) == set(ExperimentStatus.values)
     # Three levels of segments.
     assert Segment.objects.filter(parent__parent__isnull=False).exists()
@@ -72,7 +73,7 @@ def test_large_adds_five_thousand_experiments_once():
     call_command("seed_demo", "--large", stdout=StringIO())
     assert Experiment.objects.filter(key__startswith="bench-").count() == 5000
     call_command("seed_demo", "--large", stdout=StringIO())
-    assert Experiment.objects.count() == 5015 + len(PAST_EXPERIMENTS)
+    assert Experiment.objects.count() == 5015 + len(PAST_EXPERIMENTS) + len(QUEUED_DESIGNS)
 
 
 def test_the_demo_cmo_is_not_a_superuser_and_the_admin_account_holds_no_role(settings):
