@@ -50,7 +50,7 @@ def test_it_builds_the_demo_organisation_once(settings):
         "admin",
     }
     assert first["Objective"] == 3 and first["Metric"] == 6
-    assert first["Segment"] >= 8 and first["Hypothesis"] >= 40 and first["Experiment"] == 15
+    assert first["Segment"] >= 8 and first["Hypothesis"] >= 40 and first["Experiment"] == 15 + 48
     assert set(Experiment.objects.values_list("status", flat=True)) == set(ExperimentStatus.values)
     # Three levels of segments.
     assert Segment.objects.filter(parent__parent__isnull=False).exists()
@@ -69,7 +69,7 @@ def test_large_adds_five_thousand_experiments_once():
     call_command("seed_demo", "--large", stdout=StringIO())
     assert Experiment.objects.filter(key__startswith="bench-").count() == 5000
     call_command("seed_demo", "--large", stdout=StringIO())
-    assert Experiment.objects.count() == 5015
+    assert Experiment.objects.count() == 5015 + 48  # the demo's 15, 48 from its history
 
 
 def test_the_demo_cmo_is_not_a_superuser_and_the_admin_account_holds_no_role(settings):
@@ -106,3 +106,20 @@ def test_the_demo_gives_the_backlog_and_the_design_page_something_to_show():
     drafts = Experiment.objects.filter(status=ExperimentStatus.DRAFT)
     assert set(drafts.values_list("owner__username", flat=True)) == {"operator", "operator2"}
     assert Hypothesis.objects.filter(status="backlog", experiments__isnull=True).count() >= 5
+
+
+def test_the_demo_history_gives_every_programme_insight_something_to_say(settings):
+    from analytics.insights.run import insight_report
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+    past = Experiment.objects.filter(key__startswith="past-")
+    assert past.count() == 48 and set(past.values_list("status", flat=True)) == {"concluded"}
+    calibration = insight_report("calibration").data
+    assert calibration["with_lift"] >= 48 and calibration["spearman_ice_lift"] is not None
+    assert calibration["overrides"]["against"] > 0
+    false_wins = insight_report("false-wins").data
+    assert false_wins["wins_this_year"] > 0 and false_wins["by_objective"]
+    partners = insight_report("partners").data
+    kinds = {row["kind"] for row in partners["partners"]}
+    assert kinds == {"agency", "in_house"} and partners["return"] is not None
