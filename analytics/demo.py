@@ -143,7 +143,8 @@ def seed_programme_history(*, count: int = HISTORY_SIZE, out=print) -> int:
         channel = channels[i % 3]
         agency = list(AGENCIES)[i % 2] if i % 4 == 3 else ""
         effect = (
-            0.01 + 0.006 * (impact + honest + ease - 16)
+            0.01
+            + 0.006 * (impact + honest + ease - 16)
             + HISTORY_CHANNEL_EFFECT[channel]
             + (AGENCIES[agency][2] if agency else 0)
             + rng.gauss(0, 0.025)
