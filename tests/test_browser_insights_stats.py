@@ -16,6 +16,7 @@ from tests.analytics.test_insights_stats import TODAY, concluded, scored
 from tests.factories import HypothesisFactory, SegmentFactory, TeamFactory
 
 from .browser import new_page, shoot, sign_in
+from .conftest import screenshot_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -69,11 +70,16 @@ def programme(operator, operator2):
 def test_the_cmo_reads_each_insight(browser, live_server, cmo, programme, name, charts):
     page = new_page(browser)
     sign_in(page, live_server, "cmo")
-    page.goto(f"{live_server.url}/insights/{name}/")
-    for chart in charts:
-        page.wait_for_selector(f"#{chart} .main-svg")  # drawn by Plotly from the page's JSON
-    assert page.locator("#reading").inner_text().startswith("Reading.")
-    shoot(page, f"insight-{name}")
+    # Each width loads the page afresh, as a phone would: Plotly sizes a chart when drawing it.
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/insights/{name}/")
+        for chart in charts:
+            page.wait_for_selector(f"#{chart} .main-svg")  # drawn by Plotly from the page's JSON
+        assert page.locator("#reading").inner_text().startswith("Reading.")
+        # Nothing wider than the screen: tables scroll inside their card.
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(screenshot_dir() / f"insight-{name}-{width}.png"), full_page=True)
     assert page.console_errors == []
 
 
@@ -82,10 +88,12 @@ def test_the_owner_records_the_cost_in_place(browser, live_server, operator, pro
     page = new_page(browser)
     sign_in(page, live_server, "operator")
     page.goto(f"{live_server.url}/experiments/{experiment.pk}/")
-    page.fill("#id_cost_build_cost", "-10")
+    # More digits than a cost may have: the browser lets it through, the server refuses it.
+    page.fill("#id_cost_build_cost", "12345678901234")
     page.click("#cost-form button[type=submit]")
     page.wait_for_selector("#cost-form .invalid-feedback")
-    assert page.input_value("#id_cost_build_cost") == "-10"
+    assert page.input_value("#id_cost_build_cost") == "12345678901234"
+    shoot(page, "experiment-cost-refused")
     page.fill("#id_cost_build_cost", "12500")
     page.click("#cost-form button[type=submit]")
     page.wait_for_selector("#cost-form >> text=Cost recorded.")
