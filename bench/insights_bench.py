@@ -16,9 +16,12 @@ from bench_database import run_on_large_demo
 
 
 def run(args):
+    from analytics.demo import seed_programme_history
     from analytics.insights import INSIGHTS
     from analytics.insights.run import insights_run
 
+    # seed_demo loads the programme's concluded history too; the insights read it.
+    print(f"Concluded history added: {seed_programme_history(out=lambda *a: None)} experiments")
     print(f"Insights: {', '.join(INSIGHTS) or 'none registered'}")
     totals, per_insight = [], {name: [] for name in INSIGHTS}
     for _ in range(args.repeat):
