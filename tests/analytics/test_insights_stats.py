@@ -6,7 +6,9 @@ from decimal import Decimal
 from statistics import NormalDist
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 from rest_framework.test import APIClient
@@ -30,6 +32,7 @@ from tests.experiments.helpers import put_in_status
 from tests.factories import (
     ExperimentFactory,
     HypothesisFactory,
+    MetricFactory,
     ObjectiveFactory,
     SegmentFactory,
     TeamFactory,
@@ -278,8 +281,6 @@ def test_the_ledger_shows_raw_and_shrunk_realised_impact_side_by_side(stream):
 
 
 def test_a_lower_is_better_metric_is_shrunk_as_an_improvement(operator):
-    from tests.factories import MetricFactory
-
     lower = MetricFactory(key="time_to_value", kind="mean", direction="lower")
     experiments = [
         concluded(operator, hypothesis=HypothesisFactory(metric=lower), lift=-lift)
@@ -430,3 +431,17 @@ def test_the_schema_describes_each_insights_data(analyst):
     ledger = components["ObjectiveLedger"]["properties"]
     assert {"realised_impact_shrunk", "progress_shrunk"} <= set(ledger)
     assert "/api/v1/experiments/{id}/cost/" in schema["paths"]
+
+
+def test_the_calibrated_backlog_costs_one_query_more_than_the_ice_order(
+    calibrated, marketer, django_assert_max_num_queries
+):
+    insights_run(names=["calibration"], today=TODAY)
+    HypothesisFactory.create_batch(5)
+    client = Client()
+    client.force_login(marketer)
+    with CaptureQueriesContext(connection) as by_ice:
+        client.get("/hypotheses/", {"sort": "ice"})
+    # The stored calibration report is the one extra read.
+    with django_assert_max_num_queries(len(by_ice.captured_queries) + 1):
+        assert client.get("/hypotheses/", {"sort": "calibrated"}).status_code == 200
