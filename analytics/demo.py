@@ -1,4 +1,5 @@
-"""Demo result data: daily observations for every demo experiment that has started."""
+"""Demo result data: daily observations for every demo experiment that has started, and the
+programme's past year for the insights."""
 
 import datetime as dt
 import random
@@ -7,6 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from experiments import lifecycle
 from experiments.models import (
     Decision,
     Experiment,
@@ -20,10 +22,14 @@ from experiments.models import (
     Variant,
 )
 from experiments.selectors import experiment_metrics
+from experiments.services import experiment_create, hypothesis_create, hypothesis_triage
 from roles.models import Channel, User
 
+from .analysis.alerts import raise_decision_overdue_alerts
+from .analysis.pipeline import experiments_analyse
 from .ingest.observations import observations_ingest
 from .models import Result
+from .portfolio.rechecks import ship_rechecks_run
 from .stats import compare_proportions
 
 # Relative effect of the treatment per experiment index, so the demo shows wins, losses and noise.
@@ -93,7 +99,185 @@ def _row(metric, variant, day, users, baseline, lift, rng) -> dict:
     return row
 
 
-# --- the programme's past: concluded experiments for the programme insights ------------------
+# The programme's past year, for the insights (docs/insights.md): experiments decided months
+# ago, shipped winners whose holdout kept sending data, and ideas whose waits are on record.
+# title, metric, channel, segment, days ago it was drafted, lift in the test, lift since the
+# ship (None: not shipped).
+PAST_EXPERIMENTS = [
+    ("Annual-plan discount banner", "trial_to_paid", Channel.WEB, "SMB", 330, 0.15, 0.14),
+    ("Onboarding checklist e-mails", "signup_conversion", Channel.EMAIL, "Self-serve trials",
+     290, 0.14, 0.03),
+    ("Case-study landing pages", "demo_request_rate", Channel.CONTENT, "Mid-market", 250, 0.12,
+     0.11),
+    ("Exit-intent trial offer", "signup_conversion", Channel.WEB, "SMB", 210, 0.1, -0.01),
+    ("Partner webinar series", "demo_request_rate", Channel.SOCIAL, "Mid-market", 170, 0.01,
+     None),
+    ("Usage-based upgrade nudges", "trial_to_paid", Channel.LIFECYCLE, "Self-serve trials", 140,
+     0.12, 0.1),
+    ("Retargeting pricing-page visitors", "signup_conversion", Channel.PAID, "Freelancers", 110,
+     -0.02, None),
+    ("Comparison pages against competitors", "signup_conversion", Channel.SEO, "SMB", 75, 0.13,
+     0.11),
+]  # fmt: skip
+PAST_BASELINE = 0.06
+PAST_DAILY_TRAFFIC = 4_000
+
+
+@transaction.atomic
+def seed_programme_history(*, out=print) -> int:
+    """Add the past year's decided experiments (through the real services, then backdated),
+    their holdout data, the re-checks it gives, and triage times for every demo idea.
+
+    Idempotent: nothing is added once the past experiments are there."""
+    users = {u.username: u for u in User.objects.filter(is_demo=True)}
+    if "cmo" not in users or Experiment.objects.filter(key__startswith="past-").exists():
+        return 0
+    rng = random.Random(2025)
+    now = timezone.now()
+    segments = {s.name: s for s in Segment.objects.all()}
+    metrics = {m.key: m for m in Metric.objects.all()}
+    objectives = list(Objective.objects.order_by("pk"))
+    for index, (title, metric_key, channel, segment_name, days_ago, lift, since) in enumerate(
+        PAST_EXPERIMENTS
+    ):
+        owner = users["operator" if index % 2 else "operator2"]
+        experiment = _past_experiment(
+            index, title, metrics[metric_key], channel, segments[segment_name], objectives, users
+        )
+        drafted = now - dt.timedelta(days=days_ago)
+        _walk_past(experiment, owner, users["cmo"], drafted, scale=since is not None)
+        experiment.refresh_from_db()
+        _upload(experiment, users["analyst"], experiment.start_date, experiment.end_date, lift, rng)
+        # Analysed now, not on commit: the re-checks below compare with these results.
+        experiments_analyse([experiment.pk])
+        decision = Decision.SCALE if since is not None else Decision.ABANDON
+        lifecycle.experiment_conclude(
+            experiment_id=experiment.pk,
+            actor=users["cmo"],
+            decision=decision,
+            outcome=Outcome.WON if since is not None else Outcome.LOST,
+            learnings="Shipped to the whole segment." if since is not None else "No lift.",
+        )
+        StatusChange.objects.filter(experiment=experiment, step="conclude").update(
+            created_at=drafted + dt.timedelta(days=33 + index % 3 * 4)
+        )
+        if since is not None:
+            experiment.refresh_from_db()
+            last = min(timezone.localdate(), experiment.end_date + dt.timedelta(days=100))
+            _upload(experiment, users["analyst"], experiment.end_date + dt.timedelta(days=1),
+                    last, since, rng)  # fmt: skip
+    _triage_times(now, rng)
+    rechecks = ship_rechecks_run()
+    overdue = raise_decision_overdue_alerts()
+    out(
+        f"Added {len(PAST_EXPERIMENTS)} past experiments, {rechecks['written']} post-ship "
+        f"re-checks and {overdue} overdue-decision alerts."
+    )
+    return len(PAST_EXPERIMENTS)
+
+
+def _past_experiment(index, title, metric, channel, segment, objectives, users) -> Experiment:
+    objective = objectives[index % len(objectives)]
+    hypothesis = hypothesis_create(
+        actor=users["marketer"],
+        title=title,
+        observation="the last quarter's funnel review pointed at this step",
+        change=f"{title.lower()}",
+        effect=f"a higher {metric.name.lower()}",
+        metric=metric,
+        expected_mde=0.1,
+        channel=channel,
+        objective=objective,
+        segment=segment,
+        impact=5 + index % 4,
+        confidence=4 + index % 5,
+        ease=6,
+    )
+    hypothesis = hypothesis_triage(
+        hypothesis_id=hypothesis.pk, actor=users["operator"], status="backlog"
+    )
+    owner = users["operator" if index % 2 else "operator2"]
+    return experiment_create(
+        actor=owner,
+        hypothesis=hypothesis,
+        name=title,
+        key=f"past-{index + 1:02d}-{metric.key.replace('_', '-')}",
+        baseline=PAST_BASELINE,
+        mde=0.1,
+        daily_traffic=PAST_DAILY_TRAFFIC,
+        reach_per_year=segment.monthly_reach * 12,
+        value_per_conversion=Decimal(1) if objective.unit == Objective.Unit.COUNT else Decimal(300),
+        variants=[
+            {"key": "control", "name": "Control", "is_control": True, "weight": 0.5},
+            {"key": "b", "name": "Variant B", "is_control": False, "weight": 0.5},
+        ],
+    )
+
+
+def _walk_past(experiment, owner, cmo, drafted, *, scale: bool) -> None:
+    """Submit, approve, start and complete now, then move each step to its day in the past."""
+    lifecycle.experiment_submit(experiment_id=experiment.pk, actor=owner)
+    lifecycle.experiment_approve(experiment_id=experiment.pk, actor=cmo)
+    lifecycle.experiment_start(experiment_id=experiment.pk, actor=owner)
+    lifecycle.experiment_complete(
+        experiment_id=experiment.pk,
+        actor=owner,
+        analysis="Reached the planned sample.",
+        recommendation=Decision.SCALE if scale else Decision.ABANDON,
+    )
+    offsets = {"submit": 4, "approve": 7, "start": 9, "complete": 30}
+    for step, days in offsets.items():
+        StatusChange.objects.filter(experiment=experiment, step=step).update(
+            created_at=drafted + dt.timedelta(days=days)
+        )
+    Experiment.objects.filter(pk=experiment.pk).update(
+        created_at=drafted,
+        start_date=(drafted + dt.timedelta(days=9)).date(),
+        end_date=(drafted + dt.timedelta(days=29)).date(),
+    )
+    Hypothesis.objects.filter(pk=experiment.hypothesis_id).update(
+        created_at=drafted - dt.timedelta(days=12), triaged_at=drafted - dt.timedelta(days=9)
+    )
+
+
+def _upload(experiment, analyst, first, last, lift, rng) -> None:
+    """Daily primary-metric numbers from ``first`` to ``last`` with the treatment's ``lift``."""
+    metric = experiment.primary_metric
+    variants = list(experiment.variants.all())
+    rows = []
+    for offset in range((last - first).days + 1):
+        day = first + dt.timedelta(days=offset)
+        for variant in variants:
+            users = _assigned(experiment.daily_traffic, variant.weight, rng)
+            effect = 0.0 if variant.is_control else lift
+            rows.append(_row(metric, variant, day, users, experiment.baseline, effect, rng))
+    if rows:
+        observations_ingest(experiment_id=experiment.pk, actor=analyst, rows=rows)
+
+
+def _triage_times(now, rng) -> None:
+    """Give every demo idea a believable wait: logged some days before it was triaged, and
+    triaged before its first experiment was drafted."""
+    first_drafts = {}
+    for hypothesis_id, created in Experiment.objects.order_by("created_at").values_list(
+        "hypothesis_id", "created_at"
+    ):
+        first_drafts.setdefault(hypothesis_id, created)
+    changed = []
+    for hypothesis in Hypothesis.objects.filter(triaged_at__isnull=False).exclude(
+        experiments__key__startswith="past-"
+    ):
+        anchor = first_drafts.get(hypothesis.pk, now - dt.timedelta(days=rng.randint(2, 20)))
+        hypothesis.triaged_at = anchor - dt.timedelta(days=rng.randint(1, 12), hours=3)
+        hypothesis.created_at = hypothesis.triaged_at - dt.timedelta(days=rng.randint(1, 9))
+        changed.append(hypothesis)
+    for hypothesis in Hypothesis.objects.filter(status=Hypothesis.Status.NEW):
+        hypothesis.created_at = now - dt.timedelta(days=rng.randint(1, 15))
+        changed.append(hypothesis)
+    Hypothesis.objects.bulk_update(changed, ["created_at", "triaged_at"])
+
+
+# --- a longer record of decisions: calibration, false wins, partners and cost ------------------
 
 HISTORY_SIZE = 48
 HISTORY_DAYS = 420
@@ -106,8 +290,8 @@ HISTORY_CHANNEL_EFFECT = {Channel.EMAIL: 0.015, Channel.WEB: 0.005, Channel.PAID
 
 
 @transaction.atomic
-def seed_programme_history(*, count: int = HISTORY_SIZE, out=print) -> int:
-    """The programme's past year: ``count`` concluded experiments, each with its hypothesis's
+def seed_decision_history(*, count: int = HISTORY_SIZE, out=print) -> int:
+    """A longer record of the programme's decisions: ``count`` concluded experiments, each with its hypothesis's
     scores, its primary result, its audit trail, who ran it and what it cost.
 
     Imported as history (bulk rows, like ``seed_large``), not walked through the lifecycle:
@@ -116,7 +300,7 @@ def seed_programme_history(*, count: int = HISTORY_SIZE, out=print) -> int:
     and the CMO sometimes overrides the recommendation, so the calibration, false-wins and
     partners insights have something to say.
     """
-    if Experiment.objects.filter(key__startswith="past-").exists():
+    if Experiment.objects.filter(key__startswith="hist-").exists():
         return 0
     users = {
         u.username: u
@@ -154,7 +338,7 @@ def seed_programme_history(*, count: int = HISTORY_SIZE, out=print) -> int:
     hypotheses = Hypothesis.objects.bulk_create(
         [
             Hypothesis(
-                title=f"Past test {i + 1:02d}: {metrics[i % len(metrics)].name.lower()} via {Channel(channel).label.lower()}",
+                title=f"Earlier test {i + 1:02d}: {metrics[i % len(metrics)].name.lower()} via {Channel(channel).label.lower()}",
                 observation="last year's funnel review showed a drop at this step",
                 change="a change the team tested last year",
                 effect="a better conversion rate",
@@ -168,7 +352,9 @@ def seed_programme_history(*, count: int = HISTORY_SIZE, out=print) -> int:
                 confidence=confidence,
                 ease=ease,
                 scored_by=scorer,
-                scored_at=now - dt.timedelta(days=HISTORY_DAYS - i * 7),
+                # Logged, then triaged and scored, then drafted: see _history_day.
+                scored_at=_history_day(now, i, count, "triaged"),
+                triaged_at=_history_day(now, i, count, "triaged"),
                 status=Hypothesis.Status.INCONCLUSIVE,
             )
             for i, scorer, impact, confidence, ease, channel, agency, effect in plans
@@ -198,12 +384,12 @@ def seed_programme_history(*, count: int = HISTORY_SIZE, out=print) -> int:
             recommendation = Decision.ITERATE
         elif decision != Decision.SCALE and i % 6 == 1:
             recommendation = Decision.SCALE
-        concluded_days_ago = HISTORY_DAYS - 20 - i * (HISTORY_DAYS - 40) // count
+        concluded_days_ago = (now - _history_day(now, i, count, "concluded")).days
         build, media = AGENCIES[agency][:2] if agency else ((1_500, 6_000), (0, 3_000))
         experiments.append(
             Experiment(
                 name=hypothesis.title,
-                key=f"past-{i + 1:03d}",
+                key=f"hist-{i + 1:03d}",
                 hypothesis=hypothesis,
                 objective=hypothesis.objective,
                 segment=hypothesis.segment,
@@ -285,11 +471,24 @@ def seed_programme_history(*, count: int = HISTORY_SIZE, out=print) -> int:
     for change, (_, when) in zip(created, changes, strict=True):
         change.created_at = when
     StatusChange.objects.bulk_update(created, ["created_at"])
-    Experiment.objects.filter(pk__in=[e.pk for e in experiments]).update(
-        created_at=now - dt.timedelta(days=HISTORY_DAYS + 10)
-    )
+    for i, experiment in enumerate(experiments):
+        experiment.created_at = _history_day(now, i, count, "drafted")
+        experiment.hypothesis.created_at = _history_day(now, i, count, "logged")
+    Experiment.objects.bulk_update(experiments, ["created_at"])
+    Hypothesis.objects.bulk_update([e.hypothesis for e in experiments], ["created_at"])
     out(f"Imported {len(experiments)} concluded experiments from the programme's history.")
     return len(experiments)
+
+
+# Days before the conclusion of each past decision's milestones (submit is 34 days before).
+HISTORY_MILESTONES = {"logged": 60, "triaged": 48, "drafted": 40, "concluded": 0}
+
+
+def _history_day(now, i: int, count: int, milestone: str) -> dt.datetime:
+    """When the ``i``-th past experiment reached ``milestone``: conclusions spread evenly
+    from ``HISTORY_DAYS`` − 20 days ago to 20 days ago."""
+    concluded_days_ago = HISTORY_DAYS - 20 - i * (HISTORY_DAYS - 40) // count
+    return now - dt.timedelta(days=concluded_days_ago + HISTORY_MILESTONES[milestone])
 
 
 def _binomial(users: int, rate: float, rng) -> int:

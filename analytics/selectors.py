@@ -2,10 +2,7 @@
 
 from django.db.models import Max, Q
 
-from experiments.models import ACCEPTS_DATA
-from roles.capabilities import can
-
-from .models import AnalysisState, Notification, Result
+from .models import Notification, Result
 
 
 def latest_results(experiment) -> list[Result]:
@@ -26,14 +23,3 @@ def latest_results(experiment) -> list[Result]:
 def unread_notifications(user):
     """The user's notifications not yet marked read (the top bar counts them)."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True)
-
-
-def experiment_results_panel(experiment, user) -> dict:
-    """What the results panel of an experiment's page shows to ``user``."""
-    return {
-        "experiment": experiment,
-        "results": latest_results(experiment),
-        "alerts": experiment.alerts.select_related("metric"),
-        "state": AnalysisState.objects.filter(experiment=experiment).first(),
-        "can_upload": experiment.status in ACCEPTS_DATA and can(user, "data.upload", experiment),
-    }

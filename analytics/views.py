@@ -4,8 +4,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from experiments.forms import add_service_errors, step_form, step_label
+from experiments.lifecycle import STEP_SERVICES
 from experiments.selectors import experiment_list_for_user
+from experiments.web import paginate
 from growthops.errors import DomainError, ValidationFailed
+from roles.capabilities import STEP_ABILITIES
 from roles.permissions import require_ability
 
 from . import services
@@ -13,7 +17,9 @@ from .ingest.observations import observations_ingest, parse_csv
 from .insights import INSIGHTS
 from .insights.run import insight_report, insight_summaries
 from .models import Notification
-from .selectors import experiment_results_panel
+from .results import experiment_results_panel
+from .review import REVIEW_STEPS, review_items, review_queryset
+from .srm import srm_acknowledge
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -61,6 +67,26 @@ def experiment_results(request, pk: int):
 
 
 @login_required
+@require_POST
+def experiment_srm_acknowledge(request, pk: int):
+    """Acknowledge the sample-ratio mismatch; htmx gets the panel back, a plain form the page."""
+    experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+    require_ability(request, "results.acknowledge_srm", experiment)
+    try:
+        srm_acknowledge(
+            experiment_id=experiment.pk, actor=request.user, note=request.POST.get("note", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Sample-ratio mismatch acknowledged; the reading is shown.")
+    if request.htmx:
+        context = experiment_results_panel(experiment, request.user)
+        return render(request, "analytics/_experiment_results.html", context)
+    return redirect("experiments:detail", pk=experiment.pk)
+
+
+@login_required
 def notification_list(request):
     notifications = (
         Notification.objects.filter(recipient=request.user)
@@ -98,3 +124,81 @@ def insight_detail(request, name: str):
         "charts": insight.charts(report.data),
     }
     return render(request, "analytics/insights/detail.html", context)
+
+
+@login_required
+def review_queue(request):
+    """The CMO's approval queue: every design in review, oldest first, decided in place."""
+    require_ability(request, "experiments.review")
+    page_obj = paginate(request, review_queryset(request.user))
+    return _review_page(request, page_obj)
+
+
+def _review_page(request, page_obj, *, refused: tuple[int, str] | None = None, form=None):
+    items = review_items(page_obj.object_list, request.user)
+    for item in items:
+        item.forms = _review_forms(item.experiment, refused=refused, form=form)
+    return render(request, "analytics/review_queue.html", {"page_obj": page_obj, "items": items})
+
+
+def _review_forms(experiment, *, refused=None, form=None) -> dict:
+    """One form per review step of one card; the refused one as it was typed."""
+    forms = {}
+    for step in REVIEW_STEPS:
+        if refused == (experiment.pk, step):
+            forms[step] = form
+        else:
+            forms[step] = step_form(
+                step,
+                initial={"expected_status": experiment.status},
+                auto_id=f"review-{experiment.pk}-{step}-%s",
+            )
+    return forms
+
+
+@login_required
+@require_POST
+def review_step(request, pk: int, step: str):
+    """Approve, send back or kill from the queue; htmx swaps the card, a plain form reloads."""
+    if step not in REVIEW_STEPS:
+        raise Http404("No such review step.")
+    experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+    require_ability(request, STEP_ABILITIES[step], experiment)
+    form = step_form(step, request.POST, auto_id=f"review-{pk}-{step}-%s")
+    done = False
+    if form.is_valid():
+        try:
+            STEP_SERVICES[step](
+                experiment_id=experiment.pk, actor=request.user, **form.service_kwargs()
+            )
+        except ValidationFailed as exc:
+            add_service_errors(form, exc.errors)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            done = True
+    experiment.refresh_from_db()
+    if done:
+        message = f"{step_label(step)}: “{experiment.name}” is now {experiment.get_status_display().lower()}."
+        if request.htmx:
+            return render(
+                request,
+                "analytics/_review_card.html",
+                {"decided": experiment, "message": message, "step": step},
+            )
+        messages.success(request, message)
+        return redirect("analytics:review")
+    if request.htmx:
+        item = review_items([_queue_row(request.user, pk) or experiment], request.user)[0]
+        item.forms = _review_forms(experiment, refused=(pk, step), form=form)
+        return render(request, "analytics/_review_card.html", {"item": item, "refused_step": step})
+    messages.error(
+        request, f"Not done ({step_label(step).lower()} “{experiment.name}”): see below."
+    )
+    page_obj = paginate(request, review_queryset(request.user))
+    return _review_page(request, page_obj, refused=(pk, step), form=form)
+
+
+def _queue_row(user, pk: int):
+    """The experiment as the queue reads it (with its variants and submissions), if in review."""
+    return review_queryset(user).filter(pk=pk).first()

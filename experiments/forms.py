@@ -37,6 +37,21 @@ class RequestChangesForm(StepForm):
 class CompleteForm(StepForm):
     analysis = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     recommendation = forms.ChoiceField(choices=[("", "—")] + Decision.choices, required=False)
+    confirm_srm = forms.BooleanField(
+        label="Complete despite the sample-ratio mismatch", required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Asked only once the service said a mismatch needs confirming (see keep_asked).
+        if not self.is_bound:
+            del self.fields["confirm_srm"]
+
+    def keep_asked(self) -> None:
+        """After a refusal: keep the confirmation only if it was asked for or given."""
+        asked = "confirm_srm" in self.errors or self.data.get("confirm_srm")
+        if not asked and "confirm_srm" in self.fields:
+            del self.fields["confirm_srm"]
 
 
 class ConcludeForm(StepForm):
@@ -48,6 +63,7 @@ class ConcludeForm(StepForm):
 class KillForm(StepForm):
     reason = forms.ChoiceField(choices=[("", "—")] + KillReason.choices, required=False)
     note = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    field_order = ["expected_status", "reason", "note"]
 
 
 STEP_FORMS: dict[str, type[StepForm]] = {
@@ -58,8 +74,16 @@ STEP_FORMS: dict[str, type[StepForm]] = {
 }
 
 
+# What the buttons say: the step's name unless a plainer word exists.
+STEP_LABELS = {"request_changes": "Send back"}
+
+
 def step_form(step: str, *args, **kwargs) -> StepForm:
     return STEP_FORMS.get(step, StepForm)(*args, **kwargs)
+
+
+def step_label(step: str) -> str:
+    return STEP_LABELS.get(step, step.replace("_", " ").capitalize())
 
 
 # --- hypotheses -----------------------------------------------------------------------
@@ -378,3 +402,55 @@ def add_design_errors(form, errors: dict[str, list[str]]) -> list[str]:
         for problem in problems:
             form.add_error(target, problem)
     return variant_problems
+
+
+# --- strategy (the CMO's objectives and segments) ---------------------------------------
+
+
+class ObjectiveForm(forms.ModelForm):
+    """An objective's fields; ``objective_create`` / ``objective_update`` validate and save."""
+
+    class Meta:
+        model = Objective
+        fields = ["name", "kpi", "unit", "baseline", "target", "target_date", "description"]
+        widgets = {
+            "target_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "kpi": "The number the objective moves, e.g. “Net new ARR”.",
+            "unit": "Impacts are added up in this unit: experiments value their lift in it.",
+            "baseline": "Where the KPI stands today.",
+            "target": "Where it must be by the target date (below the baseline for a number "
+            "to bring down, such as CAC).",
+        }
+
+    def _post_clean(self):
+        # The services validate the model (constraints included) and report next to fields.
+        pass
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class SegmentForm(forms.ModelForm):
+    """A new segment or sub-segment, launched today by ``segment_create``."""
+
+    class Meta:
+        model = Segment
+        fields = ["name", "parent", "owner_team", "monthly_reach", "definition"]
+        widgets = {"definition": forms.Textarea(attrs={"rows": 2})}
+        labels = {"parent": "Inside segment", "owner_team": "Owner team"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Segment.objects.filter(
+            status=Segment.Status.ACTIVE
+        ).select_related("parent__parent__parent")
+        self.fields["parent"].empty_label = "— top level —"
+
+    def _post_clean(self):
+        pass
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -99,6 +99,19 @@ def _check_complete(_: Experiment, given: StepInput) -> dict[str, str]:
     return errors
 
 
+# Checks that apps above this one add to a step (the analytics app asks for a confirmation
+# before completing over an unacknowledged sample-ratio mismatch): this module may not
+# import them, so they register here when their app is ready.
+STEP_CHECKS: dict[str, list[Check]] = {}
+
+
+def register_step_check(step_name: str, check: Check) -> None:
+    """Run ``check`` with ``step_name``'s own check; registering the same one twice is a no-op."""
+    checks = STEP_CHECKS.setdefault(step_name, [])
+    if check not in checks:
+        checks.append(check)
+
+
 def _apply_complete(experiment: Experiment, given: StepInput) -> None:
     experiment.analysis = given["analysis"].strip()
     experiment.recommendation = given["recommendation"]
@@ -207,7 +220,8 @@ STEPS: dict[str, Step] = {
             "complete",
             frozenset({S.RUNNING, S.PAUSED}),
             S.COMPLETED,
-            inputs=("analysis", "recommendation"),
+            # confirm_srm: "yes" when the actor confirmed completing over a sample-ratio mismatch.
+            inputs=("analysis", "recommendation", "confirm_srm"),
             check=_check_complete,
             apply=_apply_complete,
         ),
@@ -269,10 +283,12 @@ def run_step(
                 f"Cannot {step_name.replace('_', ' ')} “{experiment}”: it is "
                 f"{experiment.get_status_display().lower()}, and this step needs it {allowed}."
             )
-        if step.check is not None:
-            errors = step.check(experiment, given)
-            if errors:
-                raise ValidationFailed(errors)
+        errors = {}
+        for check in [step.check, *STEP_CHECKS.get(step_name, ())]:
+            if check is not None:
+                errors.update(check(experiment, given))
+        if errors:
+            raise ValidationFailed(errors)
         from_status = experiment.status
         experiment.status = step.target
         if step.apply is not None:
@@ -378,6 +394,7 @@ def experiment_complete(
     actor,
     analysis: str,
     recommendation: str,
+    confirm_srm: bool = False,
     note: str = "",
     expected_status: str | None = None,
 ) -> Experiment:
@@ -389,6 +406,7 @@ def experiment_complete(
         expected_status=expected_status,
         analysis=analysis,
         recommendation=recommendation,
+        confirm_srm="yes" if confirm_srm else "",
     )
 
 

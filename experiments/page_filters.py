@@ -5,10 +5,19 @@ The API's filters are `filters.py`; these narrow the same querysets for people, 
 
 import django_filters
 from django import forms
+from django.db.models import Q
 
 from roles.models import Channel, User
 
-from .models import Experiment, ExperimentStatus, Hypothesis, Objective, Segment
+from .models import (
+    Decision,
+    Experiment,
+    ExperimentStatus,
+    Hypothesis,
+    Objective,
+    Outcome,
+    Segment,
+)
 from .ranking import DEFAULT_SORT, HYPOTHESIS_SORTS, hypotheses_ranked
 
 
@@ -87,3 +96,35 @@ class ExperimentFilter(django_filters.FilterSet):
     class Meta:
         model = Experiment
         fields = []
+
+
+class LearningFilter(django_filters.FilterSet):
+    """Filters of the learnings page (concluded experiments)."""
+
+    q = django_filters.CharFilter(method="filter_text", label="Search")
+    outcome = django_filters.ChoiceFilter(choices=Outcome.choices, empty_label="Any")
+    decision = django_filters.ChoiceFilter(choices=Decision.choices, empty_label="Any")
+    channel = django_filters.ChoiceFilter(
+        field_name="hypothesis__channel", choices=Channel.choices, empty_label="Any"
+    )
+    segment = django_filters.ModelChoiceFilter(queryset=_segments, empty_label="Any")
+    objective = django_filters.ModelChoiceFilter(
+        queryset=Objective.objects.all(), empty_label="Any"
+    )
+    executed_by = django_filters.ChoiceFilter(
+        choices=Experiment.ExecutedBy.choices, empty_label="Anyone", label="Executed by"
+    )
+
+    class Meta:
+        model = Experiment
+        fields = []
+
+    def filter_text(self, queryset, name, value):
+        """Every word must appear in the name, the learnings or the hypothesis's title."""
+        for word in value.split()[:8]:
+            queryset = queryset.filter(
+                Q(name__icontains=word)
+                | Q(learnings__icontains=word)
+                | Q(hypothesis__title__icontains=word)
+            )
+        return queryset

@@ -1,9 +1,13 @@
 """API shapes. Serializers parse and present; the services decide."""
 
+from collections import defaultdict
+
+from django.db.models import F, Value
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from roles.models import OperatorProfile
+from growthops.api_rows import InList, RowPresenter
+from roles.models import OperatorProfile, User
 
 from .design import DESIGN_FIELDS, experiment_design, experiment_design_flags
 from .models import (
@@ -96,6 +100,83 @@ class ExperimentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ExperimentRows:
+    """``ExperimentSerializer``'s answer for many experiments, from ``.values()`` rows.
+
+    ``values(queryset)`` is the query to page; ``present(rows)`` adds the related rows of a
+    page (variants, then secondary and guardrail metric keys: three queries whatever the page
+    size) and presents each row as the serializer would.
+    """
+
+    experiments = RowPresenter(ExperimentSerializer)
+    variants = RowPresenter(VariantSerializer)
+    RELATED = {"owner", "primary_metric", "secondary_metrics", "guardrail_metrics", "variants"}
+    OWNER_NAME_FIELDS = ("username", "first_name", "last_name")
+
+    @classmethod
+    def values(cls, queryset):
+        plain = [name for name in cls.experiments.field_names if name not in cls.RELATED]
+        owner = [f"owner__{name}" for name in cls.OWNER_NAME_FIELDS]
+        return (
+            queryset.select_related(None)
+            .prefetch_related(None)
+            .values(*plain, "owner_id", *owner, "primary_metric__key")
+        )
+
+    @classmethod
+    def present(cls, rows) -> list[dict]:
+        rows = list(rows)
+        ids = [row["id"] for row in rows]
+        variants = defaultdict(list)
+        variant_rows = list(
+            Variant.objects.filter(InList(F("experiment_id"), ids)).values(
+                "experiment_id", *cls.variants.field_names
+            )
+        )
+        for experiment_id, presented in zip(
+            [v["experiment_id"] for v in variant_rows],
+            cls.variants.present(variant_rows),
+            strict=True,
+        ):
+            variants[experiment_id].append(presented)
+        secondary, guardrail = cls._metric_keys(ids)
+        owners: dict[int, str] = {}
+        for row in rows:
+            owner_id = row["owner_id"]
+            if owner_id not in owners:  # the name as User.__str__ gives it
+                names = {name: row[f"owner__{name}"] for name in cls.OWNER_NAME_FIELDS}
+                owners[owner_id] = str(User(id=owner_id, **names))
+            row["owner"] = owners[owner_id]
+            row["primary_metric"] = row["primary_metric__key"]
+            row["secondary_metrics"] = secondary.get(row["id"], [])
+            row["guardrail_metrics"] = guardrail.get(row["id"], [])
+            row["variants"] = variants.get(row["id"], [])
+        return cls.experiments.present(rows)
+
+    @staticmethod
+    def _metric_keys(ids) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+        """Each experiment's secondary and guardrail metric keys, in the metrics' own order (as
+        ``.all()`` gives them), from one query over both link tables."""
+        ordering = [f"metric__{term}" for term in Metric._meta.ordering]
+        columns = ("experiment_id", "metric__key", *ordering, "metric_id")
+
+        def links(field, role):
+            return (
+                field.through.objects.filter(InList(F("experiment_id"), ids))
+                .annotate(role=Value(role))
+                .values_list(*columns, "role")
+                .order_by()
+            )
+
+        pairs = links(Experiment.secondary_metrics, "secondary").union(
+            links(Experiment.guardrail_metrics, "guardrail"), all=True
+        )
+        keys = {"secondary": defaultdict(list), "guardrail": defaultdict(list)}
+        for experiment_id, key, *_, role in pairs.order_by(*ordering, "metric_id"):
+            keys[role][experiment_id].append(key)
+        return keys["secondary"], keys["guardrail"]
+
+
 class DesignSummarySerializer(serializers.Serializer):
     """What the design implies: the sample size (null while an input is missing) and its flags."""
 
@@ -148,9 +229,14 @@ class StepSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(
         KillReason.choices, required=False, allow_blank=True, default=""
     )
+    confirm_srm = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="complete: go ahead although a sample-ratio mismatch is unacknowledged.",
+    )
 
     STEP_FIELDS = {
-        "complete": ["analysis", "recommendation"],
+        "complete": ["analysis", "recommendation", "confirm_srm"],
         "conclude": ["decision", "outcome", "learnings"],
         "kill": ["reason"],
     }

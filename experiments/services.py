@@ -53,6 +53,19 @@ def objective_update(*, objective: Objective, actor, **fields) -> Objective:
     return objective
 
 
+def objective_archive(*, objective_id: int, actor) -> Objective:
+    """Retire an objective: it leaves the dashboard; its experiments and history stay.
+
+    Archiving one already retired is a no-op."""
+    require(actor, "objectives.manage")
+    with transaction.atomic():
+        objective = Objective.objects.select_for_update().get(pk=objective_id)
+        if objective.status != Objective.Status.RETIRED:
+            objective.status = Objective.Status.RETIRED
+            objective.save(update_fields=["status"])
+    return objective
+
+
 def segment_launch(*, segment_id: int, actor) -> Segment:
     require(actor, "segments.manage")
     with transaction.atomic():
@@ -116,8 +129,10 @@ def hypothesis_triage(*, hypothesis_id: int, actor, status: str, reason: str = "
                 f"“{hypothesis}” is {hypothesis.get_status_display().lower()}; only new or "
                 "backlog hypotheses can be triaged."
             )
+        if hypothesis.status == Hypothesis.Status.NEW:
+            hypothesis.triaged_at = timezone.now()
         hypothesis.status = status
-        hypothesis.save(update_fields=["status", "updated_at"])
+        hypothesis.save(update_fields=["status", "triaged_at", "updated_at"])
         if reason.strip():
             label = Hypothesis.Status(status).label
             comment_create(actor=actor, hypothesis=hypothesis, body=f"{label}: {reason.strip()}")

@@ -3,26 +3,30 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from growthops.errors import DomainError, ValidationFailed
 from roles.capabilities import STEP_ABILITIES, can
+from roles.models import Role
 from roles.permissions import require_ability
 
 from . import services
 from .design import experiment_design
-from .forms import CostForm, add_service_errors, step_form
+from .forms import CostForm, add_service_errors, step_form, step_label
 from .lifecycle import STEP_SERVICES, available_steps
 from .models import ExperimentStatus, Hypothesis
-from .page_filters import ExperimentFilter
+from .page_filters import ExperimentFilter, LearningFilter
 from .selectors import (
     experiment_list_for_user,
     experiment_search,
     experiment_status_counts,
-    experiments_awaiting_decision,
+    experiments_awaiting_decision_queryset,
     experiments_owned_by,
+    hypotheses_authored_by,
     hypothesis_search,
     hypothesis_status_counts,
+    learnings_for_user,
     objective_list_for_user,
 )
 from .web import comment_form_for, comment_posted, paginate
@@ -32,22 +36,46 @@ HOME_MINE_LIMIT = 8
 
 @login_required
 def home(request):
-    counts = experiment_status_counts(request.user)
-    hypotheses = hypothesis_status_counts(request.user)
-    return render(
-        request,
-        "experiments/home.html",
-        {
-            "objectives": objective_list_for_user(request.user),
-            "groups": [(ExperimentStatus(s).label, s, n) for s, n in counts.items()],
-            "experiment_total": sum(counts.values()),
-            "hypotheses_new": hypotheses.get(Hypothesis.Status.NEW, 0),
-            "hypotheses_backlog": hypotheses.get(Hypothesis.Status.BACKLOG, 0),
-            "mine": experiments_owned_by(request.user, limit=HOME_MINE_LIMIT),
-            "awaiting": experiments_awaiting_decision(request.user, limit=HOME_MINE_LIMIT),
-            "mine_total": experiment_list_for_user(request.user).filter(owner=request.user).count(),
-        },
+    """The dashboard. Objectives' progress and the programme's numbers come from the roll-ups,
+    which live higher up (analytics): the page loads those two panels with htmx."""
+    user = request.user
+    counts = experiment_status_counts(user)
+    hypotheses = hypothesis_status_counts(user)
+    context = {
+        "objectives": objective_list_for_user(user),
+        "groups": [(ExperimentStatus(s).label, s, n) for s, n in counts.items()],
+        "experiment_total": sum(counts.values()),
+        "hypotheses_new": hypotheses.get(Hypothesis.Status.NEW, 0),
+        "hypotheses_backlog": hypotheses.get(Hypothesis.Status.BACKLOG, 0),
+        "mine": [],
+        "awaiting": [],
+        "ideas": [],
+        "now": timezone.now(),
+    }
+    if can(user, "experiments.review") or can(user, "experiments.conclude"):
+        awaiting = experiments_awaiting_decision_queryset(user)
+        context["awaiting"] = list(awaiting[:HOME_MINE_LIMIT])
+        context["awaiting_total"] = awaiting.count()
+    if can(user, "experiments.create"):
+        context["mine"] = experiments_owned_by(user, limit=HOME_MINE_LIMIT)
+        context["mine_total"] = experiment_list_for_user(user).filter(owner=user).count()
+    if user.role == Role.MARKETER:
+        context["ideas"] = hypotheses_authored_by(user, limit=HOME_MINE_LIMIT)
+    return render(request, "experiments/home.html", context)
+
+
+@login_required
+def learnings(request):
+    """Concluded experiments: what each taught and the hypothesis it led to."""
+    require_ability(request, "results.read")
+    filterset = LearningFilter(
+        request.GET or None, queryset=learnings_for_user(request.user), request=request
     )
+    context = {"filter": filterset, "page_obj": paginate(request, filterset.qs)}
+    template = "experiments/learnings.html"
+    if request.htmx and request.htmx.target == "learning-results":
+        template = "experiments/_learning_results.html"
+    return render(request, template, context)
 
 
 @login_required
@@ -68,37 +96,60 @@ def experiment_list(request):
 @login_required
 def experiment_detail(request, pk: int):
     require_ability(request, "results.read")
-    experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+    experiment = get_object_or_404(
+        experiment_list_for_user(request.user).select_related(
+            "hypothesis", "owner", "objective", "segment", "primary_metric"
+        ),
+        pk=pk,
+    )
     comment_form = comment_form_for(request)
     if request.method == "POST":
         require_ability(request, "comments.create")
         if comment_posted(request, comment_form, experiment=experiment):
             return redirect("experiments:detail", pk=experiment.pk)
-    steps = [
-        (
-            step,
-            step.replace("_", " ").capitalize(),
-            step_form(step, initial={"expected_status": experiment.status}),
-        )
-        for step in available_steps(experiment)
-        if can(request.user, STEP_ABILITIES[step], experiment)
-    ]
+    return _detail_page(request, experiment, comment_form=comment_form)
+
+
+def _detail_page(request, experiment, *, comment_form=None, refused_step=None, refused_form=None):
+    """The experiment's page; a refused step shows its form again as it was sent, with why."""
+    steps = []
+    for step in available_steps(experiment):
+        if not can(request.user, STEP_ABILITIES[step], experiment):
+            continue
+        if step == refused_step:
+            form = refused_form
+        else:
+            form = step_form(
+                step, initial={"expected_status": experiment.status}, auto_id=f"{step}-%s"
+            )
+        steps.append((step, step_label(step), form))
+    variants = list(experiment.variants.all())
     return render(
         request,
         "experiments/experiment_detail.html",
         {
             "experiment": experiment,
-            "variants": experiment.variants.all(),
+            "variants": variants,
             "timeline": experiment.status_changes.select_related("actor"),
             "comments": experiment.comments.select_related("author"),
-            "comment_form": comment_form,
+            "comment_form": comment_form if comment_form is not None else comment_form_for(request),
             "comment_action": reverse("experiments:detail", args=[experiment.pk]),
             "steps": steps,
+            "refused_step": refused_step,
             "design": experiment_design(experiment),
             "design_link": _design_link(request.user, experiment),
+            "running_days": _running_days(experiment),
+            "follow_ups": experiment.follow_ups.order_by("pk") if experiment.decision else [],
             "cost_form": _cost_form(request.user, experiment),
         },
     )
+
+
+def _running_days(experiment) -> int | None:
+    """Days since the start, while it runs (the timeline's start step set the date)."""
+    if experiment.start_date is None or experiment.end_date is not None:
+        return None
+    return (timezone.localdate() - experiment.start_date).days + 1
 
 
 def _design_link(user, experiment) -> str | None:
@@ -115,26 +166,35 @@ def _design_link(user, experiment) -> str | None:
 @login_required
 @require_POST
 def experiment_step(request, pk: int, step: str):
+    """Take one lifecycle step from the experiment's page; refused, the page comes back with
+    the form as it was typed and the service's reasons beside its fields."""
     if step not in STEP_SERVICES:
         raise Http404("No such step.")
     experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
-    form = step_form(step, request.POST)
-    if not form.is_valid():  # only hidden/optional fields: the services judge the content
-        messages.error(request, "The form was incomplete; please try again.")
+    require_ability(request, STEP_ABILITIES[step], experiment)
+    form = step_form(step, request.POST, auto_id=f"{step}-%s")
+    if form.is_valid() and take_step(request, experiment, step, form):
+        messages.success(request, f"Done: {step_label(step).lower()}.")
         return redirect("experiments:detail", pk=experiment.pk)
+    experiment.refresh_from_db()
+    return _detail_page(request, experiment, refused_step=step, refused_form=form)
+
+
+def take_step(request, experiment, step: str, form) -> bool:
+    """Run the step's service with the form's values; on refusal put the reasons on the form."""
     try:
         STEP_SERVICES[step](
             experiment_id=experiment.pk, actor=request.user, **form.service_kwargs()
         )
     except ValidationFailed as exc:
-        for field, problems in exc.errors.items():
-            for problem in problems:
-                messages.error(request, f"{field.replace('_', ' ').capitalize()}: {problem}")
+        add_service_errors(form, exc.errors)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        form.add_error(None, exc.message)
     else:
-        messages.success(request, f"Done: {step.replace('_', ' ')}.")
-    return redirect("experiments:detail", pk=experiment.pk)
+        return True
+    if hasattr(form, "keep_asked"):
+        form.keep_asked()
+    return False
 
 
 @login_required

@@ -77,6 +77,12 @@ CAPABILITIES: dict[str, Ability] = {
         description="upload or stream result data",
     ),
     "results.read": _ability(*EVERYONE, description="read experiments, results and roll-ups"),
+    "results.acknowledge_srm": _ability(
+        Role.CMO,
+        Role.OPERATOR,
+        owner_only_for=[Role.OPERATOR],
+        description="acknowledge a sample-ratio mismatch and read the results anyway",
+    ),
     "comments.create": _ability(*EVERYONE, description="comment on hypotheses and experiments"),
     "webhooks.manage": _ability(Role.CMO, description="register webhooks and see their deliveries"),
 }

@@ -28,7 +28,7 @@ PRIOR_STRENGTH = 5
 
 def compute(history: ProgrammeHistory) -> dict:
     frame = concluded_experiments(history)
-    people = history.people
+    people = history.people_names
     overall_rate = float(frame["won"].mean()) if len(frame) else None
     measured = frame.dropna(subset=["improvement"])
     data = {

@@ -96,7 +96,7 @@ def _concluded_experiments(history: ProgrammeHistory) -> pd.DataFrame:
     frame["partner"] = np.where(
         agency,
         frame["agency_name"].where(frame["agency_name"] != "", "Unnamed agency"),
-        team_ids.map(history.teams).fillna("In-house (no team)"),
+        team_ids.map(history.team_names).fillna("In-house (no team)"),
     )
     return frame.sort_values(["concluded_at", "id"]).reset_index(drop=True)
 

@@ -9,3 +9,21 @@ def percent(value, digits=1):
     if value is None:
         return "—"
     return f"{value * 100:+.{int(digits)}f}%"
+
+
+@register.filter
+def metric_value(value, metric):
+    """A variant's value as its metric reads: a conversion rate in %, a mean in its unit."""
+    if value is None:
+        return "—"
+    if metric.kind == "binomial":
+        return f"{value * 100:.2f}%"
+    return f"{value:,.2f}{' ' + metric.unit if metric.unit else ''}"
+
+
+@register.filter
+def chance(value):
+    """A probability as a whole percentage ("97 %"); None → "—"."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.1f}%"

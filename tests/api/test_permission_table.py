@@ -179,6 +179,9 @@ TABLE = [
     ("GET", "/api/v1/insights/", None, allowed(200)),
     ("POST", "/api/v1/insights/", {}, allowed(405)),
     ("GET", "/api/v1/insights/calibration/", None, allowed(200)),
+    ("GET", "/api/v1/insights/capacity/", None, allowed(200)),
+    ("GET", "/api/v1/insights/bottlenecks/", None, allowed(200)),
+    ("GET", "/api/v1/insights/rechecks/", None, allowed(200)),
     ("GET", "/api/v1/insights/false-wins/", None, allowed(200)),
     ("GET", "/api/v1/insights/partners/", None, allowed(200)),
     # The user's own notifications; the stateless analysis.

@@ -1,0 +1,111 @@
+"""The charts of an experiment's results, built from its stored result history.
+
+Each look (one analysis after new data) stored one snapshot per variant; the charts draw
+exactly those numbers: the cumulative value of each variant, and each treatment's lift with
+its interval, look by look.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+import plotly.graph_objects as go
+
+from .base import PALETTE, SERIES_COLOURS, Chart, new_figure
+
+# A row of the history: look, computed_at, variant_key, is_control, mean, lift,
+# lift_ci_low, lift_ci_high (as ``analytics.results.result_history`` reads them).
+HistoryRow = Mapping[str, object]
+
+
+def _by_variant(history: Iterable[HistoryRow]) -> dict[str, list[HistoryRow]]:
+    """Rows per variant, control first, each in look order."""
+    series: dict[str, list[HistoryRow]] = defaultdict(list)
+    for row in sorted(history, key=lambda r: (not r["is_control"], r["variant_key"], r["look"])):
+        series[row["variant_key"]].append(row)
+    return series
+
+
+def _value_axis(metric_kind: str, unit: str) -> tuple[str, str]:
+    """Axis title and tick format: conversion rates as percentages, means in their unit."""
+    if metric_kind == "binomial":
+        return "Conversion rate", ".1%"
+    return (f"Mean per user ({unit})" if unit else "Mean per user"), ""
+
+
+def cumulative_value_chart(
+    history: Iterable[HistoryRow], *, metric_name: str, metric_kind: str, unit: str, dom_id: str
+) -> Chart:
+    """Each variant's cumulative value (all data up to that look), one line per variant."""
+    y_title, tick_format = _value_axis(metric_kind, unit)
+    figure = new_figure(title="Cumulative value per variant", x_title="Look", y_title=y_title)
+    for index, (key, rows) in enumerate(_by_variant(history).items()):
+        figure.add_trace(
+            go.Scatter(
+                x=[r["look"] for r in rows],
+                y=[r["mean"] for r in rows],
+                name=key,
+                mode="lines+markers",
+                line={"color": SERIES_COLOURS[index % len(SERIES_COLOURS)]},
+                customdata=[r["computed_at"].strftime("%-d %b %Y %H:%M") for r in rows],
+                hovertemplate="%{y}<br>computed %{customdata}<extra>" + key + "</extra>",
+            )
+        )
+    figure.update_yaxes(tickformat=tick_format)
+    figure.update_xaxes(dtick=_look_step(history))
+    return Chart(
+        dom_id=dom_id,
+        figure=figure,
+        caption=(
+            f"{metric_name} of each variant over all data up to each look; lines that stay "
+            "apart as data accumulates point to a real difference."
+        ),
+    )
+
+
+def lift_per_look_chart(
+    history: Iterable[HistoryRow], *, metric_name: str, higher_is_better: bool, dom_id: str
+) -> Chart:
+    """Each treatment's relative lift over control with its interval, look by look."""
+    figure = new_figure(title="Lift over control, per look", x_title="Look", y_title="Lift")
+    series = _by_variant(history)
+    treatments = [(key, rows) for key, rows in series.items() if not rows[0]["is_control"]]
+    for index, (key, rows) in enumerate(treatments, start=1):
+        rows = [r for r in rows if r["lift"] is not None]
+        figure.add_trace(
+            go.Scatter(
+                x=[r["look"] for r in rows],
+                y=[r["lift"] for r in rows],
+                name=f"{key} vs control",
+                mode="lines+markers",
+                line={"color": SERIES_COLOURS[index % len(SERIES_COLOURS)]},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [_gap(r["lift_ci_high"], r["lift"]) for r in rows],
+                    "arrayminus": [_gap(r["lift"], r["lift_ci_low"]) for r in rows],
+                    "thickness": 1.2,
+                },
+            )
+        )
+    figure.add_hline(y=0, line={"color": PALETTE["neutral"], "width": 1, "dash": "dot"})
+    figure.update_yaxes(tickformat=".1%")
+    figure.update_xaxes(dtick=_look_step(history))
+    better = "above" if higher_is_better else "below"
+    return Chart(
+        dom_id=dom_id,
+        figure=figure,
+        caption=(
+            f"Relative lift of {metric_name} with its interval at each look; better is {better} "
+            "the dotted zero line, and an interval that no longer crosses it is a clear result."
+        ),
+    )
+
+
+def _gap(high: float | None, low: float | None) -> float:
+    return 0.0 if high is None or low is None else high - low
+
+
+def _look_step(history: Iterable[HistoryRow]) -> int | None:
+    """Whole looks on the axis: step 1 for a few looks, Plotly's choice beyond."""
+    looks = {r["look"] for r in history}
+    return 1 if len(looks) <= 12 else None

@@ -1,0 +1,102 @@
+"""The CMO's approval queue: each design in review with what the decision needs (design,
+the segment traffic it takes, forecast impact on its objective, the operator's note).
+
+Reads a page of experiments in a fixed number of queries; the decisions themselves go through
+the lifecycle services (``experiments.lifecycle.STEP_SERVICES``).
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from experiments.design import (
+    DAYS_PER_MONTH,
+    Design,
+    experiment_design,
+    experiment_design_flags,
+)
+from experiments.models import Experiment, ExperimentStatus, StatusChange
+from experiments.selectors import experiment_list_for_user
+from roles.capabilities import STEP_ABILITIES, can
+
+from .models import PortfolioRollup
+from .portfolio.impact import PRIOR_WIN_RATE, ImpactModel, forecast_impact
+from .portfolio.selectors import rollups_on
+
+# The steps a reviewer takes from the queue, in the order the buttons show.
+REVIEW_STEPS = ("approve", "request_changes", "kill")
+
+
+@dataclass
+class ReviewItem:
+    experiment: Experiment
+    design: Design | None
+    flags: dict[str, str]
+    segment_share: float | None  # share of the segment's daily reach the test takes
+    forecast: float | None
+    p_win: float
+    note: str  # what the operator wrote when submitting
+    steps: list[str]
+
+
+def review_queryset(user):
+    """Designs in review, oldest first, with what the queue shows of each."""
+    return (
+        experiment_list_for_user(user)
+        .filter(status=ExperimentStatus.IN_REVIEW)
+        .select_related(
+            "hypothesis__metric",
+            "hypothesis__segment",
+            "objective",
+            "segment__parent__parent__parent",
+            "owner",
+            "primary_metric",
+        )
+        .prefetch_related(
+            "variants",
+            Prefetch(
+                "status_changes",
+                queryset=StatusChange.objects.filter(step="submit").order_by("id"),
+                to_attr="submissions",
+            ),
+        )
+        .order_by("updated_at", "pk")
+    )
+
+
+def team_win_rates() -> dict[int, float]:
+    """Each team's P(win) from the latest nightly roll-up (2 queries)."""
+    rows = rollups_on(dimension=PortfolioRollup.Dimension.TEAM)
+    return {int(row.key): row.data.get("p_win", PRIOR_WIN_RATE) for row in rows}
+
+
+def review_items(experiments, user) -> list[ReviewItem]:
+    """The queue's cards for one page of :func:`review_queryset`."""
+    p_win_by_team = team_win_rates()
+    items = []
+    for experiment in experiments:
+        design = experiment_design(experiment)
+        segment = experiment.segment
+        share = None
+        if segment is not None and segment.monthly_reach and experiment.daily_traffic:
+            share = experiment.daily_traffic / (segment.monthly_reach / DAYS_PER_MONTH)
+        p_win = p_win_by_team.get(segment.owner_team_id if segment else None, PRIOR_WIN_RATE)
+        expected = (
+            experiment.mde if experiment.mde is not None else experiment.hypothesis.expected_mde
+        )
+        submissions = getattr(experiment, "submissions", [])
+        items.append(
+            ReviewItem(
+                experiment=experiment,
+                design=design,
+                flags=experiment_design_flags(experiment, design),
+                segment_share=share,
+                forecast=forecast_impact(
+                    ImpactModel.for_experiment(experiment), p_win=p_win, expected_lift=expected
+                ),
+                p_win=p_win,
+                note=submissions[-1].note if submissions else "",
+                steps=[s for s in REVIEW_STEPS if can(user, STEP_ABILITIES[s], experiment)],
+            )
+        )
+    return items

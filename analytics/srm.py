@@ -1,0 +1,78 @@
+"""Sample-ratio mismatch on the results: what is flagged, who acknowledged it, and the rule
+that completing over an unacknowledged mismatch needs a confirmation (docs/statistics.md, SRM).
+
+The SRM test itself is the engine's (``analytics.stats.srm_test``); each result snapshot keeps
+its p-value. What counts is the experiment's latest look: a split that recovered is no longer
+flagged.
+"""
+
+from django.db import transaction
+from django.db.models import Subquery
+
+from analytics.stats import SRM_THRESHOLD
+from experiments.models import Experiment
+from growthops.errors import ValidationFailed
+from roles.capabilities import require
+
+from .models import Result, SrmAcknowledgement
+
+
+def srm_at_latest_look(experiment_id: int) -> Result | None:
+    """The most mismatched snapshot of the experiment's latest look, or None if the split
+    matches the plan there (one query)."""
+    latest = Result.objects.filter(experiment_id=experiment_id).order_by("-look")
+    return (
+        Result.objects.filter(
+            experiment_id=experiment_id,
+            look=Subquery(latest.values("look")[:1]),
+            srm_p_value__lt=SRM_THRESHOLD,
+        )
+        .order_by("srm_p_value")
+        .first()
+    )
+
+
+def unacknowledged_srm(experiment_id: int) -> Result | None:
+    """The mismatch that still hides the reading: flagged at the latest look and not yet
+    acknowledged by anyone."""
+    if SrmAcknowledgement.objects.filter(experiment_id=experiment_id).exists():
+        return None
+    return srm_at_latest_look(experiment_id)
+
+
+def srm_acknowledge(*, experiment_id: int, actor, note: str = "") -> SrmAcknowledgement:
+    """Record that ``actor`` saw the mismatch and reads on; repeating it is a no-op."""
+    with transaction.atomic():
+        # Lock the experiment: two people acknowledging at once write one row.
+        experiment = Experiment.objects.select_for_update().get(pk=experiment_id)
+        require(actor, "results.acknowledge_srm", experiment)
+        existing = SrmAcknowledgement.objects.filter(experiment=experiment).first()
+        if existing is not None:
+            return existing
+        mismatch = srm_at_latest_look(experiment.pk)
+        if mismatch is None:
+            raise ValidationFailed({"srm": "There is no sample-ratio mismatch to acknowledge."})
+        return SrmAcknowledgement.objects.create(
+            experiment=experiment,
+            look=mismatch.look,
+            srm_p_value=mismatch.srm_p_value,
+            acknowledged_by=actor,
+            note=note.strip(),
+        )
+
+
+def srm_confirmation_problems(experiment: Experiment, given) -> dict[str, str]:
+    """The ``complete`` step's extra check: over an unacknowledged mismatch, only when the
+    actor confirmed (``confirm_srm`` = "yes")."""
+    if given["confirm_srm"] == "yes":
+        return {}
+    mismatch = unacknowledged_srm(experiment.pk)
+    if mismatch is None:
+        return {}
+    return {
+        "confirm_srm": (
+            "The users per variant do not match the planned split "
+            f"(SRM p = {mismatch.srm_p_value:.2g}) and nobody has acknowledged it: "
+            "confirm to complete anyway."
+        )
+    }

@@ -1,0 +1,61 @@
+"""One sentence that says what a comparison shows, in the words of the experiment's method.
+
+"B raises sign-up conversion by 8.6 % (5.8 % to 11.4 %); significant, an improvement."
+
+Pure: takes the numbers of one stored comparison and returns text (no Django).
+"""
+
+from .significance import BAYESIAN, SEQUENTIAL
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:+.1f} %".replace("-", "−")
+
+
+def _size(value: float) -> str:
+    return f"{abs(value) * 100:.1f} %"
+
+
+def result_reading(
+    *,
+    variant: str,
+    metric: str,
+    lift: float | None,
+    lift_ci_low: float | None,
+    lift_ci_high: float | None,
+    significant: bool,
+    higher_is_better: bool,
+    method: str,
+    chance_to_beat_control: float | None = None,
+) -> str:
+    """What ``variant`` did to ``metric`` against control, with its interval and the verdict.
+
+    The verdict follows the method: frequentist and sequential say whether the difference is
+    significant (sequential: "yet", since it may still become so), Bayesian gives the chance
+    to beat control. A significant move says whether it is good for this metric's direction.
+    """
+    metric = metric[:1].lower() + metric[1:]
+    if lift is None:
+        return f"{variant}: no lift on {metric} can be computed (the control's value is zero)."
+    if lift > 0:
+        moved = f"{variant} raises {metric} by {_size(lift)}"
+    elif lift < 0:
+        moved = f"{variant} lowers {metric} by {_size(lift)}"
+    else:
+        moved = f"{variant} leaves {metric} unchanged"
+    if lift_ci_low is not None and lift_ci_high is not None:
+        moved += f" ({_pct(lift_ci_low)} to {_pct(lift_ci_high)})"
+    if method == BAYESIAN and chance_to_beat_control is not None:
+        chance = f"{chance_to_beat_control * 100:.0f} % chance to beat control"
+        if significant:
+            return f"{moved}; {chance}, {_direction(lift, higher_is_better)}."
+        return f"{moved}; {chance}, not decisive yet."
+    if significant and lift != 0:
+        return f"{moved}; significant, {_direction(lift, higher_is_better)}."
+    if method == SEQUENTIAL:
+        return f"{moved}; not significant yet (always-valid test, safe to keep watching)."
+    return f"{moved}; not significant."
+
+
+def _direction(lift: float, higher_is_better: bool) -> str:
+    return "an improvement" if (lift > 0) == higher_is_better else "a deterioration"

@@ -1,0 +1,68 @@
+"""The one-sentence reading of a comparison (analytics/stats/reading.py)."""
+
+from analytics.stats.reading import result_reading
+
+
+def reading(**overrides):
+    values = {
+        "variant": "B",
+        "metric": "Sign-up conversion",
+        "lift": 0.086,
+        "lift_ci_low": 0.058,
+        "lift_ci_high": 0.114,
+        "significant": True,
+        "higher_is_better": True,
+        "method": "frequentist",
+    }
+    return result_reading(**{**values, **overrides})
+
+
+def test_it_says_a_significant_rise_is_an_improvement():
+    assert reading() == (
+        "B raises sign-up conversion by 8.6 % (+5.8 % to +11.4 %); significant, an improvement."
+    )
+
+
+def test_a_fall_of_a_lower_is_better_metric_is_an_improvement():
+    text = reading(
+        metric="Unsubscribe rate",
+        lift=-0.2,
+        lift_ci_low=-0.3,
+        lift_ci_high=-0.1,
+        higher_is_better=False,
+    )
+    assert text == (
+        "B lowers unsubscribe rate by 20.0 % (−30.0 % to −10.0 %); significant, an improvement."
+    )
+
+
+def test_a_significant_rise_of_a_lower_is_better_metric_is_a_deterioration():
+    assert reading(higher_is_better=False).endswith("significant, a deterioration.")
+
+
+def test_it_says_when_nothing_is_significant_per_method():
+    assert reading(significant=False).endswith("; not significant.")
+    assert reading(significant=False, method="sequential").endswith(
+        "; not significant yet (always-valid test, safe to keep watching)."
+    )
+
+
+def test_bayesian_readings_give_the_chance_to_beat_control():
+    assert reading(method="bayesian", chance_to_beat_control=0.991).endswith(
+        "; 99 % chance to beat control, an improvement."
+    )
+    assert reading(method="bayesian", chance_to_beat_control=0.7, significant=False).endswith(
+        "; 70 % chance to beat control, not decisive yet."
+    )
+
+
+def test_an_undefined_lift_is_said_plainly():
+    assert reading(lift=None) == (
+        "B: no lift on sign-up conversion can be computed (the control's value is zero)."
+    )
+
+
+def test_a_zero_lift_is_unchanged_and_never_significant():
+    assert reading(lift=0.0, lift_ci_low=-0.01, lift_ci_high=0.01).startswith(
+        "B leaves sign-up conversion unchanged (−1.0 % to +1.0 %); not significant."
+    )
