@@ -8,6 +8,7 @@ from experiments.ranking import Calibration, ConfidenceCorrection
 from roles.models import Channel
 
 from ..stats.programme import (
+    band_of,
     calibrated_confidence,
     shrunk_rate,
     spearman,
@@ -50,9 +51,7 @@ def compute(history: ProgrammeHistory) -> dict:
 
 def _bands(frame: pd.DataFrame) -> list[dict]:
     counts = win_rates_by_band(frame["ice"], frame["won"], ICE_EDGES)
-    bands = np.clip(
-        np.searchsorted(ICE_EDGES, frame["ice"], side="right") - 1, 0, len(ICE_EDGES) - 2
-    )
+    bands = band_of(frame["ice"], ICE_EDGES)
     rows = []
     for k in range(len(ICE_EDGES) - 1):
         lifts = frame.loc[bands == k, "shrunk"].dropna()
