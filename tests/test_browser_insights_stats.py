@@ -80,6 +80,12 @@ def test_the_cmo_reads_each_insight(browser, live_server, cmo, programme, name, 
         # Nothing wider than the screen: tables scroll inside their card.
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(screenshot_dir() / f"insight-{name}-{width}.png"), full_page=True)
+    if name == "calibration":
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.click("#calibrated-backlog")
+        page.wait_for_selector("[data-score=calibrated]")
+        assert page.input_value("#id_sort") == "calibrated"
+        shoot(page, "backlog-calibrated")
     assert page.console_errors == []
 
 

@@ -195,6 +195,8 @@ def test_the_backlog_reranks_by_calibrated_confidence(calibrated, marketer):
     text = page.content.decode()
     assert text.index("Idea B") < text.index("Idea A")
     assert "Calibrated ICE" in text
+    assert "calibrated 7.4" in text and "calibrated 6.0" in text  # (7+8.3+7)/3, (5+7.9+5)/3
+    assert "calibrated " not in client.get("/hypotheses/", {"sort": "ice"}).content.decode()
 
 
 def test_calibrated_order_without_history_is_the_ice_order(marketer):
