@@ -249,10 +249,13 @@ CALIBRATION = register(
 )
 
 
-def backlog_calibration():
+def backlog_calibration() -> Calibration | None:
     """The corrected-confidence table of the stored calibration report, for the backlog's
-    calibrated order (``experiments/ranking.py``); computed now if it never was."""
-    table = insight_report(CALIBRATION.name).data["corrected_confidence"]
+    calibrated order (``experiments/ranking.py``); computed now if it never was. None when the
+    stored report has no table (stored by an older version: the next roll-up replaces it)."""
+    table = insight_report(CALIBRATION.name).data.get("corrected_confidence")
+    if table is None:
+        return None
     corrections = [
         ConfidenceCorrection(low=row["low"], high=row["high"], corrected=row["corrected"])
         for row in table["bands"]

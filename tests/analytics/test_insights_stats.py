@@ -447,3 +447,13 @@ def test_the_calibrated_backlog_costs_one_query_more_than_the_ice_order(
     # The stored calibration report is the one extra read.
     with django_assert_max_num_queries(len(by_ice.captured_queries) + 1):
         assert client.get("/hypotheses/", {"sort": "calibrated"}).status_code == 200
+
+
+def test_a_stored_report_without_a_table_leaves_the_ice_order(marketer):
+    InsightReport.objects.create(
+        name="calibration", data={"reading": "old"}, computed_at=timezone.now(), seconds=0.1
+    )
+    a = HypothesisFactory(impact=5, confidence=9, ease=5)
+    b = HypothesisFactory(impact=4, confidence=4, ease=4)
+    ideas = hypothesis_backlog(marketer).filter(pk__in=[a.pk, b.pk])
+    assert list(hypotheses_ranked(ideas, "calibrated")) == [a, b]
