@@ -84,6 +84,13 @@ class OverridesSerializer(serializers.Serializer):
     experiments = OverrideSerializer(many=True, help_text="The latest 50 decided against.")
 
 
+class ScoreLiftSerializer(serializers.Serializer):
+    id = Int()
+    ice = Float()
+    lift = Float(help_text="Measured improvement (positive = better).")
+    won = serializers.BooleanField()
+
+
 class CalibrationDataSerializer(serializers.Serializer):
     reading = serializers.CharField()
     concluded = Int()
@@ -97,6 +104,7 @@ class CalibrationDataSerializer(serializers.Serializer):
     by_channel = CalibrationGroupSerializer(many=True)
     corrected_confidence = CorrectedConfidenceSerializer()
     overrides = OverridesSerializer()
+    points = ScoreLiftSerializer(many=True, help_text="The newest 500 measured experiments.")
 
 
 # --- false wins ----------------------------------------------------------------------

@@ -25,6 +25,8 @@ ICE_EDGES = [1, 4, 5, 6, 7, 8, 10]
 CONFIDENCE_EDGES = [1, 4, 6, 8, 10]
 # How many past experiments a band's own record must outweigh before it leaves the wider rate.
 PRIOR_STRENGTH = 5
+# The newest measured experiments drawn in the score-against-lift scatter.
+POINTS_SHOWN = 500
 
 
 def compute(history: ProgrammeHistory) -> dict:
@@ -44,6 +46,16 @@ def compute(history: ProgrammeHistory) -> dict:
         "by_channel": _groups(frame, "channel", lambda key: Channel(key).label),
         "corrected_confidence": _corrected(frame, overall_rate),
         "overrides": _overrides(frame),
+        # Each measured experiment's score and lift, newest last (the scatter on the page).
+        "points": [
+            {
+                "id": int(row.id),
+                "ice": round(float(row.ice), 2),
+                "lift": round(float(row.improvement), 4),
+                "won": bool(row.won),
+            }
+            for row in measured.tail(POINTS_SHOWN).itertuples()
+        ],
     }
     data["reading"] = _reading(data)
     return data

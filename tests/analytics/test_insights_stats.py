@@ -170,6 +170,10 @@ def test_calibration_by_hand(calibrated):
         calibrated[1].pk,
         calibrated[2].pk,
     }
+    # The scatter's points, in the order the decisions were taken.
+    assert [(p["ice"], p["lift"], p["won"]) for p in data["points"]] == [
+        (3.0, 0.01, True), (5.0, -0.02, False), (7.0, 0.05, True), (9.0, 0.08, True)
+    ]  # fmt: skip
     assert "4 concluded experiments, 75% won" in data["reading"]
     assert "rank correlation 0.80" in data["reading"]
 
@@ -377,10 +381,14 @@ def test_partners_without_costs_say_what_to_do(operator):
 def test_charts_draw_the_stored_numbers(calibrated, partners):
     insights_run(names=["calibration", "false-wins", "partners"], today=TODAY)
     calibration = InsightReport.objects.get(name="calibration").data
-    bands_chart, confidence_chart = calibration_charts(calibration)
+    bands_chart, scatter_chart, confidence_chart = calibration_charts(calibration)
     bands = [b for b in calibration["bands"] if b["experiments"]]
     assert list(bands_chart.figure.data[0].x) == [b["label"] for b in bands]
     assert list(bands_chart.figure.data[0].y) == [b["win_rate"] for b in bands]
+    won = [p for p in calibration["points"] if p["won"]]
+    assert list(scatter_chart.figure.data[0].x) == [p["ice"] for p in won]
+    assert list(scatter_chart.figure.data[0].y) == [p["lift"] for p in won]
+    assert len(scatter_chart.figure.data[1].x) == len(calibration["points"]) - len(won)
     assert list(confidence_chart.figure.data[1].y) == [
         b["corrected"] for b in calibration["corrected_confidence"]["bands"]
     ]
