@@ -99,6 +99,8 @@ class CalibrationDataSerializer(serializers.Serializer):
     with_lift = Int(help_text="Concluded experiments with a measured lift.")
     spearman_ice_lift = _nullable(help_text="Spearman ρ of ICE score and measured lift.")
     spearman_ice_won = _nullable(help_text="Spearman ρ of ICE score and winning (0/1).")
+    with_rice = Int(help_text="Measured experiments whose hypothesis had a RICE score.")
+    spearman_rice_lift = _nullable(help_text="Spearman ρ of RICE score and measured lift.")
     bands = ScoreBandSerializer(many=True)
     by_scorer = CalibrationGroupSerializer(many=True)
     by_channel = CalibrationGroupSerializer(many=True)

@@ -41,6 +41,13 @@ def compute(history: ProgrammeHistory) -> dict:
         "with_lift": len(measured),
         "spearman_ice_lift": _round(spearman(measured["ice"], measured["improvement"])),
         "spearman_ice_won": _round(spearman(frame["ice"], frame["won"].astype(float))),
+        # RICE where the hypothesis had reach and effort.
+        "with_rice": int(measured["rice"].notna().sum()),
+        "spearman_rice_lift": _round(
+            spearman(
+                measured["rice"].dropna(), measured.loc[measured["rice"].notna(), "improvement"]
+            )
+        ),
         "bands": _bands(frame),
         "by_scorer": _groups(frame, "scorer_id", lambda key: people.get(int(key), "Unknown")),
         "by_channel": _groups(frame, "channel", lambda key: Channel(key).label),

@@ -178,6 +178,21 @@ def test_calibration_by_hand(calibrated):
     assert "rank correlation 0.80" in data["reading"]
 
 
+def test_rice_is_checked_where_the_hypotheses_have_it(operator):
+    # RICE = reach × impact × (confidence/10) ÷ effort: 1000·5·0.5/1 = 2500, 2000·5·0.5/1 = 5000,
+    # 4000·5·0.5/2 = 5000 (a tie), 100·5·0.5/1 = 250. Lifts 0.02, 0.03, 0.05, −0.01.
+    # RICE ranks (2, 3.5, 3.5, 1), lift ranks (2, 3, 4, 1): ρ = Pearson of the ranks = 0.9487
+    for reach, effort, lift in ((1000, 1, 0.02), (2000, 1, 0.03), (4000, 2, 0.05), (100, 1, -0.01)):
+        hypothesis = HypothesisFactory(
+            impact=5, confidence=5, ease=5, reach=reach, effort=effort, status="validated"
+        )
+        concluded(operator, hypothesis=hypothesis, lift=lift)
+    concluded(operator, lift=0.04)  # no RICE: left out
+    data = report("calibration")
+    assert data["with_rice"] == 4
+    assert data["spearman_rice_lift"] == pytest.approx(0.9487, abs=1e-4)
+
+
 def test_the_backlog_reranks_by_calibrated_confidence(calibrated, marketer):
     # By ICE: A (5, 9, 5) = 6.33 before B (7, 1, 7) = 5.
     # Calibrated: A's confidence 9 → band 8–10, no web history there → 7.9: (5 + 7.9 + 5)/3 = 5.97
