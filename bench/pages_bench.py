@@ -57,6 +57,13 @@ def run(args):
         ("design of a draft", f"/experiments/{draft.pk}/edit/", everyone, None),
         ("design live preview", f"/experiments/{draft.pk}/edit/", {"operator"}, preview(draft)),
     ]
+    # The approval queue, and an experiment whose results have 60 looks of history.
+    looked = with_result_history(looks=60)
+    pages += [
+        ("approval queue", "/review/", {"cmo"}, None),
+        ("experiment, 60 looks", f"/experiments/{looked.pk}/", everyone, None),
+        ("results panel, 60 looks", f"/experiments/{looked.pk}/results/", everyone, htmx),
+    ]
     for username in ("cmo", "operator"):
         client = Client()
         client.force_login(User.objects.get(username=username))
@@ -89,6 +96,48 @@ def fetch(client, url, data):
     if data is None or "HX-Request" in data:
         return client.get(url, headers=data)
     return client.post(url, data, headers={"HX-Request": "true", "HX-Target": "design-preview"})
+
+
+def with_result_history(*, looks: int):
+    """A running experiment with ``looks`` stored looks for each of its metrics and variants
+    (as many analyses after new data would leave), replacing any it had."""
+    from analytics.models import Result
+    from experiments.models import Experiment
+    from experiments.selectors import experiment_metrics
+
+    experiment = (
+        Experiment.objects.filter(status="running", owner__username="operator")
+        .order_by("pk")
+        .first()
+    )
+    Result.objects.filter(experiment=experiment).delete()
+    variants = sorted(experiment.variants.all(), key=lambda v: not v.is_control)
+    rows = []
+    for look in range(1, looks + 1):
+        for metric in experiment_metrics(experiment).values():
+            for variant in variants:
+                lift = None if variant.is_control else 0.05 + 0.5 / look
+                rows.append(
+                    Result(
+                        experiment=experiment,
+                        metric=metric,
+                        variant=variant,
+                        look=look,
+                        is_control=variant.is_control,
+                        users=500 * look,
+                        mean=0.1 * (1 + (lift or 0)),
+                        lift=lift,
+                        lift_ci_low=None if lift is None else lift - 1 / look**0.5,
+                        lift_ci_high=None if lift is None else lift + 1 / look**0.5,
+                        p_value=0.04,
+                        p_value_adjusted=0.04,
+                        srm_p_value=0.5,
+                        alpha=experiment.alpha,
+                        method=experiment.method,
+                    )
+                )
+    Result.objects.bulk_create(rows)
+    return experiment
 
 
 def preview(experiment) -> dict:
