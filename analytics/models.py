@@ -219,6 +219,8 @@ class Alert(models.Model):
         SAMPLE_REACHED = "sample_reached", "Required sample size reached"
         GUARDRAIL = "guardrail", "Guardrail metric significantly worse"
         OVERDUE = "overdue", "Running past its planned duration"
+        DECISION_OVERDUE = "decision_overdue", "Decision waiting past its deadline"
+        FADING_WINNER = "fading_winner", "Shipped winner fading"
 
     experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -329,3 +331,49 @@ class SrmAcknowledgement(models.Model):
 
     def __str__(self):
         return f"SRM of experiment {self.experiment_id} acknowledged at look {self.look}"
+
+
+class ShipRecheck(models.Model):
+    """A shipped winner measured again 30 or 90 days after its "scale" decision, on the data
+    that came in after its end date (the holdout), beside the estimate the decision was taken on.
+    Written by ``analytics.portfolio.rechecks`` (again while it finds no data); the objective
+    ledger uses the latest one."""
+
+    class Verdict(models.TextChoices):
+        HELD = "held", "Held up"
+        FADED = "faded", "Faded"
+        NO_DATA = "no_data", "No data since the ship"
+
+    experiment = models.ForeignKey(
+        Experiment, on_delete=models.CASCADE, related_name="ship_rechecks"
+    )
+    after_days = models.PositiveSmallIntegerField(help_text="Days after the decision: 30 or 90.")
+    shipped_on = models.DateField(help_text="The day of the scale decision.")
+    checked_on = models.DateField()
+    variant = models.ForeignKey(
+        Variant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    estimated_lift = models.FloatField(help_text="The lift the decision was taken on.")
+    lift = models.FloatField(null=True, blank=True, help_text="The lift measured since.")
+    lift_ci_low = models.FloatField(null=True, blank=True)
+    lift_ci_high = models.FloatField(null=True, blank=True)
+    users = models.PositiveIntegerField(default=0, help_text="Users counted since, both arms.")
+    verdict = models.CharField(max_length=8, choices=Verdict.choices)
+
+    class Meta:
+        ordering = ["-checked_on", "experiment", "after_days"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["experiment", "after_days"], name="ship_recheck_once_per_horizon"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.experiment_id} +{self.after_days}d: {self.verdict}"
+
+    @property
+    def retained(self) -> float | None:
+        """Share of the estimated lift still there (1 = all of it)."""
+        if self.lift is None or not self.estimated_lift:
+            return None
+        return self.lift / self.estimated_lift

@@ -15,6 +15,7 @@ from .analysis.tasks import (  # noqa: F401  (registered with Celery through thi
 )
 from .ingest.rollup import events_rollup_run
 from .insights.run import insights_run
+from .portfolio.rechecks import ship_rechecks_run
 from .portfolio.rollup import portfolio_rollup_run
 
 
@@ -28,6 +29,12 @@ def events_rollup(self):
 def portfolio_rollup(self):
     """Nightly programme numbers per objective, segment, channel, team and operator."""
     return portfolio_rollup_run(progress=progress_reporter(self))
+
+
+@shared_task(bind=True, name="analytics.tasks.ship_rechecks")
+def ship_rechecks(self):
+    """Daily, before the portfolio roll-up: re-check winners shipped 30 and 90 days ago."""
+    return ship_rechecks_run()
 
 
 @shared_task(bind=True, name="analytics.tasks.insights_rollup")

@@ -20,7 +20,7 @@ def run(args):
     from django.db import connection
     from django.test import Client
 
-    from experiments.models import Experiment, Hypothesis
+    from experiments.models import Experiment, Hypothesis, Objective, Segment
     from roles.models import User
 
     experiment = Experiment.objects.filter(status="running").order_by("pk").first()
@@ -29,10 +29,22 @@ def run(args):
     draft = (
         Experiment.objects.filter(status="draft", owner__username="operator").order_by("pk").first()
     )
+    objective = Objective.objects.order_by("pk").first()
+    # The segment with the most experiments: its page lists what runs in it.
+    segment = Segment.objects.filter(name="Self-serve").first() or Segment.objects.first()
     everyone = {"cmo", "operator"}
-    # (label, url, who may open it, form data to POST as the live preview or None for a GET)
+    htmx = {"HX-Request": "true"}
+    # (label, url, who may open it, form data to POST as the live preview, headers for a GET)
     pages = [
         ("home (dashboard)", "/", everyone, None),
+        ("dashboard: objectives panel", "/dashboard/objectives/", everyone, htmx),
+        ("dashboard: programme panel", "/dashboard/programme/", everyone, htmx),
+        ("objectives", "/objectives/", everyone, None),
+        ("objective (ledger, chart)", f"/objectives/{objective.pk}/", everyone, None),
+        ("segments", "/segments/", everyone, None),
+        ("segment (economics)", f"/segments/{segment.pk}/", everyone, None),
+        ("team", "/team/", everyone, None),
+        ("learnings", "/learnings/", everyone, None),
         ("backlog", "/hypotheses/", everyone, None),
         ("backlog board", "/hypotheses/?view=board", everyone, None),
         ("hypothesis", f"/hypotheses/{hypothesis.pk}/", everyone, None),
@@ -50,12 +62,13 @@ def run(args):
     pages += [
         ("approval queue", "/review/", {"cmo"}, None),
         ("experiment, 60 looks", f"/experiments/{looked.pk}/", everyone, None),
-        ("results panel, 60 looks", f"/experiments/{looked.pk}/results/", everyone, HTMX_GET),
+        ("results panel, 60 looks", f"/experiments/{looked.pk}/results/", everyone, htmx),
     ]
     for username in ("cmo", "operator"):
         client = Client()
         client.force_login(User.objects.get(username=username))
         print(f"\nAs {username}:  page · median · worst · queries (target: median < 150 ms)")
+        print("  (the dashboard is the home page plus its two panels, loaded with htmx)")
         for label, url, who, data in pages:
             if username not in who:
                 continue
@@ -77,16 +90,11 @@ def run(args):
             )
 
 
-# Marks a GET sent by htmx (the experiment page loads its results panel so).
-HTMX_GET = object()
-
-
 def fetch(client, url, data):
-    """GET the page, or POST ``data`` to it as htmx does for the design's live preview."""
-    if data is None:
-        return client.get(url)
-    if data is HTMX_GET:
-        return client.get(url, headers={"HX-Request": "true"})
+    """GET the page (``data`` holds its headers, if any), or POST ``data`` to it as htmx does
+    for the design's live preview."""
+    if data is None or "HX-Request" in data:
+        return client.get(url, headers=data)
     return client.post(url, data, headers={"HX-Request": "true", "HX-Target": "design-preview"})
 
 

@@ -124,6 +124,15 @@ def design_flags(
     return flags
 
 
+def segment_traffic_share(daily_traffic: int | None, segment: Segment) -> float | None:
+    """The share of a segment's daily reach (monthly reach ÷ 30) that ``daily_traffic`` takes;
+    None when either is unknown or zero."""
+    per_day = segment.monthly_reach / DAYS_PER_MONTH
+    if not daily_traffic or not per_day:
+        return None
+    return daily_traffic / per_day
+
+
 def experiment_design_flags(experiment: Experiment, design: Design | None) -> dict[str, str]:
     """:func:`design_flags` of a saved experiment."""
     return design_flags(design, daily_traffic=experiment.daily_traffic, segment=experiment.segment)

@@ -202,6 +202,27 @@ class TriageForm(forms.Form):
     )
 
 
+class CostForm(forms.Form):
+    """What an experiment cost (``services.experiment_record_cost``); empty clears a figure."""
+
+    build_cost = forms.DecimalField(
+        label="Build cost",
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text="Design and build, in the reporting currency.",
+    )
+    media_cost = forms.DecimalField(
+        label="Media cost",
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text="Paid media bought for the test.",
+    )
+
+
 class CommentForm(forms.Form):
     body = forms.CharField(
         label="Add a comment", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
@@ -381,3 +402,55 @@ def add_design_errors(form, errors: dict[str, list[str]]) -> list[str]:
         for problem in problems:
             form.add_error(target, problem)
     return variant_problems
+
+
+# --- strategy (the CMO's objectives and segments) ---------------------------------------
+
+
+class ObjectiveForm(forms.ModelForm):
+    """An objective's fields; ``objective_create`` / ``objective_update`` validate and save."""
+
+    class Meta:
+        model = Objective
+        fields = ["name", "kpi", "unit", "baseline", "target", "target_date", "description"]
+        widgets = {
+            "target_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "kpi": "The number the objective moves, e.g. “Net new ARR”.",
+            "unit": "Impacts are added up in this unit: experiments value their lift in it.",
+            "baseline": "Where the KPI stands today.",
+            "target": "Where it must be by the target date (below the baseline for a number "
+            "to bring down, such as CAC).",
+        }
+
+    def _post_clean(self):
+        # The services validate the model (constraints included) and report next to fields.
+        pass
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class SegmentForm(forms.ModelForm):
+    """A new segment or sub-segment, launched today by ``segment_create``."""
+
+    class Meta:
+        model = Segment
+        fields = ["name", "parent", "owner_team", "monthly_reach", "definition"]
+        widgets = {"definition": forms.Textarea(attrs={"rows": 2})}
+        labels = {"parent": "Inside segment", "owner_team": "Owner team"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Segment.objects.filter(
+            status=Segment.Status.ACTIVE
+        ).select_related("parent__parent__parent")
+        self.fields["parent"].empty_label = "— top level —"
+
+    def _post_clean(self):
+        pass
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

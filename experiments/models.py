@@ -272,6 +272,8 @@ class Hypothesis(models.Model):
         related_name="+",
     )
     scored_at = models.DateTimeField(null=True, blank=True)
+    # When it first left "new" (to the backlog or rejected): the end of its wait for triage.
+    triaged_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     iterates_on_hypothesis = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="iterations"
@@ -373,6 +375,11 @@ class Decision(models.TextChoices):
     SCALE = "scale", "Scale"
     ITERATE = "iterate", "Iterate"
     ABANDON = "abandon", "Abandon"
+
+
+# Concluded with a "scale" decision: the winner ships, and a holdout keeps sending data after
+# the test's end date so that the win can be re-checked (docs/insights.md, post-ship re-checks).
+SHIPPED = Q(status=ExperimentStatus.CONCLUDED, decision=Decision.SCALE)
 
 
 class Outcome(models.TextChoices):
@@ -550,6 +557,11 @@ class Experiment(models.Model):
     def clean(self):
         if self.executed_by == self.ExecutedBy.AGENCY and not self.agency_name:
             raise ValidationError({"agency_name": "Name the agency partner that runs it."})
+
+    @property
+    def is_shipped(self) -> bool:
+        """Concluded with a "scale" decision (:data:`SHIPPED`)."""
+        return self.status == ExperimentStatus.CONCLUDED and self.decision == Decision.SCALE
 
     @property
     def design_is_frozen(self) -> bool:

@@ -5,18 +5,20 @@ The API's filters are `filters.py`; these narrow the same querysets for people, 
 
 import django_filters
 from django import forms
-from django.db.models import F
+from django.db.models import Q
 
 from roles.models import Channel, User
 
-from .models import Experiment, ExperimentStatus, Hypothesis, Objective, Segment
-
-HYPOTHESIS_SORTS = {
-    "ice": ("Highest ICE", [F("ice_value").desc(), "-created_at"]),
-    "rice": ("Highest RICE", [F("rice_value").desc(nulls_last=True), F("ice_value").desc()]),
-    "newest": ("Newest", ["-created_at"]),
-    "oldest": ("Oldest", ["created_at"]),
-}
+from .models import (
+    Decision,
+    Experiment,
+    ExperimentStatus,
+    Hypothesis,
+    Objective,
+    Outcome,
+    Segment,
+)
+from .ranking import DEFAULT_SORT, HYPOTHESIS_SORTS, hypotheses_ranked
 
 
 def _segments(request):
@@ -60,13 +62,13 @@ class HypothesisFilter(django_filters.FilterSet):
         return queryset.filter(author=self.request.user) if value else queryset
 
     def filter_sort(self, queryset, name, value):
-        return queryset.order_by(*HYPOTHESIS_SORTS.get(value, HYPOTHESIS_SORTS["ice"])[1])
+        return hypotheses_ranked(queryset, value)
 
     @property
     def qs(self):
         queryset = super().qs
         if not getattr(self.form, "cleaned_data", {}).get("sort"):
-            queryset = self.filter_sort(queryset, "sort", "ice")
+            queryset = self.filter_sort(queryset, "sort", DEFAULT_SORT)
         return queryset
 
 
@@ -94,3 +96,35 @@ class ExperimentFilter(django_filters.FilterSet):
     class Meta:
         model = Experiment
         fields = []
+
+
+class LearningFilter(django_filters.FilterSet):
+    """Filters of the learnings page (concluded experiments)."""
+
+    q = django_filters.CharFilter(method="filter_text", label="Search")
+    outcome = django_filters.ChoiceFilter(choices=Outcome.choices, empty_label="Any")
+    decision = django_filters.ChoiceFilter(choices=Decision.choices, empty_label="Any")
+    channel = django_filters.ChoiceFilter(
+        field_name="hypothesis__channel", choices=Channel.choices, empty_label="Any"
+    )
+    segment = django_filters.ModelChoiceFilter(queryset=_segments, empty_label="Any")
+    objective = django_filters.ModelChoiceFilter(
+        queryset=Objective.objects.all(), empty_label="Any"
+    )
+    executed_by = django_filters.ChoiceFilter(
+        choices=Experiment.ExecutedBy.choices, empty_label="Anyone", label="Executed by"
+    )
+
+    class Meta:
+        model = Experiment
+        fields = []
+
+    def filter_text(self, queryset, name, value):
+        """Every word must appear in the name, the learnings or the hypothesis's title."""
+        for word in value.split()[:8]:
+            queryset = queryset.filter(
+                Q(name__icontains=word)
+                | Q(learnings__icontains=word)
+                | Q(hypothesis__title__icontains=word)
+            )
+        return queryset

@@ -10,18 +10,25 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
+    Sum,
     Value,
     When,
+    Window,
 )
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils.text import slugify
 
 from roles.capabilities import can
-from roles.models import OperatorProfile
+from roles.models import Channel, OperatorProfile
 
 from .models import (
+    DECIDED,
     IN_FLIGHT,
+    LIVE,
     OCCUPIES_OPERATOR,
     Comment,
     Experiment,
@@ -30,6 +37,8 @@ from .models import (
     Metric,
     Objective,
     Segment,
+    SegmentEconomics,
+    StatusChange,
 )
 
 
@@ -310,14 +319,35 @@ def experiment_status_counts(user) -> "OrderedDict[str, int]":
 
 
 def experiments_owned_by(user, *, limit: int = 8) -> list[Experiment]:
-    """The user's own experiments, those still in flight first, newest change first (capped)."""
-    in_flight = [s for s in ExperimentStatus.values if s not in ("concluded", "killed")]
-    return list(
+    """The user's own experiments, those still undecided first, newest change first (capped);
+    each carries ``next_step``: what it needs from its owner now."""
+    experiments = list(
         experiment_list_for_user(user)
         .filter(owner=user)
-        .annotate(done=Case(When(status__in=in_flight, then=Value(0)), default=Value(1)))
+        .annotate(done=Case(When(status__in=DECIDED, then=Value(1)), default=Value(0)))
         .order_by("done", "-updated_at")[:limit]
     )
+    for experiment in experiments:
+        experiment.next_step = OWNER_NEXT_STEP[experiment.status]
+    return experiments
+
+
+# What an experiment needs next, said to its owner (the operator), by status.
+OWNER_NEXT_STEP = {
+    ExperimentStatus.DRAFT: "Finish the design and submit it for review",
+    ExperimentStatus.IN_REVIEW: "Waiting for the CMO's review",
+    ExperimentStatus.APPROVED: "Approved: start it",
+    ExperimentStatus.RUNNING: "Running: upload data, complete it once the sample is reached",
+    ExperimentStatus.PAUSED: "Paused: resume or complete it",
+    ExperimentStatus.COMPLETED: "Waiting for the CMO's decision",
+    ExperimentStatus.CONCLUDED: "",
+    ExperimentStatus.KILLED: "",
+}
+
+
+def hypotheses_authored_by(user, *, limit: int = 8) -> list[Hypothesis]:
+    """The user's own ideas, newest first (capped)."""
+    return list(hypothesis_list_for_user(user).filter(author=user).order_by("-created_at")[:limit])
 
 
 def hypothesis_status_counts(user) -> dict[str, int]:
@@ -332,22 +362,35 @@ def hypothesis_status_counts(user) -> dict[str, int]:
 
 
 def experiments_awaiting_decision(user, *, limit: int = 8) -> list[Experiment]:
-    """For the CMO: designs in review and completed tests waiting for a decision (capped).
+    """For the CMO: designs in review and completed tests waiting for a decision, the one that
+    has waited longest first (capped). Each carries ``waiting_since``: when it entered its
+    status (from the audit trail; its last change when there is none).
 
     Experiments the user owns are left out: they may not review their own.
     """
+    return list(experiments_awaiting_decision_queryset(user)[:limit])
+
+
+def experiments_awaiting_decision_queryset(user) -> QuerySet[Experiment]:
+    """:func:`experiments_awaiting_decision`, uncapped."""
     steps = []
     if can(user, "experiments.review"):
         steps.append(ExperimentStatus.IN_REVIEW)
     if can(user, "experiments.conclude"):
         steps.append(ExperimentStatus.COMPLETED)
     if not steps:
-        return []
-    return list(
+        return Experiment.objects.none()
+    entered = (
+        StatusChange.objects.filter(experiment=OuterRef("pk"), to_status=OuterRef("status"))
+        .order_by("-created_at", "-id")
+        .values("created_at")[:1]
+    )
+    return (
         experiment_list_for_user(user)
         .filter(status__in=steps)
         .exclude(owner=user)
-        .order_by("updated_at")[:limit]
+        .annotate(waiting_since=Coalesce(Subquery(entered), F("updated_at")))
+        .order_by("waiting_since", "pk")
     )
 
 
@@ -382,3 +425,144 @@ def experiment_key_suggestion(title: str) -> str:
     while f"{base}-{number}" in taken:
         number += 1
     return f"{base}-{number}"
+
+
+# --- the cockpit: objectives, segments and the team --------------------------------------
+
+
+def objective_status_counts(user, objective_ids) -> dict[int, "OrderedDict[str, int]"]:
+    """Per objective, how many of its experiments are in each status (lifecycle order, zeros
+    kept); one query."""
+    counts: dict[int, OrderedDict[str, int]] = {
+        pk: OrderedDict((status, 0) for status in ExperimentStatus.values) for pk in objective_ids
+    }
+    rows = (
+        experiment_list_for_user(user)
+        .filter(objective_id__in=objective_ids)
+        .order_by()
+        .values_list("objective_id", "status")
+        .annotate(n=Count("id"))
+    )
+    for objective_id, status, n in rows:
+        counts[objective_id][status] = n
+    return counts
+
+
+def _newest_per(queryset, group: str, limit: int) -> dict[int, list]:
+    """The ``limit`` most recently changed rows of ``queryset`` per value of ``group``.
+
+    Two queries: a window function numbers each group's rows over the bare table (ids only,
+    no joins), then the chosen rows are read with the queryset's joins."""
+    chosen = (
+        queryset.order_by()
+        .annotate(
+            rank=Window(
+                RowNumber(), partition_by=F(group), order_by=[F("updated_at").desc(), F("pk")]
+            )
+        )
+        .filter(rank__lte=limit)
+        .values_list("pk", flat=True)
+    )
+    grouped: dict[int, list] = defaultdict(list)
+    for row in queryset.filter(pk__in=list(chosen)).order_by(group, "-updated_at", "pk"):
+        grouped[getattr(row, group)].append(row)
+    return grouped
+
+
+def experiments_in_flight_by_objective(user, objective_ids, *, limit: int = 5):
+    """Per objective, its in-flight experiments, most recently changed first (capped)."""
+    return _newest_per(
+        experiment_list_for_user(user).filter(objective_id__in=objective_ids, status__in=IN_FLIGHT),
+        "objective_id",
+        limit,
+    )
+
+
+def segment_tree(user) -> list[Segment]:
+    """Every segment in tree order (each parent before its children, siblings by name), each
+    with ``path``, ``depth``, ``latest_economics`` (its newest period or None) and
+    ``live_experiments`` / ``live_traffic`` (running or paused experiments and their daily
+    traffic). Four queries, whatever the number of experiments."""
+    segments = list(segment_list_for_user(user))
+    if not segments:
+        return []
+    paths = segment_paths()
+    latest = {}
+    for row in SegmentEconomics.objects.order_by("segment_id", "-period_start"):
+        latest.setdefault(row.segment_id, row)
+    live = {
+        row["segment_id"]: row
+        for row in Experiment.objects.filter(status__in=LIVE, segment__isnull=False)
+        .order_by()
+        .values("segment_id")
+        .annotate(n=Count("id"), traffic=Sum("daily_traffic"))
+    }
+    for segment in segments:
+        segment.tree_path = paths[segment.pk]
+        segment.depth = segment.tree_path.count(" › ")
+        segment.latest_economics = latest.get(segment.pk)
+        segment.live_experiments = live.get(segment.pk, {}).get("n", 0)
+        segment.live_traffic = live.get(segment.pk, {}).get("traffic") or 0
+    segments.sort(key=lambda s: [part.lower() for part in s.tree_path.split(" › ")])
+    return segments
+
+
+def segment_live_experiments(user, segment: Segment) -> QuerySet[Experiment]:
+    """What runs in ``segment`` now (running or paused), the largest traffic first."""
+    return (
+        experiment_list_for_user(user)
+        .filter(segment=segment, status__in=LIVE)
+        .order_by(F("daily_traffic").desc(nulls_last=True), "pk")
+    )
+
+
+def operators_with_load(user) -> list[OperatorProfile]:
+    """Operator profiles with ``active_experiments`` (what counts against capacity),
+    ``in_flight`` and up to five ``current`` in-flight experiments each (three queries)."""
+    profiles = list(
+        operator_profile_list_for_user(user).annotate(
+            in_flight=Count(
+                "user__owned_experiments",
+                filter=Q(user__owned_experiments__status__in=IN_FLIGHT),
+            )
+        )
+    )
+    current = _newest_per(
+        experiment_list_for_user(user).filter(
+            owner_id__in=[p.user_id for p in profiles], status__in=IN_FLIGHT
+        ),
+        "owner_id",
+        5,
+    )
+    for profile in profiles:
+        profile.current = current.get(profile.user_id, [])
+        profile.channel_labels = [Channel(c).label for c in profile.channels if c in Channel.values]
+    return profiles
+
+
+def agency_partners(user, *, limit: int = 5) -> list[dict]:
+    """Each agency partner (by name) with its experiments: counts in flight, concluded and in
+    all, and its ``current`` in-flight experiments (capped); two queries."""
+    agency = experiment_list_for_user(user).filter(executed_by=Experiment.ExecutedBy.AGENCY)
+    rows = (
+        agency.order_by()
+        .values("agency_name")
+        .annotate(
+            experiments=Count("id"),
+            in_flight=Count("id", filter=Q(status__in=IN_FLIGHT)),
+            concluded=Count("id", filter=Q(status=ExperimentStatus.CONCLUDED)),
+        )
+        .order_by("agency_name")
+    )
+    current = _newest_per(agency.filter(status__in=IN_FLIGHT), "agency_name", limit)
+    return [{**row, "current": current.get(row["agency_name"], [])} for row in rows]
+
+
+def learnings_for_user(user) -> QuerySet[Experiment]:
+    """Concluded experiments, newest decision first, with their follow-up hypotheses."""
+    return (
+        experiment_list_for_user(user)
+        .filter(status=ExperimentStatus.CONCLUDED)
+        .prefetch_related("follow_ups")
+        .order_by(F("end_date").desc(nulls_last=True), "-updated_at", "-pk")
+    )

@@ -1,9 +1,13 @@
 """API shapes. Serializers parse and present; the services decide."""
 
+from collections import defaultdict
+
+from django.db.models import F
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from roles.models import OperatorProfile
+from growthops.api_rows import CompiledOnce, CountedRows, InList, RowPresenter
+from roles.models import OperatorProfile, User
 
 from .design import DESIGN_FIELDS, experiment_design, experiment_design_flags
 from .models import (
@@ -87,11 +91,98 @@ class ExperimentSerializer(serializers.ModelSerializer):
             "outcome",
             "learnings",
             "kill_reason",
+            "build_cost",
+            "media_cost",
             "variants",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class ExperimentRows:
+    """``ExperimentSerializer``'s answer for a page of experiments, from rows.
+
+    ``ids(queryset)`` is what a list pages: the filtered, ordered ids, counted without the
+    joins the rows need. ``present(ids)`` reads those experiments, their variants and their
+    secondary and guardrail metric keys (four queries whatever the page size, each compiled
+    once per process) and presents each row as the serializer would.
+    """
+
+    experiments = RowPresenter.of(ExperimentSerializer)
+    variants = RowPresenter.of(VariantSerializer)
+    RELATED = {"owner", "primary_metric", "secondary_metrics", "guardrail_metrics", "variants"}
+    OWNER_NAME_FIELDS = ("username", "first_name", "last_name")
+
+    @classmethod
+    def ids(cls, queryset) -> CountedRows:
+        queryset = queryset.select_related(None).prefetch_related(None)
+        return CountedRows(queryset.values_list("id", flat=True), counted=queryset)
+
+    @classmethod
+    def present(cls, ids) -> list[dict]:
+        ids = list(ids)
+        by_id = {row["id"]: row for row in cls._experiment_rows.rows(ids)}
+        rows = [by_id[pk] for pk in ids if pk in by_id]
+        variant_rows = cls._variant_rows.rows(ids)
+        variants = defaultdict(list)
+        for row, presented in zip(variant_rows, cls.variants.present(variant_rows), strict=True):
+            variants[row["experiment_id"]].append(presented)
+        secondary = cls._keys_by_experiment(cls._secondary_rows.rows(ids))
+        guardrail = cls._keys_by_experiment(cls._guardrail_rows.rows(ids))
+        owners: dict[int, str] = {}
+        for row in rows:
+            owner_id = row["owner_id"]
+            if owner_id not in owners:  # the name as User.__str__ gives it
+                names = {name: row[f"owner__{name}"] for name in cls.OWNER_NAME_FIELDS}
+                owners[owner_id] = str(User(id=owner_id, **names))
+            row["owner"] = owners[owner_id]
+            row["primary_metric"] = row["primary_metric__key"]
+            row["secondary_metrics"] = secondary.get(row["id"], [])
+            row["guardrail_metrics"] = guardrail.get(row["id"], [])
+            row["variants"] = variants.get(row["id"], [])
+        return cls.experiments.present(rows)
+
+    @staticmethod
+    def _keys_by_experiment(rows) -> dict[int, list[str]]:
+        keys = defaultdict(list)
+        for row in rows:
+            keys[row["experiment_id"]].append(row["metric__key"])
+        return keys
+
+    @classmethod
+    def _experiments_by_id(cls, ids):
+        plain = [name for name in cls.experiments.field_names if name not in cls.RELATED]
+        owner = [f"owner__{name}" for name in cls.OWNER_NAME_FIELDS]
+        return Experiment.objects.filter(InList(F("id"), ids)).values(
+            *plain, "owner_id", *owner, "primary_metric__key"
+        )
+
+    @classmethod
+    def _variants_of(cls, ids):
+        return Variant.objects.filter(InList(F("experiment_id"), ids)).values(
+            "experiment_id", *cls.variants.field_names
+        )
+
+    @staticmethod
+    def _metric_keys_of(field):
+        """Each experiment's metric keys, in the metrics' own order (as ``.all()`` gives them)."""
+        ordering = [f"metric__{term}" for term in Metric._meta.ordering]
+        return lambda ids: (
+            field.through.objects.filter(InList(F("experiment_id"), ids))
+            .order_by(*ordering, "metric_id")
+            .values("experiment_id", "metric__key")
+        )
+
+
+ExperimentRows._experiment_rows = CompiledOnce(ExperimentRows._experiments_by_id)
+ExperimentRows._variant_rows = CompiledOnce(ExperimentRows._variants_of)
+ExperimentRows._secondary_rows = CompiledOnce(
+    ExperimentRows._metric_keys_of(Experiment.secondary_metrics)
+)
+ExperimentRows._guardrail_rows = CompiledOnce(
+    ExperimentRows._metric_keys_of(Experiment.guardrail_metrics)
+)
 
 
 class DesignSummarySerializer(serializers.Serializer):
@@ -299,6 +390,7 @@ class HypothesisSerializer(serializers.ModelSerializer):
             "ice_score",
             "rice_score",
             "status",
+            "triaged_at",
             "iterates_on_hypothesis",
             "iterates_on_experiment",
             "created_at",
@@ -404,3 +496,16 @@ class ExperimentDesignSerializer(StrictInput, serializers.ModelSerializer):
         if "variants" in kwargs:
             kwargs["variants"] = [dict(v) for v in kwargs["variants"]]
         return kwargs
+
+
+class ExperimentCostSerializer(StrictInput, serializers.Serializer):
+    """Input of ``POST /experiments/{id}/cost/``: a field left out keeps its value, null clears it."""
+
+    build_cost = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, allow_null=True, required=False,
+        help_text="Design and build, in the reporting currency.",
+    )  # fmt: skip
+    media_cost = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, allow_null=True, required=False,
+        help_text="Paid media bought for the test, in the reporting currency.",
+    )  # fmt: skip

@@ -53,6 +53,19 @@ def objective_update(*, objective: Objective, actor, **fields) -> Objective:
     return objective
 
 
+def objective_archive(*, objective_id: int, actor) -> Objective:
+    """Retire an objective: it leaves the dashboard; its experiments and history stay.
+
+    Archiving one already retired is a no-op."""
+    require(actor, "objectives.manage")
+    with transaction.atomic():
+        objective = Objective.objects.select_for_update().get(pk=objective_id)
+        if objective.status != Objective.Status.RETIRED:
+            objective.status = Objective.Status.RETIRED
+            objective.save(update_fields=["status"])
+    return objective
+
+
 def segment_launch(*, segment_id: int, actor) -> Segment:
     require(actor, "segments.manage")
     with transaction.atomic():
@@ -116,8 +129,10 @@ def hypothesis_triage(*, hypothesis_id: int, actor, status: str, reason: str = "
                 f"“{hypothesis}” is {hypothesis.get_status_display().lower()}; only new or "
                 "backlog hypotheses can be triaged."
             )
+        if hypothesis.status == Hypothesis.Status.NEW:
+            hypothesis.triaged_at = timezone.now()
         hypothesis.status = status
-        hypothesis.save(update_fields=["status", "updated_at"])
+        hypothesis.save(update_fields=["status", "triaged_at", "updated_at"])
         if reason.strip():
             label = Hypothesis.Status(status).label
             comment_create(actor=actor, hypothesis=hypothesis, body=f"{label}: {reason.strip()}")
@@ -247,6 +262,39 @@ def _replace_variants(experiment: Experiment, variants: list[dict]) -> None:
 
 
 # --- comments ------------------------------------------------------------------------
+
+
+# --- what an experiment cost (any status: invoices arrive after the test) ---------------
+
+COST_FIELDS = ("build_cost", "media_cost")
+
+
+def experiment_record_cost(*, experiment_id: int, actor, **costs) -> Experiment:
+    """Record the build and/or media cost of an experiment (docs/insights.md, "Partners and
+    cost"). A field left out keeps its value; ``None`` clears it. Recording the same figures
+    again changes nothing."""
+    unknown = sorted(set(costs) - set(COST_FIELDS))
+    if unknown:
+        raise ValidationFailed({name: "Not a cost field." for name in unknown})
+    if not costs:
+        raise ValidationFailed({"build_cost": "Give the build cost, the media cost or both."})
+    with transaction.atomic():
+        experiment = Experiment.objects.select_for_update().get(pk=experiment_id)
+        require(actor, "experiments.cost", experiment)
+        errors = {}
+        for name, value in costs.items():
+            try:
+                costs[name] = Experiment._meta.get_field(name).clean(value, experiment)
+            except ValidationError as exc:
+                errors[name] = exc.messages
+        if errors:
+            raise ValidationFailed(errors)
+        changed = [name for name, value in costs.items() if getattr(experiment, name) != value]
+        if changed:
+            for name in changed:
+                setattr(experiment, name, costs[name])
+            experiment.save(update_fields=[*changed, "updated_at"])
+    return experiment
 
 
 def comment_create(*, actor, body: str, experiment=None, hypothesis=None) -> Comment:

@@ -20,7 +20,9 @@ urlpatterns = [
         name="design-create",
     ),
     path("experiments/", views.experiment_list, name="list"),
+    path("learnings/", views.learnings, name="learnings"),
     path("experiments/<int:pk>/", views.experiment_detail, name="detail"),
     path("experiments/<int:pk>/edit/", design_views.experiment_design_edit, name="design-edit"),
     path("experiments/<int:pk>/steps/<slug:step>/", views.experiment_step, name="step"),
+    path("experiments/<int:pk>/cost/", views.experiment_cost, name="cost"),
 ]

@@ -8,21 +8,25 @@ from django.views.decorators.http import require_POST
 
 from growthops.errors import DomainError, ValidationFailed
 from roles.capabilities import STEP_ABILITIES, can
+from roles.models import Role
 from roles.permissions import require_ability
 
+from . import services
 from .design import experiment_design
-from .forms import add_service_errors, step_form, step_label
+from .forms import CostForm, add_service_errors, step_form, step_label
 from .lifecycle import STEP_SERVICES, available_steps
 from .models import ExperimentStatus, Hypothesis
-from .page_filters import ExperimentFilter
+from .page_filters import ExperimentFilter, LearningFilter
 from .selectors import (
     experiment_list_for_user,
     experiment_search,
     experiment_status_counts,
-    experiments_awaiting_decision,
+    experiments_awaiting_decision_queryset,
     experiments_owned_by,
+    hypotheses_authored_by,
     hypothesis_search,
     hypothesis_status_counts,
+    learnings_for_user,
     objective_list_for_user,
 )
 from .web import comment_form_for, comment_posted, paginate
@@ -32,22 +36,46 @@ HOME_MINE_LIMIT = 8
 
 @login_required
 def home(request):
-    counts = experiment_status_counts(request.user)
-    hypotheses = hypothesis_status_counts(request.user)
-    return render(
-        request,
-        "experiments/home.html",
-        {
-            "objectives": objective_list_for_user(request.user),
-            "groups": [(ExperimentStatus(s).label, s, n) for s, n in counts.items()],
-            "experiment_total": sum(counts.values()),
-            "hypotheses_new": hypotheses.get(Hypothesis.Status.NEW, 0),
-            "hypotheses_backlog": hypotheses.get(Hypothesis.Status.BACKLOG, 0),
-            "mine": experiments_owned_by(request.user, limit=HOME_MINE_LIMIT),
-            "awaiting": experiments_awaiting_decision(request.user, limit=HOME_MINE_LIMIT),
-            "mine_total": experiment_list_for_user(request.user).filter(owner=request.user).count(),
-        },
+    """The dashboard. Objectives' progress and the programme's numbers come from the roll-ups,
+    which live higher up (analytics): the page loads those two panels with htmx."""
+    user = request.user
+    counts = experiment_status_counts(user)
+    hypotheses = hypothesis_status_counts(user)
+    context = {
+        "objectives": objective_list_for_user(user),
+        "groups": [(ExperimentStatus(s).label, s, n) for s, n in counts.items()],
+        "experiment_total": sum(counts.values()),
+        "hypotheses_new": hypotheses.get(Hypothesis.Status.NEW, 0),
+        "hypotheses_backlog": hypotheses.get(Hypothesis.Status.BACKLOG, 0),
+        "mine": [],
+        "awaiting": [],
+        "ideas": [],
+        "now": timezone.now(),
+    }
+    if can(user, "experiments.review") or can(user, "experiments.conclude"):
+        awaiting = experiments_awaiting_decision_queryset(user)
+        context["awaiting"] = list(awaiting[:HOME_MINE_LIMIT])
+        context["awaiting_total"] = awaiting.count()
+    if can(user, "experiments.create"):
+        context["mine"] = experiments_owned_by(user, limit=HOME_MINE_LIMIT)
+        context["mine_total"] = experiment_list_for_user(user).filter(owner=user).count()
+    if user.role == Role.MARKETER:
+        context["ideas"] = hypotheses_authored_by(user, limit=HOME_MINE_LIMIT)
+    return render(request, "experiments/home.html", context)
+
+
+@login_required
+def learnings(request):
+    """Concluded experiments: what each taught and the hypothesis it led to."""
+    require_ability(request, "results.read")
+    filterset = LearningFilter(
+        request.GET or None, queryset=learnings_for_user(request.user), request=request
     )
+    context = {"filter": filterset, "page_obj": paginate(request, filterset.qs)}
+    template = "experiments/learnings.html"
+    if request.htmx and request.htmx.target == "learning-results":
+        template = "experiments/_learning_results.html"
+    return render(request, template, context)
 
 
 @login_required
@@ -112,6 +140,7 @@ def _detail_page(request, experiment, *, comment_form=None, refused_step=None, r
             "design_link": _design_link(request.user, experiment),
             "running_days": _running_days(experiment),
             "follow_ups": experiment.follow_ups.order_by("pk") if experiment.decision else [],
+            "cost_form": _cost_form(request.user, experiment),
         },
     )
 
@@ -184,3 +213,39 @@ def search(request):
         "experiments/search.html",
         {"q": text, "kind": kind, "counts": counts, "page_obj": paginate(request, found)},
     )
+
+
+def _cost_form(user, experiment) -> CostForm | None:
+    """The cost form, filled with what is recorded, for those who may record it."""
+    if not can(user, "experiments.cost", experiment):
+        return None
+    return CostForm(
+        initial={"build_cost": experiment.build_cost, "media_cost": experiment.media_cost},
+        auto_id="id_cost_%s",
+    )
+
+
+@login_required
+@require_POST
+def experiment_cost(request, pk: int):
+    """Record the cost from the experiment page; htmx gets the form back in place."""
+    experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+    require_ability(request, "experiments.cost", experiment)
+    form = CostForm(request.POST, auto_id="id_cost_%s")
+    saved = False
+    if form.is_valid():
+        try:
+            experiment = services.experiment_record_cost(
+                experiment_id=experiment.pk, actor=request.user, **form.cleaned_data
+            )
+            saved = True
+        except ValidationFailed as exc:
+            add_service_errors(form, exc.errors)
+    context = {"experiment": experiment, "cost_form": form, "cost_saved": saved}
+    if request.htmx:
+        return render(request, "experiments/_cost_form.html", context)
+    if saved:
+        messages.success(request, "Cost recorded.")
+        return redirect("experiments:detail", pk=experiment.pk)
+    # Without htmx a refused form comes back on a page of its own, with what was typed.
+    return render(request, "experiments/experiment_cost.html", context, status=400)

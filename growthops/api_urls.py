@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+import analytics.api.insights_ops  # noqa: F401  (describes its insights' data for the schema)
 from analytics.api.analyse import AnalyseViewSet
 from analytics.api.events import EventViewSet
 from analytics.api.insights import InsightIndexViewSet, insight_viewset

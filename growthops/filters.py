@@ -1,5 +1,7 @@
-"""List filters shared by every app: ordering and search that refuse what they cannot use."""
+"""List filters shared by every app: django-filter's fields, and ordering and search that refuse
+what they cannot use."""
 
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
 
@@ -25,4 +27,18 @@ class StrictOrderingFilter(OrderingFilter):
         return super().get_ordering(request, queryset, view)
 
 
-__all__ = ["StrictOrderingFilter", "SearchFilter"]
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend (``DEFAULT_FILTER_BACKENDS``), which builds and validates the
+    filter form on every request. A request whose parameters are only the page, the format,
+    search and ordering (read by the other backends) names no filter, so the list is the
+    queryset as it is and the form is not built."""
+
+    NOT_FILTERS = frozenset({"page", "page_size", "cursor", "format", "search", "ordering"})
+
+    def filter_queryset(self, request, queryset, view):
+        if self.NOT_FILTERS.issuperset(request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+__all__ = ["FilterBackend", "StrictOrderingFilter", "SearchFilter"]

@@ -111,6 +111,8 @@ elif "postgresql" in DATABASES["default"]["ENGINE"]:
 # √(sum_squares/users) (likewise its covariate), and an event's value. Beyond it the row is a
 # unit or export error, and its squares would overflow the statistics.
 OBSERVATION_MAX_ABS_VALUE = env.float("OBSERVATION_MAX_ABS_VALUE", default=1e12)
+# Days a completed experiment may wait for the CMO's decision before the CMO is alerted.
+DECISION_SLA_DAYS = env.int("DECISION_SLA_DAYS", default=14)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "roles.User"
@@ -202,7 +204,7 @@ REST_FRAMEWORK = {
     ],
     # Deny by default: a view that names no ability answers 403 to everyone.
     "DEFAULT_PERMISSION_CLASSES": ["roles.permissions.HasAbility"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["growthops.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "growthops.pagination.Pagination",
     "PAGE_SIZE": 100,
     "DEFAULT_THROTTLE_CLASSES": [
@@ -304,6 +306,10 @@ CELERY_BEAT_SCHEDULE = {
     "insights-rollup-nightly": {
         "task": "analytics.tasks.insights_rollup",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "ship-rechecks-daily": {
+        "task": "analytics.tasks.ship_rechecks",
+        "schedule": crontab(hour=1, minute=45),  # before the portfolio roll-up reads them
     },
     "dispatch-webhooks": {
         "task": "webhooks.tasks.webhooks_dispatch",

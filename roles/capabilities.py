@@ -63,6 +63,12 @@ CAPABILITIES: dict[str, Ability] = {
     ),
     "experiments.kill": _ability(Role.CMO, description="kill an experiment"),
     "experiments.conclude": _ability(Role.CMO, description="record the final decision"),
+    "experiments.cost": _ability(
+        Role.CMO,
+        Role.OPERATOR,
+        owner_only_for=[Role.OPERATOR],
+        description="record what an experiment cost",
+    ),
     # Data and reading.
     "data.upload": _ability(
         Role.ANALYST,

@@ -8,6 +8,7 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from experiments.design import experiment_design
@@ -147,4 +148,33 @@ def raise_overdue_alerts(today: dt.date | None = None) -> int:
                 f"{(today - experiment.start_date).days}; complete it or say why it continues."
             )
             raised += raise_alert(experiment, Alert.Kind.OVERDUE, message) is not None
+    return raised
+
+
+def raise_decision_overdue_alerts(today: dt.date | None = None) -> int:
+    """Completed experiments whose decision has waited more than ``DECISION_SLA_DAYS``."""
+    today = today or timezone.localdate()
+    deadline = timezone.make_aware(
+        dt.datetime.combine(today - dt.timedelta(days=settings.DECISION_SLA_DAYS), dt.time.min)
+    )
+    waiting = (
+        Experiment.objects.filter(status=ExperimentStatus.COMPLETED)
+        .annotate(
+            completed_at=Max(
+                "status_changes__created_at", filter=Q(status_changes__step="complete")
+            )
+        )
+        .filter(completed_at__lt=deadline)
+        .exclude(alerts__kind=Alert.Kind.DECISION_OVERDUE)
+        .select_related("owner")
+    )
+    raised = 0
+    for experiment in waiting:
+        waited = (today - timezone.localdate(experiment.completed_at)).days
+        message = (
+            f"“{experiment.name}” was completed {waited} days ago with a recommendation to "
+            f"{experiment.recommendation or 'decide'}; its decision is past the "
+            f"{settings.DECISION_SLA_DAYS}-day deadline."
+        )
+        raised += raise_alert(experiment, Alert.Kind.DECISION_OVERDUE, message) is not None
     return raised

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Min, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 
 from analytics.stats import AnalysisInputError, compute, parse_request
@@ -102,9 +102,12 @@ _RESULT_KEY = {"id", "experiment", "metric", "variant", "look", "computed_at"}
 
 
 def _cumulative_sums(experiment_ids: list[int]) -> dict:
-    """(experiment, variant, metric) → summed observations over all days, in one query."""
+    """(experiment, variant, metric) → summed observations over the test's days, in one query.
+
+    Days after the end date are a shipped winner's holdout, read by its re-checks only."""
     rows = (
         Observation.objects.filter(experiment_id__in=experiment_ids)
+        .filter(Q(experiment__end_date__isnull=True) | Q(date__lte=F("experiment__end_date")))
         .values("experiment_id", "variant_id", "metric_id")
         .annotate(
             users=Sum("users"),

@@ -7,7 +7,7 @@ The task names stay ``analytics.tasks.*`` (beat's schedule and queued messages u
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from .alerts import raise_overdue_alerts
+from .alerts import raise_decision_overdue_alerts, raise_overdue_alerts
 from .pipeline import experiments_analyse, experiments_to_sweep
 
 # Database hiccups worth a retry; a redelivered or retried analysis rewrites the same look.
@@ -47,7 +47,9 @@ def experiments_analyse_batch(self, experiment_ids: list[int]):
 
 @shared_task(bind=True, name="analytics.tasks.experiments_analyse_sweep")
 def experiments_analyse_sweep(self):
-    """Beat: re-analyse stale and running experiments in vectorised chunks; raise overdue alerts."""
+    """Beat: re-analyse stale and running experiments in vectorised chunks; raise overdue alerts
+    (running past the plan, decisions past their deadline)."""
     counts = experiments_analyse(experiments_to_sweep(), progress=progress_reporter(self))
     counts["overdue_alerts"] = raise_overdue_alerts()
+    counts["decision_overdue_alerts"] = raise_decision_overdue_alerts()
     return counts

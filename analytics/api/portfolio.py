@@ -34,8 +34,15 @@ class ObjectiveLedgerSerializer(serializers.Serializer):
     realised_impact = serializers.FloatField(allow_null=True)
     realised_impact_low = serializers.FloatField(allow_null=True)
     realised_impact_high = serializers.FloatField(allow_null=True)
+    realised_impact_shrunk = serializers.FloatField(
+        allow_null=True,
+        help_text="The same, with each lift shrunk for the winner's curse (docs/insights.md).",
+    )
     forecast_impact = serializers.FloatField(allow_null=True)
     progress = serializers.FloatField(allow_null=True, help_text="realised ÷ |gap|")
+    progress_shrunk = serializers.FloatField(
+        allow_null=True, help_text="realised_impact_shrunk ÷ |gap|"
+    )
     progress_with_forecast = serializers.FloatField(allow_null=True)
     in_flight = serializers.IntegerField(allow_null=True)
     scaled = serializers.IntegerField(allow_null=True)

@@ -46,11 +46,11 @@ ROUNDING = 1e-9
 
 def status_refusal(experiment: Experiment) -> str | None:
     """Why ``experiment`` takes no data in its current status, or None when it does."""
-    if experiment.status in ACCEPTS_DATA:
+    if experiment.status in ACCEPTS_DATA or experiment.is_shipped:
         return None
     return (
         f"“{experiment}” is {experiment.get_status_display().lower()}; data is accepted while "
-        "it runs, is paused or awaits its decision."
+        "it runs, is paused or awaits its decision, and after its end date once it has shipped."
     )
 
 
@@ -60,7 +60,11 @@ def data_refusal(actor, experiment: Experiment) -> str | None:
 
 
 def data_window(experiment: Experiment) -> tuple[dt.date | None, dt.date]:
-    """The days that may hold data: from the start to the end date (today while it runs)."""
+    """The days that may hold data: from the start to the end date (today while it runs);
+    once shipped, the holdout's days after the end date up to today (the test's own days are
+    final by then)."""
+    if experiment.is_shipped and experiment.end_date is not None:
+        return experiment.end_date + dt.timedelta(days=1), timezone.localdate()
     return experiment.start_date, experiment.end_date or timezone.localdate()
 
 

@@ -15,9 +15,9 @@ from collections import defaultdict
 from pathlib import Path
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 
-from experiments.models import Experiment, Metric
+from experiments.models import SHIPPED, Experiment, Metric
 from experiments.selectors import experiment_metric_ids
 
 from ..analysis.freshness import observations_changed
@@ -146,9 +146,9 @@ def _max_event_id_postgresql(cursor) -> int:
 def _taking_data(experiment_ids) -> list[int]:
     """Those of ``experiment_ids`` whose status takes data (the rule uploads follow)."""
     return sorted(
-        Experiment.objects.filter(pk__in=experiment_ids, status__in=ACCEPTS_DATA).values_list(
-            "pk", flat=True
-        )
+        Experiment.objects.filter(Q(status__in=ACCEPTS_DATA) | SHIPPED, pk__in=experiment_ids)
+        .values_list("pk", flat=True)
+        .order_by()
     )
 
 

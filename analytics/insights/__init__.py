@@ -11,4 +11,11 @@ from .registry import INSIGHTS, Insight, register
 __all__ = ["INSIGHTS", "Insight", "register"]
 
 # Each insight registers itself when imported; the order here is the order on the pages.
-# (none yet)
+# isort: off
+from . import calibration  # noqa: E402, F401
+from . import capacity  # noqa: E402, F401
+from . import bottlenecks  # noqa: E402, F401
+from . import rechecks  # noqa: E402, F401
+from . import false_wins  # noqa: E402, F401
+from . import partners  # noqa: E402, F401
+# isort: on

@@ -35,6 +35,8 @@ from roles.models import Channel, Role, Team, User
 
 from ..models import PortfolioRollup, Result
 from .impact import ImpactModel, as_float, forecast_impact, realised_impact, win_probability
+from .rechecks import rechecked_lifts
+from .shrinkage import programme_shrinkage
 
 Dimension = PortfolioRollup.Dimension
 S = ExperimentStatus
@@ -71,6 +73,7 @@ class _Experiment:
     concluded_recently: bool = False
     forecast: float | None = None
     realised: tuple[float, float, float] | None = None
+    realised_shrunk: float | None = None  # the shrunk lift's value (docs/insights.md)
     has_result: bool = False
 
     @property
@@ -102,6 +105,7 @@ def portfolio_rollup_run(
                 e.model, p_win=p_win_by_team[e.team_id], expected_lift=e.expected_lift
             )
     _add_realised(experiments)
+    _add_realised_shrunk(experiments)
 
     slices = _slices(experiments.values(), segments)
     total = len(slices)
@@ -124,10 +128,10 @@ def portfolio_rollup_run(
     }
 
 
-def _experiments(segments: dict[int, Segment]) -> dict[int, _Experiment]:
-    """Every experiment's facts in one query; objective, segment and metric fall back to the
-    hypothesis's when the experiment leaves them empty."""
-    rows = Experiment.objects.annotate(
+def _experiments(segments: dict[int, Segment], ids=None) -> dict[int, _Experiment]:
+    """Every experiment's facts (or those of ``ids``) in one query; objective, segment and
+    metric fall back to the hypothesis's when the experiment leaves them empty."""
+    rows = (Experiment.objects if ids is None else Experiment.objects.filter(pk__in=ids)).annotate(
         objective_ref=Coalesce("objective_id", "hypothesis__objective_id"),
         segment_ref=Coalesce("segment_id", "hypothesis__segment_id"),
         metric_kind=Coalesce("primary_metric__kind", "hypothesis__metric__kind"),
@@ -189,6 +193,30 @@ def _add_audit_trail(experiments: dict[int, _Experiment], window_start, window_e
         e.concluded_recently = _since(steps.get("conclude"), window_start)
 
 
+def experiment_impacts(ids, *, p_win_by_team: dict) -> dict[int, _Experiment]:
+    """Forecast (in flight) and realised (scaled) impact of the experiments ``ids``, by the same
+    rules as the roll-up; ``p_win_by_team`` is the P(win) the roll-up stored for each team.
+
+    For pages that list a few experiments beside their objective's stored sums (a fixed number
+    of queries, whatever ``ids`` holds)."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    segments = {s.pk: s for s in Segment.objects.only("pk", "parent_id", "owner_team_id")}
+    experiments = _experiments(segments, ids)
+    for e in experiments.values():
+        if e.status in IN_FLIGHT:
+            p_win = p_win_by_team.get(e.team_id, win_probability(won=0, concluded=0))
+            e.forecast = forecast_impact(e.model, p_win=p_win, expected_lift=e.expected_lift)
+    _add_realised(experiments, ids)
+    return experiments
+
+
+def win_rate(*, won: int, concluded: int) -> float | None:
+    """Won ÷ concluded, 4 decimals; None when nothing was concluded (killed ones do not count)."""
+    return round(won / concluded, 4) if concluded else None
+
+
 def _win_probabilities(experiments: Iterable[_Experiment]) -> dict[int | None, float]:
     won, concluded = defaultdict(int), defaultdict(int)
     for e in experiments:
@@ -199,15 +227,18 @@ def _win_probabilities(experiments: Iterable[_Experiment]) -> dict[int | None, f
     return {t: win_probability(won=won[t], concluded=concluded[t]) for t in teams}
 
 
-def _add_realised(experiments: dict[int, _Experiment]) -> None:
-    """The best treatment's lift on the primary metric at the latest look, per scaled experiment."""
+def _add_realised(experiments: dict[int, _Experiment], ids=None) -> None:
+    """The best treatment's lift on the primary metric at the latest look, per scaled experiment
+    (of ``ids`` only, when given), or its latest post-ship re-check once there is one
+    (``rechecks.py``)."""
     latest_look = (
         Result.objects.filter(experiment=OuterRef("experiment"), metric=OuterRef("metric"))
         .order_by("-look")
         .values("look")[:1]
     )
+    scope = Result.objects if ids is None else Result.objects.filter(experiment_id__in=ids)
     results = (
-        Result.objects.filter(
+        scope.filter(
             experiment__status=S.CONCLUDED,
             experiment__decision=Decision.SCALE,
             is_control=False,
@@ -232,10 +263,21 @@ def _add_realised(experiments: dict[int, _Experiment]) -> None:
         sign = 1 if e.model.higher_is_better else -1
         if experiment_id not in best or sign * lift > sign * best[experiment_id][0]:
             best[experiment_id] = (lift, low, high)
+    # A shipped winner re-checked since its decision counts with what it measures now.
+    best.update((k, v) for k, v in rechecked_lifts().items() if k in best)
     for experiment_id, (lift, low, high) in best.items():
         e = experiments[experiment_id]
         e.has_result = True
         e.realised = realised_impact(e.model, lift=lift, lift_ci_low=low, lift_ci_high=high)
+
+
+def _add_realised_shrunk(experiments: dict[int, _Experiment]) -> None:
+    """The annual value of each scaled experiment's lift after empirical-Bayes shrinkage."""
+    for experiment_id, lift in programme_shrinkage().lifts.items():
+        e = experiments.get(experiment_id)
+        if e is not None and e.scaled and e.realised is not None:
+            # ``shrunk`` is already an improvement (sign flipped for lower-is-better metrics).
+            e.realised_shrunk = e.model.annual_value(lift.shrunk)
 
 
 def _slices(experiments: Iterable[_Experiment], segments: dict[int, Segment]):
@@ -292,7 +334,7 @@ def _slice_numbers(members: list[_Experiment]) -> dict:
         "in_flight": len(in_flight),
         "concluded": concluded,
         "won": won,
-        "win_rate": round(won / concluded, 4) if concluded else None,
+        "win_rate": win_rate(won=won, concluded=concluded),
         "velocity_30d": sum(1 for e in members if e.started_recently),
         "concluded_30d": sum(1 for e in members if e.concluded_recently),
         "cycle_days": {
@@ -304,6 +346,9 @@ def _slice_numbers(members: list[_Experiment]) -> dict:
         "realised_impact": _money(sum(r[0] for r in realised)),
         "realised_impact_low": _money(sum(r[1] for r in realised)),
         "realised_impact_high": _money(sum(r[2] for r in realised)),
+        "realised_impact_shrunk": _money(
+            sum(e.realised_shrunk for e in scaled if e.realised_shrunk is not None)
+        ),
         "scaled": len(scaled),
         "scaled_without_results": sum(1 for e in scaled if not e.has_result),
         "scaled_without_impact_model": sum(

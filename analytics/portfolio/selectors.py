@@ -2,11 +2,17 @@
 
 import datetime as dt
 
-from experiments.models import Objective
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from experiments.models import IN_FLIGHT, Experiment, ExperimentStatus, Objective, Outcome
 
 from ..models import PortfolioRollup
+from .rollup import win_rate
 
 Dimension = PortfolioRollup.Dimension
+# How far back the objective charts look.
+HISTORY_DAYS = 365
 
 
 def objective_ledger(objective: Objective) -> dict:
@@ -22,7 +28,52 @@ def objective_ledger(objective: Objective) -> dict:
         .order_by("-computed_on")
         .first()
     )
-    data = row.data if row else {}
+    return _ledger(objective, row.data if row else {}, row.computed_on if row else None)
+
+
+def objective_history(objectives, *, days: int = HISTORY_DAYS) -> dict[int, list[tuple]]:
+    """Each objective's stored roll-up rows of the last ``days`` days, oldest first, as
+    ``(computed_on, data)`` pairs (one query)."""
+    objectives = list(objectives)
+    history: dict[int, list[tuple]] = {o.pk: [] for o in objectives}
+    if not objectives:
+        return history
+    since = timezone.localdate() - dt.timedelta(days=days)
+    rows = (
+        PortfolioRollup.objects.filter(
+            dimension=Dimension.OBJECTIVE,
+            key__in=[str(o.pk) for o in objectives],
+            computed_on__gte=since,
+        )
+        .order_by("computed_on")
+        .values_list("key", "computed_on", "data")
+    )
+    for key, computed_on, data in rows:
+        history[int(key)].append((computed_on, data))
+    return history
+
+
+def objective_ledgers(objectives, history: dict[int, list[tuple]]) -> dict[int, dict]:
+    """:func:`objective_ledger` of each objective, from its newest row in ``history``
+    (:func:`objective_history`): no query of its own."""
+    ledgers = {}
+    for objective in objectives:
+        rows = history.get(objective.pk) or [(None, {})]
+        computed_on, data = rows[-1]
+        ledgers[objective.pk] = _ledger(objective, data, computed_on)
+    return ledgers
+
+
+def kpi_level(objective: Objective, impact: float | None) -> float | None:
+    """The KPI once ``impact`` is added: impacts count improvements in the objective's
+    direction, so they raise a KPI with a higher target and lower one with a lower target."""
+    if impact is None:
+        return None
+    baseline, target = float(objective.baseline), float(objective.target)
+    return baseline + impact if target >= baseline else baseline - impact
+
+
+def _ledger(objective: Objective, data: dict, computed_on: dt.date | None) -> dict:
     baseline, target = float(objective.baseline), float(objective.target)
     gap = target - baseline
     realised = data.get("realised_impact")
@@ -38,15 +89,18 @@ def objective_ledger(objective: Objective) -> dict:
         "realised_impact": realised,
         "realised_impact_low": data.get("realised_impact_low"),
         "realised_impact_high": data.get("realised_impact_high"),
+        # The same scaled experiments with their lifts shrunk for the winner's curse.
+        "realised_impact_shrunk": data.get("realised_impact_shrunk"),
         "forecast_impact": forecast,
         "progress": _share(realised, gap),
+        "progress_shrunk": _share(data.get("realised_impact_shrunk"), gap),
         "progress_with_forecast": _share(
             None if realised is None else realised + (forecast or 0), gap
         ),
         "in_flight": data.get("in_flight"),
         "scaled": data.get("scaled"),
         "scaled_without_results": data.get("scaled_without_results"),
-        "computed_on": row.computed_on if row else None,
+        "computed_on": computed_on,
     }
 
 
@@ -66,3 +120,63 @@ def _share(part: float | None, gap: float) -> float | None:
     if part is None or gap == 0:
         return None
     return round(part / abs(gap), 4)
+
+
+def programme_numbers() -> dict:
+    """The latest stored programme row and the channel and segment rows of that day (2 queries):
+    ``{"computed_on", "programme": data, "channels": [rows], "segments": [rows]}``."""
+    wanted = [Dimension.PROGRAMME, Dimension.CHANNEL, Dimension.SEGMENT]
+    rows = list(rollups_on().filter(dimension__in=wanted))
+    by_dimension: dict[str, list[PortfolioRollup]] = {}
+    for row in rows:
+        by_dimension.setdefault(row.dimension, []).append(row)
+    programme = by_dimension.get(Dimension.PROGRAMME, [])
+    return {
+        "computed_on": rows[0].computed_on if rows else None,
+        "programme": programme[0].data if programme else None,
+        "channels": _busiest_first(by_dimension.get(Dimension.CHANNEL, [])),
+        "segments": _busiest_first(by_dimension.get(Dimension.SEGMENT, [])),
+    }
+
+
+def _busiest_first(rows: list[PortfolioRollup]) -> list[PortfolioRollup]:
+    return sorted(rows, key=lambda row: (-row.data.get("experiments", 0), row.label))
+
+
+def programme_by_executor() -> list[dict]:
+    """In-house against each agency partner, now: experiments, in flight, concluded, won and
+    win rate (one query)."""
+    rows = (
+        Experiment.objects.order_by()
+        .values("executed_by", "agency_name")
+        .annotate(
+            experiments=Count("id"),
+            in_flight=Count("id", filter=Q(status__in=IN_FLIGHT)),
+            concluded=Count("id", filter=Q(status=ExperimentStatus.CONCLUDED)),
+            won=Count("id", filter=Q(status=ExperimentStatus.CONCLUDED, outcome=Outcome.WON)),
+        )
+    )
+    partners = []
+    for row in rows:
+        in_house = row["executed_by"] == Experiment.ExecutedBy.IN_HOUSE
+        partners.append(
+            {
+                **row,
+                "label": Experiment.ExecutedBy.IN_HOUSE.label
+                if in_house
+                else row["agency_name"] or "Agency (unnamed)",
+                "in_house": in_house,
+                "win_rate": win_rate(won=row["won"], concluded=row["concluded"]),
+            }
+        )
+    partners.sort(key=lambda p: (not p["in_house"], -p["experiments"], p["label"]))
+    return partners
+
+
+def stored_win_probabilities() -> dict[int, float]:
+    """The P(win) the latest roll-up used for each team's forecasts (team id → P(win))."""
+    return {
+        int(row.key): row.data["p_win"]
+        for row in rollups_on(dimension=Dimension.TEAM)
+        if row.data.get("p_win") is not None
+    }

@@ -129,6 +129,13 @@ TABLE = [
     ("PUT", "/api/v1/experiments/{draft}/", {"mde": 0.2}, allowed(405)),
     ("DELETE", "/api/v1/experiments/{draft}/", None, allowed(405)),
     ("GET", "/api/v1/experiments/{draft}/timeline/", None, allowed(200)),
+    # What an experiment cost: the CMO, and the operator who owns it.
+    (
+        "POST",
+        "/api/v1/experiments/{draft}/cost/",
+        {"build_cost": "1200.00", "media_cost": None},
+        allowed(200, {"cmo", "owner"}),
+    ),
     ("GET", "/api/v1/experiments/{draft}/comments/", None, allowed(200)),
     ("POST", "/api/v1/experiments/{draft}/comments/", {"body": "Go"}, allowed(201)),
     (
@@ -171,6 +178,12 @@ TABLE = [
     ("GET", "/api/v1/ledger/{objective}/", None, allowed(200)),
     ("GET", "/api/v1/insights/", None, allowed(200)),
     ("POST", "/api/v1/insights/", {}, allowed(405)),
+    ("GET", "/api/v1/insights/calibration/", None, allowed(200)),
+    ("GET", "/api/v1/insights/capacity/", None, allowed(200)),
+    ("GET", "/api/v1/insights/bottlenecks/", None, allowed(200)),
+    ("GET", "/api/v1/insights/rechecks/", None, allowed(200)),
+    ("GET", "/api/v1/insights/false-wins/", None, allowed(200)),
+    ("GET", "/api/v1/insights/partners/", None, allowed(200)),
     # The user's own notifications; the stateless analysis.
     ("GET", "/api/v1/notifications/", None, allowed(200)),
     ("POST", "/api/v1/notifications/read/", None, allowed(200)),

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import screenshot_dir
+from tests.browser import new_page, shoot, sign_in
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -13,26 +13,11 @@ def page(browser, monkeypatch):
     monkeypatch.setattr(
         "webhooks.safety.resolve", lambda host, port: ["93.184.215.14"]
     )  # a public address, without real DNS
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.errors = []
-    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    return page
-
-
-def shoot(page, name):
-    folder = screenshot_dir()
-    page.screenshot(path=str(folder / f"{name}-1280.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(folder / f"{name}-390.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
+    return new_page(browser)
 
 
 def test_the_cmo_registers_a_webhook_from_the_user_menu(page, live_server, cmo):
-    page.goto(f"{live_server.url}/")
-    page.fill("#id_username", "cmo")
-    page.fill("#id_password", "pw-for-tests-only")
-    page.click("button[type=submit]")
+    sign_in(page, live_server, "cmo")
 
     page.click("#user-menu")
     page.click("#webhooks-link")
@@ -71,4 +56,4 @@ def test_the_cmo_registers_a_webhook_from_the_user_menu(page, live_server, cmo):
 
     page.goto(f"{live_server.url}/webhooks/")
     shoot(page, "webhooks-list")
-    assert page.errors == []
+    assert page.console_errors == []

@@ -1,0 +1,222 @@
+"""Present rows read with ``.values()`` exactly as a serializer presents model instances.
+
+A list of a hundred experiments spent nearly all its time building model instances, one
+queryset per prefetched relation per row, and walking DRF's field machinery for every cell
+(bench/api_bench.py). ``RowPresenter`` keeps the serializer as the one description of the shape
+(and of the schema) but builds its fields once per process and converts only the cells whose
+database value is not already what the serializer would answer: dates, times and decimals.
+
+The caller reads the rows and supplies, under each field's name, the value the field would
+present for related objects: the id for a primary-key field, the key for a slug field, the
+text for a string field, the presented list or object of a ``many`` field or nested
+serializer, a method field's answer.
+``tests/api/test_api_rows.py`` checks the two paths answer the same on every row.
+"""
+
+import datetime
+import json
+import threading
+
+from django.db import connection
+from django.db.models import Lookup, Value
+from django.utils import timezone
+from rest_framework import ISO_8601, relations, serializers
+from rest_framework import fields as drf_fields
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
+from rest_framework.settings import api_settings
+
+# Fields whose representation of a database value of their own type is the value itself.
+_AS_STORED = (
+    drf_fields.BooleanField,
+    drf_fields.CharField,  # with SlugField, EmailField…
+    drf_fields.ChoiceField,
+    drf_fields.FloatField,
+    drf_fields.IntegerField,
+    drf_fields.JSONField,
+    drf_fields.ReadOnlyField,
+    # The caller supplies what these present: an id, key or text; a list; a method's answer.
+    relations.RelatedField,
+    relations.ManyRelatedField,
+    serializers.BaseSerializer,
+    drf_fields.SerializerMethodField,
+)
+
+
+_PRESENTERS: dict = {}
+_PRESENTERS_LOCK = threading.Lock()
+
+
+class RowPresenter:
+    """``present(rows)`` → the serializer's ``data`` for those ``.values()`` rows, and
+    ``present_objects(instances)`` → the same for instances, as plain dicts."""
+
+    def __init__(self, serializer_class):
+        self.serializer_class = serializer_class
+        self._readable_fields = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, serializer_class) -> "RowPresenter":
+        """The one presenter of ``serializer_class`` (its fields are built once)."""
+        with _PRESENTERS_LOCK:
+            if serializer_class not in _PRESENTERS:
+                _PRESENTERS[serializer_class] = cls(serializer_class)
+            return _PRESENTERS[serializer_class]
+
+    @property
+    def field_names(self) -> list[str]:
+        return [name for name, _ in self._fields()]
+
+    def _readable(self) -> list:
+        # Built once: a serializer builds its fields anew on every instance.
+        if self._readable_fields is None:
+            with self._lock:
+                if self._readable_fields is None:
+                    self._readable_fields = list(self.serializer_class()._readable_fields)
+        return self._readable_fields
+
+    def _fields(self) -> list[tuple[str, object]]:
+        return [
+            (field.field_name, None if isinstance(field, _AS_STORED) else field)
+            for field in self._readable()
+        ]
+
+    def present(self, rows) -> list[dict]:
+        fields = self._fields()
+        names = [name for name, _ in fields]
+        converters = [(name, _converter(field)) for name, field in fields if field is not None]
+        presented = []
+        for row in rows:
+            item = {name: row[name] for name in names}
+            for name, convert in converters:
+                value = item[name]
+                if value is not None:
+                    item[name] = convert(value)
+            presented.append(item)
+        return presented
+
+    def present_objects(self, objects) -> list[dict]:
+        """The serializer's ``data`` for model instances: ``Serializer.to_representation``
+        with the fields built once."""
+        fields = self._readable()
+        presented = []
+        for instance in objects:
+            item = {}
+            for field in fields:
+                try:
+                    attribute = field.get_attribute(instance)
+                except SkipField:
+                    continue
+                check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+                item[field.field_name] = (
+                    None if check_for_none is None else field.to_representation(attribute)
+                )
+            presented.append(item)
+        return presented
+
+
+def _converter(field):
+    """The field's ``to_representation``; for an ISO 8601 date-time field, the same answer
+    with the time zone looked up once per list instead of once per cell."""
+    if not isinstance(field, drf_fields.DateTimeField):
+        return None if field is None else field.to_representation
+    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+    if zone is None or not isinstance(output_format, str) or output_format.lower() != ISO_8601:
+        return field.to_representation
+
+    def iso_8601(value):
+        if not isinstance(value, datetime.datetime) or timezone.is_naive(value):
+            return field.to_representation(value)
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return iso_8601
+
+
+class InList(Lookup):
+    """``filter(InList(F("experiment_id"), ids))``: the ids as one parameter (PostgreSQL
+    ``= ANY(array)``, SQLite ``json_each``), where ``__in`` binds and checks one per id; for
+    the related rows of a page, whose ids come from the database."""
+
+    lookup_name = "in_list"
+
+    @staticmethod
+    def parameter(connection, ids):
+        ids = [int(pk) for pk in ids]
+        return ids if connection.vendor == "postgresql" else json.dumps(ids)
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        ids = self.rhs.value if isinstance(self.rhs, Value) else self.rhs
+        if connection.vendor == "postgresql":
+            sql = f"{lhs} = ANY(%s)"
+        else:
+            sql = f"{lhs} IN (SELECT value FROM json_each(%s))"
+        return sql, (*lhs_params, self.parameter(connection, ids))
+
+
+class CompiledOnce:
+    """A ``.values()`` query whose one parameter is a list of ids (``InList``), compiled by
+    the ORM once per process and then run with each page's ids.
+
+    For a page of rows, compiling the queries cost the ORM more than the database took to
+    answer them. The SQL of these depends only on the models, never on the request, so it is
+    written once; the rows come back through the ORM's own converters, as ``.values()`` gives
+    them.
+    """
+
+    def __init__(self, build):
+        self.build = build  # ids → the ``.values()`` queryset
+        self._compiled = {}
+
+    def rows(self, ids) -> list[dict]:
+        if not ids:
+            return []
+        sql, names, compiler, converters = self._compile()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [InList.parameter(connection, ids)])
+            rows = cursor.fetchall()
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def _compile(self):
+        key = (connection.alias, connection.vendor)
+        if key not in self._compiled:
+            query = self.build([0]).query
+            compiler = query.get_compiler(connection=connection)
+            sql, params = compiler.as_sql()
+            if len(params) != 1:
+                raise ValueError(f"Expected the ids as the only parameter, got {params!r}.")
+            names = [*query.extra_select, *query.values_select, *query.annotation_select]
+            columns = [select[0] for select in compiler.select[0 : compiler.col_count]]
+            self._compiled[key] = (sql, names, compiler, compiler.get_converters(columns))
+        return self._compiled[key]
+
+
+class CountedRows:
+    """``.values()`` rows to page, counted on the queryset they were read from.
+
+    The joins that read related names (an owner's, a metric's key) cannot change how many rows
+    there are, but PostgreSQL still joins every row of the list to count them: on 5,000
+    experiments that made the count cost more than the whole page.
+    """
+
+    def __init__(self, rows, counted):
+        self.rows = rows
+        self.counted = counted
+
+    @property
+    def ordered(self) -> bool:
+        return self.rows.ordered
+
+    def count(self) -> int:
+        return self.counted.count()
+
+    def __getitem__(self, index):
+        return self.rows[index]
+
+    def __iter__(self):
+        return iter(self.rows)

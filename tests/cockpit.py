@@ -1,0 +1,124 @@
+"""A small programme for the cockpit's pages: one objective with a scaled experiment (realised
+impact), one running (forecast), designs waiting for the CMO, a segment tree with economics,
+and two nightly roll-ups stored."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+
+from analytics.models import Result
+from analytics.portfolio.rollup import portfolio_rollup_run
+from experiments.demo import seed_demo, seed_large
+from experiments.models import SegmentEconomics, StatusChange
+from roles.models import OperatorProfile, User
+from tests.experiments.helpers import put_in_status
+from tests.factories import (
+    ExperimentFactory,
+    HypothesisFactory,
+    MetricFactory,
+    ObjectiveFactory,
+    SegmentFactory,
+    TeamFactory,
+)
+
+TODAY = timezone.localdate()
+# Reach 100,000 a year × baseline 5 % × value 40 per conversion: 200,000 per unit of lift.
+IMPACT_MODEL = {"reach_per_year": 100_000, "baseline": 0.05, "value_per_conversion": Decimal("40")}
+
+
+def build(*, cmo, operator, operator2):
+    team = TeamFactory(name="SMB tiger team")
+    self_serve = SegmentFactory(name="Self-serve", owner_team=team, monthly_reach=300_000)
+    freelancers = SegmentFactory(
+        name="Freelancers", parent=self_serve, owner_team=team, monthly_reach=30_000
+    )
+    periods = [
+        SegmentEconomics.objects.create(
+            segment=self_serve,
+            period_start=dt.date(2026, month, 1),
+            period_end=dt.date(2026, month, 28),
+            customers_acquired=customers,
+            acquisition_cost=Decimal(cost),
+            customer_value=Decimal(value),
+        )
+        for month, customers, cost, value in [
+            (8, 100, "20000", "50000"),
+            (9, 120, "30000", "60000"),
+        ]
+    ]
+    OperatorProfile.objects.create(
+        user=operator,
+        channels=["web", "email", "paid"],
+        specialities=["pricing tests"],
+        capacity=3,
+    )
+    arr = ObjectiveFactory(
+        name="Grow net new ARR", kpi="Net new ARR", owner=cmo,
+        baseline=Decimal("1000000"), target=Decimal("1500000"),
+    )  # fmt: skip
+    metric = MetricFactory(key="signups", name="Sign-ups")
+
+    def experiment(name, status, owner=operator, segment=self_serve, **fields):
+        hypothesis = HypothesisFactory(
+            title=f"Idea: {name}", objective=arr, segment=segment, metric=metric
+        )
+        made = ExperimentFactory(name=name, hypothesis=hypothesis, owner=owner, **IMPACT_MODEL)
+        return put_in_status(made, status, **fields)
+
+    scaled = experiment(
+        "Customer logos", "concluded", decision="scale", outcome="won",
+        learnings="Logos build trust with first-time visitors.", end_date=TODAY,
+    )  # fmt: skip
+    Result.objects.create(
+        experiment=scaled, metric=metric, variant=scaled.variants.get(key="b"), look=1,
+        is_control=False, users=1000, alpha=0.05, lift=0.1, lift_ci_low=0.05, lift_ci_high=0.15,
+    )  # fmt: skip
+    running = experiment("Annual plan nudge", "running", daily_traffic=2000)
+    in_review = experiment("Shorter sign-up form", "in_review", owner=operator2)
+    completed = experiment("Pricing FAQ", "completed", owner=operator2)
+    agency = experiment(
+        "Paid social lookalikes", "approved", executed_by="agency", agency_name="Northwind"
+    )
+    draft = experiment("Onboarding checklist", "draft")
+    # The audit trail says when each entered the status it waits in.
+    long_ago = timezone.now() - dt.timedelta(days=5)
+    for moved, step, status, when in [
+        (in_review, "submit", "in_review", long_ago),
+        (completed, "complete", "completed", timezone.now() - dt.timedelta(hours=3)),
+    ]:
+        change = StatusChange.objects.create(
+            experiment=moved, step=step, from_status="draft", to_status=status, actor=moved.owner
+        )
+        StatusChange.objects.filter(pk=change.pk).update(created_at=when)
+    follow_up = HypothesisFactory(
+        title="Logos on the checkout page too", objective=arr, segment=self_serve,
+        iterates_on_experiment=scaled, status="new",
+    )  # fmt: skip
+    portfolio_rollup_run(today=TODAY - dt.timedelta(days=1))
+    portfolio_rollup_run(today=TODAY)
+    return {
+        "team": team,
+        "self_serve": self_serve,
+        "freelancers": freelancers,
+        "periods": periods,
+        "arr": arr,
+        "metric": metric,
+        "scaled": scaled,
+        "running": running,
+        "in_review": in_review,
+        "completed": completed,
+        "agency": agency,
+        "draft": draft,
+        "follow_up": follow_up,
+    }
+
+
+def load_large_demo() -> dict:
+    """The demo organisation plus benchmark experiments, as ``seed_demo --large`` (smaller);
+    returns its users by username."""
+    seed_demo(out=lambda *_: None)
+    seed_large(count=400, out=lambda *_: None)
+    portfolio_rollup_run()
+    User.objects.update(is_demo=False)  # demo accounts are refused while DEBUG is off
+    return {u.username: u for u in User.objects.all()}
