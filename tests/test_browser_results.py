@@ -132,7 +132,9 @@ def test_from_the_approval_queue_to_a_follow_up_idea(browser, live_server, cmo, 
         csv.write_text(text)
         op_page.wait_for_selector("#upload-form")
         op_page.set_input_files("#upload-form input[type=file]", str(csv))
-        op_page.click("#upload-form button")
+        # The page before already says "Saved 2 rows": wait for the new one.
+        with op_page.expect_navigation():
+            op_page.click("#upload-form button")
         op_page.wait_for_selector(".messages >> text=Saved 2 rows")
 
     # The results: the method's p-value, the reading, both charts drawn.
