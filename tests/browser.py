@@ -7,10 +7,9 @@ PASSWORD = "pw-for-tests-only"
 
 
 def new_page(browser):
-    """A 1280 px page that accepts confirmation dialogs and collects console errors
-    (a Content-Security-Policy violation is one) in ``page.console_errors``."""
+    """A 1280 px page that collects console errors (a Content-Security-Policy violation is one)
+    in ``page.console_errors``."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.on("dialog", lambda dialog: dialog.accept())
     errors = []
     page.on(
         "console",
@@ -42,3 +41,13 @@ def sign_in(page, live_server, username):
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_selector("nav.app-navbar")
+
+
+def confirm(page) -> str:
+    """Answer the page's confirmation modal (kill, reject, sunset, archive) with "Confirm";
+    returns the question it asked."""
+    modal = page.locator("#confirm-modal")
+    modal.wait_for(state="visible")
+    question = modal.locator("#confirm-modal-message").inner_text()
+    modal.locator("#confirm-modal-ok").click()
+    return question

@@ -6,6 +6,7 @@ import pytest
 
 from experiments.models import StatusChange
 from tests.analytics.helpers import running_experiment
+from tests.browser import confirm, new_page, sign_in
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory
 
@@ -14,18 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def page(browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    # Destructive steps ask "are you sure?" first; the person in these tests is.
-    page.on("dialog", lambda dialog: dialog.accept())
-    return page
-
-
-def sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-for-tests-only")
-    page.click("button[type=submit]")
-    assert page.locator("h1").inner_text() == "Growth programme"
+    return new_page(browser)
 
 
 def test_the_cmo_approves_an_experiment_in_the_browser(page, live_server, cmo, operator):
@@ -48,6 +38,7 @@ def test_a_refused_kill_explains_itself(page, live_server, cmo, operator):
     page.click("nav >> text=Experiments")
     page.click("text=Short form")
     page.locator("form[data-step=kill] button").click()
+    assert confirm(page) == "Kill “Short form”? This cannot be undone."
     # The page comes back with the form as it was, the reasons beside its fields.
     page.wait_for_selector("form[data-step=kill] .invalid-feedback")
     problems = page.locator("form[data-step=kill] .invalid-feedback").all_inner_texts()

@@ -10,7 +10,7 @@ import pytest
 from experiments.models import Objective, Segment
 from tests import cockpit
 
-from .browser import new_page, sign_in
+from .browser import confirm, new_page, sign_in
 from .conftest import screenshot_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -83,12 +83,13 @@ def test_the_cmo_reads_progress_sets_an_objective_and_sunsets_a_segment(
     objective = Objective.objects.get(name="Lower blended CAC")
     assert (objective.baseline, objective.target) == (420, 350)
 
-    # Sunset a segment after the confirmation dialog (accepted by new_page).
+    # Sunset a segment after the confirmation.
     page.click("nav >> text=Strategy")
     page.click("nav >> text=Segments")
     freelancers = world["freelancers"]
+    page.locator(f"tr[data-segment='{freelancers.pk}'] button:has-text('Sunset')").click()
     with page.expect_navigation():
-        page.locator(f"tr[data-segment='{freelancers.pk}'] button:has-text('Sunset')").click()
+        assert confirm(page).startswith("Sunset “Freelancers”?")
     assert "Sunset “Freelancers”." in page.locator(".messages").inner_text()
     assert "Sunset" in page.locator(f"tr[data-segment='{freelancers.pk}'] .badge").inner_text()
     shoot(page, "cockpit-segments-cmo")

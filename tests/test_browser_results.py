@@ -13,7 +13,7 @@ from experiments.lifecycle import experiment_submit
 from experiments.models import Experiment, Hypothesis
 from tests.factories import ExperimentFactory, MetricFactory, ObjectiveFactory, SegmentFactory
 
-from .browser import new_page, shoot, sign_in
+from .browser import confirm, new_page, shoot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -93,8 +93,6 @@ def test_from_the_approval_queue_to_a_follow_up_idea(browser, live_server, cmo, 
     card.locator("button:has-text('Send back to the operator')").click()
     cmo_page.wait_for_selector(f"#review-{send_back.pk}[data-status=draft]")
 
-    dialogs = []
-    cmo_page.on("dialog", lambda dialog: dialogs.append(dialog.message))
     card = cmo_page.locator(f"#review-{kill.pk}")
     card.locator("details[data-step=kill] summary").click()
     card.locator("select[name=reason]").select_option("duplicate")
@@ -102,8 +100,8 @@ def test_from_the_approval_queue_to_a_follow_up_idea(browser, live_server, cmo, 
         "Same idea as the spring test."
     )
     card.locator("button:has-text('Kill the experiment')").click()
+    assert confirm(cmo_page) == "Kill “Pop-up discount”? This cannot be undone."
     cmo_page.wait_for_selector(f"#review-{kill.pk}[data-status=killed]")
-    assert dialogs == ["Kill “Pop-up discount”? This cannot be undone."]
     assert loads == []  # all three in place, by htmx
     assert cmo_page.locator("#review-count").inner_text() == ""
     shoot(cmo_page, "review-queue-decided")

@@ -3,12 +3,44 @@
 (function () {
   "use strict";
 
-  // A form or button with data-confirm asks before it is sent (kill, reject).
+  // Ask in the page's confirmation modal (base.html); the browser's own dialog where the modal
+  // or Bootstrap is missing.
+  function askToConfirm(message, proceed) {
+    var element = document.getElementById("confirm-modal");
+    if (!element || !window.bootstrap) {
+      if (window.confirm(message)) proceed();
+      return;
+    }
+    document.getElementById("confirm-modal-message").textContent = message;
+    var modal = window.bootstrap.Modal.getOrCreateInstance(element);
+    document.getElementById("confirm-modal-ok").onclick = function () {
+      modal.hide();
+      proceed();
+    };
+    modal.show();
+  }
+
+  // A form with data-confirm asks before it is sent (kill, reject, sunset, archive).
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var message = form.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) {
-      event.preventDefault();
-    }
+    if (!message || form.dataset.confirmed === "yes") return;
+    event.preventDefault();
+    var submitter = event.submitter;
+    askToConfirm(message, function () {
+      form.dataset.confirmed = "yes";
+      form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
+      delete form.dataset.confirmed;
+    });
   }, true);
+
+  // htmx's hx-confirm asks in the same modal instead of the browser's dialog.
+  document.addEventListener("htmx:confirm", function (event) {
+    var message = event.detail.question;
+    if (!message) return;
+    event.preventDefault();
+    askToConfirm(message, function () {
+      event.detail.issueRequest(true);
+    });
+  });
 })();
