@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 
 from analytics.analysis.alerts import raise_overdue_alerts
 from analytics.demo import seed_observations, seed_programme_history
+from analytics.insights.run import insights_run
 from analytics.portfolio.rollup import portfolio_rollup_run
 from experiments.demo import DEMO_USERS, finish_demo_decisions, seed_demo, seed_large
 from roles.demo import DEMO_PASSWORD
@@ -18,7 +19,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, large=False, **options):
         write = self.stdout.write
-        if seed_demo(out=write):
+        added = seed_demo(out=write)
+        if added:
             seed_observations(out=write)
             finish_demo_decisions()
             seed_programme_history(out=write)
@@ -28,7 +30,10 @@ class Command(BaseCommand):
         else:
             write("Demo data already present; nothing added.")
         if large:
-            seed_large(out=write)
+            added = seed_large(out=write) or added
+        if added:
+            # The insight pages read stored reports: the demo's are there from the start.
+            write(f"Computed {len(insights_run())} programme insights.")
         if settings.DEBUG:
             logins = ", ".join(username for username, *_ in DEMO_USERS)
             write(self.style.SUCCESS(f"Demo logins: {logins} — password “{DEMO_PASSWORD}”."))
