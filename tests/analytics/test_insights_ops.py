@@ -516,3 +516,23 @@ def test_a_recheck_without_data_is_done_again_once_the_holdout_data_arrives(
     recheck = ShipRecheck.objects.get()
     assert (recheck.verdict, recheck.checked_on) == ("faded", SHIPPED_ON + dt.timedelta(days=40))
     assert recheck.lift == pytest.approx(0.05, abs=1e-9)
+
+
+def test_a_shipped_winners_holdout_events_are_rolled_up_like_uploads(operator, analyst):
+    from analytics.ingest.events import events_ingest
+    from analytics.ingest.rollup import events_rollup_run
+    from tests.analytics.test_events_rollup import HAND_EVENTS, HAND_EXPECTED, make_experiment
+    from tests.analytics.test_events_rollup import observations as rolled_up
+
+    # The hand-computed events fall on 2 and 3 November: after this test's end date.
+    experiment = make_experiment(operator)
+    put_in_status(
+        experiment,
+        "concluded",
+        decision="scale",
+        start_date=dt.date(2026, 10, 1),
+        end_date=dt.date(2026, 11, 1),
+    )
+    events_ingest(actor=analyst, events=HAND_EVENTS)
+    events_rollup_run()
+    assert rolled_up(experiment) == HAND_EXPECTED
