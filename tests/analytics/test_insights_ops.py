@@ -536,3 +536,14 @@ def test_a_shipped_winners_holdout_events_are_rolled_up_like_uploads(operator, a
     events_ingest(actor=analyst, events=HAND_EVENTS)
     events_rollup_run()
     assert rolled_up(experiment) == HAND_EXPECTED
+
+
+def test_the_results_page_offers_a_shipped_winner_its_holdout_upload(shipped_winner, analyst):
+    client = Client()
+    client.force_login(analyst)
+    page = client.get(f"/experiments/{shipped_winner.pk}/results/").content.decode()
+    assert 'id="upload-form"' in page
+    assert "Shipped: send the holdout's days after 1 Sep 2026." in page
+    abandoned = put_in_status(ExperimentFactory(), "concluded", decision="abandon", end_date=END)
+    page = client.get(f"/experiments/{abandoned.pk}/results/").content.decode()
+    assert 'id="upload-form"' not in page
