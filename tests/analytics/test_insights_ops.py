@@ -547,3 +547,14 @@ def test_the_results_page_offers_a_shipped_winner_its_holdout_upload(shipped_win
     abandoned = put_in_status(ExperimentFactory(), "concluded", decision="abandon", end_date=END)
     page = client.get(f"/experiments/{abandoned.pk}/results/").content.decode()
     assert 'id="upload-form"' not in page
+
+
+@pytest.mark.parametrize(("days_ago", "overdue"), [(14, False), (15, True)])
+def test_the_page_and_the_alert_share_one_deadline(days_ago, overdue, operator, settings):
+    # Deadline 14 days: completed on day −14 (any hour) is not past it yet; day −15 is.
+    settings.DECISION_SLA_DAYS = 14
+    experiment = put_in_status(ExperimentFactory(owner=operator), "completed")
+    _step(experiment, "complete", _at(TODAY - dt.timedelta(days=days_ago), 23), operator)
+    listed = compute_bottlenecks(ProgrammeHistory(today=TODAY))["overdue_decisions"]
+    assert [row["days_waiting"] for row in listed] == ([days_ago] if overdue else [])
+    assert raise_decision_overdue_alerts(TODAY) == int(overdue)
