@@ -1,20 +1,19 @@
 """Reads for pages and the API: the latest results, notifications."""
 
-from django.db.models import Max, Q
+from django.db.models import OuterRef, Subquery
 
 from .models import Notification, Result
 
 
 def latest_results(experiment) -> list[Result]:
-    """Each metric's newest snapshot (control first)."""
-    newest = experiment.results.values("metric_id").annotate(look=Max("look")).order_by()
-    condition = Q()
-    for row in newest:
-        condition |= Q(metric_id=row["metric_id"], look=row["look"])
-    if not condition:
-        return []
+    """Each metric's newest snapshot (control first), in one query."""
+    newest_look = (
+        Result.objects.filter(experiment=OuterRef("experiment"), metric=OuterRef("metric"))
+        .order_by("-look")
+        .values("look")[:1]
+    )
     return list(
-        experiment.results.filter(condition)
+        experiment.results.filter(look=Subquery(newest_look))
         .select_related("metric", "variant")
         .order_by("metric__name", "-is_control", "variant__key")
     )

@@ -59,6 +59,7 @@ def main():
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--experiments", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=3, help="round-robin passes")
     args = parser.parse_args()
     cleanup = own_database("growthops_api_bench")
     try:
@@ -68,7 +69,10 @@ def main():
 
 
 def run(args):
-    token, experiment_id, vendor = load_data(args.experiments)
+    measure_endpoints(args, *load_data(args.experiments))
+
+
+def measure_endpoints(args, token: str, experiment_id: int, vendor: str) -> None:
     port = free_port()
     static_root = tempfile.TemporaryDirectory()
     server = start_gunicorn(port, args, static_root.name)
@@ -87,23 +91,42 @@ def run(args):
         ]
         print(
             f"\ngunicorn: {args.workers} workers × {args.threads} threads on 127.0.0.1:{port}, "
-            f"{vendor}; {args.clients} keep-alive clients, {args.seconds:.0f} s per endpoint"
+            f"{vendor}; {args.clients} keep-alive clients, {args.seconds:.0f} s per endpoint "
+            f"in {args.rounds} rounds"
         )
-        print(f"  {'endpoint':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'share':>7}")
-        trivial = None
-        for label, method, path, body in endpoints:
-            load(port, token, method, path, body, args.clients, args.warmup)  # warm-up
-            rate, latencies, errors = load(
-                port, token, method, path, body, args.clients, args.seconds
-            )
-            trivial = trivial or rate
-            share = rate / trivial
+        for _, method, path, body in endpoints:  # warm-up
+            load(port, token, method, path, body, args.clients, args.warmup)
+        # Round-robin: a change in the machine's other load falls on every endpoint alike.
+        totals = {label: Measure() for label, *_ in endpoints}
+        for _ in range(args.rounds):
+            for label, method, path, body in endpoints:
+                before = server_cpu(server.pid, vendor)
+                rate_time, latencies, errors = load(
+                    port, token, method, path, body, args.clients, args.seconds / args.rounds
+                )
+                totals[label].add(
+                    rate_time, latencies, errors, server_cpu(server.pid, vendor), before
+                )
+        print(
+            f"  {'endpoint':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'share':>7}"
+            f" {'CPU ms/req':>11} {'CPU share':>10}"
+        )
+        trivial = totals[endpoints[0][0]]
+        for label, *_ in endpoints:
+            measure = totals[label]
+            share = measure.rate / trivial.rate
             verdict = "" if share >= TARGET_SHARE else f"   under {TARGET_SHARE:.0%}"
             print(
-                f"  {label:34} {rate:8.1f} {percentile(latencies, 50):8.1f} "
-                f"{percentile(latencies, 99):8.1f} {share:7.0%}{verdict}"
-                + (f"   {errors} errors" if errors else "")
+                f"  {label:34} {measure.rate:8.1f} {percentile(measure.latencies, 50):8.1f} "
+                f"{percentile(measure.latencies, 99):8.1f} {share:7.0%}"
+                f" {measure.cpu_per_request:11.2f} {trivial.cpu_per_request / measure.cpu_per_request:10.0%}"
+                + verdict
+                + (f"   {measure.errors} errors" if measure.errors else "")
             )
+        print(
+            "  CPU ms/req: the server's CPU time per request (gunicorn workers and their "
+            "PostgreSQL backends), which the machine's other load does not change."
+        )
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -225,6 +248,71 @@ def request(conn, token, method, path, body) -> tuple[int, bytes]:
     return response.status, response.read()
 
 
+class Measure:
+    """Requests, time, latencies and server CPU of one endpoint, summed over the rounds."""
+
+    def __init__(self):
+        self.requests, self.seconds, self.cpu, self.errors = 0, 0.0, 0.0, 0
+        self.latencies: list[float] = []
+
+    def add(self, rate_time, latencies, errors, cpu_after, cpu_before):
+        self.requests += len(latencies)
+        self.seconds += rate_time
+        self.latencies.extend(latencies)
+        self.errors += errors
+        self.cpu += sum(t - cpu_before.get(pid, 0.0) for pid, t in cpu_after.items())
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_per_request(self) -> float:
+        return self.cpu / self.requests * 1000 if self.requests else float("nan")
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(master_pid: int, vendor: str) -> dict[int, float]:
+    """CPU seconds so far of each gunicorn worker and each PostgreSQL backend of this database."""
+    pids = [pid for pid in _all_pids() if _parent(pid) == master_pid]
+    if vendor == "postgresql":
+        import psycopg
+
+        with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+            pids += [
+                row[0]
+                for row in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                )
+            ]
+    return {pid: cpu for pid in pids if (cpu := _cpu_seconds(pid)) is not None}
+
+
+def _all_pids() -> list[int]:
+    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def _parent(pid: int) -> int | None:
+    fields = _stat(pid)
+    return int(fields[1]) if fields else None
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    fields = _stat(pid)
+    return (int(fields[11]) + int(fields[12])) / TICKS if fields else None
+
+
 def load(port, token, method, path, body, clients, seconds):
     """``clients`` threads, each on its own keep-alive connection, for ``seconds``."""
     latencies: list[float] = []
@@ -258,8 +346,7 @@ def load(port, token, method, path, body, clients, seconds):
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
-    return len(latencies) / elapsed, latencies, errors[0]
+    return time.perf_counter() - started, latencies, errors[0]
 
 
 def percentile(values: list[float], pct: float) -> float:

@@ -2,11 +2,11 @@
 
 from collections import defaultdict
 
-from django.db.models import F, Value
+from django.db.models import F
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from growthops.api_rows import InList, RowPresenter
+from growthops.api_rows import CompiledOnce, CountedRows, InList, RowPresenter
 from roles.models import OperatorProfile, User
 
 from .design import DESIGN_FIELDS, experiment_design, experiment_design_flags
@@ -101,45 +101,35 @@ class ExperimentSerializer(serializers.ModelSerializer):
 
 
 class ExperimentRows:
-    """``ExperimentSerializer``'s answer for many experiments, from ``.values()`` rows.
+    """``ExperimentSerializer``'s answer for a page of experiments, from rows.
 
-    ``values(queryset)`` is the query to page; ``present(rows)`` adds the related rows of a
-    page (variants, then secondary and guardrail metric keys: three queries whatever the page
-    size) and presents each row as the serializer would.
+    ``ids(queryset)`` is what a list pages: the filtered, ordered ids, counted without the
+    joins the rows need. ``present(ids)`` reads those experiments, their variants and their
+    secondary and guardrail metric keys (four queries whatever the page size, each compiled
+    once per process) and presents each row as the serializer would.
     """
 
-    experiments = RowPresenter(ExperimentSerializer)
-    variants = RowPresenter(VariantSerializer)
+    experiments = RowPresenter.of(ExperimentSerializer)
+    variants = RowPresenter.of(VariantSerializer)
     RELATED = {"owner", "primary_metric", "secondary_metrics", "guardrail_metrics", "variants"}
     OWNER_NAME_FIELDS = ("username", "first_name", "last_name")
 
     @classmethod
-    def values(cls, queryset):
-        plain = [name for name in cls.experiments.field_names if name not in cls.RELATED]
-        owner = [f"owner__{name}" for name in cls.OWNER_NAME_FIELDS]
-        return (
-            queryset.select_related(None)
-            .prefetch_related(None)
-            .values(*plain, "owner_id", *owner, "primary_metric__key")
-        )
+    def ids(cls, queryset) -> CountedRows:
+        queryset = queryset.select_related(None).prefetch_related(None)
+        return CountedRows(queryset.values_list("id", flat=True), counted=queryset)
 
     @classmethod
-    def present(cls, rows) -> list[dict]:
-        rows = list(rows)
-        ids = [row["id"] for row in rows]
+    def present(cls, ids) -> list[dict]:
+        ids = list(ids)
+        by_id = {row["id"]: row for row in cls._experiment_rows.rows(ids)}
+        rows = [by_id[pk] for pk in ids if pk in by_id]
+        variant_rows = cls._variant_rows.rows(ids)
         variants = defaultdict(list)
-        variant_rows = list(
-            Variant.objects.filter(InList(F("experiment_id"), ids)).values(
-                "experiment_id", *cls.variants.field_names
-            )
-        )
-        for experiment_id, presented in zip(
-            [v["experiment_id"] for v in variant_rows],
-            cls.variants.present(variant_rows),
-            strict=True,
-        ):
-            variants[experiment_id].append(presented)
-        secondary, guardrail = cls._metric_keys(ids)
+        for row, presented in zip(variant_rows, cls.variants.present(variant_rows), strict=True):
+            variants[row["experiment_id"]].append(presented)
+        secondary = cls._keys_by_experiment(cls._secondary_rows.rows(ids))
+        guardrail = cls._keys_by_experiment(cls._guardrail_rows.rows(ids))
         owners: dict[int, str] = {}
         for row in rows:
             owner_id = row["owner_id"]
@@ -154,27 +144,45 @@ class ExperimentRows:
         return cls.experiments.present(rows)
 
     @staticmethod
-    def _metric_keys(ids) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
-        """Each experiment's secondary and guardrail metric keys, in the metrics' own order (as
-        ``.all()`` gives them), from one query over both link tables."""
-        ordering = [f"metric__{term}" for term in Metric._meta.ordering]
-        columns = ("experiment_id", "metric__key", *ordering, "metric_id")
+    def _keys_by_experiment(rows) -> dict[int, list[str]]:
+        keys = defaultdict(list)
+        for row in rows:
+            keys[row["experiment_id"]].append(row["metric__key"])
+        return keys
 
-        def links(field, role):
-            return (
-                field.through.objects.filter(InList(F("experiment_id"), ids))
-                .annotate(role=Value(role))
-                .values_list(*columns, "role")
-                .order_by()
-            )
-
-        pairs = links(Experiment.secondary_metrics, "secondary").union(
-            links(Experiment.guardrail_metrics, "guardrail"), all=True
+    @classmethod
+    def _experiments_by_id(cls, ids):
+        plain = [name for name in cls.experiments.field_names if name not in cls.RELATED]
+        owner = [f"owner__{name}" for name in cls.OWNER_NAME_FIELDS]
+        return Experiment.objects.filter(InList(F("id"), ids)).values(
+            *plain, "owner_id", *owner, "primary_metric__key"
         )
-        keys = {"secondary": defaultdict(list), "guardrail": defaultdict(list)}
-        for experiment_id, key, *_, role in pairs.order_by(*ordering, "metric_id"):
-            keys[role][experiment_id].append(key)
-        return keys["secondary"], keys["guardrail"]
+
+    @classmethod
+    def _variants_of(cls, ids):
+        return Variant.objects.filter(InList(F("experiment_id"), ids)).values(
+            "experiment_id", *cls.variants.field_names
+        )
+
+    @staticmethod
+    def _metric_keys_of(field):
+        """Each experiment's metric keys, in the metrics' own order (as ``.all()`` gives them)."""
+        ordering = [f"metric__{term}" for term in Metric._meta.ordering]
+        return lambda ids: (
+            field.through.objects.filter(InList(F("experiment_id"), ids))
+            .order_by(*ordering, "metric_id")
+            .values("experiment_id", "metric__key")
+        )
+
+
+ExperimentRows._experiment_rows = CompiledOnce(ExperimentRows._experiments_by_id)
+ExperimentRows._variant_rows = CompiledOnce(ExperimentRows._variants_of)
+ExperimentRows._secondary_rows = CompiledOnce(
+    ExperimentRows._metric_keys_of(Experiment.secondary_metrics)
+)
+ExperimentRows._guardrail_rows = CompiledOnce(
+    ExperimentRows._metric_keys_of(Experiment.guardrail_metrics)
+)
 
 
 class DesignSummarySerializer(serializers.Serializer):

@@ -1,10 +1,22 @@
-"""``?format=csv``: a list as a flat CSV table, for spreadsheets."""
+"""``?format=csv``: a list as a flat CSV table, for spreadsheets.
+
+A whole list (up to ``API_CSV_MAX_ROWS`` rows) is streamed: ``csv_response`` writes the header,
+then each batch of rows as it is read and presented, so an export never holds the whole list
+in memory. ``CSVRenderer`` renders what fits in one answer (an experiment's latest results, a
+refusal).
+"""
 
 import csv
 import io
 import json
+from collections.abc import Iterable, Iterator
+from itertools import islice
 
+from django.http import StreamingHttpResponse
 from rest_framework.renderers import BaseRenderer
+
+# Rows read, presented and written at a time by a streamed export.
+CSV_BATCH = 500
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -50,3 +62,35 @@ class CSVRenderer(BaseRenderer):
         for row in rows:
             writer.writerow({k: "" if v is None else v for k, v in row.items()})
         return out.getvalue().encode(self.charset)
+
+
+def in_batches(items: Iterable, size: int = CSV_BATCH) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class _Line:
+    """A file for ``csv.writer`` that hands back what was written."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def csv_response(columns: list[str], batches: Iterable[list[dict]]) -> StreamingHttpResponse:
+    """A CSV file streamed batch by batch: the header, then each batch's rows (flattened as
+    ``CSVRenderer`` flattens them), read only when the client is ready for them."""
+
+    def lines() -> Iterator[bytes]:
+        writer = csv.writer(_Line(), lineterminator="\r\n")
+        yield writer.writerow(columns).encode(CSVRenderer.charset)
+        for batch in batches:
+            chunk = []
+            for item in batch:
+                flat = _flat(item)
+                chunk.append(
+                    writer.writerow(["" if (v := flat.get(c)) is None else v for c in columns])
+                )
+            yield "".join(chunk).encode(CSVRenderer.charset)
+
+    return StreamingHttpResponse(lines(), content_type=f"text/csv; charset={CSVRenderer.charset}")

@@ -270,6 +270,7 @@ CELERY_RESULT_EXTENDED = True
 # Tasks read this when they are bound, so it is set for every mode: when tasks run in-process
 # (the default run, and tests), /api/v1/tasks/{id}/ still finds their state.
 CELERY_TASK_STORE_EAGER_RESULT = True
+TASK_LOG_LEVEL = "INFO"  # a line per finished task
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
@@ -285,10 +286,12 @@ if REDIS_URL:
     CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 else:
     # Zero-setup default: no broker, tasks run in-process when queued.
-    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_URL = "memory://localhost/"
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
+    # In-process, a line per finished task only buries the server's own log.
+    TASK_LOG_LEVEL = "WARNING"
 
 CELERY_BEAT_SCHEDULE = {
     "analyse-running-and-stale-experiments": {
@@ -322,5 +325,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "celery.app.trace": {"level": TASK_LOG_LEVEL},
+    },
 }

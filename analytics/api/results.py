@@ -8,8 +8,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from experiments.selectors import experiment_list_for_user
+from growthops.api_rows import RowPresenter
 from growthops.pagination import HistoryPagination
-from growthops.renderers import CSVRenderer
+from growthops.renderers import CSV_BATCH, CSVRenderer, csv_response, in_batches
 from roles.permissions import HasAbility
 
 from ..ingest.observations import observations_ingest, parse_csv
@@ -75,6 +76,10 @@ class ResultSerializer(serializers.ModelSerializer):
         ]
 
 
+# Results are read on every look at an experiment: the serializer's fields are built once.
+RESULT_ROWS = RowPresenter.of(ResultSerializer)
+
+
 class ResultHistoryPageSerializer(serializers.Serializer):
     """One cursor page of ``?history=1``."""
 
@@ -110,8 +115,11 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
     serializer_class = ObservationSerializer
 
     def get_queryset(self):
-        # The experiment row alone: these actions read its data, not its related objects.
-        return experiment_list_for_user(self.request.user).select_related(None)
+        # The experiment's id and owner alone: these actions read its data, not the row, and
+        # the permission check reads only the owner.
+        return (
+            experiment_list_for_user(self.request.user).select_related(None).only("id", "owner_id")
+        )
 
     @extend_schema(
         methods=["GET"],
@@ -167,13 +175,18 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
             if metric:
                 rows = rows.filter(metric__key=metric)
             page = self.paginate_queryset(rows)
-            if page is not None:
-                return self.get_paginated_response(ResultSerializer(page, many=True).data)
-            return Response(ResultSerializer(rows, many=True).data)
+            if page is None:  # ?format=csv: every look, read and written in batches
+                batches = in_batches(
+                    rows.order_by("look", "id").iterator(chunk_size=CSV_BATCH), CSV_BATCH
+                )
+                return csv_response(
+                    RESULT_ROWS.field_names, map(RESULT_ROWS.present_objects, batches)
+                )
+            return self.get_paginated_response(RESULT_ROWS.present_objects(page))
         rows = latest_results(experiment)
         if metric:
             rows = [r for r in rows if r.metric.key == metric]
-        return Response(ResultSerializer(rows, many=True).data)
+        return Response(RESULT_ROWS.present_objects(rows))
 
 
 class TaskStatusSerializer(serializers.Serializer):

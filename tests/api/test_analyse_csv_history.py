@@ -32,7 +32,8 @@ def api(analyst):
 
 def rows_of(response):
     assert response["Content-Type"].startswith("text/csv"), response["Content-Type"]
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return list(csv.DictReader(io.StringIO(content.decode())))
 
 
 # --- analyse -------------------------------------------------------------------------
@@ -120,11 +121,57 @@ def test_a_csv_export_is_the_whole_list_up_to_its_limit(api, settings):
     response = api.get("/api/v1/experiments/?format=csv")
     assert response.status_code == 400
     assert "more than 2" in response.content.decode()
+    assert not response.streaming
 
 
-def test_an_empty_csv_export_is_empty(api):
+def test_an_empty_csv_export_is_its_header(api):
     response = api.get("/api/v1/experiments/?format=csv")
-    assert response.status_code == 200 and response.content.strip() == b""
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content).decode()
+    assert content.startswith("id,key,status,") and content.count("\r\n") == 1
+
+
+def _csv_cells(json_rows):
+    """A JSON list as the CSV export writes it: lists as JSON, null as empty, all text."""
+    import json
+
+    def cell(value):
+        if value is None:
+            return ""
+        if isinstance(value, list):
+            return json.dumps(value, ensure_ascii=False)
+        if isinstance(value, bool):
+            return str(value)
+        if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
+            return "'" + value
+        return str(value)
+
+    return [{key: cell(value) for key, value in row.items()} for row in json_rows]
+
+
+@pytest.mark.parametrize(
+    ("url", "module"),
+    [
+        ("/api/v1/experiments/?ordering=name", "experiments.api"),
+        ("/api/v1/hypotheses/?ordering=title", "experiments.api"),
+    ],
+)
+def test_a_csv_export_streams_the_list_in_batches(api, operator, monkeypatch, url, module):
+    """Read, presented and written a batch at a time: the same rows as the JSON list."""
+    import importlib
+
+    for n in range(5):
+        ExperimentFactory(owner=operator, name=f"Test {n}", hypothesis__title=f"Idea {n}")
+    monkeypatch.setattr(importlib.import_module(module), "CSV_BATCH", 2)
+    listed = api.get(f"{url}&page_size=500").json()["results"]
+
+    response = api.get(f"{url}&format=csv")
+
+    assert response.status_code == 200 and response.streaming
+    chunks = list(response.streaming_content)
+    assert len(chunks) == 1 + 3  # the header, then three batches of at most two rows
+    rows = list(csv.DictReader(io.StringIO(b"".join(chunks).decode())))
+    assert rows == _csv_cells(listed)
 
 
 def test_a_list_without_csv_says_404(api):
@@ -143,11 +190,16 @@ def analysed(operator, analyst):
     return experiment
 
 
-def test_results_export_as_csv(api, analysed):
+def test_results_export_as_csv(api, analysed, monkeypatch):
     rows = rows_of(api.get(f"/api/v1/experiments/{analysed.pk}/results/?format=csv"))
     assert [(r["variant"], r["look"]) for r in rows] == [("control", "3"), ("b", "3")]
-    history = rows_of(api.get(f"/api/v1/experiments/{analysed.pk}/results/?history=1&format=csv"))
+    monkeypatch.setattr("analytics.api.results.CSV_BATCH", 4)
+    url = f"/api/v1/experiments/{analysed.pk}/results/?history=1"
+    response = api.get(f"{url}&format=csv")
+    assert response.streaming
+    history = rows_of(response)
     assert len(history) == 6
+    assert history == _csv_cells(api.get(f"{url}&page_size=500").json()["results"])
 
 
 def test_history_pages_by_cursor(api, analysed):

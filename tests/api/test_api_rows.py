@@ -74,7 +74,33 @@ def test_rows_match_the_serializer_on_the_demo_data(settings):
     call_command("seed_demo", stdout=StringIO())
     queryset = Experiment.objects.order_by("id")
 
-    rows = ExperimentRows.present(ExperimentRows.values(queryset))
+    rows = ExperimentRows.present(ExperimentRows.ids(queryset))
 
     assert len(rows) > 10
     assert _as_json(rows) == _serialized(queryset)
+
+
+def test_results_answer_what_the_serializer_answers(operator, analyst):
+    from analytics.analysis.pipeline import experiments_analyse
+    from analytics.api.results import ResultSerializer
+    from analytics.ingest.observations import observations_ingest
+    from analytics.models import Result
+    from tests.analytics.helpers import binomial_rows, running_experiment
+
+    experiment = running_experiment(operator)
+    for day in ("2026-11-02", "2026-11-03"):
+        observations_ingest(experiment_id=experiment.pk, actor=analyst, rows=binomial_rows(day))
+        experiments_analyse([experiment.pk])
+    api = APIClient()
+    api.force_authenticate(analyst)
+
+    latest = api.get(f"/api/v1/experiments/{experiment.pk}/results/").json()
+    history = api.get(f"/api/v1/experiments/{experiment.pk}/results/?history=1").json()
+
+    newest = Result.objects.filter(experiment=experiment, look=2).order_by(
+        "metric__name", "-is_control", "variant__key"
+    )
+    assert latest == _as_json(ResultSerializer(newest, many=True).data)
+    assert [row["significant"] for row in latest] == [r.significant for r in newest]
+    every = Result.objects.filter(experiment=experiment).order_by("look", "id")
+    assert history["results"] == _as_json(ResultSerializer(every, many=True).data)

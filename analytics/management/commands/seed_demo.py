@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 
 from analytics.analysis.alerts import raise_overdue_alerts
-from analytics.demo import seed_observations, seed_programme_history
+from analytics.demo import seed_decision_history, seed_observations, seed_programme_history
 from analytics.insights.run import insights_run
 from analytics.portfolio.rollup import portfolio_rollup_run
 from experiments.demo import DEMO_USERS, finish_demo_decisions, seed_demo, seed_large
@@ -17,6 +18,8 @@ class Command(BaseCommand):
             "--large", action="store_true", help="Also add 5,000 experiments for benchmarks."
         )
 
+    # The alerts the demo's history raises are for reading in the app, not for a mailbox.
+    @override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
     def handle(self, *args, large=False, **options):
         write = self.stdout.write
         added = seed_demo(out=write)
@@ -24,6 +27,7 @@ class Command(BaseCommand):
             seed_observations(out=write)
             finish_demo_decisions()
             seed_programme_history(out=write)
+            seed_decision_history(out=write)
             raise_overdue_alerts()
             rollup = portfolio_rollup_run()
             write(f"Rolled up the portfolio: {rollup['rows']} slices.")
