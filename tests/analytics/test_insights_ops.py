@@ -558,3 +558,30 @@ def test_the_page_and_the_alert_share_one_deadline(days_ago, overdue, operator, 
     listed = compute_bottlenecks(ProgrammeHistory(today=TODAY))["overdue_decisions"]
     assert [row["days_waiting"] for row in listed] == ([days_ago] if overdue else [])
     assert raise_decision_overdue_alerts(TODAY) == int(overdue)
+
+
+def test_winners_without_holdout_data_come_last_and_are_named_in_the_reading(
+    shipped_winner, analyst, operator, cmo
+):
+    observations_ingest(
+        experiment_id=shipped_winner.pk,
+        actor=analyst,
+        rows=_holdout_rows(shipped_winner, END + dt.timedelta(days=5)),
+    )
+    silent = ExperimentFactory(owner=operator)
+    put_in_status(silent, "concluded", decision="scale", start_date=END, end_date=END)
+    _step(silent, "conclude", _at(SHIPPED_ON), cmo, "completed", "concluded")
+    treatment = silent.variants.get(is_control=False)
+    Result.objects.create(
+        experiment=silent, metric=silent.primary_metric, variant=treatment, look=1, users=10,
+        lift=0.1, alpha=0.05,
+    )  # fmt: skip
+    ship_rechecks_run(today=SHIPPED_ON + dt.timedelta(days=30))
+    data = compute_rechecks(ProgrammeHistory(today=SHIPPED_ON + dt.timedelta(days=30)))
+    assert [row["experiment"] for row in data["latest"]] == [shipped_winner.pk, silent.pk]
+    assert (data["faded"], data["no_data"]) == (1, 1)
+    assert data["reading"].startswith(
+        "Of 2 shipped winners re-checked, 0 held up and 1 faded (kept less than 50% of the lift "
+        "they were shipped on). 1 had no data since the ship: without a holdout a winner cannot "
+        "be re-checked."
+    )

@@ -5,6 +5,7 @@ from django.test.utils import override_settings
 from analytics.analysis.alerts import raise_overdue_alerts
 from analytics.demo import seed_decision_history, seed_observations, seed_programme_history
 from analytics.insights.run import insights_run
+from analytics.portfolio.rechecks import ship_rechecks_run
 from analytics.portfolio.rollup import portfolio_rollup_run
 from experiments.demo import DEMO_USERS, finish_demo_decisions, seed_demo, seed_large
 from roles.demo import DEMO_PASSWORD
@@ -28,6 +29,9 @@ class Command(BaseCommand):
             finish_demo_decisions()
             seed_programme_history(out=write)
             seed_decision_history(out=write)
+            # Winners shipped in that longer history are due their re-checks too (the daily
+            # task's work): without holdout data they are on record as such.
+            ship_rechecks_run()
             raise_overdue_alerts()
             rollup = portfolio_rollup_run()
             write(f"Rolled up the portfolio: {rollup['rows']} slices.")
