@@ -36,6 +36,7 @@ class ReviewItem:
     forecast: float | None
     p_win: float
     note: str  # what the operator wrote when submitting
+    submitted_at: object  # when it was last submitted (None if it never went through submit)
     steps: list[str]
 
 
@@ -96,6 +97,7 @@ def review_items(experiments, user) -> list[ReviewItem]:
                 ),
                 p_win=p_win,
                 note=submissions[-1].note if submissions else "",
+                submitted_at=submissions[-1].created_at if submissions else None,
                 steps=[s for s in REVIEW_STEPS if can(user, STEP_ABILITIES[s], experiment)],
             )
         )

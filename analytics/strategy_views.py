@@ -69,9 +69,12 @@ def objective_detail(request, pk: int):
         experiments = experiments.filter(status__in=IN_FLIGHT)
     elif status:
         experiments = experiments.filter(status=status)
-    page_obj = paginate(request, experiments)
-    impacts = experiment_impacts([e.pk for e in page_obj], p_win_by_team=stored_win_probabilities())
-    rows = [(e, impacts.get(e.pk)) for e in page_obj]
+    # A page of ids first (no joins to sort), then those rows with their joins.
+    page_obj = paginate(request, experiments.values_list("pk", flat=True))
+    ids = list(page_obj)
+    found = experiment_list_for_user(request.user).in_bulk(ids)
+    impacts = experiment_impacts(ids, p_win_by_team=stored_win_probabilities())
+    rows = [(found[pk], impacts.get(pk)) for pk in ids]
     return render(
         request,
         "strategy/objective_detail.html",

@@ -361,18 +361,13 @@ def hypothesis_status_counts(user) -> dict[str, int]:
     )
 
 
-def experiments_awaiting_decision(user, *, limit: int = 8) -> list[Experiment]:
+def experiments_awaiting_decision(user) -> QuerySet[Experiment]:
     """For the CMO: designs in review and completed tests waiting for a decision, the one that
-    has waited longest first (capped). Each carries ``waiting_since``: when it entered its
-    status (from the audit trail; its last change when there is none).
+    has waited longest first. Each carries ``waiting_since``: when it entered its status (from
+    the audit trail; its last change when there is none).
 
     Experiments the user owns are left out: they may not review their own.
     """
-    return list(experiments_awaiting_decision_queryset(user)[:limit])
-
-
-def experiments_awaiting_decision_queryset(user) -> QuerySet[Experiment]:
-    """:func:`experiments_awaiting_decision`, uncapped."""
     steps = []
     if can(user, "experiments.review"):
         steps.append(ExperimentStatus.IN_REVIEW)

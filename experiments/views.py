@@ -21,7 +21,7 @@ from .selectors import (
     experiment_list_for_user,
     experiment_search,
     experiment_status_counts,
-    experiments_awaiting_decision_queryset,
+    experiments_awaiting_decision,
     experiments_owned_by,
     hypotheses_authored_by,
     hypothesis_search,
@@ -53,7 +53,7 @@ def home(request):
         "now": timezone.now(),
     }
     if can(user, "experiments.review") or can(user, "experiments.conclude"):
-        awaiting = experiments_awaiting_decision_queryset(user)
+        awaiting = experiments_awaiting_decision(user)
         context["awaiting"] = list(awaiting[:HOME_MINE_LIMIT])
         context["awaiting_total"] = awaiting.count()
     if can(user, "experiments.create"):

@@ -62,7 +62,7 @@ def programme(operator, operator2):
 @pytest.mark.parametrize(
     ("name", "charts"),
     [
-        ("calibration", ["calibration-bands", "calibration-confidence"]),
+        ("calibration", ["calibration-bands", "calibration-scatter", "calibration-confidence"]),
         ("false-wins", ["false-wins-stream", "false-wins-totals"]),
         ("partners", ["partners-value"]),
     ],

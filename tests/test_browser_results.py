@@ -42,6 +42,13 @@ def concluded_count(page, live_server) -> int:
     return response.json()["count"]
 
 
+def home_tile(page, live_server, status: str) -> int:
+    """The dashboard's count of experiments in ``status`` (its tile; none shown counts 0)."""
+    page.goto(f"{live_server.url}/")
+    tile = page.locator(f"#status-counts [data-status={status}] .count")
+    return int(tile.inner_text()) if tile.count() else 0
+
+
 def test_from_the_approval_queue_to_a_follow_up_idea(browser, live_server, cmo, operator, tmp_path):
     objective = ObjectiveFactory(name="Grow net new ARR")
     segment = SegmentFactory(name="Self-serve trials", monthly_reach=600_000)
@@ -61,6 +68,7 @@ def test_from_the_approval_queue_to_a_follow_up_idea(browser, live_server, cmo, 
     cmo_page = new_page(browser)
     sign_in(cmo_page, live_server, "cmo")
     concluded_before = concluded_count(cmo_page, live_server)
+    tile_before = home_tile(cmo_page, live_server, "concluded")
     assert cmo_page.locator("#review-count").inner_text() == "3"
     cmo_page.click("#review-link")
     assert cmo_page.locator(".review-card").count() == 3
@@ -124,7 +132,9 @@ def test_from_the_approval_queue_to_a_follow_up_idea(browser, live_server, cmo, 
         csv.write_text(text)
         op_page.wait_for_selector("#upload-form")
         op_page.set_input_files("#upload-form input[type=file]", str(csv))
-        op_page.click("#upload-form button")
+        # The page before already says "Saved 2 rows": wait for the new one.
+        with op_page.expect_navigation():
+            op_page.click("#upload-form button")
         op_page.wait_for_selector(".messages >> text=Saved 2 rows")
 
     # The results: the method's p-value, the reading, both charts drawn.
@@ -163,7 +173,7 @@ def test_from_the_approval_queue_to_a_follow_up_idea(browser, live_server, cmo, 
     shoot(cmo_page, "backlog-with-follow-up")
 
     assert concluded_count(cmo_page, live_server) == concluded_before + 1
-    cmo_page.goto(f"{live_server.url}/")
+    assert home_tile(cmo_page, live_server, "concluded") == tile_before + 1
     shoot(cmo_page, "dashboard-after-conclusion")
     assert cmo_page.console_errors == [] and op_page.console_errors == []
 

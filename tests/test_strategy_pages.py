@@ -365,7 +365,7 @@ def test_strategy_pages_make_a_bounded_number_of_queries(
     segment = Segment.objects.order_by("pk").first()
     for url, most in [
         (reverse("analytics:objectives"), 9),
-        (reverse("analytics:objective", args=[objective.pk]), 18),
+        (reverse("analytics:objective", args=[objective.pk]), 19),
         (reverse("analytics:segments"), 11),
         (reverse("analytics:segment", args=[segment.pk]), 11),
         (reverse("analytics:team"), 13),

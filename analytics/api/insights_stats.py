@@ -84,6 +84,13 @@ class OverridesSerializer(serializers.Serializer):
     experiments = OverrideSerializer(many=True, help_text="The latest 50 decided against.")
 
 
+class ScoreLiftSerializer(serializers.Serializer):
+    id = Int()
+    ice = Float()
+    lift = Float(help_text="Measured improvement (positive = better).")
+    won = serializers.BooleanField()
+
+
 class CalibrationDataSerializer(serializers.Serializer):
     reading = serializers.CharField()
     concluded = Int()
@@ -92,11 +99,14 @@ class CalibrationDataSerializer(serializers.Serializer):
     with_lift = Int(help_text="Concluded experiments with a measured lift.")
     spearman_ice_lift = _nullable(help_text="Spearman ρ of ICE score and measured lift.")
     spearman_ice_won = _nullable(help_text="Spearman ρ of ICE score and winning (0/1).")
+    with_rice = Int(help_text="Measured experiments whose hypothesis had a RICE score.")
+    spearman_rice_lift = _nullable(help_text="Spearman ρ of RICE score and measured lift.")
     bands = ScoreBandSerializer(many=True)
     by_scorer = CalibrationGroupSerializer(many=True)
     by_channel = CalibrationGroupSerializer(many=True)
     corrected_confidence = CorrectedConfidenceSerializer()
     overrides = OverridesSerializer()
+    points = ScoreLiftSerializer(many=True, help_text="The newest 500 measured experiments.")
 
 
 # --- false wins ----------------------------------------------------------------------

@@ -57,7 +57,7 @@ def objective_progress_chart(objective: Objective, history: list[tuple], *, heig
     span = [start, objective.target_date.isoformat()]
     target, baseline = float(objective.target), float(objective.baseline)
     figure = quick_figure(
-        title=f"{objective.kpi}: realised and forecast",
+        title=objective.kpi,
         x_title="Roll-up day",
         y_title=_axis_title(objective),
         height=height,
@@ -109,8 +109,8 @@ def objective_progress_chart(objective: Objective, history: list[tuple], *, heig
 
 
 def _axis_title(objective: Objective) -> str:
-    unit = objective.get_unit_display().lower()
-    return f"{objective.kpi} ({unit})"
+    # Short: a long KPI name would run into the title on a phone; the title names the KPI.
+    return objective.get_unit_display()
 
 
 def _caption(objective: Objective, history: list[tuple]) -> str:

@@ -28,6 +28,37 @@ def calibration_charts(data: dict) -> list[Chart]:
             "scores rank ideas well, the bars rise from left to right.",
         )
     ]
+    points = data["points"]
+    scatter = new_figure(
+        title="ICE score against measured lift",
+        x_title="ICE score at triage",
+        y_title="Measured lift",
+    )
+    for won, label, colour in (
+        (True, "Won", PALETTE["good"]),
+        (False, "Did not win", PALETTE["neutral"]),
+    ):
+        chosen = [point for point in points if point["won"] == won]
+        scatter.add_trace(
+            go.Scatter(
+                x=[point["ice"] for point in chosen],
+                y=[point["lift"] for point in chosen],
+                mode="markers",
+                name=label,
+                marker={"color": colour, "size": 8, "opacity": 0.8},
+            )
+        )
+    scatter.update_yaxes(tickformat=".0%", zeroline=True)
+    scatter.update_layout(hovermode="closest")
+    rho = data["spearman_ice_lift"]
+    charts.append(
+        Chart(
+            "calibration-scatter",
+            scatter,
+            "Each concluded experiment: the ICE score its idea had and the lift it measured"
+            + (f" (rank correlation {rho:.2f})." if rho is not None else "."),
+        )
+    )
     bands = data["corrected_confidence"]["bands"]
     stated = new_figure(
         title="Stated against corrected confidence",

@@ -25,6 +25,8 @@ ICE_EDGES = [1, 4, 5, 6, 7, 8, 10]
 CONFIDENCE_EDGES = [1, 4, 6, 8, 10]
 # How many past experiments a band's own record must outweigh before it leaves the wider rate.
 PRIOR_STRENGTH = 5
+# The newest measured experiments drawn in the score-against-lift scatter.
+POINTS_SHOWN = 500
 
 
 def compute(history: ProgrammeHistory) -> dict:
@@ -39,11 +41,28 @@ def compute(history: ProgrammeHistory) -> dict:
         "with_lift": len(measured),
         "spearman_ice_lift": _round(spearman(measured["ice"], measured["improvement"])),
         "spearman_ice_won": _round(spearman(frame["ice"], frame["won"].astype(float))),
+        # RICE where the hypothesis had reach and effort.
+        "with_rice": int(measured["rice"].notna().sum()),
+        "spearman_rice_lift": _round(
+            spearman(
+                measured["rice"].dropna(), measured.loc[measured["rice"].notna(), "improvement"]
+            )
+        ),
         "bands": _bands(frame),
         "by_scorer": _groups(frame, "scorer_id", lambda key: people.get(int(key), "Unknown")),
         "by_channel": _groups(frame, "channel", lambda key: Channel(key).label),
         "corrected_confidence": _corrected(frame, overall_rate),
         "overrides": _overrides(frame),
+        # Each measured experiment's score and lift, newest last (the scatter on the page).
+        "points": [
+            {
+                "id": int(row.id),
+                "ice": round(float(row.ice), 2),
+                "lift": round(float(row.improvement), 4),
+                "won": bool(row.won),
+            }
+            for row in measured.tail(POINTS_SHOWN).itertuples()
+        ],
     }
     data["reading"] = _reading(data)
     return data

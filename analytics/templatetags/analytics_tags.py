@@ -27,3 +27,13 @@ def chance(value):
     if value is None:
         return "—"
     return f"{value * 100:.1f}%"
+
+
+@register.filter
+def p_value(value):
+    """A p-value to four decimals, and "< 0.0001" below that; None → "—"."""
+    if value is None:
+        return "—"
+    if value < 0.0001:
+        return "< 0.0001"
+    return f"{value:.4f}"

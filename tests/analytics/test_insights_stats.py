@@ -170,8 +170,27 @@ def test_calibration_by_hand(calibrated):
         calibrated[1].pk,
         calibrated[2].pk,
     }
+    # The scatter's points, in the order the decisions were taken.
+    assert [(p["ice"], p["lift"], p["won"]) for p in data["points"]] == [
+        (3.0, 0.01, True), (5.0, -0.02, False), (7.0, 0.05, True), (9.0, 0.08, True)
+    ]  # fmt: skip
     assert "4 concluded experiments, 75% won" in data["reading"]
     assert "rank correlation 0.80" in data["reading"]
+
+
+def test_rice_is_checked_where_the_hypotheses_have_it(operator):
+    # RICE = reach × impact × (confidence/10) ÷ effort: 1000·5·0.5/1 = 2500, 2000·5·0.5/1 = 5000,
+    # 4000·5·0.5/2 = 5000 (a tie), 100·5·0.5/1 = 250. Lifts 0.02, 0.03, 0.05, −0.01.
+    # RICE ranks (2, 3.5, 3.5, 1), lift ranks (2, 3, 4, 1): ρ = Pearson of the ranks = 0.9487
+    for reach, effort, lift in ((1000, 1, 0.02), (2000, 1, 0.03), (4000, 2, 0.05), (100, 1, -0.01)):
+        hypothesis = HypothesisFactory(
+            impact=5, confidence=5, ease=5, reach=reach, effort=effort, status="validated"
+        )
+        concluded(operator, hypothesis=hypothesis, lift=lift)
+    concluded(operator, lift=0.04)  # no RICE: left out
+    data = report("calibration")
+    assert data["with_rice"] == 4
+    assert data["spearman_rice_lift"] == pytest.approx(0.9487, abs=1e-4)
 
 
 def test_the_backlog_reranks_by_calibrated_confidence(calibrated, marketer):
@@ -377,10 +396,14 @@ def test_partners_without_costs_say_what_to_do(operator):
 def test_charts_draw_the_stored_numbers(calibrated, partners):
     insights_run(names=["calibration", "false-wins", "partners"], today=TODAY)
     calibration = InsightReport.objects.get(name="calibration").data
-    bands_chart, confidence_chart = calibration_charts(calibration)
+    bands_chart, scatter_chart, confidence_chart = calibration_charts(calibration)
     bands = [b for b in calibration["bands"] if b["experiments"]]
     assert list(bands_chart.figure.data[0].x) == [b["label"] for b in bands]
     assert list(bands_chart.figure.data[0].y) == [b["win_rate"] for b in bands]
+    won = [p for p in calibration["points"] if p["won"]]
+    assert list(scatter_chart.figure.data[0].x) == [p["ice"] for p in won]
+    assert list(scatter_chart.figure.data[0].y) == [p["lift"] for p in won]
+    assert len(scatter_chart.figure.data[1].x) == len(calibration["points"]) - len(won)
     assert list(confidence_chart.figure.data[1].y) == [
         b["corrected"] for b in calibration["corrected_confidence"]["bands"]
     ]

@@ -147,3 +147,15 @@ def test_the_form_without_htmx_goes_back_to_the_experiment(experiment, cmo):
     response = client.post(f"/experiments/{experiment.pk}/cost/", {"media_cost": "120.5"})
     assert response.status_code == 302 and response["Location"] == f"/experiments/{experiment.pk}/"
     assert costs(experiment) == (None, Decimal("120.50"))
+
+
+def test_everyone_else_reads_the_recorded_cost(experiment, operator, marketer):
+    client = Client()
+    client.force_login(marketer)
+    page = client.get(f"/experiments/{experiment.pk}/").content.decode()
+    assert 'id="cost"' not in page  # nothing recorded yet
+    experiment_record_cost(
+        experiment_id=experiment.pk, actor=operator, build_cost=Decimal("4200.00")
+    )
+    page = client.get(f"/experiments/{experiment.pk}/").content.decode()
+    assert 'id="cost"' in page and "4200.00" in page and 'id="cost-form"' not in page
