@@ -202,8 +202,7 @@ def seed_programme_history(*, out=print) -> int:
     overdue = raise_decision_overdue_alerts()
     out(
         f"Added {len(PAST_EXPERIMENTS)} past experiments, {len(QUEUED_DESIGNS)} queued designs, "
-        f"{rechecks['written']} post-ship "
-        f"re-checks and {overdue} overdue-decision alerts."
+        f"{rechecks['written']} post-ship re-checks and {overdue} overdue-decision alerts."
     )
     return len(PAST_EXPERIMENTS) + len(QUEUED_DESIGNS)
 

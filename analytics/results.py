@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 
 from django.db.models import F
 
-from experiments.models import ACCEPTS_DATA, LIVE, AnalysisMethod, Experiment, Metric
+from experiments.models import LIVE, AnalysisMethod, Experiment, Metric
 from roles.capabilities import can
 
 from .charts.base import Chart
 from .charts.results import cumulative_value_chart, lift_per_look_chart
+from .ingest.observations import data_refusal
 from .models import Alert, AnalysisState, Result, SrmAcknowledgement
 from .selectors import latest_results
 from .srm import most_mismatched
@@ -232,5 +233,6 @@ def experiment_results_panel(experiment: Experiment, user) -> dict:
             a for a in experiment.alerts.select_related("metric") if a.kind not in hidden_kinds
         ],
         "state": AnalysisState.objects.filter(experiment=experiment).first(),
-        "can_upload": experiment.status in ACCEPTS_DATA and can(user, "data.upload", experiment),
+        # The upload rule itself (who, and in which status: a shipped winner takes holdout days).
+        "can_upload": data_refusal(user, experiment) is None,
     }

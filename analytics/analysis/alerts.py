@@ -151,12 +151,18 @@ def raise_overdue_alerts(today: dt.date | None = None) -> int:
     return raised
 
 
-def raise_decision_overdue_alerts(today: dt.date | None = None) -> int:
-    """Completed experiments whose decision has waited more than ``DECISION_SLA_DAYS``."""
-    today = today or timezone.localdate()
-    deadline = timezone.make_aware(
+def decision_deadline(today: dt.date) -> dt.datetime:
+    """A completed experiment whose ``complete`` step is older than this waits past the
+    deadline: completed more than ``DECISION_SLA_DAYS`` whole days before ``today``."""
+    return timezone.make_aware(
         dt.datetime.combine(today - dt.timedelta(days=settings.DECISION_SLA_DAYS), dt.time.min)
     )
+
+
+def raise_decision_overdue_alerts(today: dt.date | None = None) -> int:
+    """Completed experiments whose decision waits past :func:`decision_deadline`."""
+    today = today or timezone.localdate()
+    deadline = decision_deadline(today)
     waiting = (
         Experiment.objects.filter(status=ExperimentStatus.COMPLETED)
         .annotate(

@@ -1,13 +1,13 @@
 """Cycle-time bottlenecks: how long ideas spend in each stage from logged to decided, per team
 and operator, and which decisions wait past the deadline (docs/insights.md)."""
 
-import datetime as dt
-
 import pandas as pd
 from django.conf import settings
+from django.utils import timezone
 
 from experiments.models import ExperimentStatus, Step
 
+from ..analysis.alerts import decision_deadline
 from .registry import Insight, register
 
 # Each stage: (name, label). A stage runs from the moment it is entered to the moment the next
@@ -21,14 +21,8 @@ STAGES = (
     ("in_review", "In review until started"),
     ("running", "Running until decided"),
 )
-HYPOTHESIS_STAGES = ("logged", "backlog")
-EXPERIMENT_STAGES = ("designed", "in_review", "running")
 TREND_MONTHS = 12
 DAY = pd.Timedelta(days=1)
-
-
-def decision_sla_days() -> int:
-    return settings.DECISION_SLA_DAYS
 
 
 def _first(trail: pd.DataFrame, steps) -> pd.Series:
@@ -135,14 +129,15 @@ def _slowest(medians: dict) -> str | None:
     return max(medians, key=lambda stage: medians[stage]["median_days"])
 
 
-def overdue_decisions(history, *, sla_days: int) -> list[dict]:
-    """Completed experiments whose decision has waited longer than ``sla_days`` since completion."""
+def overdue_decisions(history) -> list[dict]:
+    """Completed experiments whose decision waits past the deadline (``decision_deadline``),
+    the longest wait first, with the whole days waited since completion."""
     experiments = history.experiments
     waiting = experiments[experiments["status"] == ExperimentStatus.COMPLETED].set_index("id")
-    completed_at = _first(history.status_changes, [Step.COMPLETE]).reindex(waiting.index)
-    now = pd.Timestamp(history.today + dt.timedelta(days=1), tz="UTC")
-    days = ((now - pd.to_datetime(completed_at, utc=True)) / DAY).dropna()
-    late = days[days > sla_days].sort_values(ascending=False)
+    completed_at = pd.to_datetime(
+        _first(history.status_changes, [Step.COMPLETE]).reindex(waiting.index), utc=True
+    ).dropna()
+    late = completed_at[completed_at < decision_deadline(history.today)].sort_values()
     people = history.people_names
     return [
         {
@@ -150,9 +145,9 @@ def overdue_decisions(history, *, sla_days: int) -> list[dict]:
             "name": waiting.at[experiment_id, "name"],
             "owner": people.get(waiting.at[experiment_id, "owner_id"], ""),
             "recommendation": waiting.at[experiment_id, "recommendation"],
-            "days_waiting": int(waited),
+            "days_waiting": (history.today - timezone.localdate(at.to_pydatetime())).days,
         }
-        for experiment_id, waited in late.items()
+        for experiment_id, at in late.items()
     ]
 
 
@@ -170,8 +165,8 @@ def compute_bottlenecks(history) -> dict:
     trend = (
         recent.groupby(["month", "stage"])["days"].median().round(1).unstack("stage").sort_index()
     )
-    sla = decision_sla_days()
-    overdue = overdue_decisions(history, sla_days=sla)
+    sla = settings.DECISION_SLA_DAYS
+    overdue = overdue_decisions(history)
     data = {
         "stages": [{"key": key, "label": label} for key, label in STAGES],
         "overall": overall,

@@ -83,7 +83,11 @@ def compute_rechecks(history) -> dict:
         "faded": verdicts.count(FADED),
         "no_data": verdicts.count(NO_DATA),
         "median_retained": round(float(pd.Series(measured).median()), 4) if measured else None,
-        "latest": sorted(latest.values(), key=lambda row: row["checked_on"], reverse=True),
+        # Measured ones first, the newest check first; those without data after them.
+        "latest": sorted(
+            sorted(latest.values(), key=lambda row: row["checked_on"], reverse=True),
+            key=lambda row: row["verdict"] == NO_DATA,
+        ),
         "rechecks": rows,
         "upcoming": upcoming,
     }
@@ -106,9 +110,12 @@ def _reading(data: dict) -> str:
         f"{data['held']} held up and {data['faded']} faded (kept less than "
         f"{data['fade_share']:.0%} of the lift they were shipped on)"
     )
-    if data["no_data"]:
-        text += f"; {data['no_data']} had no data since the ship"
     text += "."
+    if data["no_data"]:
+        text += (
+            f" {data['no_data']} had no data since the ship: without a holdout a winner cannot "
+            "be re-checked."
+        )
     if data["median_retained"] is not None:
         text += (
             f" The typical winner keeps {data['median_retained']:.0%} of its estimated lift; "

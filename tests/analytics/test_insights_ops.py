@@ -516,3 +516,72 @@ def test_a_recheck_without_data_is_done_again_once_the_holdout_data_arrives(
     recheck = ShipRecheck.objects.get()
     assert (recheck.verdict, recheck.checked_on) == ("faded", SHIPPED_ON + dt.timedelta(days=40))
     assert recheck.lift == pytest.approx(0.05, abs=1e-9)
+
+
+def test_a_shipped_winners_holdout_events_are_rolled_up_like_uploads(operator, analyst):
+    from analytics.ingest.events import events_ingest
+    from analytics.ingest.rollup import events_rollup_run
+    from tests.analytics.test_events_rollup import HAND_EVENTS, HAND_EXPECTED, make_experiment
+    from tests.analytics.test_events_rollup import observations as rolled_up
+
+    # The hand-computed events fall on 2 and 3 November: after this test's end date.
+    experiment = make_experiment(operator)
+    put_in_status(
+        experiment,
+        "concluded",
+        decision="scale",
+        start_date=dt.date(2026, 10, 1),
+        end_date=dt.date(2026, 11, 1),
+    )
+    events_ingest(actor=analyst, events=HAND_EVENTS)
+    events_rollup_run()
+    assert rolled_up(experiment) == HAND_EXPECTED
+
+
+def test_the_results_page_offers_a_shipped_winner_its_holdout_upload(shipped_winner, analyst):
+    client = Client()
+    client.force_login(analyst)
+    page = client.get(f"/experiments/{shipped_winner.pk}/results/").content.decode()
+    assert 'id="upload-form"' in page
+    assert "Shipped: send the holdout's days after 1 Sep 2026." in page
+    abandoned = put_in_status(ExperimentFactory(), "concluded", decision="abandon", end_date=END)
+    page = client.get(f"/experiments/{abandoned.pk}/results/").content.decode()
+    assert 'id="upload-form"' not in page
+
+
+@pytest.mark.parametrize(("days_ago", "overdue"), [(14, False), (15, True)])
+def test_the_page_and_the_alert_share_one_deadline(days_ago, overdue, operator, settings):
+    # Deadline 14 days: completed on day −14 (any hour) is not past it yet; day −15 is.
+    settings.DECISION_SLA_DAYS = 14
+    experiment = put_in_status(ExperimentFactory(owner=operator), "completed")
+    _step(experiment, "complete", _at(TODAY - dt.timedelta(days=days_ago), 23), operator)
+    listed = compute_bottlenecks(ProgrammeHistory(today=TODAY))["overdue_decisions"]
+    assert [row["days_waiting"] for row in listed] == ([days_ago] if overdue else [])
+    assert raise_decision_overdue_alerts(TODAY) == int(overdue)
+
+
+def test_winners_without_holdout_data_come_last_and_are_named_in_the_reading(
+    shipped_winner, analyst, operator, cmo
+):
+    observations_ingest(
+        experiment_id=shipped_winner.pk,
+        actor=analyst,
+        rows=_holdout_rows(shipped_winner, END + dt.timedelta(days=5)),
+    )
+    silent = ExperimentFactory(owner=operator)
+    put_in_status(silent, "concluded", decision="scale", start_date=END, end_date=END)
+    _step(silent, "conclude", _at(SHIPPED_ON), cmo, "completed", "concluded")
+    treatment = silent.variants.get(is_control=False)
+    Result.objects.create(
+        experiment=silent, metric=silent.primary_metric, variant=treatment, look=1, users=10,
+        lift=0.1, alpha=0.05,
+    )  # fmt: skip
+    ship_rechecks_run(today=SHIPPED_ON + dt.timedelta(days=30))
+    data = compute_rechecks(ProgrammeHistory(today=SHIPPED_ON + dt.timedelta(days=30)))
+    assert [row["experiment"] for row in data["latest"]] == [shipped_winner.pk, silent.pk]
+    assert (data["faded"], data["no_data"]) == (1, 1)
+    assert data["reading"].startswith(
+        "Of 2 shipped winners re-checked, 0 held up and 1 faded (kept less than 50% of the lift "
+        "they were shipped on). 1 had no data since the ship: without a holdout a winner cannot "
+        "be re-checked."
+    )

@@ -122,7 +122,14 @@ def test_the_demo_gives_the_operational_insights_something_to_read():
     from analytics.insights.rechecks import compute_rechecks
     from analytics.models import Alert, ShipRecheck
 
-    call_command("seed_demo", stdout=StringIO())
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    # The insight pages have stored reports from the start.
+    from analytics.insights import INSIGHTS
+    from analytics.models import InsightReport
+
+    assert f"Computed {len(INSIGHTS)} programme insights." in out.getvalue()
+    assert set(InsightReport.objects.values_list("name", flat=True)) == set(INSIGHTS)
     # Shipped winners months ago, re-checked on their holdout: some held, some faded.
     verdicts = set(ShipRecheck.objects.values_list("verdict", flat=True))
     assert {"held", "faded"} <= verdicts

@@ -4,6 +4,8 @@ from django.test.utils import override_settings
 
 from analytics.analysis.alerts import raise_overdue_alerts
 from analytics.demo import seed_decision_history, seed_observations, seed_programme_history
+from analytics.insights.run import insights_run
+from analytics.portfolio.rechecks import ship_rechecks_run
 from analytics.portfolio.rollup import portfolio_rollup_run
 from experiments.demo import DEMO_USERS, finish_demo_decisions, seed_demo, seed_large
 from roles.demo import DEMO_PASSWORD
@@ -21,18 +23,25 @@ class Command(BaseCommand):
     @override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
     def handle(self, *args, large=False, **options):
         write = self.stdout.write
-        if seed_demo(out=write):
+        added = seed_demo(out=write)
+        if added:
             seed_observations(out=write)
             finish_demo_decisions()
             seed_programme_history(out=write)
             seed_decision_history(out=write)
+            # Winners shipped in that longer history are due their re-checks too (the daily
+            # task's work): without holdout data they are on record as such.
+            ship_rechecks_run()
             raise_overdue_alerts()
             rollup = portfolio_rollup_run()
             write(f"Rolled up the portfolio: {rollup['rows']} slices.")
         else:
             write("Demo data already present; nothing added.")
         if large:
-            seed_large(out=write)
+            added = seed_large(out=write) or added
+        if added:
+            # The insight pages read stored reports: the demo's are there from the start.
+            write(f"Computed {len(insights_run())} programme insights.")
         if settings.DEBUG:
             logins = ", ".join(username for username, *_ in DEMO_USERS)
             write(self.style.SUCCESS(f"Demo logins: {logins} — password “{DEMO_PASSWORD}”."))
