@@ -134,6 +134,9 @@ QUEUED_DESIGNS = [
 ]  # fmt: skip
 PAST_BASELINE = 0.06
 PAST_DAILY_TRAFFIC = 4_000
+# Each past change touched one page or e-mail that a tenth of its segment sees in a year; with
+# the whole segment the demo's objectives would read several times their targets.
+PAST_REACH_SHARE = 0.1
 
 
 @transaction.atomic
@@ -211,11 +214,13 @@ def _past_experiment(index, title, metric, channel, segment, objectives, users) 
     owner = users["operator" if index % 2 else "operator2"]
     return _design(
         f"past-{index + 1:02d}", title, metric, channel, segment, objectives[index % 3], users,
-        owner=owner, daily=PAST_DAILY_TRAFFIC, value=300,
+        owner=owner, daily=PAST_DAILY_TRAFFIC, value=300, reach_share=PAST_REACH_SHARE,
     )  # fmt: skip
 
 
-def _design(key, title, metric, channel, segment, objective, users, *, owner, daily, value):
+def _design(
+    key, title, metric, channel, segment, objective, users, *, owner, daily, value, reach_share=1.0
+):
     """A logged and triaged idea, and its experiment's design (two arms, MDE 10 %)."""
     hypothesis = hypothesis_create(
         actor=users["marketer"],
@@ -243,7 +248,7 @@ def _design(key, title, metric, channel, segment, objective, users, *, owner, da
         baseline=PAST_BASELINE,
         mde=0.1,
         daily_traffic=daily,
-        reach_per_year=segment.monthly_reach * 12,
+        reach_per_year=round(segment.monthly_reach * 12 * reach_share),
         # In the objective's unit: one customer for the objective that counts them.
         value_per_conversion=Decimal(1)
         if objective.unit == Objective.Unit.COUNT

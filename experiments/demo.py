@@ -478,7 +478,11 @@ def _experiments(users, hypotheses, metrics, rng) -> None:
             baseline=baseline,
             baseline_sd=None if binomial else baseline * 1.8,
             mde=hypothesis.expected_mde,
-            daily_traffic=rng.choice([1_500, 4_000, 9_000, 20_000]),
+            # At most half of the segment's people a day, as a segment team would allow.
+            daily_traffic=min(
+                rng.choice([1_500, 4_000, 9_000, 20_000]),
+                hypothesis.segment.monthly_reach // 60,
+            ),
             method=AnalysisMethod.values[index % 3],
             sequential_tau=0.05 if index % 3 == 2 else None,
             correction="holm" if three_arms else "none",

@@ -74,6 +74,7 @@ class _Experiment:
     forecast: float | None = None
     realised: tuple[float, float, float] | None = None
     realised_shrunk: float | None = None  # the shrunk lift's value (docs/insights.md)
+    rechecked: bool = False  # realised from a post-ship re-check, not the decision's estimate
     has_result: bool = False
 
     @property
@@ -264,7 +265,10 @@ def _add_realised(experiments: dict[int, _Experiment], ids=None) -> None:
         if experiment_id not in best or sign * lift > sign * best[experiment_id][0]:
             best[experiment_id] = (lift, low, high)
     # A shipped winner re-checked since its decision counts with what it measures now.
-    best.update((k, v) for k, v in rechecked_lifts().items() if k in best)
+    for experiment_id, measured in rechecked_lifts().items():
+        if experiment_id in best:
+            best[experiment_id] = measured
+            experiments[experiment_id].rechecked = True
     for experiment_id, (lift, low, high) in best.items():
         e = experiments[experiment_id]
         e.has_result = True
@@ -278,6 +282,11 @@ def _add_realised_shrunk(experiments: dict[int, _Experiment]) -> None:
         if e is not None and e.scaled and e.realised is not None:
             # ``shrunk`` is already an improvement (sign flipped for lower-is-better metrics).
             e.realised_shrunk = e.model.annual_value(lift.shrunk)
+    # A re-check measured the shipped change afresh, on data no decision was selected on: the
+    # winner's curse that shrinkage corrects does not apply, so both totals count it as measured.
+    for e in experiments.values():
+        if e.rechecked and e.realised is not None:
+            e.realised_shrunk = e.realised[0]
 
 
 def _slices(experiments: Iterable[_Experiment], segments: dict[int, Segment]):

@@ -400,6 +400,8 @@ def test_the_ledger_counts_the_rechecked_lift(shipped_winner, analyst):
     row = PortfolioRollup.objects.get(dimension="objective", key=str(shipped_winner.objective_id))
     # After: the re-checked +5 % → 100,000 × 10 % × 5 % × 10 = 5,000.
     assert row.data["realised_impact"] == pytest.approx(5_000, abs=0.01)
+    # A fresh measurement after the ship is not shrunk: both totals count it as measured.
+    assert row.data["realised_impact_shrunk"] == pytest.approx(5_000, abs=0.01)
 
 
 def test_rechecks_insight_reads_the_stored_rechecks(shipped_winner, analyst):
