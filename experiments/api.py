@@ -335,7 +335,7 @@ class ExperimentViewSet(
 
     @extend_schema(responses=ExperimentSerializer(many=True))
     def list(self, request):
-        # Rows, not model instances: a page of 500 is read in six queries and presented
+        # Rows, not model instances: a page of 500 is read in five queries and presented
         # without building an instance (and a queryset per relation) for each experiment.
         ids = ExperimentRows.ids(self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(ids)

@@ -19,7 +19,6 @@ import threading
 
 from django.db import connection
 from django.db.models import Lookup, Value
-from django.utils import timezone
 from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
 from rest_framework.fields import SkipField
@@ -127,9 +126,9 @@ def _converter(field):
         return field.to_representation
 
     def iso_8601(value):
-        if not isinstance(value, datetime.datetime) or timezone.is_naive(value):
-            return field.to_representation(value)
-        text = value.astimezone(zone).isoformat()
+        if value.__class__ is not datetime.datetime or value.tzinfo is None:
+            return field.to_representation(value)  # naive, or not a datetime: DRF decides
+        text = (value if value.tzinfo is zone else value.astimezone(zone)).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     return iso_8601
@@ -158,14 +157,16 @@ class InList(Lookup):
 
 
 class CompiledOnce:
-    """A ``.values()`` query whose one parameter is a list of ids (``InList``), compiled by
-    the ORM once per process and then run with each page's ids.
+    """A ``.values()`` query over a list of ids (``InList``, once or more), compiled by the
+    ORM once per process and then run with each page's ids.
 
     For a page of rows, compiling the queries cost the ORM more than the database took to
     answer them. The SQL of these depends only on the models, never on the request, so it is
     written once; the rows come back through the ORM's own converters, as ``.values()`` gives
     them.
     """
+
+    SENTINEL = [-1]  # the ids it is compiled with, to find where each page's ids go
 
     def __init__(self, build):
         self.build = build  # ids → the ``.values()`` queryset
@@ -174,9 +175,11 @@ class CompiledOnce:
     def rows(self, ids) -> list[dict]:
         if not ids:
             return []
-        sql, names, compiler, converters = self._compile()
+        sql, template, names, compiler, converters = self._compile()
+        ids_parameter = InList.parameter(connection, ids)
+        params = [ids_parameter if p is None else p for p in template]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [InList.parameter(connection, ids)])
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         if converters:
             rows = compiler.apply_converters(rows, converters)
@@ -185,14 +188,17 @@ class CompiledOnce:
     def _compile(self):
         key = (connection.alias, connection.vendor)
         if key not in self._compiled:
-            query = self.build([0]).query
+            query = self.build(self.SENTINEL).query
             compiler = query.get_compiler(connection=connection)
             sql, params = compiler.as_sql()
-            if len(params) != 1:
-                raise ValueError(f"Expected the ids as the only parameter, got {params!r}.")
+            sentinel = InList.parameter(connection, self.SENTINEL)
+            template = [None if p == sentinel else p for p in params]
+            if None not in template:
+                raise ValueError(f"The query does not take the ids: {sql}")
             names = [*query.extra_select, *query.values_select, *query.annotation_select]
             columns = [select[0] for select in compiler.select[0 : compiler.col_count]]
-            self._compiled[key] = (sql, names, compiler, compiler.get_converters(columns))
+            converters = compiler.get_converters(columns)
+            self._compiled[key] = (sql, template, names, compiler, converters)
         return self._compiled[key]
 
 
