@@ -2,6 +2,7 @@
 or opened as pages of their own (links in the home page work without JavaScript)."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -25,16 +26,21 @@ from .portfolio.selectors import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class ObjectiveCard:
     """What the dashboard shows of one objective."""
 
     objective: Objective
     ledger: dict
     current_value: float | None
-    chart: Chart
+    history: list
     status_counts: list  # (status, label, count) in lifecycle order
     in_flight: list
+
+    @cached_property
+    def chart(self) -> Chart:
+        # Built when a page draws it: the objectives list shows progress without charts.
+        return objective_progress_chart(self.objective, self.history)
 
 
 def objective_cards(user, objectives) -> list[ObjectiveCard]:
@@ -51,7 +57,7 @@ def objective_cards(user, objectives) -> list[ObjectiveCard]:
             objective=o,
             ledger=ledgers[o.pk],
             current_value=kpi_level(o, ledgers[o.pk]["realised_impact"]),
-            chart=objective_progress_chart(o, history[o.pk]),
+            history=history[o.pk],
             status_counts=[(s, ExperimentStatus(s).label, n) for s, n in counts[o.pk].items()],
             in_flight=in_flight.get(o.pk, []),
         )

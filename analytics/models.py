@@ -336,7 +336,8 @@ class SrmAcknowledgement(models.Model):
 class ShipRecheck(models.Model):
     """A shipped winner measured again 30 or 90 days after its "scale" decision, on the data
     that came in after its end date (the holdout), beside the estimate the decision was taken on.
-    Written by ``analytics.portfolio.rechecks``; the objective ledger uses the latest one."""
+    Written by ``analytics.portfolio.rechecks`` (again while it finds no data); the objective
+    ledger uses the latest one."""
 
     class Verdict(models.TextChoices):
         HELD = "held", "Held up"

@@ -16,6 +16,7 @@ from .charts.base import Chart
 from .charts.results import cumulative_value_chart, lift_per_look_chart
 from .models import Alert, AnalysisState, Result, SrmAcknowledgement
 from .selectors import latest_results
+from .srm import most_mismatched
 from .stats.reading import result_reading
 
 GROUPS = (
@@ -30,7 +31,7 @@ WHILE_LIVE = {Alert.Kind.SAMPLE_REACHED, Alert.Kind.OVERDUE}
 SHOWN_ELSEWHERE = {Alert.Kind.SRM}
 
 # Geometry of the interval bar drawn around zero (an SVG of this size; no inline styles).
-BAR_WIDTH, BAR_HEIGHT, BAR_MARGIN = 160, 18, 6
+BAR_WIDTH, BAR_MARGIN = 160, 6
 
 
 @dataclass(frozen=True)
@@ -204,12 +205,7 @@ def results_charts(experiment: Experiment, primary: Metric | None) -> list[Chart
 def experiment_results_panel(experiment: Experiment, user) -> dict:
     """What the results panel of an experiment's page shows to ``user``."""
     results = latest_results(experiment)
-    newest_look = max((r.look for r in results), default=None)
-    mismatch = min(
-        (r for r in results if r.look == newest_look and r.srm_detected),
-        key=lambda r: r.srm_p_value,
-        default=None,
-    )
+    mismatch = most_mismatched(results)
     acknowledgement = (
         SrmAcknowledgement.objects.filter(experiment_id=experiment.pk)
         .select_related("acknowledged_by")

@@ -17,6 +17,13 @@ from roles.capabilities import require
 from .models import Result, SrmAcknowledgement
 
 
+def most_mismatched(results) -> Result | None:
+    """Of snapshots already read, the most mismatched one of the newest look, if flagged."""
+    newest = max((r.look for r in results), default=None)
+    flagged = [r for r in results if r.look == newest and r.srm_detected]
+    return min(flagged, key=lambda r: r.srm_p_value, default=None)
+
+
 def srm_at_latest_look(experiment_id: int) -> Result | None:
     """The most mismatched snapshot of the experiment's latest look, or None if the split
     matches the plan there (one query)."""

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from experiments.forms import add_service_errors, step_form, step_label
 from experiments.lifecycle import STEP_SERVICES
+from experiments.models import KillReason
 from experiments.selectors import experiment_list_for_user
 from experiments.web import paginate
 from growthops.errors import DomainError, ValidationFailed
@@ -22,6 +23,8 @@ from .review import REVIEW_STEPS, review_items, review_queryset
 from .srm import srm_acknowledge
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# Each card of the approval queue is a full brief; ten make a page one reads through.
+REVIEW_PAGE_SIZE = 10
 
 
 @login_required
@@ -130,7 +133,7 @@ def insight_detail(request, name: str):
 def review_queue(request):
     """The CMO's approval queue: every design in review, oldest first, decided in place."""
     require_ability(request, "experiments.review")
-    page_obj = paginate(request, review_queryset(request.user))
+    page_obj = paginate(request, review_queryset(request.user), per_page=REVIEW_PAGE_SIZE)
     return _review_page(request, page_obj)
 
 
@@ -138,22 +141,18 @@ def _review_page(request, page_obj, *, refused: tuple[int, str] | None = None, f
     items = review_items(page_obj.object_list, request.user)
     for item in items:
         item.forms = _review_forms(item.experiment, refused=refused, form=form)
-    return render(request, "analytics/review_queue.html", {"page_obj": page_obj, "items": items})
+    return render(
+        request,
+        "analytics/review_queue.html",
+        {"page_obj": page_obj, "items": items, "kill_reasons": KillReason.choices},
+    )
 
 
 def _review_forms(experiment, *, refused=None, form=None) -> dict:
-    """One form per review step of one card; the refused one as it was typed."""
-    forms = {}
-    for step in REVIEW_STEPS:
-        if refused == (experiment.pk, step):
-            forms[step] = form
-        else:
-            forms[step] = step_form(
-                step,
-                initial={"expected_status": experiment.status},
-                auto_id=f"review-{experiment.pk}-{step}-%s",
-            )
-    return forms
+    """The refused form of a card, as it was typed (the others start empty)."""
+    if refused is not None and refused[0] == experiment.pk:
+        return {refused[1]: form}
+    return {}
 
 
 @login_required
@@ -191,11 +190,15 @@ def review_step(request, pk: int, step: str):
     if request.htmx:
         item = review_items([_queue_row(request.user, pk) or experiment], request.user)[0]
         item.forms = _review_forms(experiment, refused=(pk, step), form=form)
-        return render(request, "analytics/_review_card.html", {"item": item, "refused_step": step})
+        return render(
+            request,
+            "analytics/_review_card.html",
+            {"item": item, "refused_step": step, "kill_reasons": KillReason.choices},
+        )
     messages.error(
         request, f"Not done ({step_label(step).lower()} “{experiment.name}”): see below."
     )
-    page_obj = paginate(request, review_queryset(request.user))
+    page_obj = paginate(request, review_queryset(request.user), per_page=REVIEW_PAGE_SIZE)
     return _review_page(request, page_obj, refused=(pk, step), form=form)
 
 

@@ -20,7 +20,7 @@ def run(args):
     from django.db import connection
     from django.test import Client
 
-    from experiments.models import Experiment, Hypothesis
+    from experiments.models import Experiment, Hypothesis, Objective, Segment
     from roles.models import User
 
     experiment = Experiment.objects.filter(status="running").order_by("pk").first()
@@ -29,10 +29,22 @@ def run(args):
     draft = (
         Experiment.objects.filter(status="draft", owner__username="operator").order_by("pk").first()
     )
+    objective = Objective.objects.order_by("pk").first()
+    # The segment with the most experiments: its page lists what runs in it.
+    segment = Segment.objects.filter(name="Self-serve").first() or Segment.objects.first()
     everyone = {"cmo", "operator"}
-    # (label, url, who may open it, form data to POST as the live preview or None for a GET)
+    htmx = {"HX-Request": "true"}
+    # (label, url, who may open it, form data to POST as the live preview, headers for a GET)
     pages = [
         ("home (dashboard)", "/", everyone, None),
+        ("dashboard: objectives panel", "/dashboard/objectives/", everyone, htmx),
+        ("dashboard: programme panel", "/dashboard/programme/", everyone, htmx),
+        ("objectives", "/objectives/", everyone, None),
+        ("objective (ledger, chart)", f"/objectives/{objective.pk}/", everyone, None),
+        ("segments", "/segments/", everyone, None),
+        ("segment (economics)", f"/segments/{segment.pk}/", everyone, None),
+        ("team", "/team/", everyone, None),
+        ("learnings", "/learnings/", everyone, None),
         ("backlog", "/hypotheses/", everyone, None),
         ("backlog board", "/hypotheses/?view=board", everyone, None),
         ("hypothesis", f"/hypotheses/{hypothesis.pk}/", everyone, None),
@@ -45,10 +57,18 @@ def run(args):
         ("design of a draft", f"/experiments/{draft.pk}/edit/", everyone, None),
         ("design live preview", f"/experiments/{draft.pk}/edit/", {"operator"}, preview(draft)),
     ]
+    # The approval queue, and an experiment whose results have 60 looks of history.
+    looked = with_result_history(looks=60)
+    pages += [
+        ("approval queue", "/review/", {"cmo"}, None),
+        ("experiment, 60 looks", f"/experiments/{looked.pk}/", everyone, None),
+        ("results panel, 60 looks", f"/experiments/{looked.pk}/results/", everyone, htmx),
+    ]
     for username in ("cmo", "operator"):
         client = Client()
         client.force_login(User.objects.get(username=username))
         print(f"\nAs {username}:  page · median · worst · queries (target: median < 150 ms)")
+        print("  (the dashboard is the home page plus its two panels, loaded with htmx)")
         for label, url, who, data in pages:
             if username not in who:
                 continue
@@ -71,10 +91,53 @@ def run(args):
 
 
 def fetch(client, url, data):
-    """GET the page, or POST ``data`` to it as htmx does for the design's live preview."""
-    if data is None:
-        return client.get(url)
+    """GET the page (``data`` holds its headers, if any), or POST ``data`` to it as htmx does
+    for the design's live preview."""
+    if data is None or "HX-Request" in data:
+        return client.get(url, headers=data)
     return client.post(url, data, headers={"HX-Request": "true", "HX-Target": "design-preview"})
+
+
+def with_result_history(*, looks: int):
+    """A running experiment with ``looks`` stored looks for each of its metrics and variants
+    (as many analyses after new data would leave), replacing any it had."""
+    from analytics.models import Result
+    from experiments.models import Experiment
+    from experiments.selectors import experiment_metrics
+
+    experiment = (
+        Experiment.objects.filter(status="running", owner__username="operator")
+        .order_by("pk")
+        .first()
+    )
+    Result.objects.filter(experiment=experiment).delete()
+    variants = sorted(experiment.variants.all(), key=lambda v: not v.is_control)
+    rows = []
+    for look in range(1, looks + 1):
+        for metric in experiment_metrics(experiment).values():
+            for variant in variants:
+                lift = None if variant.is_control else 0.05 + 0.5 / look
+                rows.append(
+                    Result(
+                        experiment=experiment,
+                        metric=metric,
+                        variant=variant,
+                        look=look,
+                        is_control=variant.is_control,
+                        users=500 * look,
+                        mean=0.1 * (1 + (lift or 0)),
+                        lift=lift,
+                        lift_ci_low=None if lift is None else lift - 1 / look**0.5,
+                        lift_ci_high=None if lift is None else lift + 1 / look**0.5,
+                        p_value=0.04,
+                        p_value_adjusted=0.04,
+                        srm_p_value=0.5,
+                        alpha=experiment.alpha,
+                        method=experiment.method,
+                    )
+                )
+    Result.objects.bulk_create(rows)
+    return experiment
 
 
 def preview(experiment) -> dict:

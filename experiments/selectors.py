@@ -340,8 +340,8 @@ OWNER_NEXT_STEP = {
     ExperimentStatus.RUNNING: "Running: upload data, complete it once the sample is reached",
     ExperimentStatus.PAUSED: "Paused: resume or complete it",
     ExperimentStatus.COMPLETED: "Waiting for the CMO's decision",
-    ExperimentStatus.CONCLUDED: "Concluded: nothing to do",
-    ExperimentStatus.KILLED: "Killed: nothing to do",
+    ExperimentStatus.CONCLUDED: "",
+    ExperimentStatus.KILLED: "",
 }
 
 
@@ -449,13 +449,22 @@ def objective_status_counts(user, objective_ids) -> dict[int, "OrderedDict[str, 
 
 
 def _newest_per(queryset, group: str, limit: int) -> dict[int, list]:
-    """The ``limit`` most recently changed rows of ``queryset`` per value of ``group`` (one
-    query: a window function numbers each group's rows)."""
-    ranked = queryset.annotate(
-        rank=Window(RowNumber(), partition_by=F(group), order_by=[F("updated_at").desc(), F("pk")])
-    ).filter(rank__lte=limit)
+    """The ``limit`` most recently changed rows of ``queryset`` per value of ``group``.
+
+    Two queries: a window function numbers each group's rows over the bare table (ids only,
+    no joins), then the chosen rows are read with the queryset's joins."""
+    chosen = (
+        queryset.order_by()
+        .annotate(
+            rank=Window(
+                RowNumber(), partition_by=F(group), order_by=[F("updated_at").desc(), F("pk")]
+            )
+        )
+        .filter(rank__lte=limit)
+        .values_list("pk", flat=True)
+    )
     grouped: dict[int, list] = defaultdict(list)
-    for row in ranked.order_by(group, "rank"):
+    for row in queryset.filter(pk__in=list(chosen)).order_by(group, "-updated_at", "pk"):
         grouped[getattr(row, group)].append(row)
     return grouped
 

@@ -390,6 +390,7 @@ class HypothesisSerializer(serializers.ModelSerializer):
             "ice_score",
             "rice_score",
             "status",
+            "triaged_at",
             "iterates_on_hypothesis",
             "iterates_on_experiment",
             "created_at",

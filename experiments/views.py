@@ -173,14 +173,14 @@ def experiment_step(request, pk: int, step: str):
     experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
     require_ability(request, STEP_ABILITIES[step], experiment)
     form = step_form(step, request.POST, auto_id=f"{step}-%s")
-    if form.is_valid() and take_step(request, experiment, step, form):
+    if form.is_valid() and _take_step(request, experiment, step, form):
         messages.success(request, f"Done: {step_label(step).lower()}.")
         return redirect("experiments:detail", pk=experiment.pk)
     experiment.refresh_from_db()
     return _detail_page(request, experiment, refused_step=step, refused_form=form)
 
 
-def take_step(request, experiment, step: str, form) -> bool:
+def _take_step(request, experiment, step: str, form) -> bool:
     """Run the step's service with the form's values; on refusal put the reasons on the form."""
     try:
         STEP_SERVICES[step](

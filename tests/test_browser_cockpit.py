@@ -69,7 +69,8 @@ def test_the_cmo_reads_progress_sets_an_objective_and_sunsets_a_segment(
     page.fill("#id_baseline", "420")
     page.fill("#id_target", "420")
     page.fill("#id_target_date", "2027-06-30")
-    page.click("button:has-text('Set objective')")
+    with page.expect_navigation():
+        page.click("button:has-text('Set objective')")
     assert (
         "The target must differ from the baseline." in page.locator("#objective-form").inner_text()
     )
@@ -86,8 +87,8 @@ def test_the_cmo_reads_progress_sets_an_objective_and_sunsets_a_segment(
     page.click("nav >> text=Strategy")
     page.click("nav >> text=Segments")
     freelancers = world["freelancers"]
-    page.locator(f"tr[data-segment='{freelancers.pk}'] button:has-text('Sunset')").click()
-    page.wait_for_selector(".messages")
+    with page.expect_navigation():
+        page.locator(f"tr[data-segment='{freelancers.pk}'] button:has-text('Sunset')").click()
     assert "Sunset “Freelancers”." in page.locator(".messages").inner_text()
     assert "Sunset" in page.locator(f"tr[data-segment='{freelancers.pk}'] .badge").inner_text()
     shoot(page, "cockpit-segments-cmo")

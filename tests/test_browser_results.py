@@ -166,3 +166,31 @@ def test_from_the_approval_queue_to_a_follow_up_idea(browser, live_server, cmo, 
     cmo_page.goto(f"{live_server.url}/")
     shoot(cmo_page, "dashboard-after-conclusion")
     assert cmo_page.console_errors == [] and op_page.console_errors == []
+
+
+def test_a_sample_ratio_mismatch_hides_the_reading_until_acknowledged(
+    browser, live_server, operator
+):
+    from analytics.models import SrmAcknowledgement
+    from tests.test_results_pages import running, store
+
+    experiment = running(operator, name="Checkout copy")
+    for look in (1, 2):
+        store(
+            experiment, "signups", look, control_mean=0.1, mean=0.12, lift=0.2, ci=(0.1, 0.3),
+            p_value_adjusted=0.001, srm_p_value=0.00001,
+        )  # fmt: skip
+    page = new_page(browser)
+    sign_in(page, live_server, "operator")
+    page.goto(f"{live_server.url}/experiments/{experiment.pk}/")
+    page.wait_for_selector("#srm-banner")
+    assert page.locator("#results").count() == 0
+    shoot(page, "experiment-srm-banner")
+
+    page.fill("#srm-note", "Bots were filtered from B only; fixed on the 3rd.")
+    page.click("#srm-acknowledge-form button")
+    page.wait_for_selector("#results [data-reading=b]")
+    assert "acknowledged by Omar" in page.locator("#srm-acknowledged").inner_text()
+    assert SrmAcknowledgement.objects.get(experiment=experiment).acknowledged_by == operator
+    shoot(page, "experiment-srm-acknowledged")
+    assert page.console_errors == []

@@ -388,3 +388,21 @@ def test_a_step_someone_may_not_take_is_a_403(client, marketer, operator):
     assert response.status_code == 403
     experiment.refresh_from_db()
     assert experiment.status == "running"
+
+
+def test_the_api_asks_the_same_confirmation(operator):
+    from rest_framework.test import APIClient
+
+    experiment = mismatched(operator)
+    api = APIClient()
+    api.force_authenticate(operator)
+    url = f"/api/v1/experiments/{experiment.pk}/steps/complete/"
+    body = {"expected_status": "running", "analysis": "B won.", "recommendation": "scale"}
+    response = api.post(url, body, format="json")
+    assert response.status_code == 400
+    assert "confirm to complete anyway" in str(response.json())
+    experiment.refresh_from_db()
+    assert experiment.status == "running"
+    assert api.post(url, {**body, "confirm_srm": True}, format="json").status_code == 200
+    experiment.refresh_from_db()
+    assert experiment.status == "completed"

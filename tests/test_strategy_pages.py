@@ -365,10 +365,10 @@ def test_strategy_pages_make_a_bounded_number_of_queries(
     segment = Segment.objects.order_by("pk").first()
     for url, most in [
         (reverse("analytics:objectives"), 9),
-        (reverse("analytics:objective", args=[objective.pk]), 17),
+        (reverse("analytics:objective", args=[objective.pk]), 18),
         (reverse("analytics:segments"), 11),
         (reverse("analytics:segment", args=[segment.pk]), 11),
-        (reverse("analytics:team"), 12),
+        (reverse("analytics:team"), 13),
         (reverse("experiments:learnings"), 10),
         (reverse("experiments:learnings") + "?outcome=won&q=a", 10),
     ]:

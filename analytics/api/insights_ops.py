@@ -33,8 +33,11 @@ class QueuedExperimentSerializer(serializers.Serializer):
     value_per_user = serializers.FloatField(
         allow_null=True, help_text="Expected value per person of traffic it uses."
     )
-    start_on = serializers.DateField(help_text="Earliest start on the segment's traffic.")
-    decision_on = serializers.DateField(help_text="When its sample is reached.")
+    start_on = serializers.DateField(
+        allow_null=True,
+        help_text="Earliest start on the segment's traffic (empty: not within five years).",
+    )
+    decision_on = serializers.DateField(allow_null=True, help_text="When its sample is reached.")
 
 
 class SegmentCapacitySerializer(serializers.Serializer):
@@ -52,6 +55,9 @@ class SegmentCapacitySerializer(serializers.Serializer):
         allow_null=True, help_text="Experiments of the queue's median size the reach carries."
     )
     last_decision_on = serializers.DateField(allow_null=True)
+    beyond_horizon = serializers.IntegerField(
+        help_text="Queued experiments that cannot be decided within five years."
+    )
 
 
 class CapacityDataSerializer(serializers.Serializer):

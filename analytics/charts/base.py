@@ -42,10 +42,13 @@ def new_figure(*, title: str, x_title: str, y_title: str, height: int = 320) -> 
 
 @dataclass(frozen=True)
 class Chart:
-    """A figure ready for a page: a DOM id, the figure, and a plain-language caption."""
+    """A figure ready for a page: a DOM id, the figure, and a plain-language caption.
+
+    ``figure`` may also be a figure's JSON spec (``{"data": [...], "layout": {...}}``), for
+    charts of many points that skip ``go.Figure``'s per-property validation."""
 
     dom_id: str
-    figure: go.Figure
+    figure: go.Figure | dict
     caption: str
 
     def data_json(self) -> SafeString:

@@ -13,12 +13,13 @@ def calibration_charts(data: dict) -> list[Chart]:
             x=[band["label"] for band in bands],
             y=[band["win_rate"] for band in bands],
             text=[f"{band['wins']} of {band['experiments']}" for band in bands],
-            textposition="auto",
+            textposition="outside",
+            cliponaxis=False,
             marker_color=PALETTE["primary"],
             name="Win rate",
         )
     )
-    figure.update_yaxes(tickformat=".0%", rangemode="tozero")
+    figure.update_yaxes(tickformat=".0%", range=[0, 1.1])
     charts = [
         Chart(
             "calibration-bands",
@@ -65,7 +66,7 @@ def calibration_charts(data: dict) -> list[Chart]:
 def false_wins_charts(data: dict) -> list[Chart]:
     stream = data["stream"]
     figure = new_figure(
-        title="Each decision's p-value against its LORD++ level",
+        title="p-values against their LORD++ levels",
         x_title="Decision (in the order taken)",
         y_title="p-value (log scale)",
     )
@@ -111,7 +112,7 @@ def false_wins_charts(data: dict) -> list[Chart]:
     totals = new_figure(
         title="Realised impact: as measured and shrunk",
         x_title="Objective",
-        y_title="Impact per year (objective's unit)",
+        y_title="Impact per year",
     )
     totals.add_trace(
         go.Bar(

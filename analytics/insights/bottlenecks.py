@@ -106,9 +106,10 @@ def stage_spells(history) -> pd.DataFrame:
 def _medians(spells: pd.DataFrame, by: str | None = None) -> dict:
     if by is None:
         grouped = spells.groupby("stage")["days"]
+        medians, counts = grouped.median(), grouped.size()
         return {
-            stage: {"median_days": round(float(grouped.median()[stage]), 1), "count": int(n)}
-            for stage, n in grouped.size().items()
+            stage: {"median_days": round(float(medians[stage]), 1), "count": int(counts[stage])}
+            for stage in counts.index
         }
     rows = spells.dropna(subset=[by]).groupby([by, "stage"])["days"]
     table: dict = {}

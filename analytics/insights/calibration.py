@@ -8,6 +8,7 @@ from experiments.ranking import Calibration, ConfidenceCorrection
 from roles.models import Channel
 
 from ..stats.programme import (
+    band_of,
     calibrated_confidence,
     shrunk_rate,
     spearman,
@@ -50,9 +51,7 @@ def compute(history: ProgrammeHistory) -> dict:
 
 def _bands(frame: pd.DataFrame) -> list[dict]:
     counts = win_rates_by_band(frame["ice"], frame["won"], ICE_EDGES)
-    bands = np.clip(
-        np.searchsorted(ICE_EDGES, frame["ice"], side="right") - 1, 0, len(ICE_EDGES) - 2
-    )
+    bands = band_of(frame["ice"], ICE_EDGES)
     rows = []
     for k in range(len(ICE_EDGES) - 1):
         lifts = frame.loc[bands == k, "shrunk"].dropna()
@@ -250,10 +249,13 @@ CALIBRATION = register(
 )
 
 
-def backlog_calibration():
+def backlog_calibration() -> Calibration | None:
     """The corrected-confidence table of the stored calibration report, for the backlog's
-    calibrated order (``experiments/ranking.py``); computed now if it never was."""
-    table = insight_report(CALIBRATION.name).data["corrected_confidence"]
+    calibrated order (``experiments/ranking.py``); computed now if it never was. None when the
+    stored report has no table (stored by an older version: the next roll-up replaces it)."""
+    table = insight_report(CALIBRATION.name).data.get("corrected_confidence")
+    if table is None:
+        return None
     corrections = [
         ConfidenceCorrection(low=row["low"], high=row["high"], corrected=row["corrected"])
         for row in table["bands"]

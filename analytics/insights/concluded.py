@@ -7,11 +7,26 @@ import pandas as pd
 
 from experiments.models import Decision, ExperimentStatus, Metric, Outcome
 
-from ..portfolio.shrinkage import programme_shrinkage
+from ..portfolio.shrinkage import ProgrammeShrinkage, programme_shrinkage
 from .history import ProgrammeHistory
 
 
 def concluded_experiments(history: ProgrammeHistory) -> pd.DataFrame:
+    """The table below, built once per roll-up (three insights read it); each caller gets its
+    own copy to add columns to."""
+    if not hasattr(history, "_concluded_experiments"):
+        history._concluded_experiments = _concluded_experiments(history)
+    return history._concluded_experiments.copy()
+
+
+def programme_shrinkage_of(history: ProgrammeHistory) -> ProgrammeShrinkage:
+    """The shrinkage of every concluded experiment's lift, fitted once per roll-up."""
+    if not hasattr(history, "_shrinkage"):
+        history._shrinkage = programme_shrinkage(history.primary_results.to_dict("records"))
+    return history._shrinkage
+
+
+def _concluded_experiments(history: ProgrammeHistory) -> pd.DataFrame:
     """One row per concluded experiment, in the order the decisions were taken.
 
     Columns beyond the history's: ``ice``, ``rice``, ``impact``, ``confidence``, ``ease``,
@@ -44,7 +59,7 @@ def concluded_experiments(history: ProgrammeHistory) -> pd.DataFrame:
     frame["scaled"] = frame["decision"] == Decision.SCALE
 
     results = history.primary_results.set_index("experiment_id")
-    shrinkage = programme_shrinkage(history.primary_results.to_dict("records"))
+    shrinkage = programme_shrinkage_of(history)
     ids = frame["id"].to_numpy()
     lifts = [shrinkage.lifts.get(int(i)) for i in ids]
     frame["improvement"] = [lift.improvement if lift else np.nan for lift in lifts]
@@ -57,17 +72,16 @@ def concluded_experiments(history: ProgrammeHistory) -> pd.DataFrame:
     ]
     frame["p_value"] = [_p_value(results, int(i)) for i in ids]
 
-    conclusions = history.status_changes
-    concluded_at = (
-        conclusions[conclusions["step"] == "conclude"].groupby("experiment_id")["created_at"].min()
-    )
-    submitted_at = (
-        conclusions[conclusions["step"] == "submit"].groupby("experiment_id")["created_at"].min()
-    )
     # Times as UTC datetimes even when a table is empty (pandas cannot tell its type then).
+    trail = history.status_changes
+    trail_at = pd.to_datetime(trail["created_at"], utc=True)
+    first = {
+        step: trail_at[trail["step"] == step].groupby(trail["experiment_id"]).min()
+        for step in ("submit", "conclude")
+    }
     created = pd.to_datetime(frame["created_at"], utc=True)
-    frame["concluded_at"] = pd.to_datetime(frame["id"].map(concluded_at), utc=True).fillna(created)
-    cycle = frame["concluded_at"] - pd.to_datetime(frame["id"].map(submitted_at), utc=True)
+    frame["concluded_at"] = _lookup(first["conclude"], frame["id"]).fillna(created)
+    cycle = frame["concluded_at"] - _lookup(first["submit"], frame["id"])
     frame["cycle_days"] = cycle.dt.total_seconds() / 86400
 
     build = frame["build_cost"].astype(float)
@@ -85,6 +99,13 @@ def concluded_experiments(history: ProgrammeHistory) -> pd.DataFrame:
         team_ids.map(history.team_names).fillna("In-house (no team)"),
     )
     return frame.sort_values(["concluded_at", "id"]).reset_index(drop=True)
+
+
+def _lookup(values: pd.Series, keys: pd.Series) -> pd.Series:
+    """``values`` looked up by ``keys`` (NaN/NaT where missing), aligned with ``keys``.
+
+    ``Series.map`` with an empty datetime series fails in pandas 3; ``reindex`` does not."""
+    return pd.Series(values.reindex(keys.to_numpy()).array, index=keys.index)
 
 
 def _p_value(results: pd.DataFrame, experiment_id: int) -> float:

@@ -5,9 +5,8 @@ import numpy as np
 
 from experiments.models import Objective
 
-from ..portfolio.shrinkage import programme_shrinkage
 from ..stats.programme import lord_plus_plus
-from .concluded import annual_value, concluded_experiments
+from .concluded import annual_value, concluded_experiments, programme_shrinkage_of
 from .history import ProgrammeHistory
 from .registry import Insight, register
 
@@ -25,7 +24,7 @@ def compute(history: ProgrammeHistory) -> dict:
     this_year = tested[tested["concluded_at"].dt.year == year]
     wins = frame[frame["won"] & (frame["concluded_at"].dt.year == year)]
     unbacked = this_year[this_year["won"] & ~this_year["discovery"]]
-    shrinkage = programme_shrinkage(history.primary_results.to_dict("records"))
+    shrinkage = programme_shrinkage_of(history)
 
     scaled = frame[frame["scaled"]].dropna(subset=["improvement"])
     raw_value = annual_value(history, scaled, "improvement")

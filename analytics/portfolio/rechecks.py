@@ -81,7 +81,8 @@ def _measure(experiment: Experiment, metric: Metric, variant_id: int, last_day: 
 
 
 def ship_rechecks_run(*, today: dt.date | None = None) -> dict:
-    """Write every re-check that has come due and not been written yet; alert on fading ones.
+    """Write every re-check that has come due and not been written yet (or found no data so
+    far); alert on fading ones.
 
     Idempotent: one row per experiment and horizon, whatever day it runs; a late run measures
     the same window (the end date to the ship + 30 or 90 days) as a timely one.
@@ -93,10 +94,11 @@ def ship_rechecks_run(*, today: dt.date | None = None) -> dict:
         )
     )
     ship_days = shipped_on([e.pk for e in shipped])
+    # A re-check that found no holdout data is tried again on later runs (data can come late).
     done = set(
-        ShipRecheck.objects.filter(experiment__in=shipped).values_list(
-            "experiment_id", "after_days"
-        )
+        ShipRecheck.objects.filter(experiment__in=shipped)
+        .exclude(verdict=NO_DATA)
+        .values_list("experiment_id", "after_days")
     )
     written, faded = 0, 0
     for experiment in shipped:
@@ -129,21 +131,24 @@ def _recheck(experiment, shipped_day, after, today) -> ShipRecheck | None:
     )
     try:
         with transaction.atomic():  # a savepoint: a concurrent run's row wins, ours is dropped
-            return ShipRecheck.objects.create(
+            recheck, _ = ShipRecheck.objects.update_or_create(
                 experiment=experiment,
                 after_days=after,
-                shipped_on=shipped_day,
-                checked_on=today,
-                variant_id=variant_id,
-                estimated_lift=estimated,
-                lift=lift,
-                lift_ci_low=low,
-                lift_ci_high=high,
-                users=users,
-                verdict=verdict if lift is not None else NO_DATA,
+                defaults={
+                    "shipped_on": shipped_day,
+                    "checked_on": today,
+                    "variant_id": variant_id,
+                    "estimated_lift": estimated,
+                    "lift": lift,
+                    "lift_ci_low": low,
+                    "lift_ci_high": high,
+                    "users": users,
+                    "verdict": verdict if lift is not None else NO_DATA,
+                },
             )
     except IntegrityError:
         return None
+    return recheck
 
 
 def _alert_fading(experiment: Experiment, recheck: ShipRecheck) -> int:

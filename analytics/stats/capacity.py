@@ -25,7 +25,7 @@ from ._arrays import floats, require_finite, require_non_negative, require_posit
 @dataclass(frozen=True)
 class SegmentPlan:
     """Per queued experiment (in the order given): the daily traffic and days it runs with,
-    its start day and the day its sample is reached (start + days)."""
+    its start day and the day its sample is reached (start + days); −1 when not planned."""
 
     daily: np.ndarray
     days: np.ndarray
@@ -40,9 +40,13 @@ def _fit_to_reach(daily: np.ndarray, days: np.ndarray, reach: float):
 
 
 def plan_segment(
-    *, reach: float, running_daily, running_days_left, queue_daily, queue_days
+    *, reach: float, running_daily, running_days_left, queue_daily, queue_days, horizon_days=None
 ) -> SegmentPlan:
-    """Place each queued experiment (priority order) at its earliest feasible start."""
+    """Place each queued experiment (priority order) at its earliest feasible start.
+
+    With ``horizon_days``, only days ``[0, horizon)`` are planned: an experiment that cannot
+    finish inside them is left unplanned (start and end −1) and takes no traffic.
+    """
     reach = float(floats("reach", reach))
     if not reach > 0:
         raise ValueError("reach: must be positive")
@@ -66,20 +70,26 @@ def plan_segment(
 
     running_daily, running_days = _fit_to_reach(running_daily, np.ceil(running_days), reach)
     daily, days = _fit_to_reach(queue_daily, np.ceil(queue_days), reach)
-    horizon = int(running_days.max(initial=0) + days.sum() + 1)
+    if horizon_days is None:
+        horizon = int(running_days.max(initial=0) + days.sum() + 1)
+    else:
+        horizon = int(horizon_days)
     used = np.zeros(horizon)
     for need, left in zip(running_daily, running_days, strict=True):
-        used[: int(left)] += need
-    # Where a start can be: today, or the day something placed so far ends.
-    candidates = {0, *(int(d) for d in running_days)}
-    starts = np.zeros(daily.size, dtype=np.int64)
+        used[: int(min(left, horizon))] += need
+    starts = np.full(daily.size, -1, dtype=np.int64)
     tolerance = 1e-9 * reach
     for i, (need, length) in enumerate(zip(daily, days, strict=True)):
         length = int(length)
-        for t in sorted(candidates):
-            if used[t : t + length].max(initial=0.0) + need <= reach + tolerance:
-                break
+        if length > horizon:
+            continue
+        # Days already too full for it; a start t works when none of [t, t + length) is.
+        full = np.concatenate(([0], np.cumsum(used + need > reach + tolerance)))
+        fits = np.flatnonzero(full[length:] == full[:-length])
+        if fits.size == 0:
+            continue
+        t = int(fits[0])
         used[t : t + length] += need
         starts[i] = t
-        candidates.add(t + length)
-    return SegmentPlan(daily=daily, days=days, start_day=starts, end_day=starts + days)
+    ends = np.where(starts >= 0, starts + days, -1)
+    return SegmentPlan(daily=daily, days=days, start_day=starts, end_day=ends)

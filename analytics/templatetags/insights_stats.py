@@ -10,7 +10,7 @@ def share(value, digits=0):
     """0.254 → "25 %"; None → "—" (a rate or a probability)."""
     if value is None:
         return "—"
-    return f"{value * 100:.{int(digits)}f} %"
+    return f"{value * 100:.{int(digits)}f}\u00a0%"  # no break between number and sign
 
 
 @register.filter

@@ -23,11 +23,11 @@ from analytics.insights.run import insights_run
 from analytics.models import Alert, Notification, PortfolioRollup, Result, ShipRecheck
 from analytics.portfolio.rechecks import ship_rechecks_run
 from analytics.portfolio.rollup import portfolio_rollup_run
-from experiments.models import Hypothesis, StatusChange
+from experiments.models import Experiment, Hypothesis, StatusChange
 from experiments.services import hypothesis_triage
 from growthops.errors import TransitionNotAllowed
 from tests.experiments.helpers import put_in_status
-from tests.factories import ExperimentFactory, HypothesisFactory, SegmentFactory
+from tests.factories import ExperimentFactory, HypothesisFactory, MetricFactory, SegmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -127,14 +127,51 @@ def test_capacity_plans_each_segment_queue_by_hand(planned_segment):
 def test_capacity_timeline_draws_the_plan(planned_segment):
     segment, running, approved, low, high = planned_segment
     data = compute_capacity(ProgrammeHistory(today=TODAY))
-    [chart] = [c for c in capacity_timelines(data) if c.dom_id == f"capacity-{segment.pk}"]
-    bars = {trace.name: trace for trace in chart.figure.data}
+    [chart] = capacity_timelines(data)
+    bars = {trace.name: trace for trace in chart.figure.data if trace.meta == segment.pk}
+    assert all(trace.visible for trace in bars.values())  # its queue is the longest
     assert list(bars["Running"].base) == ["2026-11-30"]
     assert list(bars["Running"].x) == [10 * MS_PER_DAY]
     assert list(bars["Approved"].base) == ["2026-12-10"]
     assert list(bars["Approved"].x) == [60 * MS_PER_DAY]
+    # Numbered by their place in the queue (approved first), named on hover.
+    assert list(bars["Running"].y) == ["run 1"] and list(bars["Approved"].y) == ["#1"]
+    assert list(bars["Backlog"].y) == ["#2", "#3"]
+    assert [row[2] for row in bars["Backlog"].customdata] == [
+        "Backlog, higher value",
+        "Backlog, lower value",
+    ]
     assert list(bars["Backlog"].base) == ["2026-11-30", "2027-02-08"]
     assert list(bars["Backlog"].x) == [99 * MS_PER_DAY, 99 * MS_PER_DAY]
+    [menu] = chart.figure.layout.updatemenus
+    labels = [button.label for button in menu.buttons]
+    assert labels[menu.active] == "Self-serve trials (3 queued)"
+
+
+def test_capacity_sizes_mean_metrics_and_leaves_out_a_design_out_of_range(operator):
+    segment = SegmentFactory(name="Mid-market", monthly_reach=300_000)  # 10,000 a day
+    revenue = MetricFactory(key="revenue_per_visitor", kind="mean")
+
+    def queued(name, metric, **fields):
+        hypothesis = HypothesisFactory(segment=segment, metric=metric)
+        made = ExperimentFactory(name=name, hypothesis=hypothesis, owner=operator, **fields)
+        return put_in_status(made, "approved")
+
+    # δ = 10 × 10 % = 1 against σ = 20: n = ⌈2 · (1.959964 + 0.841621)² · 400 / 1⌉ = ⌈6,279.1⌉
+    # = 6,280 a variant; 12,560 at 1,000 a day → 13 days.
+    mean = queued("Revenue test", revenue, baseline=10, baseline_sd=20, daily_traffic=1000)
+    # A conversion baseline of 1.5 is out of range: its batch is redone row by row.
+    broken = queued("Broken design", MetricFactory(), baseline=0.1, daily_traffic=1000)
+    Experiment.objects.filter(pk=broken.pk).update(baseline=1.5)
+    fine = queued("Fine design", broken.primary_metric, baseline=0.1, daily_traffic=2000)
+
+    data = compute_capacity(ProgrammeHistory(today=TODAY))
+    [plan] = [s for s in data["segments"] if s["id"] == segment.pk]
+    queue = {item["name"]: item for item in plan["queue"]}
+    assert (queue["Revenue test"]["days"], queue["Revenue test"]["sample"]) == (13, 12_560)
+    assert (queue["Fine design"]["days"], queue["Fine design"]["sample"]) == (15, 29_502)
+    assert "Broken design" not in queue and plan["unplanned"] == 1
+    assert mean.pk in {item["id"] for item in plan["queue"]} and fine.pk
 
 
 # --- bottlenecks ---------------------------------------------------------------------
@@ -388,6 +425,7 @@ def test_rechecks_insight_reads_the_stored_rechecks(shipped_winner, analyst):
     assert "keeps 25% of its estimated lift" in data["reading"]
     [chart] = recheck_chart(data)
     estimate, since = chart.figure.data
+    assert since.name == "Re-checked: faded (95 % interval)"
     assert list(estimate.x) == pytest.approx([20.0])
     assert list(since.x) == pytest.approx([5.0])
     assert list(since.error_x.array) == pytest.approx([8.6149], abs=1e-3)
@@ -425,3 +463,56 @@ def test_the_schema_describes_each_insight(marketer):
     for name in ("CapacityData", "BottlenecksData", "RechecksData"):
         assert name in components
     assert "/api/v1/insights/capacity/" in schema["paths"]
+
+
+def test_the_experiments_own_analysis_never_reads_its_holdout(shipped_winner, analyst):
+    from analytics.analysis.pipeline import experiments_analyse
+    from analytics.models import Observation
+
+    control, treatment = shipped_winner.variants.order_by("-is_control", "key")
+    metric = shipped_winner.primary_metric
+    for variant, conversions in ((control, 100), (treatment, 130)):
+        Observation.objects.create(
+            experiment=shipped_winner, variant=variant, metric=metric, date=END,
+            users=1000, conversions=conversions,
+        )  # fmt: skip
+    observations_ingest(
+        experiment_id=shipped_winner.pk,
+        actor=analyst,
+        rows=_holdout_rows(shipped_winner, END + dt.timedelta(days=5)),
+    )
+    experiments_analyse([shipped_winner.pk])
+    latest = Result.objects.filter(experiment=shipped_winner, variant=treatment).order_by("-look")
+    # The test's own day only: 130/1,000 against 100/1,000 → +30 %, on 1,000 users.
+    assert latest[0].users == 1000
+    assert latest[0].lift == pytest.approx(0.3)
+
+
+def test_the_daily_task_writes_the_rechecks_and_beat_runs_it(shipped_winner, settings):
+    from analytics.tasks import ship_rechecks
+
+    assert settings.CELERY_BEAT_SCHEDULE["ship-rechecks-daily"]["task"] == (
+        "analytics.tasks.ship_rechecks"
+    )
+    assert ship_rechecks.delay().get() == {"written": 2, "fading_alerts": 0}
+    # No holdout data was sent: both horizons are on record without a verdict.
+    assert set(ShipRecheck.objects.values_list("after_days", "verdict")) == {
+        (30, "no_data"),
+        (90, "no_data"),
+    }
+
+
+def test_a_recheck_without_data_is_done_again_once_the_holdout_data_arrives(
+    shipped_winner, analyst
+):
+    ship_rechecks_run(today=SHIPPED_ON + dt.timedelta(days=30))
+    assert ShipRecheck.objects.get().verdict == "no_data"
+    observations_ingest(
+        experiment_id=shipped_winner.pk,
+        actor=analyst,
+        rows=_holdout_rows(shipped_winner, END + dt.timedelta(days=5)),
+    )
+    assert ship_rechecks_run(today=SHIPPED_ON + dt.timedelta(days=40))["written"] == 1
+    recheck = ShipRecheck.objects.get()
+    assert (recheck.verdict, recheck.checked_on) == ("faded", SHIPPED_ON + dt.timedelta(days=40))
+    assert recheck.lift == pytest.approx(0.05, abs=1e-9)

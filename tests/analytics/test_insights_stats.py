@@ -6,7 +6,9 @@ from decimal import Decimal
 from statistics import NormalDist
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 from rest_framework.test import APIClient
@@ -30,6 +32,7 @@ from tests.experiments.helpers import put_in_status
 from tests.factories import (
     ExperimentFactory,
     HypothesisFactory,
+    MetricFactory,
     ObjectiveFactory,
     SegmentFactory,
     TeamFactory,
@@ -192,6 +195,8 @@ def test_the_backlog_reranks_by_calibrated_confidence(calibrated, marketer):
     text = page.content.decode()
     assert text.index("Idea B") < text.index("Idea A")
     assert "Calibrated ICE" in text
+    assert "calibrated 7.4" in text and "calibrated 6.0" in text  # (7+8.3+7)/3, (5+7.9+5)/3
+    assert "calibrated " not in client.get("/hypotheses/", {"sort": "ice"}).content.decode()
 
 
 def test_calibrated_order_without_history_is_the_ice_order(marketer):
@@ -278,8 +283,6 @@ def test_the_ledger_shows_raw_and_shrunk_realised_impact_side_by_side(stream):
 
 
 def test_a_lower_is_better_metric_is_shrunk_as_an_improvement(operator):
-    from tests.factories import MetricFactory
-
     lower = MetricFactory(key="time_to_value", kind="mean", direction="lower")
     experiments = [
         concluded(operator, hypothesis=HypothesisFactory(metric=lower), lift=-lift)
@@ -430,3 +433,27 @@ def test_the_schema_describes_each_insights_data(analyst):
     ledger = components["ObjectiveLedger"]["properties"]
     assert {"realised_impact_shrunk", "progress_shrunk"} <= set(ledger)
     assert "/api/v1/experiments/{id}/cost/" in schema["paths"]
+
+
+def test_the_calibrated_backlog_costs_one_query_more_than_the_ice_order(
+    calibrated, marketer, django_assert_max_num_queries
+):
+    insights_run(names=["calibration"], today=TODAY)
+    HypothesisFactory.create_batch(5)
+    client = Client()
+    client.force_login(marketer)
+    with CaptureQueriesContext(connection) as by_ice:
+        client.get("/hypotheses/", {"sort": "ice"})
+    # The stored calibration report is the one extra read.
+    with django_assert_max_num_queries(len(by_ice.captured_queries) + 1):
+        assert client.get("/hypotheses/", {"sort": "calibrated"}).status_code == 200
+
+
+def test_a_stored_report_without_a_table_leaves_the_ice_order(marketer):
+    InsightReport.objects.create(
+        name="calibration", data={"reading": "old"}, computed_at=timezone.now(), seconds=0.1
+    )
+    a = HypothesisFactory(impact=5, confidence=9, ease=5)
+    b = HypothesisFactory(impact=4, confidence=4, ease=4)
+    ideas = hypothesis_backlog(marketer).filter(pk__in=[a.pk, b.pk])
+    assert list(hypotheses_ranked(ideas, "calibrated")) == [a, b]

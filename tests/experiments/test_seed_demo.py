@@ -3,7 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from analytics.demo import PAST_EXPERIMENTS
+from analytics.demo import HISTORY_SIZE, PAST_EXPERIMENTS, QUEUED_DESIGNS
 from experiments.models import (
     Experiment,
     ExperimentStatus,
@@ -51,9 +51,11 @@ def test_it_builds_the_demo_organisation_once(settings):
         "admin",
     }
     assert first["Objective"] == 3 and first["Metric"] == 6
-    # The 15 of the current programme and the past year's decided ones (for the insights).
+    # The 15 of the current programme, the past year's decided ones and designs queued in the
+    # busiest segments (for the insights).
     assert first["Segment"] >= 8 and first["Hypothesis"] >= 40
-    assert first["Experiment"] == 15 + len(PAST_EXPERIMENTS)
+    # And a longer record of concluded decisions (calibration, false wins, partners).
+    assert first["Experiment"] == 15 + len(PAST_EXPERIMENTS) + len(QUEUED_DESIGNS) + HISTORY_SIZE
     assert set(Experiment.objects.values_list("status", flat=True)) == set(ExperimentStatus.values)
     # Three levels of segments.
     assert Segment.objects.filter(parent__parent__isnull=False).exists()
@@ -72,7 +74,9 @@ def test_large_adds_five_thousand_experiments_once():
     call_command("seed_demo", "--large", stdout=StringIO())
     assert Experiment.objects.filter(key__startswith="bench-").count() == 5000
     call_command("seed_demo", "--large", stdout=StringIO())
-    assert Experiment.objects.count() == 5015 + len(PAST_EXPERIMENTS)
+    assert Experiment.objects.count() == (
+        5015 + len(PAST_EXPERIMENTS) + len(QUEUED_DESIGNS) + HISTORY_SIZE
+    )
 
 
 def test_the_demo_cmo_is_not_a_superuser_and_the_admin_account_holds_no_role(settings):
@@ -131,3 +135,21 @@ def test_the_demo_gives_the_operational_insights_something_to_read():
         assert hypothesis.created_at < hypothesis.triaged_at
         first = hypothesis.experiments.order_by("created_at").first()
         assert first is None or hypothesis.triaged_at <= first.created_at
+
+
+def test_the_demo_history_gives_calibration_false_wins_and_partners_something_to_say(settings):
+    from analytics.insights.run import insight_report
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+    record = Experiment.objects.filter(key__startswith="hist-")
+    assert record.count() == HISTORY_SIZE
+    assert set(record.values_list("status", flat=True)) == {"concluded"}
+    calibration = insight_report("calibration").data
+    assert calibration["with_lift"] >= HISTORY_SIZE and calibration["spearman_ice_lift"] > 0
+    assert calibration["overrides"]["against"] > 0
+    false_wins = insight_report("false-wins").data
+    assert false_wins["wins_this_year"] > 0 and false_wins["by_objective"]
+    partners = insight_report("partners").data
+    kinds = {row["kind"] for row in partners["partners"]}
+    assert kinds == {"agency", "in_house"} and partners["return"] is not None

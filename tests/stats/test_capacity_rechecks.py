@@ -83,3 +83,18 @@ def test_a_winner_that_keeps_less_than_half_its_lift_has_faded():
 def test_no_data_since_the_ship_gives_no_verdict():
     assert recheck_verdicts([0.1], [math.nan]).tolist() == ["no_data"]
     assert recheck_verdicts(np.array([0.2, 0.2]), [0.3, math.nan]).tolist() == ["held", "no_data"]
+
+
+def test_what_cannot_finish_within_the_horizon_is_left_unplanned():
+    # 100 a day over 30 days: the first takes days 0–20; the second (15 days) would end on day
+    # 35, past the horizon, so it is not planned and the third (10 days) still fits at 20–30.
+    plan = plan_segment(
+        reach=100,
+        running_daily=[],
+        running_days_left=[],
+        queue_daily=[100, 100, 100],
+        queue_days=[20, 15, 10],
+        horizon_days=30,
+    )
+    assert plan.start_day.tolist() == [0, -1, 20]
+    assert plan.end_day.tolist() == [20, -1, 30]

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from analytics.analysis.alerts import raise_overdue_alerts
-from analytics.demo import seed_observations, seed_programme_history
+from analytics.demo import seed_decision_history, seed_observations, seed_programme_history
 from analytics.portfolio.rollup import portfolio_rollup_run
 from experiments.demo import DEMO_USERS, finish_demo_decisions, seed_demo, seed_large
 from roles.demo import DEMO_PASSWORD
@@ -22,6 +22,7 @@ class Command(BaseCommand):
             seed_observations(out=write)
             finish_demo_decisions()
             seed_programme_history(out=write)
+            seed_decision_history(out=write)
             raise_overdue_alerts()
             rollup = portfolio_rollup_run()
             write(f"Rolled up the portfolio: {rollup['rows']} slices.")
