@@ -18,7 +18,7 @@ import json
 import threading
 
 from django.db import connection
-from django.db.models import Lookup, Value
+from django.db.models import JSONField, Lookup, Subquery, Value
 from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
 from rest_framework.fields import SkipField
@@ -26,11 +26,10 @@ from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
 # Fields whose representation of a database value of their own type is the value itself.
+# (Not booleans and floats: from JSON, SQLite's booleans are 1 and 0 and a whole float an int.)
 _AS_STORED = (
-    drf_fields.BooleanField,
     drf_fields.CharField,  # with SlugField, EmailField…
     drf_fields.ChoiceField,
-    drf_fields.FloatField,
     drf_fields.IntegerField,
     drf_fields.JSONField,
     drf_fields.ReadOnlyField,
@@ -154,6 +153,32 @@ class InList(Lookup):
         else:
             sql = f"{lhs} IN (SELECT value FROM json_each(%s))"
         return sql, (*lhs_params, self.parameter(connection, ids))
+
+
+class JSONList(Subquery):
+    """A correlated subquery's rows as one JSON list, in the subquery's order (``[]`` when it
+    has none), read as a column of the outer query instead of a query per relation.
+
+    The subquery selects one value per row, named ``item``: a ``JSONObject`` (``objects=True``)
+    or a plain value. PostgreSQL aggregates with ``jsonb_agg``, SQLite with
+    ``json_group_array``; both take the rows in the order the subquery sorts them, as long as
+    the aggregate is all the outer level does.
+    """
+
+    output_field = JSONField()
+
+    def __init__(self, queryset, *, objects: bool = False):
+        super().__init__(queryset)
+        self.objects = objects
+
+    def as_sql(self, compiler, connection, template=None, **extra_context):
+        inner, params = super().as_sql(compiler, connection)
+        if connection.vendor == "postgresql":
+            sql = f"(SELECT COALESCE(JSONB_AGG(_rows.item), '[]'::jsonb) FROM {inner} _rows)"
+        else:
+            item = "JSON(_rows.item)" if self.objects else "_rows.item"
+            sql = f"(SELECT COALESCE(JSON_GROUP_ARRAY({item}), '[]') FROM {inner} _rows)"
+        return sql, params
 
 
 class CompiledOnce:
