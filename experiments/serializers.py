@@ -123,6 +123,8 @@ class ExperimentRows:
         ids = list(ids)
         by_id = {row["id"]: row for row in cls._experiment_rows.rows(ids)}
         rows = [by_id[pk] for pk in ids if pk in by_id]
+        # Every variant of the page presented at once, then handed back to its experiment.
+        variants = iter(cls.variants.present([v for row in rows for v in row["variant_list"]]))
         owners: dict[int, str] = {}
         for row in rows:
             owner_id = row["owner_id"]
@@ -131,7 +133,7 @@ class ExperimentRows:
                 owners[owner_id] = str(User(id=owner_id, **names))
             row["owner"] = owners[owner_id]
             row["primary_metric"] = row["primary_metric__key"]
-            row["variants"] = cls.variants.present(row["variant_list"])
+            row["variants"] = [next(variants) for _ in row["variant_list"]]
             row["secondary_metrics"] = row["secondary_list"]
             row["guardrail_metrics"] = row["guardrail_list"]
         return cls.experiments.present(rows)
