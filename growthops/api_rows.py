@@ -1,16 +1,21 @@
-"""Present rows read with ``.values()`` exactly as a serializer presents model instances.
+"""Reading and presenting the rows of API lists without model instances.
 
 A list of a hundred experiments spent nearly all its time building model instances, one
 queryset per prefetched relation per row, and walking DRF's field machinery for every cell
-(bench/api_bench.py). ``RowPresenter`` keeps the serializer as the one description of the shape
-(and of the schema) but builds its fields once per process and converts only the cells whose
-database value is not already what the serializer would answer: dates, times and decimals.
+(bench/api_bench.py, docs/api.md). Here:
 
-The caller reads the rows and supplies, under each field's name, the value the field would
-present for related objects: the id for a primary-key field, the key for a slug field, the
-text for a string field, the presented list or object of a ``many`` field or nested
-serializer, a method field's answer.
-``tests/api/test_api_rows.py`` checks the two paths answer the same on every row.
+- ``RowPresenter`` presents rows read with ``.values()`` (or instances) exactly as a serializer
+  presents instances. The serializer stays the one description of the shape (and of the
+  schema); its fields are built once per process and only the cells whose database value is not
+  already the answer are converted (dates, date-times, decimals, booleans, floats). The caller
+  supplies, under each field's name, what the field would present for related objects: the id,
+  the key or the text; the presented list or object of a ``many`` field or nested serializer; a
+  method field's answer.
+- ``CompiledOnce`` runs a query over a list of ids (``InList``) that the ORM compiles once.
+- ``JSONList`` reads a relation's rows as one JSON list column of the outer query.
+- ``CountedRows`` pages rows while counting the plain queryset.
+
+``tests/api/test_api_rows.py`` checks the lists answer what their serializers answer.
 """
 
 import datetime
