@@ -335,7 +335,7 @@ class ExperimentViewSet(
 
     @extend_schema(responses=ExperimentSerializer(many=True))
     def list(self, request):
-        # Rows, not model instances: a page of 500 is counted and read in three queries and
+        # Rows, not model instances: a page of 500 is counted and read in five queries and
         # presented without building an instance (and a queryset per relation) per experiment.
         ids = ExperimentRows.ids(self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(ids)

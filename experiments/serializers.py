@@ -1,11 +1,12 @@
 """API shapes. Serializers parse and present; the services decide."""
 
-from django.db.models import F, OuterRef
-from django.db.models.functions import JSONObject
+from collections import defaultdict
+
+from django.db.models import F, Value
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from growthops.api_rows import CompiledOnce, CountedRows, InList, JSONList, RowPresenter
+from growthops.api_rows import CompiledOnce, CountedRows, InList, RowPresenter
 from roles.models import OperatorProfile, User
 
 from .design import DESIGN_FIELDS, experiment_design, experiment_design_flags
@@ -103,9 +104,9 @@ class ExperimentRows:
     """``ExperimentSerializer``'s answer for a page of experiments, from rows.
 
     ``ids(queryset)`` is what a list pages: the filtered, ordered ids, counted without the
-    joins the rows need. ``present(ids)`` reads those experiments with their variants and
-    their secondary and guardrail metric keys as JSON lists, in one query compiled once per
-    process, and presents each row as the serializer would.
+    joins the rows need. ``present(ids)`` reads those experiments, their variants and their
+    secondary and guardrail metric keys (three queries whatever the page size, each compiled
+    once per process) and presents each row as the serializer would.
     """
 
     experiments = RowPresenter.of(ExperimentSerializer)
@@ -123,8 +124,14 @@ class ExperimentRows:
         ids = list(ids)
         by_id = {row["id"]: row for row in cls._experiment_rows.rows(ids)}
         rows = [by_id[pk] for pk in ids if pk in by_id]
-        # Every variant of the page presented at once, then handed back to its experiment.
-        variants = iter(cls.variants.present([v for row in rows for v in row["variant_list"]]))
+        variant_rows = cls._variant_rows.rows(ids)
+        variants = defaultdict(list)
+        for row, presented in zip(variant_rows, cls.variants.present(variant_rows), strict=True):
+            variants[row["experiment_id"]].append(presented)
+        secondary, guardrail = defaultdict(list), defaultdict(list)
+        for link in cls._metric_rows.rows(ids):
+            keys = secondary if link["role"] == "secondary" else guardrail
+            keys[link["experiment_id"]].append(link["metric__key"])
         owners: dict[int, str] = {}
         for row in rows:
             owner_id = row["owner_id"]
@@ -133,43 +140,49 @@ class ExperimentRows:
                 owners[owner_id] = str(User(id=owner_id, **names))
             row["owner"] = owners[owner_id]
             row["primary_metric"] = row["primary_metric__key"]
-            row["variants"] = [next(variants) for _ in row["variant_list"]]
-            row["secondary_metrics"] = row["secondary_list"]
-            row["guardrail_metrics"] = row["guardrail_list"]
+            row["secondary_metrics"] = secondary.get(row["id"], [])
+            row["guardrail_metrics"] = guardrail.get(row["id"], [])
+            row["variants"] = variants.get(row["id"], [])
         return cls.experiments.present(rows)
 
     @classmethod
     def _experiments_by_id(cls, ids):
         plain = [name for name in cls.experiments.field_names if name not in cls.RELATED]
         owner = [f"owner__{name}" for name in cls.OWNER_NAME_FIELDS]
-        variant = {name: name for name in cls.variants.field_names}
-        variants = (
-            Variant.objects.filter(experiment=OuterRef("pk"))
-            .order_by(*Variant._meta.ordering)
-            .values(item=JSONObject(**variant))
-        )
         return Experiment.objects.filter(InList(F("id"), ids)).values(
-            *plain,
-            "owner_id",
-            *owner,
-            "primary_metric__key",
-            variant_list=JSONList(variants, objects=True),
-            secondary_list=JSONList(cls._metric_keys(Experiment.secondary_metrics)),
-            guardrail_list=JSONList(cls._metric_keys(Experiment.guardrail_metrics)),
+            *plain, "owner_id", *owner, "primary_metric__key"
+        )
+
+    @classmethod
+    def _variants_of(cls, ids):
+        return Variant.objects.filter(InList(F("experiment_id"), ids)).values(
+            "experiment_id", *cls.variants.field_names
         )
 
     @staticmethod
-    def _metric_keys(field):
-        """An experiment's metric keys, in the metrics' own order (as ``.all()`` gives them)."""
+    def _metric_links_of(ids):
+        """Each experiment's secondary and guardrail metric keys, in the metrics' own order
+        (as ``.all()`` gives them), from both link tables at once."""
         ordering = [f"metric__{term}" for term in Metric._meta.ordering]
+
+        def links(field, role):
+            return (
+                field.through.objects.filter(InList(F("experiment_id"), ids))
+                .annotate(role=Value(role))
+                .values("experiment_id", "metric__key", *ordering, "metric_id", "role")
+                .order_by()
+            )
+
         return (
-            field.through.objects.filter(experiment=OuterRef("pk"))
+            links(Experiment.secondary_metrics, "secondary")
+            .union(links(Experiment.guardrail_metrics, "guardrail"), all=True)
             .order_by(*ordering, "metric_id")
-            .values(item=F("metric__key"))
         )
 
 
 ExperimentRows._experiment_rows = CompiledOnce(ExperimentRows._experiments_by_id)
+ExperimentRows._variant_rows = CompiledOnce(ExperimentRows._variants_of)
+ExperimentRows._metric_rows = CompiledOnce(ExperimentRows._metric_links_of)
 
 
 class DesignSummarySerializer(serializers.Serializer):

@@ -7,12 +7,11 @@ queryset per prefetched relation per row, and walking DRF's field machinery for 
 - ``RowPresenter`` presents rows read with ``.values()`` (or instances) exactly as a serializer
   presents instances. The serializer stays the one description of the shape (and of the
   schema); its fields are built once per process and only the cells whose database value is not
-  already the answer are converted (dates, date-times, decimals, booleans, floats). The caller
+  already the answer are converted (dates, date-times, decimals). The caller
   supplies, under each field's name, what the field would present for related objects: the id,
   the key or the text; the presented list or object of a ``many`` field or nested serializer; a
   method field's answer.
 - ``CompiledOnce`` runs a query over a list of ids (``InList``) that the ORM compiles once.
-- ``JSONList`` reads a relation's rows as one JSON list column of the outer query.
 - ``CountedRows`` pages rows while counting the plain queryset.
 
 ``tests/api/test_api_rows.py`` checks the lists answer what their serializers answer.
@@ -23,7 +22,7 @@ import json
 import threading
 
 from django.db import connection
-from django.db.models import JSONField, Lookup, Subquery, Value
+from django.db.models import Lookup, Value
 from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
 from rest_framework.fields import SkipField
@@ -31,10 +30,11 @@ from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
 # Fields whose representation of a database value of their own type is the value itself.
-# (Not booleans and floats: from JSON, SQLite's booleans are 1 and 0 and a whole float an int.)
 _AS_STORED = (
+    drf_fields.BooleanField,
     drf_fields.CharField,  # with SlugField, EmailField…
     drf_fields.ChoiceField,
+    drf_fields.FloatField,
     drf_fields.IntegerField,
     drf_fields.JSONField,
     drf_fields.ReadOnlyField,
@@ -124,8 +124,6 @@ def _converter(field):
     with the time zone looked up once per list instead of once per cell."""
     if field is None:
         return None
-    if type(field) is drf_fields.FloatField:
-        return float  # all its to_representation does
     if not isinstance(field, drf_fields.DateTimeField):
         return field.to_representation
     output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
@@ -162,32 +160,6 @@ class InList(Lookup):
         else:
             sql = f"{lhs} IN (SELECT value FROM json_each(%s))"
         return sql, (*lhs_params, self.parameter(connection, ids))
-
-
-class JSONList(Subquery):
-    """A correlated subquery's rows as one JSON list, in the subquery's order (``[]`` when it
-    has none), read as a column of the outer query instead of a query per relation.
-
-    The subquery selects one value per row, named ``item``: a ``JSONObject`` (``objects=True``)
-    or a plain value. PostgreSQL aggregates with ``jsonb_agg``, SQLite with
-    ``json_group_array``; both take the rows in the order the subquery sorts them, as long as
-    the aggregate is all the outer level does.
-    """
-
-    output_field = JSONField()
-
-    def __init__(self, queryset, *, objects: bool = False):
-        super().__init__(queryset)
-        self.objects = objects
-
-    def as_sql(self, compiler, connection, template=None, **extra_context):
-        inner, params = super().as_sql(compiler, connection)
-        if connection.vendor == "postgresql":
-            sql = f"(SELECT COALESCE(JSONB_AGG(_rows.item), '[]'::jsonb) FROM {inner} _rows)"
-        else:
-            item = "JSON(_rows.item)" if self.objects else "_rows.item"
-            sql = f"(SELECT COALESCE(JSON_GROUP_ARRAY({item}), '[]') FROM {inner} _rows)"
-        return sql, params
 
 
 class CompiledOnce:
