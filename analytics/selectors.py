@@ -1,22 +1,26 @@
 """Reads for pages and the API: the latest results, notifications."""
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from .models import Notification, Result
 
+# Each metric's results with the control first.
+LATEST_ORDER = ("metric__name", "-is_control", "variant__key")
 
-def latest_results(experiment) -> list[Result]:
-    """Each metric's newest snapshot (control first), in one query."""
+
+def newest_looks(results: QuerySet[Result]) -> QuerySet[Result]:
+    """Only the snapshots of each experiment's metrics' newest look, in ``LATEST_ORDER``."""
     newest_look = (
         Result.objects.filter(experiment=OuterRef("experiment"), metric=OuterRef("metric"))
         .order_by("-look")
         .values("look")[:1]
     )
-    return list(
-        experiment.results.filter(look=Subquery(newest_look))
-        .select_related("metric", "variant")
-        .order_by("metric__name", "-is_control", "variant__key")
-    )
+    return results.filter(look=Subquery(newest_look)).order_by(*LATEST_ORDER)
+
+
+def latest_results(experiment) -> list[Result]:
+    """Each metric's newest snapshot (control first), in one query."""
+    return list(newest_looks(experiment.results).select_related("metric", "variant"))
 
 
 def unread_notifications(user):

@@ -8,7 +8,10 @@ Works in its own database (PostgreSQL: ``growthops_api_bench``, created and drop
 organisation plus 5,000 experiments (``seed_demo --large``) and gives a non-demo analyst a
 token. Then it starts gunicorn (``--workers`` processes, gthread) on 127.0.0.1 with DEBUG off
 and, per endpoint, runs ``--clients`` threads, each with its own keep-alive connection, for
-``--seconds`` after a short warm-up. Prints requests per second and the p50 / p99 latency of:
+``--seconds`` after a short warm-up, round-robin in ``--rounds`` passes (a change in the
+machine's other load falls on every endpoint alike). Prints requests per second, the p50 / p99
+latency and the server's CPU time per request (gunicorn workers and their PostgreSQL backends,
+from ``/proc``; other load slows requests down but does not change it) of:
 
 - ``GET /api/v1/auth/me/``: the trivial authenticated endpoint (token check, throttle, JSON),
   the yardstick;
@@ -18,7 +21,7 @@ and, per endpoint, runs ``--clients`` threads, each with its own keep-alive conn
 
 Target: each real endpoint serves at least 30 % of the trivial endpoint's requests per second.
 The clients run on the same machine as the server, so the figures are for comparing the
-endpoints with each other, not a capacity plan.
+endpoints with each other, not a capacity plan. Figures and what they mean: docs/api.md.
 """
 
 import argparse

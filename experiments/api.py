@@ -335,8 +335,8 @@ class ExperimentViewSet(
 
     @extend_schema(responses=ExperimentSerializer(many=True))
     def list(self, request):
-        # Rows, not model instances: a page of 500 is read in six queries and presented
-        # without building an instance (and a queryset per relation) for each experiment.
+        # Rows, not model instances: a page of 500 is counted and read in five queries and
+        # presented without building an instance (and a queryset per relation) per experiment.
         ids = ExperimentRows.ids(self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(ids)
         if page is None:  # ?format=csv: the whole list, read and written in batches

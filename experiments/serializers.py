@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from django.db.models import F
+from django.db.models import F, Value
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -105,7 +105,7 @@ class ExperimentRows:
 
     ``ids(queryset)`` is what a list pages: the filtered, ordered ids, counted without the
     joins the rows need. ``present(ids)`` reads those experiments, their variants and their
-    secondary and guardrail metric keys (four queries whatever the page size, each compiled
+    secondary and guardrail metric keys (three queries whatever the page size, each compiled
     once per process) and presents each row as the serializer would.
     """
 
@@ -128,8 +128,10 @@ class ExperimentRows:
         variants = defaultdict(list)
         for row, presented in zip(variant_rows, cls.variants.present(variant_rows), strict=True):
             variants[row["experiment_id"]].append(presented)
-        secondary = cls._keys_by_experiment(cls._secondary_rows.rows(ids))
-        guardrail = cls._keys_by_experiment(cls._guardrail_rows.rows(ids))
+        secondary, guardrail = defaultdict(list), defaultdict(list)
+        for link in cls._metric_rows.rows(ids):
+            keys = secondary if link["role"] == "secondary" else guardrail
+            keys[link["experiment_id"]].append(link["metric__key"])
         owners: dict[int, str] = {}
         for row in rows:
             owner_id = row["owner_id"]
@@ -142,13 +144,6 @@ class ExperimentRows:
             row["guardrail_metrics"] = guardrail.get(row["id"], [])
             row["variants"] = variants.get(row["id"], [])
         return cls.experiments.present(rows)
-
-    @staticmethod
-    def _keys_by_experiment(rows) -> dict[int, list[str]]:
-        keys = defaultdict(list)
-        for row in rows:
-            keys[row["experiment_id"]].append(row["metric__key"])
-        return keys
 
     @classmethod
     def _experiments_by_id(cls, ids):
@@ -165,24 +160,29 @@ class ExperimentRows:
         )
 
     @staticmethod
-    def _metric_keys_of(field):
-        """Each experiment's metric keys, in the metrics' own order (as ``.all()`` gives them)."""
+    def _metric_links_of(ids):
+        """Each experiment's secondary and guardrail metric keys, in the metrics' own order
+        (as ``.all()`` gives them), from both link tables at once."""
         ordering = [f"metric__{term}" for term in Metric._meta.ordering]
-        return lambda ids: (
-            field.through.objects.filter(InList(F("experiment_id"), ids))
+
+        def links(field, role):
+            return (
+                field.through.objects.filter(InList(F("experiment_id"), ids))
+                .annotate(role=Value(role))
+                .values("experiment_id", "metric__key", *ordering, "metric_id", "role")
+                .order_by()
+            )
+
+        return (
+            links(Experiment.secondary_metrics, "secondary")
+            .union(links(Experiment.guardrail_metrics, "guardrail"), all=True)
             .order_by(*ordering, "metric_id")
-            .values("experiment_id", "metric__key")
         )
 
 
 ExperimentRows._experiment_rows = CompiledOnce(ExperimentRows._experiments_by_id)
 ExperimentRows._variant_rows = CompiledOnce(ExperimentRows._variants_of)
-ExperimentRows._secondary_rows = CompiledOnce(
-    ExperimentRows._metric_keys_of(Experiment.secondary_metrics)
-)
-ExperimentRows._guardrail_rows = CompiledOnce(
-    ExperimentRows._metric_keys_of(Experiment.guardrail_metrics)
-)
+ExperimentRows._metric_rows = CompiledOnce(ExperimentRows._metric_links_of)
 
 
 class DesignSummarySerializer(serializers.Serializer):

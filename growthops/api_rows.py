@@ -1,16 +1,20 @@
-"""Present rows read with ``.values()`` exactly as a serializer presents model instances.
+"""Reading and presenting the rows of API lists without model instances.
 
 A list of a hundred experiments spent nearly all its time building model instances, one
 queryset per prefetched relation per row, and walking DRF's field machinery for every cell
-(bench/api_bench.py). ``RowPresenter`` keeps the serializer as the one description of the shape
-(and of the schema) but builds its fields once per process and converts only the cells whose
-database value is not already what the serializer would answer: dates, times and decimals.
+(bench/api_bench.py, docs/api.md). Here:
 
-The caller reads the rows and supplies, under each field's name, the value the field would
-present for related objects: the id for a primary-key field, the key for a slug field, the
-text for a string field, the presented list or object of a ``many`` field or nested
-serializer, a method field's answer.
-``tests/api/test_api_rows.py`` checks the two paths answer the same on every row.
+- ``RowPresenter`` presents rows read with ``.values()`` (or instances) exactly as a serializer
+  presents instances. The serializer stays the one description of the shape (and of the
+  schema); its fields are built once per process and only the cells whose database value is not
+  already the answer are converted (dates, date-times, decimals). The caller
+  supplies, under each field's name, what the field would present for related objects: the id,
+  the key or the text; the presented list or object of a ``many`` field or nested serializer; a
+  method field's answer.
+- ``CompiledOnce`` runs a query over a list of ids (``InList``) that the ORM compiles once.
+- ``CountedRows`` pages rows while counting the plain queryset.
+
+``tests/api/test_api_rows.py`` checks the lists answer what their serializers answer.
 """
 
 import datetime
@@ -19,7 +23,6 @@ import threading
 
 from django.db import connection
 from django.db.models import Lookup, Value
-from django.utils import timezone
 from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
 from rest_framework.fields import SkipField
@@ -119,17 +122,19 @@ class RowPresenter:
 def _converter(field):
     """The field's ``to_representation``; for an ISO 8601 date-time field, the same answer
     with the time zone looked up once per list instead of once per cell."""
+    if field is None:
+        return None
     if not isinstance(field, drf_fields.DateTimeField):
-        return None if field is None else field.to_representation
+        return field.to_representation
     output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
     zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
     if zone is None or not isinstance(output_format, str) or output_format.lower() != ISO_8601:
         return field.to_representation
 
     def iso_8601(value):
-        if not isinstance(value, datetime.datetime) or timezone.is_naive(value):
-            return field.to_representation(value)
-        text = value.astimezone(zone).isoformat()
+        if value.__class__ is not datetime.datetime or value.tzinfo is None:
+            return field.to_representation(value)  # naive, or not a datetime: DRF decides
+        text = (value if value.tzinfo is zone else value.astimezone(zone)).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     return iso_8601
@@ -158,14 +163,16 @@ class InList(Lookup):
 
 
 class CompiledOnce:
-    """A ``.values()`` query whose one parameter is a list of ids (``InList``), compiled by
-    the ORM once per process and then run with each page's ids.
+    """A ``.values()`` query over a list of ids (``InList``, once or more), compiled by the
+    ORM once per process and then run with each page's ids.
 
     For a page of rows, compiling the queries cost the ORM more than the database took to
     answer them. The SQL of these depends only on the models, never on the request, so it is
     written once; the rows come back through the ORM's own converters, as ``.values()`` gives
     them.
     """
+
+    SENTINEL = [-1]  # the ids it is compiled with, to find where each page's ids go
 
     def __init__(self, build):
         self.build = build  # ids → the ``.values()`` queryset
@@ -174,9 +181,11 @@ class CompiledOnce:
     def rows(self, ids) -> list[dict]:
         if not ids:
             return []
-        sql, names, compiler, converters = self._compile()
+        sql, template, names, compiler, converters = self._compile()
+        ids_parameter = InList.parameter(connection, ids)
+        params = [ids_parameter if p is None else p for p in template]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [InList.parameter(connection, ids)])
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         if converters:
             rows = compiler.apply_converters(rows, converters)
@@ -185,14 +194,17 @@ class CompiledOnce:
     def _compile(self):
         key = (connection.alias, connection.vendor)
         if key not in self._compiled:
-            query = self.build([0]).query
+            query = self.build(self.SENTINEL).query
             compiler = query.get_compiler(connection=connection)
             sql, params = compiler.as_sql()
-            if len(params) != 1:
-                raise ValueError(f"Expected the ids as the only parameter, got {params!r}.")
+            sentinel = InList.parameter(connection, self.SENTINEL)
+            template = [None if p == sentinel else p for p in params]
+            if None not in template:
+                raise ValueError(f"The query does not take the ids: {sql}")
             names = [*query.extra_select, *query.values_select, *query.annotation_select]
             columns = [select[0] for select in compiler.select[0 : compiler.col_count]]
-            self._compiled[key] = (sql, names, compiler, compiler.get_converters(columns))
+            converters = compiler.get_converters(columns)
+            self._compiled[key] = (sql, template, names, compiler, converters)
         return self._compiled[key]
 
 

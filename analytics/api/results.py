@@ -1,6 +1,7 @@
 """Observations in, results and task progress out, over ``/api/v1/``."""
 
 from celery.result import AsyncResult
+from django.db.models import F
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -8,14 +9,14 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from experiments.selectors import experiment_list_for_user
-from growthops.api_rows import RowPresenter
+from growthops.api_rows import CompiledOnce, InList, RowPresenter
 from growthops.pagination import HistoryPagination
 from growthops.renderers import CSV_BATCH, CSVRenderer, csv_response, in_batches
 from roles.permissions import HasAbility
 
 from ..ingest.observations import observations_ingest, parse_csv
 from ..models import Observation, Result
-from ..selectors import latest_results
+from ..selectors import newest_looks
 from .parsers import CSVTextParser, JSONParser
 
 
@@ -76,8 +77,29 @@ class ResultSerializer(serializers.ModelSerializer):
         ]
 
 
-# Results are read on every look at an experiment: the serializer's fields are built once.
+# Results are read on every look at an experiment: the serializer's fields are built once,
+# and the query of the newest snapshots is compiled once.
 RESULT_ROWS = RowPresenter.of(ResultSerializer)
+RESULT_COLUMNS = [field.attname for field in Result._meta.concrete_fields]
+NEWEST_RESULTS = CompiledOnce(
+    lambda ids: newest_looks(Result.objects.filter(InList(F("experiment_id"), ids))).values(
+        *RESULT_COLUMNS, "metric__key", "variant__key"
+    )
+)
+
+
+def latest_results_presented(experiment_id: int, metric: str | None = None) -> list[dict]:
+    """``latest_results`` as ``ResultSerializer`` presents them (optionally of one metric)."""
+    rows = [
+        row
+        for row in NEWEST_RESULTS.rows([experiment_id])
+        if metric is None or row["metric__key"] == metric
+    ]
+    for row in rows:
+        result = Result(**{name: row[name] for name in RESULT_COLUMNS})  # its derived fields
+        row["metric"], row["variant"] = row["metric__key"], row["variant__key"]
+        row["significant"], row["srm_detected"] = result.significant, result.srm_detected
+    return RESULT_ROWS.present(rows)
 
 
 class ResultHistoryPageSerializer(serializers.Serializer):
@@ -183,10 +205,7 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
                     RESULT_ROWS.field_names, map(RESULT_ROWS.present_objects, batches)
                 )
             return self.get_paginated_response(RESULT_ROWS.present_objects(page))
-        rows = latest_results(experiment)
-        if metric:
-            rows = [r for r in rows if r.metric.key == metric]
-        return Response(RESULT_ROWS.present_objects(rows))
+        return Response(latest_results_presented(experiment.pk, metric or None))
 
 
 class TaskStatusSerializer(serializers.Serializer):
