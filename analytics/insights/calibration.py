@@ -1,7 +1,6 @@
 """Score calibration: did the ICE scores given at triage predict what the experiments did?
 (docs/insights.md, "Score calibration")."""
 
-import numpy as np
 import pandas as pd
 
 from experiments.ranking import Calibration, ConfidenceCorrection
@@ -18,6 +17,7 @@ from .concluded import concluded_experiments
 from .history import ProgrammeHistory
 from .registry import Insight, register
 from .run import insight_report
+from .values import rounded
 
 # ICE score bands (the score is a mean of three 1–10 ratings).
 ICE_EDGES = [1, 4, 5, 6, 7, 8, 10]
@@ -37,13 +37,13 @@ def compute(history: ProgrammeHistory) -> dict:
     data = {
         "concluded": len(frame),
         "won": int(frame["won"].sum()),
-        "win_rate": _round(overall_rate),
+        "win_rate": rounded(overall_rate),
         "with_lift": len(measured),
-        "spearman_ice_lift": _round(spearman(measured["ice"], measured["improvement"])),
-        "spearman_ice_won": _round(spearman(frame["ice"], frame["won"].astype(float))),
+        "spearman_ice_lift": rounded(spearman(measured["ice"], measured["improvement"])),
+        "spearman_ice_won": rounded(spearman(frame["ice"], frame["won"].astype(float))),
         # RICE where the hypothesis had reach and effort.
         "with_rice": int(measured["rice"].notna().sum()),
-        "spearman_rice_lift": _round(
+        "spearman_rice_lift": rounded(
             spearman(
                 measured["rice"].dropna(), measured.loc[measured["rice"].notna(), "improvement"]
             )
@@ -79,8 +79,8 @@ def _bands(frame: pd.DataFrame) -> list[dict]:
                 "label": _band_label(ICE_EDGES, k),
                 "experiments": int(counts["experiments"][k]),
                 "wins": int(counts["wins"][k]),
-                "win_rate": _round(counts["win_rate"][k]),
-                "mean_lift": _round(lifts.mean() if len(lifts) else None),
+                "win_rate": rounded(counts["win_rate"][k]),
+                "mean_lift": rounded(lifts.mean() if len(lifts) else None),
             }
         )
     return rows
@@ -98,10 +98,10 @@ def _groups(frame: pd.DataFrame, column: str, label) -> list[dict]:
                 "label": label(key),
                 "experiments": len(group),
                 "wins": int(group["won"].sum()),
-                "win_rate": _round(won),
-                "stated_confidence": _round(stated),
-                "overconfidence": _round(stated - won),
-                "spearman_ice_lift": _round(spearman(measured["ice"], measured["improvement"])),
+                "win_rate": rounded(won),
+                "stated_confidence": rounded(stated),
+                "overconfidence": rounded(stated - won),
+                "spearman_ice_lift": rounded(spearman(measured["ice"], measured["improvement"])),
             }
         )
     return sorted(rows, key=lambda row: (-row["experiments"], row["label"]))
@@ -171,8 +171,8 @@ def _overrides(frame: pd.DataFrame) -> dict:
             "recommendation": row.recommendation,
             "decision": row.decision,
             "outcome": row.outcome,
-            "lift": _round(row.improvement),
-            "shrunk": _round(row.shrunk),
+            "lift": rounded(row.improvement),
+            "shrunk": rounded(row.shrunk),
         }
         for row in against.itertuples()
     ]
@@ -180,10 +180,12 @@ def _overrides(frame: pd.DataFrame) -> dict:
         "decided": len(decided),
         "against": len(against),
         "against_won": int(against["won"].sum()),
-        "against_mean_lift": _round(against["shrunk"].dropna().mean() if len(against) else None),
+        "against_mean_lift": rounded(against["shrunk"].dropna().mean() if len(against) else None),
         "followed_won": int(followed["won"].sum()),
         "followed": len(followed),
-        "followed_mean_lift": _round(followed["shrunk"].dropna().mean() if len(followed) else None),
+        "followed_mean_lift": rounded(
+            followed["shrunk"].dropna().mean() if len(followed) else None
+        ),
         "experiments": rows[-50:],
     }
 
@@ -242,12 +244,6 @@ def _band_bounds(k: int) -> tuple[int, int]:
     low = CONFIDENCE_EDGES[k]
     last = k == len(CONFIDENCE_EDGES) - 2
     return low, CONFIDENCE_EDGES[k + 1] if last else CONFIDENCE_EDGES[k + 1] - 1
-
-
-def _round(value, digits: int = 4):
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    return round(float(value), digits)
 
 
 def _charts(data):

@@ -1,14 +1,13 @@
 """False wins across the programme: LORD++ over the stream of decisions, and empirical-Bayes
 shrinkage of the lifts (docs/insights.md, "False wins")."""
 
-import numpy as np
-
 from experiments.models import Objective
 
 from ..stats.programme import lord_plus_plus
 from .concluded import annual_value, concluded_experiments, programme_shrinkage_of
 from .history import ProgrammeHistory
 from .registry import Insight, register
+from .values import money, rounded
 
 # The false discovery rate the programme holds itself to.
 FDR_LEVEL = 0.05
@@ -39,8 +38,8 @@ def compute(history: ProgrammeHistory) -> dict:
                 "objective": int(objective_id),
                 "name": names.get(int(objective_id), "—"),
                 "scaled": int(members.sum()),
-                "raw": _money(raw_value[members].sum()),
-                "shrunk": _money(shrunk_value[members].sum()),
+                "raw": money(raw_value[members].sum()),
+                "shrunk": money(shrunk_value[members].sum()),
             }
         )
 
@@ -52,11 +51,11 @@ def compute(history: ProgrammeHistory) -> dict:
         "wins_this_year": len(wins),
         "discoveries_this_year": int(this_year["discovery"].sum()),
         "wins_not_backed_this_year": len(unbacked),
-        "expected_false_wins_this_year": _round(wins["prob_no_gain"].fillna(0).sum(), 2),
+        "expected_false_wins_this_year": rounded(wins["prob_no_gain"].fillna(0).sum(), 2),
         "wins_without_interval_this_year": int(wins["prob_no_gain"].isna().sum()),
-        "fdr_bound_this_year": _round(FDR_LEVEL * this_year["discovery"].sum(), 2),
-        "prior_mean": _round(shrinkage.prior_mean),
-        "prior_sd": _round(shrinkage.prior_sd),
+        "fdr_bound_this_year": rounded(FDR_LEVEL * this_year["discovery"].sum(), 2),
+        "prior_mean": rounded(shrinkage.prior_mean),
+        "prior_sd": rounded(shrinkage.prior_sd),
         "fitted_on": shrinkage.fitted_on,
         "stream": [
             {
@@ -64,8 +63,8 @@ def compute(history: ProgrammeHistory) -> dict:
                 "id": int(row.id),
                 "name": row.name,
                 "concluded_on": row.concluded_at.date().isoformat(),
-                "p_value": _round(row.p_value, 6),
-                "level": _round(row.level, 6),
+                "p_value": rounded(row.p_value, 6),
+                "level": rounded(row.level, 6),
                 "discovery": bool(row.discovery),
                 "won": bool(row.won),
             }
@@ -76,9 +75,9 @@ def compute(history: ProgrammeHistory) -> dict:
                 "id": int(row.id),
                 "name": row.name,
                 "outcome": row.outcome,
-                "lift": _round(row.improvement),
-                "shrunk": _round(row.shrunk),
-                "prob_no_gain": _round(row.prob_no_gain),
+                "lift": rounded(row.improvement),
+                "shrunk": rounded(row.shrunk),
+                "prob_no_gain": rounded(row.prob_no_gain),
             }
             for row in frame.dropna(subset=["improvement"])
             .sort_values("improvement", ascending=False)
@@ -120,16 +119,6 @@ def _reading(data: dict) -> str:
                 "measured total."
             )
     return " ".join(parts)
-
-
-def _money(value) -> float:
-    return round(float(value), 2)
-
-
-def _round(value, digits: int = 4):
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    return round(float(value), digits)
 
 
 def _charts(data):

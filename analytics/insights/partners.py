@@ -6,6 +6,7 @@ import numpy as np
 from .concluded import annual_value, concluded_experiments
 from .history import ProgrammeHistory
 from .registry import Insight, register
+from .values import money, rounded
 
 
 def compute(history: ProgrammeHistory) -> dict:
@@ -29,15 +30,15 @@ def compute(history: ProgrammeHistory) -> dict:
                 "wins": wins,
                 "win_rate": round(wins / len(group), 4),
                 "median_cycle_days": round(float(cycle.median()), 1) if len(cycle) else None,
-                "shrunk_lift": _round(group["shrunk"].dropna().mean())
+                "shrunk_lift": rounded(group["shrunk"].dropna().mean())
                 if group["shrunk"].notna().any()
                 else None,
-                "value": _money(group["value"].sum()),
+                "value": money(group["value"].sum()),
                 "with_cost": len(costed),
-                "cost": _money(cost),
+                "cost": money(cost),
                 # Return over the experiments whose cost is known, so unknown costs add nothing.
                 "return": round(costed_value / cost, 2) if cost > 0 else None,
-                "cost_per_win": _money(cost / int(costed["won"].sum()))
+                "cost_per_win": money(cost / int(costed["won"].sum()))
                 if int(costed["won"].sum())
                 else None,
             }
@@ -51,8 +52,8 @@ def compute(history: ProgrammeHistory) -> dict:
             "partner": row.partner,
             "outcome": row.outcome,
             "decision": row.decision,
-            "cost": _money(row.cost),
-            "value": _money(row.value),
+            "cost": money(row.cost),
+            "value": money(row.value),
             "return": round(row.value / row.cost, 2) if row.cost > 0 else None,
         }
         for row in costed.sort_values("concluded_at", ascending=False).head(50).itertuples()
@@ -61,8 +62,8 @@ def compute(history: ProgrammeHistory) -> dict:
     data = {
         "concluded": len(frame),
         "with_cost": len(costed),
-        "cost": _money(total_cost),
-        "value": _money(costed["value"].sum()),
+        "cost": money(total_cost),
+        "value": money(costed["value"].sum()),
         "return": round(float(costed["value"].sum()) / total_cost, 2) if total_cost > 0 else None,
         "partners": partners,
         "experiments": experiments,
@@ -92,16 +93,6 @@ def _reading(data: dict) -> str:
             f"({worst['return']:.1f})."
         )
     return " ".join(parts)
-
-
-def _money(value) -> float:
-    return round(float(value), 2)
-
-
-def _round(value, digits: int = 4):
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    return round(float(value), digits)
 
 
 def _charts(data):

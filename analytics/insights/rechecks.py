@@ -9,10 +9,7 @@ from experiments.models import Decision, ExperimentStatus, Step
 from ..portfolio.rechecks import RECHECK_AFTER_DAYS
 from ..stats.rechecks import FADE_SHARE, FADED, HELD, NO_DATA
 from .registry import Insight, register
-
-
-def _number(value):
-    return None if value is None or pd.isna(value) else round(float(value), 6)
+from .values import rounded
 
 
 def compute_rechecks(history) -> dict:
@@ -41,10 +38,10 @@ def compute_rechecks(history) -> dict:
                 "after_days": int(r.after_days),
                 "shipped_on": r.shipped_on.isoformat(),
                 "checked_on": r.checked_on.isoformat(),
-                "estimated_lift": _number(r.estimated_lift),
-                "lift": _number(r.lift),
-                "lift_ci_low": _number(r.lift_ci_low),
-                "lift_ci_high": _number(r.lift_ci_high),
+                "estimated_lift": rounded(r.estimated_lift, 6),
+                "lift": rounded(r.lift, 6),
+                "lift_ci_low": rounded(r.lift_ci_low, 6),
+                "lift_ci_high": rounded(r.lift_ci_high, 6),
                 "retained": retained,
                 "users": int(r.users),
                 "verdict": r.verdict,
