@@ -60,28 +60,24 @@ def calibration_charts(data: dict) -> list[Chart]:
         )
     )
     bands = data["corrected_confidence"]["bands"]
-    stated = new_figure(
+    stated = _side_by_side(
         title="Stated against corrected confidence",
         x_title="Confidence given at triage",
         y_title="Confidence (1–10)",
+        categories=[band["label"] for band in bands],
+        bars=[
+            (
+                "Stated (band middle)",
+                [(band["low"] + band["high"]) / 2 for band in bands],
+                PALETTE["neutral"],
+            ),
+            (
+                "Corrected (10 × win rate)",
+                [band["corrected"] for band in bands],
+                PALETTE["primary"],
+            ),
+        ],
     )
-    stated.add_trace(
-        go.Bar(
-            x=[band["label"] for band in bands],
-            y=[(band["low"] + band["high"]) / 2 for band in bands],
-            name="Stated (band middle)",
-            marker_color=PALETTE["neutral"],
-        )
-    )
-    stated.add_trace(
-        go.Bar(
-            x=[band["label"] for band in bands],
-            y=[band["corrected"] for band in bands],
-            name="Corrected (10 × win rate)",
-            marker_color=PALETTE["primary"],
-        )
-    )
-    stated.update_layout(barmode="group")
     stated.update_yaxes(range=[0, 10])
     charts.append(
         Chart(
@@ -140,28 +136,16 @@ def false_wins_charts(data: dict) -> list[Chart]:
         )
     ]
     objectives = data["by_objective"]
-    totals = new_figure(
+    totals = _side_by_side(
         title="Realised impact: as measured and shrunk",
         x_title="Objective",
         y_title="Impact per year",
+        categories=[row["name"] for row in objectives],
+        bars=[
+            ("As measured", [row["raw"] for row in objectives], PALETTE["neutral"]),
+            ("Shrunk", [row["shrunk"] for row in objectives], PALETTE["primary"]),
+        ],
     )
-    totals.add_trace(
-        go.Bar(
-            x=[row["name"] for row in objectives],
-            y=[row["raw"] for row in objectives],
-            name="As measured",
-            marker_color=PALETTE["neutral"],
-        )
-    )
-    totals.add_trace(
-        go.Bar(
-            x=[row["name"] for row in objectives],
-            y=[row["shrunk"] for row in objectives],
-            name="Shrunk",
-            marker_color=PALETTE["primary"],
-        )
-    )
-    totals.update_layout(barmode="group")
     charts.append(
         Chart(
             "false-wins-totals",
@@ -175,28 +159,16 @@ def false_wins_charts(data: dict) -> list[Chart]:
 
 def partners_charts(data: dict) -> list[Chart]:
     partners = data["partners"]
-    figure = new_figure(
+    figure = _side_by_side(
         title="Cost and value realised per partner",
         x_title="Partner or team",
         y_title="Amount (reporting currency)",
+        categories=[row["partner"] for row in partners],
+        bars=[
+            ("Cost (build + media)", [row["cost"] for row in partners], PALETTE["warning"]),
+            ("Value per year (shrunk)", [row["value"] for row in partners], PALETTE["good"]),
+        ],
     )
-    figure.add_trace(
-        go.Bar(
-            x=[row["partner"] for row in partners],
-            y=[row["cost"] for row in partners],
-            name="Cost (build + media)",
-            marker_color=PALETTE["warning"],
-        )
-    )
-    figure.add_trace(
-        go.Bar(
-            x=[row["partner"] for row in partners],
-            y=[row["value"] for row in partners],
-            name="Value per year (shrunk)",
-            marker_color=PALETTE["good"],
-        )
-    )
-    figure.update_layout(barmode="group")
     return [
         Chart(
             "partners-value",
@@ -205,3 +177,12 @@ def partners_charts(data: dict) -> list[Chart]:
             "winners it shipped, valued through the segment's customer economics.",
         )
     ]
+
+
+def _side_by_side(*, title, x_title, y_title, categories, bars) -> go.Figure:
+    """Grouped bars: one trace per ``(name, values, colour)`` in ``bars`` over ``categories``."""
+    figure = new_figure(title=title, x_title=x_title, y_title=y_title)
+    for name, values, colour in bars:
+        figure.add_trace(go.Bar(x=categories, y=values, name=name, marker_color=colour))
+    figure.update_layout(barmode="group")
+    return figure
