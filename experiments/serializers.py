@@ -122,39 +122,65 @@ class ExperimentRows:
     @classmethod
     def present(cls, ids) -> list[dict]:
         ids = list(ids)
-        by_id = {row["id"]: row for row in cls._experiment_rows.rows(ids)}
-        rows = [by_id[pk] for pk in ids if pk in by_id]
-        variant_rows = cls._variant_rows.rows(ids)
+        columns, found = cls._experiment_rows.columns(ids)
+        position = {pk: i for i, pk in enumerate(ids)}
+        rows = sorted(found, key=lambda row: position[row[0]])  # "id" comes first
+        experiment_ids = [row[0] for row in rows]
+
+        variant_columns, variant_rows = cls._variant_rows.columns(ids)
         variants = defaultdict(list)
-        for row, presented in zip(variant_rows, cls.variants.present(variant_rows), strict=True):
-            variants[row["experiment_id"]].append(presented)
+        presented = cls.variants.present_columns(variant_columns, variant_rows)
+        for row, variant in zip(variant_rows, presented, strict=True):
+            variants[row[0]].append(variant)  # "experiment_id" comes first
+
         secondary, guardrail = defaultdict(list), defaultdict(list)
         for link in cls._metric_rows.rows(ids):
             keys = secondary if link["role"] == "secondary" else guardrail
             keys[link["experiment_id"]].append(link["metric__key"])
+
+        at = {name: i for i, name in enumerate(columns)}
         owners: dict[int, str] = {}
+        owner_names = []
         for row in rows:
-            owner_id = row["owner_id"]
+            owner_id = row[at["owner_id"]]
             if owner_id not in owners:  # the name as User.__str__ gives it
-                names = {name: row[f"owner__{name}"] for name in cls.OWNER_NAME_FIELDS}
+                names = {name: row[at[f"owner__{name}"]] for name in cls.OWNER_NAME_FIELDS}
                 owners[owner_id] = str(User(id=owner_id, **names))
-            row["owner"] = owners[owner_id]
-            row["primary_metric"] = row["primary_metric__key"]
-            row["secondary_metrics"] = secondary.get(row["id"], [])
-            row["guardrail_metrics"] = guardrail.get(row["id"], [])
-            row["variants"] = variants.get(row["id"], [])
-        return cls.experiments.present(rows)
+            owner_names.append(owners[owner_id])
+        empty = []
+        return cls.experiments.present_columns(
+            columns,
+            rows,
+            supplied={
+                "owner": owner_names,
+                "primary_metric": [row[at["primary_metric__key"]] for row in rows],
+                "secondary_metrics": [secondary.get(pk, empty) for pk in experiment_ids],
+                "guardrail_metrics": [guardrail.get(pk, empty) for pk in experiment_ids],
+                "variants": [variants.get(pk, empty) for pk in experiment_ids],
+            },
+        )
 
     @classmethod
     def _experiments_by_id(cls, ids):
         plain = [name for name in cls.experiments.field_names if name not in cls.RELATED]
         owner = [f"owner__{name}" for name in cls.OWNER_NAME_FIELDS]
-        return Experiment.objects.filter(InList(F("id"), ids)).values(
-            *plain, "owner_id", *owner, "primary_metric__key"
+        # "id" first: ``present`` finds each row's experiment there.
+        # Unordered: ``present`` puts them in the page's order.
+        return (
+            Experiment.objects.filter(InList(F("id"), ids))
+            .order_by()
+            .values(
+                "id",
+                *[name for name in plain if name != "id"],
+                "owner_id",
+                *owner,
+                "primary_metric__key",
+            )
         )
 
     @classmethod
     def _variants_of(cls, ids):
+        # "experiment_id" first: ``present`` groups the variants by it.
         return Variant.objects.filter(InList(F("experiment_id"), ids)).values(
             "experiment_id", *cls.variants.field_names
         )

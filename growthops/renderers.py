@@ -1,4 +1,5 @@
-"""``?format=csv``: a list as a flat CSV table, for spreadsheets.
+"""How the API writes its answers: JSON (encoded by orjson) and, with ``?format=csv``, a flat
+CSV table for spreadsheets.
 
 A whole list (up to ``API_CSV_MAX_ROWS`` rows) is streamed: ``csv_response`` writes the header,
 then each batch of rows as it is read and presented, so an export never holds the whole list
@@ -12,13 +13,45 @@ import json
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
+import orjson
 from django.http import StreamingHttpResponse
+from rest_framework import renderers
 from rest_framework.renderers import BaseRenderer
+from rest_framework.utils.encoders import JSONEncoder
 
 # Rows read, presented and written at a time by a streamed export.
 CSV_BATCH = 500
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """DRF's JSON, written by orjson: the same text for what DRF writes, in a tenth of the time.
+
+    Encoding was a fifth of a page of a hundred experiments (docs/api.md). What orjson does
+    not write itself (dates and times, decimals, lazy translations…) goes to DRF's encoder, so
+    it is written as before; an indented answer (``Accept: application/json; indent=4``) and
+    anything orjson refuses (an integer beyond 64 bits) are left to DRF. One difference: a
+    float that is not a number is written as ``null`` where DRF would fail the request.
+    """
+
+    _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+    _drf_default = JSONEncoder().default
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        if self.get_indent(accepted_media_type, renderer_context or {}) is None:
+            try:
+                text = orjson.dumps(data, default=self._drf_default, option=self._OPTIONS)
+            except orjson.JSONEncodeError:
+                pass
+            else:
+                # As DRF does: these two are valid JSON but not valid JavaScript.
+                return text.replace(b"\xe2\x80\xa8", b"\\u2028").replace(
+                    b"\xe2\x80\xa9", b"\\u2029"
+                )
+        return super().render(data, accepted_media_type, renderer_context)
 
 
 def _flat(row: dict, prefix: str = "") -> dict:

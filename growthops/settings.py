@@ -106,6 +106,12 @@ elif "postgresql" in DATABASES["default"]["ENGINE"]:
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c temp_buffers={env('DB_TEMP_BUFFERS', default='256MB')}"
     )
+    # The API's fixed list queries (growthops.api_rows) are prepared on a connection's second
+    # run of them; the ORM binds on the client and never prepares. Turn it off behind a pooler
+    # in transaction mode that does not keep prepared statements (DB_PREPARED_STATEMENTS=0).
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = (
+        1 if env.bool("DB_PREPARED_STATEMENTS", default=True) else None
+    )
 
 # Largest believable value per user in uploaded data: an observation's |sum|/users and
 # √(sum_squares/users) (likewise its covariate), and an event's value. Beyond it the row is a
@@ -204,6 +210,10 @@ REST_FRAMEWORK = {
     ],
     # Deny by default: a view that names no ability answers 403 to everyone.
     "DEFAULT_PERMISSION_CLASSES": ["roles.permissions.HasAbility"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "growthops.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["growthops.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "growthops.pagination.Pagination",
     "PAGE_SIZE": 100,

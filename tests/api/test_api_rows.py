@@ -104,3 +104,24 @@ def test_results_answer_what_the_serializer_answers(operator, analyst):
     assert [row["significant"] for row in latest] == [r.significant for r in newest]
     every = Result.objects.filter(experiment=experiment).order_by("look", "id")
     assert history["results"] == _as_json(ResultSerializer(every, many=True).data)
+
+
+@pytest.mark.postgres
+def test_the_list_queries_are_prepared_on_their_second_run(varied):
+    from django.db import connection
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall()]
+
+    ids = [experiment.pk for experiment in varied]
+    first = ExperimentRows.present(ids)
+    assert not [sql for sql in prepared() if "experiments_variant" in sql]
+
+    second = ExperimentRows.present(ids)
+
+    statements = prepared()
+    assert first == second and len(second) == 3
+    assert any("experiments_variant" in sql for sql in statements)
+    assert any("experiments_experiment_guardrail_metrics" in sql for sql in statements)

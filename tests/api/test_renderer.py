@@ -1,0 +1,76 @@
+"""The API's JSON is written by orjson; it must read exactly as DRF's own renderer writes it."""
+
+import datetime as dt
+import json
+import uuid
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy
+from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
+
+from growthops.renderers import JSONRenderer
+
+AWARE = dt.datetime(2026, 11, 2, 9, 30, 15, 123456, tzinfo=dt.UTC)
+OFFSET = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+
+
+def _both(data, media_type="application/json"):
+    context = {}
+    return (
+        JSONRenderer().render(data, media_type, context),
+        DRFJSONRenderer().render(data, media_type, context),
+    )
+
+
+def test_the_text_is_drfs_for_every_kind_of_value():
+    data = {
+        "results": [
+            {
+                "id": 7,
+                "name": "Café ✓ “quoted”",
+                "ratio": 0.1 + 0.2,
+                "big": 2**62,
+                "none": None,
+                "flags": [True, False],
+                "nested": {"a": [1, 2, {"b": "c"}]},
+                "at": AWARE,
+                "at_offset": OFFSET,
+                "naive": dt.datetime(2026, 11, 2, 9, 30),
+                "day": dt.date(2026, 11, 2),
+                "time": dt.time(9, 30, 0, 500),
+                "money": Decimal("12.50"),
+                "id_uuid": uuid.UUID("12345678-1234-5678-1234-567812345678"),
+                "lazy": gettext_lazy("Not found."),
+                "span": dt.timedelta(days=1, seconds=5),
+                "tuple": (1, "two"),
+                "separator": "line\u2028next\u2029end",
+            }
+        ],
+        7: "a number as a key",
+    }
+
+    ours, drfs = _both(data)
+
+    assert ours == drfs
+    assert json.loads(ours)["results"][0]["at"] == "2026-11-02T09:30:15.123456Z"
+
+
+def test_indented_answers_and_what_orjson_refuses_are_left_to_drf():
+    data = {"n": 1, "huge": 2**70, "list": [1, 2]}
+
+    ours, drfs = _both(data)
+    assert ours == drfs and b"1180591620717411303424" in ours
+
+    ours, drfs = _both({"n": 1}, "application/json; indent=4")
+    assert ours == drfs == b'{\n    "n": 1\n}'
+
+
+def test_nothing_is_an_empty_body():
+    assert JSONRenderer().render(None) == b""
+
+
+def test_a_float_that_is_not_a_number_is_null():
+    assert json.loads(JSONRenderer().render({"p": float("nan"), "q": float("inf")})) == {
+        "p": None,
+        "q": None,
+    }
