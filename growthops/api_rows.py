@@ -22,6 +22,7 @@ import threading
 
 from django.db import connection
 from django.db.models import Lookup, Value
+from django.utils import timezone
 from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
 from rest_framework.fields import SkipField
@@ -56,7 +57,7 @@ class RowPresenter:
     def __init__(self, serializer_class):
         self.serializer_class = serializer_class
         self._readable_fields = None
-        self._converters = None
+        self._converters = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -110,12 +111,14 @@ class RowPresenter:
         return [dict(zip(names, item, strict=True)) for item in zip(*values, strict=True)]
 
     def _cell_converters(self) -> list[tuple[str, object]]:
-        if self._converters is None:
-            self._converters = [
+        # Per time zone: the date-times are presented in the one active when asked.
+        zone = timezone.get_current_timezone()
+        if zone not in self._converters:
+            self._converters[zone] = [
                 (name, None if field is None else _null_or(_converter(field)))
                 for name, field in self._fields()
             ]
-        return self._converters
+        return self._converters[zone]
 
     def present_objects(self, objects) -> list[dict]:
         """The serializer's ``data`` for model instances: ``Serializer.to_representation``
@@ -158,10 +161,14 @@ def _converter(field):
     if zone is None or not isinstance(output_format, str) or output_format.lower() != ISO_8601:
         return field.to_representation
 
+    # Already in the zone: its own time zone object, or UTC as psycopg gives it when the API's
+    # zone is UTC (converting would only cost time).
+    same = {zone, datetime.UTC} if getattr(zone, "key", None) == "UTC" else {zone}
+
     def iso_8601(value):
         if value.__class__ is not datetime.datetime or value.tzinfo is None:
             return field.to_representation(value)  # naive, or not a datetime: DRF decides
-        text = (value if value.tzinfo is zone else value.astimezone(zone)).isoformat()
+        text = (value if value.tzinfo in same else value.astimezone(zone)).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     return iso_8601

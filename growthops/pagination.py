@@ -5,6 +5,7 @@ A CSV export (``?format=csv``) is the whole filtered list in one file, for sprea
 """
 
 from django.conf import settings
+from django.core.paginator import Page, Paginator
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
@@ -29,6 +30,19 @@ def _unpaged_export(queryset, request) -> None:
 MAX_PAGE_SIZE = 500
 
 
+class _Page(Page):
+    def __iter__(self):
+        # A Sequence iterates by asking for each item in turn, converting the list each time.
+        if not isinstance(self.object_list, list):
+            self.object_list = list(self.object_list)
+        return iter(self.object_list)
+
+
+class _Paginator(Paginator):
+    def _get_page(self, *args, **kwargs):
+        return _Page(*args, **kwargs)
+
+
 class Pagination(PageNumberPagination):
     """``?page=N`` (from 1) and ``?page_size=K`` (default ``PAGE_SIZE``, at most 500).
 
@@ -36,6 +50,7 @@ class Pagination(PageNumberPagination):
     positive whole number falls back to the default, and one above 500 is 500.
     """
 
+    django_paginator_class = _Paginator
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
     invalid_page_message = "Page “{page_number}” does not exist: {message}"

@@ -48,9 +48,10 @@ class JSONRenderer(renderers.JSONRenderer):
                 pass
             else:
                 # As DRF does: these two are valid JSON but not valid JavaScript.
-                return text.replace(b"\xe2\x80\xa8", b"\\u2028").replace(
-                    b"\xe2\x80\xa9", b"\\u2029"
-                )
+                if b"\xe2\x80\xa8" in text or b"\xe2\x80\xa9" in text:
+                    text = text.replace(b"\xe2\x80\xa8", b"\\u2028")
+                    text = text.replace(b"\xe2\x80\xa9", b"\\u2029")
+                return text
         return super().render(data, accepted_media_type, renderer_context)
 
 

@@ -80,6 +80,21 @@ def test_rows_match_the_serializer_on_the_demo_data(settings):
     assert _as_json(rows) == _serialized(queryset)
 
 
+def test_date_times_follow_the_active_time_zone(varied):
+    from django.utils import timezone
+
+    queryset = Experiment.objects.order_by("id")
+    in_utc = ExperimentRows.present(ExperimentRows.ids(queryset))
+
+    with timezone.override("Asia/Kolkata"):
+        in_kolkata = ExperimentRows.present(ExperimentRows.ids(queryset))
+        assert _as_json(in_kolkata) == _serialized(queryset)
+
+    assert in_kolkata[0]["created_at"].endswith("+05:30")
+    assert in_utc[0]["created_at"].endswith("Z")
+    assert _as_json(ExperimentRows.present(ExperimentRows.ids(queryset))) == _as_json(in_utc)
+
+
 def test_results_answer_what_the_serializer_answers(operator, analyst):
     from analytics.analysis.pipeline import experiments_analyse
     from analytics.api.results import ResultSerializer

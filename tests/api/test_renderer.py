@@ -74,3 +74,42 @@ def test_a_float_that_is_not_a_number_is_null():
         "p": None,
         "q": None,
     }
+
+
+def test_an_api_answer_is_freed_once_sent(analyst):
+    """Served as a WSGI server serves it, the answer (and its data) is freed by reference
+    counting as soon as the server lets go of it: nothing else keeps it."""
+    import gc
+    import weakref
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test.client import FakePayload
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=analyst).key
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/api/v1/experiments/",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "testserver",
+        "HTTP_AUTHORIZATION": f"Token {token}",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": FakePayload(b""),
+        "wsgi.errors": None,
+    }
+    started = []
+    gc.disable()  # only reference counting may free it here
+    try:
+        response = WSGIHandler()(environ, lambda status, headers: started.append(status))
+        body = b"".join(response)
+        response.close()
+        view = response.renderer_context["view"]
+        freed = weakref.ref(response)
+        del response, view
+
+        assert started == ["200 OK"] and b'"results"' in body
+        assert freed() is None
+    finally:
+        gc.enable()
