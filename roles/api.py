@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from growthops.api import OneObjectSchema
+from growthops.filters import LIST_FILTERS
 
 from .lockout import lockout_headers, lockout_message
 from .models import Role, Team
@@ -92,4 +93,8 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [HasAbility]
     required_ability = "results.read"
     queryset = Team.objects.prefetch_related("members")
-    filter_backends = []
+    filter_backends = LIST_FILTERS
+    filterset_fields = ["members"]
+    search_fields = ["name"]
+    ordering_fields = ["name"]
+    ordering = ["name", "id"]

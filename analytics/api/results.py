@@ -10,10 +10,13 @@ from rest_framework.settings import api_settings
 
 from experiments.selectors import experiment_list_for_user
 from growthops.api_rows import CompiledOnce, InList, RowPresenter
+from growthops.filters import filtered
 from growthops.pagination import HistoryPagination
 from growthops.renderers import CSV_BATCH, CSVRenderer, csv_response, in_batches
+from growthops.schema import filter_parameters
 from roles.permissions import HasAbility
 
+from ..filters import ObservationFilter, ResultHistoryFilter
 from ..ingest.observations import observations_ingest, parse_csv
 from ..models import Observation, Result
 from ..selectors import newest_looks
@@ -146,6 +149,7 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
     @extend_schema(
         methods=["GET"],
         responses=ObservationSerializer(many=True),
+        parameters=filter_parameters(ObservationFilter),
         description="The stored daily observations, by day, metric and variant, in pages.",
     )
     @extend_schema(
@@ -163,6 +167,7 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
             rows = experiment.observations.select_related("variant", "metric").order_by(
                 "date", "metric__key", "variant__key", "id"
             )
+            rows = filtered(ObservationFilter, request, rows)
             page = self.paginate_queryset(rows)
             return self.get_paginated_response(ObservationSerializer(page, many=True).data)
         rows = parse_csv(request.data) if isinstance(request.data, str) else request.data
@@ -176,6 +181,12 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
             OpenApiParameter("metric", str),
             OpenApiParameter("cursor", str, description="With ``history``: the page to read."),
             OpenApiParameter("page_size", int, description="With ``history``: at most 500."),
+            *(
+                OpenApiParameter(
+                    p.name, p.type, description=f"With ``history``: {p.description}".strip()
+                )
+                for p in filter_parameters(ResultHistoryFilter)
+            ),
         ],
         responses=RESULTS_OR_HISTORY,
         description="The latest snapshot per metric × variant (a list), or with ``?history=1`` "
@@ -196,6 +207,7 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
             rows = experiment.results.select_related("metric", "variant")
             if metric:
                 rows = rows.filter(metric__key=metric)
+            rows = filtered(ResultHistoryFilter, request, rows)
             page = self.paginate_queryset(rows)
             if page is None:  # ?format=csv: every look, read and written in batches
                 batches = in_batches(
