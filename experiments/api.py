@@ -136,6 +136,7 @@ class ObjectiveViewSet(
         "create": "objectives.manage",
         "update": "objectives.manage",
         "partial_update": "objectives.manage",
+        "archive": "objectives.manage",
     }
     required_ability = "results.read"
     filter_backends = LIST_FILTERS
@@ -175,6 +176,16 @@ class ObjectiveViewSet(
     @extend_schema(request=ObjectiveInputSerializer, responses=ObjectiveSerializer)
     def partial_update(self, request, pk=None):
         return self.update(request, pk=pk, partial=True)
+
+    @extend_schema(request=None, responses=ObjectiveSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def archive(self, request, pk=None):
+        """Retire the objective (``objective_archive``): it leaves the dashboard; its
+        experiments and history stay. Archiving one already retired changes nothing."""
+        objective = services.objective_archive(
+            objective_id=self.get_object().pk, actor=request.user
+        )
+        return Response(ObjectiveSerializer(self.get_queryset().get(pk=objective.pk)).data)
 
 
 class SegmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -18,8 +18,9 @@ from roles.permissions import HasAbility
 
 from ..filters import ObservationFilter, ResultHistoryFilter
 from ..ingest.observations import observations_ingest, parse_csv
-from ..models import Observation, Result
+from ..models import Observation, Result, SrmAcknowledgement
 from ..selectors import newest_looks
+from ..srm import srm_acknowledge
 from .parsers import CSVTextParser, JSONParser
 
 
@@ -118,6 +119,21 @@ class ObservationsWrittenSerializer(serializers.Serializer):
     results_stale = serializers.BooleanField(help_text="The results are being recomputed.")
 
 
+class SrmAcknowledgeSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Why the results may be read."
+    )
+
+
+class SrmAcknowledgementSerializer(serializers.ModelSerializer):
+    acknowledged_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = SrmAcknowledgement
+        fields = ["experiment", "look", "srm_p_value", "acknowledged_by", "acknowledged_at", "note"]
+        read_only_fields = fields
+
+
 RESULTS_OR_HISTORY = PolymorphicProxySerializer(
     component_name="ResultsOrHistory",
     serializers=[ResultSerializer(many=True), ResultHistoryPageSerializer],
@@ -135,7 +151,11 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
 
     permission_classes = [HasAbility]
     # Reading needs results.read; posting observations needs data.upload (per method).
-    required_abilities = {"GET": "results.read", "POST": "data.upload"}
+    required_abilities = {
+        "srm_acknowledge": "results.acknowledge_srm",
+        "GET": "results.read",
+        "POST": "data.upload",
+    }
     parser_classes = [JSONParser, CSVTextParser]
     serializer_class = ObservationSerializer
 
@@ -218,6 +238,29 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
                 )
             return self.get_paginated_response(RESULT_ROWS.present_objects(page))
         return Response(latest_results_presented(experiment.pk, metric or None))
+
+    @extend_schema(
+        request=SrmAcknowledgeSerializer,
+        responses=SrmAcknowledgementSerializer,
+        description="Acknowledge the sample-ratio mismatch at the latest look (``srm_acknowledge``, "
+        "as on the results page): the reading is shown and completing needs no confirmation. "
+        "Repeating it answers the acknowledgement already made; 400 when there is no mismatch.",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="srm/acknowledge",
+        parser_classes=[JSONParser],
+        filter_backends=[],
+    )
+    def srm_acknowledge(self, request, pk=None):
+        experiment = self.get_object()
+        payload = SrmAcknowledgeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        acknowledgement = srm_acknowledge(
+            experiment_id=experiment.pk, actor=request.user, note=payload.validated_data["note"]
+        )
+        return Response(SrmAcknowledgementSerializer(acknowledgement).data)
 
 
 class TaskStatusSerializer(serializers.Serializer):
