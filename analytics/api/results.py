@@ -237,7 +237,11 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
                     RESULT_ROWS.field_names, map(RESULT_ROWS.present_objects, batches)
                 )
             return self.get_paginated_response(RESULT_ROWS.present_objects(page))
-        return Response(latest_results_presented(experiment.pk, metric or None))
+        latest = latest_results_presented(experiment.pk, metric or None)
+        if request.accepted_renderer.format == "csv":
+            # The header names the columns even when there is no result yet.
+            return csv_response(RESULT_ROWS.field_names, [latest])
+        return Response(latest)
 
     @extend_schema(
         request=SrmAcknowledgeSerializer,
