@@ -11,10 +11,9 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from growthops.api_rows import RowPresenter
-from growthops.filters import SearchFilter, StrictOrderingFilter
+from growthops.filters import LIST_FILTERS
 from growthops.renderers import CSV_BATCH, CSVRenderer, csv_response, in_batches
 from roles.permissions import HasAbility
 
@@ -53,12 +52,6 @@ from .serializers import (
     StepSerializer,
     service_fields,
 )
-
-LIST_FILTERS = [
-    *api_settings.DEFAULT_FILTER_BACKENDS,
-    SearchFilter,
-    StrictOrderingFilter,
-]
 
 
 class CSVExportMixin:
@@ -143,9 +136,21 @@ class ObjectiveViewSet(
         "create": "objectives.manage",
         "update": "objectives.manage",
         "partial_update": "objectives.manage",
+        "archive": "objectives.manage",
     }
     required_ability = "results.read"
+    filter_backends = LIST_FILTERS
     filterset_fields = ["status", "unit"]
+    search_fields = ["name", "kpi", "description"]
+    ordering_fields = [
+        "target_date",
+        "name",
+        "status",
+        "created_at",
+        "experiments_in_flight",
+        "experiments_total",
+    ]
+    ordering = ["target_date", "name", "id"]
 
     def get_queryset(self):
         return objective_list_for_user(self.request.user)
@@ -172,6 +177,16 @@ class ObjectiveViewSet(
     def partial_update(self, request, pk=None):
         return self.update(request, pk=pk, partial=True)
 
+    @extend_schema(request=None, responses=ObjectiveSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def archive(self, request, pk=None):
+        """Retire the objective (``objective_archive``): it leaves the dashboard; its
+        experiments and history stay. Archiving one already retired changes nothing."""
+        objective = services.objective_archive(
+            objective_id=self.get_object().pk, actor=request.user
+        )
+        return Response(ObjectiveSerializer(self.get_queryset().get(pk=objective.pk)).data)
+
 
 class SegmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """The segment tree (``parent`` and ``path``); the CMO creates, launches and sunsets."""
@@ -184,7 +199,11 @@ class SegmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         "sunset": "segments.manage",
     }
     required_ability = "results.read"
+    filter_backends = LIST_FILTERS
     filterset_fields = ["status", "parent", "owner_team"]
+    search_fields = ["name", "definition"]
+    ordering_fields = ["name", "status", "monthly_reach", "launched_on", "sunset_on"]
+    ordering = ["name", "id"]
 
     def get_queryset(self):
         return segment_list_for_user(self.request.user)
@@ -219,6 +238,11 @@ class MetricViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [HasAbility]
     required_ability = "results.read"
     queryset = Metric.objects.all()
+    filter_backends = LIST_FILTERS
+    filterset_fields = ["kind", "direction"]
+    search_fields = ["key", "name", "description"]
+    ordering_fields = ["name", "key", "kind"]
+    ordering = ["name", "id"]
 
 
 class OperatorProfileViewSet(viewsets.ReadOnlyModelViewSet):
@@ -227,7 +251,11 @@ class OperatorProfileViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = OperatorProfileSerializer
     permission_classes = [HasAbility]
     required_ability = "results.read"
-    filter_backends = []
+    filter_backends = LIST_FILTERS
+    filterset_fields = ["user"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    ordering_fields = ["user__username", "capacity", "active_experiments"]
+    ordering = ["user__username", "id"]
 
     def get_queryset(self):
         return operator_profile_list_for_user(self.request.user)

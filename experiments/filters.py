@@ -35,7 +35,18 @@ class HypothesisFilter(filters.FilterSet):
     min_score = filters.NumberFilter(
         field_name="score", lookup_expr="gte", help_text="ICE score (1–10) at least this"
     )
+    created_at = filters.DateFromToRangeFilter(
+        help_text="created_at_after / created_at_before (YYYY-MM-DD, inclusive)"
+    )
 
     class Meta:
         model = Hypothesis
-        fields = ["status", "objective", "segment", "channel", "author", "min_score"]
+        fields = [
+            "status",
+            "objective",
+            "segment",
+            "channel",
+            "author",
+            "min_score",
+            "created_at",
+        ]

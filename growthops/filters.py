@@ -41,4 +41,25 @@ class FilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
-__all__ = ["FilterBackend", "StrictOrderingFilter", "SearchFilter"]
+# A list's backends: django-filter's fields, ``?search=`` and ``?ordering=``. A view using them
+# names its ``search_fields``, its ``ordering_fields`` and a default ``ordering``.
+LIST_FILTERS = [FilterBackend, SearchFilter, StrictOrderingFilter]
+
+
+def filtered(filterset_class, request, queryset):
+    """``queryset`` through ``filterset_class`` with the request's parameters, for a list that is
+    an action on one object (its view's queryset is of the parent, so the backend cannot).
+    A value a filter cannot read is a 400 naming the field, as on the lists."""
+    filterset = filterset_class(request.query_params, queryset=queryset, request=request)
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    return filterset.qs
+
+
+__all__ = [
+    "LIST_FILTERS",
+    "FilterBackend",
+    "SearchFilter",
+    "StrictOrderingFilter",
+    "filtered",
+]

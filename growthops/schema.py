@@ -5,6 +5,10 @@ hook (``SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]``) states it once, so each 
 the errors it can answer with instead of only its success.
 """
 
+import django_filters as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
 ERROR = {
     "type": "object",
     "description": "A refusal: ``detail`` says why in a sentence.",
@@ -74,3 +78,43 @@ def document_errors(result, generator, request, public):
                     "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}
                 }
     return result
+
+
+# The parameter type of each kind of filter (a range is two parameters, one per bound).
+_FILTER_TYPES = [
+    (filters.IsoDateTimeFromToRangeFilter, OpenApiTypes.DATETIME),
+    (filters.DateFromToRangeFilter, OpenApiTypes.DATE),
+    (filters.RangeFilter, OpenApiTypes.NUMBER),
+    (filters.BooleanFilter, OpenApiTypes.BOOL),
+    (filters.NumberFilter, OpenApiTypes.NUMBER),
+    (filters.ChoiceFilter, OpenApiTypes.STR),
+    (filters.MultipleChoiceFilter, OpenApiTypes.STR),
+]
+
+
+def filter_parameters(filterset_class) -> list[OpenApiParameter]:
+    """The query parameters of a FilterSet that a list action applies itself (through
+    ``growthops.filters.filtered``), where drf-spectacular cannot find them on the view."""
+    parameters = []
+    for name, spec in filterset_class.base_filters.items():
+        kind = next((t for cls, t in _FILTER_TYPES if isinstance(spec, cls)), OpenApiTypes.STR)
+        description = str(spec.extra.get("help_text", "") or "")
+        suffixes = getattr(spec.field_class.widget, "suffixes", None)
+        if suffixes:
+            for suffix in suffixes:
+                parameters.append(
+                    OpenApiParameter(f"{name}_{suffix}", kind, description=description)
+                )
+            continue
+        choices = spec.extra.get("choices")
+        parameters.append(
+            OpenApiParameter(
+                name,
+                kind,
+                description=description,
+                enum=[value for value, _ in choices] if choices else None,
+                many=isinstance(spec, filters.MultipleChoiceFilter) or None,
+                explode=True if isinstance(spec, filters.MultipleChoiceFilter) else None,
+            )
+        )
+    return parameters

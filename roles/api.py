@@ -6,8 +6,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from growthops.api import OneObjectSchema
+from growthops.filters import LIST_FILTERS
 
-from .lockout import lockout_message
+from .lockout import lockout_headers, lockout_message
 from .models import Role, Team
 from .permissions import HasAbility
 
@@ -32,7 +33,13 @@ class TokenViewSet(viewsets.ViewSet):
     permission_classes = [AllowAny]
     serializer_class = CredentialsSerializer
 
-    @extend_schema(request=CredentialsSerializer, responses=TokenSerializer)
+    @extend_schema(
+        request=CredentialsSerializer,
+        responses=TokenSerializer,
+        description="Exchange a username and password for the account's API token: 400 on "
+        "wrong credentials; 429, with ``Retry-After`` (the cool-off in seconds), once too many "
+        "wrong passwords have locked the username out from this address.",
+    )
     def create(self, request):
         credentials = CredentialsSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
@@ -40,7 +47,11 @@ class TokenViewSet(viewsets.ViewSet):
         django_request = request._request
         user = authenticate(django_request, **credentials.validated_data)
         if getattr(django_request, "axes_locked_out", False):
-            return Response({"detail": lockout_message()}, status=429)
+            return Response(
+                {"detail": lockout_message(django_request)},
+                status=429,
+                headers=lockout_headers(django_request),
+            )
         if user is None:
             refusal = "Unable to sign in with those credentials."
             return Response(
@@ -82,4 +93,8 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [HasAbility]
     required_ability = "results.read"
     queryset = Team.objects.prefetch_related("members")
-    filter_backends = []
+    filter_backends = LIST_FILTERS
+    filterset_fields = ["members"]
+    search_fields = ["name"]
+    ordering_fields = ["name"]
+    ordering = ["name", "id"]

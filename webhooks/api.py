@@ -5,8 +5,11 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from growthops.filters import LIST_FILTERS, filtered
+from growthops.schema import filter_parameters
 from roles.permissions import HasAbility
 
+from .filters import DeliveryFilter
 from .models import Event, WebhookDelivery, WebhookEndpoint
 from .selectors import delivery_list, endpoint_list
 from .services import endpoint_create, endpoint_delete, endpoint_ping, endpoint_update
@@ -69,7 +72,11 @@ class WebhookViewSet(
     serializer_class = EndpointSerializer
     permission_classes = [HasAbility]
     required_ability = "webhooks.manage"
-    filter_backends = []
+    filter_backends = LIST_FILTERS
+    filterset_fields = ["active"]
+    search_fields = ["url", "description"]
+    ordering_fields = ["created_at", "updated_at", "url"]
+    ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
         return endpoint_list()
@@ -85,11 +92,14 @@ class WebhookViewSet(
     def perform_destroy(self, instance):
         endpoint_delete(endpoint_id=instance.pk, actor=self.request.user)
 
-    @extend_schema(responses=DeliverySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        responses=DeliverySerializer(many=True), parameters=filter_parameters(DeliveryFilter)
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
     def deliveries(self, request, pk=None):
         """Every delivery to the endpoint, newest first: status, tries, last response code."""
-        page = self.paginate_queryset(delivery_list(endpoint=self.get_object()))
+        deliveries = filtered(DeliveryFilter, request, delivery_list(endpoint=self.get_object()))
+        page = self.paginate_queryset(deliveries)
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)
 
     @extend_schema(request=None, responses={202: DeliverySerializer})

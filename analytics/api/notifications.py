@@ -5,8 +5,10 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from growthops.filters import LIST_FILTERS
 from roles.permissions import HasAbility
 
+from ..filters import NotificationFilter
 from ..models import Notification
 from ..services import notifications_mark_read
 
@@ -35,15 +37,16 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationSerializer
     permission_classes = [HasAbility]
     required_ability = "results.read"
-    filter_backends = []
+    filter_backends = LIST_FILTERS
+    filterset_class = NotificationFilter
+    search_fields = ["alert__message"]
+    ordering_fields = ["created_at", "read_at"]
+    ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
-        rows = Notification.objects.filter(recipient=self.request.user).select_related(
+        return Notification.objects.filter(recipient=self.request.user).select_related(
             "alert", "alert__metric"
         )
-        if self.request.query_params.get("unread") in ("1", "true"):
-            rows = rows.filter(read_at__isnull=True)
-        return rows.order_by("-created_at", "-id")
 
     @extend_schema(request=None, responses=MarkedReadSerializer)
     @action(detail=False, methods=["post"])

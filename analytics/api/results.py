@@ -10,13 +10,17 @@ from rest_framework.settings import api_settings
 
 from experiments.selectors import experiment_list_for_user
 from growthops.api_rows import CompiledOnce, InList, RowPresenter
+from growthops.filters import filtered
 from growthops.pagination import HistoryPagination
 from growthops.renderers import CSV_BATCH, CSVRenderer, csv_response, in_batches
+from growthops.schema import filter_parameters
 from roles.permissions import HasAbility
 
+from ..filters import ObservationFilter, ResultHistoryFilter
 from ..ingest.observations import observations_ingest, parse_csv
-from ..models import Observation, Result
+from ..models import Observation, Result, SrmAcknowledgement
 from ..selectors import newest_looks
+from ..srm import srm_acknowledge
 from .parsers import CSVTextParser, JSONParser
 
 
@@ -115,6 +119,21 @@ class ObservationsWrittenSerializer(serializers.Serializer):
     results_stale = serializers.BooleanField(help_text="The results are being recomputed.")
 
 
+class SrmAcknowledgeSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Why the results may be read."
+    )
+
+
+class SrmAcknowledgementSerializer(serializers.ModelSerializer):
+    acknowledged_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = SrmAcknowledgement
+        fields = ["experiment", "look", "srm_p_value", "acknowledged_by", "acknowledged_at", "note"]
+        read_only_fields = fields
+
+
 RESULTS_OR_HISTORY = PolymorphicProxySerializer(
     component_name="ResultsOrHistory",
     serializers=[ResultSerializer(many=True), ResultHistoryPageSerializer],
@@ -132,7 +151,11 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
 
     permission_classes = [HasAbility]
     # Reading needs results.read; posting observations needs data.upload (per method).
-    required_abilities = {"GET": "results.read", "POST": "data.upload"}
+    required_abilities = {
+        "srm_acknowledge": "results.acknowledge_srm",
+        "GET": "results.read",
+        "POST": "data.upload",
+    }
     parser_classes = [JSONParser, CSVTextParser]
     serializer_class = ObservationSerializer
 
@@ -146,6 +169,7 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
     @extend_schema(
         methods=["GET"],
         responses=ObservationSerializer(many=True),
+        parameters=filter_parameters(ObservationFilter),
         description="The stored daily observations, by day, metric and variant, in pages.",
     )
     @extend_schema(
@@ -163,6 +187,7 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
             rows = experiment.observations.select_related("variant", "metric").order_by(
                 "date", "metric__key", "variant__key", "id"
             )
+            rows = filtered(ObservationFilter, request, rows)
             page = self.paginate_queryset(rows)
             return self.get_paginated_response(ObservationSerializer(page, many=True).data)
         rows = parse_csv(request.data) if isinstance(request.data, str) else request.data
@@ -176,6 +201,12 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
             OpenApiParameter("metric", str),
             OpenApiParameter("cursor", str, description="With ``history``: the page to read."),
             OpenApiParameter("page_size", int, description="With ``history``: at most 500."),
+            *(
+                OpenApiParameter(
+                    p.name, p.type, description=f"With ``history``: {p.description}".strip()
+                )
+                for p in filter_parameters(ResultHistoryFilter)
+            ),
         ],
         responses=RESULTS_OR_HISTORY,
         description="The latest snapshot per metric × variant (a list), or with ``?history=1`` "
@@ -196,6 +227,7 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
             rows = experiment.results.select_related("metric", "variant")
             if metric:
                 rows = rows.filter(metric__key=metric)
+            rows = filtered(ResultHistoryFilter, request, rows)
             page = self.paginate_queryset(rows)
             if page is None:  # ?format=csv: every look, read and written in batches
                 batches = in_batches(
@@ -205,7 +237,34 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
                     RESULT_ROWS.field_names, map(RESULT_ROWS.present_objects, batches)
                 )
             return self.get_paginated_response(RESULT_ROWS.present_objects(page))
-        return Response(latest_results_presented(experiment.pk, metric or None))
+        latest = latest_results_presented(experiment.pk, metric or None)
+        if request.accepted_renderer.format == "csv":
+            # The header names the columns even when there is no result yet.
+            return csv_response(RESULT_ROWS.field_names, [latest])
+        return Response(latest)
+
+    @extend_schema(
+        request=SrmAcknowledgeSerializer,
+        responses=SrmAcknowledgementSerializer,
+        description="Acknowledge the sample-ratio mismatch at the latest look (``srm_acknowledge``, "
+        "as on the results page): the reading is shown and completing needs no confirmation. "
+        "Repeating it answers the acknowledgement already made; 400 when there is no mismatch.",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="srm/acknowledge",
+        parser_classes=[JSONParser],
+        filter_backends=[],
+    )
+    def srm_acknowledge(self, request, pk=None):
+        experiment = self.get_object()
+        payload = SrmAcknowledgeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        acknowledgement = srm_acknowledge(
+            experiment_id=experiment.pk, actor=request.user, note=payload.validated_data["note"]
+        )
+        return Response(SrmAcknowledgementSerializer(acknowledgement).data)
 
 
 class TaskStatusSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from analytics.analysis.pipeline import experiments_analyse
+from analytics.api.results import RESULT_ROWS
 from analytics.ingest.observations import observations_ingest
 from analytics.stats import analyse
 from tests.analytics.helpers import binomial_rows, running_experiment
@@ -215,3 +216,18 @@ def test_history_pages_by_cursor(api, analysed):
 def test_a_bad_cursor_is_a_404_not_a_500(api, analysed):
     response = api.get(f"/api/v1/experiments/{analysed.pk}/results/?history=1&cursor=zzz")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("query", ["", "?history=1", "?metric=nothing"])
+def test_results_without_rows_export_as_the_header_alone(api, operator, query):
+    experiment = running_experiment(operator)
+    url = f"/api/v1/experiments/{experiment.pk}/results/{query}"
+    separator = "&" if query else "?"
+
+    response = api.get(f"{url}{separator}format=csv")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    text = b"".join(response.streaming_content).decode()
+    assert text == ",".join(RESULT_ROWS.field_names) + "\r\n"
+    assert text.startswith("metric,variant,look,computed_at,")

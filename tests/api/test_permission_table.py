@@ -8,24 +8,37 @@ allowed; every other role gets 403 (the capability table's reason) and anonymous
 import uuid
 
 import pytest
+from django.apps import apps
 from django.urls import resolve
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from analytics.models import Alert, Event, Notification, Observation, Result
+from analytics.models import (
+    Alert,
+    Event,
+    Notification,
+    Observation,
+    PortfolioRollup,
+    Result,
+    SrmAcknowledgement,
+)
 from experiments.models import (
     Comment,
     Experiment,
     Hypothesis,
+    Metric,
     Objective,
     Segment,
     StatusChange,
     Variant,
 )
 from growthops.api_urls import router
+from roles.models import OperatorProfile, Team, User
 from tests.analytics.helpers import START, binomial_rows, running_experiment
+from tests.api.test_page_actions import mismatched
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory, HypothesisFactory, SegmentFactory, TeamFactory
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 ROLES = ["cmo", "owner", "other_operator", "marketer", "analyst", "anonymous"]
 WITH_A_ROLE = ROLES[:-1]
@@ -82,6 +95,7 @@ TABLE = [
     ("PATCH", "/api/v1/objectives/{objective}/", {"description": "Why"}, allowed(200, {"cmo"})),
     ("PUT", "/api/v1/objectives/{objective}/", objective_body, allowed(200, {"cmo"})),
     ("DELETE", "/api/v1/objectives/{objective}/", None, allowed(405)),
+    ("POST", "/api/v1/objectives/{objective}/archive/", None, allowed(200, {"cmo"})),
     # Segments: everyone reads the tree; the CMO creates, launches and sunsets.
     ("GET", "/api/v1/segments/", None, allowed(200)),
     ("GET", "/api/v1/segments/{segment}/", None, allowed(200)),
@@ -162,6 +176,76 @@ TABLE = [
         {"expected_status": "running", "reason": "other", "note": "Stop"},
         allowed(200, {"cmo"}),
     ),
+    (
+        "POST",
+        "/api/v1/experiments/{in_review}/steps/request_changes/",
+        {"expected_status": "in_review", "note": "Tighten the MDE."},
+        allowed(200, {"cmo"}),
+    ),
+    (
+        "POST",
+        "/api/v1/experiments/{approved}/steps/start/",
+        {"expected_status": "approved"},
+        allowed(200, {"owner"}),
+    ),
+    (
+        "POST",
+        "/api/v1/experiments/{paused}/steps/resume/",
+        {"expected_status": "paused"},
+        allowed(200, {"owner"}),
+    ),
+    (
+        "POST",
+        "/api/v1/experiments/{running}/steps/complete/",
+        {
+            "expected_status": "running",
+            "analysis": "B won.",
+            "recommendation": "scale",
+            "confirm_srm": True,
+        },
+        allowed(200, {"owner"}),
+    ),
+    (
+        "POST",
+        "/api/v1/experiments/{completed}/steps/conclude/",
+        {"expected_status": "completed", "decision": "scale", "outcome": "won", "learnings": "L"},
+        allowed(200, {"cmo"}),
+    ),
+    # A step refused by the status (or a stale view of it) is a 409 to whoever may take it.
+    (
+        "POST",
+        "/api/v1/experiments/{draft}/steps/start/",
+        {"expected_status": "draft"},
+        allowed(409, {"owner"}),
+    ),
+    (
+        "POST",
+        "/api/v1/experiments/{in_review}/steps/approve/",
+        {"expected_status": "draft"},
+        allowed(409, {"cmo"}),
+    ),
+    (
+        "POST",
+        "/api/v1/experiments/{running}/steps/complete/",
+        {"expected_status": "running", "analysis": "B won.", "recommendation": "scale"},
+        allowed(400, {"owner"}),  # over an unacknowledged SRM without confirm_srm
+    ),
+    # A step that does not exist, for every role that may read experiments.
+    (
+        "POST",
+        "/api/v1/experiments/{draft}/steps/launch/",
+        {"expected_status": "draft"},
+        allowed(404),
+    ),
+    # A sample-ratio mismatch: the CMO and the owning operator acknowledge it (as on the page).
+    (
+        "POST",
+        "/api/v1/experiments/{running}/srm/acknowledge/",
+        {"note": "Bots"},
+        allowed(200, {"cmo", "owner"}),
+    ),
+    ("POST", "/api/v1/experiments/{draft}/srm/acknowledge/", {}, allowed(400, {"cmo", "owner"})),
+    ("GET", "/api/v1/experiments/{running}/srm/acknowledge/", None, allowed(405)),
     # Data and results: analysts and the owning operator upload; everyone reads.
     ("GET", "/api/v1/experiments/{running}/observations/", None, allowed(200)),
     (
@@ -218,9 +302,8 @@ CASES = [
 
 @pytest.fixture
 def world(cmo, operator, operator2, marketer, analyst):
-    from roles.models import OperatorProfile
-
     running = running_experiment(operator)
+    mismatched(running)
     draft = ExperimentFactory(owner=operator)
     in_review = put_in_status(ExperimentFactory(owner=operator), "in_review")
     idea = HypothesisFactory(status="new")
@@ -240,6 +323,11 @@ def world(cmo, operator, operator2, marketer, analyst):
         "running": running,
         "draft": draft,
         "in_review": in_review,
+        "approved": put_in_status(ExperimentFactory(owner=operator), "approved"),
+        "paused": put_in_status(ExperimentFactory(owner=operator), "paused", start_date=START),
+        "completed": put_in_status(
+            ExperimentFactory(owner=operator), "completed", start_date=START, recommendation="scale"
+        ),
         "idea": idea,
         "backlog": HypothesisFactory(status="backlog"),
         "objective": draft.objective,
@@ -252,23 +340,33 @@ def world(cmo, operator, operator2, marketer, analyst):
     }
 
 
+# Every table of the project's apps (many-to-many tables too) and the API tokens.
+SNAPSHOT_MODELS = [
+    *(
+        model
+        for app in ("roles", "experiments", "analytics", "webhooks")
+        for model in apps.get_app_config(app).get_models(include_auto_created=True)
+    ),
+    Token,
+]
+
+
 def snapshot():
     """Everything a write could change: row counts and every row's fields."""
-    models = [
-        Objective,
-        Segment,
-        Hypothesis,
-        Experiment,
-        Variant,
-        Comment,
-        StatusChange,
-        Observation,
-        Event,
-        Result,
-        Notification,
-        Token,
-    ]
-    return {model.__name__: sorted(model.objects.values_list(), key=str) for model in models}
+    return {
+        model._meta.label: sorted(model.objects.values_list(), key=str) for model in SNAPSHOT_MODELS
+    }
+
+
+def test_the_snapshot_covers_the_models_a_write_could_change():
+    covered = set(SNAPSHOT_MODELS)
+    for model in (
+        Objective, Segment, Hypothesis, Experiment, Variant, Comment, StatusChange, Observation,
+        Event, Result, Notification, Alert, Token, Team, OperatorProfile, User, Metric,
+        PortfolioRollup, SrmAcknowledgement, WebhookEndpoint, WebhookDelivery,
+        Team.members.through, Experiment.secondary_metrics.through,
+    ):  # fmt: skip
+        assert model in covered, model
 
 
 @pytest.mark.django_db

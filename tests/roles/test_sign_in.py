@@ -1,6 +1,8 @@
 """Sign-in: repeated failures lock a user out (page, admin and token endpoint), demo accounts
 stay in demos, and the API answers only to someone the capability table lets read."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import override_settings
 from django.urls import reverse
@@ -34,6 +36,7 @@ def test_it_locks_out_after_repeated_wrong_passwords(client, cmo, url_name):
     response = client.post(url, {"username": "cmo", "password": PASSWORD})
 
     assert response.status_code == 429
+    assert response["Retry-After"] == str(15 * 60)
     assert "_auth_user_id" not in client.session
     page = response.content.decode()
     assert "locked out" in page and "15 minutes" in page
@@ -67,7 +70,23 @@ def test_the_token_endpoint_locks_out_after_repeated_wrong_passwords(cmo):
     response = api.post("/api/v1/auth/token/", {"username": "cmo", "password": PASSWORD})
 
     assert response.status_code == 429
+    assert response["Retry-After"] == str(15 * 60)
     assert "locked out" in response.json()["detail"]
+    assert not Token.objects.exists()
+
+
+def test_the_lock_outs_retry_after_is_the_axes_cool_off(cmo, settings):
+    settings.AXES_COOLOFF_TIME = timedelta(minutes=7, seconds=30)
+    api = APIClient()
+    for _ in range(LIMIT):
+        api.post("/api/v1/auth/token/", {"username": "cmo", "password": "wrong"})
+
+    # Locked out now, even with the right password; a wrong one is refused the same way.
+    for password in (PASSWORD, "wrong"):
+        response = api.post("/api/v1/auth/token/", {"username": "cmo", "password": password})
+        assert response.status_code == 429
+        assert response["Retry-After"] == "450"
+        assert "7 minutes" in response.json()["detail"]
     assert not Token.objects.exists()
 
 

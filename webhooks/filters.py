@@ -1,0 +1,21 @@
+"""The filters of an endpoint's delivery log (``?status=failed``)."""
+
+import django_filters as filters
+
+from .models import PING, Event, WebhookDelivery
+
+
+class DeliveryFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(
+        choices=WebhookDelivery.Status.choices,
+        help_text="The outcome so far: pending (waiting or retrying), delivered, failed.",
+    )
+    event = filters.MultipleChoiceFilter(choices=[*Event.choices, (PING, "Test ping")])
+    response_code = filters.NumberFilter(help_text="The HTTP status the receiver last answered.")
+    created_at = filters.IsoDateTimeFromToRangeFilter(
+        help_text="created_at_after / created_at_before (ISO 8601 date and time, inclusive)"
+    )
+
+    class Meta:
+        model = WebhookDelivery
+        fields = ["status", "event", "response_code", "created_at"]
