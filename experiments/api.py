@@ -349,16 +349,14 @@ class ExperimentViewSet(
     comment_target = "experiment"
 
     def get_queryset(self):
+        experiments = experiment_list_for_user(self.request.user).select_related(None)
+        if self.action == "list":
+            return experiments  # the ids to page; ExperimentRows reads the rest
         # Only what the serializer reads: the related rows it names by id need no join.
-        return (
-            experiment_list_for_user(self.request.user)
-            .select_related(None)
-            .select_related("owner", "primary_metric")
-            .prefetch_related(
-                "variants",
-                Prefetch("secondary_metrics", queryset=Metric.objects.only("key")),
-                Prefetch("guardrail_metrics", queryset=Metric.objects.only("key")),
-            )
+        return experiments.select_related("owner", "primary_metric").prefetch_related(
+            "variants",
+            Prefetch("secondary_metrics", queryset=Metric.objects.only("key")),
+            Prefetch("guardrail_metrics", queryset=Metric.objects.only("key")),
         )
 
     @extend_schema(responses=ExperimentSerializer(many=True))
