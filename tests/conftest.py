@@ -170,16 +170,27 @@ CHROMIUM_FLAGS = [
 ]
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    """Headless chromium for one browser test."""
-    # Playwright's sync API runs an event loop; the ORM calls in the test stay synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless chromium, started once for a module's browser tests (every test in such a module
+    is one: Playwright's sync API keeps an event loop open in this thread meanwhile, so the ORM
+    calls in the tests are allowed to run beside it)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS
-        )
-        yield browser
-        browser.close()
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS
+            )
+            yield browser
+            browser.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """Headless chromium for one browser test. Each page it opens has a browser context of its
+    own (no cookies or storage shared), and every one is closed when the test ends."""
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
