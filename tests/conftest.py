@@ -2,7 +2,7 @@ import os
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from roles.models import Role
 
@@ -49,29 +49,70 @@ def _skip_or_fail(item, reason):
         item.add_marker(pytest.mark.skip(reason=reason))
 
 
+def built_once(django_db_blocker, build):
+    """Rows that the tests of a module or class share, built once instead of once per test.
+
+    Use as ``yield from built_once(django_db_blocker, build)`` in a module- or class-scoped
+    fixture that asks for ``django_db_setup``, with a function-scoped fixture beside it that
+    hands each test ``copy.deepcopy`` of what was built (so no test sees another's changes to
+    the objects in memory). ``build()`` runs inside a transaction left open around those tests:
+    each test's own transaction is a savepoint within it and rolls back what the test wrote, as
+    always, and the whole is rolled back after the last test. Only for plain ``django_db``
+    tests: a ``transaction=True`` test commits and flushes."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            built = build()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    try:
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+# The signed-in people most tests use, by username.
+PEOPLE = {
+    "cmo": {"role": Role.CMO, "first_name": "Carla"},
+    "operator": {"role": Role.OPERATOR, "first_name": "Omar"},
+    "operator2": {"role": Role.OPERATOR, "first_name": "Priya"},
+    "marketer": {"role": Role.MARKETER},
+    "analyst": {"role": Role.ANALYST},
+}
+
+
+def person(username):
+    return UserFactory(username=username, **PEOPLE[username])
+
+
 @pytest.fixture
 def cmo(db):
-    return UserFactory(username="cmo", role=Role.CMO, first_name="Carla")
+    return person("cmo")
 
 
 @pytest.fixture
 def operator(db):
-    return UserFactory(username="operator", role=Role.OPERATOR, first_name="Omar")
+    return person("operator")
 
 
 @pytest.fixture
 def operator2(db):
-    return UserFactory(username="operator2", role=Role.OPERATOR, first_name="Priya")
+    return person("operator2")
 
 
 @pytest.fixture
 def marketer(db):
-    return UserFactory(username="marketer", role=Role.MARKETER)
+    return person("marketer")
 
 
 @pytest.fixture
 def analyst(db):
-    return UserFactory(username="analyst", role=Role.ANALYST)
+    return person("analyst")
 
 
 @pytest.fixture
@@ -129,16 +170,27 @@ CHROMIUM_FLAGS = [
 ]
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    """Headless chromium for one browser test."""
-    # Playwright's sync API runs an event loop; the ORM calls in the test stay synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless chromium, started once for a module's browser tests (every test in such a module
+    is one: Playwright's sync API keeps an event loop open in this thread meanwhile, so the ORM
+    calls in the tests are allowed to run beside it)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS
-        )
-        yield browser
-        browser.close()
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS
+            )
+            yield browser
+            browser.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """Headless chromium for one browser test. Each page it opens has a browser context of its
+    own (no cookies or storage shared), and every one is closed when the test ends."""
+    yield chromium
+    for context in chromium.contexts:
+        context.close()

@@ -17,14 +17,22 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def shoot(page, name):
-    """``tests.browser.shoot``, waiting after each resize until Plotly has redrawn the charts
-    for the new width (it does so on the window's resize event, a moment later)."""
+    """``tests.browser.shoot``, once every chart is drawn; after a resize, waiting until Plotly
+    has redrawn the charts for the new width (it does so on the window's resize event, a moment
+    later). At the width the page already has there is nothing to redraw."""
     folder = screenshot_dir()
     for width, height in ((1280, 900), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(400)
+        if page.viewport_size != {"width": width, "height": height}:
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(400)
+        page.wait_for_function(CHARTS_DRAWN)
         page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
+
+
+CHARTS_DRAWN = (
+    "() => [...document.querySelectorAll('[data-chart]')].every(c => c.hasAttribute('data-drawn'))"
+)
 
 
 @pytest.fixture

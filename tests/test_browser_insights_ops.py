@@ -16,11 +16,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def _shoot_with_charts(page, name):
     """As ``shoot``, but the phone-width picture waits for Plotly to redraw at that width."""
-    shoot(page, name)
+    folder = screenshot_dir()
+    page.screenshot(path=str(folder / f"{name}-1280.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(600)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.screenshot(path=str(screenshot_dir() / f"{name}-390.png"), full_page=True)
+    page.screenshot(path=str(folder / f"{name}-390.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
 

@@ -1,6 +1,7 @@
 """Strategy pages: objectives, segments, the team and the learnings. The CMO writes; everyone
 else reads, and a forced write is a 403 with the capability's reason that changes nothing."""
 
+import copy
 import json
 from decimal import Decimal
 
@@ -10,15 +11,11 @@ from django.urls import reverse
 from analytics.models import PortfolioRollup
 from experiments.models import Objective, Segment
 from tests import cockpit
+from tests.conftest import built_once
 
 pytestmark = pytest.mark.django_db
 
 READERS = ["cmo", "operator", "operator2", "marketer", "analyst"]
-
-
-@pytest.fixture
-def large_demo(db):
-    return cockpit.load_large_demo()
 
 
 @pytest.fixture
@@ -353,24 +350,37 @@ def test_learnings_filter_by_segment_and_objective(client, marketer, world):
     assert "base.html" not in [t.name for t in fragment.templates]
 
 
-@pytest.mark.parametrize("username", ["cmo", "operator"])
-def test_strategy_pages_make_a_bounded_number_of_queries(
-    client,
-    large_demo,
-    username,
-    django_assert_max_num_queries,
-):
-    client.force_login(large_demo[username])
-    objective = Objective.objects.order_by("pk").first()
-    segment = Segment.objects.order_by("pk").first()
-    for url, most in [
-        (reverse("analytics:objectives"), 9),
-        (reverse("analytics:objective", args=[objective.pk]), 19),
-        (reverse("analytics:segments"), 11),
-        (reverse("analytics:segment", args=[segment.pk]), 11),
-        (reverse("analytics:team"), 13),
-        (reverse("experiments:learnings"), 10),
-        (reverse("experiments:learnings") + "?outcome=won&q=a", 10),
-    ]:
-        with django_assert_max_num_queries(most):
-            assert client.get(url).status_code == 200, url
+class TestOnTheLargeDemo:
+    """The demo with benchmark experiments (``seed_demo --large``, smaller), built once for the
+    class: each test's writes are rolled back, and the whole after the last test."""
+
+    @pytest.fixture(scope="class")
+    def built(self, django_db_setup, django_db_blocker):
+        yield from built_once(django_db_blocker, cockpit.load_large_demo)
+
+    @pytest.fixture
+    def large_demo(self, built):
+        return copy.deepcopy(built)
+
+    @pytest.mark.parametrize("username", ["cmo", "operator"])
+    def test_strategy_pages_make_a_bounded_number_of_queries(
+        self,
+        client,
+        large_demo,
+        username,
+        django_assert_max_num_queries,
+    ):
+        client.force_login(large_demo[username])
+        objective = Objective.objects.order_by("pk").first()
+        segment = Segment.objects.order_by("pk").first()
+        for url, most in [
+            (reverse("analytics:objectives"), 9),
+            (reverse("analytics:objective", args=[objective.pk]), 19),
+            (reverse("analytics:segments"), 11),
+            (reverse("analytics:segment", args=[segment.pk]), 11),
+            (reverse("analytics:team"), 13),
+            (reverse("experiments:learnings"), 10),
+            (reverse("experiments:learnings") + "?outcome=won&q=a", 10),
+        ]:
+            with django_assert_max_num_queries(most):
+                assert client.get(url).status_code == 200, url

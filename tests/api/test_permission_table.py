@@ -5,6 +5,7 @@ marketer, an analyst, and an anonymous caller. Each row names the status for the
 allowed; every other role gets 403 (the capability table's reason) and anonymous gets 401.
 """
 
+import copy
 import uuid
 
 import pytest
@@ -36,6 +37,7 @@ from growthops.api_urls import router
 from roles.models import OperatorProfile, Team, User
 from tests.analytics.helpers import START, binomial_rows, running_experiment
 from tests.api.test_page_actions import mismatched
+from tests.conftest import built_once, person
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory, HypothesisFactory, SegmentFactory, TeamFactory
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -300,8 +302,11 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def world(cmo, operator, operator2, marketer, analyst):
+def build_world():
+    cmo, operator, operator2, marketer, analyst = (
+        person(name) for name in ("cmo", "operator", "operator2", "marketer", "analyst")
+    )
+
     running = running_experiment(operator)
     mismatched(running)
     draft = ExperimentFactory(owner=operator)
@@ -338,6 +343,18 @@ def world(cmo, operator, operator2, marketer, analyst):
         "metric": running.primary_metric,
         "task": uuid.uuid4(),
     }
+
+
+@pytest.fixture(scope="module")
+def built_world(django_db_setup, django_db_blocker):
+    """The world is only read and written through the API, and each test's writes are rolled
+    back: build it once for the module's tests."""
+    yield from built_once(django_db_blocker, build_world)
+
+
+@pytest.fixture
+def world(built_world):
+    return copy.deepcopy(built_world)
 
 
 # Every table of the project's apps (many-to-many tables too) and the API tokens.

@@ -38,6 +38,7 @@ from analytics.models import Notification
 from experiments.models import Comment, Experiment, Hypothesis, Metric, Objective, Segment
 from roles.models import OperatorProfile, Team, User
 from tests.analytics.helpers import running_experiment
+from tests.conftest import built_once
 from webhooks.models import WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
@@ -76,13 +77,6 @@ def _keep_the_test_connection():
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True  # the demo accounts sign in only in debug mode
-    call_command("seed_demo", stdout=StringIO())
-    return {name: User.objects.get(username=name) for name in ("cmo", "analyst")}
 
 
 def _real_ids(path: str) -> list[int]:
@@ -143,18 +137,33 @@ def _signed_in(user) -> tuple[object, dict]:
     return schema, headers
 
 
-@pytest.mark.parametrize("role", ["cmo", "analyst"])
-def test_every_operation_answers_within_its_schema(demo, role):
-    schema, headers = _signed_in(demo[role])
-    failures = []
-    operations = 0
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        operations += 1
-        failures.extend(_fuzz(operation, headers))
-    assert operations > 40
-    distinct = list(dict.fromkeys(failures))
-    assert not distinct, f"{len(distinct)} failures:\n" + "\n".join(distinct[:60])
+class TestOnTheDemoData:
+    """Both roles fuzz the same demo, seeded once for the class (each test's writes are rolled
+    back, and the whole after the last test)."""
+
+    @pytest.fixture(scope="class")
+    def seeded(self, django_db_setup, django_db_blocker):
+        yield from built_once(
+            django_db_blocker, lambda: call_command("seed_demo", stdout=StringIO())
+        )
+
+    @pytest.fixture
+    def demo(self, seeded, settings):
+        settings.DEBUG = True  # the demo accounts sign in only in debug mode
+        return {name: User.objects.get(username=name) for name in ("cmo", "analyst")}
+
+    @pytest.mark.parametrize("role", ["cmo", "analyst"])
+    def test_every_operation_answers_within_its_schema(self, demo, role):
+        schema, headers = _signed_in(demo[role])
+        failures = []
+        operations = 0
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            operations += 1
+            failures.extend(_fuzz(operation, headers))
+        assert operations > 40
+        distinct = list(dict.fromkeys(failures))
+        assert not distinct, f"{len(distinct)} failures:\n" + "\n".join(distinct[:60])
 
 
 # --- bad input the schema cannot rule out: each a documented 4xx, nothing written ------------

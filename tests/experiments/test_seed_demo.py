@@ -16,6 +16,7 @@ from experiments.models import (
 )
 from roles.capabilities import abilities_of
 from roles.models import User
+from tests.conftest import built_once
 
 pytestmark = pytest.mark.django_db
 
@@ -79,84 +80,91 @@ def test_large_adds_five_thousand_experiments_once():
     )
 
 
-def test_the_demo_cmo_is_not_a_superuser_and_the_admin_account_holds_no_role(settings):
-    settings.DEBUG = True
-    call_command("seed_demo", stdout=StringIO())
-    cmo, admin = User.objects.get(username="cmo"), User.objects.get(username="admin")
-    assert not (cmo.is_staff or cmo.is_superuser)
-    assert admin.is_staff and admin.is_superuser
-    assert admin.role == ""
-    assert abilities_of(admin) == set()
-    assert set(User.objects.values_list("is_demo", flat=True)) == {True}
+class TestOneSeededDemo:
+    """What one run of ``seed_demo`` leaves, read by several tests: seeded once for the class
+    (each test's writes are rolled back, and the whole after the last test)."""
 
+    @pytest.fixture(scope="class")
+    def seeded(self, django_db_setup, django_db_blocker):
+        """What ``seed_demo`` printed; its rows are in the database."""
 
-def test_the_demo_gives_the_backlog_and_the_design_page_something_to_show():
-    from experiments.models import Comment
+        def seed():
+            out = StringIO()
+            call_command("seed_demo", stdout=out)
+            return out.getvalue()
 
-    call_command("seed_demo", stdout=StringIO())
-    assert Hypothesis.objects.count() >= 40
-    statuses = set(Hypothesis.objects.values_list("status", flat=True))
-    assert {"new", "backlog", "rejected", "in_test"} <= statuses
-    # Scored by several people, not only the authors' first estimates.
-    scorers = set(
-        Hypothesis.objects.filter(scored_by__isnull=False).values_list(
-            "scored_by__username", flat=True
+        yield from built_once(django_db_blocker, seed)
+
+    def test_the_demo_cmo_is_not_a_superuser_and_the_admin_account_holds_no_role(self, seeded):
+        cmo, admin = User.objects.get(username="cmo"), User.objects.get(username="admin")
+        assert not (cmo.is_staff or cmo.is_superuser)
+        assert admin.is_staff and admin.is_superuser
+        assert admin.role == ""
+        assert abilities_of(admin) == set()
+        assert set(User.objects.values_list("is_demo", flat=True)) == {True}
+
+    def test_the_demo_gives_the_backlog_and_the_design_page_something_to_show(self, seeded):
+        from experiments.models import Comment
+
+        assert Hypothesis.objects.count() >= 40
+        statuses = set(Hypothesis.objects.values_list("status", flat=True))
+        assert {"new", "backlog", "rejected", "in_test"} <= statuses
+        # Scored by several people, not only the authors' first estimates.
+        scorers = set(
+            Hypothesis.objects.filter(scored_by__isnull=False).values_list(
+                "scored_by__username", flat=True
+            )
         )
-    )
-    assert {"operator", "operator2"} <= scorers
-    commenters = set(
-        Comment.objects.filter(hypothesis__isnull=False).values_list("author__username", flat=True)
-    )
-    assert len(commenters) >= 3
-    assert Comment.objects.filter(experiment__isnull=False).exists()
-    # A draft for each operator, and backlog ideas left to design from.
-    drafts = Experiment.objects.filter(status=ExperimentStatus.DRAFT)
-    assert set(drafts.values_list("owner__username", flat=True)) == {"operator", "operator2"}
-    assert Hypothesis.objects.filter(status="backlog", experiments__isnull=True).count() >= 5
+        assert {"operator", "operator2"} <= scorers
+        commenters = set(
+            Comment.objects.filter(hypothesis__isnull=False).values_list(
+                "author__username", flat=True
+            )
+        )
+        assert len(commenters) >= 3
+        assert Comment.objects.filter(experiment__isnull=False).exists()
+        # A draft for each operator, and backlog ideas left to design from.
+        drafts = Experiment.objects.filter(status=ExperimentStatus.DRAFT)
+        assert set(drafts.values_list("owner__username", flat=True)) == {"operator", "operator2"}
+        assert Hypothesis.objects.filter(status="backlog", experiments__isnull=True).count() >= 5
 
+    def test_the_demo_gives_the_operational_insights_something_to_read(self, seeded):
+        from django.utils import timezone
 
-def test_the_demo_gives_the_operational_insights_something_to_read():
-    from django.utils import timezone
+        from analytics.insights import INSIGHTS
+        from analytics.insights.history import ProgrammeHistory
+        from analytics.insights.rechecks import compute_rechecks
+        from analytics.models import Alert, InsightReport, ShipRecheck
 
-    from analytics.insights.history import ProgrammeHistory
-    from analytics.insights.rechecks import compute_rechecks
-    from analytics.models import Alert, ShipRecheck
+        # The insight pages have stored reports from the start.
+        assert f"Computed {len(INSIGHTS)} programme insights." in seeded
+        assert set(InsightReport.objects.values_list("name", flat=True)) == set(INSIGHTS)
+        # Shipped winners months ago, re-checked on their holdout: some held, some faded.
+        verdicts = set(ShipRecheck.objects.values_list("verdict", flat=True))
+        assert {"held", "faded"} <= verdicts
+        assert Alert.objects.filter(kind=Alert.Kind.FADING_WINNER).exists()
+        assert Alert.objects.filter(kind=Alert.Kind.DECISION_OVERDUE).exists()
+        data = compute_rechecks(ProgrammeHistory(today=timezone.localdate()))
+        assert data["rechecked"] >= 5 and data["upcoming"]
+        # Every triaged idea waited a while, and before its first experiment was drafted.
+        for hypothesis in Hypothesis.objects.filter(triaged_at__isnull=False):
+            assert hypothesis.created_at < hypothesis.triaged_at
+            first = hypothesis.experiments.order_by("created_at").first()
+            assert first is None or hypothesis.triaged_at <= first.created_at
 
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    # The insight pages have stored reports from the start.
-    from analytics.insights import INSIGHTS
-    from analytics.models import InsightReport
+    def test_the_demo_history_gives_calibration_false_wins_and_partners_something_to_say(
+        self, seeded
+    ):
+        from analytics.insights.run import insight_report
 
-    assert f"Computed {len(INSIGHTS)} programme insights." in out.getvalue()
-    assert set(InsightReport.objects.values_list("name", flat=True)) == set(INSIGHTS)
-    # Shipped winners months ago, re-checked on their holdout: some held, some faded.
-    verdicts = set(ShipRecheck.objects.values_list("verdict", flat=True))
-    assert {"held", "faded"} <= verdicts
-    assert Alert.objects.filter(kind=Alert.Kind.FADING_WINNER).exists()
-    assert Alert.objects.filter(kind=Alert.Kind.DECISION_OVERDUE).exists()
-    data = compute_rechecks(ProgrammeHistory(today=timezone.localdate()))
-    assert data["rechecked"] >= 5 and data["upcoming"]
-    # Every triaged idea waited a while, and before its first experiment was drafted.
-    for hypothesis in Hypothesis.objects.filter(triaged_at__isnull=False):
-        assert hypothesis.created_at < hypothesis.triaged_at
-        first = hypothesis.experiments.order_by("created_at").first()
-        assert first is None or hypothesis.triaged_at <= first.created_at
-
-
-def test_the_demo_history_gives_calibration_false_wins_and_partners_something_to_say(settings):
-    from analytics.insights.run import insight_report
-
-    settings.DEBUG = True
-    call_command("seed_demo", stdout=StringIO())
-    record = Experiment.objects.filter(key__startswith="hist-")
-    assert record.count() == HISTORY_SIZE
-    assert set(record.values_list("status", flat=True)) == {"concluded"}
-    calibration = insight_report("calibration").data
-    assert calibration["with_lift"] >= HISTORY_SIZE and calibration["spearman_ice_lift"] > 0
-    assert calibration["overrides"]["against"] > 0
-    false_wins = insight_report("false-wins").data
-    assert false_wins["wins_this_year"] > 0 and false_wins["by_objective"]
-    partners = insight_report("partners").data
-    kinds = {row["kind"] for row in partners["partners"]}
-    assert kinds == {"agency", "in_house"} and partners["return"] is not None
+        record = Experiment.objects.filter(key__startswith="hist-")
+        assert record.count() == HISTORY_SIZE
+        assert set(record.values_list("status", flat=True)) == {"concluded"}
+        calibration = insight_report("calibration").data
+        assert calibration["with_lift"] >= HISTORY_SIZE and calibration["spearman_ice_lift"] > 0
+        assert calibration["overrides"]["against"] > 0
+        false_wins = insight_report("false-wins").data
+        assert false_wins["wins_this_year"] > 0 and false_wins["by_objective"]
+        partners = insight_report("partners").data
+        kinds = {row["kind"] for row in partners["partners"]}
+        assert kinds == {"agency", "in_house"} and partners["return"] is not None
