@@ -3,6 +3,8 @@ result history (``?date_after=…``). A value a filter cannot read is a 400 nami
 
 import django_filters as filters
 
+from growthops.filters import InstantRangeFilter
+
 from .models import Alert, Notification, Observation, Result
 
 
@@ -14,7 +16,7 @@ class NotificationFilter(filters.FilterSet):
         help_text="true (or 1): only the unread; false (or 0): only those already read.",
     )
     kind = filters.MultipleChoiceFilter(field_name="alert__kind", choices=Alert.Kind.choices)
-    created_at = filters.IsoDateTimeFromToRangeFilter(
+    created_at = InstantRangeFilter(
         help_text="created_at_after / created_at_before (ISO 8601 date and time, inclusive)"
     )
 
@@ -39,7 +41,7 @@ class ObservationFilter(filters.FilterSet):
 
 
 class ResultHistoryFilter(filters.FilterSet):
-    computed_at = filters.IsoDateTimeFromToRangeFilter(
+    computed_at = InstantRangeFilter(
         help_text="computed_at_after / computed_at_before (ISO 8601 date and time, inclusive)"
     )
     look = filters.RangeFilter(help_text="look_min / look_max (inclusive)")

@@ -2,6 +2,8 @@
 
 import django_filters as filters
 
+from growthops.filters import InstantRangeFilter
+
 from .models import PING, Event, WebhookDelivery
 
 
@@ -12,7 +14,7 @@ class DeliveryFilter(filters.FilterSet):
     )
     event = filters.MultipleChoiceFilter(choices=[*Event.choices, (PING, "Test ping")])
     response_code = filters.NumberFilter(help_text="The HTTP status the receiver last answered.")
-    created_at = filters.IsoDateTimeFromToRangeFilter(
+    created_at = InstantRangeFilter(
         help_text="created_at_after / created_at_before (ISO 8601 date and time, inclusive)"
     )
 

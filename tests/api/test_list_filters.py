@@ -218,6 +218,10 @@ def test_result_history_filters_by_look_and_computed_at(api, operator, analyst):
     assert looks("computed_at_before=2026-11-03T06:00:00Z") == [1, 1, 2, 2]
     assert looks("computed_at_after=2026-11-03T07:00:00%2B00:00") == [3, 3]
     assert api.get(f"{url}&computed_at_after=soon").status_code == 400
+    # The instant an offset names, even one PostgreSQL cannot store (+23:50); none before year 1.
+    assert looks("computed_at_after=2026-11-04T05:50:00%2B23:50") == [2, 2, 3, 3]
+    early = api.get(f"{url}&computed_at_before=0001-01-01T00:00:00%2B23:50")
+    assert early.status_code == 400 and "computed_at" in early.json()["errors"]
     # The newest snapshot alone is not a history: the history's filters do not apply to it.
     assert len(api.get(f"/api/v1/experiments/{experiment.pk}/results/?look_max=1").json()) == 2
 
