@@ -6,7 +6,7 @@ from django.db.models import F, Value
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from growthops.api_rows import CompiledOnce, CountedRows, InList, RowPresenter
+from growthops.api_rows import CompiledOnce, CountedRows, InList, RowPresenter, read_together
 from roles.models import OperatorProfile, User
 
 from .design import DESIGN_FIELDS, experiment_design, experiment_design_flags
@@ -122,21 +122,24 @@ class ExperimentRows:
     @classmethod
     def present(cls, ids) -> list[dict]:
         ids = list(ids)
-        columns, found = cls._experiment_rows.columns(ids)
+        # One round trip on PostgreSQL for the three.
+        (columns, found), (variant_columns, variant_rows), (link_columns, links) = read_together(
+            (cls._experiment_rows, ids), (cls._variant_rows, ids), (cls._metric_rows, ids)
+        )
         position = {pk: i for i, pk in enumerate(ids)}
         rows = sorted(found, key=lambda row: position[row[0]])  # "id" comes first
         experiment_ids = [row[0] for row in rows]
 
-        variant_columns, variant_rows = cls._variant_rows.columns(ids)
         variants = defaultdict(list)
         presented = cls.variants.present_columns(variant_columns, variant_rows)
         for row, variant in zip(variant_rows, presented, strict=True):
             variants[row[0]].append(variant)  # "experiment_id" comes first
 
         secondary, guardrail = defaultdict(list), defaultdict(list)
-        for link in cls._metric_rows.rows(ids):
-            keys = secondary if link["role"] == "secondary" else guardrail
-            keys[link["experiment_id"]].append(link["metric__key"])
+        link_at = {name: i for i, name in enumerate(link_columns)}
+        for link in links:
+            keys = secondary if link[link_at["role"]] == "secondary" else guardrail
+            keys[link[link_at["experiment_id"]]].append(link[link_at["metric__key"]])
 
         at = {name: i for i, name in enumerate(columns)}
         owners: dict[int, str] = {}

@@ -17,6 +17,7 @@ queryset per prefetched relation per row, and walking DRF's field machinery for 
 ``tests/api/test_api_rows.py`` checks the lists answer what their serializers answer.
 """
 
+import contextlib
 import datetime
 import threading
 
@@ -231,17 +232,13 @@ class CompiledOnce:
 
     def columns(self, ids) -> tuple[list[str], list[tuple]]:
         """The names of the columns and the rows as tuples."""
-        if not ids:
-            return self._compile()[2], []
+        return read_together((self, ids))[0]
+
+    def _converted(self, rows) -> list[tuple]:
         sql, template, names, compiler, converters = self._compile()
-        ids_parameter = InList.parameter(connection, ids)
-        params = [ids_parameter if p is None else p for p in template]
-        with _cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
         if converters:
-            rows = [tuple(row) for row in compiler.apply_converters(rows, converters)]
-        return names, rows
+            return [tuple(row) for row in compiler.apply_converters(rows, converters)]
+        return rows
 
     def _compile(self):
         key = (connection.alias, connection.vendor)
@@ -258,6 +255,54 @@ class CompiledOnce:
             converters = compiler.get_converters(columns)
             self._compiled[key] = (sql, template, names, compiler, converters)
         return self._compiled[key]
+
+
+def read_together(*queries: tuple[CompiledOnce, list]) -> list[tuple[list[str], list[tuple]]]:
+    """Run each ``(compiled, ids)`` and return each one's ``(column names, rows)``.
+
+    On PostgreSQL they are sent in one pipeline: one round trip to the server for all of them,
+    where each query's wait had cost more than reading its rows.
+    """
+    ids_parameters = {}
+    statements = []
+    for compiled, ids in queries:
+        sql, template, names, *_ = compiled._compile()
+        if not ids:
+            statements.append((names, None, None))
+            continue
+        key = tuple(ids)
+        if key not in ids_parameters:
+            ids_parameters[key] = InList.parameter(connection, ids)
+        params = [ids_parameters[key] if p is None else p for p in template]
+        statements.append((names, sql, params))
+    cursors = []
+    with _pipeline():
+        for _names, sql, params in statements:
+            if sql is None:
+                cursors.append(None)
+                continue
+            cursor = _cursor()
+            cursor.execute(sql, params)
+            cursors.append(cursor)
+        fetched = []
+        for cursor in cursors:
+            if cursor is None:
+                fetched.append([])
+            else:
+                with cursor:
+                    fetched.append(cursor.fetchall())
+    return [
+        (names, compiled._converted(rows) if rows else rows)
+        for (names, *_), (compiled, _), rows in zip(statements, queries, fetched, strict=True)
+    ]
+
+
+def _pipeline():
+    """psycopg's pipeline on PostgreSQL (queries sent together, results read together)."""
+    if connection.vendor != "postgresql":
+        return contextlib.nullcontext()
+    connection.ensure_connection()
+    return connection.connection.pipeline()
 
 
 def _cursor():
