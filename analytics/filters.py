@@ -4,6 +4,7 @@ the field."""
 
 import django_filters as filters
 from django.db.models import Q
+from drf_spectacular.utils import extend_schema_field
 
 from experiments.models import Experiment, Metric, Variant
 
@@ -56,6 +57,11 @@ class ResultHistoryFilter(filters.FilterSet):
         fields = ["computed_at", "look"]
 
 
+@extend_schema_field({"type": "string", "enum": list(KINDS)})
+class KindFilter(filters.ChoiceFilter):
+    """The kind by name; stored as a number, which the schema would otherwise announce."""
+
+
 class EventFilter(filters.FilterSet):
     experiment = filters.CharFilter(
         method="filter_experiment", help_text="The experiment's id or key."
@@ -63,7 +69,7 @@ class EventFilter(filters.FilterSet):
     variant = filters.CharFilter(
         method="filter_variant", help_text="Variant key (e.g. control), in any experiment."
     )
-    kind = filters.ChoiceFilter(
+    kind = KindFilter(
         choices=[(name, name) for name in KINDS],
         method="filter_kind",
         help_text="exposure or conversion",

@@ -93,8 +93,9 @@ class EventViewSet(viewsets.GenericViewSet):
     @extend_schema(
         responses=EventSerializer(many=True),
         description="Stored events of the experiments the caller may see, oldest first (by "
-        "``id``), in cursor pages (``next`` / ``previous``): a page never changes as new events "
-        "arrive, they only extend the last one. ``page_size`` at most 500.",
+        "``id``), in cursor pages (``next`` / ``previous``, ``page_size`` at most 500). New "
+        "events come after the last page, so following ``next`` reads each event once. "
+        "Timestamps filter inclusively (``timestamp_after`` / ``timestamp_before``).",
     )
     def list(self, request):
         rows = self.filter_queryset(self.get_queryset()).values(*EVENT_VALUES)
