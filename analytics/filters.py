@@ -2,9 +2,12 @@
 result history (``?date_after=…``) and raw events. A value a filter cannot read is a 400 naming
 the field."""
 
+import datetime as dt
+
 import django_filters as filters
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
 
 from experiments.models import Experiment, Metric, Variant
 
@@ -12,6 +15,24 @@ from .ingest.events import KINDS
 from .models import Alert, Event, Notification, Observation, Result
 
 BIGINT_MAX = 2**63 - 1
+
+
+class UTCDateTimeFromToRangeFilter(filters.IsoDateTimeFromToRangeFilter):
+    """ISO 8601 date-times, compared in UTC. Python reads offsets up to ±23:59 and PostgreSQL
+    only up to ±15:59: sent with its own offset, such a time was a database error (a 500)."""
+
+    def filter(self, qs, value):
+        if value:
+            value = slice(self._utc(value.start), self._utc(value.stop))
+        return super().filter(qs, value)
+
+    def _utc(self, value):
+        try:
+            return None if value is None else value.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValidationError(
+                {self.field_name: ["Enter a date/time within years 1–9999."]}
+            ) from None
 
 
 class NotificationFilter(filters.FilterSet):
@@ -22,7 +43,7 @@ class NotificationFilter(filters.FilterSet):
         help_text="true (or 1): only the unread; false (or 0): only those already read.",
     )
     kind = filters.MultipleChoiceFilter(field_name="alert__kind", choices=Alert.Kind.choices)
-    created_at = filters.IsoDateTimeFromToRangeFilter(
+    created_at = UTCDateTimeFromToRangeFilter(
         help_text="created_at_after / created_at_before (ISO 8601 date and time, inclusive)"
     )
 
@@ -47,7 +68,7 @@ class ObservationFilter(filters.FilterSet):
 
 
 class ResultHistoryFilter(filters.FilterSet):
-    computed_at = filters.IsoDateTimeFromToRangeFilter(
+    computed_at = UTCDateTimeFromToRangeFilter(
         help_text="computed_at_after / computed_at_before (ISO 8601 date and time, inclusive)"
     )
     look = filters.RangeFilter(help_text="look_min / look_max (inclusive)")
@@ -76,7 +97,7 @@ class EventFilter(filters.FilterSet):
     )
     metric = filters.CharFilter(method="filter_metric", help_text="Metric key.")
     user_id = filters.CharFilter()
-    timestamp = filters.IsoDateTimeFromToRangeFilter(
+    timestamp = UTCDateTimeFromToRangeFilter(
         help_text="timestamp_after / timestamp_before (ISO 8601 with a time zone, inclusive)"
     )
 

@@ -234,6 +234,28 @@ def test_filters_keep_the_cursor_paging(analyst, mixed):
     assert pages == 4
 
 
+def test_a_time_with_an_offset_postgresql_cannot_store_is_compared_in_utc(analyst, mixed):
+    # 2026-11-02T12:00Z written with an offset of +23:50 (Python reads it; PostgreSQL would not).
+    response = client_for(analyst).get(URL, {"timestamp_after": f"{DAY}T11:50:00+23:50"})
+
+    assert response.status_code == 200, response.content
+    assert [event["user_id"] for event in response.json()["results"]] == [
+        "u1",
+        "u2",
+        "u1",
+        "u2",
+        "o1",
+        "o2",
+    ]
+
+
+def test_a_time_that_leaves_the_calendar_in_utc_is_a_400(analyst, mixed):
+    response = client_for(analyst).get(URL, {"timestamp_before": "0001-01-01T00:00:00+05:00"})
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()["errors"]) == ["timestamp"]
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
