@@ -1,11 +1,18 @@
-"""The filters of the analytics lists: notifications, an experiment's observations and its
-result history (``?date_after=…``). A value a filter cannot read is a 400 naming the field."""
+"""The filters of the analytics lists: notifications, an experiment's observations, its
+result history (``?date_after=…``) and raw events. A value a filter cannot read is a 400 naming
+the field."""
 
 import django_filters as filters
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema_field
 
+from experiments.models import Experiment, Metric, Variant
 from growthops.filters import InstantRangeFilter
 
-from .models import Alert, Notification, Observation, Result
+from .ingest.events import KINDS
+from .models import Alert, Event, Notification, Observation, Result
+
+BIGINT_MAX = 2**63 - 1
 
 
 class NotificationFilter(filters.FilterSet):
@@ -49,3 +56,49 @@ class ResultHistoryFilter(filters.FilterSet):
     class Meta:
         model = Result
         fields = ["computed_at", "look"]
+
+
+@extend_schema_field({"type": "string", "enum": list(KINDS)})
+class KindFilter(filters.ChoiceFilter):
+    """The kind by name; stored as a number, which the schema would otherwise announce."""
+
+
+class EventFilter(filters.FilterSet):
+    experiment = filters.CharFilter(
+        method="filter_experiment", help_text="The experiment's id or key."
+    )
+    variant = filters.CharFilter(
+        method="filter_variant", help_text="Variant key (e.g. control), in any experiment."
+    )
+    kind = KindFilter(
+        choices=[(name, name) for name in KINDS],
+        method="filter_kind",
+        help_text="exposure or conversion",
+    )
+    metric = filters.CharFilter(method="filter_metric", help_text="Metric key.")
+    user_id = filters.CharFilter()
+    timestamp = InstantRangeFilter(
+        help_text="timestamp_after / timestamp_before (ISO 8601 with a time zone, inclusive)"
+    )
+
+    class Meta:
+        model = Event
+        fields = ["experiment", "variant", "kind", "metric", "user_id", "timestamp"]
+
+    def filter_experiment(self, queryset, name, value):
+        # Resolved to ids first: a plain experiment_id = … lets the planner walk the
+        # (experiment, id) index in page order.
+        match = Q(key=value)
+        if value.isascii() and value.isdecimal() and int(value) <= BIGINT_MAX:
+            match |= Q(pk=int(value))
+        ids = list(Experiment.objects.filter(match).values_list("id", flat=True))
+        return queryset.filter(experiment_id__in=ids)
+
+    def filter_variant(self, queryset, name, value):
+        return queryset.filter(variant_id__in=Variant.objects.filter(key=value).values("id"))
+
+    def filter_kind(self, queryset, name, value):
+        return queryset.filter(kind=KINDS[value])
+
+    def filter_metric(self, queryset, name, value):
+        return queryset.filter(metric_id__in=Metric.objects.filter(key=value).values("id"))

@@ -92,7 +92,11 @@ class Event(models.Model):
     timestamp = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["experiment", "user_id"], name="event_experiment_user")]
+        indexes = [
+            models.Index(fields=["experiment", "user_id"], name="event_experiment_user"),
+            # One experiment's events in arrival order: the list's cursor (GET /api/v1/events/).
+            models.Index(fields=["experiment", "id"], name="event_experiment_id"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.user_id} @ {self.timestamp:%Y-%m-%d %H:%M}"

@@ -1,8 +1,10 @@
-"""Reads for pages and the API: the latest results, notifications."""
+"""Reads for pages and the API: the latest results, notifications, raw events."""
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from .models import Notification, Result
+from experiments.selectors import experiment_list_for_user
+
+from .models import Event, Notification, Result
 
 # Each metric's results with the control first.
 LATEST_ORDER = ("metric__name", "-is_control", "variant__key")
@@ -26,3 +28,9 @@ def latest_results(experiment) -> list[Result]:
 def unread_notifications(user):
     """The user's notifications not yet marked read (the top bar counts them)."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True)
+
+
+def event_list_for_user(user) -> QuerySet[Event]:
+    """The raw events of the experiments the user may see, in the order they arrived (id)."""
+    visible = experiment_list_for_user(user).select_related(None).values("id")
+    return Event.objects.filter(experiment_id__in=visible).order_by("id")

@@ -6,7 +6,7 @@ A CSV export (``?format=csv``) is the whole filtered list in one file, for sprea
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 
@@ -75,3 +75,19 @@ class HistoryPagination(CursorPagination):
             _unpaged_export(queryset, request)
             return None
         return super().paginate_queryset(queryset, request, view)
+
+
+class EventPagination(HistoryPagination):
+    """Raw events by id: the order they arrived in, which new events only extend."""
+
+    ordering = ("id",)
+
+    def decode_cursor(self, request):
+        # A cursor is opaque but not signed: a position that is no id is an invalid cursor
+        # (404), not a database error.
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            position = cursor.position
+            if not (position.isascii() and position.isdecimal() and int(position) < 2**63):
+                raise NotFound(self.invalid_cursor_message)
+        return cursor

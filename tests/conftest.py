@@ -194,3 +194,18 @@ def browser(chromium):
     yield chromium
     for context in chromium.contexts:
         context.close()
+
+
+@pytest.fixture
+def keep_the_test_connection():
+    """The real WSGI handler closes "old" connections as each request starts and ends. Inside
+    the test's transaction that closes the test's own connection (on PostgreSQL; SQLite's
+    in-memory database ignores it), so, as Django's test client does, leave it open."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

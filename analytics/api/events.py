@@ -1,13 +1,53 @@
-"""Raw event ingestion over HTTP: ``POST /api/v1/events/`` (JSON array or NDJSON)."""
+"""Raw events over HTTP: ``POST /api/v1/events/`` (JSON array or NDJSON) takes them in,
+``GET /api/v1/events/`` reads them back in cursor pages."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
+from growthops.api_rows import RowPresenter
+from growthops.pagination import EventPagination
 from roles.permissions import HasAbility
 
-from ..ingest.events import MAX_EVENTS, events_ingest
+from ..filters import EventFilter
+from ..ingest.events import KINDS, MAX_EVENTS, events_ingest
+from ..selectors import event_list_for_user
 from .parsers import EventsJSONParser, EventsNDJSONParser
+
+
+class EventSerializer(serializers.Serializer):
+    """One stored event, under the names ``POST`` takes (keys, not ids), plus its ``id``."""
+
+    id = serializers.IntegerField(help_text="Increases in the order events were stored.")
+    experiment = serializers.CharField(help_text="Experiment key.")
+    variant = serializers.CharField(help_text="Variant key.")
+    user_id = serializers.CharField()
+    kind = serializers.ChoiceField(choices=list(KINDS))
+    metric = serializers.CharField(allow_null=True, help_text="Metric key; null on exposures.")
+    value = serializers.FloatField(allow_null=True)
+    timestamp = serializers.DateTimeField()
+
+
+EVENT_ROWS = RowPresenter.of(EventSerializer)
+# What a page reads, in EventSerializer's order (``kind`` is read as its number).
+EVENT_VALUES = (
+    "id",
+    "experiment__key",
+    "variant__key",
+    "user_id",
+    "kind",
+    "metric__key",
+    "value",
+    "timestamp",
+)
+KIND_NAMES = {number: name for name, number in KINDS.items()}
+
+
+def events_presented(rows: list[dict]) -> list[dict]:
+    """``EventSerializer``'s data for rows read with ``.values(*EVENT_VALUES)``."""
+    tuples = [tuple(row[name] for name in EVENT_VALUES) for row in rows]
+    kinds = [KIND_NAMES[row["kind"]] for row in rows]
+    return EVENT_ROWS.present_columns(EVENT_ROWS.field_names, tuples, supplied={"kind": kinds})
 
 
 class EventProblemSerializer(serializers.Serializer):
@@ -34,13 +74,36 @@ class EventsAcceptedSerializer(serializers.Serializer):
     accepted = serializers.IntegerField()
 
 
-class EventViewSet(viewsets.ViewSet):
+# Outside the class, whose ``list`` action hides the builtin.
+EVENT_BATCH = {"application/json": list[dict], "application/x-ndjson": str}
+
+
+class EventViewSet(viewsets.GenericViewSet):
     permission_classes = [HasAbility]
-    required_ability = "data.upload"
+    # Reading needs results.read (everyone with a role); sending needs data.upload.
+    required_abilities = {"list": "results.read", "create": "data.upload"}
     parser_classes = [EventsJSONParser, EventsNDJSONParser]
+    serializer_class = EventSerializer
+    pagination_class = EventPagination
+    filterset_class = EventFilter
+
+    def get_queryset(self):
+        return event_list_for_user(self.request.user)
 
     @extend_schema(
-        request={"application/json": list[dict], "application/x-ndjson": str},
+        responses=EventSerializer(many=True),
+        description="Stored events of the experiments the caller may see, oldest first (by "
+        "``id``), in cursor pages (``next`` / ``previous``, ``page_size`` at most 500). New "
+        "events come after the last page, so following ``next`` reads each event once. "
+        "Timestamps filter inclusively (``timestamp_after`` / ``timestamp_before``).",
+    )
+    def list(self, request):
+        rows = self.filter_queryset(self.get_queryset()).values(*EVENT_VALUES)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(events_presented(page))
+
+    @extend_schema(
+        request=EVENT_BATCH,
         responses={
             201: EventsAcceptedSerializer,
             400: EventBatchRefusedSerializer,

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from analytics.analysis.pipeline import experiments_analyse
+from analytics.ingest.events import events_ingest
 from analytics.ingest.observations import observations_ingest
 from analytics.models import Alert, Notification
 from analytics.portfolio.rollup import portfolio_rollup_run
@@ -71,6 +72,14 @@ def world(cmo, operator, analyst):
         WebhookDelivery.objects.create(
             endpoint=endpoint, event="ping", source=f"ping:{n}", payload={"n": n}
         )
+    events_ingest(
+        actor=analyst,
+        events=[
+            {"experiment": experiment.key, "variant": variant, "user_id": f"u{n}",
+             "kind": "exposure", "timestamp": f"{START.isoformat()}T10:00:00Z"}
+            for n in range(ROWS) for variant in ("control", "b")
+        ],
+    )  # fmt: skip
     portfolio_rollup_run()
     return {
         "experiment": experiment,
@@ -93,6 +102,8 @@ LISTS = [
     ("analyst", "/api/v1/experiments/{experiment}/comments/"),
     ("analyst", "/api/v1/experiments/{experiment}/observations/"),
     ("analyst", "/api/v1/experiments/{experiment}/results/?history=1"),
+    ("analyst", "/api/v1/events/"),
+    ("analyst", "/api/v1/events/?experiment={experiment}&variant=b&kind=exposure"),
     ("analyst", "/api/v1/rollups/"),
     ("analyst", "/api/v1/notifications/"),
     ("cmo", "/api/v1/webhooks/"),

@@ -258,6 +258,8 @@ TABLE = [
     ),
     ("GET", "/api/v1/experiments/{running}/results/", None, allowed(200)),
     ("GET", "/api/v1/experiments/{running}/results/?history=1", None, allowed(200)),
+    ("GET", "/api/v1/events/", None, allowed(200)),
+    ("GET", "/api/v1/events/?experiment={running}&kind=exposure", None, allowed(200)),
     ("POST", "/api/v1/events/", events_body, allowed(201, {"analyst", "owner"})),
     ("GET", "/api/v1/tasks/{task}/", None, allowed(200)),
     ("GET", "/api/v1/rollups/", None, allowed(200)),

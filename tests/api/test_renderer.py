@@ -76,7 +76,7 @@ def test_a_float_that_is_not_a_number_is_null():
     }
 
 
-def test_an_api_answer_is_freed_once_sent(analyst):
+def test_an_api_answer_is_freed_once_sent(analyst, keep_the_test_connection):
     """Served as a WSGI server serves it, the answer (and its data) is freed by reference
     counting as soon as the server lets go of it: nothing else keeps it."""
     import gc

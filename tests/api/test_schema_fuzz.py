@@ -19,9 +19,8 @@ from io import StringIO
 import pytest
 import schemathesis
 from django.core.management import call_command
-from django.core.signals import got_request_exception, request_finished, request_started
+from django.core.signals import got_request_exception
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from django.dispatch import receiver
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -68,15 +67,8 @@ ROWS_BY_COLLECTION = {
 
 
 @pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    """The real WSGI handler closes "old" connections as each request starts and ends. Inside
-    the test's transaction that closes the test's own connection (on PostgreSQL; SQLite's
-    in-memory database ignores it), so, as Django's test client does, leave it open."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+def _real_wsgi_handler(keep_the_test_connection):
+    """Requests go through the real WSGI handler."""
 
 
 def _real_ids(path: str) -> list[int]:
