@@ -44,6 +44,8 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema asks with no one signed in
+            return Notification.objects.none()
         return Notification.objects.filter(recipient=self.request.user).select_related(
             "alert", "alert__metric"
         )
