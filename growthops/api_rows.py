@@ -21,8 +21,10 @@ import contextlib
 import datetime
 import threading
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Lookup, Value
+from django.db.models.query import FlatValuesListIterable
 from django.utils import timezone
 from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
@@ -258,31 +260,37 @@ class CompiledOnce:
 
 
 def read_together(*queries: tuple[CompiledOnce, list]) -> list[tuple[list[str], list[tuple]]]:
-    """Run each ``(compiled, ids)`` and return each one's ``(column names, rows)``.
-
-    On PostgreSQL they are sent in one pipeline: one round trip to the server for all of them,
-    where each query's wait had cost more than reading its rows.
-    """
+    """Run each ``(compiled, ids)`` and return each one's ``(column names, rows)``, all in one
+    round trip on PostgreSQL (``run_together``)."""
     ids_parameters = {}
     statements = []
     for compiled, ids in queries:
-        sql, template, names, *_ = compiled._compile()
+        sql, template, *_ = compiled._compile()
         if not ids:
-            statements.append((names, None, None))
+            statements.append(None)
             continue
         key = tuple(ids)
         if key not in ids_parameters:
             ids_parameters[key] = InList.parameter(connection, ids)
-        params = [ids_parameters[key] if p is None else p for p in template]
-        statements.append((names, sql, params))
+        statements.append((sql, [ids_parameters[key] if p is None else p for p in template]))
+    return [
+        (compiled._compile()[2], compiled._converted(rows) if rows else rows)
+        for (compiled, _), rows in zip(queries, run_together(statements), strict=True)
+    ]
+
+
+def run_together(statements: list[tuple[str, list] | None]) -> list[list[tuple]]:
+    """Each ``(sql, params)``'s rows (``None``: no query, no rows). On PostgreSQL they are sent
+    in one pipeline: one round trip to the server for all of them, where waiting for each query
+    in turn had cost more than reading its rows."""
     cursors = []
     with _pipeline():
-        for _names, sql, params in statements:
-            if sql is None:
+        for statement in statements:
+            if statement is None:
                 cursors.append(None)
                 continue
             cursor = _cursor()
-            cursor.execute(sql, params)
+            cursor.execute(*statement)
             cursors.append(cursor)
         fetched = []
         for cursor in cursors:
@@ -291,10 +299,7 @@ def read_together(*queries: tuple[CompiledOnce, list]) -> list[tuple[list[str], 
             else:
                 with cursor:
                     fetched.append(cursor.fetchall())
-    return [
-        (names, compiled._converted(rows) if rows else rows)
-        for (names, *_), (compiled, _), rows in zip(statements, queries, fetched, strict=True)
-    ]
+    return fetched
 
 
 def _pipeline():
@@ -334,20 +339,42 @@ class CountedRows:
     The joins that read related names (an owner's, a metric's key) cannot change how many rows
     there are, but PostgreSQL still joins every row of the list to count them: on 5,000
     experiments that made the count cost more than the whole page.
+
+    ``read_page(bottom, top)`` counts and reads ``rows[bottom:top]`` together (one round trip
+    on PostgreSQL); the paginator (``growthops.pagination``) asks for it before it counts and
+    slices, and then gets both from here.
     """
 
     def __init__(self, rows, counted):
         self.rows = rows
         self.counted = counted
+        self._count = None
+        self._page = None  # (bottom, the rows from there)
 
     @property
     def ordered(self) -> bool:
         return self.rows.ordered
 
+    def read_page(self, bottom: int, top: int) -> None:
+        try:
+            page_sql = self.rows[bottom:top].query.sql_with_params()
+            inner_sql, inner_params = self.counted.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # a filter no row can match
+            self._count, self._page = 0, (bottom, [])
+            return
+        count_sql = (f"SELECT COUNT(*) FROM ({inner_sql}) counted", inner_params)
+        (counted,), page = run_together([count_sql, page_sql])
+        flat = self.rows._iterable_class is FlatValuesListIterable
+        self._count = counted[0]
+        self._page = (bottom, [row[0] for row in page] if flat else page)
+
     def count(self) -> int:
-        return self.counted.count()
+        return self.counted.count() if self._count is None else self._count
 
     def __getitem__(self, index):
+        # The page read with the count: a slice from its start (to its end or the list's).
+        if self._page is not None and isinstance(index, slice) and index.start == self._page[0]:
+            return self._page[1]
         return self.rows[index]
 
     def __iter__(self):

@@ -140,3 +140,22 @@ def test_the_list_queries_are_prepared_on_their_second_run(varied):
     assert first == second and len(second) == 3
     assert any("experiments_variant" in sql for sql in statements)
     assert any("experiments_experiment_guardrail_metrics" in sql for sql in statements)
+
+
+def test_a_page_is_counted_and_read_together(varied, analyst):
+    api = APIClient()
+    api.force_authenticate(analyst)
+    newest_first = list(
+        Experiment.objects.order_by("-created_at", "-id").values_list("id", flat=True)
+    )
+
+    first = api.get("/api/v1/experiments/?page_size=2").json()
+    second = api.get("/api/v1/experiments/?page_size=2&page=2").json()
+    last = api.get("/api/v1/experiments/?page_size=2&page=last").json()
+    nothing = api.get("/api/v1/experiments/?page_size=2&search=no-such-experiment").json()
+
+    assert first["count"] == second["count"] == 3
+    assert [row["id"] for row in first["results"] + second["results"]] == newest_first
+    assert second["next"] is None and last["results"] == second["results"]
+    assert nothing == {"count": 0, "next": None, "previous": None, "results": []}
+    assert api.get("/api/v1/experiments/?page_size=2&page=3").status_code == 404
