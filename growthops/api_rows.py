@@ -22,7 +22,7 @@ import datetime
 import threading
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Lookup, Value
 from django.db.models.query import FlatValuesListIterable
 from django.utils import timezone
@@ -275,31 +275,49 @@ def read_together(*queries: tuple[CompiledOnce, list]) -> list[tuple[list[str], 
         statements.append((sql, [ids_parameters[key] if p is None else p for p in template]))
     return [
         (compiled._compile()[2], compiled._converted(rows) if rows else rows)
-        for (compiled, _), rows in zip(queries, run_together(statements), strict=True)
+        for (compiled, _), rows in zip(queries, run_together(statements, prepare=True), strict=True)
     ]
 
 
-def run_together(statements: list[tuple[str, list] | None]) -> list[list[tuple]]:
+def run_together(statements: list[tuple[str, list] | None], *, prepare=False) -> list[list[tuple]]:
     """Each ``(sql, params)``'s rows (``None``: no query, no rows). On PostgreSQL they are sent
     in one pipeline: one round trip to the server for all of them, where waiting for each query
-    in turn had cost more than reading its rows."""
-    cursors = []
-    with _pipeline():
-        for statement in statements:
-            if statement is None:
-                cursors.append(None)
-                continue
-            cursor = _cursor()
-            cursor.execute(*statement)
-            cursors.append(cursor)
-        fetched = []
-        for cursor in cursors:
-            if cursor is None:
-                fetched.append([])
-            else:
-                with cursor:
-                    fetched.append(cursor.fetchall())
-    return fetched
+    in turn had cost more than reading its rows. ``prepare``: statements whose text never
+    changes (``CompiledOnce``), bound on the server so that psycopg prepares them (``_cursor``).
+    """
+    try:
+        with _pipeline():
+            cursors = []
+            for statement in statements:
+                if statement is None:
+                    cursors.append(None)
+                    continue
+                cursor = _cursor() if prepare else connection.cursor()
+                cursor.execute(*statement)
+                cursors.append(cursor)
+            fetched = []
+            for cursor in cursors:
+                if cursor is None:
+                    fetched.append([])
+                else:
+                    with cursor:
+                        fetched.append(cursor.fetchall())
+        return fetched
+    except Exception:  # the driver's own errors too: a pipeline's are raised as it closes
+        if prepare:
+            _forget_prepared_statements()
+        raise
+
+
+def _forget_prepared_statements() -> None:
+    """After a failed pipeline outside a transaction, psycopg may count as prepared a statement
+    that PostgreSQL skipped, and every later run of it would fail ("prepared statement … does
+    not exist") for as long as the connection lives. ``DEALLOCATE ALL`` empties both sides.
+    In a transaction there is nothing to do: its rollback empties psycopg's side."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
 
 
 def _pipeline():

@@ -27,7 +27,12 @@ class StrictOrderingFilter(OrderingFilter):
                         f"choose from {', '.join(sorted(valid))}."
                     }
                 )
-        return super().get_ordering(request, queryset, view)
+        ordering = super().get_ordering(request, queryset, view)
+        # Ties broken by the primary key: rows that sort alike (two objectives of one name)
+        # otherwise came in a different order from one page to the next, some twice, some never.
+        if ordering and not {"pk", "-pk", "id", "-id"} & set(ordering):
+            ordering = [*ordering, "pk"]
+        return ordering
 
 
 class FilterBackend(DjangoFilterBackend):

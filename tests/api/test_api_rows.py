@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from experiments.models import Experiment
 from experiments.serializers import ExperimentRows, ExperimentSerializer
+from growthops.api_rows import InList
 from tests.factories import ExperimentFactory, MetricFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -159,3 +160,27 @@ def test_a_page_is_counted_and_read_together(varied, analyst):
     assert second["next"] is None and last["results"] == second["results"]
     assert nothing == {"count": 0, "next": None, "previous": None, "results": []}
     assert api.get("/api/v1/experiments/?page_size=2&page=3").status_code == 404
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_pipeline_leaves_no_statement_half_prepared(varied):
+    """Outside a transaction, a query that fails in a pipeline ahead of one being prepared left
+    psycopg believing the second prepared when PostgreSQL had skipped it: every later run of
+    it failed for as long as the connection lived."""
+    from django.db import DatabaseError, connection
+    from psycopg import Error as DriverError
+
+    from growthops.api_rows import read_together, run_together
+
+    ids = [experiment.pk for experiment in varied]
+    variants = ExperimentRows._variant_rows
+    first = read_together((variants, ids))
+    sql, template, *_ = variants._compile()
+    statement = (sql, [InList.parameter(connection, ids) if p is None else p for p in template])
+
+    with pytest.raises((DatabaseError, DriverError)):
+        run_together([("SELECT %s::int / 0", [1]), statement], prepare=True)
+
+    assert read_together((variants, ids)) == first
+    assert read_together((variants, ids)) == first  # prepared now, and found

@@ -60,6 +60,17 @@ def test_objectives_search_order_and_refuse_an_unknown_ordering(api, cmo):
     assert "baseline" in refused.json()["errors"]["ordering"][0]
 
 
+def test_rows_that_sort_alike_keep_their_order_across_pages(api, cmo):
+    same = [ObjectiveFactory(name="Same name", owner=cmo).pk for _ in range(4)]
+
+    def page(number, ordering):
+        url = f"/api/v1/objectives/?ordering={ordering}&page_size=1&page={number}"
+        return names(api.get(url), field="id")
+
+    assert [pk for n in range(1, 5) for pk in page(n, "name")] == sorted(same)
+    assert [pk for n in range(1, 5) for pk in page(n, "-name")] == sorted(same)
+
+
 def test_segments_search_order_and_refuse_an_unknown_ordering(api):
     SegmentFactory(name="SMB", monthly_reach=500, definition="small firms")
     SegmentFactory(name="Enterprise", monthly_reach=50, definition="large firms")
