@@ -21,6 +21,7 @@ from . import services
 from .filters import ExperimentFilter, HypothesisFilter
 from .lifecycle import STEP_SERVICES
 from .models import Metric
+from .ranking import calibrated_ice, current_calibration
 from .selectors import (
     comment_list,
     experiment_list_for_user,
@@ -279,12 +280,26 @@ class HypothesisViewSet(
     filter_backends = LIST_FILTERS
     filterset_class = HypothesisFilter
     search_fields = ["title", "observation", "change", "effect"]
-    ordering_fields = ["created_at", "updated_at", "score", "title", "status", "channel"]
+    # calibrated_score: the backlog's calibrated order (docs/insights.md), ICE with each
+    # confidence replaced by what its band has delivered.
+    ordering_fields = [
+        "created_at",
+        "updated_at",
+        "score",
+        "calibrated_score",
+        "title",
+        "status",
+        "channel",
+    ]
     ordering = ["-created_at", "-id"]
     comment_target = "hypothesis"
 
     def get_queryset(self):
-        return hypothesis_list_scored(self.request.user)
+        hypotheses = hypothesis_list_scored(self.request.user)
+        if "calibrated_score" in self.request.query_params.get("ordering", ""):
+            # Computed only when asked for: it reads the stored calibration first.
+            hypotheses = hypotheses.annotate(calibrated_score=calibrated_ice(current_calibration()))
+        return hypotheses
 
     def _present(self, hypothesis, code=status.HTTP_200_OK):
         return Response(HypothesisSerializer(hypothesis).data, status=code)

@@ -218,6 +218,25 @@ def test_the_backlog_reranks_by_calibrated_confidence(calibrated, marketer):
     assert "calibrated " not in client.get("/hypotheses/", {"sort": "ice"}).content.decode()
 
 
+def test_the_api_orders_hypotheses_by_calibrated_score(calibrated, marketer):
+    from rest_framework.test import APIClient
+
+    a = HypothesisFactory(title="Idea A", impact=5, confidence=9, ease=5, channel=Channel.WEB)
+    b = HypothesisFactory(title="Idea B", impact=7, confidence=1, ease=7, channel=Channel.WEB)
+    api = APIClient()
+    api.force_authenticate(marketer)
+
+    def order(ordering):
+        response = api.get("/api/v1/hypotheses/", {"ordering": ordering, "search": "Idea"})
+        assert response.status_code == 200, response.content
+        return [row["id"] for row in response.json()["results"]]
+
+    # The page's calibrated order (see above): B (7.43) before A (5.97); by ICE, A before B.
+    assert order("-calibrated_score") == [b.pk, a.pk]
+    assert order("calibrated_score") == [a.pk, b.pk]
+    assert order("-score") == [a.pk, b.pk]
+
+
 def test_calibrated_order_without_history_is_the_ice_order(marketer):
     a = HypothesisFactory(impact=5, confidence=9, ease=5)
     b = HypothesisFactory(impact=7, confidence=1, ease=7)
