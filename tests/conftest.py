@@ -132,6 +132,22 @@ def cast(cmo, operator, operator2, marketer, analyst):
     }
 
 
+def client_for(user):
+    """An API client signed in as ``user`` (``None``: anonymous)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def api(analyst):
+    """The API as the analyst (a module may name its own ``api``)."""
+    return client_for(analyst)
+
+
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"

@@ -1,18 +1,10 @@
 """Every API list pages with ``?page`` and ``?page_size`` (at most 500); no value gives a 500."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from tests.factories import ExperimentFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api(analyst):
-    client = APIClient()
-    client.force_authenticate(analyst)
-    return client
 
 
 def test_it_pages_with_page_and_page_size(api):

@@ -33,3 +33,25 @@ def binomial_rows(day="2026-11-02", control=(1000, 100), treatment=(1000, 120), 
             "conversions": treatment[1],
         },
     ]
+
+
+def pricing_page(owner):
+    """The events tests' running experiment: signups (binomial) primary, revenue (mean)
+    secondary, variants control and b."""
+    signups = MetricFactory(key="signups", kind=Metric.Kind.BINOMIAL)
+    revenue = MetricFactory(key="revenue", kind=Metric.Kind.MEAN)
+    experiment = ExperimentFactory(key="pricing-page", owner=owner, primary_metric=signups)
+    experiment.secondary_metrics.add(revenue)
+    return put_in_status(experiment, "running", start_date=START)
+
+
+def onboarding(owner):
+    """A second running experiment: clicks (binomial), variants control and long."""
+    clicks = MetricFactory(key="clicks", kind=Metric.Kind.BINOMIAL)
+    experiment = ExperimentFactory(
+        key="onboarding",
+        owner=owner,
+        primary_metric=clicks,
+        variants=[("control", True, 0.5), ("long", False, 0.5)],
+    )
+    return put_in_status(experiment, "running", start_date=START)

@@ -8,7 +8,6 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.test import APIClient
 
 from analytics.models import AnalysisState, Event, Observation
 from tests.analytics.helpers import running_experiment
@@ -109,13 +108,6 @@ EVENT_CASES = [
     ("hour-only timestamp", [event(timestamp="2026-11-02T10Z")], "json", 400,
      "timestamp: is not an ISO 8601"),
 ]  # fmt: skip
-
-
-@pytest.fixture
-def api(analyst):
-    client = APIClient()
-    client.force_authenticate(analyst)
-    return client
 
 
 @pytest.fixture

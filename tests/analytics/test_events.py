@@ -4,14 +4,11 @@ import datetime as dt
 import json
 
 import pytest
-from rest_framework.test import APIClient
 
 from analytics.ingest.events import MAX_EVENTS, EventsRejected, events_ingest
 from analytics.models import Event
-from experiments.models import Metric
-from tests.analytics.helpers import START
-from tests.experiments.helpers import put_in_status
-from tests.factories import ExperimentFactory, MetricFactory
+from tests.analytics.helpers import onboarding, pricing_page
+from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -20,27 +17,12 @@ URL = "/api/v1/events/"
 
 @pytest.fixture
 def experiment(operator):
-    signups = MetricFactory(key="signups", kind=Metric.Kind.BINOMIAL)
-    revenue = MetricFactory(key="revenue", kind=Metric.Kind.MEAN)
-    experiment = ExperimentFactory(key="pricing-page", owner=operator, primary_metric=signups)
-    experiment.secondary_metrics.add(revenue)
-    return put_in_status(experiment, "running", start_date=START)
+    return pricing_page(operator)
 
 
 @pytest.fixture
 def other_experiment(operator):
-    MetricFactory(key="clicks", kind=Metric.Kind.BINOMIAL)
-    experiment = ExperimentFactory(
-        key="onboarding", owner=operator, variants=[("control", True, 0.5), ("long", False, 0.5)]
-    )
-    return put_in_status(experiment, "running", start_date=START)
-
-
-def client_for(user):
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
+    return onboarding(operator)
 
 
 def good_events():

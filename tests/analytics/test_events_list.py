@@ -4,14 +4,12 @@ import base64
 import urllib.parse
 
 import pytest
-from rest_framework.test import APIClient
 
 from analytics.ingest.events import events_ingest
 from analytics.models import Event
-from experiments.models import Experiment, Metric
-from tests.analytics.helpers import START
-from tests.experiments.helpers import put_in_status
-from tests.factories import ExperimentFactory, MetricFactory
+from experiments.models import Experiment
+from tests.analytics.helpers import START, onboarding, pricing_page
+from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -21,30 +19,12 @@ DAY = START.replace(day=2).isoformat()
 
 @pytest.fixture
 def experiment(operator):
-    signups = MetricFactory(key="signups", kind=Metric.Kind.BINOMIAL)
-    revenue = MetricFactory(key="revenue", kind=Metric.Kind.MEAN)
-    experiment = ExperimentFactory(key="pricing-page", owner=operator, primary_metric=signups)
-    experiment.secondary_metrics.add(revenue)
-    return put_in_status(experiment, "running", start_date=START)
+    return pricing_page(operator)
 
 
 @pytest.fixture
 def other_experiment(operator):
-    clicks = MetricFactory(key="clicks", kind=Metric.Kind.BINOMIAL)
-    experiment = ExperimentFactory(
-        key="onboarding",
-        owner=operator,
-        primary_metric=clicks,
-        variants=[("control", True, 0.5), ("long", False, 0.5)],
-    )
-    return put_in_status(experiment, "running", start_date=START)
-
-
-def client_for(user):
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
+    return onboarding(operator)
 
 
 def exposure(user_id, variant="control", experiment="pricing-page", at="10:00:00"):

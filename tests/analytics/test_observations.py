@@ -17,13 +17,6 @@ CSV = """date,variant,metric,users,conversions,sum,sum_squares
 
 
 @pytest.fixture
-def api(analyst):
-    client = APIClient()
-    client.force_authenticate(analyst)
-    return client
-
-
-@pytest.fixture
 def experiment(operator):
     return running_experiment(operator)
 

@@ -24,13 +24,6 @@ REQUEST = {
 }
 
 
-@pytest.fixture
-def api(analyst):
-    client = APIClient()
-    client.force_authenticate(analyst)
-    return client
-
-
 def rows_of(response):
     assert response["Content-Type"].startswith("text/csv"), response["Content-Type"]
     content = b"".join(response.streaming_content) if response.streaming else response.content

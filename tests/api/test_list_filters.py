@@ -27,13 +27,6 @@ from webhooks.models import WebhookDelivery
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def api(analyst):
-    client = APIClient()
-    client.force_authenticate(analyst)
-    return client
-
-
 def names(response, field="name"):
     assert response.status_code == 200, response.content
     return [row[field] for row in response.json()["results"]]

@@ -9,15 +9,10 @@ from analytics.srm import unacknowledged_srm
 from experiments.models import Objective
 from roles.capabilities import refusal
 from tests.analytics.helpers import running_experiment
+from tests.conftest import client_for
 from tests.factories import ObjectiveFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def as_(user):
-    api = APIClient()
-    api.force_authenticate(user)
-    return api
 
 
 def mismatched(experiment, look=1, p=0.00002):
@@ -48,7 +43,9 @@ def test_the_owner_or_the_cmo_acknowledges_a_mismatch(who, operator, cmo):
     experiment = mismatched(running_experiment(operator), look=2)
     actor = {"owner": operator, "cmo": cmo}[who]
 
-    response = as_(actor).post(ack_url(experiment), {"note": " Bot traffic on B. "}, format="json")
+    response = client_for(actor).post(
+        ack_url(experiment), {"note": " Bot traffic on B. "}, format="json"
+    )
 
     assert response.status_code == 200, response.content
     ack = SrmAcknowledgement.objects.get(experiment=experiment)
@@ -67,9 +64,9 @@ def test_the_owner_or_the_cmo_acknowledges_a_mismatch(who, operator, cmo):
 
 def test_acknowledging_twice_answers_the_first_acknowledgement(operator, cmo):
     experiment = mismatched(running_experiment(operator))
-    first = as_(operator).post(ack_url(experiment), {}, format="json")
+    first = client_for(operator).post(ack_url(experiment), {}, format="json")
 
-    again = as_(cmo).post(ack_url(experiment), {"note": "Me too"}, format="json")
+    again = client_for(cmo).post(ack_url(experiment), {"note": "Me too"}, format="json")
 
     assert again.status_code == 200
     assert again.json() == first.json()
@@ -91,7 +88,7 @@ def test_others_are_refused_with_the_reason_and_nothing_is_written(
     experiment = mismatched(running_experiment(operator))
     actor = {"operator2": operator2, "marketer": marketer, "analyst": analyst}[who]
 
-    response = as_(actor).post(ack_url(experiment), {"note": "x"}, format="json")
+    response = client_for(actor).post(ack_url(experiment), {"note": "x"}, format="json")
 
     assert response.status_code == 403
     detail = response.json()["detail"]
@@ -106,7 +103,7 @@ def test_without_a_mismatch_there_is_nothing_to_acknowledge(operator):
     mismatched(experiment, look=1)
     mismatched(experiment, look=2, p=0.4)  # the split recovered at the latest look
 
-    response = as_(operator).post(ack_url(experiment), {}, format="json")
+    response = client_for(operator).post(ack_url(experiment), {}, format="json")
 
     assert response.status_code == 400
     assert response.json()["errors"] == {
@@ -118,14 +115,16 @@ def test_without_a_mismatch_there_is_nothing_to_acknowledge(operator):
 def test_acknowledging_needs_sign_in_and_an_experiment_that_exists(operator):
     experiment = mismatched(running_experiment(operator))
     assert APIClient().post(ack_url(experiment), {}, format="json").status_code == 401
-    missing = as_(operator).post(f"/api/v1/experiments/{experiment.pk + 99}/srm/acknowledge/")
+    missing = client_for(operator).post(
+        f"/api/v1/experiments/{experiment.pk + 99}/srm/acknowledge/"
+    )
     assert missing.status_code == 404
     assert not SrmAcknowledgement.objects.exists()
 
 
 def test_a_note_that_is_not_text_is_a_400(operator):
     experiment = mismatched(running_experiment(operator))
-    response = as_(operator).post(ack_url(experiment), {"note": {"a": 1}}, format="json")
+    response = client_for(operator).post(ack_url(experiment), {"note": {"a": 1}}, format="json")
     assert response.status_code == 400
     assert "note" in response.json()["errors"]
     assert not SrmAcknowledgement.objects.exists()
@@ -137,14 +136,14 @@ def test_a_note_that_is_not_text_is_a_400(operator):
 def test_the_cmo_archives_an_objective_and_again_changes_nothing(cmo):
     objective = ObjectiveFactory(owner=cmo)
 
-    response = as_(cmo).post(f"/api/v1/objectives/{objective.pk}/archive/")
+    response = client_for(cmo).post(f"/api/v1/objectives/{objective.pk}/archive/")
 
     assert response.status_code == 200, response.content
     assert response.json()["id"] == objective.pk
     assert response.json()["status"] == "retired"
     objective.refresh_from_db()
     assert objective.status == Objective.Status.RETIRED
-    again = as_(cmo).post(f"/api/v1/objectives/{objective.pk}/archive/")
+    again = client_for(cmo).post(f"/api/v1/objectives/{objective.pk}/archive/")
     assert again.status_code == 200 and again.json() == response.json()
     assert [o.pk for o in Objective.objects.filter(status="active")] == []
 
@@ -154,7 +153,7 @@ def test_only_the_cmo_archives_an_objective(who, cmo, operator, marketer, analys
     objective = ObjectiveFactory(owner=cmo)
     actor = {"operator": operator, "marketer": marketer, "analyst": analyst}[who]
 
-    response = as_(actor).post(f"/api/v1/objectives/{objective.pk}/archive/")
+    response = client_for(actor).post(f"/api/v1/objectives/{objective.pk}/archive/")
 
     assert response.status_code == 403
     assert response.json()["detail"] == "Only CMO may create and edit objectives and targets."
@@ -163,4 +162,4 @@ def test_only_the_cmo_archives_an_objective(who, cmo, operator, marketer, analys
 
 
 def test_archiving_a_missing_objective_is_a_404(cmo):
-    assert as_(cmo).post("/api/v1/objectives/999999/archive/").status_code == 404
+    assert client_for(cmo).post("/api/v1/objectives/999999/archive/").status_code == 404
