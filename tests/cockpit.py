@@ -2,9 +2,11 @@
 impact), one running (forecast), designs waiting for the CMO, a segment tree with economics,
 and two nightly roll-ups stored."""
 
+import copy
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 
 from analytics.models import Result
@@ -12,6 +14,7 @@ from analytics.portfolio.rollup import portfolio_rollup_run
 from experiments.demo import seed_demo, seed_large
 from experiments.models import SegmentEconomics, StatusChange
 from roles.models import OperatorProfile, User
+from tests.conftest import built_once
 from tests.experiments.helpers import put_in_status
 from tests.factories import (
     ExperimentFactory,
@@ -122,3 +125,17 @@ def load_large_demo() -> dict:
     portfolio_rollup_run()
     User.objects.update(is_demo=False)  # demo accounts are refused while DEBUG is off
     return {u.username: u for u in User.objects.all()}
+
+
+class OnTheLargeDemo:
+    """For a test class on the demo with benchmark experiments (``seed_demo --large``,
+    smaller), built once for the class: each test's writes are rolled back, and the whole after
+    the last test. ``large_demo`` is what ``load_large_demo`` returns."""
+
+    @pytest.fixture(scope="class")
+    def built(self, django_db_setup, django_db_blocker):
+        yield from built_once(django_db_blocker, load_large_demo)
+
+    @pytest.fixture
+    def large_demo(self, built):
+        return copy.deepcopy(built)

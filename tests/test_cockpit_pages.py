@@ -1,6 +1,5 @@
 """The dashboard: objectives' progress and charts, programme numbers, and what each role does next."""
 
-import copy
 import json
 
 import pytest
@@ -8,7 +7,6 @@ from django.urls import reverse
 
 from analytics.models import PortfolioRollup
 from tests import cockpit
-from tests.conftest import built_once
 from tests.factories import ExperimentFactory, HypothesisFactory
 
 pytestmark = pytest.mark.django_db
@@ -164,18 +162,7 @@ def test_the_dashboard_is_for_signed_in_people(client):
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
-class TestOnTheLargeDemo:
-    """The demo with benchmark experiments (``seed_demo --large``, smaller), built once for the
-    class: each test's writes are rolled back, and the whole after the last test."""
-
-    @pytest.fixture(scope="class")
-    def built(self, django_db_setup, django_db_blocker):
-        yield from built_once(django_db_blocker, cockpit.load_large_demo)
-
-    @pytest.fixture
-    def large_demo(self, built):
-        return copy.deepcopy(built)
-
+class TestOnTheLargeDemo(cockpit.OnTheLargeDemo):
     @pytest.mark.parametrize("username", ["cmo", "operator", "marketer"])
     def test_the_dashboard_makes_a_bounded_number_of_queries(
         self, client, large_demo, username, django_assert_max_num_queries

@@ -1,7 +1,6 @@
 """Strategy pages: objectives, segments, the team and the learnings. The CMO writes; everyone
 else reads, and a forced write is a 403 with the capability's reason that changes nothing."""
 
-import copy
 import json
 from decimal import Decimal
 
@@ -11,7 +10,6 @@ from django.urls import reverse
 from analytics.models import PortfolioRollup
 from experiments.models import Objective, Segment
 from tests import cockpit
-from tests.conftest import built_once
 
 pytestmark = pytest.mark.django_db
 
@@ -350,18 +348,7 @@ def test_learnings_filter_by_segment_and_objective(client, marketer, world):
     assert "base.html" not in [t.name for t in fragment.templates]
 
 
-class TestOnTheLargeDemo:
-    """The demo with benchmark experiments (``seed_demo --large``, smaller), built once for the
-    class: each test's writes are rolled back, and the whole after the last test."""
-
-    @pytest.fixture(scope="class")
-    def built(self, django_db_setup, django_db_blocker):
-        yield from built_once(django_db_blocker, cockpit.load_large_demo)
-
-    @pytest.fixture
-    def large_demo(self, built):
-        return copy.deepcopy(built)
-
+class TestOnTheLargeDemo(cockpit.OnTheLargeDemo):
     @pytest.mark.parametrize("username", ["cmo", "operator"])
     def test_strategy_pages_make_a_bounded_number_of_queries(
         self,
