@@ -122,6 +122,14 @@ def outsider(db):
 
 
 @pytest.fixture
+def superuser_cmo(cmo):
+    """The CMO as a superuser, for the admin site."""
+    cmo.is_staff = cmo.is_superuser = True
+    cmo.save()
+    return cmo
+
+
+@pytest.fixture
 def cast(cmo, operator, operator2, marketer, analyst):
     return {
         "cmo": cmo,

@@ -9,35 +9,28 @@ from tests.factories import ExperimentFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff_cmo(cmo):
-    cmo.is_staff = cmo.is_superuser = True
-    cmo.save()
-    return cmo
-
-
 @pytest.mark.parametrize(
     "model", [m for m in admin.site._registry if m._meta.app_label in ("roles", "experiments")]
 )
-def test_every_admin_list_renders(client, staff_cmo, operator, model):
+def test_every_admin_list_renders(client, superuser_cmo, operator, model):
     ExperimentFactory(owner=operator)
-    client.force_login(staff_cmo)
+    client.force_login(superuser_cmo)
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     assert client.get(url).status_code == 200
     assert client.get(url, {"q": "x"}).status_code == 200
 
 
-def test_status_is_read_only_in_admin(client, staff_cmo, operator):
+def test_status_is_read_only_in_admin(client, superuser_cmo, operator):
     experiment = ExperimentFactory(owner=operator)
-    client.force_login(staff_cmo)
+    client.force_login(superuser_cmo)
     page = client.get(reverse("admin:experiments_experiment_change", args=[experiment.pk]))
     assert "status" not in page.context["adminform"].form.fields
     assert "status" in page.context["adminform"].readonly_fields
 
 
-def test_an_admin_action_runs_the_lifecycle_service(client, staff_cmo, operator):
+def test_an_admin_action_runs_the_lifecycle_service(client, superuser_cmo, operator):
     experiment = put_in_status(ExperimentFactory(owner=operator), "in_review")
-    client.force_login(staff_cmo)
+    client.force_login(superuser_cmo)
     response = client.post(
         reverse("admin:experiments_experiment_changelist"),
         {"action": "step_approve", admin.helpers.ACTION_CHECKBOX_NAME: [experiment.pk]},
@@ -48,9 +41,9 @@ def test_an_admin_action_runs_the_lifecycle_service(client, staff_cmo, operator)
     assert StatusChange.objects.get(experiment=experiment).step == "approve"
 
 
-def test_an_admin_action_with_input_asks_for_it_then_applies(client, staff_cmo, operator):
+def test_an_admin_action_with_input_asks_for_it_then_applies(client, superuser_cmo, operator):
     experiment = put_in_status(ExperimentFactory(owner=operator), "running")
-    client.force_login(staff_cmo)
+    client.force_login(superuser_cmo)
     url = reverse("admin:experiments_experiment_changelist")
     form = client.post(
         url, {"action": "step_kill", admin.helpers.ACTION_CHECKBOX_NAME: [experiment.pk]}
@@ -75,9 +68,9 @@ def test_an_admin_action_with_input_asks_for_it_then_applies(client, staff_cmo, 
     )
 
 
-def test_a_refused_admin_action_changes_nothing(client, staff_cmo, operator):
+def test_a_refused_admin_action_changes_nothing(client, superuser_cmo, operator):
     experiment = put_in_status(ExperimentFactory(owner=operator), "running")
-    client.force_login(staff_cmo)
+    client.force_login(superuser_cmo)
     response = client.post(
         reverse("admin:experiments_experiment_changelist"),
         {"action": "step_pause", admin.helpers.ACTION_CHECKBOX_NAME: [experiment.pk]},
@@ -108,14 +101,16 @@ def _change_url(experiment):
     return reverse("admin:experiments_experiment_change", args=[experiment.pk])
 
 
-def test_it_refuses_to_let_a_superuser_cmo_take_ownership_to_approve(client, staff_cmo, operator):
+def test_it_refuses_to_let_a_superuser_cmo_take_ownership_to_approve(
+    client, superuser_cmo, operator
+):
     experiment = put_in_status(ExperimentFactory(owner=operator), "in_review")
-    client.force_login(staff_cmo)
+    client.force_login(superuser_cmo)
     page = client.get(_change_url(experiment))
     assert "owner" not in page.context["adminform"].form.fields
 
     data = _change_form_data(page)
-    data["owner"] = staff_cmo.pk
+    data["owner"] = superuser_cmo.pk
     client.post(_change_url(experiment), data)
 
     experiment.refresh_from_db()
@@ -123,9 +118,11 @@ def test_it_refuses_to_let_a_superuser_cmo_take_ownership_to_approve(client, sta
     assert experiment.status == "in_review"
 
 
-def test_it_refuses_a_superuser_cmo_editing_an_operators_draft_design(client, staff_cmo, operator):
+def test_it_refuses_a_superuser_cmo_editing_an_operators_draft_design(
+    client, superuser_cmo, operator
+):
     experiment = ExperimentFactory(owner=operator, mde=0.1, name="Operator's design")
-    client.force_login(staff_cmo)
+    client.force_login(superuser_cmo)
     page = client.get(_change_url(experiment))
     data = _change_form_data(page)
     data.update(mde=0.5, name="Renamed by the CMO", **{"variants-0-weight": 0.9})

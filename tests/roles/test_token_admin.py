@@ -9,13 +9,6 @@ from rest_framework.test import APIClient
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def superuser_cmo(cmo):
-    cmo.is_staff = cmo.is_superuser = True
-    cmo.save()
-    return cmo
-
-
 def test_the_token_list_shows_each_users_token(client, superuser_cmo, analyst, operator):
     analysts = Token.objects.create(user=analyst)
     operators = Token.objects.create(user=operator)
