@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from growthops.api import OneObjectSchema
 from growthops.filters import LIST_FILTERS
 
-from .lockout import lockout_headers, lockout_message
+from .lockout import lockout_response
 from .models import Role, Team
 from .permissions import HasAbility
 
@@ -47,11 +47,7 @@ class TokenViewSet(viewsets.ViewSet):
         django_request = request._request
         user = authenticate(django_request, **credentials.validated_data)
         if getattr(django_request, "axes_locked_out", False):
-            return Response(
-                {"detail": lockout_message(django_request)},
-                status=429,
-                headers=lockout_headers(django_request),
-            )
+            return lockout_response(django_request)  # the 429 every API lock-out answers
         if user is None:
             refusal = "Unable to sign in with those credentials."
             return Response(

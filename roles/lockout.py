@@ -11,10 +11,6 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 
-def retry_after_seconds(request=None) -> int:
-    return max(1, math.ceil(get_cool_off(request).total_seconds()))
-
-
 def lockout_message(request=None) -> str:
     minutes = int(get_cool_off(request).total_seconds() // 60)
     return (
@@ -23,21 +19,11 @@ def lockout_message(request=None) -> str:
     )
 
 
-def lockout_headers(request=None) -> dict[str, str]:
-    """The headers of every lock-out answer."""
-    return {"Retry-After": str(retry_after_seconds(request))}
-
-
 def lockout_response(request, original_response=None, credentials=None):
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"detail": lockout_message(request)}, status=429, headers=lockout_headers(request)
-        )
-    response = render(
-        request,
-        "registration/locked_out.html",
-        {"message": lockout_message(request)},
-        status=429,
-    )
-    response["Retry-After"] = str(retry_after_seconds(request))
+        response = JsonResponse({"detail": lockout_message(request)}, status=429)
+    else:
+        context = {"message": lockout_message(request)}
+        response = render(request, "registration/locked_out.html", context, status=429)
+    response["Retry-After"] = str(max(1, math.ceil(get_cool_off(request).total_seconds())))
     return response
