@@ -229,12 +229,8 @@ class CompiledOnce:
         self._compiled = {}
 
     def rows(self, ids) -> list[dict]:
-        names, rows = self.columns(ids)
+        names, rows = read_together((self, ids))[0]
         return [dict(zip(names, row, strict=True)) for row in rows]
-
-    def columns(self, ids) -> tuple[list[str], list[tuple]]:
-        """The names of the columns and the rows as tuples."""
-        return read_together((self, ids))[0]
 
     def _converted(self, rows) -> list[tuple]:
         sql, template, names, compiler, converters = self._compile()
