@@ -23,13 +23,13 @@ from experiments.models import (
 )
 from experiments.selectors import experiment_metrics
 from experiments.services import experiment_create, hypothesis_create, hypothesis_triage
+from programme.portfolio.rechecks import ship_rechecks_run
 from roles.models import Channel, User
 
 from .analysis.alerts import raise_decision_overdue_alerts
 from .analysis.pipeline import experiments_analyse
 from .ingest.observations import observations_ingest
 from .models import Result
-from .portfolio.rechecks import ship_rechecks_run
 from .stats import compare_proportions
 
 # Relative effect of the treatment per experiment index, so the demo shows wins, losses and noise.

@@ -14,30 +14,9 @@ from .analysis.tasks import (  # noqa: F401  (registered with Celery through thi
     progress_reporter,
 )
 from .ingest.rollup import events_rollup_run
-from .insights.run import insights_run
-from .portfolio.rechecks import ship_rechecks_run
-from .portfolio.rollup import portfolio_rollup_run
 
 
 @shared_task(bind=True, name="analytics.tasks.events_rollup")
 def events_rollup(self):
     """Turn new raw events into daily observations (incremental, idempotent)."""
     return events_rollup_run(progress=progress_reporter(self))
-
-
-@shared_task(bind=True, name="analytics.tasks.portfolio_rollup")
-def portfolio_rollup(self):
-    """Nightly programme numbers per objective, segment, channel, team and operator."""
-    return portfolio_rollup_run(progress=progress_reporter(self))
-
-
-@shared_task(bind=True, name="analytics.tasks.ship_rechecks")
-def ship_rechecks(self):
-    """Daily, before the portfolio roll-up: re-check winners shipped 30 and 90 days ago."""
-    return ship_rechecks_run()
-
-
-@shared_task(bind=True, name="analytics.tasks.insights_rollup")
-def insights_rollup(self):
-    """Nightly programme insights (docs/insights.md); returns the seconds each took."""
-    return insights_run(progress=progress_reporter(self))

@@ -17,8 +17,8 @@ from bench_database import run_on_large_demo
 
 def run(args):
     from analytics.demo import seed_decision_history
-    from analytics.insights import INSIGHTS
-    from analytics.insights.run import insights_run
+    from programme.insights import INSIGHTS
+    from programme.insights.run import insights_run
 
     # seed_demo loads a record of concluded decisions too; calibration, false wins and partners
     # read it. (The past year's walked experiments need operators with spare capacity, which

@@ -5,7 +5,6 @@ from . import design_views, hypothesis_views, views
 app_name = "experiments"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("hypotheses/", hypothesis_views.hypothesis_list, name="hypothesis-list"),
     path("hypotheses/new/", hypothesis_views.hypothesis_create, name="hypothesis-create"),

@@ -8,60 +8,21 @@ from django.views.decorators.http import require_POST
 
 from growthops.errors import DomainError, ValidationFailed
 from roles.capabilities import STEP_ABILITIES, can
-from roles.models import Role
 from roles.permissions import require_ability
 
 from . import services
 from .design import experiment_design
 from .forms import CostForm, add_service_errors, step_form, step_label
 from .lifecycle import STEP_SERVICES, available_steps
-from .models import ExperimentStatus, Hypothesis
+from .models import ExperimentStatus
 from .page_filters import ExperimentFilter, LearningFilter
 from .selectors import (
     experiment_list_for_user,
     experiment_search,
-    experiment_status_counts,
-    experiments_awaiting_decision,
-    experiments_owned_by,
-    hypotheses_authored_by,
     hypothesis_search,
-    hypothesis_status_counts,
     learnings_for_user,
-    objective_list_for_user,
 )
 from .web import comment_form_for, comment_posted, paginate
-
-HOME_MINE_LIMIT = 8
-
-
-@login_required
-def home(request):
-    """The dashboard. Objectives' progress and the programme's numbers come from the roll-ups,
-    which live higher up (analytics): the page loads those two panels with htmx."""
-    user = request.user
-    counts = experiment_status_counts(user)
-    hypotheses = hypothesis_status_counts(user)
-    context = {
-        "objectives": objective_list_for_user(user),
-        "groups": [(ExperimentStatus(s).label, s, n) for s, n in counts.items()],
-        "experiment_total": sum(counts.values()),
-        "hypotheses_new": hypotheses.get(Hypothesis.Status.NEW, 0),
-        "hypotheses_backlog": hypotheses.get(Hypothesis.Status.BACKLOG, 0),
-        "mine": [],
-        "awaiting": [],
-        "ideas": [],
-        "now": timezone.now(),
-    }
-    if can(user, "experiments.review") or can(user, "experiments.conclude"):
-        awaiting = experiments_awaiting_decision(user)
-        context["awaiting"] = list(awaiting[:HOME_MINE_LIMIT])
-        context["awaiting_total"] = awaiting.count()
-    if can(user, "experiments.create"):
-        context["mine"] = experiments_owned_by(user, limit=HOME_MINE_LIMIT)
-        context["mine_total"] = experiment_list_for_user(user).filter(owner=user).count()
-    if user.role == Role.MARKETER:
-        context["ideas"] = hypotheses_authored_by(user, limit=HOME_MINE_LIMIT)
-    return render(request, "experiments/home.html", context)
 
 
 @login_required

@@ -2,14 +2,11 @@
 
 from rest_framework.routers import DefaultRouter
 
-import analytics.api.insights_ops  # noqa: F401  (describes its insights' data for the schema)
+import programme.api.insights_ops  # noqa: F401  (describes its insights' data for the schema)
 from analytics.api.analyse import AnalyseViewSet
 from analytics.api.events import EventViewSet
-from analytics.api.insights import InsightIndexViewSet, insight_viewset
 from analytics.api.notifications import NotificationViewSet
-from analytics.api.portfolio import LedgerViewSet, RollupViewSet
 from analytics.api.results import ExperimentDataViewSet, TaskViewSet
-from analytics.insights import INSIGHTS
 from experiments.api import (
     ExperimentViewSet,
     HypothesisViewSet,
@@ -18,6 +15,9 @@ from experiments.api import (
     OperatorProfileViewSet,
     SegmentViewSet,
 )
+from programme.api.insights import InsightIndexViewSet, insight_viewset
+from programme.api.portfolio import LedgerViewSet, RollupViewSet
+from programme.insights import INSIGHTS
 from roles.api import MeViewSet, TeamViewSet, TokenViewSet
 from webhooks.api import WebhookViewSet
 

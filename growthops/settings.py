@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "roles",
     "experiments",
     "analytics",
+    "programme",
     "webhooks",
 ]
 
@@ -84,7 +85,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "roles.context_processors.capabilities",
                 "analytics.context_processors.notifications",
-                "experiments.context_processors.review_queue",
+                "programme.context_processors.review_queue",
             ],
         },
     },
@@ -143,7 +144,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "roles.lockout.lockout_response"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "experiments:home"
+LOGIN_REDIRECT_URL = "programme:home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"

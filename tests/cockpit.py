@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 
 from analytics.models import Result
-from analytics.portfolio.rollup import portfolio_rollup_run
 from experiments.demo import seed_demo, seed_large
 from experiments.models import SegmentEconomics, StatusChange
+from programme.portfolio.rollup import portfolio_rollup_run
 from roles.models import OperatorProfile, User
 from tests.conftest import built_once
 from tests.experiments.helpers import put_in_status

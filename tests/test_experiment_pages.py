@@ -94,7 +94,7 @@ def test_a_filter_change_from_htmx_returns_only_the_results(client, marketer):
 def test_the_dashboard_counts_instead_of_listing_and_caps_your_experiments(client, operator):
     ExperimentFactory.create_batch(10, owner=operator)
     client.force_login(operator)
-    response = client.get(reverse("experiments:home"))
+    response = client.get(reverse("programme:home"))
     assert len(response.context["mine"]) == 8 and response.context["mine_total"] == 10
     assert f"?owner={operator.pk}" in response.content.decode()
     groups = {status: count for _, status, count in response.context["groups"]}
@@ -136,7 +136,7 @@ def test_the_dashboard_needs_a_bounded_number_of_queries(
 ):
     client.force_login(cast[role])
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("experiments:home"))
+        response = client.get(reverse("programme:home"))
     assert response.status_code == 200
     # Counts, not rows: at most the capped "your experiments" names appear.
     assert response.content.decode().count(">Bulk ") <= 8
@@ -158,7 +158,7 @@ def test_the_cmo_sees_what_waits_for_a_decision(client, cmo, operator):
     put_in_status(ExperimentFactory(name="Own one", owner=cmo), "in_review")
     ExperimentFactory(name="Draft", owner=operator)
     client.force_login(cmo)
-    response = client.get(reverse("experiments:home"))
+    response = client.get(reverse("programme:home"))
     assert sorted(e.name for e in response.context["awaiting"]) == ["Completed", "In review"]
     client.force_login(operator)
-    assert client.get(reverse("experiments:home")).context["awaiting"] == []
+    assert client.get(reverse("programme:home")).context["awaiting"] == []

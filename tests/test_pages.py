@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
 
-from analytics.portfolio.rollup import portfolio_rollup_run
-from analytics.portfolio.selectors import objective_ledger
 from experiments.models import ExperimentStatus, StatusChange
+from programme.portfolio.rollup import portfolio_rollup_run
+from programme.portfolio.selectors import objective_ledger
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory, ObjectiveFactory
 
@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_sends_anonymous_visitors_to_the_login_page(client):
-    response = client.get(reverse("experiments:home"))
+    response = client.get(reverse("programme:home"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
@@ -26,10 +26,10 @@ def test_it_signs_in_and_out(client, marketer):
     response = client.post(
         reverse("login"), {"username": "marketer", "password": "pw-for-tests-only"}
     )
-    assert response.status_code == 302 and response["Location"] == reverse("experiments:home")
-    assert client.get(reverse("experiments:home")).status_code == 200
+    assert response.status_code == 302 and response["Location"] == reverse("programme:home")
+    assert client.get(reverse("programme:home")).status_code == 200
     client.post(reverse("logout"))
-    assert client.get(reverse("experiments:home")).status_code == 302
+    assert client.get(reverse("programme:home")).status_code == 302
 
 
 def test_home_lists_objectives_and_experiments_by_status(client, marketer, operator):
@@ -40,7 +40,7 @@ def test_home_lists_objectives_and_experiments_by_status(client, marketer, opera
     ExperimentFactory(name="Short form", owner=operator)
     client.force_login(marketer)
 
-    response = client.get(reverse("experiments:home"))
+    response = client.get(reverse("programme:home"))
 
     assert response.status_code == 200
     groups = {status: count for _, status, count in response.context["groups"]}
@@ -56,7 +56,7 @@ def test_home_highlights_the_operators_own_experiments(client, operator, operato
     ExperimentFactory(name="Mine", owner=operator)
     ExperimentFactory(name="Theirs", owner=operator2)
     client.force_login(operator)
-    assert [e.name for e in client.get(reverse("experiments:home")).context["mine"]] == ["Mine"]
+    assert [e.name for e in client.get(reverse("programme:home")).context["mine"]] == ["Mine"]
 
 
 def test_the_detail_page_offers_only_the_steps_the_viewer_may_take(client, operator, cmo, marketer):
@@ -130,7 +130,7 @@ def test_the_home_page_counts_in_flight_as_the_ledger_does(client, marketer, ope
     portfolio_rollup_run()
     client.force_login(marketer)
 
-    response = client.get(reverse("experiments:home"))
+    response = client.get(reverse("programme:home"))
 
     home = next(o for o in response.context["objectives"] if o.pk == objective.pk)
     assert home.experiments_in_flight == objective_ledger(objective)["in_flight"] == 4

@@ -16,7 +16,7 @@ TEMPLATES = Path(settings.BASE_DIR) / "templates"
 
 def test_every_page_loads_the_vendored_bootstrap_and_our_css(client, marketer):
     client.force_login(marketer)
-    html = client.get(reverse("experiments:home")).content.decode()
+    html = client.get(reverse("programme:home")).content.decode()
     assert "/static/vendor/bootstrap/bootstrap.min.css" in html
     assert "/static/vendor/bootstrap/bootstrap.bundle.min.js" in html
     assert "/static/css/app.css" in html
@@ -44,7 +44,7 @@ def test_the_navbar_shows_the_unread_alerts_badge(client, marketer):
     alert = Alert.objects.create(experiment=experiment, kind=Alert.Kind.OVERDUE, message="Late")
     Notification.objects.create(alert=alert, recipient=marketer)
     client.force_login(marketer)
-    html = client.get(reverse("experiments:home")).content.decode()
+    html = client.get(reverse("programme:home")).content.decode()
     assert 'aria-label="1 unread"' in html
 
 
@@ -100,5 +100,5 @@ def test_the_500_page_renders_without_a_request():
 def test_no_template_comment_leaks_into_the_page(client, marketer):
     # Django's {# #} comments end at the line's end; a multi-line one is printed as text.
     client.force_login(marketer)
-    for url in ("experiments:home", "experiments:hypothesis-list", "experiments:list"):
+    for url in ("programme:home", "experiments:hypothesis-list", "experiments:list"):
         assert "{#" not in client.get(reverse(url)).content.decode()

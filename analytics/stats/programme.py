@@ -1,6 +1,6 @@
 """Statistics over the whole programme rather than one experiment (docs/insights.md).
 
-Pure numpy/scipy, like the rest of the engine: the insights in ``analytics/insights`` turn the
+Pure numpy/scipy, like the rest of the engine: the insights in ``programme/insights`` turn the
 programme's history into arrays and call these.
 
 - :func:`lord_plus_plus` — online false-discovery-rate control over the stream of decisions:

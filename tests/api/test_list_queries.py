@@ -16,8 +16,8 @@ from analytics.analysis.pipeline import experiments_analyse
 from analytics.ingest.events import events_ingest
 from analytics.ingest.observations import observations_ingest
 from analytics.models import Alert, Notification
-from analytics.portfolio.rollup import portfolio_rollup_run
 from experiments.models import Comment
+from programme.portfolio.rollup import portfolio_rollup_run
 from roles.models import OperatorProfile, Role
 from tests.analytics.helpers import START, binomial_rows, running_experiment
 from tests.factories import (

@@ -19,7 +19,6 @@ from analytics.models import (
     Event,
     Notification,
     Observation,
-    PortfolioRollup,
     Result,
     SrmAcknowledgement,
 )
@@ -34,6 +33,7 @@ from experiments.models import (
     Variant,
 )
 from growthops.api_urls import router
+from programme.models import PortfolioRollup
 from roles.models import OperatorProfile, Team, User
 from tests.analytics.helpers import START, binomial_rows, running_experiment
 from tests.api.test_page_actions import mismatched
@@ -363,7 +363,7 @@ def world(built_world):
 SNAPSHOT_MODELS = [
     *(
         model
-        for app in ("roles", "experiments", "analytics", "webhooks")
+        for app in ("roles", "experiments", "analytics", "programme", "webhooks")
         for model in apps.get_app_config(app).get_models(include_auto_created=True)
     ),
     Token,

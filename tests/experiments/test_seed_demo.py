@@ -131,10 +131,11 @@ class TestOneSeededDemo:
     def test_the_demo_gives_the_operational_insights_something_to_read(self, seeded):
         from django.utils import timezone
 
-        from analytics.insights import INSIGHTS
-        from analytics.insights.history import ProgrammeHistory
-        from analytics.insights.rechecks import compute_rechecks
-        from analytics.models import Alert, InsightReport, ShipRecheck
+        from analytics.models import Alert
+        from programme.insights import INSIGHTS
+        from programme.insights.history import ProgrammeHistory
+        from programme.insights.rechecks import compute_rechecks
+        from programme.models import InsightReport, ShipRecheck
 
         # The insight pages have stored reports from the start.
         assert f"Computed {len(INSIGHTS)} programme insights." in seeded
@@ -155,7 +156,7 @@ class TestOneSeededDemo:
     def test_the_demo_history_gives_calibration_false_wins_and_partners_something_to_say(
         self, seeded
     ):
-        from analytics.insights.run import insight_report
+        from programme.insights.run import insight_report
 
         record = Experiment.objects.filter(key__startswith="hist-")
         assert record.count() == HISTORY_SIZE

@@ -18,7 +18,7 @@ def test_it_needs_a_login(client):
 
 def test_the_navbar_links_to_it(client, marketer):
     client.force_login(marketer)
-    page = client.get(reverse("experiments:home")).content.decode()
+    page = client.get(reverse("programme:home")).content.decode()
     assert f'href="{reverse("roles:profile")}"' in page
 
 

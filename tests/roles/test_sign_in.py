@@ -116,7 +116,7 @@ def test_a_demo_accounts_token_is_refused_with_debug_off(demo_analyst):
 @override_settings(DEBUG=False)
 def test_a_demo_accounts_session_is_refused_with_debug_off(client, demo_analyst):
     client.force_login(demo_analyst)
-    assert client.get(reverse("experiments:home")).status_code == 302
+    assert client.get(reverse("programme:home")).status_code == 302
     assert client.get("/api/v1/experiments/").status_code == 401
 
 
@@ -196,7 +196,7 @@ def test_every_api_view_names_its_ability():
 def test_pages_carry_a_content_security_policy(client, marketer):
     responses = {reverse("login"): client.get(reverse("login"))}
     client.force_login(marketer)
-    for url in [reverse("experiments:home"), "/api/docs/"]:
+    for url in [reverse("programme:home"), "/api/docs/"]:
         responses[url] = client.get(url)
     for url, response in responses.items():
         assert response.status_code == 200

@@ -4,10 +4,10 @@ from django.test.utils import override_settings
 
 from analytics.analysis.alerts import raise_overdue_alerts
 from analytics.demo import seed_decision_history, seed_observations, seed_programme_history
-from analytics.insights.run import insights_run
-from analytics.portfolio.rechecks import ship_rechecks_run
-from analytics.portfolio.rollup import portfolio_rollup_run
 from experiments.demo import DEMO_USERS, finish_demo_decisions, seed_demo, seed_large
+from programme.insights.run import insights_run
+from programme.portfolio.rechecks import ship_rechecks_run
+from programme.portfolio.rollup import portfolio_rollup_run
 from roles.demo import DEMO_PASSWORD
 
 

@@ -1,0 +1,12 @@
+from experiments.models import Experiment, ExperimentStatus
+from roles.capabilities import can
+
+
+def review_queue(request):
+    """``review_count``: designs waiting for this reviewer (the "Review" badge); one query,
+    and only for those who review. Their own experiments are not theirs to approve."""
+    user = getattr(request, "user", None)
+    if user is None or not can(user, "experiments.review"):
+        return {}
+    waiting = Experiment.objects.filter(status=ExperimentStatus.IN_REVIEW).exclude(owner=user)
+    return {"review_count": waiting.count()}

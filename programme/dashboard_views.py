@@ -1,0 +1,137 @@
+"""The dashboard: the home page, and its panels that read the portfolio roll-ups (loaded into the
+home page with htmx, or opened as pages of their own: links work without JavaScript)."""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from analytics.charts import Chart
+from experiments.models import ExperimentStatus, Hypothesis, Objective
+from experiments.selectors import (
+    experiment_list_for_user,
+    experiment_status_counts,
+    experiments_awaiting_decision,
+    experiments_in_flight_by_objective,
+    experiments_owned_by,
+    hypotheses_authored_by,
+    hypothesis_status_counts,
+    objective_list_for_user,
+    objective_status_counts,
+)
+from roles.capabilities import can
+from roles.models import Role
+from roles.permissions import require_ability
+
+from .charts.dashboard import objective_progress_chart
+from .portfolio.selectors import (
+    kpi_level,
+    objective_history,
+    objective_ledgers,
+    programme_by_executor,
+    programme_numbers,
+)
+
+
+@dataclass
+class ObjectiveCard:
+    """What the dashboard shows of one objective."""
+
+    objective: Objective
+    ledger: dict
+    current_value: float | None
+    history: list
+    status_counts: list  # (status, label, count) in lifecycle order
+    in_flight: list
+
+    @cached_property
+    def chart(self) -> Chart:
+        # Built when a page draws it: the objectives list shows progress without charts.
+        return objective_progress_chart(self.objective, self.history)
+
+
+def objective_cards(user, objectives) -> list[ObjectiveCard]:
+    """Each objective's ledger, current KPI, chart, experiments by status and those in flight
+    (four queries, whatever the number of objectives or experiments)."""
+    objectives = list(objectives)
+    ids = [o.pk for o in objectives]
+    history = objective_history(objectives)
+    ledgers = objective_ledgers(objectives, history)
+    counts = objective_status_counts(user, ids)
+    in_flight = experiments_in_flight_by_objective(user, ids)
+    return [
+        ObjectiveCard(
+            objective=o,
+            ledger=ledgers[o.pk],
+            current_value=kpi_level(o, ledgers[o.pk]["realised_impact"]),
+            history=history[o.pk],
+            status_counts=[(s, ExperimentStatus(s).label, n) for s, n in counts[o.pk].items()],
+            in_flight=in_flight.get(o.pk, []),
+        )
+        for o in objectives
+    ]
+
+
+HOME_MINE_LIMIT = 8
+
+
+@login_required
+def home(request):
+    """The dashboard: the reader's own queue and the programme at a glance. Objectives' progress
+    and the programme's numbers load as two panels with htmx (each also a page of its own)."""
+    user = request.user
+    counts = experiment_status_counts(user)
+    hypotheses = hypothesis_status_counts(user)
+    context = {
+        "objectives": objective_list_for_user(user),
+        "groups": [(ExperimentStatus(s).label, s, n) for s, n in counts.items()],
+        "experiment_total": sum(counts.values()),
+        "hypotheses_new": hypotheses.get(Hypothesis.Status.NEW, 0),
+        "hypotheses_backlog": hypotheses.get(Hypothesis.Status.BACKLOG, 0),
+        "mine": [],
+        "awaiting": [],
+        "ideas": [],
+        "now": timezone.now(),
+    }
+    if can(user, "experiments.review") or can(user, "experiments.conclude"):
+        awaiting = experiments_awaiting_decision(user)
+        context["awaiting"] = list(awaiting[:HOME_MINE_LIMIT])
+        context["awaiting_total"] = awaiting.count()
+    if can(user, "experiments.create"):
+        context["mine"] = experiments_owned_by(user, limit=HOME_MINE_LIMIT)
+        context["mine_total"] = experiment_list_for_user(user).filter(owner=user).count()
+    if user.role == Role.MARKETER:
+        context["ideas"] = hypotheses_authored_by(user, limit=HOME_MINE_LIMIT)
+    return render(request, "programme/home.html", context)
+
+
+@login_required
+def dashboard_objectives(request):
+    require_ability(request, "results.read")
+    objectives = objective_list_for_user(request.user).exclude(status=Objective.Status.RETIRED)
+    context = {"cards": objective_cards(request.user, objectives)}
+    template = (
+        "programme/_dashboard_objectives.html"
+        if request.htmx
+        else "programme/dashboard_objectives.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+def dashboard_programme(request):
+    require_ability(request, "results.read")
+    numbers = programme_numbers()
+    context = {
+        **numbers,
+        "executors": programme_by_executor(),
+        "top_segments": numbers["segments"][:8],
+    }
+    template = (
+        "programme/_dashboard_programme.html"
+        if request.htmx
+        else "programme/dashboard_programme.html"
+    )
+    return render(request, template, context)

@@ -1,0 +1,129 @@
+"""The measured lift of every concluded experiment, and the same lifts shrunk for the winner's
+curse (docs/insights.md, "False wins").
+
+One selection feeds both the objective ledger (``realised_impact_shrunk``) and the false-wins
+insight, so the two always shrink the same lifts toward the same prior.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from analytics.models import Result
+from analytics.stats.programme import shrink_lifts, standard_error_from_interval
+from experiments.models import ExperimentStatus, Metric
+
+RESULT_FIELDS = [
+    "experiment_id",
+    "lift",
+    "lift_ci_low",
+    "lift_ci_high",
+    "alpha",
+    "method",
+    "p_value",
+    "p_value_adjusted",
+    "sequential_p_value",
+    "direction",
+]
+
+
+def concluded_primary_results() -> list[dict]:
+    """Per concluded experiment with a result: its best treatment at the newest look of the
+    primary metric (the hypothesis's metric when the experiment names none), in one query.
+
+    "Best" is the highest lift, the lowest for a lower-is-better metric. ``improvement`` is the
+    lift signed so that positive is better, and its interval likewise.
+    """
+    latest_look = (
+        Result.objects.filter(experiment=OuterRef("experiment"), metric=OuterRef("metric"))
+        .order_by("-look")
+        .values("look")[:1]
+    )
+    rows = (
+        Result.objects.filter(
+            experiment__status=ExperimentStatus.CONCLUDED,
+            is_control=False,
+            lift__isnull=False,
+            look=Subquery(latest_look),
+        )
+        .filter(
+            Q(metric_id=F("experiment__primary_metric_id"))
+            | Q(
+                experiment__primary_metric__isnull=True,
+                metric_id=F("experiment__hypothesis__metric_id"),
+            )
+        )
+        .annotate(
+            direction=Coalesce(
+                "experiment__primary_metric__direction", "experiment__hypothesis__metric__direction"
+            )
+        )
+        .order_by("experiment_id", "variant_id")
+        .values(*RESULT_FIELDS)
+    )
+    best: dict[int, dict] = {}
+    for row in rows:
+        sign = -1 if row["direction"] == Metric.Direction.LOWER else 1
+        row["improvement"] = sign * row["lift"]
+        if row["lift_ci_low"] is not None and row["lift_ci_high"] is not None:
+            low, high = sign * row["lift_ci_low"], sign * row["lift_ci_high"]
+            row["improvement_low"], row["improvement_high"] = min(low, high), max(low, high)
+        else:
+            row["improvement_low"] = row["improvement_high"] = None
+        current = best.get(row["experiment_id"])
+        if current is None or row["improvement"] > current["improvement"]:
+            best[row["experiment_id"]] = row
+    return list(best.values())
+
+
+@dataclass(frozen=True)
+class ShrunkLift:
+    improvement: float  # as measured, positive = better
+    standard_error: float | None
+    shrunk: float  # posterior mean; the measured one when it could not be shrunk
+    prob_no_gain: float | None  # P(true improvement ≤ 0), under the fitted prior
+
+
+@dataclass(frozen=True)
+class ProgrammeShrinkage:
+    lifts: dict[int, ShrunkLift]  # by experiment id
+    prior_mean: float | None
+    prior_sd: float | None
+    fitted_on: int  # experiments whose interval gave a standard error
+
+
+def programme_shrinkage(rows: list[dict] | None = None) -> ProgrammeShrinkage:
+    """Shrink every concluded experiment's improvement toward the programme's prior.
+
+    The prior is fitted on the experiments whose result has an interval (a standard error);
+    one without keeps its measured lift (nothing to weigh it by).
+    """
+    rows = concluded_primary_results() if rows is None else rows
+    with_se = [
+        r
+        for r in rows
+        if r["improvement_low"] is not None and r["improvement_high"] > r["improvement_low"]
+    ]
+    lifts = {
+        r["experiment_id"]: ShrunkLift(r["improvement"], None, r["improvement"], None) for r in rows
+    }
+    if not with_se:
+        return ProgrammeShrinkage(lifts, None, None, 0)
+    y = np.array([r["improvement"] for r in with_se])
+    se = standard_error_from_interval(
+        [r["improvement_low"] for r in with_se],
+        [r["improvement_high"] for r in with_se],
+        [r["alpha"] for r in with_se],
+    )
+    fit = shrink_lifts(y, se)
+    for i, r in enumerate(with_se):
+        lifts[r["experiment_id"]] = ShrunkLift(
+            improvement=float(y[i]),
+            standard_error=float(se[i]),
+            shrunk=float(fit.shrunk[i]),
+            prob_no_gain=float(fit.prob_no_gain[i]),
+        )
+    prior_sd = None if not np.isfinite(fit.prior_sd) else fit.prior_sd
+    return ProgrammeShrinkage(lifts, fit.prior_mean, prior_sd, len(with_se))

@@ -1,0 +1,31 @@
+"""Celery tasks of the programme: the nightly roll-ups. Arguments are ids only.
+
+The names stay ``analytics.tasks.*`` (where they were first defined): beat's schedule and
+messages already queued use them.
+"""
+
+from celery import shared_task
+
+from analytics.analysis.tasks import progress_reporter
+
+from .insights.run import insights_run
+from .portfolio.rechecks import ship_rechecks_run
+from .portfolio.rollup import portfolio_rollup_run
+
+
+@shared_task(bind=True, name="analytics.tasks.portfolio_rollup")
+def portfolio_rollup(self):
+    """Nightly programme numbers per objective, segment, channel, team and operator."""
+    return portfolio_rollup_run(progress=progress_reporter(self))
+
+
+@shared_task(bind=True, name="analytics.tasks.ship_rechecks")
+def ship_rechecks(self):
+    """Daily, before the portfolio roll-up: re-check winners shipped 30 and 90 days ago."""
+    return ship_rechecks_run()
+
+
+@shared_task(bind=True, name="analytics.tasks.insights_rollup")
+def insights_rollup(self):
+    """Nightly programme insights (docs/insights.md); returns the seconds each took."""
+    return insights_run(progress=progress_reporter(self))

@@ -1,0 +1,31 @@
+from django.urls import path
+
+from . import dashboard_views, strategy_views, views
+
+app_name = "programme"
+
+urlpatterns = [
+    path("", dashboard_views.home, name="home"),
+    path("review/", views.review_queue, name="review"),
+    path("review/<int:pk>/<slug:step>/", views.review_step, name="review-step"),
+    path("insights/", views.insight_index, name="insights"),
+    path("insights/<slug:name>/", views.insight_detail, name="insight"),
+    path(
+        "dashboard/objectives/",
+        dashboard_views.dashboard_objectives,
+        name="dashboard-objectives",
+    ),
+    path("dashboard/programme/", dashboard_views.dashboard_programme, name="dashboard-programme"),
+    path("objectives/", strategy_views.objective_list, name="objectives"),
+    path("objectives/new/", strategy_views.objective_create, name="objective-create"),
+    path("objectives/<int:pk>/", strategy_views.objective_detail, name="objective"),
+    path("objectives/<int:pk>/edit/", strategy_views.objective_edit, name="objective-edit"),
+    path(
+        "objectives/<int:pk>/archive/", strategy_views.objective_archive, name="objective-archive"
+    ),
+    path("segments/", strategy_views.segment_list, name="segments"),
+    path("segments/<int:pk>/", strategy_views.segment_detail, name="segment"),
+    path("segments/<int:pk>/sunset/", strategy_views.segment_sunset, name="segment-sunset"),
+    path("segments/<int:pk>/launch/", strategy_views.segment_launch, name="segment-launch"),
+    path("team/", strategy_views.team, name="team"),
+]

@@ -1,0 +1,502 @@
+"""Score calibration, false wins and partners on constructed programmes whose right answers are
+worked out by hand below; their charts, pages and API, and the shrunk ledger."""
+
+import datetime as dt
+from decimal import Decimal
+from statistics import NormalDist
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.html import escape
+from rest_framework.test import APIClient
+
+from analytics.models import Result
+from analytics.stats.programme import lord_gamma
+from experiments.models import Hypothesis, SegmentEconomics, StatusChange
+from experiments.ranking import hypotheses_ranked
+from experiments.selectors import hypothesis_backlog
+from programme.charts.insights_stats import (
+    calibration_charts,
+    false_wins_charts,
+    partners_charts,
+)
+from programme.insights import INSIGHTS
+from programme.insights.run import insights_run
+from programme.models import InsightReport
+from programme.portfolio.rollup import portfolio_rollup_run
+from programme.portfolio.selectors import objective_ledger
+from roles.models import Channel
+from tests.experiments.helpers import put_in_status
+from tests.factories import (
+    ExperimentFactory,
+    HypothesisFactory,
+    MetricFactory,
+    ObjectiveFactory,
+    SegmentFactory,
+    TeamFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 3, 31)
+Z = NormalDist().inv_cdf(0.975)
+IMPACT_MODEL = {"reach_per_year": 100_000, "baseline": 0.05, "value_per_conversion": Decimal(40)}
+
+
+def at(day: dt.date, days_before: int = 0) -> dt.datetime:
+    return timezone.make_aware(
+        dt.datetime.combine(day - dt.timedelta(days=days_before), dt.time(9))
+    )
+
+
+def concluded(
+    owner,
+    *,
+    hypothesis=None,
+    lift,
+    p=0.5,
+    outcome="won",
+    decision="scale",
+    recommendation="scale",
+    concluded_on=dt.date(2026, 2, 1),
+    submitted_days_before=10,
+    se=0.05,
+    **fields,
+):
+    """A concluded experiment with one result (treatment "b", newest look) and its audit trail
+    (submit, conclude) at known times."""
+    experiment = ExperimentFactory(owner=owner, hypothesis=hypothesis or HypothesisFactory())
+    experiment = put_in_status(
+        experiment,
+        "concluded",
+        outcome=outcome,
+        decision=decision,
+        recommendation=recommendation,
+        **{**IMPACT_MODEL, **fields},
+    )
+    variant = experiment.variants.get(key="b")
+    Result.objects.create(
+        experiment=experiment, metric=experiment.primary_metric, variant=variant, look=1,
+        is_control=False, users=1000, alpha=0.05, lift=lift,
+        lift_ci_low=lift - Z * se, lift_ci_high=lift + Z * se, p_value=p,
+    )  # fmt: skip
+    for step, when in (
+        ("submit", at(concluded_on, submitted_days_before)),
+        ("conclude", at(concluded_on)),
+    ):
+        change = StatusChange.objects.create(
+            experiment=experiment, step=step, from_status="draft", to_status="draft", actor=owner
+        )
+        StatusChange.objects.filter(pk=change.pk).update(created_at=when)
+    return experiment
+
+
+def scored(impact, confidence, ease, channel=Channel.WEB, status=Hypothesis.Status.VALIDATED):
+    return HypothesisFactory(
+        impact=impact, confidence=confidence, ease=ease, channel=channel, status=status
+    )
+
+
+def report(name: str) -> dict:
+    insights_run(names=[name], today=TODAY)
+    return InsightReport.objects.get(name=name).data
+
+
+# The three lifts shrunk by hand (tests/stats/test_programme.py): y = (0.10, 0.00, −0.04),
+# s = 0.05 → μ̂ = 0.02, τ̂² = 0.0027, B = 0.0027/0.0052, θ̂ = (0.061538, 0.009615, −0.011154).
+B = 0.0027 / 0.0052
+SHRUNK = (0.02 + B * 0.08, 0.02 - B * 0.02, 0.02 - B * 0.06)
+POSTERIOR_SD = B**0.5 * 0.05
+
+
+# --- score calibration ------------------------------------------------------------------
+
+
+@pytest.fixture
+def calibrated(operator):
+    """Four concluded experiments, ICE 3, 5, 7, 9 (each rating equal), on web and e-mail."""
+    return [
+        concluded(operator, hypothesis=scored(3, 3, 3), lift=0.01, outcome="won"),
+        concluded(
+            operator, hypothesis=scored(5, 5, 5), lift=-0.02, outcome="lost", decision="abandon"
+        ),
+        concluded(
+            operator,
+            hypothesis=scored(7, 7, 7, Channel.EMAIL),
+            lift=0.05,
+            recommendation="iterate",
+        ),  # fmt: skip
+        concluded(operator, hypothesis=scored(9, 9, 9, Channel.EMAIL), lift=0.08),
+    ]
+
+
+def test_calibration_by_hand(calibrated):
+    data = report("calibration")
+
+    assert (data["concluded"], data["won"], data["win_rate"]) == (4, 3, 0.75)
+    # ICE (3, 5, 7, 9) against lifts ranked (2, 1, 3, 4): Σd² = 2 → ρ = 1 − 12/60 = 0.8
+    assert data["spearman_ice_lift"] == 0.8
+    bands = {band["label"]: band for band in data["bands"]}
+    assert [(b["experiments"], b["wins"]) for b in bands.values()] == [
+        (1, 1), (0, 0), (1, 0), (0, 0), (1, 1), (1, 1)
+    ]  # fmt: skip
+    assert bands["5–6"]["win_rate"] == 0 and bands["4–5"]["win_rate"] is None
+
+    # Each confidence band shrunk toward 0.75 with k = 5: (wins + 3.75) / (n + 5)
+    corrected = data["corrected_confidence"]
+    assert corrected["prior_rate"] == 0.75 and corrected["default"] == 7.5
+    assert [b["label"] for b in corrected["bands"]] == ["1–3", "4–5", "6–7", "8–10"]
+    assert [b["rate"] for b in corrected["bands"]] == pytest.approx(
+        [4.75 / 6, 3.75 / 6, 4.75 / 6, 4.75 / 6], abs=1e-4
+    )
+    assert corrected["bands"][1]["corrected"] == pytest.approx(6.25, abs=0.051)
+    # Web in band 1–3: 1 win of 1, shrunk toward the band's 4.75/6: (1 + 5·4.75/6)/6
+    web_low = next(r for r in corrected["by_channel"] if r["channel"] == "web" and r["low"] == 1)
+    assert web_low["rate"] == pytest.approx((1 + 5 * 4.75 / 6) / 6, abs=1e-4)
+    assert web_low["corrected"] == 8.3
+
+    channels = {row["key"]: row for row in data["by_channel"]}
+    assert channels["email"]["win_rate"] == 1.0 and channels["web"]["win_rate"] == 0.5
+    # Web: stated 0.4 on average (3 and 5), won 0.5.
+    assert channels["web"]["overconfidence"] == pytest.approx(-0.1)
+
+    overrides = data["overrides"]
+    # Against the recommendation: #2 (scale → abandon, lost) and #3 (iterate → scale, won).
+    assert (overrides["decided"], overrides["against"], overrides["against_won"]) == (4, 2, 1)
+    assert (overrides["followed"], overrides["followed_won"]) == (2, 2)
+    assert {row["id"] for row in overrides["experiments"]} == {
+        calibrated[1].pk,
+        calibrated[2].pk,
+    }
+    # The scatter's points, in the order the decisions were taken.
+    assert [(p["ice"], p["lift"], p["won"]) for p in data["points"]] == [
+        (3.0, 0.01, True), (5.0, -0.02, False), (7.0, 0.05, True), (9.0, 0.08, True)
+    ]  # fmt: skip
+    assert "4 concluded experiments, 75% won" in data["reading"]
+    assert "rank correlation 0.80" in data["reading"]
+
+
+def test_rice_is_checked_where_the_hypotheses_have_it(operator):
+    # RICE = reach × impact × (confidence/10) ÷ effort: 1000·5·0.5/1 = 2500, 2000·5·0.5/1 = 5000,
+    # 4000·5·0.5/2 = 5000 (a tie), 100·5·0.5/1 = 250. Lifts 0.02, 0.03, 0.05, −0.01.
+    # RICE ranks (2, 3.5, 3.5, 1), lift ranks (2, 3, 4, 1): ρ = Pearson of the ranks = 0.9487
+    for reach, effort, lift in ((1000, 1, 0.02), (2000, 1, 0.03), (4000, 2, 0.05), (100, 1, -0.01)):
+        hypothesis = HypothesisFactory(
+            impact=5, confidence=5, ease=5, reach=reach, effort=effort, status="validated"
+        )
+        concluded(operator, hypothesis=hypothesis, lift=lift)
+    concluded(operator, lift=0.04)  # no RICE: left out
+    data = report("calibration")
+    assert data["with_rice"] == 4
+    assert data["spearman_rice_lift"] == pytest.approx(0.9487, abs=1e-4)
+
+
+def test_the_backlog_reranks_by_calibrated_confidence(calibrated, marketer):
+    # By ICE: A (5, 9, 5) = 6.33 before B (7, 1, 7) = 5.
+    # Calibrated: A's confidence 9 → band 8–10, no web history there → 7.9: (5 + 7.9 + 5)/3 = 5.97
+    #             B's confidence 1 → web in band 1–3 → 8.3: (7 + 8.3 + 7)/3 = 7.43
+    a = HypothesisFactory(title="Idea A", impact=5, confidence=9, ease=5, channel=Channel.WEB)
+    b = HypothesisFactory(title="Idea B", impact=7, confidence=1, ease=7, channel=Channel.WEB)
+    ideas = hypothesis_backlog(marketer).filter(pk__in=[a.pk, b.pk])
+
+    assert list(hypotheses_ranked(ideas, "ice")) == [a, b]
+    ranked = list(hypotheses_ranked(ideas, "calibrated"))
+    assert ranked == [b, a]
+    assert ranked[0].calibrated_value == pytest.approx((7 + 8.3 + 7) / 3)
+    assert ranked[1].calibrated_value == pytest.approx((5 + 7.9 + 5) / 3)
+
+    client = Client()
+    client.force_login(marketer)
+    page = client.get("/hypotheses/", {"sort": "calibrated", "status": "backlog"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert text.index("Idea B") < text.index("Idea A")
+    assert "Calibrated ICE" in text
+    assert "calibrated 7.4" in text and "calibrated 6.0" in text  # (7+8.3+7)/3, (5+7.9+5)/3
+    assert "calibrated " not in client.get("/hypotheses/", {"sort": "ice"}).content.decode()
+
+
+def test_the_api_orders_hypotheses_by_calibrated_score(calibrated, marketer):
+    from rest_framework.test import APIClient
+
+    a = HypothesisFactory(title="Idea A", impact=5, confidence=9, ease=5, channel=Channel.WEB)
+    b = HypothesisFactory(title="Idea B", impact=7, confidence=1, ease=7, channel=Channel.WEB)
+    api = APIClient()
+    api.force_authenticate(marketer)
+
+    def order(ordering):
+        response = api.get("/api/v1/hypotheses/", {"ordering": ordering, "search": "Idea"})
+        assert response.status_code == 200, response.content
+        return [row["id"] for row in response.json()["results"]]
+
+    # The page's calibrated order (see above): B (7.43) before A (5.97); by ICE, A before B.
+    assert order("-calibrated_score") == [b.pk, a.pk]
+    assert order("calibrated_score") == [a.pk, b.pk]
+    assert order("-score") == [a.pk, b.pk]
+
+
+def test_calibrated_order_without_history_is_the_ice_order(marketer):
+    a = HypothesisFactory(impact=5, confidence=9, ease=5)
+    b = HypothesisFactory(impact=7, confidence=1, ease=7)
+    ideas = hypothesis_backlog(marketer).filter(pk__in=[a.pk, b.pk])
+    # No concluded experiment: every confidence becomes the default 10 × 0.3 = 3.
+    ranked = list(hypotheses_ranked(ideas, "calibrated"))
+    assert ranked == [b, a]
+    assert ranked[1].calibrated_value == pytest.approx((5 + 3 + 5) / 3)
+
+
+# --- false wins -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stream(operator):
+    """Three decisions in January, February, March 2026; p = (0.0001, 0.2, 0.001)."""
+    arr = ObjectiveFactory(name="ARR")
+    return [
+        concluded(
+            operator, hypothesis=HypothesisFactory(objective=arr), lift=0.10, p=0.0001,
+            concluded_on=dt.date(2026, 1, 10),
+        ),
+        concluded(
+            operator, hypothesis=HypothesisFactory(objective=arr), lift=0.0, p=0.2,
+            concluded_on=dt.date(2026, 2, 10),
+        ),
+        concluded(
+            operator, hypothesis=HypothesisFactory(objective=arr), lift=-0.04, p=0.001,
+            outcome="lost", decision="abandon", recommendation="abandon",
+            concluded_on=dt.date(2026, 3, 10),
+        ),
+    ]  # fmt: skip
+
+
+def test_false_wins_by_hand(stream):
+    data = report("false-wins")
+
+    # LORD++ with α = 0.05, W0 = 0.025 and the default γ:
+    g1, g2, g3 = lord_gamma(3)
+    levels = [g1 * 0.025, g2 * 0.025 + 0.025 * g1, g3 * 0.025 + 0.025 * g2]
+    # α1 = 0.0013379 (p 0.0001: discovery); α2 = 0.0016289 (p 0.2: none);
+    # α3 = 0.0005388 (p 0.001: none)
+    assert [row["level"] for row in data["stream"]] == pytest.approx(levels, abs=1e-6)
+    assert [row["discovery"] for row in data["stream"]] == [True, False, False]
+    assert [row["id"] for row in data["stream"]] == [e.pk for e in stream]
+    assert data["discoveries"] == 1 and data["discoveries_this_year"] == 1
+    # Two wins this year (#1 and #2); #2 does not pass its level.
+    assert data["wins_this_year"] == 2 and data["wins_not_backed_this_year"] == 1
+    assert data["fdr_bound_this_year"] == 0.05
+
+    # Shrinkage: prior mean 0.02, sd √0.0027; expected false wins = Σ P(θ ≤ 0) over the wins.
+    assert data["prior_mean"] == pytest.approx(0.02)
+    assert data["prior_sd"] == pytest.approx(0.0027**0.5, abs=1e-4)
+    phi = NormalDist().cdf
+    expected = phi(-SHRUNK[0] / POSTERIOR_SD) + phi(-SHRUNK[1] / POSTERIOR_SD)
+    assert data["expected_false_wins_this_year"] == pytest.approx(expected, abs=0.006)
+    lifts = {row["id"]: row for row in data["lifts"]}
+    assert [lifts[e.pk]["shrunk"] for e in stream] == pytest.approx(SHRUNK, abs=1e-4)
+
+    # Scaled: #1 and #2. Annual value = 100,000 × 0.05 × 40 × lift = 200,000 × lift.
+    (objective,) = data["by_objective"]
+    assert objective["raw"] == 20_000.0
+    assert objective["shrunk"] == pytest.approx(200_000 * (SHRUNK[0] + SHRUNK[1]), abs=0.01)
+    assert "2 experiments were called wins in 2026" in data["reading"]
+    assert "1 of this year's wins would not pass" in data["reading"]
+
+
+def test_the_ledger_shows_raw_and_shrunk_realised_impact_side_by_side(stream):
+    portfolio_rollup_run(today=TODAY)
+    ledger = objective_ledger(stream[0].objective)
+    shrunk = 200_000 * (SHRUNK[0] + SHRUNK[1])  # 14,230.77
+    assert ledger["realised_impact"] == 20_000.0
+    assert ledger["realised_impact_shrunk"] == pytest.approx(shrunk, abs=0.01)
+    assert ledger["progress"] == 0.04  # 20,000 / |1,500,000 − 1,000,000|
+    assert ledger["progress_shrunk"] == round(shrunk / 500_000, 4)
+
+    api = APIClient()
+    api.force_authenticate(stream[0].owner)
+    body = api.get(f"/api/v1/ledger/{stream[0].objective_id}/").json()
+    assert body["realised_impact_shrunk"] == pytest.approx(shrunk, abs=0.01)
+    assert body["progress_shrunk"] == round(shrunk / 500_000, 4)
+
+
+def test_a_lower_is_better_metric_is_shrunk_as_an_improvement(operator):
+    lower = MetricFactory(key="time_to_value", kind="mean", direction="lower")
+    experiments = [
+        concluded(operator, hypothesis=HypothesisFactory(metric=lower), lift=-lift)
+        for lift in (0.10, 0.0, -0.04)
+    ]
+    data = report("false-wins")
+    lifts = {row["id"]: row for row in data["lifts"]}
+    # A fall of 10 % is an improvement of 0.10: the same numbers as above.
+    assert [lifts[e.pk]["lift"] for e in experiments] == pytest.approx([0.10, 0.0, -0.04])
+    assert [lifts[e.pk]["shrunk"] for e in experiments] == pytest.approx(SHRUNK, abs=1e-4)
+
+
+# --- partners and cost ----------------------------------------------------------------
+
+
+@pytest.fixture
+def partners(operator):
+    """Northwind (agency) ran two tests, the SMB team one. The agency's segment has economics
+    (100 customers worth 30,000 → 300 each); the SMB team's has none (falls back to 40)."""
+    smb = TeamFactory(name="SMB")
+    priced = SegmentFactory(name="Priced", owner_team=TeamFactory(name="Growth"))
+    SegmentEconomics.objects.create(
+        segment=priced,
+        period_start=dt.date(2025, 1, 1),
+        period_end=dt.date(2025, 12, 31),
+        customers_acquired=50,
+        customer_value=Decimal(1),
+        acquisition_cost=Decimal(1),
+    )  # fmt: skip — an older period: the newest one counts
+    SegmentEconomics.objects.create(
+        segment=priced, period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 3, 31),
+        customers_acquired=100, customer_value=Decimal(30_000), acquisition_cost=Decimal(9_000),
+    )  # fmt: skip
+    plain = SegmentFactory(name="Plain", owner_team=smb)
+    agency = {"executed_by": "agency", "agency_name": "Northwind"}
+    return {
+        "win": concluded(
+            operator, hypothesis=HypothesisFactory(segment=priced), lift=0.10,
+            build_cost=Decimal(10_000), media_cost=Decimal(5_000), submitted_days_before=10,
+            **agency,
+        ),
+        "loss": concluded(
+            operator, hypothesis=HypothesisFactory(segment=priced), lift=-0.04,
+            outcome="lost", decision="abandon", build_cost=Decimal(5_000),
+            submitted_days_before=20, **agency,
+        ),
+        "in_house": concluded(
+            operator, hypothesis=HypothesisFactory(segment=plain), lift=0.0,
+            submitted_days_before=4,
+        ),
+    }  # fmt: skip
+
+
+def test_partners_by_hand(partners):
+    data = report("partners")
+    rows = {row["partner"]: row for row in data["partners"]}
+
+    northwind = rows["Northwind"]
+    # Value: 100,000 × 0.05 × 300 × 0.061538 = 92,307.69 (the loss was not scaled: 0).
+    value = 100_000 * 0.05 * 300 * SHRUNK[0]
+    assert northwind["kind"] == "agency"
+    assert (northwind["concluded"], northwind["wins"], northwind["win_rate"]) == (2, 1, 0.5)
+    assert northwind["median_cycle_days"] == 15.0  # 10 and 20 days
+    assert northwind["cost"] == 20_000.0 and northwind["with_cost"] == 2
+    assert northwind["value"] == pytest.approx(value, abs=0.01)
+    assert northwind["return"] == round(value / 20_000, 2) == 4.62
+    assert northwind["cost_per_win"] == 20_000.0
+    assert northwind["shrunk_lift"] == pytest.approx((SHRUNK[0] + SHRUNK[2]) / 2, abs=1e-4)
+
+    smb = rows["SMB"]
+    # No economics: the experiment's own 40 per conversion; no cost recorded: no return.
+    assert smb["kind"] == "in_house"
+    assert smb["value"] == pytest.approx(100_000 * 0.05 * 40 * SHRUNK[1], abs=0.01)
+    assert (smb["cost"], smb["with_cost"], smb["return"]) == (0.0, 0, None)
+
+    per_experiment = {row["id"]: row for row in data["experiments"]}
+    assert set(per_experiment) == {partners["win"].pk, partners["loss"].pk}
+    assert per_experiment[partners["win"].pk]["return"] == round(value / 15_000, 2)
+    assert per_experiment[partners["loss"].pk]["return"] == 0.0
+    assert data["return"] == 4.62
+    assert "every unit spent brought back 4.6" in data["reading"]
+
+
+def test_partners_without_costs_say_what_to_do(operator):
+    concluded(operator, lift=0.05)
+    assert "record build and media cost" in report("partners")["reading"]
+
+
+# --- charts, pages, API -----------------------------------------------------------------
+
+
+def test_charts_draw_the_stored_numbers(calibrated, partners):
+    insights_run(names=["calibration", "false-wins", "partners"], today=TODAY)
+    calibration = InsightReport.objects.get(name="calibration").data
+    bands_chart, scatter_chart, confidence_chart = calibration_charts(calibration)
+    bands = [b for b in calibration["bands"] if b["experiments"]]
+    assert list(bands_chart.figure.data[0].x) == [b["label"] for b in bands]
+    assert list(bands_chart.figure.data[0].y) == [b["win_rate"] for b in bands]
+    won = [p for p in calibration["points"] if p["won"]]
+    assert list(scatter_chart.figure.data[0].x) == [p["ice"] for p in won]
+    assert list(scatter_chart.figure.data[0].y) == [p["lift"] for p in won]
+    assert len(scatter_chart.figure.data[1].x) == len(calibration["points"]) - len(won)
+    assert list(confidence_chart.figure.data[1].y) == [
+        b["corrected"] for b in calibration["corrected_confidence"]["bands"]
+    ]
+
+    false_wins = InsightReport.objects.get(name="false-wins").data
+    stream_chart, totals_chart = false_wins_charts(false_wins)
+    assert list(stream_chart.figure.data[0].y) == [r["level"] for r in false_wins["stream"]]
+    assert list(stream_chart.figure.data[1].y) == [r["p_value"] for r in false_wins["stream"]]
+    assert list(totals_chart.figure.data[0].y) == [r["raw"] for r in false_wins["by_objective"]]
+    assert list(totals_chart.figure.data[1].y) == [r["shrunk"] for r in false_wins["by_objective"]]
+
+    data = InsightReport.objects.get(name="partners").data
+    (chart,) = partners_charts(data)
+    assert list(chart.figure.data[0].x) == [r["partner"] for r in data["partners"]]
+    assert list(chart.figure.data[0].y) == [r["cost"] for r in data["partners"]]
+    assert list(chart.figure.data[1].y) == [r["value"] for r in data["partners"]]
+
+
+@pytest.mark.parametrize("name", ["calibration", "false-wins", "partners"])
+def test_each_page_shows_its_reading_chart_and_tables(name, calibrated, partners, marketer):
+    insights_run(names=[name], today=TODAY)
+    client = Client()
+    client.force_login(marketer)
+    response = client.get(f"/insights/{name}/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert escape(InsightReport.objects.get(name=name).data["reading"]) in text
+    assert 'type="application/json"' in text and "<script>" not in text
+    assert INSIGHTS[name].title in client.get("/insights/").content.decode()
+
+
+@pytest.mark.parametrize("name", ["calibration", "false-wins", "partners"])
+def test_each_api_endpoint_answers_the_stored_data(name, stream, analyst):
+    insights_run(names=[name], today=TODAY)
+    api = APIClient()
+    api.force_authenticate(analyst)
+    body = api.get(f"/api/v1/insights/{name}/").json()
+    assert body["name"] == name
+    assert body["data"] == InsightReport.objects.get(name=name).data
+
+
+def test_the_schema_describes_each_insights_data(analyst):
+    api = APIClient()
+    api.force_authenticate(analyst)
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    components = schema["components"]["schemas"]
+    assert "corrected_confidence" in components["CalibrationData"]["properties"]
+    assert "expected_false_wins_this_year" in components["FalseWinsData"]["properties"]
+    assert "return" in components["Partner"]["properties"]
+    ledger = components["ObjectiveLedger"]["properties"]
+    assert {"realised_impact_shrunk", "progress_shrunk"} <= set(ledger)
+    assert "/api/v1/experiments/{id}/cost/" in schema["paths"]
+
+
+def test_the_calibrated_backlog_costs_one_query_more_than_the_ice_order(
+    calibrated, marketer, django_assert_max_num_queries
+):
+    insights_run(names=["calibration"], today=TODAY)
+    HypothesisFactory.create_batch(5)
+    client = Client()
+    client.force_login(marketer)
+    with CaptureQueriesContext(connection) as by_ice:
+        client.get("/hypotheses/", {"sort": "ice"})
+    # The stored calibration report is the one extra read.
+    with django_assert_max_num_queries(len(by_ice.captured_queries) + 1):
+        assert client.get("/hypotheses/", {"sort": "calibrated"}).status_code == 200
+
+
+def test_a_stored_report_without_a_table_leaves_the_ice_order(marketer):
+    InsightReport.objects.create(
+        name="calibration", data={"reading": "old"}, computed_at=timezone.now(), seconds=0.1
+    )
+    a = HypothesisFactory(impact=5, confidence=9, ease=5)
+    b = HypothesisFactory(impact=4, confidence=4, ease=4)
+    ideas = hypothesis_backlog(marketer).filter(pk__in=[a.pk, b.pk])
+    assert list(hypotheses_ranked(ideas, "calibrated")) == [a, b]

@@ -1,0 +1,582 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from analytics.models import Result
+from experiments import lifecycle
+from experiments.models import Experiment, Metric, StatusChange
+from programme.models import PortfolioRollup
+from programme.portfolio.impact import (
+    ImpactModel,
+    forecast_impact,
+    realised_impact,
+    win_probability,
+)
+from programme.portfolio.rollup import portfolio_rollup_run
+from programme.portfolio.selectors import objective_ledger
+from programme.tasks import portfolio_rollup
+from roles.models import Channel
+from tests.experiments.helpers import STEP_KWARGS, put_in_status
+from tests.factories import (
+    ExperimentFactory,
+    HypothesisFactory,
+    MetricFactory,
+    ObjectiveFactory,
+    SegmentFactory,
+    TeamFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 3, 31)
+STATUSES = [
+    "draft",
+    "in_review",
+    "approved",
+    "running",
+    "paused",
+    "completed",
+    "concluded",
+    "killed",
+]
+
+
+def make(*, owner, hypothesis=None, status="draft", **fields):
+    """An experiment placed straight into ``status`` (test set-up, no audit trail)."""
+    hypothesis = hypothesis or HypothesisFactory()
+    experiment = ExperimentFactory(owner=owner, hypothesis=hypothesis)
+    return put_in_status(experiment, status, **fields)
+
+
+def at(days_before_today: float) -> dt.datetime:
+    midnight = timezone.make_aware(dt.datetime.combine(TODAY, dt.time.min))
+    return midnight - dt.timedelta(days=days_before_today)
+
+
+def trail(experiment, actor, *steps):
+    """Hand-built audit trail: (step, when) pairs, timestamps set after the insert."""
+    for step, when in steps:
+        change = StatusChange.objects.create(
+            experiment=experiment, step=step, from_status="draft", to_status="draft", actor=actor
+        )
+        StatusChange.objects.filter(pk=change.pk).update(created_at=when)
+
+
+def row(dimension, key, day=TODAY) -> dict:
+    return PortfolioRollup.objects.get(computed_on=day, dimension=dimension, key=str(key)).data
+
+
+@pytest.fixture
+def world(operator, operator2):
+    """Two teams, two segments, two objectives, two channels, two operators."""
+    smb, enterprise = TeamFactory(name="SMB"), TeamFactory(name="Enterprise")
+    seg_smb = SegmentFactory(name="SMB", owner_team=smb)
+    seg_ent = SegmentFactory(name="Enterprise", owner_team=enterprise)
+    arr, cac = ObjectiveFactory(name="ARR"), ObjectiveFactory(name="CAC")
+    web = HypothesisFactory(objective=arr, segment=seg_smb, channel=Channel.WEB)
+    email = HypothesisFactory(objective=cac, segment=seg_ent, channel=Channel.EMAIL)
+    return {
+        "teams": (smb, enterprise),
+        "segments": (seg_smb, seg_ent),
+        "objectives": (arr, cac),
+        "web": web,
+        "email": email,
+        "operators": (operator, operator2),
+    }
+
+
+# --- counts by status, win rate ------------------------------------------------------
+
+
+def test_it_counts_experiments_by_status_in_every_slice(world, operator, operator2):
+    for status in ("draft", "running", "running", "concluded"):
+        make(owner=operator, hypothesis=world["web"], status=status, outcome="won")
+    make(owner=operator2, hypothesis=world["email"], status="killed")
+
+    summary = portfolio_rollup_run(today=TODAY)
+
+    everything = row("programme", "all")
+    assert everything["by_status"] == {
+        **dict.fromkeys(STATUSES, 0), "draft": 1, "running": 2, "concluded": 1, "killed": 1
+    }  # fmt: skip
+    arr, cac = world["objectives"]
+    assert row("objective", arr.pk)["by_status"]["running"] == 2
+    assert row("objective", cac.pk)["by_status"] == {**dict.fromkeys(STATUSES, 0), "killed": 1}
+    smb, enterprise = world["teams"]
+    assert row("team", smb.pk)["experiments"] == 4
+    assert row("segment", world["segments"][1].pk)["experiments"] == 1
+    assert row("channel", "web")["by_status"]["draft"] == 1
+    assert row("channel", "email")["by_status"]["killed"] == 1
+    assert row("channel", "seo")["experiments"] == 0  # every channel has a row, empty or not
+    assert row("operator", operator.pk)["experiments"] == 4
+    assert row("operator", operator2.pk)["experiments"] == 1
+    labels = dict(PortfolioRollup.objects.filter(dimension="operator").values_list("key", "label"))
+    assert labels[str(operator.pk)] == "Omar"
+    assert summary["experiments"] == 5
+    assert summary["rows"] == PortfolioRollup.objects.count()
+
+
+def test_it_falls_back_to_the_hypothesis_objective_and_segment(world, operator):
+    experiment = make(owner=operator, hypothesis=world["web"], status="running")
+    Experiment.objects.filter(pk=experiment.pk).update(objective=None, segment=None)
+
+    portfolio_rollup_run(today=TODAY)
+
+    assert row("objective", world["objectives"][0].pk)["experiments"] == 1
+    assert row("segment", world["segments"][0].pk)["experiments"] == 1
+
+
+def test_it_computes_the_win_rate_over_concluded_experiments(world, operator):
+    for outcome in ("won", "won", "lost"):
+        make(owner=operator, hypothesis=world["web"], status="concluded", outcome=outcome)
+    make(owner=operator, hypothesis=world["web"], status="killed")
+    make(owner=operator, hypothesis=world["email"], status="running")
+
+    portfolio_rollup_run(today=TODAY)
+
+    arr, cac = world["objectives"]
+    assert {"concluded": 3, "won": 2, "win_rate": 0.6667}.items() <= row(
+        "objective", arr.pk
+    ).items()
+    assert row("objective", cac.pk)["win_rate"] is None
+    assert row("objective", cac.pk)["concluded"] == 0
+
+
+# --- P(win) --------------------------------------------------------------------------
+
+
+def test_win_probability_is_the_prior_until_ten_are_concluded():
+    assert win_probability(won=9, concluded=9) == 0.3
+    assert win_probability(won=0, concluded=0) == 0.3
+    assert win_probability(won=9, concluded=10) == 0.9
+    assert win_probability(won=3, concluded=12) == 0.25
+
+
+def test_it_uses_each_teams_own_win_rate_from_ten_concluded_on(world, operator):
+    smb, enterprise = world["teams"]
+    for _ in range(9):
+        make(owner=operator, hypothesis=world["web"], status="concluded", outcome="won")
+    # A binomial experiment in flight worth 100,000 × 0.05 × 0.1 × 40 = 20,000 a year.
+    impact = {"reach_per_year": 100_000, "baseline": 0.05, "mde": 0.1}
+    make(
+        owner=operator, hypothesis=world["web"], status="running",
+        value_per_conversion=Decimal("40"), **impact,
+    )  # fmt: skip
+    make(
+        owner=operator, hypothesis=world["email"], status="running",
+        value_per_conversion=Decimal("40"), **impact,
+    )  # fmt: skip
+
+    portfolio_rollup_run(today=TODAY)
+    assert row("team", smb.pk)["p_win"] == 0.3
+    assert row("team", smb.pk)["forecast_impact"] == 6000.0
+
+    make(owner=operator, hypothesis=world["web"], status="concluded", outcome="lost")
+    portfolio_rollup_run(today=TODAY)
+
+    assert row("team", smb.pk)["p_win"] == 0.9  # 9 won of its own 10
+    assert row("team", smb.pk)["forecast_impact"] == 18000.0
+    assert row("team", enterprise.pk)["p_win"] == 0.3  # another team's record does not count
+    assert row("team", enterprise.pk)["forecast_impact"] == 6000.0
+    assert row("programme", "all")["forecast_impact"] == 24000.0
+
+
+# --- cycle times and velocity -------------------------------------------------------
+
+
+def test_it_takes_median_stage_times_from_the_audit_trail(world, operator, cmo):
+    a = make(owner=operator, hypothesis=world["web"], status="concluded")
+    b = make(owner=operator, hypothesis=world["web"], status="running")
+    c = make(owner=operator, hypothesis=world["web"], status="completed")
+    untouched = make(owner=operator, hypothesis=world["email"], status="in_review")
+    trail(
+        a, cmo,
+        ("submit", at(100)), ("request_changes", at(99)), ("submit", at(98)),
+        ("approve", at(97)), ("start", at(96)), ("pause", at(90)), ("resume", at(89)),
+        ("complete", at(86)), ("conclude", at(84)),
+    )  # fmt: skip
+    trail(b, cmo, ("submit", at(60)), ("approve", at(59)), ("start", at(57)))
+    trail(
+        c, cmo,
+        ("submit", at(50)), ("approve", at(48)), ("start", at(47.5)), ("complete", at(43.5)),
+    )  # fmt: skip
+    trail(untouched, cmo, ("submit", at(5)))
+
+    portfolio_rollup_run(today=TODAY)
+
+    # review: a 3 (first submit → approve, the send-back included), b 1, c 2 → 2
+    # wait: a 1, b 2, c 0.5 → 1; run: a 10 (pauses included), c 4 → 7; decide: a 2.
+    smb = row("team", world["teams"][0].pk)
+    assert smb["cycle_days"] == {"review": 2.0, "wait": 1.0, "run": 7.0, "decide": 2.0}
+    enterprise = row("team", world["teams"][1].pk)
+    assert enterprise["cycle_days"] == {"review": None, "wait": None, "run": None, "decide": None}
+
+
+def test_it_counts_starts_and_conclusions_of_the_last_30_days(world, operator, cmo):
+    experiments = [
+        make(owner=operator, hypothesis=world["web"], status="running") for _ in range(5)
+    ]
+    trail(experiments[0], cmo, ("start", at(29)))  # first minute of the window
+    trail(experiments[1], cmo, ("start", at(29 + 1 / 24)))  # an hour before it opens
+    trail(experiments[2], cmo, ("start", at(-0.5)), ("conclude", at(-0.9)))  # today, noon
+    trail(experiments[3], cmo, ("start", at(-1.5)))  # tomorrow: not yet
+    trail(experiments[4], cmo, ("start", at(40)), ("conclude", at(3)))
+
+    portfolio_rollup_run(today=TODAY)
+
+    numbers = row("programme", "all")
+    assert numbers["velocity_30d"] == 2
+    assert numbers["concluded_30d"] == 2
+
+
+def test_it_reads_the_trail_the_lifecycle_services_write(operator, cmo):
+    experiment = ExperimentFactory(owner=operator)
+    for step in ("submit", "approve", "start", "complete", "conclude"):
+        actor = cmo if step in ("approve", "conclude") else operator
+        lifecycle.STEP_SERVICES[step](experiment_id=experiment.pk, actor=actor, **STEP_KWARGS[step])
+
+    portfolio_rollup_run()
+
+    numbers = PortfolioRollup.objects.get(dimension="programme").data
+    assert numbers["by_status"]["concluded"] == 1
+    assert numbers["won"] == 1
+    assert numbers["velocity_30d"] == 1
+    assert numbers["concluded_30d"] == 1
+    assert all(days is not None and days < 0.01 for days in numbers["cycle_days"].values())
+    assert numbers["scaled"] == 1
+    assert numbers["scaled_without_results"] == 1
+
+
+# --- impact --------------------------------------------------------------------------
+
+
+def test_the_impact_formulas_value_a_lift_per_year():
+    binomial = ImpactModel(
+        reach_per_year=100_000, baseline=0.05, value_per_conversion=40.0, metric_kind="binomial"
+    )
+    mean = ImpactModel(
+        reach_per_year=10_000, baseline=8.0, value_per_conversion=900.0, metric_kind="mean"
+    )
+    lower = ImpactModel(
+        reach_per_year=1_000, baseline=10.0, value_per_conversion=None, metric_kind="mean",
+        higher_is_better=False,
+    )  # fmt: skip
+
+    assert forecast_impact(binomial, p_win=0.3, expected_lift=0.1) == pytest.approx(6000)
+    assert forecast_impact(mean, p_win=0.5, expected_lift=0.05) == pytest.approx(2000)
+    assert forecast_impact(lower, p_win=0.3, expected_lift=0.2) == pytest.approx(600)
+    assert forecast_impact(binomial, p_win=0.3, expected_lift=None) is None
+    no_value = ImpactModel(
+        reach_per_year=1, baseline=0.1, value_per_conversion=None, metric_kind="binomial"
+    )
+    assert forecast_impact(no_value, p_win=0.3, expected_lift=0.1) is None
+    assert realised_impact(
+        binomial, lift=0.1, lift_ci_low=0.02, lift_ci_high=0.18
+    ) == pytest.approx((20000, 4000, 36000))
+    # Lower is better: a 20 % fall is the improvement, and the CI bounds swap.
+    assert realised_impact(lower, lift=-0.2, lift_ci_low=-0.3, lift_ci_high=-0.1) == pytest.approx(
+        (2000, 1000, 3000)
+    )
+
+
+def test_the_impact_model_reads_an_experiment(operator):
+    metric = MetricFactory(key="days_to_value", kind="mean", direction="lower")
+    experiment = make(
+        owner=operator, hypothesis=HypothesisFactory(metric=metric),
+        reach_per_year=5000, baseline=3.5, value_per_conversion=Decimal("12.50"),
+    )  # fmt: skip
+    assert ImpactModel.for_experiment(experiment) == ImpactModel(
+        reach_per_year=5000, baseline=3.5, value_per_conversion=12.5, metric_kind="mean",
+        higher_is_better=False,
+    )  # fmt: skip
+
+
+def test_it_forecasts_what_is_in_flight(world, operator):
+    web = world["web"]
+    revenue = MetricFactory(key="revenue_per_visitor", kind=Metric.Kind.MEAN)
+    mean_hypothesis = HypothesisFactory(
+        objective=web.objective, segment=web.segment, metric=revenue, channel=Channel.WEB
+    )
+    binomial = {"reach_per_year": 100_000, "baseline": 0.05, "mde": 0.1}
+    make(owner=operator, hypothesis=web, status="approved",
+         value_per_conversion=Decimal("40"), **binomial)  # fmt: skip  # 0.3 × 20,000
+    make(owner=operator, hypothesis=mean_hypothesis, status="paused",
+         reach_per_year=10_000, baseline=8.0, mde=0.05)  # fmt: skip  # 0.3 × 4,000
+    make(owner=operator, hypothesis=web, status="in_review", reach_per_year=None)  # no model
+    for status in ("draft", "completed", "concluded", "killed"):  # not in flight
+        make(owner=operator, hypothesis=web, status=status,
+             value_per_conversion=Decimal("40"), **binomial)  # fmt: skip
+
+    portfolio_rollup_run(today=TODAY)
+
+    numbers = row("objective", web.objective.pk)
+    assert numbers["forecast_impact"] == 7200.0
+    assert numbers["in_flight"] == 3
+    assert numbers["forecast_without_impact_model"] == 1
+
+
+def result(experiment, variant_key, *, look, lift=None, low=None, high=None, metric=None):
+    variant = experiment.variants.get(key=variant_key)
+    return Result.objects.create(
+        experiment=experiment, metric=metric or experiment.primary_metric, variant=variant,
+        look=look, is_control=variant.is_control, users=1000, alpha=0.05,
+        lift=lift, lift_ci_low=low, lift_ci_high=high,
+    )  # fmt: skip
+
+
+def test_it_realises_the_measured_lift_of_scaled_experiments(world, operator):
+    scaled = {"status": "concluded", "decision": "scale", "outcome": "won"}
+    model = {"reach_per_year": 100_000, "baseline": 0.05, "value_per_conversion": Decimal("40")}
+    three_arms = [("control", True, 0.34), ("b", False, 0.33), ("c", False, 0.33)]
+    best = put_in_status(
+        ExperimentFactory(owner=operator, hypothesis=world["web"], variants=three_arms),
+        **scaled, **model,
+    )  # fmt: skip
+    result(best, "control", look=2)
+    result(best, "b", look=2, lift=0.05, low=-0.01, high=0.11)
+    result(best, "c", look=2, lift=0.1, low=0.02, high=0.18)  # the best treatment, latest look
+    result(best, "c", look=1, lift=0.5, low=0.3, high=0.7)  # an older look: ignored
+    result(best, "b", look=3, lift=0.9, metric=MetricFactory(key="secondary"))  # not primary
+
+    lower = MetricFactory(key="days_to_activation", kind="mean", direction="lower")
+    faster = make(
+        owner=operator, hypothesis=HypothesisFactory(
+            objective=world["objectives"][0], segment=world["segments"][0], metric=lower
+        ),
+        reach_per_year=1_000, baseline=10.0, **scaled,
+    )  # fmt: skip
+    result(faster, "b", look=1, lift=-0.2, low=-0.3, high=-0.1)
+
+    make(owner=operator, hypothesis=world["web"], **scaled, **model)  # no results yet
+    iterated = make(
+        owner=operator, hypothesis=world["web"], status="concluded", decision="iterate", **model
+    )
+    result(iterated, "b", look=1, lift=0.3, low=0.1, high=0.5)  # not scaled: not realised
+
+    portfolio_rollup_run(today=TODAY)
+
+    numbers = row("objective", world["objectives"][0].pk)
+    # 100,000 × 0.05 × 40 × (0.1, 0.02, 0.18) + 1,000 × 10 × (0.2, 0.1, 0.3)
+    assert numbers["realised_impact"] == 22000.0
+    assert numbers["realised_impact_low"] == 5000.0
+    assert numbers["realised_impact_high"] == 39000.0
+    assert numbers["scaled"] == 3
+    assert numbers["scaled_without_results"] == 1
+    assert row("objective", world["objectives"][1].pk)["realised_impact"] == 0
+
+
+# --- storage -------------------------------------------------------------------------
+
+
+def test_running_twice_a_day_replaces_the_rows(world, operator):
+    make(owner=operator, hypothesis=world["web"], status="running")
+    spare = ObjectiveFactory(name="Spare")
+    portfolio_rollup_run(today=TODAY)
+    first = {(r.dimension, r.key): (r.label, r.data) for r in PortfolioRollup.objects.all()}
+    ids = set(PortfolioRollup.objects.values_list("pk", flat=True))
+
+    portfolio_rollup_run(today=TODAY)
+
+    again = {(r.dimension, r.key): (r.label, r.data) for r in PortfolioRollup.objects.all()}
+    assert again == first
+    assert set(PortfolioRollup.objects.values_list("pk", flat=True)) == ids
+
+    make(owner=operator, hypothesis=world["web"], status="draft")
+    spare.delete()
+    portfolio_rollup_run(today=TODAY)
+
+    assert row("programme", "all")["experiments"] == 2
+    assert not PortfolioRollup.objects.filter(dimension="objective", key=str(spare.pk)).exists()
+    assert PortfolioRollup.objects.count() == len(first) - 1
+
+    portfolio_rollup_run(today=TODAY + dt.timedelta(days=1))
+    assert PortfolioRollup.objects.filter(computed_on=TODAY).count() == len(first) - 1
+    assert PortfolioRollup.objects.count() == 2 * (len(first) - 1)
+
+
+def test_it_reports_progress_slice_by_slice(world):
+    calls = []
+    summary = portfolio_rollup_run(
+        progress=lambda done, total: calls.append((done, total)), today=TODAY
+    )
+    assert calls == [(n, summary["rows"]) for n in range(1, summary["rows"] + 1)]
+
+
+def test_it_reads_in_a_fixed_number_of_queries(world, operator, operator2, cmo):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            portfolio_rollup_run(today=TODAY)
+        return len(captured.captured_queries)
+
+    def add(n):
+        for i in range(n):
+            experiment = make(
+                owner=(operator, operator2)[i % 2], hypothesis=(world["web"], world["email"])[i % 2],
+                status="concluded", decision="scale", outcome="won",
+                reach_per_year=1000, baseline=0.1, value_per_conversion=Decimal("1"),
+            )  # fmt: skip
+            trail(experiment, cmo, ("submit", at(9)), ("approve", at(8)), ("start", at(7)))
+            result(experiment, "b", look=1, lift=0.1, low=0.0, high=0.2)
+
+    add(2)
+    few = queries()
+    add(20)
+    assert queries() == few
+    assert few <= 15
+
+
+def test_the_task_runs_the_rollup(world):
+    outcome = portfolio_rollup.apply().get()
+    assert outcome["rows"] == PortfolioRollup.objects.count() > 0
+
+
+# --- objective_ledger ----------------------------------------------------------------
+
+
+def test_the_ledger_is_empty_until_a_rollup_has_run(world):
+    arr = world["objectives"][0]  # baseline 1,000,000, target 1,500,000
+    ledger = objective_ledger(arr)
+    assert ledger["gap"] == 500_000.0
+    assert ledger["computed_on"] is None
+    assert ledger["realised_impact"] is None
+    assert ledger["progress"] is None
+
+
+def test_the_ledger_sets_realised_impact_against_the_gap(world):
+    arr, cac = world["objectives"]
+    PortfolioRollup.objects.create(
+        computed_on=TODAY - dt.timedelta(days=1), dimension="objective", key=str(arr.pk),
+        label="ARR", data={"realised_impact": 1.0, "forecast_impact": 1.0},
+    )  # fmt: skip
+    PortfolioRollup.objects.create(
+        computed_on=TODAY, dimension="objective", key=str(arr.pk), label="ARR",
+        data={
+            "realised_impact": 125_000.0, "realised_impact_low": 50_000.0,
+            "realised_impact_high": 200_000.0, "forecast_impact": 75_000.0, "in_flight": 4,
+            "scaled": 2, "scaled_without_results": 1,
+        },
+    )  # fmt: skip
+
+    ledger = objective_ledger(arr)
+
+    assert ledger == {
+        "objective": arr.pk, "name": "ARR", "kpi": "Net new ARR", "unit": "currency",
+        "baseline": 1_000_000.0, "target": 1_500_000.0, "gap": 500_000.0,
+        "realised_impact": 125_000.0, "realised_impact_low": 50_000.0,
+        "realised_impact_high": 200_000.0, "realised_impact_shrunk": None,
+        "forecast_impact": 75_000.0, "progress": 0.25, "progress_shrunk": None,
+        "progress_with_forecast": 0.4, "in_flight": 4, "scaled": 2,
+        "scaled_without_results": 1, "computed_on": TODAY,
+    }  # fmt: skip
+
+
+def test_the_ledger_measures_progress_on_a_falling_target(world):
+    cac = world["objectives"][1]
+    cac.baseline, cac.target = Decimal("420"), Decimal("350")
+    cac.save()
+    PortfolioRollup.objects.create(
+        computed_on=TODAY, dimension="objective", key=str(cac.pk), label="CAC",
+        data={"realised_impact": 14.0, "forecast_impact": 0.0},
+    )  # fmt: skip
+    ledger = objective_ledger(cac)
+    assert ledger["gap"] == -70.0
+    assert ledger["progress"] == 0.2
+
+
+# --- the API -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def stored(world):
+    portfolio_rollup_run(today=TODAY - dt.timedelta(days=1))
+    portfolio_rollup_run(today=TODAY)
+    return world
+
+
+@pytest.mark.parametrize(
+    ("who", "url", "expected"),
+    [
+        (None, "/api/v1/rollups/", (401, 403)),
+        ("outsider", "/api/v1/rollups/", (401, 403)),
+        ("cmo", "/api/v1/rollups/", (200,)),
+        ("operator", "/api/v1/rollups/", (200,)),
+        ("marketer", "/api/v1/rollups/", (200,)),
+        ("analyst", "/api/v1/rollups/", (200,)),
+        (None, "/api/v1/ledger/{arr}/", (401, 403)),
+        ("outsider", "/api/v1/ledger/{arr}/", (401, 403)),
+        ("cmo", "/api/v1/ledger/{arr}/", (200,)),
+        ("operator", "/api/v1/ledger/{arr}/", (200,)),
+        ("marketer", "/api/v1/ledger/{arr}/", (200,)),
+        ("analyst", "/api/v1/ledger/{arr}/", (200,)),
+    ],
+)
+def test_reading_needs_the_results_read_ability(api, cast, outsider, stored, who, url, expected):
+    if who is not None:
+        api.force_authenticate(outsider if who == "outsider" else cast[who])
+    response = api.get(url.format(arr=stored["objectives"][0].pk))
+    assert response.status_code in expected
+
+
+def test_it_lists_the_latest_day_by_default(api, analyst, stored):
+    api.force_authenticate(analyst)
+    response = api.get("/api/v1/rollups/", {"dimension": "objective"})
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert [(r["dimension"], r["label"], r["computed_on"]) for r in rows] == [
+        ("objective", "ARR", "2026-03-31"),
+        ("objective", "CAC", "2026-03-31"),
+    ]
+    arr = stored["objectives"][0]
+    assert rows[0]["key"] == str(arr.pk)
+    assert rows[0]["data"] == row("objective", arr.pk)
+
+
+def test_it_lists_an_earlier_day_and_every_dimension(api, analyst, stored):
+    api.force_authenticate(analyst)
+    rows = api.get("/api/v1/rollups/", {"computed_on": "2026-03-30", "limit": 500}).json()
+    assert {r["computed_on"] for r in rows["results"]} == {"2026-03-30"}
+    assert rows["count"] == PortfolioRollup.objects.filter(computed_on=TODAY).count()
+    assert {r["dimension"] for r in rows["results"]} == set(PortfolioRollup.Dimension.values)
+    nothing = api.get("/api/v1/rollups/", {"computed_on": "2020-01-01"}).json()
+    assert nothing["count"] == 0
+
+
+@pytest.mark.parametrize(
+    "query", [{"dimension": "planet"}, {"computed_on": "31/03/2026"}, {"computed_on": "2026-02-30"}]
+)
+def test_it_refuses_bad_filters(api, analyst, stored, query):
+    api.force_authenticate(analyst)
+    response = api.get("/api/v1/rollups/", query)
+    assert response.status_code == 400
+    assert list(query) == list(response.json()["errors"])
+
+
+def test_it_answers_an_empty_list_before_any_rollup(api, analyst):
+    api.force_authenticate(analyst)
+    response = api.get("/api/v1/rollups/")
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
+def test_it_serves_an_objectives_ledger(api, marketer, stored):
+    arr = stored["objectives"][0]
+    api.force_authenticate(marketer)
+    response = api.get(f"/api/v1/ledger/{arr.pk}/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["objective"] == arr.pk
+    assert body["gap"] == 500_000.0
+    assert body["computed_on"] == "2026-03-31"
+    assert body["realised_impact"] == 0
+    assert body["progress"] == 0
+    assert api.get("/api/v1/ledger/999999/").status_code == 404
