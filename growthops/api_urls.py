@@ -2,7 +2,6 @@
 
 from rest_framework.routers import DefaultRouter
 
-import programme.api.insights_ops  # noqa: F401  (describes its insights' data for the schema)
 from analytics.api.analyse import AnalyseViewSet
 from analytics.api.events import EventViewSet
 from analytics.api.notifications import NotificationViewSet
@@ -15,9 +14,9 @@ from experiments.api import (
     OperatorProfileViewSet,
     SegmentViewSet,
 )
-from programme.api.insights import InsightIndexViewSet, insight_viewset
+from programme.api import INSIGHT_VIEWSETS
+from programme.api.insights import InsightIndexViewSet
 from programme.api.portfolio import LedgerViewSet, RollupViewSet
-from programme.insights import INSIGHTS
 from roles.api import MeViewSet, TeamViewSet, TokenViewSet
 from webhooks.api import WebhookViewSet
 
@@ -44,8 +43,9 @@ router.register("notifications", NotificationViewSet, basename="notification")
 router.register("analyse", AnalyseViewSet, basename="analyse")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 # Each insight before the index, whose prefix they share.
-for name in INSIGHTS:
-    router.register(f"insights/{name}", insight_viewset(name), basename=f"insight-{name}")
+for viewset in INSIGHT_VIEWSETS:
+    name = viewset.insight_name
+    router.register(f"insights/{name}", viewset, basename=f"insight-{name}")
 router.register("insights", InsightIndexViewSet, basename="insight")
 
 urlpatterns = router.urls

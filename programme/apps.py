@@ -8,7 +8,6 @@ class ProgrammeConfig(AppConfig):
     def ready(self):
         from experiments.ranking import register_calibration
 
-        from .api import insights_ops, insights_stats  # noqa: F401  (the insights' data in the schema)
         from .insights.calibration import backlog_calibration
 
         # The experiments app sits below the programme and cannot import it: the backlog's

@@ -1,6 +1,6 @@
 """Programme insights over HTTP: one read-only endpoint per insight, each with its own schema."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
@@ -9,10 +9,6 @@ from roles.permissions import HasAbility
 
 from ..insights import INSIGHTS
 from ..insights.run import insight_report, insight_summaries
-
-# Each insight's stored data, described for the schema (an insight missing here is documented
-# as a free-form object).
-DATA_SERIALIZERS: dict[str, type[serializers.Serializer]] = {}
 
 
 class InsightSummarySerializer(serializers.Serializer):
@@ -25,6 +21,7 @@ class InsightSummarySerializer(serializers.Serializer):
     )
 
 
+# What every insight's endpoint answers; each insight's subclass describes its ``data``.
 class InsightReportSerializer(serializers.Serializer):
     name = serializers.CharField()
     title = serializers.CharField()
@@ -55,36 +52,39 @@ class InsightIndexViewSet(viewsets.ViewSet):
         return Response(InsightSummarySerializer(rows, many=True).data)
 
 
-def insight_viewset(name: str) -> type[viewsets.ViewSet]:
-    """A read-only endpoint for one insight: its latest stored report."""
-    insight = INSIGHTS[name]
-    camel = "".join(part.title() for part in name.split("-"))
-    data = DATA_SERIALIZERS.get(name)
-    report_serializer = type(
-        f"{camel}InsightSerializer",
-        (InsightReportSerializer,),
-        {"data": data() if data else serializers.JSONField()},
-    )
+class InsightViewSet(viewsets.ViewSet):
+    """One insight's latest stored report. Each insight's endpoint is a subclass naming the
+    insight and the serializer of its report (``insights_ops.py``, ``insights_stats.py``)."""
 
-    class InsightViewSet(viewsets.ViewSet):
-        schema = OneObjectSchema()
-        permission_classes = [HasAbility]
-        required_ability = "results.read"
+    schema = OneObjectSchema()
+    permission_classes = [HasAbility]
+    required_ability = "results.read"
+    insight_name: str
 
-        @extend_schema(responses=report_serializer, summary=insight.title)
-        def list(self, request):
-            report = insight_report(name)
-            return Response(
-                {
-                    "name": name,
-                    "title": insight.title,
-                    "question": insight.question,
-                    "computed_at": report.computed_at,
-                    "seconds": report.seconds,
-                    "data": report.data,
-                }
+    def list(self, request):
+        insight = INSIGHTS[self.insight_name]
+        report = insight_report(insight.name)
+        return Response(
+            {
+                "name": insight.name,
+                "title": insight.title,
+                "question": insight.question,
+                "computed_at": report.computed_at,
+                "seconds": report.seconds,
+                "data": report.data,
+            }
+        )
+
+
+def describe_insight(report_serializer: type[InsightReportSerializer]):
+    """Class decorator: the endpoint's schema shows the insight's title, question and report."""
+
+    def decorate(viewset: type[InsightViewSet]) -> type[InsightViewSet]:
+        insight = INSIGHTS[viewset.insight_name]
+        return extend_schema_view(
+            list=extend_schema(
+                responses=report_serializer, summary=insight.title, description=insight.question
             )
+        )(viewset)
 
-    InsightViewSet.__name__ = f"{camel}InsightViewSet"
-    InsightViewSet.__doc__ = insight.question
-    return InsightViewSet
+    return decorate

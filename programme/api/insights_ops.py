@@ -1,9 +1,9 @@
-"""The stored data of the operational insights (capacity, bottlenecks, re-checks), described
-for the API schema. Importing this module registers them in ``DATA_SERIALIZERS``."""
+"""The endpoints of the operational insights (capacity, bottlenecks, re-checks), each with its
+stored data described once for the API schema."""
 
 from rest_framework import serializers
 
-from .insights import DATA_SERIALIZERS
+from .insights import InsightReportSerializer, InsightViewSet, describe_insight
 
 # --- capacity --------------------------------------------------------------------------
 
@@ -159,10 +159,31 @@ class RechecksDataSerializer(serializers.Serializer):
     reading = serializers.CharField()
 
 
-DATA_SERIALIZERS.update(
-    {
-        "capacity": CapacityDataSerializer,
-        "bottlenecks": BottlenecksDataSerializer,
-        "rechecks": RechecksDataSerializer,
-    }
-)
+# --- the endpoints ---------------------------------------------------------------------
+
+
+class CapacityInsightSerializer(InsightReportSerializer):
+    data = CapacityDataSerializer()
+
+
+@describe_insight(CapacityInsightSerializer)
+class CapacityInsightViewSet(InsightViewSet):
+    insight_name = "capacity"
+
+
+class BottlenecksInsightSerializer(InsightReportSerializer):
+    data = BottlenecksDataSerializer()
+
+
+@describe_insight(BottlenecksInsightSerializer)
+class BottlenecksInsightViewSet(InsightViewSet):
+    insight_name = "bottlenecks"
+
+
+class RechecksInsightSerializer(InsightReportSerializer):
+    data = RechecksDataSerializer()
+
+
+@describe_insight(RechecksInsightSerializer)
+class RechecksInsightViewSet(InsightViewSet):
+    insight_name = "rechecks"

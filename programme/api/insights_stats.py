@@ -1,9 +1,9 @@
-"""The stored data of the calibration, false-wins and partners insights, described for the API
-schema (docs/insights.md). Registered into ``DATA_SERIALIZERS`` when the app is ready."""
+"""The endpoints of the calibration, false-wins and partners insights, each with its stored data
+described once for the API schema (docs/insights.md)."""
 
 from rest_framework import serializers
 
-from .insights import DATA_SERIALIZERS
+from .insights import InsightReportSerializer, InsightViewSet, describe_insight
 
 Float = serializers.FloatField
 Int = serializers.IntegerField
@@ -206,10 +206,31 @@ class PartnersDataSerializer(serializers.Serializer):
 
 PartnersDataSerializer._declared_fields["return"] = _nullable()
 
-DATA_SERIALIZERS.update(
-    {
-        "calibration": CalibrationDataSerializer,
-        "false-wins": FalseWinsDataSerializer,
-        "partners": PartnersDataSerializer,
-    }
-)
+# --- the endpoints ---------------------------------------------------------------------
+
+
+class CalibrationInsightSerializer(InsightReportSerializer):
+    data = CalibrationDataSerializer()
+
+
+@describe_insight(CalibrationInsightSerializer)
+class CalibrationInsightViewSet(InsightViewSet):
+    insight_name = "calibration"
+
+
+class FalseWinsInsightSerializer(InsightReportSerializer):
+    data = FalseWinsDataSerializer()
+
+
+@describe_insight(FalseWinsInsightSerializer)
+class FalseWinsInsightViewSet(InsightViewSet):
+    insight_name = "false-wins"
+
+
+class PartnersInsightSerializer(InsightReportSerializer):
+    data = PartnersDataSerializer()
+
+
+@describe_insight(PartnersInsightSerializer)
+class PartnersInsightViewSet(InsightViewSet):
+    insight_name = "partners"
