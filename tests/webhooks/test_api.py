@@ -39,6 +39,7 @@ ROUTES = [
     ("delete", "/api/v1/webhooks/{id}/", None),
     ("get", "/api/v1/webhooks/{id}/deliveries/", None),
     ("post", "/api/v1/webhooks/{id}/test/", None),
+    ("post", "/api/v1/webhooks/{id}/rotate-secret/", None),
 ]
 ALLOWED_STATUS = {"get": 200, "post": 201, "patch": 200, "put": 200, "delete": 204}
 ROLES = ["cmo", "operator", "marketer", "analyst", "outsider", "anonymous"]
@@ -57,13 +58,17 @@ def test_only_the_cmo_manages_webhooks(
     response = getattr(api, method)(path.format(id=existing.pk), body, format="json")
 
     if role == "cmo":
-        expected = 202 if path.endswith("/test/") else ALLOWED_STATUS[method]
+        expected = {"/test/": 202, "/rotate-secret/": 200}.get(
+            path[path.rindex("/", 0, -1) :], ALLOWED_STATUS[method]
+        )
         assert response.status_code == expected, response.content
     else:
         assert response.status_code in (401, 403)
         assert list(WebhookEndpoint.objects.all()) == [existing]
         existing.refresh_from_db()
         assert existing.active and not WebhookDelivery.objects.exists()
+        assert existing.secret == "s3cret-for-tests"
+        assert "s3cret-for-tests" not in response.content.decode()
 
 
 def test_the_cmo_registers_an_endpoint_and_gets_its_secret(api, cmo, public_dns):
@@ -86,10 +91,54 @@ def test_the_cmo_registers_an_endpoint_and_gets_its_secret(api, cmo, public_dns)
         True,
         cmo,
     )
+    assert body["secret_ends_with"] == endpoint.secret[-4:]
+    assert "no-store" in response["Cache-Control"]
     other = api.post(
         "/api/v1/webhooks/", {"url": PUBLIC, "events": ["srm.detected"]}, format="json"
     )
     assert other.json()["secret"] != body["secret"]
+
+
+def test_the_secret_is_not_shown_again(api, cmo, public_dns):
+    existing = endpoint(PUBLIC, cmo)
+    api.force_authenticate(cmo)
+
+    answers = [
+        api.get("/api/v1/webhooks/"),
+        api.get(f"/api/v1/webhooks/{existing.pk}/"),
+        api.get("/api/v1/webhooks/?search=hooks"),
+        api.get(f"/api/v1/webhooks/{existing.pk}/?format=api"),
+        api.patch(f"/api/v1/webhooks/{existing.pk}/", {"description": "Slack"}, format="json"),
+        api.put(
+            f"/api/v1/webhooks/{existing.pk}/",
+            {"url": PUBLIC, "events": ["srm.detected"]},
+            format="json",
+        ),
+    ]
+
+    for response in answers:
+        assert response.status_code == 200, response.content
+        assert "s3cret-for-tests" not in response.content.decode()
+    assert answers[1].json()["secret_ends_with"] == "ests"  # s3cret-for-tests
+    assert "secret" not in answers[1].json()
+    existing.refresh_from_db()
+    assert existing.secret == "s3cret-for-tests"
+
+
+def test_rotating_the_secret_shows_the_new_one_once(api, cmo):
+    existing = endpoint(PUBLIC, cmo)
+    api.force_authenticate(cmo)
+
+    response = api.post(f"/api/v1/webhooks/{existing.pk}/rotate-secret/")
+
+    assert response.status_code == 200
+    existing.refresh_from_db()
+    assert existing.secret != "s3cret-for-tests" and len(existing.secret) >= 40
+    assert response.json()["secret"] == existing.secret
+    assert response.json()["secret_ends_with"] == existing.secret[-4:]
+    assert "no-store" in response["Cache-Control"]
+    assert existing.secret not in api.get(f"/api/v1/webhooks/{existing.pk}/").content.decode()
+    assert api.post("/api/v1/webhooks/999999/rotate-secret/").status_code == 404
 
 
 @pytest.mark.parametrize(
