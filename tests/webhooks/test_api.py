@@ -165,6 +165,27 @@ def test_rotating_the_secret_shows_the_new_one_once(api, cmo):
             "http://[::ffff:192.168.0.1]/",
             "::ffff:192.168.0.1 is a private address; webhooks go only to public hosts.",
         ),
+        # IPv6 addresses that carry a packet to an IPv4 one: 6to4, NAT64, IPv4-compatible.
+        (
+            "http://[2002:7f00:1::1]/",
+            "2002:7f00:1::1 is a loopback address; webhooks go only to public hosts.",
+        ),
+        (
+            "http://[2002:c0a8:1::1]:8080/",
+            "2002:c0a8:1::1 is a private address; webhooks go only to public hosts.",
+        ),
+        (
+            "http://[64:ff9b::7f00:1]/",
+            "64:ff9b::7f00:1 is a loopback address; webhooks go only to public hosts.",
+        ),
+        (
+            "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/",
+            "64:ff9b::a9fe:a9fe is a link-local address; webhooks go only to public hosts.",
+        ),
+        (
+            "http://[::127.0.0.1]/",
+            "::127.0.0.1 is a reserved address; webhooks go only to public hosts.",
+        ),
         ("ftp://hooks.example.com/", "Only http:// and https:// URLs can receive webhooks."),
     ],
 )
@@ -197,6 +218,38 @@ def test_it_refuses_a_host_name_that_resolves_inside(api, cmo, settings, monkeyp
         "hooks.example.com resolves to 192.168.1.10, which is a private address; "
         "webhooks go only to public hosts."
     ]
+
+
+def test_it_refuses_a_host_name_that_resolves_to_a_6to4_address_inside(
+    api, cmo, settings, monkeypatch
+):
+    settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS = False
+    monkeypatch.setattr("webhooks.safety.resolve", lambda host, port: ["2002:a00:1::1"])
+    api.force_authenticate(cmo)
+
+    response = api.post(
+        "/api/v1/webhooks/", {"url": PUBLIC, "events": ["srm.detected"]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["url"] == [
+        "hooks.example.com resolves to 2002:a00:1::1, which is a private address; "
+        "webhooks go only to public hosts."
+    ]
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_nat64_address_of_a_public_host_is_accepted(api, cmo, settings, monkeypatch):
+    """On an IPv6-only network DNS64 answers 64:ff9b::<IPv4>: judged by the IPv4 it reaches."""
+    settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS = False
+    monkeypatch.setattr("webhooks.safety.resolve", lambda host, port: ["64:ff9b::5db8:d70e"])
+    api.force_authenticate(cmo)
+
+    response = api.post(
+        "/api/v1/webhooks/", {"url": PUBLIC, "events": ["srm.detected"]}, format="json"
+    )
+
+    assert response.status_code == 201, response.json()
 
 
 def test_the_setting_allows_private_hosts(api, cmo, settings):
