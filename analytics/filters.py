@@ -7,7 +7,7 @@ from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 
 from experiments.models import Experiment, Metric, Variant
-from growthops.filters import InstantRangeFilter
+from growthops.filters import BooleanFilter, FilterSet, InstantRangeFilter
 
 from .ingest.events import KINDS
 from .models import Alert, Event, Notification, Observation, Result
@@ -15,10 +15,8 @@ from .models import Alert, Event, Notification, Observation, Result
 BIGINT_MAX = 2**63 - 1
 
 
-class NotificationFilter(filters.FilterSet):
-    # A choice, not a BooleanFilter: that one ignores a value it cannot read instead of a 400.
-    unread = filters.ChoiceFilter(
-        choices=[(v, v) for v in ("true", "false", "1", "0")],
+class NotificationFilter(FilterSet):
+    unread = BooleanFilter(
         method="filter_unread",
         help_text="true (or 1): only the unread; false (or 0): only those already read.",
     )
@@ -32,10 +30,10 @@ class NotificationFilter(filters.FilterSet):
         fields = ["unread", "kind", "created_at"]
 
     def filter_unread(self, queryset, name, value):
-        return queryset.filter(read_at__isnull=value in ("true", "1"))
+        return queryset.filter(read_at__isnull=value)
 
 
-class ObservationFilter(filters.FilterSet):
+class ObservationFilter(FilterSet):
     date = filters.DateFromToRangeFilter(
         help_text="date_after / date_before (YYYY-MM-DD, inclusive)"
     )
@@ -47,7 +45,7 @@ class ObservationFilter(filters.FilterSet):
         fields = ["date", "metric", "variant"]
 
 
-class ResultHistoryFilter(filters.FilterSet):
+class ResultHistoryFilter(FilterSet):
     computed_at = InstantRangeFilter(
         help_text="computed_at_after / computed_at_before (ISO 8601 date and time, inclusive)"
     )
@@ -63,7 +61,7 @@ class KindFilter(filters.ChoiceFilter):
     """The kind by name; stored as a number, which the schema would otherwise announce."""
 
 
-class EventFilter(filters.FilterSet):
+class EventFilter(FilterSet):
     experiment = filters.CharFilter(
         method="filter_experiment", help_text="The experiment's id or key."
     )

@@ -27,6 +27,7 @@ from .models import (
     Variant,
 )
 from .services import (
+    comment_create,
     experiment_create,
     experiment_update_design,
     segment_launch,
@@ -257,5 +258,41 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
+    """A comment is signed by whoever writes it: the author is never a field to fill in, a new
+    comment goes through ``comment_create`` as the signed-in user, and only its author may
+    change one (anyone who may open the admin may still delete it)."""
+
     list_display = ["author", "experiment", "hypothesis", "created_at"]
     search_fields = ["body"]
+    fields = ["experiment", "hypothesis", "body", "author", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ["author", "created_at"]
+        return ["experiment", "hypothesis", "author", "created_at"]
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.author_id == request.user.pk)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)  # its author's own words
+            return
+        data = form.cleaned_data
+        try:
+            created = comment_create(
+                actor=request.user,
+                body=data["body"],
+                experiment=data.get("experiment"),
+                hypothesis=data.get("hypothesis"),
+            )
+        except DomainError as exc:
+            raise PermissionDenied(exc.message) from exc
+        obj.pk, obj.author, obj.body, obj.created_at = (
+            created.pk,
+            created.author,
+            created.body,
+            created.created_at,
+        )
+        obj._state.adding, obj._state.db = False, created._state.db

@@ -6,12 +6,13 @@ the field, through django-filter's validation.
 
 import django_filters as filters
 
+from growthops.filters import FilterSet
 from roles.models import Channel
 
 from .models import Experiment, ExperimentStatus, Hypothesis, Outcome
 
 
-class ExperimentFilter(filters.FilterSet):
+class ExperimentFilter(FilterSet):
     status = filters.MultipleChoiceFilter(choices=ExperimentStatus.choices)
     channel = filters.MultipleChoiceFilter(
         field_name="hypothesis__channel", choices=Channel.choices
@@ -29,7 +30,7 @@ class ExperimentFilter(filters.FilterSet):
         fields = ["status", "objective", "segment", "channel", "owner", "executed_by", "outcome"]
 
 
-class HypothesisFilter(filters.FilterSet):
+class HypothesisFilter(FilterSet):
     status = filters.MultipleChoiceFilter(choices=Hypothesis.Status.choices)
     channel = filters.MultipleChoiceFilter(choices=Channel.choices)
     min_score = filters.NumberFilter(

@@ -27,3 +27,17 @@ def static_files_are_collected(app_configs=None, **kwargs):
             id="growthops.E001",
         )
     ]
+
+
+@register()
+def proxy_count_is_a_count(app_configs=None, **kwargs):
+    """``DJANGO_NUM_PROXIES`` below 0 would read the client's address from the wrong entry."""
+    if settings.NUM_PROXIES >= 0:
+        return []
+    return [
+        Error(
+            f"DJANGO_NUM_PROXIES is {settings.NUM_PROXIES}; it counts proxies, so 0 or more.",
+            hint="0 when clients connect to the app directly; 1 behind one reverse proxy.",
+            id="growthops.E002",
+        )
+    ]

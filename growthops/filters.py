@@ -1,9 +1,16 @@
 """List filters shared by every app: django-filter's fields, and ordering and search that refuse
-what they cannot use."""
+what they cannot use.
+
+Every FilterSet of the API derives from :class:`FilterSet` here (the backend builds those of
+``filterset_fields`` from it too), so a yes/no filter is :class:`BooleanFilter`: a value it
+cannot read is a 400 naming the field, where django-filter's own ignores it and filters nothing.
+"""
 
 import datetime
 
 import django_filters
+from django import forms
+from django.db import models
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
@@ -35,6 +42,36 @@ class StrictOrderingFilter(OrderingFilter):
         return ordering
 
 
+class StrictBooleanField(forms.Field):
+    """true / false (or 1 / 0, any case); nothing at all is no filter; anything else is refused."""
+
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+    default_error_messages = {"invalid": "Use true or false (or 1 or 0)."}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self.VALUES[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """A yes/no filter that answers 400 to ``?active=maybe`` instead of ignoring it."""
+
+    field_class = StrictBooleanField
+
+
+class FilterSet(django_filters.rest_framework.FilterSet):
+    """The base of every API FilterSet: model booleans get the strict :class:`BooleanFilter`."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.rest_framework.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": BooleanFilter},
+    }
+
+
 class FilterBackend(DjangoFilterBackend):
     """django-filter's backend (``DEFAULT_FILTER_BACKENDS``), which builds and validates the
     filter form on every request. A request whose parameters are only the page, the format,
@@ -42,6 +79,8 @@ class FilterBackend(DjangoFilterBackend):
     queryset as it is and the form is not built."""
 
     NOT_FILTERS = frozenset({"page", "page_size", "cursor", "format", "search", "ordering"})
+    # The FilterSet built for a view's ``filterset_fields``.
+    filterset_base = FilterSet
 
     def filter_queryset(self, request, queryset, view):
         if self.NOT_FILTERS.issuperset(request.query_params):
@@ -88,7 +127,9 @@ def filtered(filterset_class, request, queryset):
 
 __all__ = [
     "LIST_FILTERS",
+    "BooleanFilter",
     "FilterBackend",
+    "FilterSet",
     "InstantRangeFilter",
     "SearchFilter",
     "StrictOrderingFilter",

@@ -10,6 +10,7 @@ refusal).
 import csv
 import io
 import json
+import unicodedata
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
@@ -22,7 +23,18 @@ from rest_framework.utils.encoders import JSONEncoder
 # Rows read, presented and written at a time by a streamed export.
 CSV_BATCH = 500
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A cell starting with one of these is read by a spreadsheet as a formula ("=HYPERLINK(…)").
+FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet would run ``text`` as a formula. The full-width (＝ ＋ － ＠) and
+    small (﹦ ﹢ ﹣ ﹫) forms count: spreadsheets with East Asian input read them as the ASCII
+    ones, and NFKC folds each form onto its ASCII character."""
+    first = text[:1]
+    if not first.isascii():
+        first = unicodedata.normalize("NFKC", first)[:1]  # "⩵" folds to "=="
+    return first in FORMULA_STARTS
 
 
 class JSONRenderer(renderers.JSONRenderer):
@@ -64,7 +76,7 @@ def _flat(row: dict, prefix: str = "") -> dict:
             flat.update(_flat(value, f"{name}."))
         elif isinstance(value, list):
             flat[name] = json.dumps(value, ensure_ascii=False, default=str)
-        elif isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        elif isinstance(value, str) and looks_like_formula(value):
             # A spreadsheet would run "=…" typed into a title as a formula.
             flat[name] = "'" + value
         else:

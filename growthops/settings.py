@@ -143,6 +143,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "roles.lockout.lockout_response"
+# The address a lock-out counts is the rate limit's (growthops/client_ip.py, NUM_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "growthops.client_ip.client_ip"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "programme:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -203,6 +205,11 @@ WEBHOOKS_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOKS_ALLOW_PRIVATE_HOSTS", default=
 # Where the app is served, for links in webhook payloads (empty: paths only).
 SITE_URL = env("SITE_URL", default="")
 
+# How many proxies of ours stand in front of the app, each appending to X-Forwarded-For. 0:
+# clients connect directly and the header, which anyone can write, is ignored. The rate limit
+# and the sign-in lock-out both read the client's address through growthops.client_ip.
+NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
+
 # --- REST API ---
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes a request without credentials a 401.
@@ -223,6 +230,8 @@ REST_FRAMEWORK = {
         "growthops.throttling.UserThrottle",
         "growthops.throttling.AnonThrottle",
     ],
+    # Our throttles ask growthops.client_ip; any other DRF code reading it sees the same count.
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "growthops.api.exception_handler",
 }

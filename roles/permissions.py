@@ -9,19 +9,25 @@ from .capabilities import can, refusal
 class HasAbility(BasePermission):
     """Checks ``view.required_abilities[method]`` (or ``view.required_ability``).
 
-    ``required_abilities`` maps an HTTP method (or ``"*"``) to an ability. Object checks
-    use the same ability with the object, so ownership rules apply. A view that names no
-    ability is refused to everyone: being signed in is not an ability.
+    ``required_abilities`` maps an action or an HTTP method (or ``"*"``) to an ability.
+    ``HEAD`` and ``OPTIONS`` read what ``GET`` reads (the headers, the description), so they
+    need ``GET``'s ability. Object checks use the same ability with the object, so ownership
+    rules apply. A view that names no ability is refused to everyone: being signed in is not
+    an ability.
     """
 
     message = "You may not do this."
 
     def _ability(self, request, view) -> str | None:
         per_method = getattr(view, "required_abilities", None) or {}
-        action = getattr(view, "action", None)
+        action, method = getattr(view, "action", None), request.method
+        if method in ("HEAD", "OPTIONS"):
+            # OPTIONS runs DRF's "metadata" action: ask what GET on this route would.
+            action_map = getattr(view, "action_map", None) or {}
+            action, method = action_map.get("get", action), "GET"
         return (
             per_method.get(action)
-            or per_method.get(request.method)
+            or per_method.get(method)
             or per_method.get("*")
             or getattr(view, "required_ability", None)
         )

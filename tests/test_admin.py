@@ -2,7 +2,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from experiments.models import Experiment, StatusChange
+from experiments.models import Comment, Experiment, StatusChange
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory
 
@@ -176,3 +176,56 @@ def test_a_frozen_design_is_read_only_even_for_its_owner(client, operator):
     page = client.get(_change_url(experiment))
     assert "mde" not in page.context["adminform"].form.fields
     assert "owner" not in page.context["adminform"].form.fields
+
+
+# --- comments ------------------------------------------------------------------------------
+
+
+def test_a_comment_added_in_the_admin_is_signed_by_whoever_adds_it(client, superuser_cmo, operator):
+    experiment = ExperimentFactory(owner=operator)
+    client.force_login(superuser_cmo)
+    url = reverse("admin:experiments_comment_add")
+    assert "author" not in client.get(url).context["adminform"].form.fields
+
+    response = client.post(
+        url, {"experiment": experiment.pk, "body": "  Looks ready.  ", "author": operator.pk}
+    )
+
+    assert response.status_code == 302
+    [comment] = Comment.objects.all()
+    assert (comment.author, comment.experiment, comment.body) == (
+        superuser_cmo,
+        experiment,
+        "Looks ready.",
+    )
+
+
+def test_a_superuser_cannot_rewrite_someone_elses_comment(client, superuser_cmo, operator):
+    experiment = ExperimentFactory(owner=operator)
+    comment = Comment.objects.create(author=operator, experiment=experiment, body="Mine.")
+    client.force_login(superuser_cmo)
+    url = reverse("admin:experiments_comment_change", args=[comment.pk])
+    assert client.get(url).context["has_change_permission"] is False
+
+    response = client.post(url, {"body": "Words put in their mouth.", "author": superuser_cmo.pk})
+
+    assert response.status_code == 403
+    comment.refresh_from_db()
+    assert (comment.author, comment.body) == (operator, "Mine.")
+
+
+def test_the_author_edits_their_own_comment_in_the_admin(client, superuser_cmo, operator):
+    experiment = ExperimentFactory(owner=operator)
+    comment = Comment.objects.create(author=superuser_cmo, experiment=experiment, body="Draft.")
+    client.force_login(superuser_cmo)
+    url = reverse("admin:experiments_comment_change", args=[comment.pk])
+
+    response = client.post(url, {"body": "Final.", "author": operator.pk})
+
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert (comment.author, comment.body, comment.experiment) == (
+        superuser_cmo,
+        "Final.",
+        experiment,
+    )

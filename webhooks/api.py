@@ -1,5 +1,6 @@
 """``/api/v1/webhooks/``: the CMO's endpoints, their delivery log, and a test ping."""
 
+from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -12,15 +13,26 @@ from roles.permissions import HasAbility
 from .filters import DeliveryFilter
 from .models import Event, WebhookDelivery, WebhookEndpoint
 from .selectors import delivery_list, endpoint_list
-from .services import endpoint_create, endpoint_delete, endpoint_ping, endpoint_update
+from .services import (
+    endpoint_create,
+    endpoint_delete,
+    endpoint_ping,
+    endpoint_rotate_secret,
+    endpoint_update,
+)
 
 
 class EndpointSerializer(serializers.ModelSerializer):
+    """An endpoint as every read shows it: its secret only by its last four characters."""
+
     events = serializers.ListField(
         child=serializers.CharField(),
         help_text=f"Any of: {', '.join(Event.values)}.",  # the service checks them
     )
     created_by = serializers.StringRelatedField()
+    secret_ends_with = serializers.SerializerMethodField(
+        help_text="The last four characters of the signing secret, to tell which one is in use."
+    )
 
     class Meta:
         model = WebhookEndpoint
@@ -30,14 +42,28 @@ class EndpointSerializer(serializers.ModelSerializer):
             "events",
             "description",
             "active",
-            "secret",
+            "secret_ends_with",
             "created_by",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["secret", "created_by", "created_at", "updated_at"]
+        read_only_fields = ["created_by", "created_at", "updated_at"]
         # The service checks the URL (scheme, host, addresses); the serializer only parses.
         extra_kwargs = {"url": {"validators": []}}
+
+    def get_secret_ends_with(self, endpoint) -> str:
+        return endpoint.secret[-4:]
+
+
+class EndpointWithSecretSerializer(EndpointSerializer):
+    """The answer that made a secret (registering, rotating): the one time it is shown."""
+
+    secret = serializers.CharField(
+        read_only=True, help_text="Signs every delivery (HMAC-SHA256); not shown again."
+    )
+
+    class Meta(EndpointSerializer.Meta):
+        fields = [*EndpointSerializer.Meta.fields, "secret"]
 
 
 class DeliverySerializer(serializers.ModelSerializer):
@@ -67,7 +93,11 @@ class WebhookViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Webhook endpoints: each receives the events it names, signed with its secret."""
+    """Webhook endpoints: each receives the events it names, signed with its secret.
+
+    The secret is in the answer that made it only (registering, ``rotate-secret``), as an API
+    token is shown once; every other answer names its last four characters.
+    """
 
     serializer_class = EndpointSerializer
     permission_classes = [HasAbility]
@@ -80,6 +110,15 @@ class WebhookViewSet(
 
     def get_queryset(self):
         return endpoint_list()
+
+    def get_serializer_class(self):
+        return EndpointWithSecretSerializer if self.action == "create" else EndpointSerializer
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.action in ("create", "rotate_secret"):
+            patch_cache_control(response, no_store=True)  # a secret is in it
+        return response
 
     def perform_create(self, serializer):
         serializer.instance = endpoint_create(actor=self.request.user, **serializer.validated_data)
@@ -101,6 +140,13 @@ class WebhookViewSet(
         deliveries = filtered(DeliveryFilter, request, delivery_list(endpoint=self.get_object()))
         page = self.paginate_queryset(deliveries)
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses=EndpointWithSecretSerializer)
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request, pk=None):
+        """A new signing secret, shown in this answer only; the old one stops signing at once."""
+        endpoint = endpoint_rotate_secret(endpoint_id=self.get_object().pk, actor=request.user)
+        return Response(EndpointWithSecretSerializer(endpoint).data)
 
     @extend_schema(request=None, responses={202: DeliverySerializer})
     @action(detail=True, methods=["post"])

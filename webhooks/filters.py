@@ -2,12 +2,12 @@
 
 import django_filters as filters
 
-from growthops.filters import InstantRangeFilter
+from growthops.filters import FilterSet, InstantRangeFilter
 
 from .models import PING, Event, WebhookDelivery
 
 
-class DeliveryFilter(filters.FilterSet):
+class DeliveryFilter(FilterSet):
     status = filters.MultipleChoiceFilter(
         choices=WebhookDelivery.Status.choices,
         help_text="The outcome so far: pending (waiting or retrying), delivered, failed.",

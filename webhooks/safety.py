@@ -41,11 +41,33 @@ def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
+# NAT64's well-known prefix (RFC 6052): the last 32 bits are the IPv4 address reached.
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries a packet to: IPv4-mapped, 6to4 or NAT64.
+
+    The old IPv4-compatible form (``::a.b.c.d``) reaches nothing: it lies in ``::/8``,
+    reserved, and is refused as such."""
+    if ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    if ip.sixtofour:  # 2002:AABB:CCDD::/48 is the 6to4 site of A.B.C.D
+        return ip.sixtofour
+    if ip in NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFF_FFFF)
+    return None
+
+
 def address_problem(address: str) -> str | None:
-    """Why an address may not receive webhooks ("a loopback address"), or None."""
+    """Why an address may not receive webhooks ("a loopback address"), or None.
+
+    An IPv6 address that embeds an IPv4 one is judged by the IPv4 address it leads to:
+    ``2002:7f00:1::1`` (6to4) and ``64:ff9b::7f00:1`` (NAT64) reach 127.0.0.1.
+    """
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone ("fe80::1%eth0")
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        ip = embedded_ipv4(ip) or ip
     for kind, label in KINDS.items():
         if getattr(ip, f"is_{kind}"):
             return label

@@ -183,17 +183,20 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get", "post"])
     def observations(self, request, pk=None):
         experiment = self.get_object()
-        if request.method == "GET":
-            rows = experiment.observations.select_related("variant", "metric").order_by(
-                "date", "metric__key", "variant__key", "id"
+        if request.method == "POST":
+            rows = parse_csv(request.data) if isinstance(request.data, str) else request.data
+            written = observations_ingest(
+                experiment_id=experiment.pk, actor=request.user, rows=rows
             )
-            rows = filtered(ObservationFilter, request, rows)
-            page = self.paginate_queryset(rows)
-            return self.get_paginated_response(ObservationSerializer(page, many=True).data)
-        rows = parse_csv(request.data) if isinstance(request.data, str) else request.data
-        written = observations_ingest(experiment_id=experiment.pk, actor=request.user, rows=rows)
-        body = ObservationsWrittenSerializer({"written": written, "results_stale": True}).data
-        return Response(body, status=201)
+            body = ObservationsWrittenSerializer({"written": written, "results_stale": True}).data
+            return Response(body, status=201)
+        # GET, and HEAD (GET's answer without its body).
+        rows = experiment.observations.select_related("variant", "metric").order_by(
+            "date", "metric__key", "variant__key", "id"
+        )
+        rows = filtered(ObservationFilter, request, rows)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(ObservationSerializer(page, many=True).data)
 
     @extend_schema(
         parameters=[

@@ -2,9 +2,10 @@
 
 Pages render a :class:`Chart` with ``{% include "_chart.html" %}``; ``static/js/charts.js``
 draws it with the Plotly bundle served from our own origin. Tests read ``chart.figure`` to
-check that what is drawn is what is stored.
+check that what is drawn is what is stored. Every string a person wrote goes into a figure
+through :func:`escape_markup`: Plotly would otherwise draw its tags as links and styles.
 """
 
-from .base import PALETTE, Chart, new_figure
+from .base import PALETTE, Chart, escape_markup, new_figure
 
-__all__ = ["PALETTE", "Chart", "new_figure"]
+__all__ = ["PALETTE", "Chart", "escape_markup", "new_figure"]

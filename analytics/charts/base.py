@@ -19,6 +19,17 @@ SERIES_COLOURS = ["#6c757d", "#0d6efd", "#6f42c1", "#20c997", "#fd7e14", "#d6338
 FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 # JSON inside <script type="application/json"> must not be able to close the tag.
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+# Plotly draws its text (titles, axis and tick labels, legend names, hover text, annotations,
+# menu labels) from a little HTML of its own: <a href>, <b>, <br>, <span style>… Entities are
+# shown as the characters they name, so these three written as entities show as themselves.
+_PLOTLY_MARKUP = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def escape_markup(text: str) -> str:
+    """``text`` as Plotly shows it literally, never as a link or a style: for every string a
+    person wrote (a name, a KPI, a partner) on its way into a figure, including ``customdata``
+    that a hover template shows. Escape after shortening, so that no entity is cut in half."""
+    return str(text).translate(_PLOTLY_MARKUP)
 
 
 def new_figure(*, title: str, x_title: str, y_title: str, height: int = 320) -> go.Figure:

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
-from .base import PALETTE, SERIES_COLOURS, Chart, new_figure
+from .base import PALETTE, SERIES_COLOURS, Chart, escape_markup, new_figure
 
 # A row of the history: look, computed_at, variant_key, is_control, mean, lift,
 # lift_ci_low, lift_ci_high (as ``analytics.results.result_history`` reads them).
@@ -55,6 +55,7 @@ def cumulative_value_chart(
     y_title, tick_format = _value_axis(metric_kind, unit)
     figure = _figure(title="Cumulative value per variant", x_title="Look", y_title=y_title)
     for index, (key, rows) in enumerate(_by_variant(history).items()):
+        key = escape_markup(key)
         figure["data"].append(
             {
                 "type": "scatter",
@@ -87,6 +88,7 @@ def lift_per_look_chart(
     treatments = [(key, rows) for key, rows in series.items() if not rows[0]["is_control"]]
     for index, (key, rows) in enumerate(treatments, start=1):
         rows = [r for r in rows if r["lift"] is not None]
+        key = escape_markup(key)
         figure["data"].append(
             {
                 "type": "scatter",

@@ -4,7 +4,7 @@ import functools
 
 import plotly.graph_objects as go
 
-from analytics.charts.base import PALETTE, Chart, new_figure
+from analytics.charts.base import PALETTE, Chart, escape_markup, new_figure
 from experiments.models import Objective
 
 from ..portfolio.selectors import kpi_level
@@ -57,7 +57,7 @@ def objective_progress_chart(objective: Objective, history: list[tuple], *, heig
     span = [start, objective.target_date.isoformat()]
     target, baseline = float(objective.target), float(objective.baseline)
     figure = quick_figure(
-        title=objective.kpi,
+        title=escape_markup(objective.kpi),
         x_title="Roll-up day",
         y_title=_axis_title(objective),
         height=height,

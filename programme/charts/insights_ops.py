@@ -3,7 +3,7 @@ post-ship re-checks. Each reads the stored report only."""
 
 import plotly.graph_objects as go
 
-from analytics.charts.base import PALETTE, SERIES_COLOURS, Chart, new_figure
+from analytics.charts.base import PALETTE, SERIES_COLOURS, Chart, escape_markup, new_figure
 
 MS_PER_DAY = 86_400_000
 # Bars per segment timeline: the head of the queue is what a plan acts on.
@@ -45,7 +45,7 @@ def capacity_timelines(data: dict) -> list[Chart]:
                     y=[row[1] for row in members],
                     base=[row[3] for row in members],
                     x=[row[4] * MS_PER_DAY for row in members],
-                    customdata=[[row[4], row[5], row[2]] for row in members],
+                    customdata=[[row[4], row[5], escape_markup(row[2])] for row in members],
                     marker_color=colours.get(group, PALETTE["neutral"]),
                     visible=segment is shown_first,
                     meta=segment["id"],
@@ -60,7 +60,7 @@ def capacity_timelines(data: dict) -> list[Chart]:
         visible = [first <= i < last for i in range(len(figure.data))]
         buttons.append(
             {
-                "label": f"{segment['name']} ({len(segment['queue'])} queued)",
+                "label": f"{escape_markup(segment['name'])} ({len(segment['queue'])} queued)",
                 "method": "update",
                 "args": [{"visible": visible}, {"title.text": _timeline_title(segment)}],
             }
@@ -102,7 +102,7 @@ def capacity_timelines(data: dict) -> list[Chart]:
 
 def _timeline_title(segment: dict) -> str:
     return (
-        f"{segment['name']}: {segment['daily_reach']:,.0f} people a day, "
+        f"{escape_markup(segment['name'])}: {segment['daily_reach']:,.0f} people a day, "
         f"{segment['free_daily']:,.0f} free"
     )
 
@@ -176,7 +176,9 @@ def recheck_chart(data: dict) -> list[Chart]:
     if not rows:
         return []
     # Short labels keep the plot wide on a phone; numbered, so that two names alike stay apart.
-    names = [f"{i}. {_short(row['name'], 18)}" for i, row in enumerate(rows, start=1)]
+    names = [
+        f"{i}. {escape_markup(_short(row['name'], 18))}" for i, row in enumerate(rows, start=1)
+    ]
     figure = new_figure(
         title="Lift at the decision and since the ship",
         x_title="Relative lift (%)",
@@ -190,7 +192,7 @@ def recheck_chart(data: dict) -> list[Chart]:
             x=[row["estimated_lift"] * 100 for row in rows],
             mode="markers",
             marker={"color": PALETTE["neutral"], "size": 11, "symbol": "diamond"},
-            customdata=[[row["name"], row["after_days"]] for row in rows],
+            customdata=[[escape_markup(row["name"]), row["after_days"]] for row in rows],
             hovertemplate="%{customdata[0]}: shipped on %{x:+.1f} %<extra></extra>",
         )
     )
@@ -215,7 +217,7 @@ def recheck_chart(data: dict) -> list[Chart]:
                 },
                 mode="markers",
                 marker={"size": 11, "color": colour},
-                customdata=[[row["name"], row["after_days"]] for _, row in members],
+                customdata=[[escape_markup(row["name"]), row["after_days"]] for _, row in members],
                 hovertemplate="%{customdata[0]}: %{x:+.1f} % after %{customdata[1]} days"
                 "<extra></extra>",
             )

@@ -2,7 +2,7 @@
 
 import plotly.graph_objects as go
 
-from analytics.charts.base import PALETTE, Chart, new_figure
+from analytics.charts.base import PALETTE, Chart, escape_markup, new_figure
 
 
 def calibration_charts(data: dict) -> list[Chart]:
@@ -112,7 +112,7 @@ def false_wins_charts(data: dict) -> list[Chart]:
             y=[row["p_value"] for row in stream],
             mode="markers",
             name="p-value",
-            text=[row["name"] for row in stream],
+            text=[escape_markup(row["name"]) for row in stream],
             marker={
                 "color": [
                     PALETTE["good"]
@@ -140,7 +140,7 @@ def false_wins_charts(data: dict) -> list[Chart]:
         title="Realised impact: as measured and shrunk",
         x_title="Objective",
         y_title="Impact per year",
-        categories=[row["name"] for row in objectives],
+        categories=[escape_markup(row["name"]) for row in objectives],
         bars=[
             ("As measured", [row["raw"] for row in objectives], PALETTE["neutral"]),
             ("Shrunk", [row["shrunk"] for row in objectives], PALETTE["primary"]),
@@ -163,7 +163,7 @@ def partners_charts(data: dict) -> list[Chart]:
         title="Cost and value realised per partner",
         x_title="Partner or team",
         y_title="Amount (reporting currency)",
-        categories=[row["partner"] for row in partners],
+        categories=[escape_markup(row["partner"]) for row in partners],
         bars=[
             ("Cost (build + media)", [row["cost"] for row in partners], PALETTE["warning"]),
             ("Value per year (shrunk)", [row["value"] for row in partners], PALETTE["good"]),

@@ -1,6 +1,6 @@
 """Charts of the strategy pages: a segment's acquisition economics per period."""
 
-from analytics.charts.base import PALETTE, Chart
+from analytics.charts.base import PALETTE, Chart, escape_markup
 from experiments.models import Segment
 
 from ..portfolio.impact import as_float
@@ -13,7 +13,7 @@ def segment_economics_chart(segment: Segment, periods: list) -> Chart:
     first. Each number drawn is the stored one (value-to-cost is the model's property)."""
     starts = [p.period_start.isoformat() for p in periods]
     figure = quick_figure(
-        title=f"{segment.name}: acquisition economics",
+        title=f"{escape_markup(segment.name)}: acquisition economics",
         x_title="Period",
         y_title="Amount",
         traces=[

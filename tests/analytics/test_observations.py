@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 
 from analytics.models import AnalysisState, Observation, Result
 from tests.analytics.helpers import binomial_rows, running_experiment
+from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -163,6 +164,28 @@ def test_anyone_signed_in_reads_observations_and_results(
     assert [(r["variant"], r["is_control"]) for r in results] == [("control", True), ("b", False)]
     assert results[1]["significant"] is False and results[1]["srm_detected"] is False
     assert APIClient().get(url(experiment)).status_code == 401
+
+
+@pytest.mark.parametrize("path", ["observations/", "results/", "results/?history=1"])
+def test_head_and_options_answer_as_get_does(marketer, outsider, experiment, path):
+    """HEAD and OPTIONS read what GET reads, with GET's ability: a marketer gets them, someone
+    without a role (or signed out) is refused as GET refuses them. Nothing is written."""
+    link = f"/api/v1/experiments/{experiment.pk}/{path}"
+    client = APIClient()
+    client.force_authenticate(marketer)
+    get = client.get(link)
+
+    head = client.head(link)
+    options = client.options(link)
+
+    assert (get.status_code, head.status_code, options.status_code) == (200, 200, 200)
+    assert head.content == b"" and head["Content-Type"] == get["Content-Type"]
+    assert options.json()["name"] in ("Observations", "Results")
+    assert "GET" in options["Allow"]
+    for refused, code in ((APIClient(), 401), (client_for(outsider), 403)):
+        assert refused.head(link).status_code == code
+        assert refused.options(link).status_code == code
+    assert not Observation.objects.exists()
 
 
 def test_the_import_command_loads_a_csv(tmp_path, analyst, experiment):

@@ -102,6 +102,12 @@ def test_experiments_export_as_csv_with_filters(api, operator):
     assert [r["name"] for r in filtered] == ["Second"]
 
 
+def test_a_full_width_formula_is_written_as_text_in_an_export(api, operator):
+    ExperimentFactory(owner=operator, name='＝HYPERLINK("https://evil.example")')
+    rows = rows_of(api.get("/api/v1/experiments/?format=csv"))
+    assert [r["name"] for r in rows] == ['\'＝HYPERLINK("https://evil.example")']
+
+
 def test_hypotheses_export_as_csv(api):
     HypothesisFactory(title="Logos")
     rows = rows_of(api.get("/api/v1/hypotheses/?format=csv"))

@@ -40,6 +40,25 @@ def test_anonymous_requests_are_counted_per_address(low_rates):
     assert other.post("/api/v1/auth/token/", body, format="json").status_code == 400
 
 
+def test_a_new_x_forwarded_for_each_time_does_not_reset_the_anonymous_rate(settings):
+    """150 wrong sign-ins at the default 100 an hour, each naming a new address in the header
+    (and a new username, so that the lock-out stays out of it): the last 50 are refused."""
+    settings.API_THROTTLE_RATES = {"user": None, "anon": "100/hour"}
+    cache.clear()
+    api = APIClient(REMOTE_ADDR="198.51.100.7")
+    codes = [
+        api.post(
+            "/api/v1/auth/token/",
+            {"username": f"user{n}", "password": "wrong"},
+            format="json",
+            HTTP_X_FORWARDED_FOR=f"10.{n // 250}.{n % 250}.1",
+        ).status_code
+        for n in range(150)
+    ]
+    cache.clear()
+    assert codes == [400] * 100 + [429] * 50
+
+
 def test_rates_come_from_the_environment_with_defaults():
     from growthops import settings
 

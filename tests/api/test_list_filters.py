@@ -156,6 +156,66 @@ def test_webhook_endpoints_search_filter_and_order(cmo):
     assert api.get("/api/v1/webhooks/?ordering=secret").status_code == 400
 
 
+@pytest.mark.parametrize("value", ["maybe", "yes", "2", "truee", "[]"])
+def test_a_yes_no_filter_refuses_what_it_cannot_read(cmo, value):
+    """django-filter's own boolean filter ignores such a value and lists everything."""
+    endpoint("https://hooks.example.com/slack", cmo)
+    api = APIClient()
+    api.force_authenticate(cmo)
+
+    refused = api.get("/api/v1/webhooks/", {"active": value})
+
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == {"active": ["Use true or false (or 1 or 0)."]}
+
+
+@pytest.mark.parametrize(("value", "active"), [("TRUE", True), ("1", True), ("False", False)])
+def test_a_yes_no_filter_reads_true_false_1_and_0_in_any_case(cmo, value, active):
+    slack = endpoint("https://hooks.example.com/slack", cmo)
+    crm = endpoint("https://crm.example.com/in", cmo, active=False)
+    api = APIClient()
+    api.force_authenticate(cmo)
+    expected = [slack.pk] if active else [crm.pk]
+    assert names(api.get("/api/v1/webhooks/", {"active": value}), "id") == expected
+    assert names(api.get("/api/v1/webhooks/", {"active": ""}), "id") == [crm.pk, slack.pk]
+
+
+def test_every_api_filterset_uses_the_strict_yes_no_filter():
+    """Each FilterSet the API uses derives from growthops.filters.FilterSet, and none holds
+    django-filter's lenient boolean filter (which ignores a value it cannot read)."""
+    import django_filters
+
+    import analytics.filters
+    import experiments.filters
+    import webhooks.filters
+    from growthops.api_urls import router
+    from growthops.filters import BooleanFilter, FilterBackend, FilterSet
+
+    modules = (analytics.filters, experiments.filters, webhooks.filters)
+    filtersets = {
+        value
+        for module in modules
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, django_filters.FilterSet)
+    }
+    filtersets |= {
+        viewset.filterset_class
+        for _, viewset, _ in router.registry
+        if getattr(viewset, "filterset_class", None)
+    }
+    filtersets -= {FilterSet, django_filters.FilterSet, django_filters.rest_framework.FilterSet}
+    assert len(filtersets) >= 7
+    assert [f for f in filtersets if not issubclass(f, FilterSet)] == []
+    lenient = [
+        f"{filterset.__name__}.{name}"
+        for filterset in filtersets
+        for name, spec in filterset.base_filters.items()
+        if isinstance(spec, django_filters.BooleanFilter) and not isinstance(spec, BooleanFilter)
+    ]
+    assert lenient == []
+    assert FilterBackend.filterset_base is FilterSet  # for the views' ``filterset_fields``
+
+
 # --- dates and outcomes ----------------------------------------------------------------------
 
 

@@ -1,14 +1,18 @@
-"""The API's JSON is written by orjson; it must read exactly as DRF's own renderer writes it."""
+"""The API's JSON is written by orjson; it must read exactly as DRF's own renderer writes it.
+A CSV cell a spreadsheet would run as a formula is written as text."""
 
+import csv
 import datetime as dt
+import io
 import json
 import uuid
 from decimal import Decimal
 
+import pytest
 from django.utils.translation import gettext_lazy
 from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 
-from growthops.renderers import JSONRenderer
+from growthops.renderers import CSVRenderer, JSONRenderer
 
 AWARE = dt.datetime(2026, 11, 2, 9, 30, 15, 123456, tzinfo=dt.UTC)
 OFFSET = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
@@ -113,3 +117,22 @@ def test_an_api_answer_is_freed_once_sent(analyst, keep_the_test_connection):
         assert freed() is None
     finally:
         gc.enable()
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "＝HYPERLINK(1)", "＋1", "－1", "＠SUM(1)"]
+    + ["﹦1", "﹢1", "﹣1", "﹫1", "⩵1"],
+)
+def test_a_cell_a_spreadsheet_would_run_is_written_as_text(text):
+    body = CSVRenderer().render([{"name": text, "n": 1}]).decode()
+    assert list(csv.DictReader(io.StringIO(body))) == [{"name": "'" + text, "n": "1"}]
+
+
+@pytest.mark.parametrize("text", ["Plain", "1=1", "a-b", "", "−1 (a minus sign)", "日本語", "ｘ"])
+def test_other_cells_are_written_as_they_are(text):
+    body = CSVRenderer().render([{"name": text}]).decode()
+    assert list(csv.DictReader(io.StringIO(body))) == [{"name": text}]

@@ -42,6 +42,27 @@ def test_it_locks_out_after_repeated_wrong_passwords(client, cmo, url_name):
     assert "locked out" in page and "15 minutes" in page
 
 
+@pytest.mark.parametrize("url", ["/api/v1/auth/token/", "/accounts/login/"])
+def test_a_new_x_forwarded_for_each_time_does_not_escape_the_lock_out(cmo, url):
+    """150 wrong passwords, each with a new address in the header: refused after the limit."""
+    api = APIClient(REMOTE_ADDR="198.51.100.7")
+    codes = [
+        api.post(
+            url,
+            {"username": "cmo", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=f"10.{n // 250}.{n % 250}.1",
+        ).status_code
+        for n in range(150)
+    ]
+    refused_on_the_page = 200  # the login page shows the form again with its error
+    wrong = 400 if url.startswith("/api/") else refused_on_the_page
+    # The failure that reaches the limit is answered with the lock-out already.
+    assert codes == [wrong] * (LIMIT - 1) + [429] * (150 - LIMIT + 1)
+    right = api.post(url, {"username": "cmo", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="1.1.1.1")
+    assert right.status_code == 429
+    assert not Token.objects.exists()
+
+
 def test_a_failure_or_two_does_not_lock_out(client, cmo):
     _fail(client, reverse("login"), "cmo", LIMIT - 2)
     response = client.post(reverse("login"), {"username": "cmo", "password": PASSWORD})

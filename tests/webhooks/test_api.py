@@ -39,6 +39,7 @@ ROUTES = [
     ("delete", "/api/v1/webhooks/{id}/", None),
     ("get", "/api/v1/webhooks/{id}/deliveries/", None),
     ("post", "/api/v1/webhooks/{id}/test/", None),
+    ("post", "/api/v1/webhooks/{id}/rotate-secret/", None),
 ]
 ALLOWED_STATUS = {"get": 200, "post": 201, "patch": 200, "put": 200, "delete": 204}
 ROLES = ["cmo", "operator", "marketer", "analyst", "outsider", "anonymous"]
@@ -57,13 +58,17 @@ def test_only_the_cmo_manages_webhooks(
     response = getattr(api, method)(path.format(id=existing.pk), body, format="json")
 
     if role == "cmo":
-        expected = 202 if path.endswith("/test/") else ALLOWED_STATUS[method]
+        expected = {"/test/": 202, "/rotate-secret/": 200}.get(
+            path[path.rindex("/", 0, -1) :], ALLOWED_STATUS[method]
+        )
         assert response.status_code == expected, response.content
     else:
         assert response.status_code in (401, 403)
         assert list(WebhookEndpoint.objects.all()) == [existing]
         existing.refresh_from_db()
         assert existing.active and not WebhookDelivery.objects.exists()
+        assert existing.secret == "s3cret-for-tests"
+        assert "s3cret-for-tests" not in response.content.decode()
 
 
 def test_the_cmo_registers_an_endpoint_and_gets_its_secret(api, cmo, public_dns):
@@ -86,10 +91,54 @@ def test_the_cmo_registers_an_endpoint_and_gets_its_secret(api, cmo, public_dns)
         True,
         cmo,
     )
+    assert body["secret_ends_with"] == endpoint.secret[-4:]
+    assert "no-store" in response["Cache-Control"]
     other = api.post(
         "/api/v1/webhooks/", {"url": PUBLIC, "events": ["srm.detected"]}, format="json"
     )
     assert other.json()["secret"] != body["secret"]
+
+
+def test_the_secret_is_not_shown_again(api, cmo, public_dns):
+    existing = endpoint(PUBLIC, cmo)
+    api.force_authenticate(cmo)
+
+    answers = [
+        api.get("/api/v1/webhooks/"),
+        api.get(f"/api/v1/webhooks/{existing.pk}/"),
+        api.get("/api/v1/webhooks/?search=hooks"),
+        api.get(f"/api/v1/webhooks/{existing.pk}/?format=api"),
+        api.patch(f"/api/v1/webhooks/{existing.pk}/", {"description": "Slack"}, format="json"),
+        api.put(
+            f"/api/v1/webhooks/{existing.pk}/",
+            {"url": PUBLIC, "events": ["srm.detected"]},
+            format="json",
+        ),
+    ]
+
+    for response in answers:
+        assert response.status_code == 200, response.content
+        assert "s3cret-for-tests" not in response.content.decode()
+    assert answers[1].json()["secret_ends_with"] == "ests"  # s3cret-for-tests
+    assert "secret" not in answers[1].json()
+    existing.refresh_from_db()
+    assert existing.secret == "s3cret-for-tests"
+
+
+def test_rotating_the_secret_shows_the_new_one_once(api, cmo):
+    existing = endpoint(PUBLIC, cmo)
+    api.force_authenticate(cmo)
+
+    response = api.post(f"/api/v1/webhooks/{existing.pk}/rotate-secret/")
+
+    assert response.status_code == 200
+    existing.refresh_from_db()
+    assert existing.secret != "s3cret-for-tests" and len(existing.secret) >= 40
+    assert response.json()["secret"] == existing.secret
+    assert response.json()["secret_ends_with"] == existing.secret[-4:]
+    assert "no-store" in response["Cache-Control"]
+    assert existing.secret not in api.get(f"/api/v1/webhooks/{existing.pk}/").content.decode()
+    assert api.post("/api/v1/webhooks/999999/rotate-secret/").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -115,6 +164,27 @@ def test_the_cmo_registers_an_endpoint_and_gets_its_secret(api, cmo, public_dns)
         (
             "http://[::ffff:192.168.0.1]/",
             "::ffff:192.168.0.1 is a private address; webhooks go only to public hosts.",
+        ),
+        # IPv6 addresses that carry a packet to an IPv4 one: 6to4, NAT64, IPv4-compatible.
+        (
+            "http://[2002:7f00:1::1]/",
+            "2002:7f00:1::1 is a loopback address; webhooks go only to public hosts.",
+        ),
+        (
+            "http://[2002:c0a8:1::1]:8080/",
+            "2002:c0a8:1::1 is a private address; webhooks go only to public hosts.",
+        ),
+        (
+            "http://[64:ff9b::7f00:1]/",
+            "64:ff9b::7f00:1 is a loopback address; webhooks go only to public hosts.",
+        ),
+        (
+            "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/",
+            "64:ff9b::a9fe:a9fe is a link-local address; webhooks go only to public hosts.",
+        ),
+        (
+            "http://[::127.0.0.1]/",
+            "::127.0.0.1 is a reserved address; webhooks go only to public hosts.",
         ),
         ("ftp://hooks.example.com/", "Only http:// and https:// URLs can receive webhooks."),
     ],
@@ -148,6 +218,38 @@ def test_it_refuses_a_host_name_that_resolves_inside(api, cmo, settings, monkeyp
         "hooks.example.com resolves to 192.168.1.10, which is a private address; "
         "webhooks go only to public hosts."
     ]
+
+
+def test_it_refuses_a_host_name_that_resolves_to_a_6to4_address_inside(
+    api, cmo, settings, monkeypatch
+):
+    settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS = False
+    monkeypatch.setattr("webhooks.safety.resolve", lambda host, port: ["2002:a00:1::1"])
+    api.force_authenticate(cmo)
+
+    response = api.post(
+        "/api/v1/webhooks/", {"url": PUBLIC, "events": ["srm.detected"]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["url"] == [
+        "hooks.example.com resolves to 2002:a00:1::1, which is a private address; "
+        "webhooks go only to public hosts."
+    ]
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_nat64_address_of_a_public_host_is_accepted(api, cmo, settings, monkeypatch):
+    """On an IPv6-only network DNS64 answers 64:ff9b::<IPv4>: judged by the IPv4 it reaches."""
+    settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS = False
+    monkeypatch.setattr("webhooks.safety.resolve", lambda host, port: ["64:ff9b::5db8:d70e"])
+    api.force_authenticate(cmo)
+
+    response = api.post(
+        "/api/v1/webhooks/", {"url": PUBLIC, "events": ["srm.detected"]}, format="json"
+    )
+
+    assert response.status_code == 201, response.json()
 
 
 def test_the_setting_allows_private_hosts(api, cmo, settings):
