@@ -102,6 +102,7 @@ def _detail_page(request, experiment, *, comment_form=None, refused_step=None, r
             "running_days": _running_days(experiment),
             "follow_ups": experiment.follow_ups.order_by("pk") if experiment.decision else [],
             "cost_form": _cost_form(request.user, experiment),
+            "can_share": can(request.user, "experiments.share", experiment),
         },
     )
 

@@ -17,6 +17,7 @@ from experiments.api import (
 from programme.api import INSIGHT_VIEWSETS
 from programme.api.insights import InsightIndexViewSet
 from programme.api.portfolio import LedgerViewSet, RollupViewSet
+from programme.api.shares import ExperimentShareViewSet, ShareViewSet
 from roles.api import MeViewSet, TeamViewSet, TokenViewSet
 from webhooks.api import WebhookViewSet
 
@@ -35,6 +36,12 @@ router.register("hypotheses", HypothesisViewSet, basename="hypothesis")
 router.register("experiments", ExperimentViewSet, basename="experiment")
 # The experiment's data and results: detail actions on the same prefix, from analytics.
 router.register("experiments", ExperimentDataViewSet, basename="experiment-data")
+router.register(
+    r"experiments/(?P<experiment_pk>[0-9]+)/shares",
+    ExperimentShareViewSet,
+    basename="experiment-share",
+)
+router.register("shares", ShareViewSet, basename="share")
 router.register("events", EventViewSet, basename="event")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("rollups", RollupViewSet, basename="rollup")

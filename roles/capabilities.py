@@ -83,6 +83,12 @@ CAPABILITIES: dict[str, Ability] = {
         owner_only_for=[Role.OPERATOR],
         description="acknowledge a sample-ratio mismatch and read the results anyway",
     ),
+    "experiments.share": _ability(
+        Role.CMO,
+        Role.OPERATOR,
+        owner_only_for=[Role.OPERATOR],
+        description="share an experiment's read-out by link and revoke the link",
+    ),
     "comments.create": _ability(*EVERYONE, description="comment on hypotheses and experiments"),
     "webhooks.manage": _ability(Role.CMO, description="register webhooks and see their deliveries"),
 }

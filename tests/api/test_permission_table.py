@@ -34,6 +34,7 @@ from experiments.models import (
 )
 from growthops.api_urls import router
 from programme.models import PortfolioRollup
+from programme.shares import readout_share_create
 from roles.models import OperatorProfile, Team, User
 from tests.analytics.helpers import START, binomial_rows, running_experiment
 from tests.api.test_page_actions import mismatched
@@ -287,6 +288,17 @@ TABLE = [
         },
         allowed(200),
     ),  # fmt: skip
+    # Read-out links: the CMO and the experiment's owner share and revoke.
+    ("GET", "/api/v1/experiments/{running}/shares/", None, allowed(200, {"cmo", "owner"})),
+    ("POST", "/api/v1/experiments/{running}/shares/", {"days": 3}, allowed(201, {"cmo", "owner"})),
+    ("GET", "/api/v1/shares/{share}/", None, allowed(200, {"cmo", "owner"})),
+    ("DELETE", "/api/v1/shares/{share}/", None, allowed(204, {"cmo", "owner"})),
+    (
+        "PATCH",
+        "/api/v1/shares/{share}/",
+        {"days": 3},
+        allowed(405, {"cmo", "owner", "other_operator"}),
+    ),
     # Who the caller is; signing in for a token is open to all (here with wrong credentials).
     ("GET", "/api/v1/auth/me/", None, allowed(200)),
     (
@@ -344,6 +356,7 @@ def build_world():
         "profile": OperatorProfile.objects.create(user=operator, channels=["web"], capacity=10),
         "metric": running.primary_metric,
         "task": uuid.uuid4(),
+        "share": readout_share_create(experiment_id=running.pk, actor=operator),
     }
 
 
