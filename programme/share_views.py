@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from analytics.results import experiment_results_panel
 from experiments.selectors import experiment_list_for_user, experiment_metrics
+from growthops.client_ip import client_ip
 from growthops.errors import DomainError, NotPermitted
 from roles.capabilities import can
 from roles.permissions import require_ability
@@ -26,7 +27,7 @@ def readout(request, token: str):
     try:
         share = readout_open(
             token=token,
-            address=request.META.get("REMOTE_ADDR"),
+            address=client_ip(request),
             user_agent=request.headers.get("User-Agent", ""),
         )
     except NotPermitted as exc:
