@@ -15,6 +15,8 @@ from django.db.models import Q
 
 from roles.models import Channel, Team
 
+from .scores import HypothesisQuerySet, ice, rice
+
 ICE_RANGE = [MinValueValidator(1), MaxValueValidator(10)]
 
 
@@ -284,6 +286,8 @@ class Hypothesis(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = HypothesisQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "hypotheses"
@@ -309,15 +313,15 @@ class Hypothesis(models.Model):
 
     @property
     def ice_score(self) -> float:
-        """ICE = mean of impact, confidence and ease (1–10)."""
-        return round((self.impact + self.confidence + self.ease) / 3, 2)
+        """:func:`experiments.scores.ice`, rounded for display."""
+        return round(ice(self.impact, self.confidence, self.ease), 2)
 
     @property
     def rice_score(self) -> float | None:
-        """RICE = reach × impact × confidence share ÷ effort, when reach and effort are given."""
+        """:func:`experiments.scores.rice`, rounded for display; None without reach and effort."""
         if self.reach is None or not self.effort:
             return None
-        return round(self.reach * self.impact * (self.confidence / 10) / self.effort, 1)
+        return round(rice(self.reach, self.impact, self.confidence, self.effort), 1)
 
     @property
     def statement(self) -> str:

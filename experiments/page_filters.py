@@ -26,7 +26,7 @@ def _segments(request):
 
 
 class HypothesisFilter(django_filters.FilterSet):
-    """Filters of the backlog; expects ``selectors.hypothesis_backlog``'s annotations."""
+    """Filters of the backlog; expects the columns of ``HypothesisQuerySet.with_scores``."""
 
     q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="Title")
     status = django_filters.ChoiceFilter(choices=Hypothesis.Status.choices, empty_label="Any")

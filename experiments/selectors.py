@@ -7,9 +7,7 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
-    ExpressionWrapper,
     F,
-    FloatField,
     OuterRef,
     Q,
     QuerySet,
@@ -40,6 +38,7 @@ from .models import (
     SegmentEconomics,
     StatusChange,
 )
+from .scores import ice_expression
 
 
 def experiment_list_for_user(user) -> QuerySet[Experiment]:
@@ -76,13 +75,9 @@ def hypothesis_list_for_user(user) -> QuerySet[Hypothesis]:
 
 
 def hypothesis_list_scored(user) -> QuerySet[Hypothesis]:
-    """Hypotheses with their ICE ``score`` (the mean of impact, confidence and ease) as a column,
-    so lists can filter and order by it."""
-    return hypothesis_list_for_user(user).annotate(
-        score=ExpressionWrapper(
-            (F("impact") + F("confidence") + F("ease")) / 3.0, output_field=FloatField()
-        )
-    )
+    """Hypotheses with their ICE as the column ``score`` (the API's name for ``ice_value``), so
+    lists can filter and order by it."""
+    return hypothesis_list_for_user(user).annotate(score=ice_expression())
 
 
 def segment_list_for_user(user) -> QuerySet[Segment]:
@@ -284,25 +279,13 @@ def _ranked_by_shared_words(hypotheses, experiments, words):
 
 
 def hypothesis_backlog(user) -> QuerySet[Hypothesis]:
-    """The hypotheses ``user`` may see, with ICE and RICE computed in SQL for sorting and filters.
-
-    ``ice_value`` and ``rice_value`` are the model's ``ice_score`` / ``rice_score`` formulas
-    (unrounded); pages display the properties, the database sorts by these.
-    """
-    rice = ExpressionWrapper(
-        F("reach") * F("impact") * (F("confidence") / 10.0) / F("effort"),
-        output_field=FloatField(),
-    )
+    """The hypotheses ``user`` may see, with ICE and RICE as columns for sorting and filters
+    (``HypothesisQuerySet.with_scores``) and their comments counted."""
     return (
         hypothesis_list_for_user(user)
         .select_related("segment__parent__parent__parent", "scored_by")
-        .annotate(
-            ice_value=ExpressionWrapper(
-                (F("impact") + F("confidence") + F("ease")) / 3.0, output_field=FloatField()
-            ),
-            rice_value=Case(When(effort__gt=0, reach__isnull=False, then=rice), default=None),
-            comment_count=Count("comments"),
-        )
+        .with_scores()
+        .annotate(comment_count=Count("comments"))
     )
 
 
