@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import DEFAULT_DB_ALIAS, models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 
 from roles.models import Channel, Team
 
@@ -561,6 +562,18 @@ class Experiment(models.Model):
     def clean(self):
         if self.executed_by == self.ExecutedBy.AGENCY and not self.agency_name:
             raise ValidationError({"agency_name": "Name the agency partner that runs it."})
+
+    @property
+    def deciding_metric(self) -> Metric:
+        """The metric that decides the test: the primary metric, else (a design that names
+        none) the hypothesis's metric."""
+        return self.primary_metric or self.hypothesis.metric
+
+    @staticmethod
+    def deciding_metric_column(name: str, *, via: str = "") -> Coalesce:
+        """Field ``name`` of :attr:`deciding_metric` in SQL (``"id"``, ``"kind"``, …); ``via``
+        is the path to the experiment from the rows queried (``"experiment__"`` from results)."""
+        return Coalesce(f"{via}primary_metric__{name}", f"{via}hypothesis__metric__{name}")
 
     @property
     def is_shipped(self) -> bool:

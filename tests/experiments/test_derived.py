@@ -1,8 +1,8 @@
 import pytest
 
-from experiments.models import Hypothesis
+from experiments.models import Experiment, Hypothesis
 from experiments.scores import ice_band
-from tests.factories import HypothesisFactory
+from tests.factories import ExperimentFactory, HypothesisFactory, MetricFactory
 
 
 @pytest.mark.django_db
@@ -22,3 +22,19 @@ def test_it_computes_the_same_scores_in_sql_as_on_the_model():
 )
 def test_it_colours_an_ice_score_by_its_band(score, band):
     assert ice_band(score) == band
+
+
+@pytest.mark.django_db
+def test_the_deciding_metric_is_the_primary_else_the_hypothesiss_in_python_and_in_sql():
+    named = ExperimentFactory(primary_metric=MetricFactory(kind="mean"))
+    unnamed = ExperimentFactory(primary_metric=None)
+    assert named.deciding_metric == named.primary_metric != named.hypothesis.metric
+    assert unnamed.deciding_metric == unnamed.hypothesis.metric
+    rows = Experiment.objects.annotate(
+        metric=Experiment.deciding_metric_column("id"),
+        metric_kind=Experiment.deciding_metric_column("kind"),
+    ).values_list("id", "metric", "metric_kind")
+    assert set(rows) == {
+        (named.pk, named.primary_metric_id, "mean"),
+        (unnamed.pk, unnamed.hypothesis.metric_id, unnamed.hypothesis.metric.kind),
+    }
