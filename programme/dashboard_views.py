@@ -22,7 +22,6 @@ from experiments.selectors import (
     objective_status_counts,
 )
 from roles.capabilities import can
-from roles.models import Role
 from roles.permissions import require_ability
 
 from .charts.dashboard import objective_progress_chart
@@ -102,7 +101,7 @@ def home(request):
     if can(user, "experiments.create"):
         context["mine"] = experiments_owned_by(user, limit=HOME_MINE_LIMIT)
         context["mine_total"] = experiment_list_for_user(user).filter(owner=user).count()
-    if user.role == Role.MARKETER:
+    if can(user, "hypotheses.follow_own"):
         context["ideas"] = hypotheses_authored_by(user, limit=HOME_MINE_LIMIT)
     return render(request, "programme/home.html", context)
 
