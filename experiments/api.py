@@ -399,7 +399,7 @@ class ExperimentViewSet(
     @extend_schema(request=ExperimentDesignSerializer, responses={201: ExperimentDetailSerializer})
     def create(self, request):
         payload = _parsed(ExperimentDesignSerializer, request)
-        experiment = services.experiment_create(actor=request.user, **payload.service_kwargs())
+        experiment = services.experiment_save_design(actor=request.user, **payload.service_kwargs())
         return self._present(experiment, status.HTTP_201_CREATED)
 
     @extend_schema(request=ExperimentDesignSerializer, responses=ExperimentDetailSerializer)
@@ -407,8 +407,8 @@ class ExperimentViewSet(
         experiment = self.get_object()
         payload = _parsed(ExperimentDesignSerializer, request, partial=True)
         # Approval freezes the design: the service refuses (409) anything but a draft.
-        experiment = services.experiment_update_design(
-            experiment_id=experiment.pk, actor=request.user, **payload.service_kwargs()
+        experiment = services.experiment_save_design(
+            actor=request.user, experiment_id=experiment.pk, **payload.service_kwargs()
         )
         return self._present(experiment)
 
