@@ -18,7 +18,7 @@ from growthops.renderers import CSV_BATCH, CSVRenderer, csv_response, in_batches
 from roles.permissions import HasAbility
 
 from . import services
-from .filters import ExperimentFilter, HypothesisFilter
+from .filters import ExperimentApiFilter, HypothesisApiFilter
 from .lifecycle import STEP_SERVICES
 from .models import Metric
 from .ranking import calibrated_ice, current_calibration
@@ -278,7 +278,7 @@ class HypothesisViewSet(
     }
     required_ability = "results.read"
     filter_backends = LIST_FILTERS
-    filterset_class = HypothesisFilter
+    filterset_class = HypothesisApiFilter
     search_fields = ["title", "observation", "change", "effect"]
     # calibrated_score: the backlog's calibrated order (docs/insights.md), ICE with each
     # confidence replaced by what its band has delivered.
@@ -349,7 +349,7 @@ class ExperimentViewSet(
     required_ability = "results.read"
     http_method_names = ["get", "post", "patch", "head", "options"]
     filter_backends = LIST_FILTERS
-    filterset_class = ExperimentFilter
+    filterset_class = ExperimentApiFilter
     search_fields = ["name", "key", "hypothesis__title"]
     ordering_fields = [
         "created_at",

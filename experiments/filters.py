@@ -11,7 +11,7 @@ from roles.models import Channel
 from .models import Experiment, ExperimentStatus, Hypothesis, Outcome
 
 
-class ExperimentFilter(filters.FilterSet):
+class ExperimentApiFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=ExperimentStatus.choices)
     channel = filters.MultipleChoiceFilter(
         field_name="hypothesis__channel", choices=Channel.choices
@@ -29,7 +29,7 @@ class ExperimentFilter(filters.FilterSet):
         fields = ["status", "objective", "segment", "channel", "owner", "executed_by", "outcome"]
 
 
-class HypothesisFilter(filters.FilterSet):
+class HypothesisApiFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=Hypothesis.Status.choices)
     channel = filters.MultipleChoiceFilter(choices=Channel.choices)
     min_score = filters.NumberFilter(

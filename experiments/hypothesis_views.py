@@ -19,7 +19,7 @@ from roles.permissions import require_ability
 from . import services
 from .forms import HypothesisForm, ScoreForm, TriageForm, add_service_errors
 from .models import Hypothesis
-from .page_filters import HypothesisFilter
+from .page_filters import HypothesisPageFilter
 from .selectors import hypothesis_backlog, hypothesis_list_for_user, hypothesis_similar
 from .web import comment_form_for, comment_posted, paginate
 
@@ -112,7 +112,7 @@ BOARD_CAP = 8
 @login_required
 def hypothesis_list(request):
     require_ability(request, "results.read")
-    filterset = HypothesisFilter(
+    filterset = HypothesisPageFilter(
         request.GET or None, queryset=hypothesis_backlog(request.user), request=request
     )
     hypotheses = filterset.qs

@@ -15,7 +15,7 @@ from .design import experiment_design
 from .forms import CostForm, add_service_errors, step_form, step_label
 from .lifecycle import STEP_SERVICES, available_steps
 from .models import ExperimentStatus
-from .page_filters import ExperimentFilter, LearningFilter
+from .page_filters import ExperimentPageFilter, LearningPageFilter
 from .selectors import (
     experiment_list_for_user,
     experiment_search,
@@ -29,7 +29,7 @@ from .web import comment_form_for, comment_posted, paginate
 def learnings(request):
     """Concluded experiments: what each taught and the hypothesis it led to."""
     require_ability(request, "results.read")
-    filterset = LearningFilter(
+    filterset = LearningPageFilter(
         request.GET or None, queryset=learnings_for_user(request.user), request=request
     )
     context = {"filter": filterset, "page_obj": paginate(request, filterset.qs)}
@@ -42,7 +42,7 @@ def learnings(request):
 @login_required
 def experiment_list(request):
     require_ability(request, "results.read")
-    filterset = ExperimentFilter(
+    filterset = ExperimentPageFilter(
         request.GET or None,
         queryset=experiment_list_for_user(request.user).order_by("-updated_at"),
         request=request,
