@@ -10,7 +10,7 @@ from growthops.schema import filter_parameters
 from roles.permissions import HasAbility
 
 from .filters import DeliveryFilter
-from .models import Event, WebhookDelivery, WebhookEndpoint
+from .models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from .selectors import delivery_list, endpoint_list
 from .services import endpoint_create, endpoint_delete, endpoint_ping, endpoint_update
 
@@ -18,7 +18,7 @@ from .services import endpoint_create, endpoint_delete, endpoint_ping, endpoint_
 class EndpointSerializer(serializers.ModelSerializer):
     events = serializers.ListField(
         child=serializers.CharField(),
-        help_text=f"Any of: {', '.join(Event.values)}.",  # the service checks them
+        help_text=f"Any of: {', '.join(WebhookEvent.values)}.",  # the service checks them
     )
     created_by = serializers.StringRelatedField()
 
