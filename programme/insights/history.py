@@ -74,9 +74,7 @@ class ProgrammeHistory:
         """One row per experiment: what a relative improvement of its primary metric is worth
         (``programme/portfolio/impact.py``), with the hypothesis's metric as the fallback."""
         return _frame(
-            Experiment.objects.annotate(
-                metric_kind=Coalesce("primary_metric__kind", "hypothesis__metric__kind")
-            ),
+            Experiment.objects.annotate(metric_kind=Experiment.deciding_metric_column("kind")),
             ["id", "reach_per_year", "baseline", "value_per_conversion", "metric_kind"],
         )
 
@@ -119,10 +117,8 @@ class ProgrammeHistory:
         (metric, segment and MDE fall back to the hypothesis's, as the design page does)."""
         return _frame(
             Experiment.objects.annotate(
-                metric_kind=Coalesce("primary_metric__kind", "hypothesis__metric__kind"),
-                metric_direction=Coalesce(
-                    "primary_metric__direction", "hypothesis__metric__direction"
-                ),
+                metric_kind=Experiment.deciding_metric_column("kind"),
+                metric_direction=Experiment.deciding_metric_column("direction"),
                 segment_ref=Coalesce("segment_id", "hypothesis__segment_id"),
                 expected_lift=Coalesce("mde", "hypothesis__expected_mde"),
             ),

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -136,8 +136,8 @@ def _experiments(segments: dict[int, Segment], ids=None) -> dict[int, _Experimen
     rows = (Experiment.objects if ids is None else Experiment.objects.filter(pk__in=ids)).annotate(
         objective_ref=Coalesce("objective_id", "hypothesis__objective_id"),
         segment_ref=Coalesce("segment_id", "hypothesis__segment_id"),
-        metric_kind=Coalesce("primary_metric__kind", "hypothesis__metric__kind"),
-        metric_direction=Coalesce("primary_metric__direction", "hypothesis__metric__direction"),
+        metric_kind=Experiment.deciding_metric_column("kind"),
+        metric_direction=Experiment.deciding_metric_column("direction"),
         expected_lift=Coalesce("mde", "hypothesis__expected_mde"),
     ).values(
         "id", "status", "outcome", "decision", "objective_ref", "segment_ref",
@@ -247,13 +247,7 @@ def _add_realised(experiments: dict[int, _Experiment], ids=None) -> None:
             lift__isnull=False,
             look=Subquery(latest_look),
         )
-        .filter(
-            Q(metric_id=F("experiment__primary_metric_id"))
-            | Q(
-                experiment__primary_metric__isnull=True,
-                metric_id=F("experiment__hypothesis__metric_id"),
-            )
-        )
+        .filter(metric_id=Experiment.deciding_metric_column("id", via="experiment__"))
         .order_by("variant_id")
         .values_list("experiment_id", "lift", "lift_ci_low", "lift_ci_high")
     )

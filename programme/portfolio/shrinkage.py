@@ -8,12 +8,11 @@ insight, so the two always shrink the same lifts toward the same prior.
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef, Subquery
 
 from analytics.models import Result
 from analytics.stats.programme import shrink_lifts, standard_error_from_interval
-from experiments.models import ExperimentStatus, Metric
+from experiments.models import Experiment, ExperimentStatus, Metric
 
 RESULT_FIELDS = [
     "experiment_id",
@@ -31,7 +30,7 @@ RESULT_FIELDS = [
 
 def concluded_primary_results() -> list[dict]:
     """Per concluded experiment with a result: its best treatment at the newest look of the
-    primary metric (the hypothesis's metric when the experiment names none), in one query.
+    deciding metric (``Experiment.deciding_metric``), in one query.
 
     "Best" is the highest lift, the lowest for a lower-is-better metric. ``improvement`` is the
     lift signed so that positive is better, and its interval likewise.
@@ -48,18 +47,8 @@ def concluded_primary_results() -> list[dict]:
             lift__isnull=False,
             look=Subquery(latest_look),
         )
-        .filter(
-            Q(metric_id=F("experiment__primary_metric_id"))
-            | Q(
-                experiment__primary_metric__isnull=True,
-                metric_id=F("experiment__hypothesis__metric_id"),
-            )
-        )
-        .annotate(
-            direction=Coalesce(
-                "experiment__primary_metric__direction", "experiment__hypothesis__metric__direction"
-            )
-        )
+        .filter(metric_id=Experiment.deciding_metric_column("id", via="experiment__"))
+        .annotate(direction=Experiment.deciding_metric_column("direction", via="experiment__"))
         .order_by("experiment_id", "variant_id")
         .values(*RESULT_FIELDS)
     )
