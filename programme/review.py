@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 
 from experiments.design import (
-    DAYS_PER_MONTH,
     Design,
     experiment_design,
     experiment_design_flags,
+    segment_traffic_share,
 )
 from experiments.models import Experiment, ExperimentStatus, StatusChange
 from experiments.selectors import experiment_list_for_user
@@ -78,9 +78,7 @@ def review_items(experiments, user) -> list[ReviewItem]:
     for experiment in experiments:
         design = experiment_design(experiment)
         segment = experiment.segment
-        share = None
-        if segment is not None and segment.monthly_reach and experiment.daily_traffic:
-            share = experiment.daily_traffic / (segment.monthly_reach / DAYS_PER_MONTH)
+        share = segment_traffic_share(experiment.daily_traffic, segment) if segment else None
         p_win = p_win_by_team.get(segment.owner_team_id if segment else None, PRIOR_WIN_RATE)
         expected = (
             experiment.mde if experiment.mde is not None else experiment.hypothesis.expected_mde
