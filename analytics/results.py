@@ -205,7 +205,7 @@ def results_charts(experiment: Experiment, primary: Metric | None) -> list[Chart
     ]
 
 
-def experiment_results_panel(experiment: Experiment, user) -> dict:
+def experiment_results_panel(experiment: Experiment, *, user) -> dict:
     """What the results panel of an experiment's page shows to ``user``."""
     results = latest_results(experiment)
     mismatch = most_mismatched(results)

@@ -39,7 +39,7 @@ def experiment_design_create(request, pk: int):
     """A new draft for the hypothesis ``pk``, owned by the operator designing it."""
     require_ability(request, "experiments.create")
     hypothesis = get_object_or_404(
-        hypothesis_list_for_user(request.user).select_related("metric"), pk=pk
+        hypothesis_list_for_user(user=request.user).select_related("metric"), pk=pk
     )
     if request.method == "POST":
         form = ExperimentDesignForm(request.POST, creating=True)
@@ -59,7 +59,7 @@ def experiment_design_create(request, pk: int):
 def experiment_design_edit(request, pk: int):
     """The owner edits a draft (also one sent back); the CMO reads it; others are refused."""
     experiment = get_object_or_404(
-        experiment_list_for_user(request.user).select_related("hypothesis__metric"), pk=pk
+        experiment_list_for_user(user=request.user).select_related("hypothesis__metric"), pk=pk
     )
     may_edit = can(request.user, "experiments.design", experiment)
     if not (may_edit or can(request.user, "experiments.review")):

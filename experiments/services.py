@@ -46,12 +46,14 @@ def objective_create(*, actor, **fields) -> Objective:
     return objective
 
 
-def objective_update(*, objective: Objective, actor, **fields) -> Objective:
+def objective_update(*, objective_id: int, actor, **fields) -> Objective:
     require(actor, "objectives.manage")
-    for name, value in fields.items():
-        setattr(objective, name, value)
-    _full_clean(objective)
-    objective.save()
+    with transaction.atomic():
+        objective = Objective.objects.select_for_update().get(pk=objective_id)
+        for name, value in fields.items():
+            setattr(objective, name, value)
+        _full_clean(objective)
+        objective.save()
     return objective
 
 

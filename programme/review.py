@@ -40,10 +40,10 @@ class ReviewItem:
     steps: list[str]
 
 
-def review_queryset(user):
+def review_queryset(*, user):
     """Designs in review, oldest first, with what the queue shows of each."""
     return (
-        experiment_list_for_user(user)
+        experiment_list_for_user(user=user)
         .filter(status=ExperimentStatus.IN_REVIEW)
         .select_related(
             "hypothesis__metric",
@@ -71,7 +71,7 @@ def team_win_rates() -> dict[int, float]:
     return {int(row.key): row.data.get("p_win", PRIOR_WIN_RATE) for row in rows}
 
 
-def review_items(experiments, user) -> list[ReviewItem]:
+def review_items(experiments, *, user) -> list[ReviewItem]:
     """The queue's cards for one page of :func:`review_queryset`."""
     p_win_by_team = team_win_rates()
     items = []

@@ -291,14 +291,14 @@ def test_untriaged_hypotheses_cannot_be_tested_yet(operator):
 def test_the_cmo_updates_an_objective_and_a_bad_target_is_refused(cmo, operator):
     objective = ObjectiveFactory(baseline=100, target=200)
 
-    services.objective_update(objective=objective, actor=cmo, target=250)
+    services.objective_update(objective_id=objective.pk, actor=cmo, target=250)
     objective.refresh_from_db()
     assert objective.target == 250
 
     with pytest.raises(ValidationFailed):
-        services.objective_update(objective=objective, actor=cmo, target=objective.baseline)
+        services.objective_update(objective_id=objective.pk, actor=cmo, target=objective.baseline)
     with pytest.raises(NotPermitted):
-        services.objective_update(objective=objective, actor=operator, target=300)
+        services.objective_update(objective_id=objective.pk, actor=operator, target=300)
     objective.refresh_from_db()
     assert objective.target == 250
 
@@ -325,8 +325,8 @@ def test_it_comments_on_exactly_one_thing(marketer):
 def test_the_backlog_lists_hypotheses_for_members_only(marketer, outsider):
     hypothesis = HypothesisFactory()
 
-    assert list(selectors.hypothesis_list_for_user(marketer)) == [hypothesis]
-    assert list(selectors.hypothesis_list_for_user(outsider)) == []
+    assert list(selectors.hypothesis_list_for_user(user=marketer)) == [hypothesis]
+    assert list(selectors.hypothesis_list_for_user(user=outsider)) == []
 
 
 def test_segment_economics_derive_cac_and_value_to_cost():
