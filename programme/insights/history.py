@@ -19,7 +19,7 @@ from experiments.models import (
 from roles.models import Team, User
 
 from ..models import ShipRecheck
-from ..portfolio.shrinkage import RESULT_FIELDS, concluded_primary_results
+from ..portfolio.shrinkage import RESULT_FIELDS, lifts_that_count
 
 
 def _frame(queryset, columns: list[str]) -> pd.DataFrame:
@@ -67,7 +67,7 @@ class ProgrammeHistory:
         primary metric at the newest look, and that lift as an improvement (positive = better)
         with its interval (``programme/portfolio/shrinkage.py``)."""
         columns = [*RESULT_FIELDS, "improvement", "improvement_low", "improvement_high"]
-        return pd.DataFrame.from_records(concluded_primary_results(), columns=columns)
+        return pd.DataFrame.from_records(lifts_that_count(), columns=columns)
 
     @cached_property
     def impact_models(self) -> pd.DataFrame:

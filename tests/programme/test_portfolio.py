@@ -19,7 +19,7 @@ from programme.portfolio.impact import (
 )
 from programme.portfolio.rollup import portfolio_rollup_run
 from programme.portfolio.selectors import objective_ledger
-from programme.portfolio.shrinkage import concluded_primary_results
+from programme.portfolio.shrinkage import lifts_that_count
 from programme.tasks import portfolio_rollup
 from roles.models import Channel
 from tests.experiments.helpers import STEP_KWARGS, put_in_status
@@ -388,7 +388,7 @@ def test_without_a_primary_metric_the_hypothesiss_metric_decides(world, operator
     # 1,000 × 10 × (0.2, 0.1, 0.3): the fall of a lower-is-better metric is the gain.
     numbers = row("objective", world["objectives"][0].pk)
     assert (numbers["realised_impact"], numbers["realised_impact_low"]) == (2000.0, 1000.0)
-    [counted] = concluded_primary_results()
+    [counted] = lifts_that_count()
     assert (counted["experiment_id"], counted["lift"], counted["improvement"]) == (
         unnamed.pk,
         -0.2,
