@@ -33,7 +33,12 @@ ROLE_ABILITIES = {
         "results.acknowledge_srm",
         "comments.create",
     },
-    Role.MARKETER: {"hypotheses.create", "results.read", "comments.create"},
+    Role.MARKETER: {
+        "hypotheses.create",
+        "hypotheses.follow_own",
+        "results.read",
+        "comments.create",
+    },
     Role.ANALYST: {"hypotheses.create", "data.upload", "results.read", "comments.create"},
 }
 
