@@ -61,17 +61,33 @@ def compute(requests: list[Request]) -> list[dict]:
     users = np.array([u for r in requests for u in r.users])
     total = np.array([s for r in requests for s in r.sum])
     squares = np.array([s for r in requests for s in r.sum_squares])
-    weights = np.array([w for r in requests for w in r.weights])
-    binomial = np.array([r.metric_type == "binomial" for r in requests])
-    cuped = np.array([r.covariates is not None for r in requests])
-    arm_binomial = binomial[arm_group]
-    arm_cuped = cuped[arm_group]
+    mean, var = _means_and_variances(requests, arm_group, users, total, squares)
 
+    # Comparisons: each treatment arm against the first arm of its request.
+    starts = np.cumsum(sizes) - sizes
+    group = np.repeat(np.arange(len(requests)), sizes - 1)
+    control = starts[group]
+    treatment = np.flatnonzero(np.arange(users.size) != starts[arm_group])
+    out = _tests(requests, group, control, treatment, mean, var, users)
+    out["chance"], out["loss"] = _chance_to_beat(
+        requests, group, control, treatment, total, users, out
+    )
+    out["sequential"] = _sequential_p_values(requests, group, out)
+    out["p_value_adjusted"] = _adjusted_p_values(requests, group, out["p_value"])
+    weights = np.array([w for r in requests for w in r.weights])
+    srm = srm_test(users, weights, arm_group).p_value
+    return _responses(requests, starts, mean, out, srm)
+
+
+def _means_and_variances(requests, arm_group, users, total, squares):
+    """Per arm: the mean and per-user variance, CUPED-adjusted where a request has covariates."""
+    binomial = np.array([r.metric_type == "binomial" for r in requests])[arm_group]
+    cuped = np.array([r.covariates is not None for r in requests])[arm_group]
     mean = total / users
     var = np.empty_like(mean)
-    plain_binomial = arm_binomial & ~arm_cuped
+    plain_binomial = binomial & ~cuped
     var[plain_binomial] = mean[plain_binomial] * (1.0 - mean[plain_binomial])
-    plain_mean = ~arm_binomial & ~arm_cuped
+    plain_mean = ~binomial & ~cuped
     n = users[plain_mean]
     var[plain_mean] = np.maximum(
         (squares[plain_mean] - total[plain_mean] * mean[plain_mean]) / (n - 1.0), 0.0
@@ -79,37 +95,43 @@ def compute(requests: list[Request]) -> list[dict]:
     if cuped.any():
         covariates = np.array([c for r in requests if r.covariates for c in r.covariates])
         adjusted = cuped_adjust(
-            users[arm_cuped],
-            total[arm_cuped],
-            squares[arm_cuped],
+            users[cuped],
+            total[cuped],
+            squares[cuped],
             covariates[:, 0],
             covariates[:, 1],
             covariates[:, 2],
-            arm_group[arm_cuped],
+            arm_group[cuped],
         )
-        mean[arm_cuped] = adjusted.mean
-        var[arm_cuped] = adjusted.var
+        mean[cuped] = adjusted.mean
+        var[cuped] = adjusted.var
+    return mean, var
 
-    # Comparisons: each treatment arm against the first arm of its request.
-    starts = np.cumsum(sizes) - sizes
-    group = np.repeat(np.arange(len(requests)), sizes - 1)
-    control = starts[group]
-    treatment = np.flatnonzero(np.arange(users.size) != starts[arm_group])
+
+def _tests(requests, group, control, treatment, mean, var, users) -> dict[str, np.ndarray]:
+    """Per comparison: diff, lift, their intervals, se and p (z for binomial, Welch for mean)."""
     alpha = np.array([r.alpha for r in requests])[group]
-    comp_binomial = binomial[group]
+    binomial = np.array([r.metric_type == "binomial" for r in requests])[group]
     fields = ("diff", "diff_ci_low", "diff_ci_high", "lift", "lift_ci_low", "lift_ci_high")
     out = {name: np.empty(group.size) for name in (*fields, "se", "p_value")}
-    for mask, test in ((comp_binomial, z_test), (~comp_binomial, welch_test)):
+    for mask, test in ((binomial, z_test), (~binomial, welch_test)):
         if mask.any():
             c, t = control[mask], treatment[mask]
             result = test(mean[c], var[c], users[c], mean[t], var[t], users[t], alpha[mask])
             for name in out:
                 out[name][mask] = getattr(result, name)
+    return out
 
+
+def _chance_to_beat(requests, group, control, treatment, total, users, out):
+    """Per comparison: chance to beat control and expected loss; exact for counted binomial
+    arms, the normal approximation otherwise (CUPED's adjusted means are no longer counts)."""
     higher = np.array([r.higher_is_better for r in requests])[group]
+    counted = np.array([r.metric_type == "binomial" and r.covariates is None for r in requests])[
+        group
+    ]
     chance = np.empty(group.size)
     loss = np.empty(group.size)
-    counted = comp_binomial & ~cuped[group]
     if counted.any():
         c, t = control[counted], treatment[counted]
         bayes = binomial_chance_to_beat(total[c], users[c], total[t], users[t], higher[counted])
@@ -117,28 +139,34 @@ def compute(requests: list[Request]) -> list[dict]:
     if (~counted).any():
         bayes = normal_chance_to_beat(out["diff"][~counted], out["se"][~counted], higher[~counted])
         chance[~counted], loss[~counted] = bayes
+    return chance, loss
 
+
+def _sequential_p_values(requests, group, out) -> np.ndarray:
+    """Per comparison: the mSPRT p-value where the request gives a τ, else NaN."""
     tau = np.array([np.nan if r.sequential_tau is None else r.sequential_tau for r in requests])
     tau = tau[group]
     sequential = np.full(group.size, np.nan)
     has_tau = ~np.isnan(tau)
     if has_tau.any():
         sequential[has_tau] = msprt_p_value(out["diff"][has_tau], out["se"][has_tau], tau[has_tau])
+    return sequential
 
+
+def _adjusted_p_values(requests, group, p_values) -> np.ndarray:
+    """Per comparison: the p-value corrected within its request by the request's method."""
     correction = np.array([r.correction for r in requests])[group]
-    adjusted_p = out["p_value"].copy()
+    adjusted = p_values.copy()
     for method in ("holm", "benjamini-hochberg"):
         mask = correction == method
         if mask.any():
-            adjusted_p[mask] = adjust_p_values(out["p_value"][mask], method, group[mask])
+            adjusted[mask] = adjust_p_values(p_values[mask], method, group[mask])
+    return adjusted
 
-    srm = srm_test(users, weights, arm_group).p_value
 
-    # Back to JSON-shaped dicts (tolist() once: Python floats, then NaN/inf -> None).
-    per_comparison = {name: values.tolist() for name, values in out.items()}
-    chance, loss, sequential, adjusted_p = (
-        v.tolist() for v in (chance, loss, sequential, adjusted_p)
-    )
+def _responses(requests, starts, mean, out, srm) -> list[dict]:
+    """Back to JSON-shaped dicts (tolist() once: Python floats, then NaN/inf -> None)."""
+    pc = {name: values.tolist() for name, values in out.items()}
     means = mean.tolist()
     responses = []
     k = 0
@@ -148,8 +176,7 @@ def compute(requests: list[Request]) -> list[dict]:
             {"name": request.names[0], "users": int(request.users[0]), "mean": _finite(means[arm])}
         ]
         for j in range(1, len(request.names)):
-            pc = per_comparison
-            p_adj = _finite(adjusted_p[k])
+            p_adj = _finite(pc["p_value_adjusted"][k])
             variants.append(
                 {
                     "name": request.names[j],
@@ -161,9 +188,9 @@ def compute(requests: list[Request]) -> list[dict]:
                     "lift_ci": _interval(pc["lift_ci_low"][k], pc["lift_ci_high"][k]),
                     "p_value": _finite(pc["p_value"][k]),
                     "p_value_adjusted": p_adj,
-                    "sequential_p_value": _finite(sequential[k]),
-                    "chance_to_beat_control": _finite(chance[k]),
-                    "expected_loss": _finite(loss[k]),
+                    "sequential_p_value": _finite(pc["sequential"][k]),
+                    "chance_to_beat_control": _finite(pc["chance"][k]),
+                    "expected_loss": _finite(pc["loss"][k]),
                     "significant": is_significant(
                         method=FREQUENTIST, alpha=request.alpha, p_value_adjusted=p_adj
                     ),
