@@ -6,6 +6,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from growthops.api import refuse_any_body
 from growthops.filters import LIST_FILTERS, filtered
 from growthops.schema import filter_parameters
 from roles.permissions import HasAbility
@@ -152,6 +153,7 @@ class WebhookViewSet(
     @action(detail=True, methods=["post"])
     def test(self, request, pk=None):
         """Send a ``ping`` now; the answer shows the delivery as it stands after queuing it."""
+        refuse_any_body(request)
         delivery = endpoint_ping(endpoint_id=self.get_object().pk, actor=request.user)
         delivery.refresh_from_db()
         return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

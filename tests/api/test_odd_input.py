@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from experiments.models import Objective
 from tests.analytics.helpers import START
 from tests.api.hostile import (
     DEEPLY_NESTED,
@@ -240,4 +241,28 @@ def test_json_nested_too_deeply_is_a_400(world, who, method, url):
         "detail": "The JSON is nested too deeply.",
         "errors": {"body": ["The JSON is nested too deeply."]},
     }
+    unchanged.check()
+
+
+# --- an action that takes no body refuses one, rather than act on a request meant elsewhere -
+
+
+@pytest.mark.parametrize(
+    ("text", "errors"),
+    [
+        (json_text({"note": "Retired with the old plan"}), {"note"}),
+        (json_text({"note": NUL}), {"note"}),
+        (DEEPLY_NESTED, {"body"}),
+    ],
+    ids=["a field", "a nul", "deep"],
+)
+def test_an_action_that_takes_no_body_refuses_one_and_acts_not(world, text, errors):
+    objective = world["objective"]
+    unchanged = _Unchanged()
+
+    response = send(as_(world, "cmo"), "POST", f"/api/v1/objectives/{objective.pk}/archive/", text)
+
+    assert response.status_code == 400, response.content
+    assert set(response.json()["errors"]) == errors
+    assert Objective.objects.get(pk=objective.pk).status == objective.status
     unchanged.check()
