@@ -64,6 +64,35 @@ class _Unchanged:
         assert snapshot() == self.rows, "a refused request changed a row"
 
 
+# --- format suffixes: refused, never a TypeError ------------------------------------------
+
+
+class _AnyPathParameter(dict):
+    def __init__(self, world):
+        super().__init__(step="pause", task_id=str(world["task"]))
+        self.default = str(world["running"].pk)
+
+    def __missing__(self, key):
+        return self.default
+
+
+def test_a_format_suffix_on_any_api_url_is_a_404(world):
+    """``?format=csv`` is how a format is asked; ``/experiments.json`` (DRF's suffix routes)
+    reached view methods that take no ``format``."""
+    api = as_(world, "cmo")
+    schema = api.get("/api/schema/?format=json").json()
+    answers = {}
+    for path, operations in schema["paths"].items():
+        url = path.format_map(_AnyPathParameter(world)).rstrip("/")
+        for method in operations:
+            for suffix in (".json", ".csv"):
+                response = api.generic(method.upper(), url + suffix)
+                answers[f"{method.upper()} {url}{suffix}"] = response.status_code
+
+    assert len(answers) > 100
+    assert {request: code for request, code in answers.items() if code != 404} == {}
+
+
 # --- a lone surrogate in a choice or a look-up field --------------------------------------
 
 
