@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import pytest
 
 from experiments.models import Objective
+from roles.models import User
 from tests.analytics.helpers import START
 from tests.api.hostile import (
     DEEPLY_NESTED,
@@ -295,3 +296,23 @@ def test_an_action_that_takes_no_body_refuses_one_and_acts_not(world, text, erro
     assert set(response.json()["errors"]) == errors
     assert Objective.objects.get(pk=objective.pk).status == objective.status
     unchanged.check()
+
+
+# --- an integer filter beyond 64 bits (SQLite's driver cannot bind it) ---------------------
+
+BEYOND_64_BITS = 99_999_999_999_999_999_999
+
+
+def test_an_id_beyond_64_bits_in_a_many_to_many_filter_is_a_400_naming_it(world):
+    response = as_(world, "cmo").get(f"/api/v1/teams/?members={BEYOND_64_BITS}")
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()["errors"]) == ["members"]
+
+
+def test_an_integer_in_list_leaves_out_what_the_column_cannot_hold(world):
+    cmo = world["users"]["cmo"]
+
+    assert list(User.objects.filter(pk__in=[BEYOND_64_BITS, cmo.pk])) == [cmo]
+    assert not User.objects.filter(pk__in=[BEYOND_64_BITS, -BEYOND_64_BITS]).exists()
+    assert User.objects.exclude(pk__in=[BEYOND_64_BITS]).count() == User.objects.count()
