@@ -9,8 +9,10 @@ import copy
 from urllib.parse import urlencode
 
 import pytest
+from django.test import Client
 
-from experiments.models import Objective
+from experiments.models import Hypothesis, Objective
+from growthops.filters import MAX_SEARCH_LENGTH
 from roles.models import User
 from tests.analytics.helpers import START
 from tests.api.hostile import (
@@ -316,3 +318,94 @@ def test_an_integer_in_list_leaves_out_what_the_column_cannot_hold(world):
     assert list(User.objects.filter(pk__in=[BEYOND_64_BITS, cmo.pk])) == [cmo]
     assert not User.objects.filter(pk__in=[BEYOND_64_BITS, -BEYOND_64_BITS]).exists()
     assert User.objects.exclude(pk__in=[BEYOND_64_BITS]).count() == User.objects.count()
+
+
+# --- search terms: a NUL, and more than the documented cap ---------------------------------
+
+SEARCHABLE_LISTS = ["/api/v1/objectives/", "/api/v1/hypotheses/", "/api/v1/experiments/"]
+
+
+@pytest.mark.parametrize("url", SEARCHABLE_LISTS)
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("x" * (MAX_SEARCH_LENGTH + 1), f"no more than {MAX_SEARCH_LENGTH} characters"),
+        ("x" * 60_000, f"no more than {MAX_SEARCH_LENGTH} characters"),  # SQLite's LIKE: 50 kB
+        (NUL, NUL_REFUSED),
+    ],
+    ids=["one over", "sixty thousand", "nul"],
+)
+def test_a_search_it_cannot_run_is_a_400_naming_search(world, url, text, problem):
+    response = as_(world, "analyst").get(url, {"search": text})
+
+    assert response.status_code == 400, response.content
+    [(field, [message])] = response.json()["errors"].items()
+    assert field == "search" and problem in message
+
+
+@pytest.mark.parametrize("url", SEARCHABLE_LISTS)
+def test_a_search_at_the_cap_runs_even_as_a_hundred_words(world, url):
+    response = as_(world, "analyst").get(url, {"search": "z " * (MAX_SEARCH_LENGTH // 2)})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["results"] == []
+
+
+# --- the pages: the search page, the similar ideas, the lists' text filters ---------------
+
+
+TOO_LONG_FOR_A_PAGE = (
+    f"Ensure this value has at most {MAX_SEARCH_LENGTH} characters (it has 60000)."
+)
+
+
+def _signed_in(world, role):
+    client = Client()
+    client.force_login(world["users"][role])
+    return client
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [(NUL, NUL_REFUSED), ("x" * 60_000, TOO_LONG_FOR_A_PAGE)],
+    ids=["nul", "sixty thousand"],
+)
+def test_the_search_page_refuses_text_it_cannot_look_for(world, text, problem):
+    response = _signed_in(world, "analyst").get("/search/", {"q": text})
+
+    assert response.status_code == 400
+    assert problem in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [(NUL, NUL_REFUSED), ("x" * 60_000, TOO_LONG_FOR_A_PAGE)],
+    ids=["nul", "sixty thousand"],
+)
+def test_the_similar_ideas_refuse_a_title_they_cannot_look_for(world, text, problem):
+    response = _signed_in(world, "marketer").get(
+        "/hypotheses/new/", {"title": text}, HTTP_HX_REQUEST="true"
+    )
+
+    assert response.status_code == 400
+    assert f"Title: {problem}" in response.content.decode()
+
+
+def test_a_title_with_a_nul_is_an_error_beside_it_and_logs_nothing(world):
+    hypotheses = Hypothesis.objects.count()
+    form = {**hypothesis_body(world), "title": NUL, "objective": "", "metric": ""}
+
+    response = _signed_in(world, "marketer").post("/hypotheses/new/", form)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["title"] == [NUL_REFUSED]
+    assert response.context["similar"] == []
+    assert Hypothesis.objects.count() == hypotheses
+
+
+@pytest.mark.parametrize("url", ["/hypotheses/", "/experiments/", "/learnings/"])
+def test_a_list_page_shows_an_overlong_text_filter_as_an_error(world, url):
+    response = _signed_in(world, "analyst").get(url, {"q": "x" * 60_000})
+
+    assert response.status_code == 200
+    assert response.context["filter"].errors["q"] == [TOO_LONG_FOR_A_PAGE]
