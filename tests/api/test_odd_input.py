@@ -409,3 +409,15 @@ def test_a_list_page_shows_an_overlong_text_filter_as_an_error(world, url):
 
     assert response.status_code == 200
     assert response.context["filter"].errors["q"] == [TOO_LONG_FOR_A_PAGE]
+
+
+@pytest.mark.parametrize(("status", "listed"), [(NUL, []), ("bogus", []), ("draft", ["draft"])])
+def test_the_objective_page_lists_what_has_the_status_asked_and_nothing_for_a_nul(
+    world, status, listed
+):
+    objective = world["objective"]
+
+    response = _signed_in(world, "analyst").get(f"/objectives/{objective.pk}/", {"status": status})
+
+    assert response.status_code == 200
+    assert [experiment.status for experiment, _ in response.context["rows"]] == listed
