@@ -146,6 +146,7 @@ class WebhookViewSet(
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request, pk=None):
         """A new signing secret, shown in this answer only; the old one stops signing at once."""
+        refuse_any_body(request)
         endpoint = endpoint_rotate_secret(endpoint_id=self.get_object().pk, actor=request.user)
         return Response(EndpointWithSecretSerializer(endpoint).data)
 

@@ -56,6 +56,7 @@ def _valid_requests() -> dict[tuple[str, str], tuple[str, str, object, int]]:
         ("PUT", "/api/v1/webhooks/{webhook}/", webhook, 200),
         ("PATCH", "/api/v1/webhooks/{webhook}/", {"active": False}, 200),
         ("POST", "/api/v1/webhooks/{webhook}/test/", None, 202),
+        ("POST", "/api/v1/webhooks/{webhook}/rotate-secret/", None, 200),
         ("POST", "/api/v1/auth/token/", {"username": "cmo", "password": "pw-for-tests-only"}, 200),
     ]:
         found[(_operation(url), method)] = ("cmo", url, body, status)
