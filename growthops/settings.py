@@ -223,6 +223,13 @@ REST_FRAMEWORK = {
         "growthops.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # DRF's three, refusing deep nesting and text no database can store (a NUL, a lone
+    # surrogate) with a 400 naming where it sits.
+    "DEFAULT_PARSER_CLASSES": [
+        "growthops.parsers.JSONParser",
+        "growthops.parsers.FormParser",
+        "growthops.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["growthops.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "growthops.pagination.Pagination",
     "PAGE_SIZE": 100,

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from experiments.models import Experiment, Metric, Variant
 from experiments.selectors import experiment_metric_ids
 from growthops.errors import NotPermitted, ValidationFailed
+from growthops.parsers import TOO_DEEP, json_loads_checked, unstorable_text
 from roles.capabilities import refusal, require
 
 from ..models import Event
@@ -102,20 +103,20 @@ def events_parse(body, *, ndjson: bool) -> list:
     except UnicodeDecodeError as exc:
         raise EventsRejected([], message=f"The body is not UTF-8 text: {exc}") from None
     # The json module recurses once per nesting level: a deep enough body exhausts the stack.
-    too_deep = "The JSON is nested too deeply."
     if not ndjson:
         try:
-            return json.loads(text)
+            return json_loads_checked(text, _refuse_unstorable_text)
         except ValueError as exc:
             raise EventsRejected([], message=f"The body is not valid JSON: {exc}") from None
         except RecursionError:
-            raise EventsRejected([], message=too_deep) from None
+            raise EventsRejected([], message=TOO_DEEP) from None
     lines = text.split("\n")
     kept = [(i, line) for i, line in enumerate(lines) if line.strip()]
     if len(kept) > MAX_EVENTS:
         raise _too_many(len(kept))
     try:  # fast path: one C-level parse of the whole batch
-        return json.loads("[" + ",".join(line for _, line in kept) + "]")
+        batch = "[" + ",".join(line for _, line in kept) + "]"
+        return json_loads_checked(batch, lambda events: _refuse_unstorable_text(events, kept))
     except (ValueError, RecursionError):
         pass
     problems, events = [], []
@@ -127,6 +128,24 @@ def events_parse(body, *, ndjson: bool) -> list:
         except RecursionError:
             problems.append({"index": i, "field": "line", "message": "nested too deeply"})
     raise EventsRejected(problems)
+
+
+def _refuse_unstorable_text(events, lines=None) -> None:
+    """A NUL or a lone surrogate in any string of the batch, listed by event (its line for
+    NDJSON) and field: the same refusal as every other JSON body of the API."""
+    if not isinstance(events, list):
+        problems = [
+            {"index": None, "field": path, "message": problem}
+            for path, problem in unstorable_text(events)
+        ]
+    else:
+        problems = [
+            {"index": lines[i][0] if lines else i, "field": path, "message": problem}
+            for i, event in enumerate(events)
+            for path, problem in unstorable_text(event)
+        ]
+    if problems:
+        raise EventsRejected(problems)
 
 
 def events_ingest(*, actor, events: list) -> int:
