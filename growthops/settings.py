@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "analytics",
     "programme",
     "webhooks",
+    # Above every app: the demo organisation and its seeding command.
+    "demo",
 ]
 
 MIDDLEWARE = [
