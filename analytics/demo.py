@@ -161,11 +161,8 @@ def seed_programme_history(*, out=print) -> int:
             index, title, metrics[metric_key], channel, segments[segment_name], objectives, users
         )
         drafted = now - dt.timedelta(days=days_ago)
-        _walk_past(experiment, owner, users["cmo"], drafted, scale=since is not None)
+        _walk_past(experiment, owner, users, drafted, scale=since is not None, lift=lift, rng=rng)
         experiment.refresh_from_db()
-        _upload(experiment, users["analyst"], experiment.start_date, experiment.end_date, lift, rng)
-        # Analysed now, not on commit: the re-checks below compare with these results.
-        experiments_analyse([experiment.pk])
         decision = Decision.SCALE if since is not None else Decision.ABANDON
         lifecycle.experiment_conclude(
             experiment_id=experiment.pk,
@@ -260,11 +257,19 @@ def _design(
     )
 
 
-def _walk_past(experiment, owner, cmo, drafted, *, scale: bool) -> None:
-    """Submit, approve, start and complete now, then move each step to its day in the past."""
+def _walk_past(experiment, owner, users, drafted, *, scale: bool, lift: float, rng) -> None:
+    """Submit, approve and start now; move the start to its day in the past; upload and
+    analyse the test's days with the treatment's ``lift``; complete at the planned sample;
+    then move each step to its day in the past."""
     lifecycle.experiment_submit(experiment_id=experiment.pk, actor=owner)
-    lifecycle.experiment_approve(experiment_id=experiment.pk, actor=cmo)
+    lifecycle.experiment_approve(experiment_id=experiment.pk, actor=users["cmo"])
     lifecycle.experiment_start(experiment_id=experiment.pk, actor=owner)
+    start, end = (drafted + dt.timedelta(days=9)).date(), (drafted + dt.timedelta(days=29)).date()
+    Experiment.objects.filter(pk=experiment.pk).update(start_date=start)
+    experiment.refresh_from_db()
+    _upload(experiment, users["analyst"], start, end, lift, rng)
+    # Analysed now, not on commit: completing reads the verdict, the re-checks these results.
+    experiments_analyse([experiment.pk])
     lifecycle.experiment_complete(
         experiment_id=experiment.pk,
         actor=owner,
@@ -277,9 +282,7 @@ def _walk_past(experiment, owner, cmo, drafted, *, scale: bool) -> None:
             created_at=drafted + dt.timedelta(days=days)
         )
     Experiment.objects.filter(pk=experiment.pk).update(
-        created_at=drafted,
-        start_date=(drafted + dt.timedelta(days=9)).date(),
-        end_date=(drafted + dt.timedelta(days=29)).date(),
+        created_at=drafted, start_date=start, end_date=end
     )
     Hypothesis.objects.filter(pk=experiment.hypothesis_id).update(
         created_at=drafted - dt.timedelta(days=12), triaged_at=drafted - dt.timedelta(days=9)

@@ -547,9 +547,13 @@ def _walk(experiment: Experiment, steps: list[str], *, owner, cmo, index: int) -
         "approve": {"note": "Good design; go."},
         "start": {},
         "pause": {"note": "Paused during the pricing change."},
+        # The demo's tests end before their planned sample (and the CMO sometimes decides
+        # against the rule's verdict): each such call carries its reason, which the lifecycle
+        # keeps only where the call goes against the plan.
         "complete": {
-            "analysis": "Reached the planned sample; see results.",
+            "analysis": "Stopped at the end of the campaign window; see results.",
             "recommendation": decision,
+            "override_reason": "The campaign window closed before the planned sample.",
         },
         "conclude": {
             "decision": decision,
@@ -557,6 +561,7 @@ def _walk(experiment: Experiment, steps: list[str], *, owner, cmo, index: int) -
             "learnings": "Effect matched the forecast for this segment."
             if outcome == Outcome.WON
             else "No reliable effect; the segment is too small for this change.",
+            "override_reason": "Sales interviews back the decision beyond what the data shows.",
         },
         "kill": {
             "reason": KillReason.BROKEN_SETUP,

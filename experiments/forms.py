@@ -27,6 +27,11 @@ class StepForm(forms.Form):
         data["expected_status"] = data.get("expected_status") or None
         return data
 
+    def drop_unasked(self, name: str) -> None:
+        """Leave out the field ``name`` unless it was filled in or refused."""
+        if name in self.fields and name not in self.errors and not self.data.get(name):
+            del self.fields[name]
+
 
 class RequestChangesForm(StepForm):
     note = forms.CharField(
@@ -40,6 +45,13 @@ class CompleteForm(StepForm):
     confirm_srm = forms.BooleanField(
         label="Complete despite the sample-ratio mismatch", required=False
     )
+    # Shown when completing now goes against the plan (the page asks drop_unasked otherwise).
+    override_reason = forms.CharField(
+        label="Reason to complete now",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Kept on the timeline and shown to the CMO.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,15 +61,19 @@ class CompleteForm(StepForm):
 
     def keep_asked(self) -> None:
         """After a refusal: keep the confirmation only if it was asked for or given."""
-        asked = "confirm_srm" in self.errors or self.data.get("confirm_srm")
-        if not asked and "confirm_srm" in self.fields:
-            del self.fields["confirm_srm"]
+        self.drop_unasked("confirm_srm")
 
 
 class ConcludeForm(StepForm):
     decision = forms.ChoiceField(choices=[("", "—")] + Decision.choices, required=False)
     outcome = forms.ChoiceField(choices=[("", "—")] + Outcome.choices, required=False)
     learnings = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    override_reason = forms.CharField(
+        label="Reason, if the decision goes against the verdict",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Needed only for a decision the rule's verdict does not support.",
+    )
 
 
 class KillForm(StepForm):
