@@ -62,7 +62,7 @@ def _baseline(rows, metric: Metric, tests: str) -> list[Suggestion]:
         rate = sums["conversions"] / users
         source = (
             f"The control arms of the {tests}: {sums['conversions']:,} conversions of "
-            f"{users:,} users ({rate:.2%})."
+            f"{users:,} users ({rate * 100:.2f} %)."
         )
         return [Suggestion("baseline", round(rate, 4), source)] if 0 < rate < 1 else []
     if users < 2 or sums["total"] is None or sums["squares"] is None:
