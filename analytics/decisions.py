@@ -1,4 +1,4 @@
-"""The latest look of an experiment as its decision rule reads it (docs/decisions.md).
+"""The latest look of experiments as their decision rules read it (docs/decisions.md).
 
 Handed to ``experiments.decisions`` (which may not import this app) from ``AnalyticsConfig``:
 the experiment page, the API, the review queue and the lifecycle's guards all read the verdict
@@ -11,20 +11,28 @@ from experiments.decisions import LatestLook
 from experiments.models import Experiment, Metric
 
 from .models import Result
-from .selectors import latest_results
+from .selectors import newest_looks
 
 
-def experiment_latest_look(experiment: Experiment) -> LatestLook | None:
-    """Each metric's newest snapshot as the rule reads it (one query); None without results."""
-    results = latest_results(experiment)
-    if not results:
-        return None
-    by_metric: dict[int, list[Result]] = {}
+def experiment_latest_looks(experiments: list[Experiment]) -> dict[int, LatestLook]:
+    """Each experiment's metrics at their newest look, as the rule reads them (one query for
+    the lot); an experiment without results is left out."""
+    results = newest_looks(
+        Result.objects.filter(experiment_id__in=[e.pk for e in experiments])
+    ).select_related("metric", "variant")
+    grouped: dict[int, dict[int, list[Result]]] = {}
     for result in results:
-        by_metric.setdefault(result.metric_id, []).append(result)
-    metrics = {pk: _metric_look(rows) for pk, rows in by_metric.items()}
-    primary = by_metric.get(experiment.primary_metric_id, [])
-    return LatestLook(users=sum(r.users for r in primary), metrics=metrics)
+        grouped.setdefault(result.experiment_id, {}).setdefault(result.metric_id, []).append(result)
+    looks = {}
+    for experiment in experiments:
+        by_metric = grouped.get(experiment.pk)
+        if by_metric:
+            primary = by_metric.get(experiment.primary_metric_id, [])
+            looks[experiment.pk] = LatestLook(
+                users=sum(r.users for r in primary),
+                metrics={pk: _metric_look(rows) for pk, rows in by_metric.items()},
+            )
+    return looks
 
 
 def _metric_look(rows: list[Result]) -> MetricLook:

@@ -37,18 +37,26 @@ class LatestLook:
     metrics: dict[int, MetricLook]
 
 
-LookReader = Callable[[Experiment], LatestLook | None]
+# Reads the latest looks of a page of experiments at once: those without results are left out.
+LookReader = Callable[[list[Experiment]], dict[int, LatestLook]]
 _look_reader: LookReader | None = None
+# "Not read yet", as opposed to read and found missing (None).
+UNREAD = object()
 
 
 def register_look_reader(reader: LookReader) -> None:
-    """Where the latest look is read from (the analytics app registers it)."""
+    """Where the latest looks are read from (the analytics app registers it)."""
     global _look_reader
     _look_reader = reader
 
 
+def latest_looks(experiments) -> dict[int, LatestLook]:
+    """The latest look of each experiment that has results, by id."""
+    return _look_reader(list(experiments)) if _look_reader is not None else {}
+
+
 def latest_look(experiment: Experiment) -> LatestLook | None:
-    return _look_reader(experiment) if _look_reader is not None else None
+    return latest_looks([experiment]).get(experiment.pk)
 
 
 @dataclass(frozen=True)
@@ -91,9 +99,9 @@ def days_running(experiment: Experiment) -> int | None:
     return max((end - experiment.start_date).days + 1, 0)
 
 
-def experiment_reading(experiment: Experiment, look: LatestLook | None = None) -> Reading:
-    """Progress and verdict at the latest look (``look`` when already read)."""
-    look = latest_look(experiment) if look is None else look
+def experiment_reading(experiment: Experiment, look=UNREAD) -> Reading:
+    """Progress and verdict at the latest look (``look`` when already read, None for none)."""
+    look = latest_look(experiment) if look is UNREAD else look
     design = experiment_design(experiment)
     min_days = DAYS_PER_WEEK * experiment.min_run_weeks
     planned_users = design.total_sample_size if design else None
@@ -209,9 +217,10 @@ class DecisionPanel:
     agreeing: list[str]
 
 
-def decision_panel(experiment: Experiment) -> DecisionPanel:
+def decision_panel(experiment: Experiment, look=UNREAD) -> DecisionPanel:
+    """What the pages show of the rule (``look``: the latest look when already read)."""
     rule = decision_rule_of(experiment)
-    reading = None if experiment.status in NOT_STARTED else experiment_reading(experiment)
+    reading = None if experiment.status in NOT_STARTED else experiment_reading(experiment, look)
     against = None
     if experiment.status in (ExperimentStatus.RUNNING, ExperimentStatus.PAUSED):
         against = complete_against_plan(experiment, reading=reading)
