@@ -5,6 +5,7 @@ from django.test.utils import override_settings
 from analytics.analysis.alerts import raise_overdue_alerts
 from analytics.demo import seed_decision_history, seed_observations, seed_programme_history
 from experiments.demo import DEMO_USERS, finish_demo_decisions, seed_demo, seed_large
+from experiments.templates_seed import seed_templates
 from programme.insights.run import insights_run
 from programme.portfolio.rechecks import ship_rechecks_run
 from programme.portfolio.rollup import portfolio_rollup_run
@@ -24,6 +25,8 @@ class Command(BaseCommand):
     def handle(self, *args, large=False, **options):
         write = self.stdout.write
         added = seed_demo(out=write)
+        # The templates the demo team designs from (added where missing, even to an older demo).
+        seed_templates(out=write)
         if added:
             seed_observations(out=write)
             finish_demo_decisions()
