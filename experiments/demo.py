@@ -499,10 +499,9 @@ def _experiments(users, hypotheses, metrics, rng) -> None:
         )
         if metric != guardrail:
             experiment.guardrail_metrics.add(guardrail)
-        # Decisions (conclude, kill) come after the results are in: see finish_demo_decisions.
-        steps = PATH_TO[target]
-        if target in DECIDED:
-            steps = steps[:-1]
+        # Completing and deciding come after the results are in (they read the decision
+        # rule's verdict and the sample reached): see finish_demo_decisions.
+        steps = [step for step in PATH_TO[target] if step not in AFTER_THE_RESULTS]
         _walk(experiment, steps, owner=owner, cmo=cmo, index=index)
         _backdate(experiment, now, days_ago=_days_ago(index))
 
@@ -511,25 +510,30 @@ def _days_ago(index: int) -> int:
     return 12 + (len(EXPERIMENT_PLAN) - index) * 6
 
 
+# The steps the demo takes once the result data is loaded.
+AFTER_THE_RESULTS = ("complete", "conclude", "kill")
+
+
 @transaction.atomic
 def finish_demo_decisions() -> int:
-    """Take the CMO's final decisions on the demo experiments meant to end concluded or killed.
+    """Complete the demo experiments meant to end completed, and take the CMO's final decisions
+    on those meant to end concluded or killed.
 
-    Runs after their result data is loaded, since data is no longer accepted once decided.
+    Runs after their result data is loaded: completing and concluding read the decision rule's
+    verdict, and data is no longer accepted once decided.
     """
     users = {
         u.username: u for u in User.objects.filter(username__in=["cmo", "operator", "operator2"])
     }
     now, done = timezone.now(), 0
     for index, (target, owner_name) in enumerate(EXPERIMENT_PLAN):
-        if target not in DECIDED:
+        if target not in (ExperimentStatus.COMPLETED, *DECIDED):
             continue
         experiment = Experiment.objects.filter(key__startswith=f"exp-{index + 1:02d}-").first()
         if experiment is None or experiment.status == target:
             continue
-        _walk(
-            experiment, PATH_TO[target][-1:], owner=users[owner_name], cmo=users["cmo"], index=index
-        )
+        steps = [step for step in PATH_TO[target] if step in AFTER_THE_RESULTS]
+        _walk(experiment, steps, owner=users[owner_name], cmo=users["cmo"], index=index)
         _backdate(experiment, now, days_ago=_days_ago(index))
         done += 1
     return done
@@ -547,8 +551,8 @@ def _walk(experiment: Experiment, steps: list[str], *, owner, cmo, index: int) -
         "approve": {"note": "Good design; go."},
         "start": {},
         "pause": {"note": "Paused during the pricing change."},
-        # The demo's tests end before their planned sample (and the CMO sometimes decides
-        # against the rule's verdict): each such call carries its reason, which the lifecycle
+        # Some demo tests end before their planned sample, and the CMO sometimes decides
+        # against the rule's verdict: each such call carries its reason, which the lifecycle
         # keeps only where the call goes against the plan.
         "complete": {
             "analysis": "Stopped at the end of the campaign window; see results.",
@@ -580,7 +584,10 @@ def _backdate(experiment: Experiment, now, *, days_ago: int) -> None:
     start = now - dt.timedelta(days=days_ago)
     Experiment.objects.filter(pk=experiment.pk).update(created_at=start)
     for i, change in enumerate(changes):
-        when = start + dt.timedelta(days=2 + i * 4, hours=i)
+        # A week more after the start: the tests run past their minimum run time (one week).
+        after_start = 4 if i >= 3 else 0
+        when = start + dt.timedelta(days=2 + i * 4 + after_start, hours=i)
+        when = min(when, now - dt.timedelta(hours=1))
         StatusChange.objects.filter(pk=change.pk).update(created_at=when)
         if change.step == "start":
             Experiment.objects.filter(pk=experiment.pk).update(start_date=when.date())
