@@ -6,10 +6,17 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Results"
 
     def ready(self):
+        from experiments.decisions import register_look_reader
         from experiments.lifecycle import register_step_check
+        from experiments.suggestions import register_design_suggestions
 
+        from .decisions import experiment_latest_looks
         from .srm import srm_confirmation_problems
+        from .suggestions import recent_data_suggestions
 
         # The experiments app sits below analytics and cannot import it: the lifecycle runs the
-        # SRM check through its registry.
+        # SRM check through its registry, and reads the latest look (the decision rule's
+        # verdict) and the design page's recent data through the readers handed over here.
         register_step_check("complete", srm_confirmation_problems)
+        register_look_reader(experiment_latest_looks)
+        register_design_suggestions(recent_data_suggestions)

@@ -154,6 +154,8 @@ def grouped_results(experiment: Experiment, results: list[Result]) -> list[Group
                             higher_is_better=metric.higher_is_better,
                             method=r.method,
                             chance_to_beat_control=r.chance_to_beat_control,
+                            control_mean=entry.control.mean if entry.control else None,
+                            treatment_mean=r.mean,
                         ),
                     )
                 )

@@ -27,6 +27,8 @@ DESIGN_FIELDS = (
     "method",
     "correction",
     "sequential_tau",
+    "min_run_weeks",
+    "decision_rule",
     "reach_per_year",
     "value_per_conversion",
 )

@@ -1,10 +1,12 @@
-"""The design page: design an experiment from a backlog hypothesis, edit it while it is a draft,
-submit it for review.
+"""The design page: design an experiment from a backlog hypothesis (from scratch or from a
+template), edit it while it is a draft, submit it for review.
 
 Saving, and saving-and-submitting, is one call of ``services.experiment_save_design``; its
 refusals come back beside the fields they name. While the form changes, htmx posts it to the
 same view, which answers with the live sample size and the design's flags
-(``experiments.design``) instead of saving.
+(``experiments.design``) instead of saving. A template's locked fields show read-only; baseline,
+daily traffic and a realistic MDE are suggested from past tests, each with where it came from
+(``experiments.suggestions``).
 """
 
 from django.contrib import messages
@@ -18,7 +20,7 @@ from roles.permissions import require_ability
 
 from . import services
 from .design import MAX_DURATION_DAYS, design_flags, design_for
-from .forms import (
+from .design_forms import (
     DEFAULT_VARIANTS,
     VARIANT_PROBLEM_KEYS,
     ExperimentDesignForm,
@@ -27,8 +29,17 @@ from .forms import (
     variant_rows,
 )
 from .lifecycle import submit_problems
-from .models import Experiment, ExperimentStatus, Hypothesis, Metric
+from .models import (
+    Experiment,
+    ExperimentStatus,
+    ExperimentTemplate,
+    Hypothesis,
+    Metric,
+    default_decision_rule,
+)
+from .protocols import template_design
 from .selectors import experiment_key_suggestion, experiment_list_for_user, hypothesis_list_for_user
+from .suggestions import Suggestion, design_suggestions
 
 PREVIEW_TARGET = "design-preview"
 VARIANTS_PREFIX = "variants"
@@ -39,20 +50,47 @@ def experiment_design_create(request, pk: int):
     """A new draft for the hypothesis ``pk``, owned by the operator designing it."""
     require_ability(request, "experiments.create")
     hypothesis = get_object_or_404(
-        hypothesis_list_for_user(user=request.user).select_related("metric"), pk=pk
+        hypothesis_list_for_user(user=request.user).select_related("metric", "segment"), pk=pk
     )
+    template = _chosen_template(request)
+    initial, sources = _initial_from(hypothesis, template)
+    options = {
+        "initial": initial,
+        "creating": True,
+        "locked": template.locked_fields if template else (),
+        "rule": initial["decision_rule"],
+    }
     if request.method == "POST":
-        form = ExperimentDesignForm(request.POST, creating=True)
+        form = ExperimentDesignForm(request.POST, **options)
         formset = VariantFormSet(request.POST, prefix=VARIANTS_PREFIX)
         if _is_preview(request):
             return _preview(request, form, formset)
-        experiment = _save(request, form, formset, hypothesis=hypothesis)
+        experiment = _save(request, form, formset, hypothesis=hypothesis, template=template)
         if experiment is not None:
             return _after_save(request, experiment)
     else:
-        form = ExperimentDesignForm(initial=_initial_from(hypothesis), creating=True)
+        form = ExperimentDesignForm(**options)
         formset = VariantFormSet(initial=DEFAULT_VARIANTS, prefix=VARIANTS_PREFIX)
-    return _page(request, form, formset, hypothesis=hypothesis, experiment=None, editable=True)
+    return _page(
+        request,
+        form,
+        formset,
+        hypothesis=hypothesis,
+        experiment=None,
+        editable=True,
+        template=template,
+        sources=sources,
+    )
+
+
+def _chosen_template(request) -> ExperimentTemplate | None:
+    """The template the page starts from: ``?template=`` when choosing, the form's field when
+    saving; an unknown one is none."""
+    chosen = request.POST.get("template") if request.method == "POST" else None
+    chosen = chosen or request.GET.get("template")
+    if not chosen or not str(chosen).isdigit():
+        return None
+    return ExperimentTemplate.objects.filter(pk=chosen).first()
 
 
 @login_required
@@ -65,11 +103,18 @@ def experiment_design_edit(request, pk: int):
     if not (may_edit or can(request.user, "experiments.review")):
         raise PermissionDenied(refusal(request.user, "experiments.design", experiment))
     editable = may_edit and not experiment.design_is_frozen
+    template = experiment.template
+    options = {
+        "initial": _initial_of(experiment),
+        "current": experiment,
+        "locked": template.locked_fields if template else (),
+        "rule": experiment.decision_rule,
+    }
     if request.method == "POST":
         # A forced POST by someone who may only read is refused with the reason; a frozen
         # design is refused by the service, whose message the page shows.
         require_ability(request, "experiments.design", experiment)
-        form = ExperimentDesignForm(request.POST, current=experiment)
+        form = ExperimentDesignForm(request.POST, **options)
         formset = VariantFormSet(request.POST, prefix=VARIANTS_PREFIX)
         if _is_preview(request):
             return _preview(request, form, formset)
@@ -77,9 +122,7 @@ def experiment_design_edit(request, pk: int):
         if saved is not None:
             return _after_save(request, saved)
     else:
-        form = ExperimentDesignForm(
-            initial=_initial_of(experiment), current=experiment, read_only=not editable
-        )
+        form = ExperimentDesignForm(**options, read_only=not editable)
         formset = VariantFormSet(
             initial=[
                 {"key": v.key, "name": v.name, "is_control": v.is_control, "weight": v.weight}
@@ -91,6 +134,12 @@ def experiment_design_edit(request, pk: int):
             for variant_form in formset.forms:
                 for field in variant_form.fields.values():
                     field.disabled = True
+    sources = {}
+    if experiment.status == ExperimentStatus.DRAFT:
+        suggestions = design_suggestions(
+            segment=experiment.segment, metric=experiment.primary_metric
+        )
+        sources = {name: _suggested(s) for name, s in suggestions.items()}
     return _page(
         request,
         form,
@@ -98,20 +147,24 @@ def experiment_design_edit(request, pk: int):
         hypothesis=experiment.hypothesis,
         experiment=experiment,
         editable=editable,
+        template=template,
+        sources=sources,
     )
 
 
 # --- saving -----------------------------------------------------------------------------
 
 
-def _save(request, form, formset, *, hypothesis=None, experiment=None) -> Experiment | None:
+def _save(
+    request, form, formset, *, hypothesis=None, experiment=None, template=None
+) -> Experiment | None:
     """Save the design (and submit it when asked) all at once, or nothing and say why."""
     form_ok, formset_ok = form.is_valid(), formset.is_valid()
     if not (form_ok and formset_ok):
         return None
     design = {**form.design_fields(), "variants": variant_rows(formset)}
     if experiment is None:
-        design.update(hypothesis=hypothesis, key=form.cleaned_data["key"])
+        design.update(hypothesis=hypothesis, key=form.cleaned_data["key"], template=template)
     try:
         return services.experiment_save_design(
             actor=request.user,
@@ -199,7 +252,17 @@ def _current_values(form) -> dict:
 # --- the page ---------------------------------------------------------------------------
 
 
-def _page(request, form, formset, *, hypothesis: Hypothesis, experiment, editable: bool):
+def _page(
+    request,
+    form,
+    formset,
+    *,
+    hypothesis: Hypothesis,
+    experiment,
+    editable: bool,
+    template: ExperimentTemplate | None,
+    sources: dict[str, str],
+):
     # What the saved draft still misses for review; beside the fields only while they show the
     # saved values (after a failed POST they show what was typed, and its own errors).
     missing = {}
@@ -222,6 +285,11 @@ def _page(request, form, formset, *, hypothesis: Hypothesis, experiment, editabl
             "hints": hints,
             "variants_missing": [hints[k] for k in VARIANT_PROBLEM_KEYS if k in hints],
             "testable": hypothesis.status in services.TESTABLE_HYPOTHESIS_STATUSES,
+            "template": template,
+            # The templates to start from: only while creating.
+            "templates": ExperimentTemplate.objects.all() if experiment is None else [],
+            "sources": sources,
+            "locked": form.locked_names(),
             "oob": False,
             **_summary(form, formset),
         },
@@ -234,15 +302,39 @@ def _formset_errors(formset) -> bool:
     return bool(formset.non_form_errors()) or any(formset.errors)
 
 
-def _initial_from(hypothesis: Hypothesis) -> dict:
-    return {
+def _initial_from(hypothesis: Hypothesis, template: ExperimentTemplate | None):
+    """A new design's first values, and where each suggested one came from (by field): the
+    hypothesis, then the template's protocol, then baseline and daily traffic from the
+    segment's recent data; a realistic MDE beside the one given."""
+    initial = {
         "name": hypothesis.title,
         "key": experiment_key_suggestion(hypothesis.title),
         "objective": hypothesis.objective,
         "segment": hypothesis.segment,
         "primary_metric": hypothesis.metric,
         "mde": hypothesis.expected_mde,
+        "decision_rule": default_decision_rule(),
     }
+    sources = {"mde": "The hypothesis's expected MDE."}
+    if template is not None:
+        initial.update(template_design(template))
+        if template.mde is not None:
+            sources["mde"] = f"The template “{template.name}”'s default MDE."
+    initial.update(ExperimentDesignForm.rule_initial(initial["decision_rule"]))
+    suggestions = design_suggestions(segment=hypothesis.segment, metric=initial["primary_metric"])
+    for name in ("baseline", "baseline_sd", "daily_traffic"):
+        if name in suggestions:
+            initial[name] = suggestions[name].value
+            sources[name] = suggestions[name].source
+    if "mde" in suggestions:
+        sources["mde"] += " " + _suggested(suggestions["mde"])
+    return initial, sources
+
+
+def _suggested(suggestion: Suggestion) -> str:
+    value = suggestion.value
+    shown = f"+{value * 100:.1f} %" if suggestion.field == "mde" else f"{value:g}"
+    return f"Suggested: {shown} — {suggestion.source}"
 
 
 def _initial_of(experiment: Experiment) -> dict:
@@ -250,7 +342,9 @@ def _initial_of(experiment: Experiment) -> dict:
         name: getattr(experiment, name)
         for name in ExperimentDesignForm.base_fields
         if name not in ("key", "secondary_metrics", "guardrail_metrics")
+        and not name.startswith(ExperimentDesignForm.RULE_PREFIX)
     }
     initial["secondary_metrics"] = list(experiment.secondary_metrics.all())
     initial["guardrail_metrics"] = list(experiment.guardrail_metrics.all())
+    initial.update(ExperimentDesignForm.rule_initial(experiment.decision_rule))
     return initial

@@ -1,14 +1,12 @@
 """Forms for the lifecycle steps: they parse input; the services decide."""
 
 from django import forms
-from django.db.models import Q
 from django.urls import reverse
 
 from growthops.filters import MAX_SEARCH_LENGTH
 
 from .models import (
     Decision,
-    Experiment,
     ExperimentStatus,
     Hypothesis,
     KillReason,
@@ -29,6 +27,11 @@ class StepForm(forms.Form):
         data["expected_status"] = data.get("expected_status") or None
         return data
 
+    def drop_unasked(self, name: str) -> None:
+        """Leave out the field ``name`` unless it was filled in or refused."""
+        if name in self.fields and name not in self.errors and not self.data.get(name):
+            del self.fields[name]
+
 
 class RequestChangesForm(StepForm):
     note = forms.CharField(
@@ -42,6 +45,13 @@ class CompleteForm(StepForm):
     confirm_srm = forms.BooleanField(
         label="Complete despite the sample-ratio mismatch", required=False
     )
+    # Shown when completing now goes against the plan (the page asks drop_unasked otherwise).
+    override_reason = forms.CharField(
+        label="Reason to complete now",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Kept on the timeline and shown to the CMO.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,15 +61,19 @@ class CompleteForm(StepForm):
 
     def keep_asked(self) -> None:
         """After a refusal: keep the confirmation only if it was asked for or given."""
-        asked = "confirm_srm" in self.errors or self.data.get("confirm_srm")
-        if not asked and "confirm_srm" in self.fields:
-            del self.fields["confirm_srm"]
+        self.drop_unasked("confirm_srm")
 
 
 class ConcludeForm(StepForm):
     decision = forms.ChoiceField(choices=[("", "—")] + Decision.choices, required=False)
     outcome = forms.ChoiceField(choices=[("", "—")] + Outcome.choices, required=False)
     learnings = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    override_reason = forms.CharField(
+        label="Reason, if the decision goes against the verdict",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Needed only for a decision the rule's verdict does not support.",
+    )
 
 
 class KillForm(StepForm):
@@ -250,173 +264,6 @@ def add_service_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
         target = field if field in form.fields else None
         for problem in problems:
             form.add_error(target, problem)
-
-
-# --- experiment design ------------------------------------------------------------------
-
-_DESIGN_FIELDS = forms.fields_for_model(
-    Experiment,
-    fields=[
-        "name",
-        "key",
-        "objective",
-        "segment",
-        "executed_by",
-        "agency_name",
-        "primary_metric",
-        "secondary_metrics",
-        "guardrail_metrics",
-        "method",
-        "correction",
-        "sequential_tau",
-        "alpha",
-        "power",
-        "mde",
-        "baseline",
-        "baseline_sd",
-        "daily_traffic",
-        "reach_per_year",
-        "value_per_conversion",
-    ],
-    labels={
-        "key": "Key",
-        "executed_by": "Executed by",
-        "agency_name": "Agency partner",
-        "secondary_metrics": "Secondary metrics",
-        "guardrail_metrics": "Guardrail metrics",
-        "method": "Analysis method",
-        "correction": "Multiple-comparison correction",
-        "alpha": "Alpha (α)",
-        "mde": "Minimum detectable effect (MDE)",
-        "baseline_sd": "Baseline SD",
-        "reach_per_year": "Reach per year",
-        "value_per_conversion": "Value per conversion",
-    },
-    help_texts={
-        "name": "What the team will call the test.",
-        "key": "Stable key for event streams and uploads; it cannot change once saved.",
-        "objective": "The long-term objective it serves.",
-        "segment": "The audience in the test. Sunset segments are not offered.",
-        "agency_name": "Only when an agency partner runs it.",
-        "primary_metric": "The one metric that decides the test.",
-        "secondary_metrics": "Also measured, not deciding. Ctrl/⌘-click for several.",
-        "guardrail_metrics": "Must not get worse. Ctrl/⌘-click for several.",
-        "sequential_tau": "Sequential only: mSPRT mixture SD, e.g. 0.05.",
-        "alpha": "False-positive rate, e.g. 0.05.",
-        "power": "Chance to detect a real MDE, e.g. 0.8.",
-        "mde": "Relative change to detect, e.g. 0.05 for +5 %.",
-        "baseline": "Control's rate (e.g. 0.12) or mean per user.",
-        "baseline_sd": "Per-user SD; mean metrics only.",
-        "daily_traffic": "People entering the test per day, all variants together.",
-        "reach_per_year": "People a year who would see the change if it scaled.",
-        "value_per_conversion": "In the objective's unit: what one extra conversion is worth.",
-    },
-    widgets={
-        "secondary_metrics": forms.SelectMultiple(attrs={"size": 4}),
-        "guardrail_metrics": forms.SelectMultiple(attrs={"size": 4}),
-    },
-)
-
-
-class ExperimentDesignForm(forms.Form):
-    """The design of one experiment; the design services and ``experiment_submit`` judge it.
-
-    Only types are checked here, so a draft may be saved half done. ``creating`` adds the key,
-    which is set once; ``read_only`` shows the design to someone who may not change it.
-    """
-
-    name = _DESIGN_FIELDS["name"]
-    key = _DESIGN_FIELDS["key"]
-    objective = _DESIGN_FIELDS["objective"]
-    segment = _DESIGN_FIELDS["segment"]
-    executed_by = _DESIGN_FIELDS["executed_by"]
-    agency_name = _DESIGN_FIELDS["agency_name"]
-    primary_metric = _DESIGN_FIELDS["primary_metric"]
-    secondary_metrics = _DESIGN_FIELDS["secondary_metrics"]
-    guardrail_metrics = _DESIGN_FIELDS["guardrail_metrics"]
-    method = _DESIGN_FIELDS["method"]
-    correction = _DESIGN_FIELDS["correction"]
-    sequential_tau = _DESIGN_FIELDS["sequential_tau"]
-    alpha = _DESIGN_FIELDS["alpha"]
-    power = _DESIGN_FIELDS["power"]
-    mde = _DESIGN_FIELDS["mde"]
-    baseline = _DESIGN_FIELDS["baseline"]
-    baseline_sd = _DESIGN_FIELDS["baseline_sd"]
-    daily_traffic = _DESIGN_FIELDS["daily_traffic"]
-    reach_per_year = _DESIGN_FIELDS["reach_per_year"]
-    value_per_conversion = _DESIGN_FIELDS["value_per_conversion"]
-
-    def __init__(
-        self, *args, creating: bool = False, read_only: bool = False, current=None, **kwargs
-    ):
-        super().__init__(*args, **kwargs)
-        if not creating:
-            del self.fields["key"]
-        # Active choices, plus whatever the saved design already points to.
-        keep = {"segment": getattr(current, "segment_id", None)}
-        keep["objective"] = getattr(current, "objective_id", None)
-        self.fields["segment"].queryset = Segment.objects.filter(
-            Q(status=Segment.Status.ACTIVE) | Q(pk=keep["segment"])
-        ).select_related("parent__parent__parent")
-        self.fields["objective"].queryset = Objective.objects.filter(
-            Q(status=Objective.Status.ACTIVE) | Q(pk=keep["objective"])
-        )
-        for name in ("mde", "baseline", "baseline_sd", "daily_traffic", "alpha", "power"):
-            self.fields[name].widget.attrs.setdefault("inputmode", "decimal")
-        if read_only:
-            for field in self.fields.values():
-                field.disabled = True
-
-    def design_fields(self) -> dict:
-        """The cleaned design fields, as the design services take them (the key aside)."""
-        return {name: value for name, value in self.cleaned_data.items() if name != "key"}
-
-
-class VariantForm(forms.Form):
-    key = forms.SlugField(max_length=64, help_text="e.g. control, b")
-    name = forms.CharField(max_length=200)
-    is_control = forms.BooleanField(required=False, label="Control")
-    weight = forms.FloatField(help_text="Share of traffic; all weights sum to 1.")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["is_control"].widget.attrs["class"] = "variant-control"
-        self.fields["weight"].widget.attrs.update({"step": "0.01", "inputmode": "decimal"})
-
-
-VariantFormSet = forms.formset_factory(VariantForm, extra=0, can_delete=True)
-
-DEFAULT_VARIANTS = [
-    {"key": "control", "name": "Control", "is_control": True, "weight": 0.5},
-    {"key": "b", "name": "Variant B", "is_control": False, "weight": 0.5},
-]
-
-# What the design services and submit say about the variants as a whole (not one row).
-VARIANT_PROBLEM_KEYS = ("variants", "control", "variant_keys", "weights")
-
-
-def variant_rows(formset) -> list[dict]:
-    """The variants to save: every filled-in row not marked for removal."""
-    rows = []
-    for form in formset.forms:
-        data = getattr(form, "cleaned_data", None)
-        if not data or data.get("DELETE"):
-            continue
-        rows.append({name: data.get(name) for name in ("key", "name", "is_control", "weight")})
-    return rows
-
-
-def add_design_errors(form, errors: dict[str, list[str]]) -> list[str]:
-    """Put the design services' errors beside their fields; return those about the variants."""
-    variant_problems = []
-    for field, problems in errors.items():
-        if field in VARIANT_PROBLEM_KEYS:
-            variant_problems.extend(problems)
-            continue
-        target = field if field in form.fields else None
-        for problem in problems:
-            form.add_error(target, problem)
-    return variant_problems
 
 
 # --- strategy (the CMO's objectives and segments) ---------------------------------------

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from growthops.errors import TransitionNotAllowed, ValidationFailed
+from growthops.errors import OverrideRequired, TransitionNotAllowed, ValidationFailed
 from roles.capabilities import STEP_ABILITIES, require
 
+from .decisions import AgainstPlan, complete_against_plan, conclude_against_verdict
 from .design import design_problems, segment_problems
 from .models import (
     LIVE,
@@ -50,12 +51,16 @@ class StepInput:
 
 Check = Callable[[Experiment, StepInput], dict[str, str]]
 Apply = Callable[[Experiment, StepInput], None]
+# Whether taking the step goes against the plan or the verdict (docs/decisions.md): then it
+# needs an ``override_reason``, which the step's StatusChange keeps.
+Guard = Callable[[Experiment, StepInput], AgainstPlan | None]
 
 
 @dataclass(frozen=True)
 class Transition:
     """One row of the transition table: where it may start, where it leads, what it needs
-    (``inputs`` beyond the note), what it checks and what it writes besides the status."""
+    (``inputs`` beyond the note), what it checks, what it writes besides the status, and
+    when it needs a reason to override the plan (``guard``)."""
 
     name: str
     sources: frozenset[str]
@@ -63,6 +68,7 @@ class Transition:
     inputs: tuple[str, ...] = ()
     check: Check | None = None
     apply: Apply | None = None
+    guard: Guard | None = None
 
 
 # --- what the steps check and write --------------------------------------------------
@@ -223,17 +229,19 @@ STEPS: dict[str, Transition] = {
             frozenset({S.RUNNING, S.PAUSED}),
             S.COMPLETED,
             # confirm_srm: "yes" when the actor confirmed completing over a sample-ratio mismatch.
-            inputs=("analysis", "recommendation", "confirm_srm"),
+            inputs=("analysis", "recommendation", "confirm_srm", "override_reason"),
             check=_check_complete,
             apply=_apply_complete,
+            guard=complete_against_plan,
         ),
         Transition(
             "conclude",
             frozenset({S.COMPLETED}),
             S.CONCLUDED,
-            inputs=("decision", "outcome", "learnings"),
+            inputs=("decision", "outcome", "learnings", "override_reason"),
             check=_check_conclude,
             apply=_apply_conclude,
+            guard=conclude_against_verdict,
         ),
         Transition(
             "kill",
@@ -291,6 +299,13 @@ def run_step(
                 errors.update(check(experiment, given))
         if errors:
             raise ValidationFailed(errors)
+        against = step.guard(experiment, given) if step.guard is not None else None
+        reason = (values.get("override_reason") or "").strip()
+        if against is not None and not reason:
+            raise OverrideRequired(
+                f"{against.message} To go ahead anyway, give a reason (override_reason).",
+                missing=list(against.missing),
+            )
         from_status = experiment.status
         experiment.status = step.target
         if step.apply is not None:
@@ -303,6 +318,9 @@ def run_step(
             to_status=step.target,
             actor=actor,
             note=note,
+            # Kept only for a call that went against the plan: it counts as an override.
+            overridden=list(against.missing) if against else [],
+            override_reason=reason if against else "",
         )
     return experiment
 
@@ -397,9 +415,12 @@ def experiment_complete(
     analysis: str,
     recommendation: str,
     confirm_srm: bool = False,
+    override_reason: str = "",
     note: str = "",
     expected_status: str | None = None,
 ) -> Experiment:
+    """Complete the test; before its minimum run time or planned sample (docs/decisions.md)
+    only with an ``override_reason``."""
     return run_step(
         "complete",
         experiment_id=experiment_id,
@@ -409,6 +430,7 @@ def experiment_complete(
         analysis=analysis,
         recommendation=recommendation,
         confirm_srm="yes" if confirm_srm else "",
+        override_reason=override_reason,
     )
 
 
@@ -419,9 +441,12 @@ def experiment_conclude(
     decision: str,
     outcome: str,
     learnings: str,
+    override_reason: str = "",
     note: str = "",
     expected_status: str | None = None,
 ) -> Experiment:
+    """Record the final decision; against the rule's verdict (docs/decisions.md) only with an
+    ``override_reason``."""
     return run_step(
         "conclude",
         experiment_id=experiment_id,
@@ -431,6 +456,7 @@ def experiment_conclude(
         decision=decision,
         outcome=outcome,
         learnings=learnings,
+        override_reason=override_reason,
     )
 
 

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from growthops.api_rows import CompiledOnce, CountedRows, InList, RowPresenter, read_together
 from roles.models import OperatorProfile, User
 
+from .decisions import experiment_reading
 from .design import DESIGN_FIELDS, experiment_design, experiment_design_flags
 from .models import (
     Comment,
@@ -56,10 +57,24 @@ class VariantSerializer(serializers.ModelSerializer):
 
 class StatusChangeSerializer(serializers.ModelSerializer):
     actor = serializers.StringRelatedField()
+    overridden = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What the step went against (the planned sample, the days, the verdict); "
+        "empty when it followed the plan.",
+    )
 
     class Meta:
         model = StatusChange
-        fields = ["step", "from_status", "to_status", "actor", "note", "created_at"]
+        fields = [
+            "step",
+            "from_status",
+            "to_status",
+            "actor",
+            "note",
+            "overridden",
+            "override_reason",
+            "created_at",
+        ]
 
 
 class ExperimentSerializer(serializers.ModelSerializer):
@@ -83,6 +98,7 @@ class ExperimentSerializer(serializers.ModelSerializer):
             "status",
             "hypothesis",
             "owner",
+            "template",
             *DESIGN_FIELDS,
             "start_date",
             "end_date",
@@ -226,14 +242,48 @@ class DesignSummarySerializer(serializers.Serializer):
     )
 
 
+class VerdictSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(["keep_running", "ship", "iterate", "abandon", "inconclusive"])
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class ProgressSerializer(serializers.Serializer):
+    users = serializers.IntegerField(
+        help_text="Users on the primary metric, all arms, latest look."
+    )
+    planned_users = serializers.IntegerField(allow_null=True)
+    share = serializers.FloatField(allow_null=True, help_text="users ÷ planned_users")
+    days_running = serializers.IntegerField(allow_null=True)
+    planned_days = serializers.IntegerField(
+        allow_null=True, help_text="The design's duration, at least the minimum run time."
+    )
+
+
 class ExperimentDetailSerializer(ExperimentSerializer):
-    """One experiment, with what its design implies (lists leave it out: it is computed)."""
+    """One experiment, with what its design implies and what its decision rule says at the
+    latest look (lists leave them out: they are computed)."""
 
     design = serializers.SerializerMethodField()
+    verdict = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
 
     class Meta(ExperimentSerializer.Meta):
-        fields = [*ExperimentSerializer.Meta.fields, "design"]
+        fields = [*ExperimentSerializer.Meta.fields, "design", "verdict", "progress"]
         read_only_fields = fields
+
+    def _reading(self, experiment):
+        # Read once for both fields.
+        if getattr(experiment, "_api_reading", None) is None:
+            experiment._api_reading = experiment_reading(experiment)
+        return experiment._api_reading
+
+    @extend_schema_field(VerdictSerializer)
+    def get_verdict(self, experiment) -> dict:
+        return self._reading(experiment).verdict.as_dict()
+
+    @extend_schema_field(ProgressSerializer)
+    def get_progress(self, experiment) -> dict:
+        return self._reading(experiment).progress.as_dict()
 
     @extend_schema_field(DesignSummarySerializer)
     def get_design(self, experiment) -> dict:
@@ -271,10 +321,18 @@ class StepSerializer(serializers.Serializer):
         default=False,
         help_text="complete: go ahead although a sample-ratio mismatch is unacknowledged.",
     )
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="complete, conclude: why the call goes against the plan (the planned sample, "
+        "the minimum run time) or the decision rule's verdict. Without it such a call is "
+        "refused (409) naming what it goes against.",
+    )
 
     STEP_FIELDS = {
-        "complete": ["analysis", "recommendation", "confirm_srm"],
-        "conclude": ["decision", "outcome", "learnings"],
+        "complete": ["analysis", "recommendation", "confirm_srm", "override_reason"],
+        "conclude": ["decision", "outcome", "learnings", "override_reason"],
         "kill": ["reason"],
     }
 
@@ -515,10 +573,16 @@ class ExperimentDesignSerializer(StrictInput, serializers.ModelSerializer):
         fields = [
             "hypothesis",
             "key",
+            "template",
             *DESIGN_FIELDS,
             "variants",
         ]
         validators = []
+
+    def validate_template(self, template):
+        if self.partial:
+            raise serializers.ValidationError("Set when the design is created; it cannot change.")
+        return template
 
     def service_kwargs(self) -> dict:
         kwargs = service_fields(self)

@@ -20,10 +20,18 @@ from .models import (
     Comment,
     Experiment,
     ExperimentStatus,
+    ExperimentTemplate,
     Hypothesis,
     Objective,
     Segment,
     Variant,
+)
+from .protocols import (
+    current_design,
+    locked_changes,
+    locked_fields_problems,
+    normalized_rule,
+    template_design,
 )
 from .validation import variant_problems
 
@@ -177,13 +185,31 @@ TESTABLE_HYPOTHESIS_STATUSES = {
 
 
 def experiment_create(
-    *, actor, hypothesis: Hypothesis, name: str, key: str, variants=None, **fields
+    *,
+    actor,
+    hypothesis: Hypothesis,
+    name: str,
+    key: str,
+    variants=None,
+    template: ExperimentTemplate | None = None,
+    **fields,
 ) -> Experiment:
-    """A draft experiment for ``hypothesis`` owned by ``actor``, within their capacity."""
+    """A draft experiment for ``hypothesis`` owned by ``actor``, within their capacity.
+
+    Made from a ``template``, it starts with the template's design; a field the template
+    locks may be given only with the template's value."""
     require(actor, "experiments.create")
     unknown = set(fields) - set(DESIGN_FIELDS)
     if unknown:
         raise ValidationFailed({field: "Not a design field." for field in sorted(unknown)})
+    if template is not None:
+        start = template_design(template)
+        locked = locked_changes(template, start, fields)
+        if locked:
+            raise ValidationFailed(locked)
+        fields = {**start, **fields}
+    if "decision_rule" in fields:
+        fields["decision_rule"] = normalized_rule(fields["decision_rule"])
     # Secondary and guardrail metrics are linked once the experiment has a row.
     related = {name: fields.pop(name) for name in DESIGN_MANY_TO_MANY_FIELDS if name in fields}
     if hypothesis.status not in TESTABLE_HYPOTHESIS_STATUSES:
@@ -199,7 +225,9 @@ def experiment_create(
     fields.setdefault("mde", hypothesis.expected_mde)
     with transaction.atomic():
         _check_capacity(actor)
-        experiment = Experiment(owner=actor, hypothesis=hypothesis, name=name, key=key, **fields)
+        experiment = Experiment(
+            owner=actor, hypothesis=hypothesis, name=name, key=key, template=template, **fields
+        )
         _full_clean(experiment)
         experiment.save()
         for name, metrics in related.items():
@@ -245,20 +273,30 @@ def _check_capacity(operator) -> None:
 
 
 def experiment_update_design(*, experiment_id: int, actor, variants=None, **fields) -> Experiment:
-    """Edit the design; refused once the experiment is approved (approval freezes it)."""
+    """Edit the design; refused once the experiment is approved (approval freezes it), and
+    for the fields its template locks."""
     unknown = set(fields) - set(DESIGN_FIELDS)
     if unknown:
         raise ValidationFailed({field: "Not a design field." for field in sorted(unknown)})
-    secondary = fields.pop("secondary_metrics", None)
-    guardrail = fields.pop("guardrail_metrics", None)
+    if "decision_rule" in fields:
+        fields["decision_rule"] = normalized_rule(fields["decision_rule"])
     with transaction.atomic():
-        experiment = Experiment.objects.select_for_update().get(pk=experiment_id)
+        experiment = (
+            Experiment.objects.select_for_update(of=("self",))
+            .select_related("template")
+            .get(pk=experiment_id)
+        )
         require(actor, "experiments.design", experiment)
         if experiment.design_is_frozen:
             raise TransitionNotAllowed(
                 f"“{experiment}” is {experiment.get_status_display().lower()}: its design was "
                 "frozen at approval."
             )
+        locked = locked_changes(experiment.template, current_design(experiment, fields), fields)
+        if locked:
+            raise ValidationFailed(locked)
+        secondary = fields.pop("secondary_metrics", None)
+        guardrail = fields.pop("guardrail_metrics", None)
         for name, value in fields.items():
             setattr(experiment, name, value)
         _full_clean(experiment)
@@ -343,3 +381,59 @@ def segment_create(*, actor, **fields) -> Segment:
     _full_clean(segment)
     segment.save()
     return segment
+
+
+# --- templates (protocols): the CMO's and the operators' -------------------------------
+
+TEMPLATE_FIELDS = (
+    "name",
+    "kind",
+    "description",
+    "primary_metric",
+    *DESIGN_MANY_TO_MANY_FIELDS,
+    "method",
+    "correction",
+    "sequential_tau",
+    "alpha",
+    "power",
+    "mde",
+    "min_run_weeks",
+    "decision_rule",
+    "locked_fields",
+)
+
+
+def template_create(*, actor, **fields) -> ExperimentTemplate:
+    """A new template (docs/decisions.md, "Templates"), written by ``actor``."""
+    require(actor, "templates.manage")
+    with transaction.atomic():
+        return _template_save(ExperimentTemplate(created_by=actor), fields)
+
+
+def template_update(*, template_id: int, actor, **fields) -> ExperimentTemplate:
+    """Change a template; designs already made from it keep what they copied."""
+    require(actor, "templates.manage")
+    with transaction.atomic():
+        template = ExperimentTemplate.objects.select_for_update().get(pk=template_id)
+        return _template_save(template, fields)
+
+
+def _template_save(template: ExperimentTemplate, fields: dict) -> ExperimentTemplate:
+    unknown = set(fields) - set(TEMPLATE_FIELDS)
+    if unknown:
+        raise ValidationFailed({name: "Not a template field." for name in sorted(unknown)})
+    if "locked_fields" in fields:
+        problems = locked_fields_problems(fields["locked_fields"])
+        if problems:
+            raise ValidationFailed(problems)
+        fields["locked_fields"] = sorted(set(fields["locked_fields"]))
+    if "decision_rule" in fields:
+        fields["decision_rule"] = normalized_rule(fields["decision_rule"])
+    related = {name: fields.pop(name) for name in DESIGN_MANY_TO_MANY_FIELDS if name in fields}
+    for name, value in fields.items():
+        setattr(template, name, value)
+    _full_clean(template)
+    template.save()
+    for name, metrics in related.items():
+        getattr(template, name).set(metrics)
+    return template

@@ -6,11 +6,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from growthops.errors import DomainError, ValidationFailed
+from growthops.errors import DomainError, OverrideRequired, ValidationFailed
 from roles.capabilities import STEP_ABILITIES, can
 from roles.permissions import require_ability
 
 from . import services
+from .decisions import decision_panel
 from .design import experiment_design
 from .forms import CostForm, SearchForm, add_service_errors, step_form, step_label
 from .lifecycle import STEP_SERVICES, available_steps
@@ -59,7 +60,7 @@ def experiment_detail(request, pk: int):
     require_ability(request, "results.read")
     experiment = get_object_or_404(
         experiment_list_for_user(user=request.user).select_related(
-            "hypothesis", "owner", "objective", "segment", "primary_metric"
+            "hypothesis", "owner", "objective", "segment", "primary_metric", "template"
         ),
         pk=pk,
     )
@@ -72,7 +73,11 @@ def experiment_detail(request, pk: int):
 
 
 def _detail_page(request, experiment, *, comment_form=None, refused_step=None, refused_form=None):
-    """The experiment's page; a refused step shows its form again as it was sent, with why."""
+    """The experiment's page; a refused step shows its form again as it was sent, with why.
+
+    The decision rule and its verdict are on it; a step that goes against the plan says so
+    and asks for the reason before the click."""
+    decision = decision_panel(experiment)
     steps = []
     for step in available_steps(experiment):
         if not can(request.user, STEP_ABILITIES[step], experiment):
@@ -83,6 +88,8 @@ def _detail_page(request, experiment, *, comment_form=None, refused_step=None, r
             form = step_form(
                 step, initial={"expected_status": experiment.status}, auto_id=f"{step}-%s"
             )
+        if step == "complete" and decision.against_plan is None:
+            form.drop_unasked("override_reason")
         steps.append((step, step_label(step), form))
     variants = list(experiment.variants.all())
     return render(
@@ -97,6 +104,7 @@ def _detail_page(request, experiment, *, comment_form=None, refused_step=None, r
             "comment_action": reverse("experiments:detail", args=[experiment.pk]),
             "steps": steps,
             "refused_step": refused_step,
+            "decision": decision,
             "design": experiment_design(experiment),
             "design_link": _design_link(request.user, experiment),
             "running_days": _running_days(experiment),
@@ -150,6 +158,8 @@ def _take_step(request, experiment, step: str, form) -> bool:
         )
     except ValidationFailed as exc:
         add_service_errors(form, exc.errors)
+    except OverrideRequired as exc:
+        form.add_error("override_reason" if "override_reason" in form.fields else None, exc.message)
     except DomainError as exc:
         form.add_error(None, exc.message)
     else:

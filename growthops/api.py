@@ -8,7 +8,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework import exceptions, routers, status, views
 from rest_framework.response import Response
 
-from .errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
+from .errors import (
+    DomainError,
+    NotPermitted,
+    OverrideRequired,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
 from .middleware import BUSY_MESSAGE, RETRY_AFTER_SECONDS, database_is_busy
 
 
@@ -16,6 +22,10 @@ def exception_handler(exc, context):
     if isinstance(exc, ValidationFailed):
         return Response(
             {"detail": exc.message, "errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST
+        )
+    if isinstance(exc, OverrideRequired):
+        return Response(
+            {"detail": exc.message, "missing": exc.missing}, status=status.HTTP_409_CONFLICT
         )
     if isinstance(exc, TransitionNotAllowed):
         return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)

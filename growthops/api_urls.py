@@ -14,6 +14,7 @@ from experiments.api import (
     OperatorProfileViewSet,
     SegmentViewSet,
 )
+from experiments.templates_api import TemplateViewSet
 from programme.api import INSIGHT_VIEWSETS
 from programme.api.insights import InsightIndexViewSet
 from programme.api.portfolio import LedgerViewSet, RollupViewSet
@@ -36,6 +37,7 @@ router.register("teams", TeamViewSet, basename="team")
 router.register("operators", OperatorProfileViewSet, basename="operator")
 router.register("metrics", MetricViewSet, basename="metric")
 router.register("hypotheses", HypothesisViewSet, basename="hypothesis")
+router.register("templates", TemplateViewSet, basename="template")
 router.register("experiments", ExperimentViewSet, basename="experiment")
 # The experiment's data and results: detail actions on the same prefix, from analytics.
 router.register("experiments", ExperimentDataViewSet, basename="experiment-data")

@@ -17,6 +17,16 @@ class TransitionNotAllowed(DomainError):
     """The experiment is not in a status from which this lifecycle step may run."""
 
 
+class OverrideRequired(TransitionNotAllowed):
+    """A step that goes against the plan or the verdict, asked for without a reason to
+    override; ``missing`` names what it goes against (the planned sample, the days, the
+    verdict)."""
+
+    def __init__(self, message: str, missing: list[str]):
+        super().__init__(message)
+        self.missing = list(missing)
+
+
 class ValidationFailed(DomainError):
     """Input is incomplete or inconsistent; ``errors`` maps each field to what is wrong."""
 

@@ -67,14 +67,15 @@ class JSONRenderer(renderers.JSONRenderer):
         return super().render(data, accepted_media_type, renderer_context)
 
 
-def _flat(row: dict, prefix: str = "") -> dict:
-    """Nested objects become ``parent.child`` columns; lists become one JSON cell."""
+def _flat(row: dict, prefix: str = "", whole: frozenset[str] = frozenset()) -> dict:
+    """Nested objects become ``parent.child`` columns; lists, and objects named in ``whole``
+    (a column of their own), become one JSON cell."""
     flat = {}
     for key, value in row.items():
         name = f"{prefix}{key}"
-        if isinstance(value, dict):
+        if isinstance(value, dict) and name not in whole:
             flat.update(_flat(value, f"{name}."))
-        elif isinstance(value, list):
+        elif isinstance(value, list | dict):
             flat[name] = json.dumps(value, ensure_ascii=False, default=str)
         elif isinstance(value, str) and looks_like_formula(value):
             # A spreadsheet would run "=…" typed into a title as a formula.
@@ -127,13 +128,16 @@ def csv_response(columns: list[str], batches: Iterable[list[dict]]) -> Streaming
     """A CSV file streamed batch by batch: the header, then each batch's rows (flattened as
     ``CSVRenderer`` flattens them), read only when the client is ready for them."""
 
+    # A field holding an object (a decision rule) is one of the columns: one JSON cell.
+    whole = frozenset(columns)
+
     def lines() -> Iterator[bytes]:
         writer = csv.writer(_Line(), lineterminator="\r\n")
         yield writer.writerow(columns).encode(CSVRenderer.charset)
         for batch in batches:
             chunk = []
             for item in batch:
-                flat = _flat(item)
+                flat = _flat(item, whole=whole)
                 chunk.append(
                     writer.writerow(["" if (v := flat.get(c)) is None else v for c in columns])
                 )

@@ -280,6 +280,7 @@ SPECTACULAR_SETTINGS = {
         "SegmentStatusEnum": "experiments.models.Segment.Status",
         "HypothesisStatusEnum": "experiments.models.Hypothesis.Status",
         "TriageStatusEnum": ["backlog", "rejected"],
+        "TemplateKindEnum": "experiments.models.ExperimentTemplate.Kind",
     },
 }
 

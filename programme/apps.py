@@ -7,9 +7,13 @@ class ProgrammeConfig(AppConfig):
 
     def ready(self):
         from experiments.ranking import register_calibration
+        from experiments.suggestions import register_design_suggestions
 
         from .insights.calibration import backlog_calibration
+        from .portfolio.suggestions import realistic_mde_suggestions
 
         # The experiments app sits below the programme and cannot import it: the backlog's
         # calibrated order reads the calibration insight through the table handed over here.
         register_calibration(backlog_calibration)
+        # Likewise the design page's realistic MDE, from the segment's past shrunk lifts.
+        register_design_suggestions(realistic_mde_suggestions)

@@ -1,5 +1,7 @@
 """The CMO's approval queue: each design in review with what the decision needs (design,
-the segment traffic it takes, forecast impact on its objective, the operator's note).
+the segment traffic it takes, forecast impact on its objective, the decision rule, the
+operator's note); then each completed test waiting for the final decision, with its rule's
+verdict, its progress and any reason the operator gave for completing it early.
 
 Reads a page of experiments in a fixed number of queries; the decisions themselves go through
 the lifecycle services (``experiments.lifecycle.STEP_SERVICES``).
@@ -9,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
+from experiments.decisions import DecisionPanel, decision_panel, latest_looks
 from experiments.design import (
     Design,
     experiment_design,
@@ -23,8 +26,10 @@ from .models import PortfolioRollup
 from .portfolio.impact import PRIOR_WIN_RATE, ImpactModel, forecast_impact
 from .portfolio.selectors import rollups_on
 
-# The steps a reviewer takes from the queue, in the order the buttons show.
+# The steps a reviewer takes from the queue, in the order the buttons show; the final
+# decision on a completed test is taken there too.
 REVIEW_STEPS = ("approve", "request_changes", "kill")
+DECISION_STEPS = ("conclude",)
 
 
 @dataclass
@@ -38,6 +43,7 @@ class ReviewItem:
     note: str  # what the operator wrote when submitting
     submitted_at: object  # when it was last submitted (None if it never went through submit)
     steps: list[str]
+    decision: DecisionPanel  # the rule in words (no verdict before the start)
 
 
 def review_queryset(*, user):
@@ -52,9 +58,11 @@ def review_queryset(*, user):
             "segment__parent__parent__parent",
             "owner",
             "primary_metric",
+            "template",
         )
         .prefetch_related(
             "variants",
+            "guardrail_metrics",
             Prefetch(
                 "status_changes",
                 queryset=StatusChange.objects.filter(step="submit").order_by("id"),
@@ -97,6 +105,62 @@ def review_items(experiments, *, user) -> list[ReviewItem]:
                 note=submissions[-1].note if submissions else "",
                 submitted_at=submissions[-1].created_at if submissions else None,
                 steps=[s for s in REVIEW_STEPS if can(user, STEP_ABILITIES[s], experiment)],
+                decision=decision_panel(experiment, look=None),
             )
         )
     return items
+
+
+# --- completed tests waiting for the final decision ----------------------------------------
+
+# Completed tests shown at once, oldest first; the rest wait on the experiments list.
+DECISIONS_SHOWN = 10
+
+
+@dataclass
+class DecisionItem:
+    experiment: Experiment
+    decision: DecisionPanel  # the rule, its verdict and progress, the decisions that follow it
+    completion: StatusChange | None  # who completed it, when, and any override with its reason
+    steps: list[str]
+
+
+def decision_queryset(*, user):
+    """Completed tests waiting for the final decision, the longest waiting first."""
+    return decision_rows(user=user).filter(status=ExperimentStatus.COMPLETED)
+
+
+def decision_rows(*, user):
+    """Experiments as a decision card reads them (whatever their status: a card refused on a
+    stale view shows the experiment as it now is)."""
+    return (
+        experiment_list_for_user(user=user)
+        .select_related("owner", "primary_metric", "segment", "template")
+        .prefetch_related(
+            "variants",
+            "guardrail_metrics",
+            Prefetch(
+                "status_changes",
+                queryset=StatusChange.objects.filter(step="complete")
+                .select_related("actor")
+                .order_by("id"),
+                to_attr="completions",
+            ),
+        )
+        .order_by("end_date", "updated_at", "pk")
+    )
+
+
+def decision_items(experiments, *, user) -> list[DecisionItem]:
+    """The cards of completed tests, their latest looks read at once."""
+    experiments = list(experiments)
+    looks = latest_looks(experiments)
+    return [
+        DecisionItem(
+            experiment=experiment,
+            decision=decision_panel(experiment, look=looks.get(experiment.pk)),
+            completion=experiment.completions[-1] if experiment.completions else None,
+            steps=[s for s in DECISION_STEPS if can(user, STEP_ABILITIES[s], experiment)],
+        )
+        for experiment in experiments
+    ]

@@ -11,14 +11,23 @@ from experiments.lifecycle import STEP_SERVICES
 from experiments.models import KillReason
 from experiments.selectors import experiment_list_for_user
 from experiments.web import paginate
-from growthops.errors import DomainError, ValidationFailed
+from growthops.errors import DomainError, OverrideRequired, ValidationFailed
 from roles.capabilities import STEP_ABILITIES
 from roles.permissions import require_ability
 
 from .charts.insights import insight_charts
 from .insights import INSIGHTS
 from .insights.run import insight_report, insight_summaries
-from .review import REVIEW_STEPS, review_items, review_queryset
+from .review import (
+    DECISION_STEPS,
+    DECISIONS_SHOWN,
+    REVIEW_STEPS,
+    decision_items,
+    decision_queryset,
+    decision_rows,
+    review_items,
+    review_queryset,
+)
 
 # Each card of the approval queue is a full brief; ten make a page one reads through.
 REVIEW_PAGE_SIZE = 10
@@ -58,10 +67,32 @@ def _review_page(request, page_obj, *, refused: tuple[int, str] | None = None, f
     items = review_items(page_obj.object_list, user=request.user)
     for item in items:
         item.forms = _review_forms(item.experiment, refused=refused, form=form)
+    # Completed tests waiting for the final decision: on the first page, the longest waiting.
+    waiting = decision_queryset(user=request.user) if page_obj.number == 1 else None
+    decisions = decision_items(waiting[:DECISIONS_SHOWN], user=request.user) if waiting else []
+    for item in decisions:
+        item.form = _decision_form(item.experiment, refused=refused, form=form)
     return render(
         request,
         "programme/review_queue.html",
-        {"page_obj": page_obj, "items": items, "kill_reasons": KillReason.choices},
+        {
+            "page_obj": page_obj,
+            "items": items,
+            "kill_reasons": KillReason.choices,
+            "decisions": decisions,
+            "decisions_waiting": waiting.count() if waiting is not None else 0,
+        },
+    )
+
+
+def _decision_form(experiment, *, refused=None, form=None):
+    """The conclude form of a completed test's card: as typed after a refusal, else empty."""
+    if refused is not None and refused == (experiment.pk, "conclude"):
+        return form
+    return step_form(
+        "conclude",
+        initial={"expected_status": experiment.status},
+        auto_id=f"decide-{experiment.pk}-%s",
     )
 
 
@@ -75,12 +106,15 @@ def _review_forms(experiment, *, refused=None, form=None) -> dict:
 @login_required
 @require_POST
 def review_step(request, pk: int, step: str):
-    """Approve, send back or kill from the queue; htmx swaps the card, a plain form reloads."""
-    if step not in REVIEW_STEPS:
+    """Approve, send back or kill a design, or conclude a completed test, from the queue;
+    htmx swaps the card, a plain form reloads."""
+    if step not in REVIEW_STEPS + DECISION_STEPS:
         raise Http404("No such review step.")
     experiment = get_object_or_404(experiment_list_for_user(user=request.user), pk=pk)
     require_ability(request, STEP_ABILITIES[step], experiment)
-    form = step_form(step, request.POST, auto_id=f"review-{pk}-{step}-%s")
+    deciding = step in DECISION_STEPS
+    auto_id = f"decide-{pk}-%s" if deciding else f"review-{pk}-{step}-%s"
+    form = step_form(step, request.POST, auto_id=auto_id)
     done = False
     if form.is_valid():
         try:
@@ -89,6 +123,10 @@ def review_step(request, pk: int, step: str):
             )
         except ValidationFailed as exc:
             add_service_errors(form, exc.errors)
+        except OverrideRequired as exc:
+            form.add_error(
+                "override_reason" if "override_reason" in form.fields else None, exc.message
+            )
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -104,6 +142,10 @@ def review_step(request, pk: int, step: str):
             )
         messages.success(request, message)
         return redirect("programme:review")
+    if request.htmx and deciding:
+        item = decision_items([decision_rows(user=request.user).get(pk=pk)], user=request.user)[0]
+        item.form = form
+        return render(request, "programme/_decision_card.html", {"item": item})
     if request.htmx:
         item = review_items([_queue_row(request.user, pk) or experiment], user=request.user)[0]
         item.forms = _review_forms(experiment, refused=(pk, step), form=form)

@@ -66,6 +66,9 @@ CAPABILITIES: dict[str, Ability] = {
     ),
     "experiments.kill": _ability(Role.CMO, description="kill an experiment"),
     "experiments.conclude": _ability(Role.CMO, description="record the final decision"),
+    "templates.manage": _ability(
+        Role.CMO, Role.OPERATOR, description="create and edit test templates (protocols)"
+    ),
     "experiments.cost": _ability(
         Role.CMO,
         Role.OPERATOR,

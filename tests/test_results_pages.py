@@ -282,7 +282,10 @@ def test_completing_over_an_unacknowledged_srm_needs_a_confirmation(client, oper
     experiment.refresh_from_db()
     assert experiment.status == "running" and experiment.analysis == ""
 
-    response = client.post(step, {**data, "confirm_srm": "on"})
+    # Its 2,000 users are short of the planned sample too: the form asks for the reason.
+    assert 'name="override_reason"' in html and "the planned sample (2,000 of 29,502 users)" in html
+    early = "The pricing change ships on Monday."
+    response = client.post(step, {**data, "confirm_srm": "on", "override_reason": early})
     assert response.status_code == 302
     experiment.refresh_from_db()
     assert (experiment.status, experiment.analysis) == ("completed", "B won by 30 %.")
@@ -294,7 +297,11 @@ def test_an_acknowledged_srm_needs_no_confirmation(operator):
         experiment=experiment, look=1, srm_p_value=0.00002, acknowledged_by=operator
     )
     experiment_complete(
-        experiment_id=experiment.pk, actor=operator, analysis="B won.", recommendation="scale"
+        experiment_id=experiment.pk,
+        actor=operator,
+        analysis="B won.",
+        recommendation="scale",
+        override_reason="Stopped before the planned sample.",
     )
     experiment.refresh_from_db()
     assert experiment.status == "completed"
@@ -403,6 +410,7 @@ def test_the_api_asks_the_same_confirmation(operator):
     assert "confirm to complete anyway" in str(response.json())
     experiment.refresh_from_db()
     assert experiment.status == "running"
-    assert api.post(url, {**body, "confirm_srm": True}, format="json").status_code == 200
+    confirmed = {**body, "confirm_srm": True, "override_reason": "Stopped before the sample."}
+    assert api.post(url, confirmed, format="json").status_code == 200
     experiment.refresh_from_db()
     assert experiment.status == "completed"

@@ -116,9 +116,14 @@ def _z_test(mean_c, var_c, n_c, mean_t, var_t, n_t, alpha) -> Comparison:
     p_value *= 2.0
     crit = -special.ndtri(alpha / 2.0)
     half = crit * se
+    low, high = diff - half, diff + half
+    if not se.all():
+        # No variance to build an interval from (every arm all at 0 or all at 1): [d, d] would
+        # claim certainty from no data.
+        low, high = np.where(se > 0, low, np.nan), np.where(se > 0, high, np.nan)
     lift, lift_lo, lift_hi = _lift(mean_c, mean_t, vn_c, vn_t, crit)
     df = np.broadcast_to(np.inf, diff.shape)
-    return Comparison(diff, diff - half, diff + half, lift, lift_lo, lift_hi, se, z, df, p_value)
+    return Comparison(diff, low, high, lift, lift_lo, lift_hi, se, z, df, p_value)
 
 
 def z_test(mean_c, var_c, n_c, mean_t, var_t, n_t, alpha=0.05) -> Comparison:
@@ -127,8 +132,8 @@ def z_test(mean_c, var_c, n_c, mean_t, var_t, n_t, alpha=0.05) -> Comparison:
     ``se = sqrt(v_t/n_t + v_c/n_c)``, ``z = d/se``, ``p = 2·Φ(-|z|)``,
     CI ``d ± z(1-α/2)·se``. Same numbers as statsmodels
     ``test_proportions_2indep(method="wald")`` / ``confint_proportions_2indep(method="wald")``
-    when ``v = p(1-p)``. With ``se == 0`` the p-value is undefined (NaN) and the CI is
-    ``[d, d]``.
+    when ``v = p(1-p)``. With ``se == 0`` (no conversions in either arm, say) the p-value and
+    the CI are undefined (NaN), where statsmodels gives ``[d, d]``.
     """
     return _z_test(*_checked(mean_c, var_c, n_c, mean_t, var_t, n_t, alpha, min_n=1))
 

@@ -27,14 +27,20 @@ def result_reading(
     higher_is_better: bool,
     method: str,
     chance_to_beat_control: float | None = None,
+    control_mean: float | None = None,
+    treatment_mean: float | None = None,
 ) -> str:
     """What ``variant`` did to ``metric`` against control, with its interval and the verdict.
 
     The verdict follows the method: frequentist and sequential say whether the difference is
     significant (sequential: "yet", since it may still become so), Bayesian gives the chance
     to beat control. A significant move says whether it is good for this metric's direction.
+    With both arms at zero (``control_mean`` and ``treatment_mean``) there is nothing to
+    compare yet, and the sentence says so rather than claim anything.
     """
     metric = metric[:1].lower() + metric[1:]
+    if control_mean == 0 and treatment_mean == 0:
+        return f"{variant}: no conversions yet on {metric}, in either arm; nothing to compare."
     if lift is None:
         return f"{variant}: no lift on {metric} can be computed (the control's value is zero)."
     if lift > 0:

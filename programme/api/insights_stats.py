@@ -73,6 +73,15 @@ class OverrideSerializer(serializers.Serializer):
     shrunk = _nullable()
 
 
+class GuardedCallSerializer(serializers.Serializer):
+    id = Int()
+    name = serializers.CharField()
+    step = serializers.ChoiceField(["complete", "conclude"])
+    reason = serializers.CharField(help_text="Why the call went against the plan or the verdict.")
+    outcome = serializers.CharField(help_text="Empty until the experiment is concluded.")
+    shrunk = _nullable()
+
+
 class OverridesSerializer(serializers.Serializer):
     decided = Int(help_text="Concluded experiments with both a recommendation and a decision.")
     against = Int()
@@ -82,6 +91,13 @@ class OverridesSerializer(serializers.Serializer):
     followed_won = Int()
     followed_mean_lift = _nullable()
     experiments = OverrideSerializer(many=True, help_text="The latest 50 decided against.")
+    completed_early = Int(help_text="Tests completed before their planned sample or days.")
+    against_verdict = Int(help_text="Decisions against the decision rule's verdict.")
+    against_verdict_won = Int()
+    against_verdict_mean_lift = _nullable()
+    calls = GuardedCallSerializer(
+        many=True, help_text="The latest 50 calls against the plan or the verdict, with reasons."
+    )
 
 
 class ScoreLiftSerializer(serializers.Serializer):

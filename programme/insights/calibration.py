@@ -52,7 +52,7 @@ def compute(history: ProgrammeHistory) -> dict:
         "by_scorer": _groups(frame, "scorer_id", lambda key: people.get(int(key), "Unknown")),
         "by_channel": _groups(frame, "channel", lambda key: Channel(key).label),
         "corrected_confidence": _corrected(frame, overall_rate),
-        "overrides": _overrides(frame),
+        "overrides": _overrides(frame, history),
         # Each measured experiment's score and lift, newest last (the scatter on the page).
         "points": [
             {
@@ -159,8 +159,9 @@ def _corrected(frame: pd.DataFrame, overall_rate: float | None) -> dict:
     }
 
 
-def _overrides(frame: pd.DataFrame) -> dict:
-    """Decisions the CMO took against the operator's recommendation, and how they turned out."""
+def _overrides(frame: pd.DataFrame, history: ProgrammeHistory) -> dict:
+    """Decisions the CMO took against the operator's recommendation, and how they turned out;
+    and the calls taken against the plan or the verdict, with a reason (:func:`_guarded`)."""
     decided = frame[(frame["recommendation"] != "") & (frame["decision"] != "")]
     against = decided[decided["recommendation"] != decided["decision"]]
     followed = decided[decided["recommendation"] == decided["decision"]]
@@ -187,6 +188,41 @@ def _overrides(frame: pd.DataFrame) -> dict:
             followed["shrunk"].dropna().mean() if len(followed) else None
         ),
         "experiments": rows[-50:],
+        **_guarded(frame, history),
+    }
+
+
+def _guarded(frame: pd.DataFrame, history: ProgrammeHistory) -> dict:
+    """Tests completed before their plan and decisions against the rule's verdict, each with
+    the reason given (docs/decisions.md, "Overrides"), and how the decided ones turned out."""
+    trail = history.status_changes
+    calls = trail[trail["override_reason"] != ""]
+    early = calls[calls["step"] == "complete"]
+    against = calls[calls["step"] == "conclude"]
+    decided = frame.set_index("id")
+    against_decided = decided.loc[decided.index.isin(against["experiment_id"])]
+    names = dict(zip(history.experiments["id"], history.experiments["name"], strict=True))
+    rows = []
+    for call in calls.itertuples():
+        outcome = decided.loc[call.experiment_id] if call.experiment_id in decided.index else None
+        rows.append(
+            {
+                "id": int(call.experiment_id),
+                "name": names.get(call.experiment_id, ""),
+                "step": call.step,
+                "reason": call.override_reason,
+                "outcome": "" if outcome is None else outcome["outcome"],
+                "shrunk": None if outcome is None else rounded(outcome["shrunk"]),
+            }
+        )
+    return {
+        "completed_early": len(early),
+        "against_verdict": len(against),
+        "against_verdict_won": int(against_decided["won"].sum()),
+        "against_verdict_mean_lift": rounded(
+            against_decided["shrunk"].dropna().mean() if len(against_decided) else None
+        ),
+        "calls": rows[-50:],
     }
 
 
@@ -225,9 +261,16 @@ def _reading(data: dict) -> str:
         if overrides["against"]
         else ""
     )
+    early, verdict = overrides.get("completed_early", 0), overrides.get("against_verdict", 0)
+    guarded = (
+        f" Completed before their plan: {early}; decided against the rule's verdict: {verdict};"
+        " each with a reason."
+        if early or verdict
+        else ""
+    )
     return (
         f"{data['concluded']} concluded experiments, {data['win_rate']:.0%} won. {trust}{band}"
-        f"{scorer}{against}"
+        f"{scorer}{against}{guarded}"
     )
 
 

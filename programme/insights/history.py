@@ -105,10 +105,19 @@ class ProgrammeHistory:
 
     @cached_property
     def status_changes(self) -> pd.DataFrame:
-        """The audit trail: every lifecycle step with its time and actor, oldest first."""
+        """The audit trail: every lifecycle step with its time, its actor and the reason of a
+        call against the plan or the verdict (empty for the others), oldest first."""
         return _frame(
             StatusChange.objects.order_by("created_at", "id"),
-            ["experiment_id", "step", "from_status", "to_status", "actor_id", "created_at"],
+            [
+                "experiment_id",
+                "step",
+                "from_status",
+                "to_status",
+                "actor_id",
+                "created_at",
+                "override_reason",
+            ],
         )
 
     @cached_property

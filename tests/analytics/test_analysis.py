@@ -240,8 +240,13 @@ def test_no_sample_reached_alert_once_the_experiment_is_completed(operator, anal
     experiment = running_experiment(operator, baseline=0.1, mde=0.5, daily_traffic=1000)
     needed = experiment_design(experiment).sample_size_per_variant
     upload(experiment, analyst, binomial_rows(control=(needed, 100), treatment=(needed, 110)))
+    # Completed before the upload is analysed: the analysed look still has no users.
     experiment_complete(
-        experiment_id=experiment.pk, actor=operator, analysis="Flat.", recommendation="abandon"
+        experiment_id=experiment.pk,
+        actor=operator,
+        analysis="Flat.",
+        recommendation="abandon",
+        override_reason="The sample is in; the analysis has not caught up yet.",
     )
     experiments_analyse([experiment.pk])
     assert Result.objects.filter(experiment=experiment).exists()

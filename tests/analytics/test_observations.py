@@ -327,7 +327,11 @@ def test_the_upload_form_shows_only_where_an_upload_would_be_taken(
     client.force_login(operator)
     assert b'id="upload-form"' in client.get(page).content
     experiment_complete(
-        experiment_id=experiment.pk, actor=operator, analysis="Flat.", recommendation="abandon"
+        experiment_id=experiment.pk,
+        actor=operator,
+        analysis="Flat.",
+        recommendation="abandon",
+        override_reason="Stopped before the planned sample.",
     )
     assert b'id="upload-form"' in client.get(page).content  # data until the decision
     experiment_conclude(

@@ -132,13 +132,14 @@ def test_an_empty_csv_export_is_its_header(api):
 
 
 def _csv_cells(json_rows):
-    """A JSON list as the CSV export writes it: lists as JSON, null as empty, all text."""
+    """A JSON list as the CSV export writes it: lists and objects as JSON, null as empty,
+    all text."""
     import json
 
     def cell(value):
         if value is None:
             return ""
-        if isinstance(value, list):
+        if isinstance(value, list | dict):
             return json.dumps(value, ensure_ascii=False)
         if isinstance(value, bool):
             return str(value)

@@ -16,6 +16,7 @@ from analytics.analysis.pipeline import experiments_analyse
 from analytics.ingest.events import events_ingest
 from analytics.ingest.observations import observations_ingest
 from analytics.models import Alert, Notification
+from experiments import services
 from experiments.models import Comment
 from programme.portfolio.rollup import portfolio_rollup_run
 from roles.models import OperatorProfile, Role
@@ -80,6 +81,12 @@ def world(cmo, operator, analyst):
             for n in range(ROWS) for variant in ("control", "b")
         ],
     )  # fmt: skip
+    for n in range(ROWS):
+        template = services.template_create(
+            actor=cmo, name=f"Protocol {n}", kind="landing_page", primary_metric=MetricFactory()
+        )
+        template.guardrail_metrics.add(MetricFactory(), MetricFactory())
+        template.secondary_metrics.add(MetricFactory())
     portfolio_rollup_run()
     return {
         "experiment": experiment,
@@ -96,6 +103,7 @@ LISTS = [
     ("analyst", "/api/v1/teams/"),
     ("analyst", "/api/v1/operators/"),
     ("analyst", "/api/v1/metrics/"),
+    ("analyst", "/api/v1/templates/"),
     ("analyst", "/api/v1/hypotheses/"),
     ("analyst", "/api/v1/hypotheses/{hypothesis}/comments/"),
     ("analyst", "/api/v1/experiments/"),

@@ -25,6 +25,7 @@ from analytics.models import (
 from experiments.models import (
     Comment,
     Experiment,
+    ExperimentTemplate,
     Hypothesis,
     Metric,
     Objective,
@@ -32,6 +33,7 @@ from experiments.models import (
     StatusChange,
     Variant,
 )
+from experiments.services import template_create
 from growthops.api_urls import router
 from programme.models import PortfolioRollup
 from programme.shares import readout_share_create
@@ -133,6 +135,29 @@ TABLE = [
     ("PATCH", "/api/v1/hypotheses/{idea}/", {"status": "validated"}, allowed(405)),
     ("GET", "/api/v1/hypotheses/{idea}/comments/", None, allowed(200)),
     ("POST", "/api/v1/hypotheses/{idea}/comments/", {"body": "Hm"}, allowed(201)),
+    # Templates (protocols): everyone reads; the CMO and operators create and edit them.
+    ("GET", "/api/v1/templates/", None, allowed(200)),
+    ("GET", "/api/v1/templates/{template}/", None, allowed(200)),
+    (
+        "POST",
+        "/api/v1/templates/",
+        {"name": "Pricing page", "kind": "pricing", "locked_fields": ["alpha"]},
+        allowed(201, {"cmo", *OPERATORS}),
+    ),
+    (
+        "PATCH",
+        "/api/v1/templates/{template}/",
+        {"min_run_weeks": 2, "decision_rule": {"guardrail_tolerance": 0.01}},
+        allowed(200, {"cmo", *OPERATORS}),
+    ),
+    (
+        "PATCH",
+        "/api/v1/templates/{template}/",
+        {"locked_fields": ["status"]},
+        allowed(400, {"cmo", *OPERATORS}),
+    ),
+    ("PUT", "/api/v1/templates/{template}/", {"name": "x"}, allowed(405)),
+    ("DELETE", "/api/v1/templates/{template}/", None, allowed(405)),
     # Experiments: operators create; the owner edits a draft's design; steps by the table.
     ("GET", "/api/v1/experiments/", None, allowed(200)),
     ("GET", "/api/v1/experiments/{draft}/", None, allowed(200)),
@@ -205,14 +230,39 @@ TABLE = [
             "analysis": "B won.",
             "recommendation": "scale",
             "confirm_srm": True,
+            "override_reason": "The campaign ends today.",
         },
         allowed(200, {"owner"}),
     ),
     (
         "POST",
         "/api/v1/experiments/{completed}/steps/conclude/",
-        {"expected_status": "completed", "decision": "scale", "outcome": "won", "learnings": "L"},
+        {
+            "expected_status": "completed",
+            "decision": "scale",
+            "outcome": "won",
+            "learnings": "L",
+            "override_reason": "Interviews back it.",
+        },
         allowed(200, {"cmo"}),
+    ),
+    # Before the planned sample, and against the verdict: a reason is needed (409 without).
+    (
+        "POST",
+        "/api/v1/experiments/{running}/steps/complete/",
+        {
+            "expected_status": "running",
+            "analysis": "B won.",
+            "recommendation": "scale",
+            "confirm_srm": True,
+        },
+        allowed(409, {"owner"}),
+    ),
+    (
+        "POST",
+        "/api/v1/experiments/{completed}/steps/conclude/",
+        {"expected_status": "completed", "decision": "scale", "outcome": "won", "learnings": "L"},
+        allowed(409, {"cmo"}),
     ),
     # A step refused by the status (or a stale view of it) is a 409 to whoever may take it.
     (
@@ -355,6 +405,7 @@ def build_world():
         "team": team,
         "profile": OperatorProfile.objects.create(user=operator, channels=["web"], capacity=10),
         "metric": running.primary_metric,
+        "template": template_create(actor=cmo, name="E-mail subject", kind="email_subject"),
         "task": uuid.uuid4(),
         "share": readout_share_create(experiment_id=running.pk, actor=operator),
     }
@@ -396,7 +447,7 @@ def test_the_snapshot_covers_the_models_a_write_could_change():
         Objective, Segment, Hypothesis, Experiment, Variant, Comment, StatusChange, Observation,
         Event, Result, Notification, Alert, Token, Team, OperatorProfile, User, Metric,
         PortfolioRollup, SrmAcknowledgement, WebhookEndpoint, WebhookDelivery,
-        Team.members.through, Experiment.secondary_metrics.through,
+        Team.members.through, Experiment.secondary_metrics.through, ExperimentTemplate,
     ):  # fmt: skip
         assert model in covered, model
 

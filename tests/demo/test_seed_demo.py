@@ -11,6 +11,7 @@ from experiments.lifecycle import STEPS
 from experiments.models import (
     Experiment,
     ExperimentStatus,
+    ExperimentTemplate,
     Hypothesis,
     Metric,
     Objective,
@@ -37,6 +38,7 @@ def _counts():
             Hypothesis,
             Experiment,
             StatusChange,
+            ExperimentTemplate,
         )
     }
 
@@ -56,6 +58,18 @@ def test_it_builds_the_demo_organisation_once(settings):
         "admin",
     }
     assert first["Objective"] == 3 and first["Metric"] == 6
+    # Five templates, one per kind of test the demo team runs, each with its locks.
+    assert sorted(ExperimentTemplate.objects.values_list("kind", flat=True)) == [
+        "email_subject", "landing_page", "onboarding", "paid_creative", "pricing"
+    ]  # fmt: skip
+    pricing = ExperimentTemplate.objects.get(name="Pricing")
+    assert (pricing.alpha, pricing.min_run_weeks, pricing.primary_metric.key) == (
+        0.01,
+        3,
+        "trial_to_paid",
+    )
+    assert pricing.decision_rule["guardrail_tolerances"] == {"signup_conversion": 0.03}
+    assert "decision_rule" in pricing.locked_fields
     # The 15 of the current programme, the past year's decided ones and designs queued in the
     # busiest segments (for the insights).
     assert first["Segment"] >= 8 and first["Hypothesis"] >= 40
@@ -216,3 +230,22 @@ class TestOneSeededDemo:
         partners = insight_report("partners").data
         kinds = {row["kind"] for row in partners["partners"]}
         assert kinds == {"agency", "in_house"} and partners["return"] is not None
+
+
+def test_seed_templates_adds_only_the_missing_ones():
+    from experiments.templates_seed import seed_templates
+    from tests.factories import MetricFactory, UserFactory
+
+    assert seed_templates(out=lambda *_: None) == 0  # no demo CMO: nothing to write with
+    UserFactory(username="cmo", role="cmo", is_demo=True)
+    for key in ("signup_conversion", "trial_to_paid", "unsubscribe_rate"):
+        MetricFactory(key=key)
+    said = []
+
+    assert seed_templates(out=said.append) == 5
+    ExperimentTemplate.objects.filter(name="Onboarding").delete()
+    assert seed_templates(out=said.append) == 1
+    assert seed_templates(out=said.append) == 0
+    assert said == ["Added 5 test templates.", "Added 1 test template."]
+    # A metric the database lacks is left out, not invented.
+    assert ExperimentTemplate.objects.get(name="Landing page").secondary_metrics.count() == 0

@@ -15,8 +15,19 @@ STEP_KWARGS = {
     "start": {},
     "pause": {},
     "resume": {},
-    "complete": {"analysis": "B beat control on sign-ups.", "recommendation": "scale"},
-    "conclude": {"decision": "scale", "outcome": "won", "learnings": "Logos build trust."},
+    # Taken without result data: completing and scaling go against the plan and the verdict,
+    # so they carry their reasons (docs/decisions.md, "Overrides").
+    "complete": {
+        "analysis": "B beat control on sign-ups.",
+        "recommendation": "scale",
+        "override_reason": "The launch date moved: we stop here.",
+    },
+    "conclude": {
+        "decision": "scale",
+        "outcome": "won",
+        "learnings": "Logos build trust.",
+        "override_reason": "Scaling on the interviews as well as the data.",
+    },
     "kill": {"reason": "harmful", "note": "Checkout errors doubled."},
 }
 

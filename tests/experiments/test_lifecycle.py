@@ -46,6 +46,14 @@ def test_it_walks_the_happy_path_and_writes_the_audit_trail(experiment, operator
     assert experiment.start_date is not None and experiment.end_date is not None
     assert experiment.decision == "scale" and experiment.outcome == "won"
     assert Hypothesis.objects.get(pk=experiment.hypothesis_id).status == "validated"
+    # Without result data both calls went against the plan, and say why.
+    overrides = experiment.status_changes.exclude(override_reason="").values_list(
+        "step", "override_reason"
+    )
+    assert dict(overrides) == {
+        "complete": "The launch date moved: we stop here.",
+        "conclude": "Scaling on the interviews as well as the data.",
+    }
 
 
 def test_it_refuses_to_start_without_approval(experiment, operator):

@@ -179,6 +179,44 @@ def test_calibration_by_hand(calibrated):
     assert "rank correlation 0.80" in data["reading"]
 
 
+def test_calls_against_the_plan_or_the_verdict_are_counted_with_their_reasons(
+    calibrated, operator, cmo
+):
+    lost, won = calibrated[1], calibrated[2]
+    StatusChange.objects.filter(experiment=lost, step="conclude").update(
+        overridden=["the verdict (Ship)"], override_reason="Support costs outweigh it."
+    )
+    StatusChange.objects.create(
+        experiment=won, step="complete", from_status="running", to_status="completed",
+        actor=operator, overridden=["the planned sample (900 of 4,000 users)"],
+        override_reason="The season ends.",
+    )  # fmt: skip
+    waiting = put_in_status(ExperimentFactory(owner=operator, name="Waiting"), "completed")
+    StatusChange.objects.create(
+        experiment=waiting, step="complete", from_status="running", to_status="completed",
+        actor=operator, overridden=["the minimum run time (day 3 of 7)"],
+        override_reason="Budget cut.",
+    )  # fmt: skip
+
+    overrides = report("calibration")["overrides"]
+
+    assert (overrides["completed_early"], overrides["against_verdict"]) == (2, 1)
+    # The four lifts spread less than their errors (var 0.00193 < s² 0.0025): τ̂² = 0, so each
+    # shrinks to the mean, 0.03.
+    assert (overrides["against_verdict_won"], overrides["against_verdict_mean_lift"]) == (0, 0.03)
+    assert sorted(
+        (r["name"], r["step"], r["reason"], r["outcome"]) for r in overrides["calls"]
+    ) == [
+        (lost.name, "conclude", "Support costs outweigh it.", "lost"),
+        (won.name, "complete", "The season ends.", "won"),
+        ("Waiting", "complete", "Budget cut.", ""),
+    ]
+    reading = report("calibration")["reading"]
+    assert reading.endswith(
+        "Completed before their plan: 2; decided against the rule's verdict: 1; each with a reason."
+    )
+
+
 def test_rice_is_checked_where_the_hypotheses_have_it(operator):
     # RICE = reach × impact × (confidence/10) ÷ effort: 1000·5·0.5/1 = 2500, 2000·5·0.5/1 = 5000,
     # 4000·5·0.5/2 = 5000 (a tie), 100·5·0.5/1 = 250. Lifts 0.02, 0.03, 0.05, −0.01.

@@ -160,6 +160,7 @@ def test_undefined_numbers_are_null_not_nan():
     )
     treatment = response["variants"][1]
     assert treatment["lift"] is None and treatment["lift_ci"] is None  # control mean 0
+    assert treatment["diff"] == 0 and treatment["diff_ci"] is None  # no conversions: no interval
     assert treatment["p_value"] is None and treatment["p_value_adjusted"] is None
     assert treatment["sequential_p_value"] is None
     assert treatment["significant"] is False

@@ -111,10 +111,13 @@ def test_it_reproduces_the_wald_example_worked_by_hand():
     assert round(float(result.p_value), 4) == 0.1527
 
 
-def test_zero_variance_leaves_the_p_value_undefined():
+def test_zero_variance_leaves_the_p_value_and_the_interval_undefined():
+    # No conversions (or all converted) in both arms: no variance, so no interval — [0, 0]
+    # would claim certainty from no data.
     result = compare_proportions([0, 1000], [1000, 1000], [0, 1000], [1000, 1000])
     assert np.isnan(result.p_value).all()
     assert (result.diff == 0).all()
+    assert np.isnan(result.diff_ci_low).all() and np.isnan(result.diff_ci_high).all()
     assert np.isnan(result.lift[0])  # control mean 0
     welch = compare_means(10, 50.0, 250.0, 10, 60.0, 360.0)  # both arms constant
     assert np.isnan(welch.p_value)

@@ -66,3 +66,19 @@ def test_a_zero_lift_is_unchanged_and_never_significant():
     assert reading(lift=0.0, lift_ci_low=-0.01, lift_ci_high=0.01).startswith(
         "B leaves sign-up conversion unchanged (−1.0 % to +1.0 %); not significant."
     )
+
+
+def test_with_no_conversions_in_either_arm_it_claims_nothing():
+    text = reading(
+        lift=None,
+        lift_ci_low=None,
+        lift_ci_high=None,
+        significant=False,
+        control_mean=0.0,
+        treatment_mean=0.0,
+    )
+    assert text == "B: no conversions yet on sign-up conversion, in either arm; nothing to compare."
+    # One arm converting is a comparison again (here: no lift, the control being at zero).
+    assert reading(lift=None, significant=False, control_mean=0.0, treatment_mean=0.01) == (
+        "B: no lift on sign-up conversion can be computed (the control's value is zero)."
+    )

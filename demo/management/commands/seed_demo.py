@@ -5,6 +5,7 @@ from django.test.utils import override_settings
 from demo.bench import seed_large
 from demo.organisation import DEMO_USERS
 from demo.seed import seed_demo
+from experiments.templates_seed import seed_templates
 from programme.insights.run import insights_run
 from roles.backends import DEMO_PASSWORD
 
@@ -22,6 +23,8 @@ class Command(BaseCommand):
     def handle(self, *args, large=False, **options):
         write = self.stdout.write
         added = seed_demo(out=write)
+        # The templates the demo team designs from (added where missing, even to an older demo).
+        seed_templates(out=write)
         if not added:
             write("Demo data already present; nothing added.")
         if large:
