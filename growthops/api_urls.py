@@ -15,6 +15,7 @@ from experiments.api import (
     SegmentViewSet,
 )
 from programme.api import INSIGHT_VIEWSETS
+from programme.api.digests import DigestPreferenceViewSet
 from programme.api.insights import InsightIndexViewSet
 from programme.api.portfolio import LedgerViewSet, RollupViewSet
 from programme.api.shares import ExperimentShareViewSet, ShareViewSet
@@ -26,6 +27,8 @@ from .api import ApiRootView
 router = DefaultRouter()
 router.APIRootView = ApiRootView
 router.register("auth/token", TokenViewSet, basename="api-token")
+# The digest preference (programme) before the caller (roles), on the same prefix.
+router.register("auth/me", DigestPreferenceViewSet, basename="api-me-digest")
 router.register("auth/me", MeViewSet, basename="api-me")
 router.register("objectives", ObjectiveViewSet, basename="objective")
 router.register("segments", SegmentViewSet, basename="segment")

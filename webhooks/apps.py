@@ -6,7 +6,7 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self):
-        from programme.digests.delivery import register_outbound
+        from programme.digests.preferences import register_outbound
 
         from .delivery import post
         from .safety import url_problem

@@ -20,6 +20,7 @@ from roles.models import Role
 from ..models import DigestDelivery, DigestFrequency, DigestPreference
 from .build import Digest, digest_build
 from .period import period_for
+from .preferences import OUTBOUND, slack_url_for, slack_url_problem
 from .render import digest_html, digest_text, slack_body
 
 log = logging.getLogger(__name__)
@@ -27,34 +28,6 @@ log = logging.getLogger(__name__)
 
 class SlackRefused(Exception):
     """The webhook URL may not be posted to, or Slack did not take the message."""
-
-
-# How a Slack message goes out: handed over by the webhooks app (``webhooks/apps.py``), which
-# posts only to checked public addresses; the programme may not import it.
-_OUTBOUND: dict = {}
-
-
-def register_outbound(*, post, url_problem) -> None:
-    """``post(url, body, headers) -> (status, excerpt)`` and ``url_problem(url) -> str | None``."""
-    _OUTBOUND.update(post=post, url_problem=url_problem)
-
-
-def slack_url_problem(url: str) -> str | None:
-    """Why a Slack webhook URL may not be used, or None."""
-    if not url.startswith("https://"):
-        return "A Slack webhook URL starts with https://."
-    check = _OUTBOUND.get("url_problem")
-    return check(url) if check else "Slack messages cannot be sent from here."
-
-
-def preference_of(user) -> DigestPreference:
-    """The user's preference; an unsaved weekly one if they never chose."""
-    found = DigestPreference.objects.filter(user=user).first()
-    return found or DigestPreference(user=user)
-
-
-def slack_url_for(preference: DigestPreference) -> str:
-    return preference.slack_webhook_url or settings.DIGEST_SLACK_WEBHOOK_URL
 
 
 def _recipients():
@@ -149,6 +122,6 @@ def send_slack(digest: Digest, url: str) -> None:
     if problem:
         raise SlackRefused(problem)
     headers = {"Content-Type": "application/json", "User-Agent": "GrowthOps-Digest"}
-    code, excerpt = _OUTBOUND["post"](url, slack_body(digest), headers)
+    code, excerpt = OUTBOUND["post"](url, slack_body(digest), headers)
     if not 200 <= code < 300:
         raise SlackRefused(f"Slack answered HTTP {code}: {excerpt}")

@@ -5,8 +5,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from programme.digests.build import digest_build
-from programme.digests.delivery import digests_send_due, preference_of
+from programme.digests.delivery import digests_send_due
 from programme.digests.period import period_for
+from programme.digests.preferences import preference_of
 from programme.digests.render import digest_text
 from programme.models import DigestFrequency
 
