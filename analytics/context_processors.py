@@ -5,4 +5,4 @@ def notifications(request):
         return {}
     from .selectors import unread_notifications
 
-    return {"unread_notifications": unread_notifications(user).count()}
+    return {"unread_notifications": unread_notifications(user=user).count()}

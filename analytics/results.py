@@ -46,7 +46,9 @@ class IntervalBar:
 
 
 @dataclass
-class Comparison:
+class PanelComparison:
+    """One treatment against the control, as the results panel draws it."""
+
     result: Result
     tone: str  # good / bad / neutral: the bar's colour
     reading: str
@@ -57,7 +59,7 @@ class Comparison:
 class MetricResults:
     metric: Metric
     control: Result | None
-    comparisons: list[Comparison] = field(default_factory=list)
+    comparisons: list[PanelComparison] = field(default_factory=list)
 
 
 @dataclass
@@ -138,7 +140,7 @@ def grouped_results(experiment: Experiment, results: list[Result]) -> list[Group
                 if r.is_control:
                     continue
                 entry.comparisons.append(
-                    Comparison(
+                    PanelComparison(
                         result=r,
                         tone=tone(r, metric),
                         bar=bars.get(r.pk),
@@ -203,7 +205,7 @@ def results_charts(experiment: Experiment, primary: Metric | None) -> list[Chart
     ]
 
 
-def experiment_results_panel(experiment: Experiment, user) -> dict:
+def experiment_results_panel(experiment: Experiment, *, user) -> dict:
     """What the results panel of an experiment's page shows to ``user``."""
     results = latest_results(experiment)
     mismatch = most_mismatched(results)

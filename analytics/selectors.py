@@ -25,12 +25,12 @@ def latest_results(experiment) -> list[Result]:
     return list(newest_looks(experiment.results).select_related("metric", "variant"))
 
 
-def unread_notifications(user):
+def unread_notifications(*, user):
     """The user's notifications not yet marked read (the top bar counts them)."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True)
 
 
-def event_list_for_user(user) -> QuerySet[Event]:
+def event_list_for_user(*, user) -> QuerySet[Event]:
     """The raw events of the experiments the user may see, in the order they arrived (id)."""
-    visible = experiment_list_for_user(user).select_related(None).values("id")
+    visible = experiment_list_for_user(user=user).select_related(None).values("id")
     return Event.objects.filter(experiment_id__in=visible).order_by("id")

@@ -20,7 +20,7 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 @require_POST
 def experiment_upload(request, pk: int):
     require_ability(request, "data.upload")
-    experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+    experiment = get_object_or_404(experiment_list_for_user(user=request.user), pk=pk)
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, "Choose a CSV file to upload.")
@@ -49,20 +49,20 @@ def experiment_upload(request, pk: int):
 def experiment_results(request, pk: int):
     """The results panel: loaded into the experiment's page with htmx, or a page of its own."""
     require_ability(request, "results.read")
-    experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+    experiment = get_object_or_404(experiment_list_for_user(user=request.user), pk=pk)
     template = (
         "analytics/_experiment_results.html"
         if request.htmx
         else "analytics/experiment_results.html"
     )
-    return render(request, template, experiment_results_panel(experiment, request.user))
+    return render(request, template, experiment_results_panel(experiment, user=request.user))
 
 
 @login_required
 @require_POST
 def experiment_srm_acknowledge(request, pk: int):
     """Acknowledge the sample-ratio mismatch; htmx gets the panel back, a plain form the page."""
-    experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+    experiment = get_object_or_404(experiment_list_for_user(user=request.user), pk=pk)
     require_ability(request, "results.acknowledge_srm", experiment)
     try:
         srm_acknowledge(
@@ -73,7 +73,7 @@ def experiment_srm_acknowledge(request, pk: int):
     else:
         messages.success(request, "Sample-ratio mismatch acknowledged; the reading is shown.")
     if request.htmx:
-        context = experiment_results_panel(experiment, request.user)
+        context = experiment_results_panel(experiment, user=request.user)
         return render(request, "analytics/_experiment_results.html", context)
     return redirect("experiments:detail", pk=experiment.pk)
 
@@ -91,6 +91,6 @@ def notification_list(request):
 @login_required
 @require_POST
 def notifications_mark_read(request):
-    count = services.notifications_mark_read(user=request.user)
+    count = services.notifications_mark_read(actor=request.user)
     messages.success(request, f"Marked {count} alert(s) as read.")
     return redirect("analytics:notifications")

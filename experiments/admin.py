@@ -2,7 +2,7 @@
 
 Being a superuser opens the admin, not the capability table: owner and lifecycle fields are
 read-only, a design is editable only by whom the table lets design it (and only until approval
-freezes it), and every experiment write goes through the design services.
+freezes it), and every experiment write goes through the design service.
 """
 
 from django.contrib import admin, messages
@@ -28,8 +28,7 @@ from .models import (
 )
 from .services import (
     comment_create,
-    experiment_create,
-    experiment_update_design,
+    experiment_save_design,
     segment_launch,
     segment_sunset,
 )
@@ -185,7 +184,7 @@ class ExperimentAdmin(admin.ModelAdmin):
         "kill_reason",
         "kill_note",
     ]
-    # Metric sets go with the variants in save_related; save_model sends the other fields.
+    # The form gives metric sets as querysets, the service takes lists.
     METRIC_SETS = list(DESIGN_MANY_TO_MANY_FIELDS)
     SCALAR_DESIGN_FIELDS = [f for f in DESIGN_FIELDS if f not in DESIGN_MANY_TO_MANY_FIELDS]
 
@@ -203,41 +202,36 @@ class ExperimentAdmin(admin.ModelAdmin):
         return ["owner", "key", "hypothesis", *self.LIFECYCLE_FIELDS]
 
     def save_model(self, request, obj, form, change):
-        data = form.cleaned_data
-        try:
-            if change:
-                design = {f: data[f] for f in form.changed_data if f in self.SCALAR_DESIGN_FIELDS}
-                experiment_update_design(experiment_id=obj.pk, actor=request.user, **design)
-            else:
-                design = {f: data[f] for f in self.SCALAR_DESIGN_FIELDS if f in data}
-                created = experiment_create(
-                    actor=request.user, hypothesis=data["hypothesis"], key=data["key"], **design
-                )
-                obj.pk, obj.owner, obj.created_at = created.pk, created.owner, created.created_at
-                obj._state.adding, obj._state.db = False, created._state.db
-        except DomainError as exc:
-            raise PermissionDenied(exc.message) from exc
+        # Nothing here: save_related, which also receives the variants, saves the whole design
+        # in one call of the design service.
+        pass
 
     def save_related(self, request, form, formsets, change):
-        """Metric sets and variants in one call of the design service (it checks them whole)."""
-        design = {f: list(form.cleaned_data[f]) for f in self.METRIC_SETS if f in form.changed_data}
-        variants = None
+        """The design's fields, metric sets and variants in one call of the design service (it
+        checks them whole, in one transaction)."""
+        data, obj = form.cleaned_data, form.instance
+        scalars = form.changed_data if change else data
+        design = {f: data[f] for f in self.SCALAR_DESIGN_FIELDS if f in scalars}
+        design |= {f: list(data[f]) for f in self.METRIC_SETS if f in form.changed_data}
         for formset in formsets:
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             if formset.model is Variant and formset.has_changed():
-                variants = [
+                design["variants"] = [
                     {name: f.cleaned_data[name] for name in VariantInline.fields}
                     for f in formset.forms
                     if f.cleaned_data and not f.cleaned_data.get("DELETE")
                 ]
-        if not design and variants is None:
-            return
+        if not change:
+            design |= {"hypothesis": data["hypothesis"], "key": data["key"]}
         try:
-            experiment_update_design(
-                experiment_id=form.instance.pk, actor=request.user, variants=variants, **design
+            saved = experiment_save_design(
+                actor=request.user, experiment_id=obj.pk if change else None, **design
             )
         except DomainError as exc:
             raise PermissionDenied(exc.message) from exc
+        if not change:
+            obj.pk, obj.owner, obj.created_at = saved.pk, saved.owner, saved.created_at
+            obj._state.adding, obj._state.db = False, saved._state.db
 
 
 @admin.register(StatusChange)

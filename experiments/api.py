@@ -18,7 +18,7 @@ from growthops.renderers import CSV_BATCH, CSVRenderer, csv_response, in_batches
 from roles.permissions import HasAbility
 
 from . import services
-from .filters import ExperimentFilter, HypothesisFilter
+from .filters import ExperimentApiFilter, HypothesisApiFilter
 from .lifecycle import STEP_SERVICES
 from .models import Metric
 from .ranking import calibrated_ice, current_calibration
@@ -154,7 +154,7 @@ class ObjectiveViewSet(
     ordering = ["target_date", "name", "id"]
 
     def get_queryset(self):
-        return objective_list_for_user(self.request.user)
+        return objective_list_for_user(user=self.request.user)
 
     @extend_schema(request=ObjectiveInputSerializer, responses={201: ObjectiveSerializer})
     def create(self, request):
@@ -170,7 +170,7 @@ class ObjectiveViewSet(
         objective = self.get_object()
         payload = _parsed(ObjectiveInputSerializer, request, partial=partial)
         services.objective_update(
-            objective=objective, actor=request.user, **service_fields(payload)
+            objective_id=objective.pk, actor=request.user, **service_fields(payload)
         )
         return Response(ObjectiveSerializer(self.get_queryset().get(pk=objective.pk)).data)
 
@@ -207,7 +207,7 @@ class SegmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["name", "id"]
 
     def get_queryset(self):
-        return segment_list_for_user(self.request.user)
+        return segment_list_for_user(user=self.request.user)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -259,7 +259,7 @@ class OperatorProfileViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["user__username", "id"]
 
     def get_queryset(self):
-        return operator_profile_list_for_user(self.request.user)
+        return operator_profile_list_for_user(user=self.request.user)
 
 
 @CSV_FORMAT
@@ -278,7 +278,7 @@ class HypothesisViewSet(
     }
     required_ability = "results.read"
     filter_backends = LIST_FILTERS
-    filterset_class = HypothesisFilter
+    filterset_class = HypothesisApiFilter
     search_fields = ["title", "observation", "change", "effect"]
     # calibrated_score: the backlog's calibrated order (docs/insights.md), ICE with each
     # confidence replaced by what its band has delivered.
@@ -295,7 +295,7 @@ class HypothesisViewSet(
     comment_target = "hypothesis"
 
     def get_queryset(self):
-        hypotheses = hypothesis_list_scored(self.request.user)
+        hypotheses = hypothesis_list_scored(user=self.request.user)
         if "calibrated_score" in self.request.query_params.get("ordering", ""):
             # Computed only when asked for: it reads the stored calibration first.
             hypotheses = hypotheses.annotate(calibrated_score=calibrated_ice(current_calibration()))
@@ -349,7 +349,7 @@ class ExperimentViewSet(
     required_ability = "results.read"
     http_method_names = ["get", "post", "patch", "head", "options"]
     filter_backends = LIST_FILTERS
-    filterset_class = ExperimentFilter
+    filterset_class = ExperimentApiFilter
     search_fields = ["name", "key", "hypothesis__title"]
     ordering_fields = [
         "created_at",
@@ -364,7 +364,7 @@ class ExperimentViewSet(
     comment_target = "experiment"
 
     def get_queryset(self):
-        experiments = experiment_list_for_user(self.request.user).select_related(None)
+        experiments = experiment_list_for_user(user=self.request.user).select_related(None)
         if self.action == "list":
             return experiments  # the ids to page; ExperimentRows reads the rest
         # Only what the serializer reads: the related rows it names by id need no join.
@@ -399,7 +399,7 @@ class ExperimentViewSet(
     @extend_schema(request=ExperimentDesignSerializer, responses={201: ExperimentDetailSerializer})
     def create(self, request):
         payload = _parsed(ExperimentDesignSerializer, request)
-        experiment = services.experiment_create(actor=request.user, **payload.service_kwargs())
+        experiment = services.experiment_save_design(actor=request.user, **payload.service_kwargs())
         return self._present(experiment, status.HTTP_201_CREATED)
 
     @extend_schema(request=ExperimentDesignSerializer, responses=ExperimentDetailSerializer)
@@ -407,8 +407,8 @@ class ExperimentViewSet(
         experiment = self.get_object()
         payload = _parsed(ExperimentDesignSerializer, request, partial=True)
         # Approval freezes the design: the service refuses (409) anything but a draft.
-        experiment = services.experiment_update_design(
-            experiment_id=experiment.pk, actor=request.user, **payload.service_kwargs()
+        experiment = services.experiment_save_design(
+            actor=request.user, experiment_id=experiment.pk, **payload.service_kwargs()
         )
         return self._present(experiment)
 

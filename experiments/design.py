@@ -115,7 +115,7 @@ def design_flags(
             "or the daily traffic, or use fewer variants."
         )
     if segment is not None and daily_traffic:
-        per_day = segment.monthly_reach / DAYS_PER_MONTH
+        per_day = segment_daily_reach(segment)
         if daily_traffic > per_day:
             flags["daily_traffic"] = (
                 f"More than the segment has: “{segment.name}” reaches about {per_day:,.0f} "
@@ -124,10 +124,15 @@ def design_flags(
     return flags
 
 
+def segment_daily_reach(segment: Segment) -> float:
+    """People a segment reaches a day: its monthly reach ÷ 30."""
+    return segment.monthly_reach / DAYS_PER_MONTH
+
+
 def segment_traffic_share(daily_traffic: int | None, segment: Segment) -> float | None:
-    """The share of a segment's daily reach (monthly reach ÷ 30) that ``daily_traffic`` takes;
-    None when either is unknown or zero."""
-    per_day = segment.monthly_reach / DAYS_PER_MONTH
+    """The share of a segment's daily reach that ``daily_traffic`` takes; None when either is
+    unknown or zero."""
+    per_day = segment_daily_reach(segment)
     if not daily_traffic or not per_day:
         return None
     return daily_traffic / per_day

@@ -1,16 +1,15 @@
 """The design page: design an experiment from a backlog hypothesis, edit it while it is a draft,
 submit it for review.
 
-Writes go through ``experiment_create`` / ``experiment_update_design`` and the lifecycle's
-``experiment_submit``; their refusals come back beside the fields they name. While the form
-changes, htmx posts it to the same view, which answers with the live sample size and the
-design's flags (``experiments.design``) instead of saving.
+Saving, and saving-and-submitting, is one call of ``services.experiment_save_design``; its
+refusals come back beside the fields they name. While the form changes, htmx posts it to the
+same view, which answers with the live sample size and the design's flags
+(``experiments.design``) instead of saving.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 
 from growthops.errors import DomainError, ValidationFailed
@@ -27,7 +26,7 @@ from .forms import (
     add_design_errors,
     variant_rows,
 )
-from .lifecycle import experiment_submit, submit_problems
+from .lifecycle import submit_problems
 from .models import Experiment, ExperimentStatus, Hypothesis, Metric
 from .selectors import experiment_key_suggestion, experiment_list_for_user, hypothesis_list_for_user
 
@@ -40,7 +39,7 @@ def experiment_design_create(request, pk: int):
     """A new draft for the hypothesis ``pk``, owned by the operator designing it."""
     require_ability(request, "experiments.create")
     hypothesis = get_object_or_404(
-        hypothesis_list_for_user(request.user).select_related("metric"), pk=pk
+        hypothesis_list_for_user(user=request.user).select_related("metric"), pk=pk
     )
     if request.method == "POST":
         form = ExperimentDesignForm(request.POST, creating=True)
@@ -60,7 +59,7 @@ def experiment_design_create(request, pk: int):
 def experiment_design_edit(request, pk: int):
     """The owner edits a draft (also one sent back); the CMO reads it; others are refused."""
     experiment = get_object_or_404(
-        experiment_list_for_user(request.user).select_related("hypothesis__metric"), pk=pk
+        experiment_list_for_user(user=request.user).select_related("hypothesis__metric"), pk=pk
     )
     may_edit = can(request.user, "experiments.design", experiment)
     if not (may_edit or can(request.user, "experiments.review")):
@@ -110,34 +109,21 @@ def _save(request, form, formset, *, hypothesis=None, experiment=None) -> Experi
     form_ok, formset_ok = form.is_valid(), formset.is_valid()
     if not (form_ok and formset_ok):
         return None
-    fields, variants = form.design_fields(), variant_rows(formset)
+    design = {**form.design_fields(), "variants": variant_rows(formset)}
+    if experiment is None:
+        design.update(hypothesis=hypothesis, key=form.cleaned_data["key"])
     try:
-        with transaction.atomic():
-            if experiment is None:
-                experiment = services.experiment_create(
-                    actor=request.user,
-                    hypothesis=hypothesis,
-                    key=form.cleaned_data["key"],
-                    variants=variants,
-                    **fields,
-                )
-            else:
-                experiment = services.experiment_update_design(
-                    experiment_id=experiment.pk, actor=request.user, variants=variants, **fields
-                )
-            if _submitting(request):
-                experiment_submit(
-                    experiment_id=experiment.pk,
-                    actor=request.user,
-                    expected_status=ExperimentStatus.DRAFT,
-                )
+        return services.experiment_save_design(
+            actor=request.user,
+            experiment_id=experiment.pk if experiment is not None else None,
+            submit=_submitting(request),
+            **design,
+        )
     except ValidationFailed as exc:
         form.variant_problems = add_design_errors(form, exc.errors)
-        return None
     except DomainError as exc:
         form.add_error(None, exc.message)
-        return None
-    return experiment
+    return None
 
 
 def _after_save(request, experiment: Experiment):

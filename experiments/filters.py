@@ -12,7 +12,7 @@ from roles.models import Channel
 from .models import Experiment, ExperimentStatus, Hypothesis, Outcome
 
 
-class ExperimentFilter(FilterSet):
+class ExperimentApiFilter(FilterSet):
     status = filters.MultipleChoiceFilter(choices=ExperimentStatus.choices)
     channel = filters.MultipleChoiceFilter(
         field_name="hypothesis__channel", choices=Channel.choices
@@ -30,7 +30,7 @@ class ExperimentFilter(FilterSet):
         fields = ["status", "objective", "segment", "channel", "owner", "executed_by", "outcome"]
 
 
-class HypothesisFilter(FilterSet):
+class HypothesisApiFilter(FilterSet):
     status = filters.MultipleChoiceFilter(choices=Hypothesis.Status.choices)
     channel = filters.MultipleChoiceFilter(choices=Channel.choices)
     min_score = filters.NumberFilter(

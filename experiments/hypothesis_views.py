@@ -19,7 +19,7 @@ from roles.permissions import require_ability
 from . import services
 from .forms import HypothesisForm, ScoreForm, TriageForm, add_service_errors
 from .models import Hypothesis
-from .page_filters import HypothesisFilter
+from .page_filters import HypothesisPageFilter
 from .selectors import hypothesis_backlog, hypothesis_list_for_user, hypothesis_similar
 from .web import comment_form_for, comment_posted, paginate
 
@@ -60,7 +60,7 @@ def hypothesis_create(request):
 def hypothesis_detail(request, pk: int):
     require_ability(request, "results.read")
     hypothesis = get_object_or_404(
-        hypothesis_backlog(request.user).select_related(
+        hypothesis_backlog(user=request.user).select_related(
             "metric", "scored_by", "iterates_on_hypothesis", "iterates_on_experiment"
         ),
         pk=pk,
@@ -112,8 +112,8 @@ BOARD_CAP = 8
 @login_required
 def hypothesis_list(request):
     require_ability(request, "results.read")
-    filterset = HypothesisFilter(
-        request.GET or None, queryset=hypothesis_backlog(request.user), request=request
+    filterset = HypothesisPageFilter(
+        request.GET or None, queryset=hypothesis_backlog(user=request.user), request=request
     )
     hypotheses = filterset.qs
     board = request.GET.get("view") == "board"
@@ -147,7 +147,7 @@ def hypothesis_list(request):
 
 def _row(request, pk: int, *, errors=None, score_form=None, status: int = 200):
     """The backlog row of one hypothesis, freshly read (for htmx swaps)."""
-    hypothesis = get_object_or_404(hypothesis_backlog(request.user), pk=pk)
+    hypothesis = get_object_or_404(hypothesis_backlog(user=request.user), pk=pk)
     return render(
         request,
         "experiments/_hypothesis_row.html",
@@ -174,7 +174,7 @@ def _done(request, pk: int, message: str, *, ok: bool):
 @require_POST
 def hypothesis_score(request, pk: int):
     require_ability(request, "hypotheses.triage")
-    hypothesis = get_object_or_404(hypothesis_list_for_user(request.user), pk=pk)
+    hypothesis = get_object_or_404(hypothesis_list_for_user(user=request.user), pk=pk)
     form = ScoreForm(request.POST)
     problems: list[str] = []
     if form.is_valid():
@@ -196,7 +196,7 @@ def hypothesis_score(request, pk: int):
 @require_POST
 def hypothesis_triage(request, pk: int):
     require_ability(request, "hypotheses.triage")
-    hypothesis = get_object_or_404(hypothesis_list_for_user(request.user), pk=pk)
+    hypothesis = get_object_or_404(hypothesis_list_for_user(user=request.user), pk=pk)
     form = TriageForm(request.POST)
     problems: list[str] = []
     if form.is_valid():

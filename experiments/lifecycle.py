@@ -53,7 +53,7 @@ Apply = Callable[[Experiment, StepInput], None]
 
 
 @dataclass(frozen=True)
-class Step:
+class Transition:
     """One row of the transition table: where it may start, where it leads, what it needs
     (``inputs`` beyond the note), what it checks and what it writes besides the status."""
 
@@ -201,22 +201,24 @@ def _create_follow_up_hypothesis(experiment: Experiment, actor) -> Hypothesis:
 
 # --- the transition table --------------------------------------------------------------
 
-STEPS: dict[str, Step] = {
+STEPS: dict[str, Transition] = {
     step.name: step
     for step in [
-        Step("submit", frozenset({S.DRAFT}), S.IN_REVIEW, check=submit_problems),
-        Step(
+        Transition("submit", frozenset({S.DRAFT}), S.IN_REVIEW, check=submit_problems),
+        Transition(
             "request_changes",
             frozenset({S.IN_REVIEW}),
             S.DRAFT,
             check=_check_request_changes,
         ),
         # What the CMO approves must still be a complete design.
-        Step("approve", frozenset({S.IN_REVIEW}), S.APPROVED, check=submit_problems),
-        Step("start", frozenset({S.APPROVED}), S.RUNNING, check=_check_start, apply=_apply_start),
-        Step("pause", frozenset({S.RUNNING}), S.PAUSED),
-        Step("resume", frozenset({S.PAUSED}), S.RUNNING),
-        Step(
+        Transition("approve", frozenset({S.IN_REVIEW}), S.APPROVED, check=submit_problems),
+        Transition(
+            "start", frozenset({S.APPROVED}), S.RUNNING, check=_check_start, apply=_apply_start
+        ),
+        Transition("pause", frozenset({S.RUNNING}), S.PAUSED),
+        Transition("resume", frozenset({S.PAUSED}), S.RUNNING),
+        Transition(
             "complete",
             frozenset({S.RUNNING, S.PAUSED}),
             S.COMPLETED,
@@ -225,7 +227,7 @@ STEPS: dict[str, Step] = {
             check=_check_complete,
             apply=_apply_complete,
         ),
-        Step(
+        Transition(
             "conclude",
             frozenset({S.COMPLETED}),
             S.CONCLUDED,
@@ -233,7 +235,7 @@ STEPS: dict[str, Step] = {
             check=_check_conclude,
             apply=_apply_conclude,
         ),
-        Step(
+        Transition(
             "kill",
             frozenset(UNDECIDED),
             S.KILLED,
@@ -305,7 +307,7 @@ def run_step(
     return experiment
 
 
-def _already_done(experiment: Experiment, step: Step) -> bool:
+def _already_done(experiment: Experiment, step: Transition) -> bool:
     """The experiment sits where this step leads, and this step is what put it there."""
     if experiment.status != step.target or experiment.status in step.sources:
         return False

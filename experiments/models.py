@@ -12,8 +12,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import DEFAULT_DB_ALIAS, models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 
 from roles.models import Channel, Team
+
+from .scores import HypothesisQuerySet, ice, rice
 
 ICE_RANGE = [MinValueValidator(1), MaxValueValidator(10)]
 
@@ -284,6 +287,8 @@ class Hypothesis(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = HypothesisQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "hypotheses"
@@ -309,15 +314,15 @@ class Hypothesis(models.Model):
 
     @property
     def ice_score(self) -> float:
-        """ICE = mean of impact, confidence and ease (1–10)."""
-        return round((self.impact + self.confidence + self.ease) / 3, 2)
+        """:func:`experiments.scores.ice`, rounded for display."""
+        return round(ice(self.impact, self.confidence, self.ease), 2)
 
     @property
     def rice_score(self) -> float | None:
-        """RICE = reach × impact × confidence share ÷ effort, when reach and effort are given."""
+        """:func:`experiments.scores.rice`, rounded for display; None without reach and effort."""
         if self.reach is None or not self.effort:
             return None
-        return round(self.reach * self.impact * (self.confidence / 10) / self.effort, 1)
+        return round(rice(self.reach, self.impact, self.confidence, self.effort), 1)
 
     @property
     def statement(self) -> str:
@@ -557,6 +562,18 @@ class Experiment(models.Model):
     def clean(self):
         if self.executed_by == self.ExecutedBy.AGENCY and not self.agency_name:
             raise ValidationError({"agency_name": "Name the agency partner that runs it."})
+
+    @property
+    def deciding_metric(self) -> Metric:
+        """The metric that decides the test: the primary metric, else (a design that names
+        none) the hypothesis's metric."""
+        return self.primary_metric or self.hypothesis.metric
+
+    @staticmethod
+    def deciding_metric_column(name: str, *, via: str = "") -> Coalesce:
+        """Field ``name`` of :attr:`deciding_metric` in SQL (``"id"``, ``"kind"``, …); ``via``
+        is the path to the experiment from the rows queried (``"experiment__"`` from results)."""
+        return Coalesce(f"{via}primary_metric__{name}", f"{via}hypothesis__metric__{name}")
 
     @property
     def is_shipped(self) -> bool:

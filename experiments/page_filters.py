@@ -25,8 +25,8 @@ def _segments(request):
     return Segment.objects.select_related("parent__parent__parent")
 
 
-class HypothesisFilter(django_filters.FilterSet):
-    """Filters of the backlog; expects ``selectors.hypothesis_backlog``'s annotations."""
+class HypothesisPageFilter(django_filters.FilterSet):
+    """Filters and sort of the backlog page; expects the columns of ``HypothesisQuerySet.with_scores``."""
 
     q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="Title")
     status = django_filters.ChoiceFilter(choices=Hypothesis.Status.choices, empty_label="Any")
@@ -72,7 +72,9 @@ class HypothesisFilter(django_filters.FilterSet):
         return queryset
 
 
-class ExperimentFilter(django_filters.FilterSet):
+class ExperimentPageFilter(django_filters.FilterSet):
+    """Filters of the experiments page."""
+
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
     status = django_filters.ChoiceFilter(choices=ExperimentStatus.choices, empty_label="Any")
     objective = django_filters.ModelChoiceFilter(
@@ -98,7 +100,7 @@ class ExperimentFilter(django_filters.FilterSet):
         fields = []
 
 
-class LearningFilter(django_filters.FilterSet):
+class LearningPageFilter(django_filters.FilterSet):
     """Filters of the learnings page (concluded experiments)."""
 
     q = django_filters.CharFilter(method="filter_text", label="Search")

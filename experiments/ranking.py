@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
-from django.db.models.expressions import ExpressionWrapper
+
+from .scores import ice_expression
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ DEFAULT_SORT = "ice"
 
 
 def hypotheses_ranked(queryset: QuerySet, sort: str | None) -> QuerySet:
-    """``queryset`` (with ``selectors.hypothesis_backlog``'s annotations) in the ``sort`` order;
+    """``queryset`` (with ``HypothesisQuerySet.with_scores``' columns) in the ``sort`` order;
     an unknown or empty sort is the default. Without a calibration yet, the calibrated order
     is the ICE order."""
     sort = sort if sort in HYPOTHESIS_SORTS else DEFAULT_SORT
@@ -65,21 +66,18 @@ def hypotheses_ranked(queryset: QuerySet, sort: str | None) -> QuerySet:
 
 
 def calibrated_ice(calibration: Calibration | None):
-    """(impact + corrected confidence + ease) / 3, in SQL: the channel's own band first, then
-    the band across channels, then the programme's default."""
+    """ICE with the corrected confidence, in SQL: the channel's own band first, then the band
+    across channels, then the programme's default."""
     if calibration is None:
-        confidence = F("confidence")
-    else:
-        ordered = sorted(calibration.corrections, key=lambda c: c.channel == "")
-        whens = [
-            When(
-                Q(confidence__gte=c.low, confidence__lte=c.high)
-                & (Q(channel=c.channel) if c.channel else Q()),
-                then=Value(c.corrected),
-            )
-            for c in ordered
-        ]
-        confidence = Case(*whens, default=Value(calibration.default), output_field=FloatField())
-    return ExpressionWrapper(
-        (F("impact") + confidence + F("ease")) / 3.0, output_field=FloatField()
-    )
+        return ice_expression()
+    ordered = sorted(calibration.corrections, key=lambda c: c.channel == "")
+    whens = [
+        When(
+            Q(confidence__gte=c.low, confidence__lte=c.high)
+            & (Q(channel=c.channel) if c.channel else Q()),
+            then=Value(c.corrected),
+        )
+        for c in ordered
+    ]
+    confidence = Case(*whens, default=Value(calibration.default), output_field=FloatField())
+    return ice_expression(confidence=confidence)

@@ -7,9 +7,7 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
-    ExpressionWrapper,
     F,
-    FloatField,
     OuterRef,
     Q,
     QuerySet,
@@ -40,9 +38,10 @@ from .models import (
     SegmentEconomics,
     StatusChange,
 )
+from .scores import ice_expression
 
 
-def experiment_list_for_user(user) -> QuerySet[Experiment]:
+def experiment_list_for_user(*, user) -> QuerySet[Experiment]:
     if not can(user, "results.read"):
         return Experiment.objects.none()
     return Experiment.objects.select_related(
@@ -50,17 +49,7 @@ def experiment_list_for_user(user) -> QuerySet[Experiment]:
     )
 
 
-def experiments_by_status(user) -> "OrderedDict[str, list[Experiment]]":
-    """Every status in lifecycle order, with the experiments in it (empty lists kept)."""
-    groups: OrderedDict[str, list[Experiment]] = OrderedDict(
-        (status, []) for status in ExperimentStatus.values
-    )
-    for experiment in experiment_list_for_user(user).order_by("-updated_at"):
-        groups[experiment.status].append(experiment)
-    return groups
-
-
-def objective_list_for_user(user) -> QuerySet[Objective]:
+def objective_list_for_user(*, user) -> QuerySet[Objective]:
     if not can(user, "results.read"):
         return Objective.objects.none()
     return Objective.objects.annotate(
@@ -69,29 +58,25 @@ def objective_list_for_user(user) -> QuerySet[Objective]:
     ).order_by("target_date")
 
 
-def hypothesis_list_for_user(user) -> QuerySet[Hypothesis]:
+def hypothesis_list_for_user(*, user) -> QuerySet[Hypothesis]:
     if not can(user, "results.read"):
         return Hypothesis.objects.none()
     return Hypothesis.objects.select_related("author", "objective", "segment", "metric")
 
 
-def hypothesis_list_scored(user) -> QuerySet[Hypothesis]:
-    """Hypotheses with their ICE ``score`` (the mean of impact, confidence and ease) as a column,
-    so lists can filter and order by it."""
-    return hypothesis_list_for_user(user).annotate(
-        score=ExpressionWrapper(
-            (F("impact") + F("confidence") + F("ease")) / 3.0, output_field=FloatField()
-        )
-    )
+def hypothesis_list_scored(*, user) -> QuerySet[Hypothesis]:
+    """Hypotheses with their ICE as the column ``score`` (the API's name for ``ice_value``), so
+    lists can filter and order by it."""
+    return hypothesis_list_for_user(user=user).annotate(score=ice_expression())
 
 
-def segment_list_for_user(user) -> QuerySet[Segment]:
+def segment_list_for_user(*, user) -> QuerySet[Segment]:
     if not can(user, "results.read"):
         return Segment.objects.none()
     return Segment.objects.select_related("parent", "owner_team")
 
 
-def operator_profile_list_for_user(user) -> QuerySet[OperatorProfile]:
+def operator_profile_list_for_user(*, user) -> QuerySet[OperatorProfile]:
     """Operator profiles with ``active_experiments``: designs and tests they own right now."""
     if not can(user, "results.read"):
         return OperatorProfile.objects.none()
@@ -136,9 +121,9 @@ def _words(text: str, limit: int = 8) -> list[str]:
     return [w for w in (text or "").split() if len(w) > 1][:limit]
 
 
-def hypothesis_search(user, text: str) -> QuerySet[Hypothesis]:
+def hypothesis_search(text: str, *, user) -> QuerySet[Hypothesis]:
     """Hypotheses whose title contains every word of ``text`` (for the global search box)."""
-    found = hypothesis_list_for_user(user)
+    found = hypothesis_list_for_user(user=user)
     words = _words(text)
     if not words:
         return found.none()
@@ -147,9 +132,9 @@ def hypothesis_search(user, text: str) -> QuerySet[Hypothesis]:
     return found.order_by("-created_at")
 
 
-def experiment_search(user, text: str) -> QuerySet[Experiment]:
+def experiment_search(text: str, *, user) -> QuerySet[Experiment]:
     """Experiments whose name or key contains every word of ``text``."""
-    found = experiment_list_for_user(user)
+    found = experiment_list_for_user(user=user)
     words = _words(text)
     if not words:
         return found.none()
@@ -187,7 +172,7 @@ def _similarity_words(text: str, limit: int = 8) -> list[str]:
     return words[:limit]
 
 
-def hypothesis_similar(text: str, limit: int = 5, *, user=None) -> list[SimilarItem]:
+def hypothesis_similar(text: str, limit: int = 5, *, user) -> list[SimilarItem]:
     """Up to ``limit`` past hypotheses and concluded experiments resembling ``text``, best first.
 
     PostgreSQL ranks them by full-text search (title weighted above the observation and the
@@ -197,9 +182,9 @@ def hypothesis_similar(text: str, limit: int = 5, *, user=None) -> list[SimilarI
     words = _similarity_words(text)
     if not words:
         return []
-    hypotheses = Hypothesis.objects.all() if user is None else hypothesis_list_for_user(user)
+    hypotheses = hypothesis_list_for_user(user=user)
     experiments = Experiment.objects.filter(status=ExperimentStatus.CONCLUDED)
-    if user is not None and not can(user, "results.read"):
+    if not can(user, "results.read"):
         experiments = experiments.none()
     if connection.vendor == "postgresql":
         hypotheses, experiments = _ranked_by_full_text(hypotheses, experiments, words)
@@ -283,33 +268,21 @@ def _ranked_by_shared_words(hypotheses, experiments, words):
     return hypotheses, experiments
 
 
-def hypothesis_backlog(user) -> QuerySet[Hypothesis]:
-    """The hypotheses ``user`` may see, with ICE and RICE computed in SQL for sorting and filters.
-
-    ``ice_value`` and ``rice_value`` are the model's ``ice_score`` / ``rice_score`` formulas
-    (unrounded); pages display the properties, the database sorts by these.
-    """
-    rice = ExpressionWrapper(
-        F("reach") * F("impact") * (F("confidence") / 10.0) / F("effort"),
-        output_field=FloatField(),
-    )
+def hypothesis_backlog(*, user) -> QuerySet[Hypothesis]:
+    """The hypotheses ``user`` may see, with ICE and RICE as columns for sorting and filters
+    (``HypothesisQuerySet.with_scores``) and their comments counted."""
     return (
-        hypothesis_list_for_user(user)
+        hypothesis_list_for_user(user=user)
         .select_related("segment__parent__parent__parent", "scored_by")
-        .annotate(
-            ice_value=ExpressionWrapper(
-                (F("impact") + F("confidence") + F("ease")) / 3.0, output_field=FloatField()
-            ),
-            rice_value=Case(When(effort__gt=0, reach__isnull=False, then=rice), default=None),
-            comment_count=Count("comments"),
-        )
+        .with_scores()
+        .annotate(comment_count=Count("comments"))
     )
 
 
-def experiment_status_counts(user) -> "OrderedDict[str, int]":
+def experiment_status_counts(*, user) -> "OrderedDict[str, int]":
     """How many experiments are in each status, in lifecycle order (zeros kept); one query."""
     counts = dict(
-        experiment_list_for_user(user)
+        experiment_list_for_user(user=user)
         .order_by()
         .values_list("status")
         .annotate(n=Count("id"))
@@ -318,11 +291,11 @@ def experiment_status_counts(user) -> "OrderedDict[str, int]":
     return OrderedDict((status, counts.get(status, 0)) for status in ExperimentStatus.values)
 
 
-def experiments_owned_by(user, *, limit: int = 8) -> list[Experiment]:
+def experiments_owned_by(*, user, limit: int = 8) -> list[Experiment]:
     """The user's own experiments, those still undecided first, newest change first (capped);
     each carries ``next_step``: what it needs from its owner now."""
     experiments = list(
-        experiment_list_for_user(user)
+        experiment_list_for_user(user=user)
         .filter(owner=user)
         .annotate(done=Case(When(status__in=DECIDED, then=Value(1)), default=Value(0)))
         .order_by("done", "-updated_at")[:limit]
@@ -345,15 +318,17 @@ OWNER_NEXT_STEP = {
 }
 
 
-def hypotheses_authored_by(user, *, limit: int = 8) -> list[Hypothesis]:
+def hypotheses_authored_by(*, user, limit: int = 8) -> list[Hypothesis]:
     """The user's own ideas, newest first (capped)."""
-    return list(hypothesis_list_for_user(user).filter(author=user).order_by("-created_at")[:limit])
+    return list(
+        hypothesis_list_for_user(user=user).filter(author=user).order_by("-created_at")[:limit]
+    )
 
 
-def hypothesis_status_counts(user) -> dict[str, int]:
+def hypothesis_status_counts(*, user) -> dict[str, int]:
     """How many hypotheses are in each status (statuses with none are left out); one query."""
     return dict(
-        hypothesis_list_for_user(user)
+        hypothesis_list_for_user(user=user)
         .order_by()
         .values_list("status")
         .annotate(n=Count("id"))
@@ -361,7 +336,7 @@ def hypothesis_status_counts(user) -> dict[str, int]:
     )
 
 
-def experiments_awaiting_decision(user) -> QuerySet[Experiment]:
+def experiments_awaiting_decision(*, user) -> QuerySet[Experiment]:
     """For the CMO: designs in review and completed tests waiting for a decision, the one that
     has waited longest first. Each carries ``waiting_since``: when it entered its status (from
     the audit trail; its last change when there is none).
@@ -381,7 +356,7 @@ def experiments_awaiting_decision(user) -> QuerySet[Experiment]:
         .values("created_at")[:1]
     )
     return (
-        experiment_list_for_user(user)
+        experiment_list_for_user(user=user)
         .filter(status__in=steps)
         .exclude(owner=user)
         .annotate(waiting_since=Coalesce(Subquery(entered), F("updated_at")))
@@ -425,14 +400,14 @@ def experiment_key_suggestion(title: str) -> str:
 # --- the cockpit: objectives, segments and the team --------------------------------------
 
 
-def objective_status_counts(user, objective_ids) -> dict[int, "OrderedDict[str, int]"]:
+def objective_status_counts(objective_ids, *, user) -> dict[int, "OrderedDict[str, int]"]:
     """Per objective, how many of its experiments are in each status (lifecycle order, zeros
     kept); one query."""
     counts: dict[int, OrderedDict[str, int]] = {
         pk: OrderedDict((status, 0) for status in ExperimentStatus.values) for pk in objective_ids
     }
     rows = (
-        experiment_list_for_user(user)
+        experiment_list_for_user(user=user)
         .filter(objective_id__in=objective_ids)
         .order_by()
         .values_list("objective_id", "status")
@@ -464,21 +439,23 @@ def _newest_per(queryset, group: str, limit: int) -> dict[int, list]:
     return grouped
 
 
-def experiments_in_flight_by_objective(user, objective_ids, *, limit: int = 5):
+def experiments_in_flight_by_objective(objective_ids, *, user, limit: int = 5):
     """Per objective, its in-flight experiments, most recently changed first (capped)."""
     return _newest_per(
-        experiment_list_for_user(user).filter(objective_id__in=objective_ids, status__in=IN_FLIGHT),
+        experiment_list_for_user(user=user).filter(
+            objective_id__in=objective_ids, status__in=IN_FLIGHT
+        ),
         "objective_id",
         limit,
     )
 
 
-def segment_tree(user) -> list[Segment]:
+def segment_tree(*, user) -> list[Segment]:
     """Every segment in tree order (each parent before its children, siblings by name), each
     with ``path``, ``depth``, ``latest_economics`` (its newest period or None) and
     ``live_experiments`` / ``live_traffic`` (running or paused experiments and their daily
     traffic). Four queries, whatever the number of experiments."""
-    segments = list(segment_list_for_user(user))
+    segments = list(segment_list_for_user(user=user))
     if not segments:
         return []
     paths = segment_paths()
@@ -502,20 +479,20 @@ def segment_tree(user) -> list[Segment]:
     return segments
 
 
-def segment_live_experiments(user, segment: Segment) -> QuerySet[Experiment]:
+def segment_live_experiments(segment: Segment, *, user) -> QuerySet[Experiment]:
     """What runs in ``segment`` now (running or paused), the largest traffic first."""
     return (
-        experiment_list_for_user(user)
+        experiment_list_for_user(user=user)
         .filter(segment=segment, status__in=LIVE)
         .order_by(F("daily_traffic").desc(nulls_last=True), "pk")
     )
 
 
-def operators_with_load(user) -> list[OperatorProfile]:
+def operators_with_load(*, user) -> list[OperatorProfile]:
     """Operator profiles with ``active_experiments`` (what counts against capacity),
     ``in_flight`` and up to five ``current`` in-flight experiments each (three queries)."""
     profiles = list(
-        operator_profile_list_for_user(user).annotate(
+        operator_profile_list_for_user(user=user).annotate(
             in_flight=Count(
                 "user__owned_experiments",
                 filter=Q(user__owned_experiments__status__in=IN_FLIGHT),
@@ -523,7 +500,7 @@ def operators_with_load(user) -> list[OperatorProfile]:
         )
     )
     current = _newest_per(
-        experiment_list_for_user(user).filter(
+        experiment_list_for_user(user=user).filter(
             owner_id__in=[p.user_id for p in profiles], status__in=IN_FLIGHT
         ),
         "owner_id",
@@ -535,10 +512,10 @@ def operators_with_load(user) -> list[OperatorProfile]:
     return profiles
 
 
-def agency_partners(user, *, limit: int = 5) -> list[dict]:
+def agency_partners(*, user, limit: int = 5) -> list[dict]:
     """Each agency partner (by name) with its experiments: counts in flight, concluded and in
     all, and its ``current`` in-flight experiments (capped); two queries."""
-    agency = experiment_list_for_user(user).filter(executed_by=Experiment.ExecutedBy.AGENCY)
+    agency = experiment_list_for_user(user=user).filter(executed_by=Experiment.ExecutedBy.AGENCY)
     rows = (
         agency.order_by()
         .values("agency_name")
@@ -553,10 +530,10 @@ def agency_partners(user, *, limit: int = 5) -> list[dict]:
     return [{**row, "current": current.get(row["agency_name"], [])} for row in rows]
 
 
-def learnings_for_user(user) -> QuerySet[Experiment]:
+def learnings_for_user(*, user) -> QuerySet[Experiment]:
     """Concluded experiments, newest decision first, with their follow-up hypotheses."""
     return (
-        experiment_list_for_user(user)
+        experiment_list_for_user(user=user)
         .filter(status=ExperimentStatus.CONCLUDED)
         .prefetch_related("follow_ups")
         .order_by(F("end_date").desc(nulls_last=True), "-updated_at", "-pk")

@@ -13,11 +13,13 @@ from roles.capabilities import require
 from roles.models import OperatorProfile
 
 from .design import DESIGN_FIELDS, DESIGN_MANY_TO_MANY_FIELDS
+from .lifecycle import experiment_submit
 from .models import (
     LIVE,
     OCCUPIES_OPERATOR,
     Comment,
     Experiment,
+    ExperimentStatus,
     Hypothesis,
     Objective,
     Segment,
@@ -44,12 +46,14 @@ def objective_create(*, actor, **fields) -> Objective:
     return objective
 
 
-def objective_update(*, objective: Objective, actor, **fields) -> Objective:
+def objective_update(*, objective_id: int, actor, **fields) -> Objective:
     require(actor, "objectives.manage")
-    for name, value in fields.items():
-        setattr(objective, name, value)
-    _full_clean(objective)
-    objective.save()
+    with transaction.atomic():
+        objective = Objective.objects.select_for_update().get(pk=objective_id)
+        for name, value in fields.items():
+            setattr(objective, name, value)
+        _full_clean(objective)
+        objective.save()
     return objective
 
 
@@ -202,6 +206,27 @@ def experiment_create(
             getattr(experiment, name).set(metrics)
         if variants is not None:
             _replace_variants(experiment, variants)
+    return experiment
+
+
+@transaction.atomic
+def experiment_save_design(
+    *, actor, experiment_id: int | None = None, submit: bool = False, **design
+) -> Experiment:
+    """Save a design and, with ``submit``, send it for review: all of it or nothing.
+
+    Without ``experiment_id`` it is a new draft (:func:`experiment_create`'s arguments:
+    ``hypothesis``, ``name``, ``key``, …); with it, the draft's edit
+    (:func:`experiment_update_design`). The design page, the API and the admin all save here.
+    """
+    if experiment_id is None:
+        experiment = experiment_create(actor=actor, **design)
+    else:
+        experiment = experiment_update_design(experiment_id=experiment_id, actor=actor, **design)
+    if submit:
+        experiment = experiment_submit(
+            experiment_id=experiment.pk, actor=actor, expected_status=ExperimentStatus.DRAFT
+        )
     return experiment
 
 

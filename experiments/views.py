@@ -15,7 +15,7 @@ from .design import experiment_design
 from .forms import CostForm, add_service_errors, step_form, step_label
 from .lifecycle import STEP_SERVICES, available_steps
 from .models import ExperimentStatus
-from .page_filters import ExperimentFilter, LearningFilter
+from .page_filters import ExperimentPageFilter, LearningPageFilter
 from .selectors import (
     experiment_list_for_user,
     experiment_search,
@@ -29,8 +29,8 @@ from .web import comment_form_for, comment_posted, paginate
 def learnings(request):
     """Concluded experiments: what each taught and the hypothesis it led to."""
     require_ability(request, "results.read")
-    filterset = LearningFilter(
-        request.GET or None, queryset=learnings_for_user(request.user), request=request
+    filterset = LearningPageFilter(
+        request.GET or None, queryset=learnings_for_user(user=request.user), request=request
     )
     context = {"filter": filterset, "page_obj": paginate(request, filterset.qs)}
     template = "experiments/learnings.html"
@@ -42,9 +42,9 @@ def learnings(request):
 @login_required
 def experiment_list(request):
     require_ability(request, "results.read")
-    filterset = ExperimentFilter(
+    filterset = ExperimentPageFilter(
         request.GET or None,
-        queryset=experiment_list_for_user(request.user).order_by("-updated_at"),
+        queryset=experiment_list_for_user(user=request.user).order_by("-updated_at"),
         request=request,
     )
     context = {"filter": filterset, "page_obj": paginate(request, filterset.qs)}
@@ -58,7 +58,7 @@ def experiment_list(request):
 def experiment_detail(request, pk: int):
     require_ability(request, "results.read")
     experiment = get_object_or_404(
-        experiment_list_for_user(request.user).select_related(
+        experiment_list_for_user(user=request.user).select_related(
             "hypothesis", "owner", "objective", "segment", "primary_metric"
         ),
         pk=pk,
@@ -132,7 +132,7 @@ def experiment_step(request, pk: int, step: str):
     the form as it was typed and the service's reasons beside its fields."""
     if step not in STEP_SERVICES:
         raise Http404("No such step.")
-    experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+    experiment = get_object_or_404(experiment_list_for_user(user=request.user), pk=pk)
     require_ability(request, STEP_ABILITIES[step], experiment)
     form = step_form(step, request.POST, auto_id=f"{step}-%s")
     if form.is_valid() and _take_step(request, experiment, step, form):
@@ -163,8 +163,8 @@ def _take_step(request, experiment, step: str, form) -> bool:
 def search(request):
     require_ability(request, "results.read")
     text = request.GET.get("q", "").strip()
-    hypotheses = hypothesis_search(request.user, text)
-    experiments = experiment_search(request.user, text)
+    hypotheses = hypothesis_search(text, user=request.user)
+    experiments = experiment_search(text, user=request.user)
     counts = {"hypotheses": hypotheses.count(), "experiments": experiments.count()}
     kind = request.GET.get("type")
     if kind not in counts:
@@ -191,7 +191,7 @@ def _cost_form(user, experiment) -> CostForm | None:
 @require_POST
 def experiment_cost(request, pk: int):
     """Record the cost from the experiment page; htmx gets the form back in place."""
-    experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+    experiment = get_object_or_404(experiment_list_for_user(user=request.user), pk=pk)
     require_ability(request, "experiments.cost", experiment)
     form = CostForm(request.POST, auto_id="id_cost_%s")
     saved = False

@@ -22,7 +22,6 @@ from experiments.selectors import (
     objective_status_counts,
 )
 from roles.capabilities import can
-from roles.models import Role
 from roles.permissions import require_ability
 
 from .charts.dashboard import objective_progress_chart
@@ -52,15 +51,15 @@ class ObjectiveCard:
         return objective_progress_chart(self.objective, self.history)
 
 
-def objective_cards(user, objectives) -> list[ObjectiveCard]:
+def objective_cards(objectives, *, user) -> list[ObjectiveCard]:
     """Each objective's ledger, current KPI, chart, experiments by status and those in flight
     (four queries, whatever the number of objectives or experiments)."""
     objectives = list(objectives)
     ids = [o.pk for o in objectives]
     history = objective_history(objectives)
     ledgers = objective_ledgers(objectives, history)
-    counts = objective_status_counts(user, ids)
-    in_flight = experiments_in_flight_by_objective(user, ids)
+    counts = objective_status_counts(ids, user=user)
+    in_flight = experiments_in_flight_by_objective(ids, user=user)
     return [
         ObjectiveCard(
             objective=o,
@@ -82,10 +81,10 @@ def home(request):
     """The dashboard: the reader's own queue and the programme at a glance. Objectives' progress
     and the programme's numbers load as two panels with htmx (each also a page of its own)."""
     user = request.user
-    counts = experiment_status_counts(user)
-    hypotheses = hypothesis_status_counts(user)
+    counts = experiment_status_counts(user=user)
+    hypotheses = hypothesis_status_counts(user=user)
     context = {
-        "objectives": objective_list_for_user(user),
+        "objectives": objective_list_for_user(user=user),
         "groups": [(ExperimentStatus(s).label, s, n) for s, n in counts.items()],
         "experiment_total": sum(counts.values()),
         "hypotheses_new": hypotheses.get(Hypothesis.Status.NEW, 0),
@@ -96,22 +95,22 @@ def home(request):
         "now": timezone.now(),
     }
     if can(user, "experiments.review") or can(user, "experiments.conclude"):
-        awaiting = experiments_awaiting_decision(user)
+        awaiting = experiments_awaiting_decision(user=user)
         context["awaiting"] = list(awaiting[:HOME_MINE_LIMIT])
         context["awaiting_total"] = awaiting.count()
     if can(user, "experiments.create"):
-        context["mine"] = experiments_owned_by(user, limit=HOME_MINE_LIMIT)
-        context["mine_total"] = experiment_list_for_user(user).filter(owner=user).count()
-    if user.role == Role.MARKETER:
-        context["ideas"] = hypotheses_authored_by(user, limit=HOME_MINE_LIMIT)
+        context["mine"] = experiments_owned_by(user=user, limit=HOME_MINE_LIMIT)
+        context["mine_total"] = experiment_list_for_user(user=user).filter(owner=user).count()
+    if can(user, "hypotheses.follow_own"):
+        context["ideas"] = hypotheses_authored_by(user=user, limit=HOME_MINE_LIMIT)
     return render(request, "programme/home.html", context)
 
 
 @login_required
 def dashboard_objectives(request):
     require_ability(request, "results.read")
-    objectives = objective_list_for_user(request.user).exclude(status=Objective.Status.RETIRED)
-    context = {"cards": objective_cards(request.user, objectives)}
+    objectives = objective_list_for_user(user=request.user).exclude(status=Objective.Status.RETIRED)
+    context = {"cards": objective_cards(objectives, user=request.user)}
     template = (
         "programme/_dashboard_objectives.html"
         if request.htmx

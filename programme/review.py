@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 
 from experiments.design import (
-    DAYS_PER_MONTH,
     Design,
     experiment_design,
     experiment_design_flags,
+    segment_traffic_share,
 )
 from experiments.models import Experiment, ExperimentStatus, StatusChange
 from experiments.selectors import experiment_list_for_user
@@ -40,10 +40,10 @@ class ReviewItem:
     steps: list[str]
 
 
-def review_queryset(user):
+def review_queryset(*, user):
     """Designs in review, oldest first, with what the queue shows of each."""
     return (
-        experiment_list_for_user(user)
+        experiment_list_for_user(user=user)
         .filter(status=ExperimentStatus.IN_REVIEW)
         .select_related(
             "hypothesis__metric",
@@ -71,16 +71,14 @@ def team_win_rates() -> dict[int, float]:
     return {int(row.key): row.data.get("p_win", PRIOR_WIN_RATE) for row in rows}
 
 
-def review_items(experiments, user) -> list[ReviewItem]:
+def review_items(experiments, *, user) -> list[ReviewItem]:
     """The queue's cards for one page of :func:`review_queryset`."""
     p_win_by_team = team_win_rates()
     items = []
     for experiment in experiments:
         design = experiment_design(experiment)
         segment = experiment.segment
-        share = None
-        if segment is not None and segment.monthly_reach and experiment.daily_traffic:
-            share = experiment.daily_traffic / (segment.monthly_reach / DAYS_PER_MONTH)
+        share = segment_traffic_share(experiment.daily_traffic, segment) if segment else None
         p_win = p_win_by_team.get(segment.owner_team_id if segment else None, PRIOR_WIN_RATE)
         expected = (
             experiment.mde if experiment.mde is not None else experiment.hypothesis.expected_mde

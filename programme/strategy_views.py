@@ -40,14 +40,14 @@ from .portfolio.selectors import stored_win_probabilities
 def objective_list(request):
     require_ability(request, "results.read")
     show_archived = request.GET.get("archived") == "1"
-    objectives = objective_list_for_user(request.user)
+    objectives = objective_list_for_user(user=request.user)
     if not show_archived:
         objectives = objectives.exclude(status=Objective.Status.RETIRED)
     return render(
         request,
         "programme/strategy/objective_list.html",
         {
-            "cards": objective_cards(request.user, objectives),
+            "cards": objective_cards(objectives, user=request.user),
             "show_archived": show_archived,
             "may_manage": can(request.user, "objectives.manage"),
         },
@@ -57,10 +57,10 @@ def objective_list(request):
 @login_required
 def objective_detail(request, pk: int):
     require_ability(request, "results.read")
-    objective = get_object_or_404(objective_list_for_user(request.user), pk=pk)
-    (card,) = objective_cards(request.user, [objective])
+    objective = get_object_or_404(objective_list_for_user(user=request.user), pk=pk)
+    (card,) = objective_cards([objective], user=request.user)
     experiments = (
-        experiment_list_for_user(request.user)
+        experiment_list_for_user(user=request.user)
         .filter(objective=objective)
         .order_by("-updated_at", "-pk")
     )
@@ -72,7 +72,7 @@ def objective_detail(request, pk: int):
     # A page of ids first (no joins to sort), then those rows with their joins.
     page_obj = paginate(request, experiments.values_list("pk", flat=True))
     ids = list(page_obj)
-    found = experiment_list_for_user(request.user).in_bulk(ids)
+    found = experiment_list_for_user(user=request.user).in_bulk(ids)
     impacts = experiment_impacts(ids, p_win_by_team=stored_win_probabilities())
     rows = [(found[pk], impacts.get(pk)) for pk in ids]
     return render(
@@ -113,11 +113,7 @@ def objective_edit(request, pk: int):
     form = ObjectiveForm(request.POST or None, instance=objective)
     if request.method == "POST" and form.is_valid():
         try:
-            services.objective_update(
-                objective=Objective.objects.get(pk=pk),
-                actor=request.user,
-                **form.service_fields(),
-            )
+            services.objective_update(objective_id=pk, actor=request.user, **form.service_fields())
         except ValidationFailed as exc:
             add_service_errors(form, exc.errors)
         else:
@@ -158,7 +154,7 @@ def segment_list(request):
             else:
                 messages.success(request, f"Launched “{segment.path}”.")
                 return redirect("programme:segment", pk=segment.pk)
-    segments = segment_tree(request.user)
+    segments = segment_tree(user=request.user)
     for segment in segments:
         segment.traffic_share = segment_traffic_share(segment.live_traffic, segment)
     return render(
@@ -171,9 +167,9 @@ def segment_list(request):
 @login_required
 def segment_detail(request, pk: int):
     require_ability(request, "results.read")
-    segment = get_object_or_404(segment_list_for_user(request.user), pk=pk)
+    segment = get_object_or_404(segment_list_for_user(user=request.user), pk=pk)
     periods = list(SegmentEconomics.objects.filter(segment=segment).order_by("period_start"))
-    live = segment_live_experiments(request.user, segment)
+    live = segment_live_experiments(segment, user=request.user)
     page_obj = paginate(request, live)
     for experiment in page_obj:
         experiment.traffic_share = segment_traffic_share(experiment.daily_traffic, segment)
@@ -231,8 +227,8 @@ def team(request):
         request,
         "programme/strategy/team.html",
         {
-            "operators": operators_with_load(request.user),
+            "operators": operators_with_load(user=request.user),
             "teams": Team.objects.prefetch_related("members", "segments").order_by("name"),
-            "agencies": agency_partners(request.user),
+            "agencies": agency_partners(user=request.user),
         },
     )

@@ -50,12 +50,12 @@ def insight_detail(request, name: str):
 def review_queue(request):
     """The CMO's approval queue: every design in review, oldest first, decided in place."""
     require_ability(request, "experiments.review")
-    page_obj = paginate(request, review_queryset(request.user), per_page=REVIEW_PAGE_SIZE)
+    page_obj = paginate(request, review_queryset(user=request.user), per_page=REVIEW_PAGE_SIZE)
     return _review_page(request, page_obj)
 
 
 def _review_page(request, page_obj, *, refused: tuple[int, str] | None = None, form=None):
-    items = review_items(page_obj.object_list, request.user)
+    items = review_items(page_obj.object_list, user=request.user)
     for item in items:
         item.forms = _review_forms(item.experiment, refused=refused, form=form)
     return render(
@@ -78,7 +78,7 @@ def review_step(request, pk: int, step: str):
     """Approve, send back or kill from the queue; htmx swaps the card, a plain form reloads."""
     if step not in REVIEW_STEPS:
         raise Http404("No such review step.")
-    experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+    experiment = get_object_or_404(experiment_list_for_user(user=request.user), pk=pk)
     require_ability(request, STEP_ABILITIES[step], experiment)
     form = step_form(step, request.POST, auto_id=f"review-{pk}-{step}-%s")
     done = False
@@ -105,7 +105,7 @@ def review_step(request, pk: int, step: str):
         messages.success(request, message)
         return redirect("programme:review")
     if request.htmx:
-        item = review_items([_queue_row(request.user, pk) or experiment], request.user)[0]
+        item = review_items([_queue_row(request.user, pk) or experiment], user=request.user)[0]
         item.forms = _review_forms(experiment, refused=(pk, step), form=form)
         return render(
             request,
@@ -115,10 +115,10 @@ def review_step(request, pk: int, step: str):
     messages.error(
         request, f"Not done ({step_label(step).lower()} “{experiment.name}”): see below."
     )
-    page_obj = paginate(request, review_queryset(request.user), per_page=REVIEW_PAGE_SIZE)
+    page_obj = paginate(request, review_queryset(user=request.user), per_page=REVIEW_PAGE_SIZE)
     return _review_page(request, page_obj, refused=(pk, step), form=form)
 
 
 def _queue_row(user, pk: int):
     """The experiment as the queue reads it (with its variants and submissions), if in review."""
-    return review_queryset(user).filter(pk=pk).first()
+    return review_queryset(user=user).filter(pk=pk).first()

@@ -50,6 +50,9 @@ CAPABILITIES: dict[str, Ability] = {
     "hypotheses.triage": _ability(
         Role.CMO, Role.OPERATOR, description="move to backlog, reject, and score hypotheses"
     ),
+    "hypotheses.follow_own": _ability(
+        Role.MARKETER, description="follow the ideas they logged from the home page"
+    ),
     # Experiments: operators design and run their own; the CMO reviews and decides.
     "experiments.create": _ability(Role.OPERATOR, description="design a new experiment"),
     "experiments.design": _ability(

@@ -4,14 +4,15 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 
-def api_token_regenerate(*, user) -> Token:
-    """A new token for ``user``; the old one, if any, stops working at once."""
+def api_token_regenerate(*, actor) -> Token:
+    """A new token for ``actor``, who asks for their own; the old one, if any, stops working
+    at once."""
     with transaction.atomic():
-        Token.objects.filter(user=user).delete()
-        return Token.objects.create(user=user)
+        Token.objects.filter(user=actor).delete()
+        return Token.objects.create(user=actor)
 
 
-def api_token_revoke(*, user) -> bool:
-    """Delete ``user``'s token; returns whether there was one."""
-    deleted, _ = Token.objects.filter(user=user).delete()
+def api_token_revoke(*, actor) -> bool:
+    """Delete ``actor``'s own token; returns whether there was one."""
+    deleted, _ = Token.objects.filter(user=actor).delete()
     return deleted > 0

@@ -32,14 +32,14 @@ def profile(request):
 @require_POST
 def token_generate(request):
     # The key is shown on this response only: the page afterwards says a token exists.
-    token = api_token_regenerate(user=request.user)
+    token = api_token_regenerate(actor=request.user)
     return _render(request, new_key=token.key)
 
 
 @login_required
 @require_POST
 def token_revoke(request):
-    if api_token_revoke(user=request.user):
+    if api_token_revoke(actor=request.user):
         messages.success(request, "Your API token is revoked; programs using it are refused now.")
     else:
         messages.info(request, "You had no API token.")

@@ -11,7 +11,7 @@ from growthops.schema import filter_parameters
 from roles.permissions import HasAbility
 
 from .filters import DeliveryFilter
-from .models import Event, WebhookDelivery, WebhookEndpoint
+from .models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from .selectors import delivery_list, endpoint_list
 from .services import (
     endpoint_create,
@@ -27,7 +27,7 @@ class EndpointSerializer(serializers.ModelSerializer):
 
     events = serializers.ListField(
         child=serializers.CharField(),
-        help_text=f"Any of: {', '.join(Event.values)}.",  # the service checks them
+        help_text=f"Any of: {', '.join(WebhookEvent.values)}.",  # the service checks them
     )
     created_by = serializers.StringRelatedField()
     secret_ends_with = serializers.SerializerMethodField(

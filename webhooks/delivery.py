@@ -46,7 +46,7 @@ def body_of(delivery: WebhookDelivery) -> bytes:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class AttemptOutcome:
     """What one try came to: ``retry_in`` seconds when another try is due, else None."""
 
     status: str
@@ -69,7 +69,7 @@ def claim(delivery_id: int) -> WebhookDelivery | None:
     return WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
 
 
-def attempt(delivery_id: int) -> Outcome | None:
+def attempt(delivery_id: int) -> AttemptOutcome | None:
     """One try at sending the delivery; records the answer. None when there was nothing to do."""
     delivery = claim(delivery_id)
     if delivery is None:
@@ -100,7 +100,7 @@ def attempt(delivery_id: int) -> Outcome | None:
     return _failed_try(delivery, code=code, error=f"HTTP {code}: {excerpt}".strip())
 
 
-def _failed_try(delivery: WebhookDelivery, *, code=None, error: str) -> Outcome:
+def _failed_try(delivery: WebhookDelivery, *, code=None, error: str) -> AttemptOutcome:
     if delivery.attempts >= MAX_ATTEMPTS:
         return _finish(delivery, WebhookDelivery.Status.FAILED, code=code, error=error)
     wait = retry_countdown(delivery.attempts)
@@ -109,10 +109,12 @@ def _failed_try(delivery: WebhookDelivery, *, code=None, error: str) -> Outcome:
         last_error=error,
         next_attempt_at=timezone.now() + dt.timedelta(seconds=wait),
     )
-    return Outcome(WebhookDelivery.Status.PENDING, retry_in=wait)
+    return AttemptOutcome(WebhookDelivery.Status.PENDING, retry_in=wait)
 
 
-def _finish(delivery: WebhookDelivery, status: str, *, code=None, error: str = "") -> Outcome:
+def _finish(
+    delivery: WebhookDelivery, status: str, *, code=None, error: str = ""
+) -> AttemptOutcome:
     now = timezone.now()
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=status,
@@ -121,7 +123,7 @@ def _finish(delivery: WebhookDelivery, status: str, *, code=None, error: str = "
         next_attempt_at=now,
         delivered_at=now if status == WebhookDelivery.Status.DELIVERED else None,
     )
-    return Outcome(status)
+    return AttemptOutcome(status)
 
 
 def post(url: str, body: bytes, headers: dict) -> tuple[int, str]:

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .models import Event
+from .models import WebhookEvent
 
 
 class EndpointForm(forms.Form):
@@ -13,7 +13,7 @@ class EndpointForm(forms.Form):
         widget=forms.URLInput(attrs={"placeholder": "https://hooks.example.com/growthops"}),
     )
     events = forms.MultipleChoiceField(
-        choices=Event.choices,
+        choices=WebhookEvent.choices,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         help_text="The events this URL receives.",
     )

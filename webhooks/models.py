@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 
-class Event(models.TextChoices):
+class WebhookEvent(models.TextChoices):
     EXPERIMENT_SUBMITTED = "experiment.submitted", "Experiment submitted for review"
     EXPERIMENT_APPROVED = "experiment.approved", "Experiment approved"
     EXPERIMENT_KILLED = "experiment.killed", "Experiment killed"
@@ -29,10 +29,10 @@ PING = "ping"
 def validate_events(value) -> None:
     if not isinstance(value, list) or not value:
         raise ValidationError("Name at least one event.")
-    unknown = [v for v in value if v not in Event.values]
+    unknown = [v for v in value if v not in WebhookEvent.values]
     if unknown:
         raise ValidationError(
-            f"Unknown event(s): {', '.join(map(str, unknown))}. Events: {', '.join(Event.values)}."
+            f"Unknown event(s): {', '.join(map(str, unknown))}. Events: {', '.join(WebhookEvent.values)}."
         )
     if len(set(value)) != len(value):
         raise ValidationError("Name each event once.")

@@ -28,19 +28,19 @@ from django.utils import timezone
 from analytics.models import Alert, Result
 from experiments.models import Experiment, StatusChange
 
-from .models import Event, WebhookCursor, WebhookDelivery, WebhookEndpoint
+from .models import WebhookCursor, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 STEP_EVENTS = {
-    "submit": Event.EXPERIMENT_SUBMITTED,
-    "approve": Event.EXPERIMENT_APPROVED,
-    "kill": Event.EXPERIMENT_KILLED,
-    "start": Event.EXPERIMENT_STARTED,
-    "complete": Event.EXPERIMENT_COMPLETED,
-    "conclude": Event.EXPERIMENT_CONCLUDED,
+    "submit": WebhookEvent.EXPERIMENT_SUBMITTED,
+    "approve": WebhookEvent.EXPERIMENT_APPROVED,
+    "kill": WebhookEvent.EXPERIMENT_KILLED,
+    "start": WebhookEvent.EXPERIMENT_STARTED,
+    "complete": WebhookEvent.EXPERIMENT_COMPLETED,
+    "conclude": WebhookEvent.EXPERIMENT_CONCLUDED,
 }
 ALERT_EVENTS = {
-    Alert.Kind.SRM: Event.SRM_DETECTED,
-    Alert.Kind.GUARDRAIL: Event.GUARDRAIL_WORSE,
+    Alert.Kind.SRM: WebhookEvent.SRM_DETECTED,
+    Alert.Kind.GUARDRAIL: WebhookEvent.GUARDRAIL_WORSE,
 }
 # A pending delivery whose try was due this long ago lost its task (broker down when it was
 # queued, a worker gone): the dispatch queues it again.
@@ -165,7 +165,7 @@ def significance_occurrences(after: int) -> list[Occurrence]:
         occurrences.append(
             Occurrence(
                 source=f"significance:{experiment_id}:{metric_id}",
-                event=Event.SIGNIFICANCE_REACHED,
+                event=WebhookEvent.SIGNIFICANCE_REACHED,
                 at=min(r.computed_at for r in rows),
                 data={
                     "experiment": _experiment(head.experiment),

@@ -18,11 +18,11 @@ from roles.permissions import require_ability
 
 from . import services
 from .forms import EndpointForm
-from .models import Event
+from .models import WebhookEvent
 from .selectors import delivery_list, endpoint_list, endpoint_list_with_last_delivery
 
 ABILITY = "webhooks.manage"
-EVENT_LABELS = dict(Event.choices)
+EVENT_LABELS = dict(WebhookEvent.choices)
 
 
 @login_required

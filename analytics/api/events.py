@@ -88,7 +88,7 @@ class EventViewSet(viewsets.GenericViewSet):
     filterset_class = EventFilter
 
     def get_queryset(self):
-        return event_list_for_user(self.request.user)
+        return event_list_for_user(user=self.request.user)
 
     @extend_schema(
         responses=EventSerializer(many=True),

@@ -53,4 +53,4 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=None, responses=MarkedReadSerializer)
     @action(detail=False, methods=["post"])
     def read(self, request):
-        return Response({"marked_read": notifications_mark_read(user=request.user)})
+        return Response({"marked_read": notifications_mark_read(actor=request.user)})

@@ -163,7 +163,9 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
         # The experiment's id and owner alone: these actions read its data, not the row, and
         # the permission check reads only the owner.
         return (
-            experiment_list_for_user(self.request.user).select_related(None).only("id", "owner_id")
+            experiment_list_for_user(user=self.request.user)
+            .select_related(None)
+            .only("id", "owner_id")
         )
 
     @extend_schema(

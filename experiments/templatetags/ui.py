@@ -2,6 +2,8 @@
 
 from django import forms, template
 
+from ..scores import ice_band
+
 register = template.Library()
 
 _CHECK_WIDGETS = (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMultiple)
@@ -71,3 +73,10 @@ def score_inputs(context, hypothesis):
 def get(mapping, key):
     """``mapping[key]``, or None: for dicts keyed by a field name (``missing|get:field.name``)."""
     return (mapping or {}).get(key)
+
+
+@register.filter
+def ice_score_classes(score) -> str:
+    """The classes of an ICE score's badge: ``score``, and its colour band when it has one."""
+    band = ice_band(score)
+    return f"score score-{band}" if band else "score"

@@ -81,5 +81,5 @@ class LedgerViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=ObjectiveLedgerSerializer)
     def retrieve(self, request, pk=None):
-        objective = get_object_or_404(objective_list_for_user(request.user), pk=pk)
+        objective = get_object_or_404(objective_list_for_user(user=request.user), pk=pk)
         return Response(ObjectiveLedgerSerializer(objective_ledger(objective)).data)

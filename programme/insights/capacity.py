@@ -9,7 +9,7 @@ import pandas as pd
 
 from analytics.stats import duration_days, sample_size_means, sample_size_proportions
 from analytics.stats.capacity import plan_segment
-from experiments.design import DAYS_PER_MONTH, design_for
+from experiments.design import design_for, segment_daily_reach
 from experiments.models import ExperimentStatus, Metric, Outcome, Segment
 
 from ..portfolio.impact import ImpactModel, as_float, forecast_impact, win_probability
@@ -181,7 +181,7 @@ def _day(today: dt.date, offset) -> str:
 
 
 def _segment_plan(segment, running, queue, today, *, team, unplanned) -> dict:
-    reach = segment.monthly_reach / DAYS_PER_MONTH
+    reach = segment_daily_reach(segment)
     queue = sorted(queue, key=_priority)
     plan = plan_segment(
         reach=reach,

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.models import Decision, ExperimentStatus, Metric, Outcome
+from experiments.scores import ice, rice
 
 from ..portfolio.shrinkage import ProgrammeShrinkage, programme_shrinkage
 from .history import ProgrammeHistory
@@ -49,10 +50,10 @@ def _concluded_experiments(history: ProgrammeHistory) -> pd.DataFrame:
     frame["impact"] = scores["impact"].to_numpy()
     frame["confidence"] = scores["confidence"].to_numpy()
     frame["ease"] = scores["ease"].to_numpy()
-    frame["ice"] = (frame["impact"] + frame["confidence"] + frame["ease"]) / 3
+    frame["ice"] = ice(frame["impact"], frame["confidence"], frame["ease"])
     reach, effort = scores["reach"].to_numpy(dtype=float), scores["effort"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        frame["rice"] = reach * frame["impact"] * (frame["confidence"] / 10) / effort
+        frame["rice"] = rice(reach, frame["impact"], frame["confidence"], effort)
     scorer = scores["scored_by_id"].fillna(scores["author_id"])
     frame["scorer_id"] = scorer.astype("Int64").to_numpy()
     frame["won"] = frame["outcome"] == Outcome.WON

@@ -19,7 +19,7 @@ from experiments.models import (
 from roles.models import Team, User
 
 from ..models import ShipRecheck
-from ..portfolio.shrinkage import RESULT_FIELDS, concluded_primary_results
+from ..portfolio.shrinkage import RESULT_FIELDS, lifts_that_count
 
 
 def _frame(queryset, columns: list[str]) -> pd.DataFrame:
@@ -67,16 +67,14 @@ class ProgrammeHistory:
         primary metric at the newest look, and that lift as an improvement (positive = better)
         with its interval (``programme/portfolio/shrinkage.py``)."""
         columns = [*RESULT_FIELDS, "improvement", "improvement_low", "improvement_high"]
-        return pd.DataFrame.from_records(concluded_primary_results(), columns=columns)
+        return pd.DataFrame.from_records(lifts_that_count(), columns=columns)
 
     @cached_property
     def impact_models(self) -> pd.DataFrame:
         """One row per experiment: what a relative improvement of its primary metric is worth
         (``programme/portfolio/impact.py``), with the hypothesis's metric as the fallback."""
         return _frame(
-            Experiment.objects.annotate(
-                metric_kind=Coalesce("primary_metric__kind", "hypothesis__metric__kind")
-            ),
+            Experiment.objects.annotate(metric_kind=Experiment.deciding_metric_column("kind")),
             ["id", "reach_per_year", "baseline", "value_per_conversion", "metric_kind"],
         )
 
@@ -119,10 +117,8 @@ class ProgrammeHistory:
         (metric, segment and MDE fall back to the hypothesis's, as the design page does)."""
         return _frame(
             Experiment.objects.annotate(
-                metric_kind=Coalesce("primary_metric__kind", "hypothesis__metric__kind"),
-                metric_direction=Coalesce(
-                    "primary_metric__direction", "hypothesis__metric__direction"
-                ),
+                metric_kind=Experiment.deciding_metric_column("kind"),
+                metric_direction=Experiment.deciding_metric_column("direction"),
                 segment_ref=Coalesce("segment_id", "hypothesis__segment_id"),
                 expected_lift=Coalesce("mde", "hypothesis__expected_mde"),
             ),

@@ -29,7 +29,7 @@ class ImpactModel:
 
     @classmethod
     def for_experiment(cls, experiment: Experiment) -> "ImpactModel":
-        metric = experiment.primary_metric or experiment.hypothesis.metric
+        metric = experiment.deciding_metric
         return cls(
             reach_per_year=experiment.reach_per_year,
             baseline=experiment.baseline,

@@ -34,7 +34,7 @@ def shipped_on(experiment_ids) -> dict[int, dt.date]:
 
 def _estimate(experiment: Experiment) -> tuple[int, float] | None:
     """(variant, lift): the best treatment on the primary metric at the latest look."""
-    metric = experiment.primary_metric or experiment.hypothesis.metric
+    metric = experiment.deciding_metric
     results = Result.objects.filter(
         experiment=experiment, metric=metric, is_control=False, lift__isnull=False
     )
@@ -123,7 +123,7 @@ def _recheck(experiment, shipped_day, after, today) -> ShipRecheck | None:
     if estimate is None:  # no result to compare with: nothing to re-check
         return None
     variant_id, estimated = estimate
-    metric = experiment.primary_metric or experiment.hypothesis.metric
+    metric = experiment.deciding_metric
     lift, low, high, users = _measure(
         experiment, metric, variant_id, shipped_day + dt.timedelta(days=after)
     )

@@ -15,11 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from analytics.models import Result
 from experiments.models import (
     IN_FLIGHT,
     Decision,
@@ -37,7 +36,7 @@ from roles.models import Channel, Role, Team, User
 from ..models import PortfolioRollup
 from .impact import ImpactModel, as_float, forecast_impact, realised_impact, win_probability
 from .rechecks import rechecked_lifts
-from .shrinkage import programme_shrinkage
+from .shrinkage import lifts_that_count, programme_shrinkage
 
 Dimension = PortfolioRollup.Dimension
 S = ExperimentStatus
@@ -106,8 +105,9 @@ def portfolio_rollup_run(
             e.forecast = forecast_impact(
                 e.model, p_win=p_win_by_team[e.team_id], expected_lift=e.expected_lift
             )
-    _add_realised(experiments)
-    _add_realised_shrunk(experiments)
+    counted = lifts_that_count()
+    _add_realised(experiments, counted)
+    _add_realised_shrunk(experiments, counted)
 
     slices = _slices(experiments.values(), segments)
     total = len(slices)
@@ -136,8 +136,8 @@ def _experiments(segments: dict[int, Segment], ids=None) -> dict[int, _Experimen
     rows = (Experiment.objects if ids is None else Experiment.objects.filter(pk__in=ids)).annotate(
         objective_ref=Coalesce("objective_id", "hypothesis__objective_id"),
         segment_ref=Coalesce("segment_id", "hypothesis__segment_id"),
-        metric_kind=Coalesce("primary_metric__kind", "hypothesis__metric__kind"),
-        metric_direction=Coalesce("primary_metric__direction", "hypothesis__metric__direction"),
+        metric_kind=Experiment.deciding_metric_column("kind"),
+        metric_direction=Experiment.deciding_metric_column("direction"),
         expected_lift=Coalesce("mde", "hypothesis__expected_mde"),
     ).values(
         "id", "status", "outcome", "decision", "objective_ref", "segment_ref",
@@ -210,7 +210,7 @@ def experiment_impacts(ids, *, p_win_by_team: dict) -> dict[int, _Experiment]:
         if e.status in IN_FLIGHT:
             p_win = p_win_by_team.get(e.team_id, win_probability(won=0, concluded=0))
             e.forecast = forecast_impact(e.model, p_win=p_win, expected_lift=e.expected_lift)
-    _add_realised(experiments, ids)
+    _add_realised(experiments, lifts_that_count(ids))
     return experiments
 
 
@@ -229,42 +229,14 @@ def _win_probabilities(experiments: Iterable[_Experiment]) -> dict[int | None, f
     return {t: win_probability(won=won[t], concluded=concluded[t]) for t in teams}
 
 
-def _add_realised(experiments: dict[int, _Experiment], ids=None) -> None:
-    """The best treatment's lift on the primary metric at the latest look, per scaled experiment
-    (of ``ids`` only, when given), or its latest post-ship re-check once there is one
-    (``rechecks.py``)."""
-    latest_look = (
-        Result.objects.filter(experiment=OuterRef("experiment"), metric=OuterRef("metric"))
-        .order_by("-look")
-        .values("look")[:1]
-    )
-    scope = Result.objects if ids is None else Result.objects.filter(experiment_id__in=ids)
-    results = (
-        scope.filter(
-            experiment__status=S.CONCLUDED,
-            experiment__decision=Decision.SCALE,
-            is_control=False,
-            lift__isnull=False,
-            look=Subquery(latest_look),
-        )
-        .filter(
-            Q(metric_id=F("experiment__primary_metric_id"))
-            | Q(
-                experiment__primary_metric__isnull=True,
-                metric_id=F("experiment__hypothesis__metric_id"),
-            )
-        )
-        .order_by("variant_id")
-        .values_list("experiment_id", "lift", "lift_ci_low", "lift_ci_high")
-    )
-    best: dict[int, tuple[float, float | None, float | None]] = {}
-    for experiment_id, lift, low, high in results:
-        e = experiments.get(experiment_id)
-        if e is None:
-            continue
-        sign = 1 if e.model.higher_is_better else -1
-        if experiment_id not in best or sign * lift > sign * best[experiment_id][0]:
-            best[experiment_id] = (lift, low, high)
+def _add_realised(experiments: dict[int, _Experiment], counted: list[dict]) -> None:
+    """Each scaled experiment's lift that counts (``counted``: :func:`lifts_that_count`), or its
+    latest post-ship re-check once there is one (``rechecks.py``)."""
+    best = {
+        row["experiment_id"]: (row["lift"], row["lift_ci_low"], row["lift_ci_high"])
+        for row in counted
+        if row["experiment_id"] in experiments and experiments[row["experiment_id"]].scaled
+    }
     # A shipped winner re-checked since its decision counts with what it measures now.
     for experiment_id, measured in rechecked_lifts().items():
         if experiment_id in best:
@@ -276,9 +248,10 @@ def _add_realised(experiments: dict[int, _Experiment], ids=None) -> None:
         e.realised = realised_impact(e.model, lift=lift, lift_ci_low=low, lift_ci_high=high)
 
 
-def _add_realised_shrunk(experiments: dict[int, _Experiment]) -> None:
-    """The annual value of each scaled experiment's lift after empirical-Bayes shrinkage."""
-    for experiment_id, lift in programme_shrinkage().lifts.items():
+def _add_realised_shrunk(experiments: dict[int, _Experiment], counted: list[dict]) -> None:
+    """The annual value of each scaled experiment's lift after empirical-Bayes shrinkage
+    toward the prior of every concluded one (``counted``)."""
+    for experiment_id, lift in programme_shrinkage(counted).lifts.items():
         e = experiments.get(experiment_id)
         if e is not None and e.scaled and e.realised is not None:
             # ``shrunk`` is already an improvement (sign flipped for lower-is-better metrics).

@@ -1,19 +1,19 @@
-"""The measured lift of every concluded experiment, and the same lifts shrunk for the winner's
-curse (docs/insights.md, "False wins").
+"""The lift that counts of every concluded experiment, and the same lifts shrunk for the
+winner's curse (docs/insights.md, "False wins").
 
-One selection feeds both the objective ledger (``realised_impact_shrunk``) and the false-wins
-insight, so the two always shrink the same lifts toward the same prior.
+One query, :func:`lifts_that_count`, chooses the lift: the objective ledger values it
+(``realised_impact``), and shrunk it feeds the ledger's ``realised_impact_shrunk`` and the
+false-wins insight, so all three read the same lifts and shrink them toward the same prior.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef, Subquery
 
 from analytics.models import Result
 from analytics.stats.programme import shrink_lifts, standard_error_from_interval
-from experiments.models import ExperimentStatus, Metric
+from experiments.models import Experiment, ExperimentStatus, Metric
 
 RESULT_FIELDS = [
     "experiment_id",
@@ -29,9 +29,10 @@ RESULT_FIELDS = [
 ]
 
 
-def concluded_primary_results() -> list[dict]:
-    """Per concluded experiment with a result: its best treatment at the newest look of the
-    primary metric (the hypothesis's metric when the experiment names none), in one query.
+def lifts_that_count(experiment_ids=None) -> list[dict]:
+    """Per concluded experiment with a result (of ``experiment_ids`` only, when given): its best
+    treatment at the newest look of the deciding metric (``Experiment.deciding_metric``), in
+    one query.
 
     "Best" is the highest lift, the lowest for a lower-is-better metric. ``improvement`` is the
     lift signed so that positive is better, and its interval likewise.
@@ -41,25 +42,18 @@ def concluded_primary_results() -> list[dict]:
         .order_by("-look")
         .values("look")[:1]
     )
+    scope = Result.objects.all()
+    if experiment_ids is not None:
+        scope = scope.filter(experiment_id__in=experiment_ids)
     rows = (
-        Result.objects.filter(
+        scope.filter(
             experiment__status=ExperimentStatus.CONCLUDED,
             is_control=False,
             lift__isnull=False,
             look=Subquery(latest_look),
         )
-        .filter(
-            Q(metric_id=F("experiment__primary_metric_id"))
-            | Q(
-                experiment__primary_metric__isnull=True,
-                metric_id=F("experiment__hypothesis__metric_id"),
-            )
-        )
-        .annotate(
-            direction=Coalesce(
-                "experiment__primary_metric__direction", "experiment__hypothesis__metric__direction"
-            )
-        )
+        .filter(metric_id=Experiment.deciding_metric_column("id", via="experiment__"))
+        .annotate(direction=Experiment.deciding_metric_column("direction", via="experiment__"))
         .order_by("experiment_id", "variant_id")
         .values(*RESULT_FIELDS)
     )
@@ -95,12 +89,13 @@ class ProgrammeShrinkage:
 
 
 def programme_shrinkage(rows: list[dict] | None = None) -> ProgrammeShrinkage:
-    """Shrink every concluded experiment's improvement toward the programme's prior.
+    """Shrink every concluded experiment's improvement toward the programme's prior; ``rows``
+    are :func:`lifts_that_count` of every concluded experiment (read when not given).
 
     The prior is fitted on the experiments whose result has an interval (a standard error);
     one without keeps its measured lift (nothing to weigh it by).
     """
-    rows = concluded_primary_results() if rows is None else rows
+    rows = lifts_that_count() if rows is None else rows
     with_se = [
         r
         for r in rows

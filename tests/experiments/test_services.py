@@ -5,7 +5,7 @@ import pytest
 
 from experiments import lifecycle, selectors, services
 from experiments.design import experiment_design
-from experiments.models import Comment, Hypothesis, Segment, SegmentEconomics
+from experiments.models import Comment, Experiment, Hypothesis, Segment, SegmentEconomics
 from growthops.errors import NotPermitted, TransitionNotAllowed, ValidationFailed
 from roles.models import OperatorProfile
 from tests.experiments.helpers import put_in_status
@@ -245,6 +245,42 @@ def test_the_design_is_frozen_once_in_review(operator):
         services.experiment_update_design(experiment_id=experiment.pk, actor=operator, mde=0.3)
 
 
+def test_it_saves_a_new_design_and_submits_it_in_one_call(operator):
+    hypothesis = HypothesisFactory()
+    experiment = services.experiment_save_design(
+        actor=operator, hypothesis=hypothesis, name="Logo wall", key="logo-wall",
+        baseline=0.1, daily_traffic=3000, variants=VARIANTS, submit=True,
+    )  # fmt: skip
+    experiment.refresh_from_db()
+    assert (experiment.status, experiment.owner, experiment.baseline) == (
+        "in_review",
+        operator,
+        0.1,
+    )
+    assert list(experiment.status_changes.values_list("step", flat=True)) == ["submit"]
+
+
+def test_a_new_design_that_cannot_be_submitted_is_not_saved_either(operator):
+    with pytest.raises(ValidationFailed) as refused:
+        services.experiment_save_design(
+            actor=operator, hypothesis=HypothesisFactory(), name="X", key="x",
+            daily_traffic=3000, variants=VARIANTS, submit=True,
+        )  # fmt: skip
+    assert refused.value.errors["baseline"] == ["Give the control's baseline."]
+    assert not Experiment.objects.filter(key="x").exists()
+
+
+def test_an_edit_that_cannot_be_submitted_is_rolled_back(operator):
+    experiment = ExperimentFactory(owner=operator, baseline=0.1)
+    with pytest.raises(ValidationFailed):
+        services.experiment_save_design(
+            actor=operator, experiment_id=experiment.pk, baseline=None, mde=0.3, submit=True
+        )
+    experiment.refresh_from_db()
+    assert (experiment.status, experiment.baseline, experiment.mde) == ("draft", 0.1, 0.1)
+    assert not experiment.status_changes.exists()
+
+
 def test_untriaged_hypotheses_cannot_be_tested_yet(operator):
     with pytest.raises(ValidationFailed, match="triage it"):
         services.experiment_create(
@@ -255,14 +291,14 @@ def test_untriaged_hypotheses_cannot_be_tested_yet(operator):
 def test_the_cmo_updates_an_objective_and_a_bad_target_is_refused(cmo, operator):
     objective = ObjectiveFactory(baseline=100, target=200)
 
-    services.objective_update(objective=objective, actor=cmo, target=250)
+    services.objective_update(objective_id=objective.pk, actor=cmo, target=250)
     objective.refresh_from_db()
     assert objective.target == 250
 
     with pytest.raises(ValidationFailed):
-        services.objective_update(objective=objective, actor=cmo, target=objective.baseline)
+        services.objective_update(objective_id=objective.pk, actor=cmo, target=objective.baseline)
     with pytest.raises(NotPermitted):
-        services.objective_update(objective=objective, actor=operator, target=300)
+        services.objective_update(objective_id=objective.pk, actor=operator, target=300)
     objective.refresh_from_db()
     assert objective.target == 250
 
@@ -289,8 +325,8 @@ def test_it_comments_on_exactly_one_thing(marketer):
 def test_the_backlog_lists_hypotheses_for_members_only(marketer, outsider):
     hypothesis = HypothesisFactory()
 
-    assert list(selectors.hypothesis_list_for_user(marketer)) == [hypothesis]
-    assert list(selectors.hypothesis_list_for_user(outsider)) == []
+    assert list(selectors.hypothesis_list_for_user(user=marketer)) == [hypothesis]
+    assert list(selectors.hypothesis_list_for_user(user=outsider)) == []
 
 
 def test_segment_economics_derive_cac_and_value_to_cost():

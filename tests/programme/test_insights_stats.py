@@ -200,7 +200,7 @@ def test_the_backlog_reranks_by_calibrated_confidence(calibrated, marketer):
     #             B's confidence 1 → web in band 1–3 → 8.3: (7 + 8.3 + 7)/3 = 7.43
     a = HypothesisFactory(title="Idea A", impact=5, confidence=9, ease=5, channel=Channel.WEB)
     b = HypothesisFactory(title="Idea B", impact=7, confidence=1, ease=7, channel=Channel.WEB)
-    ideas = hypothesis_backlog(marketer).filter(pk__in=[a.pk, b.pk])
+    ideas = hypothesis_backlog(user=marketer).filter(pk__in=[a.pk, b.pk])
 
     assert list(hypotheses_ranked(ideas, "ice")) == [a, b]
     ranked = list(hypotheses_ranked(ideas, "calibrated"))
@@ -241,7 +241,7 @@ def test_the_api_orders_hypotheses_by_calibrated_score(calibrated, marketer):
 def test_calibrated_order_without_history_is_the_ice_order(marketer):
     a = HypothesisFactory(impact=5, confidence=9, ease=5)
     b = HypothesisFactory(impact=7, confidence=1, ease=7)
-    ideas = hypothesis_backlog(marketer).filter(pk__in=[a.pk, b.pk])
+    ideas = hypothesis_backlog(user=marketer).filter(pk__in=[a.pk, b.pk])
     # No concluded experiment: every confidence becomes the default 10 × 0.3 = 3.
     ranked = list(hypotheses_ranked(ideas, "calibrated"))
     assert ranked == [b, a]
@@ -498,5 +498,5 @@ def test_a_stored_report_without_a_table_leaves_the_ice_order(marketer):
     )
     a = HypothesisFactory(impact=5, confidence=9, ease=5)
     b = HypothesisFactory(impact=4, confidence=4, ease=4)
-    ideas = hypothesis_backlog(marketer).filter(pk__in=[a.pk, b.pk])
+    ideas = hypothesis_backlog(user=marketer).filter(pk__in=[a.pk, b.pk])
     assert list(hypotheses_ranked(ideas, "calibrated")) == [a, b]

@@ -19,6 +19,7 @@ from programme.portfolio.impact import (
 )
 from programme.portfolio.rollup import portfolio_rollup_run
 from programme.portfolio.selectors import objective_ledger
+from programme.portfolio.shrinkage import lifts_that_count
 from programme.tasks import portfolio_rollup
 from roles.models import Channel
 from tests.experiments.helpers import STEP_KWARGS, put_in_status
@@ -368,6 +369,31 @@ def test_it_realises_the_measured_lift_of_scaled_experiments(world, operator):
     assert numbers["scaled"] == 3
     assert numbers["scaled_without_results"] == 1
     assert row("objective", world["objectives"][1].pk)["realised_impact"] == 0
+
+
+def test_without_a_primary_metric_the_hypothesiss_metric_decides(world, operator):
+    lower = MetricFactory(key="days_to_activation", kind="mean", direction="lower")
+    hypothesis = HypothesisFactory(
+        objective=world["objectives"][0], segment=world["segments"][0], metric=lower
+    )
+    unnamed = make(
+        owner=operator, hypothesis=hypothesis, primary_metric=None, status="concluded",
+        decision="scale", outcome="won", reach_per_year=1_000, baseline=10.0,
+    )  # fmt: skip
+    result(unnamed, "b", look=1, lift=-0.2, low=-0.3, high=-0.1, metric=lower)
+    result(unnamed, "b", look=1, lift=0.9, low=0.8, high=1.0, metric=MetricFactory(key="other"))
+
+    portfolio_rollup_run(today=TODAY)
+
+    # 1,000 × 10 × (0.2, 0.1, 0.3): the fall of a lower-is-better metric is the gain.
+    numbers = row("objective", world["objectives"][0].pk)
+    assert (numbers["realised_impact"], numbers["realised_impact_low"]) == (2000.0, 1000.0)
+    [counted] = lifts_that_count()
+    assert (counted["experiment_id"], counted["lift"], counted["improvement"]) == (
+        unnamed.pk,
+        -0.2,
+        0.2,
+    )
 
 
 # --- storage -------------------------------------------------------------------------

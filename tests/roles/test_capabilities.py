@@ -16,6 +16,7 @@ ROLE_ABILITIES = {
         "experiments.kill",
         "experiments.conclude",
         "experiments.cost",
+        "experiments.share",
         "results.read",
         "results.acknowledge_srm",
         "comments.create",
@@ -28,12 +29,18 @@ ROLE_ABILITIES = {
         "experiments.design",
         "experiments.run",
         "experiments.cost",
+        "experiments.share",
         "data.upload",
         "results.read",
         "results.acknowledge_srm",
         "comments.create",
     },
-    Role.MARKETER: {"hypotheses.create", "results.read", "comments.create"},
+    Role.MARKETER: {
+        "hypotheses.create",
+        "hypotheses.follow_own",
+        "results.read",
+        "comments.create",
+    },
     Role.ANALYST: {"hypotheses.create", "data.upload", "results.read", "comments.create"},
 }
 

@@ -96,9 +96,9 @@ def test_each_announced_step_makes_its_event(step, event, receiver, cmo, operato
 
 @pytest.mark.parametrize("step", ["request_changes", "pause", "resume"])
 def test_steps_without_an_event_make_no_delivery(step, receiver, cmo, operator, committed):
-    from webhooks.models import Event
+    from webhooks.models import WebhookEvent
 
-    endpoint(receiver, cmo, events=Event.values)
+    endpoint(receiver, cmo, events=WebhookEvent.values)
     take_step(
         step, ExperimentFactory(owner=operator), cmo if step == "request_changes" else operator
     )
