@@ -56,7 +56,7 @@ def _amount(value: float | None) -> str:
 @register_section(Role.CMO, key="decisions", title="Decisions waiting for you")
 def decisions_waiting(user, period: Period) -> list[dict]:
     """Designs in review and completed tests awaiting a decision, longest wait first."""
-    waiting = experiments_awaiting_decision(user)
+    waiting = experiments_awaiting_decision(user=user)
     total = waiting.count()
     items = []
     for experiment in waiting[:LIMIT]:
@@ -167,7 +167,7 @@ def partner_returns(user, period: Period) -> list[dict]:
 
 
 def _owned_undecided(user):
-    return experiment_list_for_user(user).filter(owner=user).exclude(status__in=DECIDED)
+    return experiment_list_for_user(user=user).filter(owner=user).exclude(status__in=DECIDED)
 
 
 @register_section(Role.OPERATOR, key="next_steps", title="Your experiments: what each needs next")
@@ -193,7 +193,7 @@ def stale_data(user, period: Period) -> list[dict]:
     today = timezone.localdate(period.until)
     cutoff = today - dt.timedelta(days=settings.DIGEST_STALE_DAYS)
     experiments = (
-        experiment_list_for_user(user)
+        experiment_list_for_user(user=user)
         .filter(owner=user, status=ExperimentStatus.RUNNING, start_date__lte=cutoff)
         .annotate(last_day=Max("observations__date"))
         .filter(Q(last_day__isnull=True) | Q(last_day__lte=cutoff))
@@ -238,7 +238,9 @@ def unacknowledged_mismatches(experiment_ids) -> dict[int, float]:
 def sample_ratio_mismatches(user, period: Period) -> list[dict]:
     """Their live experiments whose split is off at the latest look, not yet acknowledged."""
     live = dict(
-        experiment_list_for_user(user).filter(owner=user, status__in=LIVE).values_list("pk", "name")
+        experiment_list_for_user(user=user)
+        .filter(owner=user, status__in=LIVE)
+        .values_list("pk", "name")
     )
     flagged = unacknowledged_mismatches(list(live))
     return [
