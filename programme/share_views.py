@@ -50,7 +50,7 @@ def readout(request, token: str):
 @login_required
 def experiment_shares(request, pk: int):
     """The experiment page's panel of links (loaded with htmx; a page of its own without it)."""
-    experiment = get_object_or_404(experiment_list_for_user(request.user), pk=pk)
+    experiment = get_object_or_404(experiment_list_for_user(user=request.user), pk=pk)
     require_ability(request, "experiments.share", experiment)
     created = None
     if request.method == "POST":
@@ -69,7 +69,8 @@ def experiment_shares(request, pk: int):
 @require_POST
 def share_revoke(request, pk: int):
     share = get_object_or_404(
-        ReadoutShare.objects.filter(experiment__in=experiment_list_for_user(request.user)), pk=pk
+        ReadoutShare.objects.filter(experiment__in=experiment_list_for_user(user=request.user)),
+        pk=pk,
     )
     require_ability(request, "experiments.share", share.experiment)
     readout_share_revoke(share_id=share.pk, actor=request.user)

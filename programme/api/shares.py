@@ -58,7 +58,9 @@ class ExperimentShareViewSet(viewsets.ViewSet):
     required_ability = "experiments.share"
 
     def _experiment(self, request, experiment_pk):
-        experiment = get_object_or_404(experiment_list_for_user(request.user), pk=experiment_pk)
+        experiment = get_object_or_404(
+            experiment_list_for_user(user=request.user), pk=experiment_pk
+        )
         self.check_object_permissions(request, experiment)
         return experiment
 
@@ -90,7 +92,7 @@ class ShareViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets
     required_ability = "experiments.share"
 
     def get_queryset(self):
-        visible = experiment_list_for_user(self.request.user)
+        visible = experiment_list_for_user(user=self.request.user)
         return ReadoutShare.objects.filter(experiment__in=visible).select_related(
             "experiment", "created_by"
         )
