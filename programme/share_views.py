@@ -34,7 +34,7 @@ def readout(request, token: str):
         return render(request, "programme/readout_closed.html", {"reason": exc.message}, status=404)
     experiment = share.experiment
     context = {
-        **experiment_results_panel(experiment, AnonymousUser()),
+        **experiment_results_panel(experiment, user=AnonymousUser()),
         "share": share,
         "metrics": experiment_metrics(experiment),
         "variants": list(experiment.variants.all()),
