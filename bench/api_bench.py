@@ -150,7 +150,7 @@ def load_data(experiments: int):
     from rest_framework.authtoken.models import Token
 
     from analytics.models import Result
-    from experiments.demo import seed_large
+    from demo.bench import seed_large
     from experiments.models import Experiment
     from roles.models import Role, User
 

@@ -74,7 +74,8 @@ def large_demo(experiments: int) -> str:
     from django.core.management import call_command
     from django.db import connection
 
-    from experiments.demo import seed_demo, seed_large
+    from demo.bench import seed_large
+    from demo.seed import seed_demo
     from experiments.models import Experiment, Hypothesis
 
     started = time.perf_counter()

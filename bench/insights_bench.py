@@ -16,15 +16,11 @@ from bench_database import run_on_large_demo
 
 
 def run(args):
-    from analytics.demo import seed_decision_history
     from programme.insights import INSIGHTS
     from programme.insights.run import insights_run
 
-    # seed_demo loads a record of concluded decisions too; calibration, false wins and partners
-    # read it. (The past year's walked experiments need operators with spare capacity, which
-    # the 5,000 bench experiments have used up.)
-    added = seed_decision_history(out=lambda *a: None)
-    print(f"Concluded decisions added: {added} experiments")
+    # The demo's record of concluded decisions is loaded with it: calibration, false wins and
+    # partners read it.
     print(f"Insights: {', '.join(INSIGHTS) or 'none registered'}")
     totals, per_insight = [], {name: [] for name in INSIGHTS}
     for _ in range(args.repeat):

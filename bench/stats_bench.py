@@ -9,7 +9,8 @@
      on its own because it runs gc.collect() every time), and
    - the floor: a bare vectorised z-test (p̂, unpooled se, z, two-sided p) over the same arrays.
 2. Exact Bayesian chance to beat control (+ expected loss) for N binomial comparisons.
-3. ``analyse()`` on one typical experiment (median of many calls).
+3. ``analyse()`` on one typical experiment, and its request check ``parse_request()`` alone
+   (median of many calls): the work of ``POST /api/v1/analyse/`` past the HTTP layer.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from analytics.stats import (  # noqa: E402
     binomial_chance_to_beat,
     compare_means,
     compare_proportions,
+    parse_request,
     srm_test,
 )
 
@@ -164,6 +166,33 @@ TYPICAL_MEAN = {
     ],
 }
 
+TYPICAL_CUPED = {
+    "metric_type": "mean",
+    "variants": [
+        {
+            "name": name,
+            "users": 20_000,
+            "sum": total,
+            "sum_squares": 41_000_000.0,
+            "covariate_sum": 500_000.0,
+            "covariate_sum_squares": 39_000_000.0,
+            "cross_sum": 24_000_000.0,
+        }
+        for name, total in (("control", 512_000.0), ("B", 530_000.0))
+    ],
+}
+
+
+def median_call(function, calls: int) -> float:
+    """Median wall time of one call over ``calls`` calls (after one warm-up), in seconds."""
+    function()
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -219,14 +248,14 @@ def main() -> None:
     for label, request in (
         ("binomial, 3 variants, holm, mSPRT", TYPICAL),
         ("mean, 2 variants, BH", TYPICAL_MEAN),
+        ("mean, 2 variants, CUPED", TYPICAL_CUPED),
     ):
-        analyse(request)
-        calls = []
-        for _ in range(2_000):
-            start = time.perf_counter()
-            analyse(request)
-            calls.append(time.perf_counter() - start)
-        print(f"analyse() one experiment ({label}): median {statistics.median(calls) * 1e3:.3f} ms")
+        whole = median_call(lambda request=request: analyse(request), 2_000)
+        check = median_call(lambda request=request: parse_request(request), 20_000)
+        print(
+            f"analyse() one experiment ({label}): median {whole * 1e3:.3f} ms, "
+            f"of which parse_request() {check * 1e6:.1f} µs"
+        )
 
 
 if __name__ == "__main__":

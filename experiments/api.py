@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from growthops.api import refuse_any_body
 from growthops.api_rows import RowPresenter
 from growthops.filters import LIST_FILTERS
 from growthops.renderers import CSV_BATCH, CSVRenderer, csv_response, in_batches
@@ -183,6 +184,7 @@ class ObjectiveViewSet(
     def archive(self, request, pk=None):
         """Retire the objective (``objective_archive``): it leaves the dashboard; its
         experiments and history stay. Archiving one already retired changes nothing."""
+        refuse_any_body(request)
         objective = services.objective_archive(
             objective_id=self.get_object().pk, actor=request.user
         )
@@ -224,12 +226,14 @@ class SegmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses=SegmentSerializer)
     @action(detail=True, methods=["post"])
     def launch(self, request, pk=None):
+        refuse_any_body(request)
         segment = services.segment_launch(segment_id=self.get_object().pk, actor=request.user)
         return Response(SegmentSerializer(segment).data)
 
     @extend_schema(request=None, responses=SegmentSerializer)
     @action(detail=True, methods=["post"])
     def sunset(self, request, pk=None):
+        refuse_any_body(request)
         segment = services.segment_sunset(segment_id=self.get_object().pk, actor=request.user)
         return Response(SegmentSerializer(segment).data)
 

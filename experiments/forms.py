@@ -4,6 +4,8 @@ from django import forms
 from django.db.models import Q
 from django.urls import reverse
 
+from growthops.filters import MAX_SEARCH_LENGTH
+
 from .models import (
     Decision,
     Experiment,
@@ -178,6 +180,19 @@ class HypothesisForm(forms.Form):
                 "hx-indicator": "#similar-spinner",
             }
         )
+
+
+class SimilarIdeasForm(forms.Form):
+    """The title being typed, for the similar ideas beside the form (a NUL, or more than
+    ``MAX_SEARCH_LENGTH`` characters, is refused: a 400 naming ``title``)."""
+
+    title = forms.CharField(required=False, max_length=MAX_SEARCH_LENGTH)
+
+
+class SearchForm(forms.Form):
+    """The search box (``?q=``): its words are looked for in titles, names and keys."""
+
+    q = forms.CharField(required=False, max_length=MAX_SEARCH_LENGTH)
 
 
 class ScoreForm(forms.Form):

@@ -17,7 +17,7 @@ from roles.capabilities import can
 from roles.permissions import require_ability
 
 from . import services
-from .forms import HypothesisForm, ScoreForm, TriageForm, add_service_errors
+from .forms import HypothesisForm, ScoreForm, SimilarIdeasForm, TriageForm, add_service_errors
 from .models import Hypothesis
 from .page_filters import HypothesisPageFilter
 from .selectors import hypothesis_backlog, hypothesis_list_for_user, hypothesis_similar
@@ -29,7 +29,11 @@ def hypothesis_create(request):
     require_ability(request, "hypotheses.create")
     if request.htmx and request.method == "GET":
         # The title is being typed: show what resembles it.
-        text = request.GET.get("title", "")
+        typed = SimilarIdeasForm(request.GET)
+        if not typed.is_valid():
+            error = "; ".join(typed.errors["title"])
+            return render(request, "experiments/_similar.html", {"error": error}, status=400)
+        text = typed.cleaned_data["title"]
         return render(
             request,
             "experiments/_similar.html",
@@ -44,7 +48,8 @@ def hypothesis_create(request):
         else:
             messages.success(request, f"Logged “{hypothesis.title}”. Operators will triage it.")
             return redirect("experiments:hypothesis-detail", pk=hypothesis.pk)
-    title = form["title"].value() or ""
+    # Only a title the form accepted is looked up (one holding a NUL is an error beside it).
+    title = form.cleaned_data.get("title", "") if form.is_bound else ""
     return render(
         request,
         "experiments/hypothesis_form.html",

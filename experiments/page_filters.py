@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from growthops.filters import MAX_SEARCH_LENGTH
 from roles.models import Channel, User
 
 from .models import (
@@ -28,7 +29,9 @@ def _segments(request):
 class HypothesisPageFilter(django_filters.FilterSet):
     """Filters and sort of the backlog page; expects the columns of ``HypothesisQuerySet.with_scores``."""
 
-    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="Title")
+    q = django_filters.CharFilter(
+        field_name="title", lookup_expr="icontains", label="Title", max_length=MAX_SEARCH_LENGTH
+    )
     status = django_filters.ChoiceFilter(choices=Hypothesis.Status.choices, empty_label="Any")
     objective = django_filters.ModelChoiceFilter(
         queryset=Objective.objects.all(), empty_label="Any"
@@ -75,7 +78,9 @@ class HypothesisPageFilter(django_filters.FilterSet):
 class ExperimentPageFilter(django_filters.FilterSet):
     """Filters of the experiments page."""
 
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
+    q = django_filters.CharFilter(
+        field_name="name", lookup_expr="icontains", label="Name", max_length=MAX_SEARCH_LENGTH
+    )
     status = django_filters.ChoiceFilter(choices=ExperimentStatus.choices, empty_label="Any")
     objective = django_filters.ModelChoiceFilter(
         queryset=Objective.objects.all(), empty_label="Any"
@@ -103,7 +108,9 @@ class ExperimentPageFilter(django_filters.FilterSet):
 class LearningPageFilter(django_filters.FilterSet):
     """Filters of the learnings page (concluded experiments)."""
 
-    q = django_filters.CharFilter(method="filter_text", label="Search")
+    q = django_filters.CharFilter(
+        method="filter_text", label="Search", max_length=MAX_SEARCH_LENGTH
+    )
     outcome = django_filters.ChoiceFilter(choices=Outcome.choices, empty_label="Any")
     decision = django_filters.ChoiceFilter(choices=Decision.choices, empty_label="Any")
     channel = django_filters.ChoiceFilter(

@@ -12,7 +12,7 @@ from roles.permissions import require_ability
 
 from . import services
 from .design import experiment_design
-from .forms import CostForm, add_service_errors, step_form, step_label
+from .forms import CostForm, SearchForm, add_service_errors, step_form, step_label
 from .lifecycle import STEP_SERVICES, available_steps
 from .models import ExperimentStatus
 from .page_filters import ExperimentPageFilter, LearningPageFilter
@@ -162,7 +162,11 @@ def _take_step(request, experiment, step: str, form) -> bool:
 @login_required
 def search(request):
     require_ability(request, "results.read")
-    text = request.GET.get("q", "").strip()
+    form = SearchForm(request.GET)
+    if not form.is_valid():  # a NUL, or more than MAX_SEARCH_LENGTH characters
+        context = {"q": "", "error": "; ".join(form.errors["q"])}
+        return render(request, "experiments/search.html", context, status=400)
+    text = form.cleaned_data["q"]
     hypotheses = hypothesis_search(text, user=request.user)
     experiments = experiment_search(text, user=request.user)
     counts = {"hypotheses": hypotheses.count(), "experiments": experiments.count()}

@@ -70,6 +70,18 @@ def field_errors(detail, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": messages} if messages else {}
 
 
+def refuse_any_body(request) -> None:
+    """For an action that takes no input (archive, launch, a test ping …): reading the body
+    refuses one that cannot be read, as everywhere, and any field in it is refused like a field
+    an input does not take, so a request meant for another URL does not act here."""
+    data = request.data
+    if not data:
+        return
+    if isinstance(data, dict):  # a QueryDict too
+        raise exceptions.ValidationError({name: "Not a field this request takes." for name in data})
+    raise exceptions.ValidationError({"body": "This request takes no body."})
+
+
 class ApiRootView(routers.APIRootView):
     required_ability = "results.read"
 

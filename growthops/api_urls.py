@@ -26,6 +26,9 @@ from .api import ApiRootView
 
 router = DefaultRouter()
 router.APIRootView = ApiRootView
+# The format is asked with ``?format=csv``; DRF's suffix twins (``/experiments.json``) reached
+# views whose methods take no ``format`` argument, and the schema never named them: a 404.
+router.include_format_suffixes = False
 router.register("auth/token", TokenViewSet, basename="api-token")
 # The digest preference (programme) before the caller (roles), on the same prefix.
 router.register("auth/me", DigestPreferenceViewSet, basename="api-me-digest")

@@ -6,4 +6,5 @@ class GrowthOpsConfig(AppConfig):
     verbose_name = "GrowthOps"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        # Imported for what they register: the system checks, ``__in`` for integer columns.
+        from . import checks, lookups  # noqa: F401

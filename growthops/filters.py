@@ -12,8 +12,29 @@ import django_filters
 from django import forms
 from django.db import models
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import fields, filters
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.filters import OrderingFilter
+
+# The longest search text, in characters, on the API's lists (``?search=``) and the pages'
+# search boxes. SQLite refuses a LIKE pattern over 50,000 bytes; no title here is over 200.
+MAX_SEARCH_LENGTH = 200
+
+
+class SearchFilter(filters.SearchFilter):
+    """DRF's ``?search=``, its refusals (a NUL, more than ``MAX_SEARCH_LENGTH`` characters)
+    a 400 naming ``search``."""
+
+    def get_search_terms(self, request):
+        value = request.query_params.get(self.search_param, "")
+        field = fields.CharField(
+            trim_whitespace=False, allow_blank=True, max_length=MAX_SEARCH_LENGTH
+        )
+        try:
+            cleaned = field.run_validation(value)
+        except ValidationError as exc:
+            raise ValidationError({self.search_param: exc.detail}) from None
+        return filters.search_smart_split(cleaned)
 
 
 class StrictOrderingFilter(OrderingFilter):
@@ -127,6 +148,7 @@ def filtered(filterset_class, request, queryset):
 
 __all__ = [
     "LIST_FILTERS",
+    "MAX_SEARCH_LENGTH",
     "BooleanFilter",
     "FilterBackend",
     "FilterSet",

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "analytics",
     "programme",
     "webhooks",
+    # Above every app: the demo organisation and its seeding command.
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +230,13 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
         "growthops.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # DRF's three, refusing deep nesting and text no database can store (a NUL, a lone
+    # surrogate) with a 400 naming where it sits.
+    "DEFAULT_PARSER_CLASSES": [
+        "growthops.parsers.JSONParser",
+        "growthops.parsers.FormParser",
+        "growthops.parsers.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["growthops.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "growthops.pagination.Pagination",

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from experiments import services
 from experiments.design import segment_traffic_share
 from experiments.forms import ObjectiveForm, SegmentForm, add_service_errors
-from experiments.models import IN_FLIGHT, Objective, Segment, SegmentEconomics
+from experiments.models import IN_FLIGHT, ExperimentStatus, Objective, Segment, SegmentEconomics
 from experiments.selectors import (
     agency_partners,
     experiment_list_for_user,
@@ -67,8 +67,10 @@ def objective_detail(request, pk: int):
     status = request.GET.get("status")
     if status == "in_flight":
         experiments = experiments.filter(status__in=IN_FLIGHT)
-    elif status:
+    elif status in ExperimentStatus.values:
         experiments = experiments.filter(status=status)
+    elif status:  # no experiment has it (nor can PostgreSQL compare one holding a NUL)
+        experiments = experiments.none()
     # A page of ids first (no joins to sort), then those rows with their joins.
     page_obj = paginate(request, experiments.values_list("pk", flat=True))
     ids = list(page_obj)

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
-from .demo import DEMO_PASSWORD
+# The seeded demo accounts' published password (``manage.py seed_demo``).
+DEMO_PASSWORD = "growthops"
 
 
 class DemoAwareModelBackend(ModelBackend):

@@ -10,7 +10,8 @@ import pytest
 from django.utils import timezone
 
 from analytics.models import Result
-from experiments.demo import seed_demo, seed_large
+from demo.bench import seed_large
+from demo.seed import seed_demo
 from experiments.models import SegmentEconomics, StatusChange
 from programme.portfolio.rollup import portfolio_rollup_run
 from roles.models import OperatorProfile, User

@@ -1,4 +1,4 @@
-"""Imports point one way: webhooks → programme → analytics → experiments → roles
+"""Imports point one way: demo → webhooks → programme → analytics → experiments → roles
 (docs/architecture.md)."""
 
 import ast
@@ -9,10 +9,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # Each app and the apps it must never import (those above it).
 ABOVE = {
-    "roles": {"experiments", "analytics", "programme", "webhooks"},
-    "experiments": {"analytics", "programme", "webhooks"},
-    "analytics": {"programme", "webhooks"},
-    "programme": {"webhooks"},
+    "roles": {"experiments", "analytics", "programme", "webhooks", "demo"},
+    "experiments": {"analytics", "programme", "webhooks", "demo"},
+    "analytics": {"programme", "webhooks", "demo"},
+    "programme": {"webhooks", "demo"},
+    "webhooks": {"demo"},
 }
 
 

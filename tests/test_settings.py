@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.test import RequestFactory
 
-from roles.demo import DEMO_PASSWORD
+from roles.backends import DEMO_PASSWORD
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent

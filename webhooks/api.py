@@ -6,6 +6,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from growthops.api import refuse_any_body
 from growthops.filters import LIST_FILTERS, filtered
 from growthops.schema import filter_parameters
 from roles.permissions import HasAbility
@@ -145,6 +146,7 @@ class WebhookViewSet(
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request, pk=None):
         """A new signing secret, shown in this answer only; the old one stops signing at once."""
+        refuse_any_body(request)
         endpoint = endpoint_rotate_secret(endpoint_id=self.get_object().pk, actor=request.user)
         return Response(EndpointWithSecretSerializer(endpoint).data)
 
@@ -152,6 +154,7 @@ class WebhookViewSet(
     @action(detail=True, methods=["post"])
     def test(self, request, pk=None):
         """Send a ``ping`` now; the answer shows the delivery as it stands after queuing it."""
+        refuse_any_body(request)
         delivery = endpoint_ping(endpoint_id=self.get_object().pk, actor=request.user)
         delivery.refresh_from_db()
         return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

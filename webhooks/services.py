@@ -1,4 +1,4 @@
-"""Writes of the webhooks app: endpoints (the CMO's), and queuing deliveries.
+"""Writes of the webhooks app: the CMO's endpoints, and a test delivery to one of them.
 
 Every endpoint service checks ``webhooks.manage`` and validates before writing: the URL must
 be http(s) and, unless ``WEBHOOKS_ALLOW_PRIVATE_HOSTS``, resolve to public addresses only.
@@ -6,7 +6,6 @@ be http(s) and, unless ``WEBHOOKS_ALLOW_PRIVATE_HOSTS``, resolve to public addre
 
 import secrets
 import uuid
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,9 +14,9 @@ from django.utils import timezone
 from growthops.errors import ValidationFailed
 from roles.capabilities import require
 
-from . import outbox
 from .models import PING, WebhookDelivery, WebhookEndpoint
 from .safety import url_problem
+from .tasks import deliveries_queue
 
 EDITABLE_FIELDS = ("url", "events", "description", "active")
 
@@ -100,18 +99,3 @@ def endpoint_ping(*, endpoint_id: int, actor) -> WebhookDelivery:
         )
         deliveries_queue([delivery.pk])
     return delivery
-
-
-def deliveries_dispatch() -> dict:
-    """Make the deliveries of new events (and of stuck ones) and queue them; returns counts."""
-    ids = outbox.collect()
-    deliveries_queue(ids)
-    return {"queued": len(ids)}
-
-
-def deliveries_queue(delivery_ids: list[int]) -> None:
-    """Queue one delivery task per id once the current transaction commits."""
-    from .tasks import webhooks_deliver  # the tasks module imports this one
-
-    for delivery_id in delivery_ids:
-        transaction.on_commit(partial(webhooks_deliver.delay, delivery_id))

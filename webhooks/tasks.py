@@ -1,9 +1,29 @@
-"""Celery tasks of the webhooks app: the beat dispatch and one delivery. Arguments are ids only."""
+"""Celery tasks of the webhooks app: the beat dispatch and one delivery. Arguments are ids only.
+
+Services queue deliveries with :func:`deliveries_queue`; this module imports no service, so
+services and tasks never import each other.
+"""
+
+from functools import partial
 
 from celery import shared_task
+from django.db import transaction
 
+from . import outbox
 from .delivery import attempt
-from .services import deliveries_dispatch
+
+
+def deliveries_dispatch() -> dict:
+    """Make the deliveries of new events (and of stuck ones) and queue them; returns counts."""
+    ids = outbox.collect()
+    deliveries_queue(ids)
+    return {"queued": len(ids)}
+
+
+def deliveries_queue(delivery_ids: list[int]) -> None:
+    """Queue one delivery task per id once the current transaction commits."""
+    for delivery_id in delivery_ids:
+        transaction.on_commit(partial(webhooks_deliver.delay, delivery_id))
 
 
 @shared_task(name="webhooks.tasks.webhooks_dispatch")

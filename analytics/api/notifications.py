@@ -5,6 +5,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from growthops.api import refuse_any_body
 from growthops.filters import LIST_FILTERS
 from roles.permissions import HasAbility
 
@@ -53,4 +54,5 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=None, responses=MarkedReadSerializer)
     @action(detail=False, methods=["post"])
     def read(self, request):
+        refuse_any_body(request)
         return Response({"marked_read": notifications_mark_read(actor=request.user)})

@@ -1,4 +1,5 @@
-"""Request bodies of the analytics API: JSON rows, CSV text, and event batches.
+"""Request bodies of the analytics API: JSON rows (the API's own parser), CSV text, and event
+batches.
 
 A body that cannot be read is a 400 naming why, never a 500.
 """
@@ -6,17 +7,11 @@ A body that cannot be read is a 400 naming why, never a 500.
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
+from growthops.parsers import JSONParser
+
 from ..ingest.events import events_parse
 
-
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, with too-deep nesting a 400 (``json`` raises RecursionError)."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise ParseError("The JSON is nested too deeply.") from None
+__all__ = ["CSVTextParser", "EventsJSONParser", "EventsNDJSONParser", "JSONParser"]
 
 
 class CSVTextParser(parsers.BaseParser):

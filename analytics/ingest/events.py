@@ -9,6 +9,7 @@ import datetime as dt
 import math
 import re
 from collections import defaultdict
+from operator import itemgetter
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -16,6 +17,7 @@ from django.db import connection, transaction
 from experiments.models import Experiment, Metric, Variant
 from experiments.selectors import experiment_metric_ids
 from growthops.errors import NotPermitted, ValidationFailed
+from growthops.parsers import TOO_DEEP, json_loads_checked, unstorable_text
 from roles.capabilities import refusal, require
 
 from ..models import Event
@@ -101,20 +103,20 @@ def events_parse(body, *, ndjson: bool) -> list:
     except UnicodeDecodeError as exc:
         raise EventsRejected([], message=f"The body is not UTF-8 text: {exc}") from None
     # The json module recurses once per nesting level: a deep enough body exhausts the stack.
-    too_deep = "The JSON is nested too deeply."
     if not ndjson:
         try:
-            return json.loads(text)
+            return json_loads_checked(text, _refuse_unstorable_text)
         except ValueError as exc:
             raise EventsRejected([], message=f"The body is not valid JSON: {exc}") from None
         except RecursionError:
-            raise EventsRejected([], message=too_deep) from None
+            raise EventsRejected([], message=TOO_DEEP) from None
     lines = text.split("\n")
     kept = [(i, line) for i, line in enumerate(lines) if line.strip()]
     if len(kept) > MAX_EVENTS:
         raise _too_many(len(kept))
     try:  # fast path: one C-level parse of the whole batch
-        return json.loads("[" + ",".join(line for _, line in kept) + "]")
+        batch = "[" + ",".join(line for _, line in kept) + "]"
+        return json_loads_checked(batch, lambda events: _refuse_unstorable_text(events, kept))
     except (ValueError, RecursionError):
         pass
     problems, events = [], []
@@ -126,6 +128,24 @@ def events_parse(body, *, ndjson: bool) -> list:
         except RecursionError:
             problems.append({"index": i, "field": "line", "message": "nested too deeply"})
     raise EventsRejected(problems)
+
+
+def _refuse_unstorable_text(events, lines=None) -> None:
+    """A NUL or a lone surrogate in any string of the batch, listed by event (its line for
+    NDJSON) and field: the same refusal as every other JSON body of the API."""
+    if not isinstance(events, list):
+        problems = [
+            {"index": None, "field": path, "message": problem}
+            for path, problem in unstorable_text(events)
+        ]
+    else:
+        problems = [
+            {"index": lines[i][0] if lines else i, "field": path, "message": problem}
+            for i, event in enumerate(events)
+            for path, problem in unstorable_text(event)
+        ]
+    if problems:
+        raise EventsRejected(problems)
 
 
 def events_ingest(*, actor, events: list) -> int:
@@ -183,9 +203,9 @@ def _copy_escape(text: str) -> str:
     return text.translate(_COPY_ESCAPES)
 
 
-class _Keys:
-    """Experiment, variant and metric keys of one batch resolved to ids in a few queries,
-    with what the sender may write: per experiment, who may (``forbidden``), whether its
+class _Batch:
+    """What checking one batch needs: its experiment, variant and metric keys resolved to ids
+    in a few queries, and per experiment who may write to it (``forbidden``), whether its
     status takes data (``closed``) and the days it can have data (``windows``)."""
 
     def __init__(self, experiment_keys: set[str], actor):
@@ -200,7 +220,8 @@ class _Keys:
         self.closed = {
             key: reason for key, e in self.by_key.items() if (reason := status_refusal(e))
         }
-        self.windows = {key: data_window(e) for key, e in self.by_key.items()}
+        self.windows = {key: _utc_bounds(*data_window(e)) for key, e in self.by_key.items()}
+        self.max_value = settings.OBSERVATION_MAX_ABS_VALUE
         ids = list(experiments.values())
         self.experiments = experiments
         self.variants: dict[str, dict[str, int]] = defaultdict(dict)
@@ -233,11 +254,158 @@ class _Keys:
         return metric_key in self.known_metric_keys
 
 
-def _timestamp(text: str) -> dt.datetime:
+# --- the fields of an event ----------------------------------------------------------------
+# Each check takes the event's value of its field, what the earlier checks found (a dict) and
+# the batch; it adds what it finds to that dict (the columns of ``EVENT_COLUMNS`` among them)
+# and returns the field's problem, or None: one problem at most per field. Each tries the
+# good value first and works out what is wrong only when it is not (most events are good).
+
+
+def _experiment(key, checked: dict, batch: _Batch) -> str | None:
+    exp_id = batch.experiments.get(key) if type(key) is str else None
+    if exp_id is not None:
+        checked["experiment"] = key
+        checked["experiment_id"] = exp_id
+        return batch.closed.get(key)
+    checked["experiment"] = None
+    if key is None or key == "":
+        return "is required (the experiment key)"
+    return f"unknown experiment {key!r}"
+
+
+def _variant(key, checked: dict, batch: _Batch) -> str | None:
+    experiment = checked["experiment"]
+    if experiment is not None and type(key) is str:
+        variant_id = batch.variants[experiment].get(key)
+        if variant_id is not None:
+            checked["variant_id"] = variant_id
+            return None
+    if key is None or key == "":
+        return "is required (the variant key)"
+    if experiment is None:
+        return None  # the experiment's own problem says why
+    return f"{key!r} is not a variant of {experiment!r}"
+
+
+def _user_id(user, checked: dict, batch: _Batch) -> str | None:
+    if type(user) is int:
+        user = str(user)
+    if type(user) is str and 0 < len(user) <= MAX_USER_ID:
+        checked["user_id"] = user
+        return None
+    if type(user) is str:
+        return f"must be 1 to {MAX_USER_ID} characters"
+    return "is required (a string)" if user is None else "must be a string"
+
+
+def _kind(name, checked: dict, batch: _Batch) -> str | None:
+    checked["kind"] = kind = KINDS.get(name) if type(name) is str else None
+    if kind is None:
+        return f"must be 'exposure' or 'conversion' (got {name!r})"
+    return None
+
+
+def _metric(key, checked: dict, batch: _Batch) -> str | None:
+    kind = checked["kind"]
+    if kind == EXPOSURE:
+        return None if key is None else "an exposure has no metric"
+    if kind is None:
+        return None  # the kind's own problem says why
+    if key is None or key == "":
+        return "is required for a conversion"
+    experiment = checked["experiment"]
+    if experiment is None:
+        return None
+    found = batch.metric(experiment, key) if type(key) is str else None
+    if found is None:
+        if type(key) is str and batch.metric_exists(key):
+            return f"{key!r} is not a metric of {experiment!r}"
+        return f"unknown metric {key!r}"
+    checked["metric_id"], is_mean = found
+    if is_mean:
+        checked["mean_metric"] = key
+    return None
+
+
+def _value(value, checked: dict, batch: _Batch) -> str | None:
+    if value is None:
+        if "mean_metric" in checked:
+            return f"is required: {checked['mean_metric']!r} is a mean (value per user) metric"
+        return None
+    if type(value) is not float and type(value) is not int:
+        return f"must be a number (got {value!r})"
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number) or not 0 <= number <= batch.max_value:
+        return f"must be a finite number from 0 to {batch.max_value:g} (got {value!r})"
+    if checked["kind"] == EXPOSURE:
+        return "an exposure has no value"
+    checked["value"] = number
+    return None
+
+
+def _timestamp(stamp, checked: dict, batch: _Batch) -> str | None:
+    when = _parsed_timestamp(stamp) if type(stamp) is str else None
+    experiment = checked["experiment"]
+    usable = experiment is not None and experiment not in batch.closed
+    if usable and when is not None and when.tzinfo is not None:
+        begins, ends = batch.windows[experiment]
+        # The window lies within the years events may have, so this is the whole check.
+        if begins is not None and begins <= when < ends:
+            checked["timestamp"] = when
+            return None
+    if type(stamp) is not str:
+        if stamp is None:
+            return "is required (ISO 8601 with a time zone)"
+        return f"must be an ISO 8601 string with a time zone (got {stamp!r})"
+    if when is None:
+        return f"is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS with Z or ±HH:MM; got {stamp!r})"
+    if when.tzinfo is None:
+        return f"needs a time zone, e.g. {stamp}Z (got {stamp!r})"
+    if not EARLIEST_EVENT <= when < LATEST_EVENT:
+        return f"must be in the years 2000 to 2099 (got {stamp!r})"
+    day = when.astimezone(dt.UTC).date()  # cohorts are UTC days
+    if usable and (refused := day_refusal(batch.by_key[experiment], day)):
+        return refused
+    checked["timestamp"] = when
+    return None
+
+
+def _utc_bounds(first_day: dt.date | None, last_day: dt.date):
+    """The instants from ``first_day``'s start to ``last_day``'s end in UTC (cohorts are UTC
+    days), within the years events may have; (None, None) when there is no first day.
+    Comparing an event's time with them is quicker than finding its UTC day."""
+    if first_day is None:
+        return None, None
+    midnight = dt.time(tzinfo=dt.UTC)
+    begins = dt.datetime.combine(first_day, midnight)
+    ends = dt.datetime.combine(min(last_day, LATEST_EVENT.date() - dt.timedelta(days=1)), midnight)
+    return max(begins, EARLIEST_EVENT), ends + dt.timedelta(days=1)
+
+
+def _parsed_timestamp(text: str) -> dt.datetime | None:
     """``YYYY-MM-DDTHH:MM:SS[.ffffff]`` with ``Z`` or an offset; naive times parse, to be named."""
     if not TIMESTAMP.fullmatch(text) and not TIMESTAMP.fullmatch(text + "Z"):
-        raise ValueError(text)
-    return dt.datetime.fromisoformat(text)
+        return None
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:  # the right shape, but no such day or time (2026-02-30, 25:00)
+        return None
+
+
+# In the order their problems are listed; the later checks read the earlier ones' results.
+EVENT_FIELDS = (
+    ("experiment", _experiment),
+    ("variant", _variant),
+    ("user_id", _user_id),
+    ("kind", _kind),
+    ("metric", _metric),
+    ("value", _value),
+    ("timestamp", _timestamp),
+)
+_as_row = itemgetter(*EVENT_COLUMNS)
 
 
 def _validated(events: list, actor) -> list[tuple]:
@@ -247,157 +415,35 @@ def _validated(events: list, actor) -> list[tuple]:
     write to, else :class:`EventsRejected` listing every other problem: the same rules as an
     upload (status, days in the experiment's window), checked per experiment.
     """
-    keys = _Keys(
+    batch = _Batch(
         {k for e in events if type(e) is dict and type(k := e.get("experiment")) is str}, actor
     )
-    experiments, variants = keys.experiments, keys.variants
-    forbidden, closed, windows = keys.forbidden, keys.closed, keys.windows
-    utc = dt.UTC
-    refused: list[dict] = []
-    parse_time = _timestamp
-    max_value = settings.OBSERVATION_MAX_ABS_VALUE
-    isfinite = math.isfinite
+    if batch.forbidden:
+        _refuse_forbidden(events, batch.forbidden)
     problems: list[dict] = []
     rows: list[tuple] = []
-    append = rows.append
-
-    def bad(index, field, message):
-        problems.append({"index": index, "field": field, "message": message})
-
     for i, event in enumerate(events):
         if type(event) is not dict:
-            bad(i, "event", "must be an object")
+            problems.append({"index": i, "field": "event", "message": "must be an object"})
             continue
-        ok = True
-        exp_key = event.get("experiment")
-        exp_id = experiments.get(exp_key) if type(exp_key) is str else None
-        if exp_id is None:
-            ok = False
-            if exp_key is None or exp_key == "":
-                bad(i, "experiment", "is required (the experiment key)")
-            else:
-                bad(i, "experiment", f"unknown experiment {exp_key!r}")
-        elif exp_key in forbidden:
-            ok = False
-            refused.append({"index": i, "field": "experiment", "message": forbidden[exp_key]})
-        elif exp_key in closed:
-            ok = False
-            bad(i, "experiment", closed[exp_key])
-        var_key = event.get("variant")
-        variant_id = None
-        if exp_id is not None:
-            variant_id = variants[exp_key].get(var_key) if type(var_key) is str else None
-            if variant_id is None:
-                ok = False
-                if var_key is None or var_key == "":
-                    bad(i, "variant", "is required (the variant key)")
-                else:
-                    bad(i, "variant", f"{var_key!r} is not a variant of {exp_key!r}")
-        elif var_key is None or var_key == "":
-            bad(i, "variant", "is required (the variant key)")
-
-        user = event.get("user_id")
-        if type(user) is not str:
-            if type(user) is int:
-                user = str(user)
-            else:
-                ok = False
-                bad(i, "user_id", "is required (a string)" if user is None else "must be a string")
-                user = None
-        if user is not None and (not user or len(user) > MAX_USER_ID):
-            ok = False
-            bad(i, "user_id", f"must be 1 to {MAX_USER_ID} characters")
-
-        kind = KINDS.get(event.get("kind")) if type(event.get("kind")) is str else None
-        metric_key = event.get("metric")
-        metric_id = None
-        is_mean = False
-        if kind is None:
-            ok = False
-            bad(i, "kind", f"must be 'exposure' or 'conversion' (got {event.get('kind')!r})")
-        elif kind == EXPOSURE:
-            if metric_key is not None:
-                ok = False
-                bad(i, "metric", "an exposure has no metric")
-        elif metric_key is None or metric_key == "":
-            ok = False
-            bad(i, "metric", "is required for a conversion")
-        elif exp_id is not None:
-            found = keys.metric(exp_key, metric_key) if type(metric_key) is str else None
-            if found is None:
-                ok = False
-                if type(metric_key) is str and keys.metric_exists(metric_key):
-                    bad(i, "metric", f"{metric_key!r} is not a metric of {exp_key!r}")
-                else:
-                    bad(i, "metric", f"unknown metric {metric_key!r}")
-            else:
-                metric_id, is_mean = found
-
-        value = event.get("value")
-        if value is not None:
-            tv = type(value)
-            if tv is not float and tv is not int:
-                ok = False
-                bad(i, "value", f"must be a number (got {value!r})")
-                value = None
-            else:
-                try:
-                    value = float(value)
-                except OverflowError:
-                    value = math.inf
-                if not isfinite(value) or not 0 <= value <= max_value:
-                    ok = False
-                    bad(
-                        i,
-                        "value",
-                        f"must be a finite number from 0 to {max_value:g} "
-                        f"(got {event.get('value')!r})",
-                    )
-                elif kind == EXPOSURE:
-                    ok = False
-                    bad(i, "value", "an exposure has no value")
-        elif is_mean:
-            ok = False
-            bad(i, "value", f"is required: {metric_key!r} is a mean (value per user) metric")
-
-        stamp = event.get("timestamp")
-        when = None
-        if type(stamp) is str:
-            try:
-                when = parse_time(stamp)
-            except ValueError:
-                pass
-            if when is not None and when.tzinfo is None:
-                ok = False
-                bad(i, "timestamp", f"needs a time zone, e.g. {stamp}Z (got {stamp!r})")
-            elif when is None:
-                ok = False
-                bad(
-                    i,
-                    "timestamp",
-                    f"is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS with Z or ±HH:MM; "
-                    f"got {stamp!r})",
-                )
-            elif not EARLIEST_EVENT <= when < LATEST_EVENT:
-                ok = False
-                bad(i, "timestamp", f"must be in the years 2000 to 2099 (got {stamp!r})")
-            elif exp_id is not None and exp_key not in forbidden and exp_key not in closed:
-                day = when.astimezone(utc).date()  # cohorts are UTC days
-                first_day, last_day = windows[exp_key]
-                if first_day is None or not first_day <= day <= last_day:
-                    ok = False
-                    bad(i, "timestamp", day_refusal(keys.by_key[exp_key], day))
-        elif stamp is None:
-            ok = False
-            bad(i, "timestamp", "is required (ISO 8601 with a time zone)")
-        else:
-            ok = False
-            bad(i, "timestamp", f"must be an ISO 8601 string with a time zone (got {stamp!r})")
-
-        if ok:
-            append((exp_id, variant_id, metric_id, user, kind, value, when))
-    if refused:
-        raise EventsForbidden(refused)
+        checked = {"metric_id": None, "value": None}  # the fields an event may leave out
+        known_problems = len(problems)
+        for field, check in EVENT_FIELDS:
+            message = check(event.get(field), checked, batch)
+            if message is not None:
+                problems.append({"index": i, "field": field, "message": message})
+        if len(problems) == known_problems:
+            rows.append(_as_row(checked))
     if problems:
         raise EventsRejected(problems)
     return rows
+
+
+def _refuse_forbidden(events: list, forbidden: dict[str, str]) -> None:
+    """Raise :class:`EventsForbidden` listing every event for an experiment in ``forbidden``."""
+    refused = [
+        {"index": i, "field": "experiment", "message": forbidden[key]}
+        for i, event in enumerate(events)
+        if type(event) is dict and type(key := event.get("experiment")) is str and key in forbidden
+    ]
+    raise EventsForbidden(refused)

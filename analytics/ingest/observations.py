@@ -24,6 +24,7 @@ from roles.capabilities import refusal, require
 
 from ..analysis.freshness import observations_changed
 from ..models import Observation
+from ..stats.sums import cross_sum_problem, squares_problem
 
 CSV_HEADER = ["date", "variant", "metric", "users", "conversions", "sum", "sum_squares"]
 CSV_OPTIONAL = ["covariate_sum", "covariate_sum_squares", "cross_sum"]
@@ -37,8 +38,6 @@ WHOLE_NUMBER = re.compile(r"[0-9]+", re.ASCII)
 DECIMAL_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
 # date.fromisoformat also takes "20261001" and week dates ("2026-W40-4").
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
-# Sums rebuilt from float per-user values agree with the counts only up to rounding.
-ROUNDING = 1e-9
 
 
 # --- who may write an experiment's data, when, and for which days (uploads and events) -------
@@ -302,8 +301,8 @@ def _metric_values(row: dict, metric: Metric, users, bad) -> dict:
 def _possible_sums(total, squares, users, total_field, squares_field, bad) -> bool:
     """Whether a sum and sum of squares can come from ``users`` real values within the bound.
 
-    Σx² ≥ (Σx)²/n (the variance is not negative), and |Σx|/n and √(Σx²/n) stay within
-    ``settings.OBSERVATION_MAX_ABS_VALUE``. False when a problem was reported.
+    |Σx|/n and √(Σx²/n) stay within ``settings.OBSERVATION_MAX_ABS_VALUE``, and Σx² ≥ (Σx)²/n
+    (``analytics.stats.sums``, as the engine asks). False when a problem was reported.
     """
     if None in (total, squares, users):
         return True
@@ -326,11 +325,8 @@ def _possible_sums(total, squares, users, total_field, squares_field, bad) -> bo
             f"of {bound:g}",
         )
         ok = False
-    if ok and squares < total * total / users * (1 - ROUNDING):
-        bad(
-            squares_field,
-            f"is smaller than {total_field}²/users, which no real data can give",
-        )
+    if ok and (problem := squares_problem(total, squares, users, total_field=total_field)):
+        bad(squares_field, problem)
         ok = False
     return ok
 
@@ -339,9 +335,8 @@ def _covariates(row: dict, users, metric_sums: tuple | None, bad) -> dict:
     """CUPED's pre-period covariate X beside the metric Y, checked against each other.
 
     ``metric_sums`` is (ΣY, ΣY²) of the row (for a conversion metric both are the conversions),
-    or None when the row's metric values are unusable. With n users, the covariance
-    Σxy − ΣxΣy/n is bounded by Cauchy–Schwarz:
-    (Σxy − ΣxΣy/n)² ≤ (Σx² − (Σx)²/n)(Σy² − (Σy)²/n).
+    or None when the row's metric values are unusable. The cross sum must keep the correlation
+    within ±1 (``analytics.stats.sums``, as the engine asks).
     """
     given = [f for f in COVARIATE_FIELDS if not _blank(row.get(f))]
     if not given:
@@ -362,15 +357,8 @@ def _covariates(row: dict, users, metric_sums: tuple | None, bad) -> dict:
         if sxy:
             bad("cross_sum", "must be 0 when there are no users")
         return values
-    covariance = sxy - sx * sy / users
-    spread = math.sqrt(max(sxx - sx * sx / users, 0.0) * max(syy - sy * sy / users, 0.0))
-    # Rounding in the sums is relative to their size, |Σxy| ≤ √(Σx²Σy²) at most.
-    if abs(covariance) > spread + ROUNDING * math.sqrt(sxx * syy):
-        bad(
-            "cross_sum",
-            "is inconsistent with the other sums: |cross_sum − covariate_sum·sum/users| exceeds "
-            "what the two variances allow (Cauchy–Schwarz)",
-        )
+    if problem := cross_sum_problem(sx, sxx, sxy, sy, syy, users):
+        bad("cross_sum", problem)
     return values
 
 

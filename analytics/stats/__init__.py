@@ -1,6 +1,7 @@
 """GrowthOps statistics engine — pure numpy/scipy, no Django (docs/statistics.md).
 
-One front door for one experiment, the JSON contract (see :mod:`.contract`)::
+One front door for one experiment, the JSON contract (see :mod:`.contract`; its request's
+fields and their checks are :mod:`.request`)::
 
     analyse(request: dict) -> dict              # raises AnalysisInputError (a ValueError)
     analyse_many(requests: list) -> list[dict]  # one vectorised pass; bad ones -> {"errors"}
@@ -51,7 +52,7 @@ Undefined results are NaN in arrays and ``None`` in the JSON. Bad arrays raise
 """
 
 from .bayesian import BayesResult, beta_posteriors, binomial_chance_to_beat, normal_chance_to_beat
-from .contract import AnalysisInputError, Request, analyse, analyse_many, compute, parse_request
+from .contract import analyse, analyse_many, compute
 from .corrections import adjust_p_values, benjamini_hochberg, holm
 from .cuped import CupedResult, cuped_adjust
 from .frequentist import (
@@ -63,6 +64,7 @@ from .frequentist import (
     z_test,
 )
 from .power import duration_days, sample_size_means, sample_size_proportions
+from .request import AnalysisInputError, Request, parse_request
 from .sequential import msprt_p_value, running_min
 from .significance import ANALYSIS_METHODS, BAYESIAN, FREQUENTIST, SEQUENTIAL, is_significant
 from .srm import SRM_THRESHOLD, SRMResult, srm_test

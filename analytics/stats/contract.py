@@ -29,280 +29,17 @@ two-sided), so ``significant`` says "the arms differ" in either direction; a sig
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from .bayesian import binomial_chance_to_beat, normal_chance_to_beat
-from .corrections import METHODS, adjust_p_values
+from .corrections import adjust_p_values
 from .cuped import cuped_adjust
 from .frequentist import welch_test, z_test
+from .request import AnalysisInputError, Request, parse_request
 from .sequential import msprt_p_value
 from .significance import FREQUENTIST, is_significant
 from .srm import SRM_THRESHOLD, srm_test
-
-METRIC_TYPES = ("binomial", "mean")
-CUPED_FIELDS = ("covariate_sum", "covariate_sum_squares", "cross_sum")
-_METRIC_FIELDS = {"binomial": ("conversions",), "mean": ("sum", "sum_squares")}
-_TOP_FIELDS = (
-    "metric_type",
-    "higher_is_better",
-    "alpha",
-    "correction",
-    "weights",
-    "sequential_tau",
-    "variants",
-)
-_OPTIONAL_FIELDS = ("higher_is_better", "alpha", "correction", "weights", "sequential_tau")
-_WEIGHT_TOLERANCE = 1e-6
-_SUM_TOLERANCE = 1e-9  # relative slack for sums that must be consistent (rounding)
-
-
-class AnalysisInputError(ValueError):
-    """Bad request; ``errors`` maps each bad field (``variants[1].conversions``) to a message."""
-
-    def __init__(self, errors: dict[str, str]):
-        self.errors = dict(errors)
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
-
-
-@dataclass(frozen=True)
-class Request:
-    """A validated request; per-variant tuples, control first."""
-
-    metric_type: str
-    higher_is_better: bool
-    alpha: float
-    correction: str
-    weights: tuple[float, ...]
-    sequential_tau: float | None
-    names: tuple[str, ...]
-    users: tuple[float, ...]
-    sum: tuple[float, ...]  # conversions for binomial metrics
-    sum_squares: tuple[float, ...]  # conversions for binomial metrics
-    covariates: tuple[tuple[float, float, float], ...] | None  # (Sx, Sxx, Sxy) per variant
-
-
-def _number(obj: dict, key: str, field: str, errors: dict, *, integer: bool = False):
-    """``obj[key]`` as a float, or None after recording why not. Missing → "is required"."""
-    if key not in obj:
-        errors[field] = "is required"
-        return None
-    value = obj[key]
-    kind = "an integer" if integer else "a number"
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        errors[field] = f"must be {kind}"
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        errors[field] = f"must be {kind}, not {value}"
-        return None
-    if integer and isinstance(value, float) and not value.is_integer():
-        errors[field] = "must be an integer"
-        return None
-    return float(value)
-
-
-def _at_least_sum_sq_over_n(squares: float, total: float, n: float) -> bool:
-    """``Σv² ≥ (Σv)²/n`` (Cauchy–Schwarz: a variance is never negative), with rounding slack."""
-    floor = total * total / n
-    return squares >= floor - _SUM_TOLERANCE * max(abs(floor), abs(squares), 1.0)
-
-
-def _parse_variant(index: int, variant, metric_type: str | None, errors: dict):
-    prefix = f"variants[{index}]"
-    if not isinstance(variant, dict):
-        errors[prefix] = "must be an object"
-        return None
-    allowed = {"name", "users", *CUPED_FIELDS}
-    for kind, fields in _METRIC_FIELDS.items():
-        if metric_type in (kind, None):  # unknown metric_type: judge the fields later
-            allowed.update(fields)
-    for key in variant:
-        if key not in allowed:
-            used_by = [kind for kind, fields in _METRIC_FIELDS.items() if key in fields]
-            errors[f"{prefix}.{key}"] = (
-                f"is not used by {metric_type} metrics" if used_by else "unknown field"
-            )
-
-    name = variant.get("name")
-    if "name" not in variant:
-        errors[f"{prefix}.name"] = "is required"
-    elif not isinstance(name, str) or not name.strip():
-        errors[f"{prefix}.name"] = "must be a non-empty string"
-
-    users = _number(variant, "users", f"{prefix}.users", errors, integer=True)
-    if users is not None:
-        if users < 0:
-            errors[f"{prefix}.users"] = "must not be negative"
-            users = None
-        elif metric_type == "mean" and users < 2:
-            errors[f"{prefix}.users"] = "must be at least 2 for a mean metric"
-            users = None
-        elif users < 1:
-            errors[f"{prefix}.users"] = "must be at least 1"
-            users = None
-
-    total = squares = None
-    if metric_type == "binomial":
-        field = f"{prefix}.conversions"
-        total = _number(variant, "conversions", field, errors, integer=True)
-        if total is not None and total < 0:
-            errors[field] = "must not be negative"
-            total = None
-        elif total is not None and users is not None and total > users:
-            errors[field] = "must not exceed users"
-            total = None
-        squares = total
-    elif metric_type == "mean":
-        total = _number(variant, "sum", f"{prefix}.sum", errors)
-        field = f"{prefix}.sum_squares"
-        squares = _number(variant, "sum_squares", field, errors)
-        if squares is not None and squares < 0:
-            errors[field] = "must not be negative"
-            squares = None
-        elif None not in (squares, total, users) and not _at_least_sum_sq_over_n(
-            squares, total, users
-        ):
-            errors[field] = "must be at least sum²/users (a variance cannot be negative)"
-            squares = None
-
-    covariates = None
-    given = [key for key in CUPED_FIELDS if key in variant]
-    if given:
-        for key in CUPED_FIELDS:
-            if key not in variant:
-                errors[f"{prefix}.{key}"] = "is required with the other CUPED sums"
-        sx, sxx, sxy = (
-            _number(variant, key, f"{prefix}.{key}", errors) if key in variant else None
-            for key in CUPED_FIELDS
-        )
-        if None not in (sx, sxx, users) and not _at_least_sum_sq_over_n(sxx, sx, users):
-            errors[f"{prefix}.covariate_sum_squares"] = (
-                "must be at least covariate_sum²/users (a variance cannot be negative)"
-            )
-            sxx = None
-        if None not in (sx, sxx, sxy, users, total, squares):
-            var_x = sxx - sx * sx / users
-            var_y = squares - total * total / users
-            cov = sxy - sx * total / users
-            slack = _SUM_TOLERANCE * max(abs(sxy), abs(sx * total / users), 1.0)
-            if abs(cov) > math.sqrt(max(var_x, 0.0) * max(var_y, 0.0)) + slack:
-                errors[f"{prefix}.cross_sum"] = (
-                    "is inconsistent with the other sums (a correlation beyond ±1)"
-                )
-                sxy = None
-        if None not in (sx, sxx, sxy):
-            covariates = (sx, sxx, sxy)
-    return name, users, total, squares, covariates, bool(given)
-
-
-def parse_request(request) -> Request:
-    """Validate a request dict; raise :class:`AnalysisInputError` naming every bad field."""
-    if not isinstance(request, dict):
-        raise AnalysisInputError({"request": "must be a JSON object"})
-    # An optional field sent as null means "use the default".
-    request = {k: v for k, v in request.items() if v is not None or k not in _OPTIONAL_FIELDS}
-    errors: dict[str, str] = {}
-    for key in request:
-        if key not in _TOP_FIELDS:
-            errors[str(key)] = "unknown field"
-
-    metric_type = request.get("metric_type")
-    if "metric_type" not in request:
-        errors["metric_type"] = "is required"
-    elif metric_type not in METRIC_TYPES:
-        errors["metric_type"] = f"must be 'binomial' or 'mean' (got {metric_type!r})"
-        metric_type = None
-
-    # Most metrics (conversions, revenue) are better higher; a cost or a churn rate says so.
-    higher_is_better = request.get("higher_is_better", True)
-    if not isinstance(higher_is_better, bool):
-        errors["higher_is_better"] = "must be true or false"
-
-    alpha = 0.05
-    if "alpha" in request:
-        alpha = _number(request, "alpha", "alpha", errors)
-        if alpha is not None and not 0 < alpha < 1:
-            errors["alpha"] = f"must be between 0 and 1, exclusive (got {alpha:g})"
-
-    correction = request.get("correction", "none")
-    if correction not in METHODS:
-        errors["correction"] = (
-            f"must be one of {', '.join(repr(m) for m in METHODS)} (got {correction!r})"
-        )
-
-    tau = None
-    if "sequential_tau" in request:
-        tau = _number(request, "sequential_tau", "sequential_tau", errors)
-        if tau is not None and tau <= 0:
-            errors["sequential_tau"] = "must be positive"
-            tau = None
-
-    variants = request.get("variants")
-    parsed = []
-    if "variants" not in request:
-        errors["variants"] = "is required"
-        variants = None
-    elif not isinstance(variants, list):
-        errors["variants"] = "must be a list of variants, control first"
-        variants = None
-    elif len(variants) < 2:
-        errors["variants"] = f"must have at least 2 variants, control first (got {len(variants)})"
-    if variants is not None:
-        parsed = [_parse_variant(i, v, metric_type, errors) for i, v in enumerate(variants)]
-        seen: dict[str, int] = {}
-        for i, item in enumerate(parsed):
-            if item is not None and isinstance(item[0], str):
-                if item[0] in seen:
-                    errors[f"variants[{i}].name"] = f"duplicates variants[{seen[item[0]]}].name"
-                seen.setdefault(item[0], i)
-        with_cuped = [item is not None and item[5] for item in parsed]
-        if any(with_cuped) and not all(with_cuped):
-            for i, has in enumerate(with_cuped):
-                if not has and parsed[i] is not None:
-                    errors[f"variants[{i}].covariate_sum"] = (
-                        "is required: CUPED needs covariate sums for every variant"
-                    )
-
-    count = len(variants) if isinstance(variants, list) else None
-    weights = None
-    if "weights" in request:
-        raw = request["weights"]
-        if not isinstance(raw, list):
-            errors["weights"] = "must be a list of numbers, one per variant"
-        elif count is not None and len(raw) != count:
-            errors["weights"] = (
-                f"must have one weight per variant (got {len(raw)} for {count} variants)"
-            )
-        else:
-            values = [_number({"w": w}, "w", f"weights[{i}]", errors) for i, w in enumerate(raw)]
-            for i, w in enumerate(values):
-                if w is not None and w <= 0:
-                    errors[f"weights[{i}]"] = "must be positive"
-            if all(w is not None and w > 0 for w in values):
-                total = math.fsum(values)
-                if abs(total - 1.0) > _WEIGHT_TOLERANCE:
-                    errors["weights"] = f"must sum to 1 (got {total:g})"
-                weights = tuple(values)
-    elif count:
-        weights = (1.0 / count,) * count
-
-    if errors:
-        raise AnalysisInputError(errors)
-    cuped = parsed[0][4] is not None
-    return Request(
-        metric_type=metric_type,
-        higher_is_better=higher_is_better,
-        alpha=alpha,
-        correction=correction,
-        weights=weights,
-        sequential_tau=tau,
-        names=tuple(item[0] for item in parsed),
-        users=tuple(item[1] for item in parsed),
-        sum=tuple(item[2] for item in parsed),
-        sum_squares=tuple(item[3] for item in parsed),
-        covariates=tuple(item[4] for item in parsed) if cuped else None,
-    )
 
 
 def _finite(value: float) -> float | None:
@@ -324,17 +61,33 @@ def compute(requests: list[Request]) -> list[dict]:
     users = np.array([u for r in requests for u in r.users])
     total = np.array([s for r in requests for s in r.sum])
     squares = np.array([s for r in requests for s in r.sum_squares])
-    weights = np.array([w for r in requests for w in r.weights])
-    binomial = np.array([r.metric_type == "binomial" for r in requests])
-    cuped = np.array([r.covariates is not None for r in requests])
-    arm_binomial = binomial[arm_group]
-    arm_cuped = cuped[arm_group]
+    mean, var = _means_and_variances(requests, arm_group, users, total, squares)
 
+    # Comparisons: each treatment arm against the first arm of its request.
+    starts = np.cumsum(sizes) - sizes
+    group = np.repeat(np.arange(len(requests)), sizes - 1)
+    control = starts[group]
+    treatment = np.flatnonzero(np.arange(users.size) != starts[arm_group])
+    out = _tests(requests, group, control, treatment, mean, var, users)
+    out["chance"], out["loss"] = _chance_to_beat(
+        requests, group, control, treatment, total, users, out
+    )
+    out["sequential"] = _sequential_p_values(requests, group, out)
+    out["p_value_adjusted"] = _adjusted_p_values(requests, group, out["p_value"])
+    weights = np.array([w for r in requests for w in r.weights])
+    srm = srm_test(users, weights, arm_group).p_value
+    return _responses(requests, starts, mean, out, srm)
+
+
+def _means_and_variances(requests, arm_group, users, total, squares):
+    """Per arm: the mean and per-user variance, CUPED-adjusted where a request has covariates."""
+    binomial = np.array([r.metric_type == "binomial" for r in requests])[arm_group]
+    cuped = np.array([r.covariates is not None for r in requests])[arm_group]
     mean = total / users
     var = np.empty_like(mean)
-    plain_binomial = arm_binomial & ~arm_cuped
+    plain_binomial = binomial & ~cuped
     var[plain_binomial] = mean[plain_binomial] * (1.0 - mean[plain_binomial])
-    plain_mean = ~arm_binomial & ~arm_cuped
+    plain_mean = ~binomial & ~cuped
     n = users[plain_mean]
     var[plain_mean] = np.maximum(
         (squares[plain_mean] - total[plain_mean] * mean[plain_mean]) / (n - 1.0), 0.0
@@ -342,37 +95,43 @@ def compute(requests: list[Request]) -> list[dict]:
     if cuped.any():
         covariates = np.array([c for r in requests if r.covariates for c in r.covariates])
         adjusted = cuped_adjust(
-            users[arm_cuped],
-            total[arm_cuped],
-            squares[arm_cuped],
+            users[cuped],
+            total[cuped],
+            squares[cuped],
             covariates[:, 0],
             covariates[:, 1],
             covariates[:, 2],
-            arm_group[arm_cuped],
+            arm_group[cuped],
         )
-        mean[arm_cuped] = adjusted.mean
-        var[arm_cuped] = adjusted.var
+        mean[cuped] = adjusted.mean
+        var[cuped] = adjusted.var
+    return mean, var
 
-    # Comparisons: each treatment arm against the first arm of its request.
-    starts = np.cumsum(sizes) - sizes
-    group = np.repeat(np.arange(len(requests)), sizes - 1)
-    control = starts[group]
-    treatment = np.flatnonzero(np.arange(users.size) != starts[arm_group])
+
+def _tests(requests, group, control, treatment, mean, var, users) -> dict[str, np.ndarray]:
+    """Per comparison: diff, lift, their intervals, se and p (z for binomial, Welch for mean)."""
     alpha = np.array([r.alpha for r in requests])[group]
-    comp_binomial = binomial[group]
+    binomial = np.array([r.metric_type == "binomial" for r in requests])[group]
     fields = ("diff", "diff_ci_low", "diff_ci_high", "lift", "lift_ci_low", "lift_ci_high")
     out = {name: np.empty(group.size) for name in (*fields, "se", "p_value")}
-    for mask, test in ((comp_binomial, z_test), (~comp_binomial, welch_test)):
+    for mask, test in ((binomial, z_test), (~binomial, welch_test)):
         if mask.any():
             c, t = control[mask], treatment[mask]
             result = test(mean[c], var[c], users[c], mean[t], var[t], users[t], alpha[mask])
             for name in out:
                 out[name][mask] = getattr(result, name)
+    return out
 
+
+def _chance_to_beat(requests, group, control, treatment, total, users, out):
+    """Per comparison: chance to beat control and expected loss; exact for counted binomial
+    arms, the normal approximation otherwise (CUPED's adjusted means are no longer counts)."""
     higher = np.array([r.higher_is_better for r in requests])[group]
+    counted = np.array([r.metric_type == "binomial" and r.covariates is None for r in requests])[
+        group
+    ]
     chance = np.empty(group.size)
     loss = np.empty(group.size)
-    counted = comp_binomial & ~cuped[group]
     if counted.any():
         c, t = control[counted], treatment[counted]
         bayes = binomial_chance_to_beat(total[c], users[c], total[t], users[t], higher[counted])
@@ -380,28 +139,34 @@ def compute(requests: list[Request]) -> list[dict]:
     if (~counted).any():
         bayes = normal_chance_to_beat(out["diff"][~counted], out["se"][~counted], higher[~counted])
         chance[~counted], loss[~counted] = bayes
+    return chance, loss
 
+
+def _sequential_p_values(requests, group, out) -> np.ndarray:
+    """Per comparison: the mSPRT p-value where the request gives a τ, else NaN."""
     tau = np.array([np.nan if r.sequential_tau is None else r.sequential_tau for r in requests])
     tau = tau[group]
     sequential = np.full(group.size, np.nan)
     has_tau = ~np.isnan(tau)
     if has_tau.any():
         sequential[has_tau] = msprt_p_value(out["diff"][has_tau], out["se"][has_tau], tau[has_tau])
+    return sequential
 
+
+def _adjusted_p_values(requests, group, p_values) -> np.ndarray:
+    """Per comparison: the p-value corrected within its request by the request's method."""
     correction = np.array([r.correction for r in requests])[group]
-    adjusted_p = out["p_value"].copy()
+    adjusted = p_values.copy()
     for method in ("holm", "benjamini-hochberg"):
         mask = correction == method
         if mask.any():
-            adjusted_p[mask] = adjust_p_values(out["p_value"][mask], method, group[mask])
+            adjusted[mask] = adjust_p_values(p_values[mask], method, group[mask])
+    return adjusted
 
-    srm = srm_test(users, weights, arm_group).p_value
 
-    # Back to JSON-shaped dicts (tolist() once: Python floats, then NaN/inf -> None).
-    per_comparison = {name: values.tolist() for name, values in out.items()}
-    chance, loss, sequential, adjusted_p = (
-        v.tolist() for v in (chance, loss, sequential, adjusted_p)
-    )
+def _responses(requests, starts, mean, out, srm) -> list[dict]:
+    """Back to JSON-shaped dicts (tolist() once: Python floats, then NaN/inf -> None)."""
+    pc = {name: values.tolist() for name, values in out.items()}
     means = mean.tolist()
     responses = []
     k = 0
@@ -411,8 +176,7 @@ def compute(requests: list[Request]) -> list[dict]:
             {"name": request.names[0], "users": int(request.users[0]), "mean": _finite(means[arm])}
         ]
         for j in range(1, len(request.names)):
-            pc = per_comparison
-            p_adj = _finite(adjusted_p[k])
+            p_adj = _finite(pc["p_value_adjusted"][k])
             variants.append(
                 {
                     "name": request.names[j],
@@ -424,9 +188,9 @@ def compute(requests: list[Request]) -> list[dict]:
                     "lift_ci": _interval(pc["lift_ci_low"][k], pc["lift_ci_high"][k]),
                     "p_value": _finite(pc["p_value"][k]),
                     "p_value_adjusted": p_adj,
-                    "sequential_p_value": _finite(sequential[k]),
-                    "chance_to_beat_control": _finite(chance[k]),
-                    "expected_loss": _finite(loss[k]),
+                    "sequential_p_value": _finite(pc["sequential"][k]),
+                    "chance_to_beat_control": _finite(pc["chance"][k]),
+                    "expected_loss": _finite(pc["loss"][k]),
                     "significant": is_significant(
                         method=FREQUENTIST, alpha=request.alpha, p_value_adjusted=p_adj
                     ),

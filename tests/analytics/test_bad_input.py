@@ -79,7 +79,7 @@ OBSERVATION_CASES = [
     ("squares past the bound", [mean_row(users=1, sum=0, sum_squares=1e30)], "json", 400,
      "sum_squares: a root mean square of 1e+15 per user is past the limit"),
     ("covariate squares too small", [cuped(covariate_sum_squares=3000)], "json", 400,
-     "covariate_sum_squares: is smaller than covariate_sum²/users"),
+     "covariate_sum_squares: must be at least covariate_sum²/users (a variance cannot be negative)"),
     ("covariate past the bound", [cuped(covariate_sum=1e18, covariate_sum_squares=1e36)], "json",
      400, "covariate_sum: a mean of 1e+15 per user is past the limit"),
     ("cross sum breaks cauchy-schwarz", [cuped(cross_sum=5000)], "json", 400,

@@ -4,6 +4,7 @@ from django.core.management.base import CommandError
 from rest_framework.test import APIClient
 
 from analytics.models import AnalysisState, Observation, Result
+from analytics.stats import AnalysisInputError, parse_request
 from tests.analytics.helpers import binomial_rows, running_experiment
 from tests.conftest import client_for
 
@@ -123,7 +124,59 @@ def test_mean_rows_must_be_possible(api, experiment):
         }
     ]
     errors = api.post(url(experiment), rows, format="json").json()["errors"]
-    assert "smaller than sum²/users" in errors["row 1"][0]
+    assert errors["row 1"] == [
+        "sum_squares: must be at least sum²/users (a variance cannot be negative)"
+    ]
+
+
+# Sums over 10 users (Σy = 100 and, with CUPED, Σx = 20, Σx² = 50), judged by an upload and
+# by the engine's JSON contract: the same verdict and message, rounding included.
+SUMS = [
+    ({"sum_squares": 1_200}, None),
+    ({"sum_squares": 1_000 * (1 - 5e-10)}, None),
+    (
+        {"sum_squares": 999.99},
+        ("sum_squares", "must be at least sum²/users (a variance cannot be negative)"),
+    ),
+    ({"sum_squares": 1_200, "covariate_sum": 20, "covariate_sum_squares": 50, "cross_sum": 240}, None),
+    (
+        {"sum_squares": 1_200, "covariate_sum": 20, "covariate_sum_squares": 50, "cross_sum": 250},
+        ("cross_sum", "is inconsistent with the other sums (a correlation beyond ±1)"),
+    ),
+    (
+        {"sum_squares": 1_200, "covariate_sum": 20, "covariate_sum_squares": 39, "cross_sum": 200},
+        (
+            "covariate_sum_squares",
+            "must be at least covariate_sum²/users (a variance cannot be negative)",
+        ),
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("sums", "problem"), SUMS)
+def test_uploads_and_the_engine_judge_sums_alike(api, experiment, sums, problem):
+    sums = {"users": 10, "sum": 100, **sums}
+    row = {"date": "2026-11-02", "variant": "b", "metric": "revenue", **sums}
+    response = api.post(url(experiment), [row], format="json")
+    request = {
+        "metric_type": "mean",
+        "variants": [{"name": "control", **sums}, {"name": "b", **sums}],
+    }
+
+    if problem is None:
+        assert response.status_code == 201, response.content
+        assert parse_request(request).sum_squares == (sums["sum_squares"],) * 2
+    else:
+        field, message = problem
+        assert response.status_code == 400
+        assert response.json()["errors"] == {"row 1": [f"{field}: {message}"]}
+        with pytest.raises(AnalysisInputError) as refused:
+            parse_request(request)
+        assert refused.value.errors == {
+            f"variants[0].{field}": message,
+            f"variants[1].{field}": message,
+        }
+        assert not Observation.objects.exists()
 
 
 def test_a_bad_csv_header_is_refused(api, experiment):

@@ -6,8 +6,7 @@ import pytest
 
 from webhooks import delivery as delivery_module
 from webhooks.models import WebhookDelivery
-from webhooks.services import deliveries_queue
-from webhooks.tasks import webhooks_deliver
+from webhooks.tasks import deliveries_queue, webhooks_deliver
 
 from .helpers import documented_verify, endpoint
 

@@ -16,7 +16,7 @@ from tests.experiments.helpers import SOURCE_STATUS, STEP_KWARGS, put_in_status
 from tests.factories import ExperimentFactory
 from webhooks import outbox
 from webhooks.models import WebhookCursor, WebhookDelivery
-from webhooks.services import deliveries_dispatch
+from webhooks.tasks import deliveries_dispatch
 
 from .helpers import endpoint
 

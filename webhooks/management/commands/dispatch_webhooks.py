@@ -6,7 +6,7 @@ deliveries are sent before the command returns.
 
 from django.core.management.base import BaseCommand
 
-from webhooks.services import deliveries_dispatch
+from webhooks.tasks import deliveries_dispatch
 
 
 class Command(BaseCommand):

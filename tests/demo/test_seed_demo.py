@@ -2,8 +2,12 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from analytics.demo import HISTORY_SIZE, PAST_EXPERIMENTS, QUEUED_DESIGNS
+from demo.bench import BENCH_KEY_PREFIX
+from demo.past import PAST_EXPERIMENTS, QUEUED_DESIGNS
+from demo.record import HISTORY_SIZE
+from experiments.lifecycle import STEPS
 from experiments.models import (
     Experiment,
     ExperimentStatus,
@@ -14,7 +18,7 @@ from experiments.models import (
     SegmentEconomics,
     StatusChange,
 )
-from roles.capabilities import abilities_of
+from roles.capabilities import STEP_ABILITIES, abilities_of, can
 from roles.models import User
 from tests.conftest import built_once
 
@@ -95,6 +99,51 @@ class TestOneSeededDemo:
 
         yield from built_once(django_db_blocker, seed)
 
+    def test_every_experiment_walked_the_lifecycle_to_its_status(self, seeded):
+        """Each status was reached by steps of the transition table, in order, each taken by
+        someone the capability table lets take it; the dates follow the trail."""
+        lived = Experiment.objects.exclude(key__startswith=BENCH_KEY_PREFIX).select_related(
+            "owner", "segment"
+        )
+        assert lived.count() == 15 + len(PAST_EXPERIMENTS) + len(QUEUED_DESIGNS) + HISTORY_SIZE
+        for experiment in lived:
+            changes = list(experiment.status_changes.select_related("actor").order_by("id"))
+            status = ExperimentStatus.DRAFT
+            for change in changes:
+                step = STEPS[change.step]
+                assert (change.from_status, change.to_status) == (status, step.target)
+                assert status in step.sources
+                assert can(change.actor, STEP_ABILITIES[change.step], experiment)
+                status = change.to_status
+            assert experiment.status == status, experiment.key
+            if changes:
+                assert experiment.status_changes.last() == changes[-1]
+            times = [experiment.created_at, *(c.created_at for c in changes)]
+            assert times == sorted(times), experiment.key
+            days = {c.step: timezone.localdate(c.created_at) for c in changes}
+            assert experiment.start_date == days.get("start")
+            assert experiment.end_date == days.get(
+                "complete", days.get("kill") if "start" in days else None
+            )
+
+    def test_the_past_is_months_old_and_decided_on_its_readings(self, seeded):
+        from analytics.models import Result
+
+        record = Experiment.objects.filter(key__startswith="hist-")
+        oldest = StatusChange.objects.filter(experiment__in=record).earliest("created_at")
+        assert (timezone.now() - oldest.created_at).days > 365
+        for experiment in record:
+            reading = Result.objects.get(
+                experiment=experiment, metric=experiment.primary_metric, is_control=False
+            )
+            # A significant reading decides; only a trend may be called a win without one.
+            if reading.significant:
+                assert experiment.outcome == ("won" if reading.lift > 0 else "lost")
+            elif experiment.outcome == "won":
+                assert reading.lift > 0
+            else:
+                assert experiment.outcome == "inconclusive"
+
     def test_the_demo_cmo_is_not_a_superuser_and_the_admin_account_holds_no_role(self, seeded):
         cmo, admin = User.objects.get(username="cmo"), User.objects.get(username="admin")
         assert not (cmo.is_staff or cmo.is_superuser)
@@ -129,8 +178,6 @@ class TestOneSeededDemo:
         assert Hypothesis.objects.filter(status="backlog", experiments__isnull=True).count() >= 5
 
     def test_the_demo_gives_the_operational_insights_something_to_read(self, seeded):
-        from django.utils import timezone
-
         from analytics.models import Alert
         from programme.insights import INSIGHTS
         from programme.insights.history import ProgrammeHistory

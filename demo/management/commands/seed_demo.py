@@ -2,13 +2,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
-from analytics.analysis.alerts import raise_overdue_alerts
-from analytics.demo import seed_decision_history, seed_observations, seed_programme_history
-from experiments.demo import DEMO_USERS, finish_demo_decisions, seed_demo, seed_large
+from demo.bench import seed_large
+from demo.organisation import DEMO_USERS
+from demo.seed import seed_demo
 from programme.insights.run import insights_run
-from programme.portfolio.rechecks import ship_rechecks_run
-from programme.portfolio.rollup import portfolio_rollup_run
-from roles.demo import DEMO_PASSWORD
+from roles.backends import DEMO_PASSWORD
 
 
 class Command(BaseCommand):
@@ -24,18 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args, large=False, **options):
         write = self.stdout.write
         added = seed_demo(out=write)
-        if added:
-            seed_observations(out=write)
-            finish_demo_decisions()
-            seed_programme_history(out=write)
-            seed_decision_history(out=write)
-            # Winners shipped in that longer history are due their re-checks too (the daily
-            # task's work): without holdout data they are on record as such.
-            ship_rechecks_run()
-            raise_overdue_alerts()
-            rollup = portfolio_rollup_run()
-            write(f"Rolled up the portfolio: {rollup['rows']} slices.")
-        else:
+        if not added:
             write("Demo data already present; nothing added.")
         if large:
             added = seed_large(out=write) or added

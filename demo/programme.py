@@ -1,0 +1,184 @@
+"""This year's programme: fifteen experiments spread over every status, with their data."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.utils import timezone
+
+from experiments.lifecycle import STEPS
+from experiments.models import (
+    AnalysisMethod,
+    Decision,
+    Experiment,
+    ExperimentStatus,
+    Hypothesis,
+    KillReason,
+    Metric,
+    Objective,
+    Outcome,
+)
+from experiments.services import experiment_create
+
+from .data import GUARDRAIL_KEY, analyse_stale, days_between, upload_test
+from .organisation import Organisation
+from .walk import backdate, steps_to, walk
+
+S = ExperimentStatus
+
+
+class Plan(NamedTuple):
+    """Where an experiment is walked to, the decision taken once its data is in, its owner."""
+
+    reached: str
+    decision: str | None
+    owner: str
+
+
+EXPERIMENT_PLAN = [
+    Plan(S.DRAFT, None, "operator"),
+    Plan(S.DRAFT, None, "operator2"),
+    Plan(S.IN_REVIEW, None, "operator"),
+    Plan(S.IN_REVIEW, None, "operator2"),
+    Plan(S.APPROVED, None, "operator"),
+    Plan(S.RUNNING, None, "operator"),
+    Plan(S.RUNNING, None, "operator2"),
+    Plan(S.RUNNING, None, "operator2"),
+    Plan(S.PAUSED, None, "operator"),
+    Plan(S.COMPLETED, None, "operator"),
+    Plan(S.COMPLETED, None, "operator2"),
+    Plan(S.COMPLETED, "conclude", "operator"),
+    Plan(S.COMPLETED, "conclude", "operator2"),
+    Plan(S.COMPLETED, "conclude", "operator"),
+    # Killed while running: tracking broke.
+    Plan(S.RUNNING, "kill", "operator2"),
+]
+
+# Relative effect of the treatment per started experiment, so the demo shows wins, losses and noise.
+EFFECTS = [0.12, -0.04, 0.0, 0.08, 0.2, 0.03]
+# The decision and outcome of each concluded experiment, by its index in the plan.
+DECISIONS = [
+    (Decision.SCALE, Outcome.WON),
+    (Decision.ITERATE, Outcome.INCONCLUSIVE),
+    (Decision.ABANDON, Outcome.LOST),
+]
+
+
+def target_status(plan: Plan) -> str:
+    return STEPS[plan.decision].target if plan.decision else plan.reached
+
+
+def seed_programme(org: Organisation, ideas: list[Hypothesis], rng) -> list[Experiment]:
+    """Design an experiment for each of the first backlog ideas and walk it as far as its
+    plan goes before a decision, weeks ago."""
+    experiments = []
+    for index, plan in enumerate(EXPERIMENT_PLAN):
+        owner = org.users[plan.owner]
+        experiment = _design(org, owner, ideas[index], index, rng)
+        walk(experiment, steps_to(plan.reached), owner=owner, cmo=org.cmo, inputs=_inputs(index))
+        _backdate(experiment, index)
+        experiments.append(experiment)
+    return experiments
+
+
+def run_programme(org: Organisation, experiments: list[Experiment], rng) -> int:
+    """Upload the started experiments' data, analyse it, then take the CMO's decisions.
+    Returns the observations written."""
+    today = timezone.localdate()
+    started = [
+        e
+        for e in Experiment.objects.filter(pk__in=[e.pk for e in experiments])
+        .select_related("primary_metric")
+        .prefetch_related("variants", "secondary_metrics", "guardrail_metrics")
+        .order_by("pk")
+        if e.start_date is not None
+    ]
+    written = 0
+    for index, experiment in enumerate(started):
+        days = days_between(experiment.start_date, min(experiment.end_date or today, today))
+        effect = EFFECTS[index % len(EFFECTS)]
+        written += upload_test(experiment, org.users["analyst"], days, effect, rng)
+    analyse_stale([e.pk for e in started])
+    # Decisions come after the results are in: data is no longer accepted once decided.
+    for index, (plan, experiment) in enumerate(zip(EXPERIMENT_PLAN, experiments, strict=True)):
+        if plan.decision:
+            owner = org.users[plan.owner]
+            walk(experiment, [plan.decision], owner=owner, cmo=org.cmo, inputs=_inputs(index))
+            _backdate(experiment, index)
+    return written
+
+
+def _design(org, owner, hypothesis, index, rng) -> Experiment:
+    binomial = hypothesis.metric.kind == Metric.Kind.BINOMIAL
+    baseline = rng.choice([0.04, 0.06, 0.12, 0.18]) if binomial else rng.choice([2.5, 8.0, 14.0])
+    three_arms = index % 5 == 3
+    if three_arms:
+        variants = [
+            {"key": "control", "name": "Control", "is_control": True, "weight": 0.34},
+            {"key": "b", "name": "Variant B", "is_control": False, "weight": 0.33},
+            {"key": "c", "name": "Variant C", "is_control": False, "weight": 0.33},
+        ]
+    else:
+        variants = [
+            {"key": "control", "name": "Control", "is_control": True, "weight": 0.5},
+            {"key": "b", "name": "Variant B", "is_control": False, "weight": 0.5},
+        ]
+    agency = index % 6 == 5
+    guardrail = org.metrics[GUARDRAIL_KEY]
+    return experiment_create(
+        actor=owner,
+        hypothesis=hypothesis,
+        name=hypothesis.title[:200],
+        key=f"exp-{index + 1:02d}-{hypothesis.metric.key.replace('_', '-')}",
+        baseline=baseline,
+        baseline_sd=None if binomial else baseline * 1.8,
+        mde=hypothesis.expected_mde,
+        # At most half of the segment's people a day, as a segment team would allow.
+        daily_traffic=min(
+            rng.choice([1_500, 4_000, 9_000, 20_000]), hypothesis.segment.monthly_reach // 60
+        ),
+        method=AnalysisMethod.values[index % 3],
+        sequential_tau=0.05 if index % 3 == 2 else None,
+        correction="holm" if three_arms else "none",
+        reach_per_year=hypothesis.segment.monthly_reach * 12,
+        # In the objective's unit: euros for revenue objectives, one customer for the count one.
+        value_per_conversion=Decimal(1)
+        if hypothesis.objective.unit == Objective.Unit.COUNT
+        else Decimal(rng.choice([40, 120, 300, 900])),
+        executed_by=Experiment.ExecutedBy.AGENCY if agency else Experiment.ExecutedBy.IN_HOUSE,
+        agency_name="Northwind Growth Partners" if agency else "",
+        guardrail_metrics=[] if hypothesis.metric == guardrail else [guardrail],
+        variants=variants,
+    )
+
+
+def _inputs(index: int) -> dict:
+    decision, outcome = DECISIONS[index % len(DECISIONS)]
+    return {
+        "submit": {"note": "Ready for review."},
+        "approve": {"note": "Good design; go."},
+        "pause": {"note": "Paused during the pricing change."},
+        "complete": {
+            "analysis": "Reached the planned sample; see results.",
+            "recommendation": decision,
+        },
+        "conclude": {
+            "decision": decision,
+            "outcome": outcome,
+            "learnings": "Effect matched the forecast for this segment."
+            if outcome == Outcome.WON
+            else "No reliable effect; the segment is too small for this change.",
+        },
+        "kill": {
+            "reason": KillReason.BROKEN_SETUP,
+            "note": "Tracking dropped half of the variant's events.",
+        },
+    }
+
+
+def _backdate(experiment: Experiment, index: int) -> None:
+    """The later in the plan, the more recently drafted; a step every four days after that."""
+    drafted = timezone.now() - dt.timedelta(days=12 + (len(EXPERIMENT_PLAN) - index) * 6)
+    count = experiment.status_changes.count()
+    taken = [drafted + dt.timedelta(days=2 + i * 4, hours=i) for i in range(count)]
+    backdate(experiment.pk, drafted=drafted, taken=taken)

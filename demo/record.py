@@ -1,0 +1,239 @@
+"""A longer record of the programme's decisions, for the calibration, false-wins and partners
+insights: ``HISTORY_SIZE`` experiments concluded over the past year and more.
+
+Each is lived as the others are: an idea logged, scored and triaged, an experiment designed
+and walked to completion, what it cost recorded, its data uploaded and analysed, and the
+CMO's decision taken on the reading; then its rows are dated back. True effects follow the
+scores only loosely, one scorer is over-confident, e-mail ideas do better than paid ones,
+and the CMO now and then calls a win on a promising trend or goes against the operator's
+recommendation, so the insights have something to say.
+"""
+
+import datetime as dt
+import random
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.utils import timezone
+
+from experiments.models import (
+    Decision,
+    Experiment,
+    ExperimentStatus,
+    Hypothesis,
+    Metric,
+    Objective,
+    Outcome,
+)
+from experiments.services import (
+    experiment_create,
+    experiment_record_cost,
+    hypothesis_create,
+    hypothesis_triage,
+)
+from roles.models import Channel
+
+from .data import analyse_stale, days_between, primary_reading, upload_primary
+from .organisation import Organisation
+from .walk import backdate, backdate_idea, steps_to, walk
+
+HISTORY_SIZE = 48
+HISTORY_DAYS = 420
+AGENCIES = {
+    # name: (build cost range, media cost range, how much better than in-house its ideas do)
+    "Northwind Growth Partners": ((9_000, 16_000), (4_000, 12_000), 0.012),
+    "Brightline Digital": ((2_500, 5_000), (1_000, 4_000), -0.01),
+}
+IN_HOUSE_COSTS = ((1_500, 6_000), (0, 3_000))
+HISTORY_CHANNEL_EFFECT = {Channel.EMAIL: 0.015, Channel.WEB: 0.005, Channel.PAID: -0.01}
+# Days before its conclusion that each decision reached each milestone: the idea logged and
+# scored, triaged, the experiment drafted, then each lifecycle step.
+BEFORE_CONCLUSION = {"logged": 60, "triaged": 48, "drafted": 40}
+STEP_DAYS_BEFORE_CONCLUSION = {"submit": 34, "approve": 30, "start": 20, "complete": 4}
+# A treatment ahead with a p-value under this was, now and then, called a win anyway.
+PROMISING_TREND_P = 0.15
+# Decisions lived at once: each operator has half of them awaiting a decision, within capacity.
+BATCH = 12
+
+
+class Plan(NamedTuple):
+    """One past decision, before it was taken: who scored the idea and how, where it ran,
+    who built it, and the change's true effect."""
+
+    index: int
+    concluded: dt.datetime
+    scorer: str
+    impact: int
+    confidence: int
+    ease: int
+    channel: str
+    agency: str
+    effect: float
+
+
+def seed_record(org: Organisation, *, count: int = HISTORY_SIZE) -> list[Experiment]:
+    """Live ``count`` past decisions, a batch at a time; returns their experiments."""
+    rng = random.Random(1313)
+    plans = _plans(count, rng)
+    record = []
+    for start in range(0, count, BATCH):
+        batch = [_run(org, plan, rng) for plan in plans[start : start + BATCH]]
+        analyse_stale([experiment.pk for experiment in batch])
+        for plan, experiment in zip(plans[start : start + BATCH], batch, strict=True):
+            _decide(org, plan, experiment, rng)
+        record.extend(batch)
+    return record
+
+
+def _plans(count: int, rng) -> list[Plan]:
+    scorers = ["operator", "operator2", "cmo"]
+    channels = [Channel.EMAIL, Channel.WEB, Channel.PAID]
+    now = timezone.now()
+    plans = []
+    for i in range(count):
+        # Conclusions spread evenly from HISTORY_DAYS − 20 days ago to 20 days ago.
+        concluded = now - dt.timedelta(days=HISTORY_DAYS - 20 - i * (HISTORY_DAYS - 40) // count)
+        scorer = scorers[i % 3]
+        impact, ease = rng.randint(3, 9), rng.randint(2, 9)
+        honest = rng.randint(2, 9)
+        # operator2 rates almost everything 8 or 9, whatever the idea is worth.
+        confidence = rng.randint(8, 9) if scorer == "operator2" else honest
+        channel = channels[i % 3]
+        agency = list(AGENCIES)[i % 2] if i % 4 == 3 else ""
+        effect = (
+            0.01
+            + 0.006 * (impact + honest + ease - 16)
+            + HISTORY_CHANNEL_EFFECT[channel]
+            + (AGENCIES[agency][2] if agency else 0)
+            + rng.gauss(0, 0.025)
+        )
+        plans.append(Plan(i, concluded, scorer, impact, confidence, ease, channel, agency, effect))
+    return plans
+
+
+def _before(plan: Plan, days: int) -> dt.datetime:
+    return plan.concluded - dt.timedelta(days=days)
+
+
+def _idea(org: Organisation, plan: Plan) -> Hypothesis:
+    """Logged and scored by the plan's scorer, triaged into the backlog by an operator."""
+    metrics = [
+        m
+        for m in org.metrics.values()
+        if m.kind == Metric.Kind.BINOMIAL and m.direction == Metric.Direction.HIGHER
+    ]
+    segments = [s for s in org.segments.values() if s.parent_id is not None]
+    objectives = [o for o in org.objectives if o.unit != Objective.Unit.COUNT]
+    metric = metrics[plan.index % len(metrics)]
+    idea = hypothesis_create(
+        actor=org.users[plan.scorer],
+        title=f"Earlier test {plan.index + 1:02d}: {metric.name.lower()} via "
+        f"{Channel(plan.channel).label.lower()}",
+        observation="last year's funnel review showed a drop at this step",
+        change="a change the team tested last year",
+        effect="a better conversion rate",
+        metric=metric,
+        expected_mde=0.05,
+        channel=plan.channel,
+        objective=objectives[plan.index % len(objectives)],
+        segment=segments[(plan.index * 3) % len(segments)],
+        impact=plan.impact,
+        confidence=plan.confidence,
+        ease=plan.ease,
+    )
+    return hypothesis_triage(
+        hypothesis_id=idea.pk, actor=org.users["operator"], status=Hypothesis.Status.BACKLOG
+    )
+
+
+def _run(org: Organisation, plan: Plan, rng) -> Experiment:
+    """From the idea to a completed experiment with its cost and data, dated back."""
+    idea = _idea(org, plan)
+    owner = org.users["operator" if plan.index % 2 else "operator2"]
+    users_per_arm = rng.choice([12_000, 20_000, 35_000, 60_000])
+    experiment = experiment_create(
+        actor=owner,
+        hypothesis=idea,
+        name=idea.title,
+        key=f"hist-{plan.index + 1:03d}",
+        baseline=rng.choice([0.04, 0.06, 0.09, 0.12]),
+        mde=0.05,
+        daily_traffic=users_per_arm // 14,
+        reach_per_year=idea.segment.monthly_reach * 12,
+        value_per_conversion=Decimal(rng.choice([120, 300, 900])),
+        executed_by=Experiment.ExecutedBy.AGENCY if plan.agency else Experiment.ExecutedBy.IN_HOUSE,
+        agency_name=plan.agency,
+        variants=[
+            {"key": "control", "name": "Control", "is_control": True, "weight": 0.5},
+            {"key": "b", "name": "B", "is_control": False, "weight": 0.5},
+        ],
+    )
+    if plan.index % 9 != 8:  # now and then an invoice never came
+        build, media = AGENCIES[plan.agency][:2] if plan.agency else IN_HOUSE_COSTS
+        experiment_record_cost(
+            experiment_id=experiment.pk,
+            actor=owner,
+            build_cost=Decimal(rng.randint(*build)),
+            media_cost=Decimal(rng.randint(*media)),
+        )
+    # The operator's recommendation goes by how the change looked to them, before the reading.
+    recommendation = (
+        Decision.SCALE
+        if plan.effect > 0.03
+        else Decision.ITERATE
+        if plan.effect > 0
+        else Decision.ABANDON
+    )
+    inputs = {
+        "complete": {"analysis": "Reached the planned sample.", "recommendation": recommendation}
+    }
+    walk(experiment, steps_to(ExperimentStatus.COMPLETED), owner=owner, cmo=org.cmo, inputs=inputs)
+    _backdate(plan, experiment)
+    experiment.refresh_from_db()
+    days = days_between(experiment.start_date, experiment.end_date)
+    upload_primary(
+        experiment, org.users["analyst"], days, plan.effect, rng, users=users_per_arm // len(days)
+    )
+    return experiment
+
+
+def _decide(org: Organisation, plan: Plan, experiment: Experiment, rng) -> None:
+    """The CMO's decision on the reading; an iteration it asks for was passed over."""
+    reading = primary_reading(experiment)
+    if reading.significant:
+        outcome = Outcome.WON if reading.lift > 0 else Outcome.LOST
+    elif reading.lift > 0 and reading.p_value < PROMISING_TREND_P and rng.random() < 0.6:
+        outcome = Outcome.WON  # called a win on a promising trend
+    else:
+        outcome = Outcome.INCONCLUSIVE
+    decision = {Outcome.WON: Decision.SCALE, Outcome.LOST: Decision.ABANDON}.get(
+        outcome, rng.choice([Decision.ITERATE, Decision.ABANDON])
+    )
+    conclude = {
+        "decision": decision,
+        "outcome": outcome,
+        "learnings": "From the programme's history.",
+    }
+    owner = org.users["operator" if plan.index % 2 else "operator2"]
+    walk(experiment, ["conclude"], owner=owner, cmo=org.cmo, inputs={"conclude": conclude})
+    _backdate(plan, experiment)
+    concluded = plan.concluded
+    for follow_up in Hypothesis.objects.filter(iterates_on_experiment=experiment):
+        hypothesis_triage(
+            hypothesis_id=follow_up.pk,
+            actor=org.users["operator"],
+            status=Hypothesis.Status.REJECTED,
+        )
+        backdate_idea(follow_up.pk, logged=concluded, triaged=concluded + dt.timedelta(days=3))
+
+
+def _backdate(plan: Plan, experiment: Experiment) -> None:
+    """Date the experiment's steps taken so far, and its idea, back to their milestones."""
+    hours = dt.timedelta(hours=plan.index % 5)
+    days = [*STEP_DAYS_BEFORE_CONCLUSION.values(), 0]
+    taken = [_before(plan, d) - hours for d in days[: experiment.status_changes.count()]]
+    backdate(experiment.pk, drafted=_before(plan, BEFORE_CONCLUSION["drafted"]), taken=taken)
+    triaged = _before(plan, BEFORE_CONCLUSION["triaged"])
+    backdate_idea(
+        experiment.hypothesis_id, logged=_before(plan, BEFORE_CONCLUSION["logged"]), triaged=triaged
+    )

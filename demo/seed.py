@@ -1,0 +1,58 @@
+"""Loading the demo organisation, its history first, as it happened."""
+
+import random
+
+from django.db import transaction
+
+from analytics.analysis.alerts import raise_decision_overdue_alerts, raise_overdue_alerts
+from experiments.models import Experiment, Hypothesis, Metric, Objective, Segment
+from programme.portfolio.rechecks import ship_rechecks_run
+from programme.portfolio.rollup import portfolio_rollup_run
+from roles.models import User
+
+from .ideas import retime_ideas, seed_backlog_activity, seed_ideas, testable
+from .organisation import demo_is_loaded, seed_organisation
+from .past import seed_past_year, seed_queued_designs
+from .programme import run_programme, seed_programme
+from .record import seed_record
+
+
+def seed_demo(*, out=print) -> bool:
+    """Load the demo organisation into an empty database; False if it was already there."""
+    if demo_is_loaded():
+        return False
+    with transaction.atomic():
+        rng = random.Random(20261123)
+        org = seed_organisation(rng)
+        ideas = seed_ideas(org, rng)
+        # The past first: the operators' capacity then holds only what they ran at the time.
+        record = seed_record(org)
+        out(f"Recorded {len(record)} concluded experiments from the programme's history.")
+        history_rng = random.Random(2025)
+        past = seed_past_year(org, history_rng)
+        experiments = seed_programme(org, testable(ideas), rng)
+        seed_backlog_activity(org, ideas, experiments, rng)
+        written = run_programme(org, experiments, random.Random(42))
+        out(f"Uploaded {written} daily observations to this year's experiments.")
+        queued = seed_queued_designs(org)
+        # The waits of this year's ideas; the past's were dated as they were lived.
+        lived = [e.hypothesis_id for e in (*record, *past)]
+        retime_ideas(
+            Hypothesis.objects.exclude(pk__in=lived)
+            .exclude(iterates_on_experiment__in=record)
+            .values_list("pk", flat=True),
+            history_rng,
+        )
+        # The daily and nightly tasks' work, as they would have done it by now.
+        rechecks = ship_rechecks_run()
+        overdue = raise_decision_overdue_alerts() + raise_overdue_alerts()
+        rollup = portfolio_rollup_run()
+    out(
+        f"Loaded {User.objects.count()} users, {Objective.objects.count()} objectives, "
+        f"{Segment.objects.count()} segments, {Metric.objects.count()} metrics, "
+        f"{Hypothesis.objects.count()} hypotheses, {Experiment.objects.count()} experiments "
+        f"({len(past)} decided in the past year, {len(queued)} queued designs); "
+        f"{rechecks['written']} post-ship re-checks, {overdue} overdue alerts."
+    )
+    out(f"Rolled up the portfolio: {rollup['rows']} slices.")
+    return True
