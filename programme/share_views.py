@@ -69,7 +69,8 @@ def experiment_shares(request, pk: int):
 @require_POST
 def share_revoke(request, pk: int):
     share = get_object_or_404(
-        ReadoutShare.objects.filter(experiment__in=experiment_list_for_user(user=request.user)), pk=pk
+        ReadoutShare.objects.filter(experiment__in=experiment_list_for_user(user=request.user)),
+        pk=pk,
     )
     require_ability(request, "experiments.share", share.experiment)
     readout_share_revoke(share_id=share.pk, actor=request.user)

@@ -58,7 +58,9 @@ class ExperimentShareViewSet(viewsets.ViewSet):
     required_ability = "experiments.share"
 
     def _experiment(self, request, experiment_pk):
-        experiment = get_object_or_404(experiment_list_for_user(user=request.user), pk=experiment_pk)
+        experiment = get_object_or_404(
+            experiment_list_for_user(user=request.user), pk=experiment_pk
+        )
         self.check_object_permissions(request, experiment)
         return experiment
 
