@@ -16,6 +16,7 @@ from experiments.api import (
 )
 from experiments.templates_api import TemplateViewSet
 from programme.api import INSIGHT_VIEWSETS
+from programme.api.digests import DigestPreferenceViewSet
 from programme.api.insights import InsightIndexViewSet
 from programme.api.portfolio import LedgerViewSet, RollupViewSet
 from programme.api.shares import ExperimentShareViewSet, ShareViewSet
@@ -30,6 +31,8 @@ router.APIRootView = ApiRootView
 # views whose methods take no ``format`` argument, and the schema never named them: a 404.
 router.include_format_suffixes = False
 router.register("auth/token", TokenViewSet, basename="api-token")
+# The digest preference (programme) before the caller (roles), on the same prefix.
+router.register("auth/me", DigestPreferenceViewSet, basename="api-me-digest")
 router.register("auth/me", MeViewSet, basename="api-me")
 router.register("objectives", ObjectiveViewSet, basename="objective")
 router.register("segments", SegmentViewSet, basename="segment")

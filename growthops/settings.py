@@ -207,6 +207,12 @@ WEBHOOKS_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOKS_ALLOW_PRIVATE_HOSTS", default=
 # Where the app is served, for links in webhook payloads (empty: paths only).
 SITE_URL = env("SITE_URL", default="")
 
+# Digests (docs/communication.md): sent from this hour (local time) on the period's first day;
+# a Slack incoming webhook for those who set none of their own (empty: e-mail only).
+DIGEST_SEND_HOUR = env.int("DIGEST_SEND_HOUR", default=7)
+DIGEST_SLACK_WEBHOOK_URL = env("DIGEST_SLACK_WEBHOOK_URL", default="")
+DIGEST_STALE_DAYS = env.int("DIGEST_STALE_DAYS", default=3)  # running without data this long
+
 # How many proxies of ours stand in front of the app, each appending to X-Forwarded-For. 0:
 # clients connect directly and the header, which anyone can write, is ignored. The rate limit
 # and the sign-in lock-out both read the client's address through growthops.client_ip.
@@ -344,6 +350,10 @@ CELERY_BEAT_SCHEDULE = {
     "ship-rechecks-daily": {
         "task": "analytics.tasks.ship_rechecks",
         "schedule": crontab(hour=1, minute=45),  # before the portfolio roll-up reads them
+    },
+    "send-digests": {
+        "task": "programme.tasks.send_digests",
+        "schedule": crontab(minute=15),  # hourly: sends once the period's hour has come
     },
     "dispatch-webhooks": {
         "task": "webhooks.tasks.webhooks_dispatch",

@@ -8,6 +8,7 @@ from celery import shared_task
 
 from analytics.analysis.tasks import progress_reporter
 
+from .digests.delivery import digests_send_due
 from .insights.run import insights_run
 from .portfolio.rechecks import ship_rechecks_run
 from .portfolio.rollup import portfolio_rollup_run
@@ -29,3 +30,9 @@ def ship_rechecks(self):
 def insights_rollup(self):
     """Nightly programme insights (docs/insights.md); returns the seconds each took."""
     return insights_run(progress=progress_reporter(self))
+
+
+@shared_task(bind=True, name="programme.tasks.send_digests")
+def send_digests(self):
+    """Hourly: send the digests that are due, once per person, period and channel."""
+    return digests_send_due()

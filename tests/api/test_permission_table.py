@@ -351,6 +351,10 @@ TABLE = [
     ),
     # Who the caller is; signing in for a token is open to all (here with wrong credentials).
     ("GET", "/api/v1/auth/me/", None, allowed(200)),
+    # One's own digest preference: everyone with a role.
+    ("GET", "/api/v1/auth/me/digest/", None, allowed(200)),
+    ("PATCH", "/api/v1/auth/me/digest/", {"frequency": "daily"}, allowed(200)),
+    ("PUT", "/api/v1/auth/me/digest/", {"frequency": "daily"}, allowed(405)),
     (
         "POST",
         "/api/v1/auth/token/",
