@@ -197,9 +197,10 @@ class ExperimentAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Ownership changes only through a service that records them; nothing here does that.
+        # The template is chosen on the design page or in the API, where its locks apply.
         if obj is None:
-            return ["owner", *self.LIFECYCLE_FIELDS]
-        return ["owner", "key", "hypothesis", *self.LIFECYCLE_FIELDS]
+            return ["owner", "template", *self.LIFECYCLE_FIELDS]
+        return ["owner", "key", "hypothesis", "template", *self.LIFECYCLE_FIELDS]
 
     def save_model(self, request, obj, form, change):
         # Nothing here: save_related, which also receives the variants, saves the whole design

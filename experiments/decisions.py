@@ -14,6 +14,7 @@ from django.utils import timezone
 from analytics.stats.significance import BAYESIAN, FREQUENTIST, SEQUENTIAL
 from analytics.stats.verdict import (
     DECISIVE,
+    KEEP_RUNNING,
     DecisionRule,
     Look,
     MetricLook,
@@ -23,7 +24,7 @@ from analytics.stats.verdict import (
 )
 
 from .design import experiment_design
-from .models import NOT_STARTED, Decision, Experiment, ExperimentStatus
+from .models import LIVE, NOT_STARTED, Decision, Experiment, ExperimentStatus
 
 DAYS_PER_WEEK = 7
 
@@ -215,6 +216,7 @@ class DecisionPanel:
     reading: Reading | None
     against_plan: AgainstPlan | None
     agreeing: list[str]
+    stopped_undecided: bool = False  # no longer running, and the rule never got to decide
 
 
 def decision_panel(experiment: Experiment, look=UNREAD) -> DecisionPanel:
@@ -225,7 +227,12 @@ def decision_panel(experiment: Experiment, look=UNREAD) -> DecisionPanel:
     if experiment.status in (ExperimentStatus.RUNNING, ExperimentStatus.PAUSED):
         against = complete_against_plan(experiment, reading=reading)
     agreeing = agreeing_decisions(reading.verdict) if reading is not None else []
-    return DecisionPanel(rule_lines(experiment, rule), reading, against, agreeing)
+    stopped = (
+        reading is not None
+        and experiment.status not in LIVE
+        and reading.verdict.action == KEEP_RUNNING
+    )
+    return DecisionPanel(rule_lines(experiment, rule), reading, against, agreeing, stopped)
 
 
 def rule_lines(experiment: Experiment, rule: DecisionRule) -> list[str]:

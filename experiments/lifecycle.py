@@ -305,6 +305,7 @@ def run_step(
             raise OverrideRequired(
                 f"{against.message} To go ahead anyway, give a reason (override_reason).",
                 missing=list(against.missing),
+                statement=against.message,
             )
         from_status = experiment.status
         experiment.status = step.target

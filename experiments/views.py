@@ -100,7 +100,10 @@ def _detail_page(request, experiment, *, comment_form=None, refused_step=None, r
             "variants": variants,
             "timeline": experiment.status_changes.select_related("actor"),
             "comments": experiment.comments.select_related("author"),
-            "comment_form": comment_form if comment_form is not None else comment_form_for(request),
+            # A refused step's page shows an empty comment form, not one bound to the step's POST.
+            "comment_form": comment_form
+            if comment_form is not None
+            else comment_form_for(request, bound=False),
             "comment_action": reverse("experiments:detail", args=[experiment.pk]),
             "steps": steps,
             "refused_step": refused_step,
@@ -159,7 +162,8 @@ def _take_step(request, experiment, step: str, form) -> bool:
     except ValidationFailed as exc:
         add_service_errors(form, exc.errors)
     except OverrideRequired as exc:
-        form.add_error("override_reason" if "override_reason" in form.fields else None, exc.message)
+        field = "override_reason" if "override_reason" in form.fields else None
+        form.add_error(field, f"{exc.statement} Give a reason to go ahead.")
     except DomainError as exc:
         form.add_error(None, exc.message)
     else:

@@ -17,11 +17,12 @@ def paginate(request, queryset, per_page: int = PAGE_SIZE):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
-def comment_form_for(request) -> CommentForm | None:
-    """The comment form of a detail page, bound on POST; None for those who may not comment."""
+def comment_form_for(request, *, bound: bool = True) -> CommentForm | None:
+    """The comment form of a detail page, bound on POST (unless ``bound`` is false: a page
+    redrawn after another form's POST); None for those who may not comment."""
     if not can(request.user, "comments.create"):
         return None
-    return CommentForm(request.POST if request.method == "POST" else None)
+    return CommentForm(request.POST if bound and request.method == "POST" else None)
 
 
 def comment_posted(request, form: CommentForm | None, **target) -> bool:

@@ -22,9 +22,11 @@ class OverrideRequired(TransitionNotAllowed):
     override; ``missing`` names what it goes against (the planned sample, the days, the
     verdict)."""
 
-    def __init__(self, message: str, missing: list[str]):
+    def __init__(self, message: str, missing: list[str], statement: str = ""):
         super().__init__(message)
         self.missing = list(missing)
+        # What the call goes against, without the API's instruction (for the pages' forms).
+        self.statement = statement or message
 
 
 class ValidationFailed(DomainError):

@@ -124,9 +124,8 @@ def review_step(request, pk: int, step: str):
         except ValidationFailed as exc:
             add_service_errors(form, exc.errors)
         except OverrideRequired as exc:
-            form.add_error(
-                "override_reason" if "override_reason" in form.fields else None, exc.message
-            )
+            field = "override_reason" if "override_reason" in form.fields else None
+            form.add_error(field, f"{exc.statement} Give a reason to go ahead.")
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:

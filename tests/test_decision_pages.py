@@ -41,6 +41,7 @@ def test_the_page_shows_the_rule_the_verdict_and_the_progress(client, operator, 
     assert "Ship when Signups wins with p below α 0.05 at the planned sample." in html
     assert "It runs at least 1 full week." in html
     assert 'data-verdict="keep_running"' in html and ">Keep running</span>" in html
+    assert "stopped before the rule could decide" not in html  # it is still running
     assert "1,400 of 29,502 planned users (5 %)." in html
     assert 'class="sample-progress" value="0.047454"' in html  # 1,400 / 29,502
     assert 'data-step="complete"' not in html  # the analyst takes no steps

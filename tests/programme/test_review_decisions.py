@@ -58,6 +58,7 @@ def test_a_completed_test_waits_with_its_verdict_and_the_override(client, cmo, o
     assert 'id="decisions"' in html and "1 completed test" in html
     card = html[html.index(f'data-decide="{experiment.pk}"') :]
     assert 'data-verdict="keep_running"' in card
+    assert "the test stopped before the rule could decide" in card
     assert "1,400 of 29,502 planned users (5 %)." in card
     assert "Scale — B is ahead." in card
     assert (
