@@ -6,7 +6,6 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
-from experiments.lifecycle import STEPS
 from experiments.models import (
     AnalysisMethod,
     Decision,
@@ -64,27 +63,27 @@ DECISIONS = [
 ]
 
 
-def target_status(plan: Plan) -> str:
-    return STEPS[plan.decision].target if plan.decision else plan.reached
-
-
-def seed_programme(org: Organisation, ideas: list[Hypothesis], rng) -> list[Experiment]:
+def seed_programme(
+    org: Organisation, ideas: list[Hypothesis], rng, *, now: dt.datetime
+) -> list[Experiment]:
     """Design an experiment for each of the first backlog ideas and walk it as far as its
-    plan goes before a decision, weeks ago."""
+    plan goes before a decision, weeks before ``now``."""
     experiments = []
     for index, plan in enumerate(EXPERIMENT_PLAN):
         owner = org.users[plan.owner]
         experiment = _design(org, owner, ideas[index], index, rng)
         walk(experiment, steps_to(plan.reached), owner=owner, cmo=org.cmo, inputs=_inputs(index))
-        _backdate(experiment, index)
+        _backdate(experiment, index, now)
         experiments.append(experiment)
     return experiments
 
 
-def run_programme(org: Organisation, experiments: list[Experiment], rng) -> int:
+def run_programme(
+    org: Organisation, experiments: list[Experiment], rng, *, now: dt.datetime
+) -> int:
     """Upload the started experiments' data, analyse it, then take the CMO's decisions.
     Returns the observations written."""
-    today = timezone.localdate()
+    today = timezone.localdate(now)
     started = [
         e
         for e in Experiment.objects.filter(pk__in=[e.pk for e in experiments])
@@ -104,7 +103,7 @@ def run_programme(org: Organisation, experiments: list[Experiment], rng) -> int:
         if plan.decision:
             owner = org.users[plan.owner]
             walk(experiment, [plan.decision], owner=owner, cmo=org.cmo, inputs=_inputs(index))
-            _backdate(experiment, index)
+            _backdate(experiment, index, now)
     return written
 
 
@@ -176,9 +175,9 @@ def _inputs(index: int) -> dict:
     }
 
 
-def _backdate(experiment: Experiment, index: int) -> None:
+def _backdate(experiment: Experiment, index: int, now: dt.datetime) -> None:
     """The later in the plan, the more recently drafted; a step every four days after that."""
-    drafted = timezone.now() - dt.timedelta(days=12 + (len(EXPERIMENT_PLAN) - index) * 6)
+    drafted = now - dt.timedelta(days=12 + (len(EXPERIMENT_PLAN) - index) * 6)
     count = experiment.status_changes.count()
     taken = [drafted + dt.timedelta(days=2 + i * 4, hours=i) for i in range(count)]
     backdate(experiment.pk, drafted=drafted, taken=taken)

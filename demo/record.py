@@ -52,8 +52,6 @@ BEFORE_CONCLUSION = {"logged": 60, "triaged": 48, "drafted": 40}
 STEP_DAYS_BEFORE_CONCLUSION = {"submit": 34, "approve": 30, "start": 20, "complete": 4}
 # A treatment ahead with a p-value under this was, now and then, called a win anyway.
 PROMISING_TREND_P = 0.15
-# Decisions lived at once: each operator has half of them awaiting a decision, within capacity.
-BATCH = 12
 
 
 class Plan(NamedTuple):
@@ -72,16 +70,15 @@ class Plan(NamedTuple):
 
 
 def seed_record(org: Organisation, *, count: int = HISTORY_SIZE) -> list[Experiment]:
-    """Live ``count`` past decisions, a batch at a time; returns their experiments."""
+    """Live ``count`` past decisions; returns their experiments. All wait for their decision
+    at once (a completed experiment no longer counts against its operator's capacity), so
+    their readings are analysed together."""
     rng = random.Random(1313)
     plans = _plans(count, rng)
-    record = []
-    for start in range(0, count, BATCH):
-        batch = [_run(org, plan, rng) for plan in plans[start : start + BATCH]]
-        analyse_stale([experiment.pk for experiment in batch])
-        for plan, experiment in zip(plans[start : start + BATCH], batch, strict=True):
-            _decide(org, plan, experiment, rng)
-        record.extend(batch)
+    record = [_run(org, plan, rng) for plan in plans]
+    analyse_stale([experiment.pk for experiment in record])
+    for plan, experiment in zip(plans, record, strict=True):
+        _decide(org, plan, experiment, rng)
     return record
 
 
@@ -149,7 +146,7 @@ def _idea(org: Organisation, plan: Plan) -> Hypothesis:
 def _run(org: Organisation, plan: Plan, rng) -> Experiment:
     """From the idea to a completed experiment with its cost and data, dated back."""
     idea = _idea(org, plan)
-    owner = org.users["operator" if plan.index % 2 else "operator2"]
+    owner = _owner(org, plan)
     users_per_arm = rng.choice([12_000, 20_000, 35_000, 60_000])
     experiment = experiment_create(
         actor=owner,
@@ -176,16 +173,8 @@ def _run(org: Organisation, plan: Plan, rng) -> Experiment:
             build_cost=Decimal(rng.randint(*build)),
             media_cost=Decimal(rng.randint(*media)),
         )
-    # The operator's recommendation goes by how the change looked to them, before the reading.
-    recommendation = (
-        Decision.SCALE
-        if plan.effect > 0.03
-        else Decision.ITERATE
-        if plan.effect > 0
-        else Decision.ABANDON
-    )
     inputs = {
-        "complete": {"analysis": "Reached the planned sample.", "recommendation": recommendation}
+        "complete": {"analysis": "Reached the planned sample.", "recommendation": _advice(plan)}
     }
     walk(experiment, steps_to(ExperimentStatus.COMPLETED), owner=owner, cmo=org.cmo, inputs=inputs)
     _backdate(plan, experiment)
@@ -195,6 +184,17 @@ def _run(org: Organisation, plan: Plan, rng) -> Experiment:
         experiment, org.users["analyst"], days, plan.effect, rng, users=users_per_arm // len(days)
     )
     return experiment
+
+
+def _advice(plan: Plan) -> str:
+    """The operator's recommendation: how the change looked to them, before the reading."""
+    if plan.effect > 0.03:
+        return Decision.SCALE
+    return Decision.ITERATE if plan.effect > 0 else Decision.ABANDON
+
+
+def _owner(org: Organisation, plan: Plan):
+    return org.users["operator" if plan.index % 2 else "operator2"]
 
 
 def _decide(org: Organisation, plan: Plan, experiment: Experiment, rng) -> None:
@@ -214,8 +214,13 @@ def _decide(org: Organisation, plan: Plan, experiment: Experiment, rng) -> None:
         "outcome": outcome,
         "learnings": "From the programme's history.",
     }
-    owner = org.users["operator" if plan.index % 2 else "operator2"]
-    walk(experiment, ["conclude"], owner=owner, cmo=org.cmo, inputs={"conclude": conclude})
+    walk(
+        experiment,
+        ["conclude"],
+        owner=_owner(org, plan),
+        cmo=org.cmo,
+        inputs={"conclude": conclude},
+    )
     _backdate(plan, experiment)
     concluded = plan.concluded
     for follow_up in Hypothesis.objects.filter(iterates_on_experiment=experiment):

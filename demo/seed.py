@@ -3,6 +3,7 @@
 import random
 
 from django.db import transaction
+from django.utils import timezone
 
 from analytics.analysis.alerts import raise_decision_overdue_alerts, raise_overdue_alerts
 from experiments.models import Experiment, Hypothesis, Metric, Objective, Segment
@@ -30,9 +31,10 @@ def seed_demo(*, out=print) -> bool:
         out(f"Recorded {len(record)} concluded experiments from the programme's history.")
         history_rng = random.Random(2025)
         past = seed_past_year(org, history_rng)
-        experiments = seed_programme(org, testable(ideas), rng)
+        now = timezone.now()
+        experiments = seed_programme(org, testable(ideas), rng, now=now)
         seed_backlog_activity(org, ideas, experiments, rng)
-        written = run_programme(org, experiments, random.Random(42))
+        written = run_programme(org, experiments, random.Random(42), now=now)
         out(f"Uploaded {written} daily observations to this year's experiments.")
         queued = seed_queued_designs(org)
         # The waits of this year's ideas; the past's were dated as they were lived.

@@ -75,15 +75,16 @@ def backdate(experiment_id: int, *, drafted: dt.datetime, taken: Sequence[dt.dat
     changes = list(
         StatusChange.objects.filter(experiment_id=experiment_id)
         .order_by("id")
-        .values_list("id", "from_status", "to_status")
+        .values_list("id", "from_status", "to_status", "created_at")
     )
     if len(taken) != len(changes):
         raise ValueError(f"{len(changes)} status changes to date, {len(taken)} times given.")
     if list(taken) != sorted(taken) or (taken and taken[0] < drafted):
         raise ValueError("Steps are taken in order, after the experiment was drafted.")
     went_live = stopped = None
-    for (change_id, from_status, to_status), when in zip(changes, taken, strict=True):
-        StatusChange.objects.filter(pk=change_id).update(created_at=when)
+    for (change_id, from_status, to_status, created_at), when in zip(changes, taken, strict=True):
+        if created_at != when:  # dated already by an earlier call
+            StatusChange.objects.filter(pk=change_id).update(created_at=when)
         if to_status in LIVE and from_status not in LIVE and went_live is None:
             went_live = timezone.localdate(when)
         elif from_status in LIVE and to_status not in LIVE:
