@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core import signing
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -89,7 +90,17 @@ def test_an_expired_link_says_so(experiment, operator):
 def test_a_tampered_or_made_up_token_opens_nothing(experiment, operator):
     share = readout_share_create(experiment_id=experiment.pk, actor=operator)
     token = share_token(share)
-    for forged in (token[:-2] + "xx", "1", f"{share.pk}:abc", token.replace(str(share.pk), "999")):
+    payload, signature = token.split(":", 1)
+    other_payload = signing.dumps(share.pk + 1, salt="programme.readout-share").split(":", 1)[0]
+    flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
+    forged_tokens = (
+        f"{payload}:{flipped}",  # the signature altered
+        f"{other_payload}:{signature}",  # another share's id under this share's signature
+        signing.dumps(share.pk, salt="another-purpose"),  # signed for something else
+        "1",
+        f"{share.pk}:abc",
+    )
+    for forged in forged_tokens:
         response = Client().get(reverse("programme:readout", args=[forged]))
         assert response.status_code == 404, forged
     assert not ReadoutView.objects.exists()
