@@ -17,12 +17,8 @@ from .forms import CostForm, SearchForm, add_service_errors, step_form, step_lab
 from .lifecycle import STEP_SERVICES, available_steps
 from .models import ExperimentStatus
 from .page_filters import ExperimentPageFilter, LearningPageFilter
-from .selectors import (
-    experiment_list_for_user,
-    experiment_search,
-    hypothesis_search,
-    learnings_for_user,
-)
+from .search import experiment_search, hypothesis_search
+from .selectors import experiment_list_for_user, learnings_for_user
 from .web import comment_form_for, comment_posted, paginate
 
 
