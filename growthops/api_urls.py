@@ -19,6 +19,7 @@ from programme.api import INSIGHT_VIEWSETS
 from programme.api.digests import DigestPreferenceViewSet
 from programme.api.insights import InsightIndexViewSet
 from programme.api.portfolio import LedgerViewSet, RollupViewSet
+from programme.api.reports import BoardReportViewSet
 from programme.api.shares import ExperimentShareViewSet, ShareViewSet
 from roles.api import MeViewSet, TeamViewSet, TokenViewSet
 from webhooks.api import WebhookViewSet
@@ -57,6 +58,7 @@ router.register("ledger", LedgerViewSet, basename="ledger")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("analyse", AnalyseViewSet, basename="analyse")
 router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("reports", BoardReportViewSet, basename="report")
 # Each insight before the index, whose prefix they share.
 for viewset in INSIGHT_VIEWSETS:
     name = viewset.insight_name

@@ -355,6 +355,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "programme.tasks.send_digests",
         "schedule": crontab(minute=15),  # hourly: sends once the period's hour has come
     },
+    "board-pack-monthly": {
+        "task": "programme.tasks.monthly_board_report",
+        "schedule": crontab(day_of_month=1, hour=6, minute=0),  # after the nightly roll-ups
+    },
     "dispatch-webhooks": {
         "task": "webhooks.tasks.webhooks_dispatch",
         "schedule": env.int("WEBHOOKS_DISPATCH_SECONDS", default=30),
@@ -369,5 +373,10 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "celery.app.trace": {"level": TASK_LOG_LEVEL},
+        # The board pack's PDF tools narrate every step and every SVG property at INFO.
+        **{
+            name: {"level": "ERROR"}
+            for name in ("weasyprint", "fontTools", "choreographer", "kaleido", "logistro")
+        },
     },
 }

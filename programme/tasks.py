@@ -12,6 +12,8 @@ from .digests.delivery import digests_send_due
 from .insights.run import insights_run
 from .portfolio.rechecks import ship_rechecks_run
 from .portfolio.rollup import portfolio_rollup_run
+from .reports.services import monthly_board_report
+from .reports.tasks import build_board_report
 
 
 @shared_task(bind=True, name="analytics.tasks.portfolio_rollup")
@@ -36,3 +38,20 @@ def insights_rollup(self):
 def send_digests(self):
     """Hourly: send the digests that are due, once per person, period and channel."""
     return digests_send_due()
+
+
+@shared_task(bind=True, name="programme.tasks.monthly_board_report")
+def board_report_monthly(self):
+    """On the 1st: queue last month's board pack (once)."""
+    report = monthly_board_report()
+    return report.pk if report else None
+
+
+__all__ = [
+    "board_report_monthly",
+    "build_board_report",
+    "insights_rollup",
+    "portfolio_rollup",
+    "send_digests",
+    "ship_rechecks",
+]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboard_views, digest_views, share_views, strategy_views, views
+from . import dashboard_views, digest_views, report_views, share_views, strategy_views, views
 
 app_name = "programme"
 
@@ -29,6 +29,8 @@ urlpatterns = [
     path("segments/<int:pk>/launch/", strategy_views.segment_launch, name="segment-launch"),
     path("team/", strategy_views.team, name="team"),
     path("digest/", digest_views.digest_preference, name="digest-preference"),
+    path("reports/", report_views.report_list, name="reports"),
+    path("reports/<int:pk>/", report_views.report_detail, name="report"),
     path("experiments/<int:pk>/shares/", share_views.experiment_shares, name="experiment-shares"),
     path("shares/<int:pk>/revoke/", share_views.share_revoke, name="share-revoke"),
     # A shared read-out: opens without an account (programme/shares.py).

@@ -97,6 +97,9 @@ CAPABILITIES: dict[str, Ability] = {
     ),
     "comments.create": _ability(*EVERYONE, description="comment on hypotheses and experiments"),
     "webhooks.manage": _ability(Role.CMO, description="register webhooks and see their deliveries"),
+    "reports.build": _ability(
+        Role.CMO, Role.ANALYST, description="build the board pack (monthly or quarterly report)"
+    ),
 }
 
 # Each lifecycle step and the ability it needs (the transitions themselves live in
