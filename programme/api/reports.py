@@ -26,7 +26,7 @@ class PDFRenderer(BaseRenderer):
     render_style = "binary"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data if isinstance(data, bytes) else JSONRenderer().render(data)
+        return data
 
 
 class BoardReportSerializer(serializers.ModelSerializer):
@@ -68,6 +68,17 @@ class BoardReportViewSet(viewsets.GenericViewSet):
     required_abilities = {"GET": "results.read", "POST": "reports.build"}
     serializer_class = BoardReportSerializer
     renderer_classes = [JSONRenderer]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # A refusal is JSON even where the PDF was asked for, as the schema says.
+        if isinstance(response, Response) and isinstance(
+            getattr(request, "accepted_renderer", None), PDFRenderer
+        ):
+            request.accepted_renderer, request.accepted_media_type = (
+                JSONRenderer(),
+                "application/json",
+            )
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def get_queryset(self):
         return BoardReport.objects.select_related("requested_by").defer("content", "pdf")

@@ -35,7 +35,7 @@ from experiments.models import (
 )
 from experiments.services import template_create
 from growthops.api_urls import router
-from programme.models import PortfolioRollup
+from programme.models import BoardReport, PortfolioRollup
 from programme.shares import readout_share_create
 from roles.models import OperatorProfile, Team, User
 from tests.analytics.helpers import START, binomial_rows, running_experiment
@@ -349,6 +349,11 @@ TABLE = [
         {"days": 3},
         allowed(405, {"cmo", "owner", "other_operator"}),
     ),
+    # Board packs: the CMO and analysts ask for one; everyone with a role reads them.
+    ("GET", "/api/v1/reports/", None, allowed(200)),
+    ("POST", "/api/v1/reports/", {"period": "month"}, allowed(202, {"cmo", "analyst"})),
+    ("GET", "/api/v1/reports/{report}/", None, allowed(200)),
+    ("GET", "/api/v1/reports/{report}/pdf/", None, allowed(409)),  # queued: no PDF yet
     # Who the caller is; signing in for a token is open to all (here with wrong credentials).
     ("GET", "/api/v1/auth/me/", None, allowed(200)),
     # One's own digest preference: everyone with a role.
@@ -412,6 +417,9 @@ def build_world():
         "template": template_create(actor=cmo, name="E-mail subject", kind="email_subject"),
         "task": uuid.uuid4(),
         "share": readout_share_create(experiment_id=running.pk, actor=operator),
+        "report": BoardReport.objects.create(
+            period="month", period_start=START.replace(day=1), period_end=START
+        ),
     }
 
 
