@@ -5,6 +5,7 @@ import atexit
 import base64
 import logging
 import warnings
+from pathlib import Path
 
 import plotly.io as pio
 from django.template.loader import render_to_string
@@ -13,6 +14,7 @@ from analytics.charts import Chart
 
 logger = logging.getLogger(__name__)
 
+PDF_STYLESHEET = Path(__file__).with_name("board_pack.css")
 PDF_CHART_SIZE = {"width": 760, "height": 340}
 
 
@@ -71,7 +73,7 @@ def _stop_browser() -> None:
 
 def pdf_bytes(content: dict, *, title: str) -> bytes:
     """The pack as a PDF: the document template with every chart drawn as SVG."""
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
     to_svg = _svg_renderer()
 
@@ -89,4 +91,4 @@ def pdf_bytes(content: dict, *, title: str) -> bytes:
 
     context = {**_with_charts(content, draw), "title": title, "for_pdf": True}
     html = render_to_string("programme/reports/board_pack_document.html", context)
-    return HTML(string=html).write_pdf()
+    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PDF_STYLESHEET))])

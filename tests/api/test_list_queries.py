@@ -18,6 +18,7 @@ from analytics.ingest.observations import observations_ingest
 from analytics.models import Alert, Notification
 from experiments import services
 from experiments.models import Comment
+from programme.models import BoardReport
 from programme.portfolio.rollup import portfolio_rollup_run
 from roles.models import OperatorProfile, Role
 from tests.analytics.helpers import START, binomial_rows, running_experiment
@@ -87,6 +88,10 @@ def world(cmo, operator, analyst):
         )
         template.guardrail_metrics.add(MetricFactory(), MetricFactory())
         template.secondary_metrics.add(MetricFactory())
+    for _ in range(ROWS):
+        BoardReport.objects.create(
+            period="month", period_start=START.replace(day=1), period_end=START, requested_by=cmo
+        )
     portfolio_rollup_run()
     return {
         "experiment": experiment,
@@ -114,6 +119,7 @@ LISTS = [
     ("analyst", "/api/v1/events/?experiment={experiment}&variant=b&kind=exposure"),
     ("analyst", "/api/v1/rollups/"),
     ("analyst", "/api/v1/notifications/"),
+    ("analyst", "/api/v1/reports/"),
     ("cmo", "/api/v1/webhooks/"),
     ("cmo", "/api/v1/webhooks/{endpoint}/deliveries/"),
 ]
