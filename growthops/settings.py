@@ -351,6 +351,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.tasks.ship_rechecks",
         "schedule": crontab(hour=1, minute=45),  # before the portfolio roll-up reads them
     },
+    "postmortems-overdue": {
+        "task": "programme.tasks.postmortems_overdue",
+        "schedule": crontab(hour=7, minute=0),  # once a day; each notice is written once
+    },
     "send-digests": {
         "task": "programme.tasks.send_digests",
         "schedule": crontab(minute=15),  # hourly: sends once the period's hour has come

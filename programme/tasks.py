@@ -12,6 +12,7 @@ from .digests.delivery import digests_send_due
 from .insights.run import insights_run
 from .portfolio.rechecks import ship_rechecks_run
 from .portfolio.rollup import portfolio_rollup_run
+from .postmortems import postmortems_overdue_notify
 
 
 @shared_task(bind=True, name="analytics.tasks.portfolio_rollup")
@@ -36,3 +37,9 @@ def insights_rollup(self):
 def send_digests(self):
     """Hourly: send the digests that are due, once per person, period and channel."""
     return digests_send_due()
+
+
+@shared_task(bind=True, name="programme.tasks.postmortems_overdue")
+def postmortems_overdue(self):
+    """Daily: tell owners, once each, of overdue post-mortems and actions."""
+    return postmortems_overdue_notify()
