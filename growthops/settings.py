@@ -287,6 +287,8 @@ SPECTACULAR_SETTINGS = {
         "HypothesisStatusEnum": "experiments.models.Hypothesis.Status",
         "TriageStatusEnum": ["backlog", "rejected"],
         "TemplateKindEnum": "experiments.models.ExperimentTemplate.Kind",
+        "PostmortemStatusEnum": "programme.models.Postmortem.Status",
+        "NoticeKindEnum": "programme.models.Notice.Kind",
     },
 }
 
