@@ -49,6 +49,7 @@ class PostmortemSerializer(serializers.ModelSerializer):
         child=serializers.ChoiceField(choices=ProcessFault.choices),
         help_text="Process faults; “none” stands alone.",
     )
+    cause = serializers.ChoiceField(choices=Cause.choices, allow_blank=True, read_only=True)
     actions = PostmortemActionSerializer(many=True)
     overdue = serializers.SerializerMethodField()
 
