@@ -88,6 +88,7 @@ TEMPLATES = [
                 "roles.context_processors.capabilities",
                 "analytics.context_processors.notifications",
                 "programme.context_processors.review_queue",
+                "programme.context_processors.notices",
             ],
         },
     },

@@ -334,6 +334,7 @@ TABLE = [
     ("GET", "/api/v1/insights/rechecks/", None, allowed(200)),
     ("GET", "/api/v1/insights/false-wins/", None, allowed(200)),
     ("GET", "/api/v1/insights/partners/", None, allowed(200)),
+    ("GET", "/api/v1/insights/process-faults/", None, allowed(200)),
     # The user's own notifications; the stateless analysis.
     ("GET", "/api/v1/notifications/", None, allowed(200)),
     ("POST", "/api/v1/notifications/read/", None, allowed(200)),
