@@ -24,6 +24,7 @@ from analytics.models import (
     Result,
     SrmAcknowledgement,
 )
+from experiments.lifecycle import experiment_kill
 from experiments.models import (
     Comment,
     Experiment,
@@ -35,7 +36,6 @@ from experiments.models import (
     StatusChange,
     Variant,
 )
-from experiments.lifecycle import experiment_kill
 from experiments.services import template_create
 from growthops.api_urls import router
 from programme.models import PortfolioRollup
