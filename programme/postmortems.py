@@ -53,6 +53,20 @@ def postmortem_open(experiment: Experiment, change) -> Postmortem:
     return postmortem
 
 
+def postmortem_refresh_results(*, experiment_id: int) -> Postmortem:
+    """Read the latest look again into a draft whose account nobody has written yet (results
+    that came after the decision: the demo loads its data after its story's calls)."""
+    with transaction.atomic():
+        postmortem = Postmortem.objects.select_for_update().get(experiment_id=experiment_id)
+        experiment = postmortem.experiment
+        untouched = postmortem.happened == what_happened(postmortem, experiment)
+        if postmortem.status == Postmortem.Status.DRAFT and untouched:
+            _snapshot(postmortem, experiment)
+            postmortem.happened = what_happened(postmortem, experiment)
+            postmortem.save()
+    return postmortem
+
+
 def _snapshot(postmortem: Postmortem, experiment: Experiment) -> None:
     """The best treatment on the primary metric at the latest look, and the rule's verdict."""
     look = latest_look(experiment)

@@ -66,6 +66,26 @@ def compute(history: ProgrammeHistory) -> dict:
     return data
 
 
+# A decision needs this many post-mortems naming their faults for its share to lead the reading.
+LEAD_AT_LEAST = 3
+
+
+def _lead(groups: list[dict]):
+    """The decision and fault with the largest share (kills first on a tie, then the fault's
+    order), among decisions with enough post-mortems; None when no fault was found."""
+    candidates = [
+        (group["faults"][fault] / group["count"], -g, -FAULTS.index(fault), group, fault)
+        for g, group in enumerate(groups)
+        if group["count"] >= LEAD_AT_LEAST
+        for fault in FAULTS
+        if group["faults"][fault]
+    ]
+    if not candidates:
+        return None
+    *_, group, fault = max(candidates, key=lambda c: c[:3])
+    return group, fault, group["faults"][fault]
+
+
 def _reading(data: dict) -> str:
     if not data["with_faults"]:
         return (
@@ -73,21 +93,15 @@ def _reading(data: dict) -> str:
             "the post-mortems of concluded and killed tests to see what goes wrong most."
         )
     parts = []
-    for group in data["by_decision"]:
-        if not group["count"]:
-            continue
-        fault, count = max(
-            ((f, group["faults"][f]) for f in FAULTS),
-            key=lambda pair: (pair[1], -FAULTS.index(pair[0])),
+    lead = _lead(data["by_decision"])
+    if lead is not None:
+        group, fault, count = lead
+        words = in_words(count, group["count"])
+        whole = "All" if words == "all" else f"{words.capitalize()} of"
+        parts.append(
+            f"{whole} {group['label']} ({count} of {group['count']}) were "
+            f"{ProcessFault(fault).label.lower()} problems."
         )
-        if count:
-            words = in_words(count, group["count"])
-            whole = "All" if words == "all" else f"{words.capitalize()} of"
-            parts.append(
-                f"{whole} {group['label']} ({count} of {group['count']}) were "
-                f"{ProcessFault(fault).label.lower()} problems."
-            )
-        break  # the first decision with post-mortems leads: kills first
     top = max((row for row in data["faults"] if row["fault"] in FAULTS), key=lambda r: r["count"])
     none = next(row for row in data["faults"] if row["fault"] == ProcessFault.NONE)
     summary = f"Across {data['with_faults']} post-mortems that name their faults, "

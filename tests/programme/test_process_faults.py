@@ -97,16 +97,28 @@ def test_shares_in_words(count, total, words):
     assert in_words(count, total) == words
 
 
-def test_the_page_and_the_api_show_it(client, marketer, cmo):
+def test_a_decision_with_fewer_than_three_does_not_lead(db):
     postmortem("killed", ["data"])
+    for faults in (["design"], ["none"], ["none"]):
+        postmortem("scale", faults)
+
+    assert computed()["reading"] == (
+        "A third of scales (1 of 3) were design problems. Across 4 post-mortems that name their "
+        "faults, the most common is design (1, 25%); 2 found none."
+    )
+
+
+def test_the_page_and_the_api_show_it(client, marketer, cmo):
+    for _ in range(3):
+        postmortem("killed", ["data"])
     client.force_login(marketer)
 
     page = client.get("/insights/process-faults/")
     assert page.status_code == 200
-    assert "All kills (1 of 1) were data problems." in page.content.decode()
+    assert "All kills (3 of 3) were data problems." in page.content.decode()
     client.force_login(cmo)
     api = client.get("/api/v1/insights/process-faults/")
     assert api.status_code == 200
     assert api.json()["data"]["faults"][1] == {
-        "fault": "data", "label": "Data", "count": 1, "share": 1.0,
+        "fault": "data", "label": "Data", "count": 3, "share": 1.0,
     }  # fmt: skip
