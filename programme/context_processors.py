@@ -13,9 +13,10 @@ def review_queue(request):
 
 
 def notices(request):
-    """``unread_notices``: the count beside "Notices" in the top bar (one query)."""
+    """``unread_notices``: the count beside "Notices" in the top bar (one query; none for an
+    htmx fragment, which has no top bar)."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or getattr(request, "htmx", False):
         return {}
     from .notices import unread_notices
 
