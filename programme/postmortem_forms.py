@@ -2,6 +2,7 @@
 ``postmortem_update`` validates and saves; these forms only read the input."""
 
 from django import forms
+from django.db.models import Q
 
 from experiments.models import Hypothesis
 from roles.models import User
@@ -45,6 +46,14 @@ class PostmortemForm(forms.Form):
         help_text="Complete needs the cause, the faults and what happened; the idea's author "
         "is told.",
     )
+
+    def __init__(self, *args, postmortem: Postmortem, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The next idea is one not yet tested (or the one already chosen): not every idea ever.
+        waiting = Q(status__in=[Hypothesis.Status.NEW, Hypothesis.Status.BACKLOG])
+        self.fields["next_hypothesis"].queryset = Hypothesis.objects.filter(
+            waiting | Q(pk=postmortem.next_hypothesis_id)
+        ).order_by("-created_at")
 
     @classmethod
     def initial_for(cls, postmortem: Postmortem) -> dict:

@@ -70,7 +70,7 @@ def postmortem_edit(request, pk: int):
     require_ability(request, "postmortems.write", experiment)
     postmortem = get_object_or_404(Postmortem, experiment=experiment)
     if request.method == "POST":
-        form = PostmortemForm(request.POST)
+        form = PostmortemForm(request.POST, postmortem=postmortem)
         formset = ActionFormSet(request.POST, prefix="actions")
         if form.is_valid() and formset.is_valid():
             actions = actions_given(formset)
@@ -85,7 +85,7 @@ def postmortem_edit(request, pk: int):
                 messages.success(request, f"Post-mortem of “{experiment.name}” saved.")
                 return redirect("experiments:detail", pk=experiment.pk)
     else:
-        form = PostmortemForm(initial=PostmortemForm.initial_for(postmortem))
+        form = PostmortemForm(initial=PostmortemForm.initial_for(postmortem), postmortem=postmortem)
         formset = ActionFormSet(initial=actions_initial(postmortem), prefix="actions")
     context = {"experiment": experiment, "postmortem": postmortem, "form": form}
     context["formset"] = formset

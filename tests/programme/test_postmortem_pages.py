@@ -44,10 +44,14 @@ def test_the_owner_sees_the_edit_link_and_saves_with_an_action(client, killed, o
     client.force_login(operator)
     assert 'id="edit-postmortem"' in panel(client, killed).content.decode()
     due = (timezone.localdate() + dt.timedelta(days=4)).isoformat()
+    next_idea = HypothesisFactory(status="backlog", title="Logos on the checkout")
+    tested = HypothesisFactory(status="validated", title="An idea tested long ago")
+    page = client.get(f"/experiments/{killed.pk}/postmortem/edit/").content.decode()
+    assert "Logos on the checkout" in page and "An idea tested long ago" not in page
     form = {
         "believed": "Logos build trust.", "happened": "Tags fired twice.",
         "cause": "measurement", "why": "Double tag.", "faults": ["data", "execution"],
-        "next_hypothesis": "", "due_date": due, "status": "complete",
+        "next_hypothesis": str(next_idea.pk), "due_date": due, "status": "complete",
         "actions-TOTAL_FORMS": "2", "actions-INITIAL_FORMS": "0",
         "actions-MIN_NUM_FORMS": "0", "actions-MAX_NUM_FORMS": "30",
         "actions-0-text": "Test tags in staging", "actions-0-owner": str(operator2.pk),
@@ -59,6 +63,7 @@ def test_the_owner_sees_the_edit_link_and_saves_with_an_action(client, killed, o
     assert response.status_code == 302
     pm = Postmortem.objects.get(experiment=killed)
     assert (pm.status, pm.cause, pm.faults) == ("complete", "measurement", ["data", "execution"])
+    assert pm.next_hypothesis == next_idea and tested.pk != next_idea.pk
     action = PostmortemAction.objects.get()
     assert (action.text, action.owner, action.due_date.isoformat()) == (
         "Test tags in staging",
