@@ -14,6 +14,7 @@ from roles.models import User
 from .ideas import retime_ideas, seed_backlog_activity, seed_ideas, testable
 from .organisation import demo_is_loaded, seed_organisation
 from .past import seed_past_year, seed_queued_designs
+from .postmortems import seed_postmortems
 from .programme import run_programme, seed_programme
 from .record import seed_record
 
@@ -46,6 +47,7 @@ def seed_demo(*, out=print) -> bool:
             history_rng,
         )
         # The daily and nightly tasks' work, as they would have done it by now.
+        postmortems = seed_postmortems(org, random.Random(19), now=now)
         rechecks = ship_rechecks_run()
         overdue = raise_decision_overdue_alerts() + raise_overdue_alerts()
         rollup = portfolio_rollup_run()
@@ -54,7 +56,8 @@ def seed_demo(*, out=print) -> bool:
         f"{Segment.objects.count()} segments, {Metric.objects.count()} metrics, "
         f"{Hypothesis.objects.count()} hypotheses, {Experiment.objects.count()} experiments "
         f"({len(past)} decided in the past year, {len(queued)} queued designs); "
-        f"{rechecks['written']} post-ship re-checks, {overdue} overdue alerts."
+        f"{rechecks['written']} post-ship re-checks, {overdue} overdue alerts; "
+        f"{postmortems['written']} post-mortems written, {postmortems['drafts']} in draft."
     )
     out(f"Rolled up the portfolio: {rollup['rows']} slices.")
     return True

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from experiments import lifecycle
 from experiments.models import LIVE, Experiment, ExperimentStatus, Hypothesis, StatusChange
+from programme.models import Notice, Postmortem
+from programme.postmortems import DAYS_TO_WRITE
 from roles.capabilities import STEP_ABILITIES, can
 
 
@@ -85,6 +87,7 @@ def backdate(experiment_id: int, *, drafted: dt.datetime, taken: Sequence[dt.dat
     for (change_id, from_status, to_status, created_at), when in zip(changes, taken, strict=True):
         if created_at != when:  # dated already by an earlier call
             StatusChange.objects.filter(pk=change_id).update(created_at=when)
+        _backdate_follow_ups(experiment_id, to_status, when)
         if to_status in LIVE and from_status not in LIVE and went_live is None:
             went_live = timezone.localdate(when)
         elif from_status in LIVE and to_status not in LIVE:
@@ -98,6 +101,27 @@ def backdate(experiment_id: int, *, drafted: dt.datetime, taken: Sequence[dt.dat
         experiment.filter(end_date__isnull=False).update(end_date=stopped)
 
 
+# What the programme wrote at a step (the post-mortem a decision opened, the notices each step
+# sent) is dated with it; keyed by the status the step led to.
+NOTICES_AT = {
+    ExperimentStatus.APPROVED: [Notice.Kind.APPROVAL],
+    ExperimentStatus.RUNNING: [Notice.Kind.START],
+    ExperimentStatus.CONCLUDED: [Notice.Kind.DECISION, Notice.Kind.POSTMORTEM_OPENED],
+    ExperimentStatus.KILLED: [Notice.Kind.DECISION, Notice.Kind.POSTMORTEM_OPENED],
+}
+
+
+def _backdate_follow_ups(experiment_id: int, to_status: str, when: dt.datetime) -> None:
+    if to_status in (ExperimentStatus.CONCLUDED, ExperimentStatus.KILLED):
+        Postmortem.objects.filter(experiment_id=experiment_id).update(
+            opened_at=when,
+            due_date=timezone.localdate(when) + dt.timedelta(days=DAYS_TO_WRITE),
+        )
+    kinds = NOTICES_AT.get(to_status)
+    if kinds:
+        Notice.objects.filter(experiment_id=experiment_id, kind__in=kinds).update(created_at=when)
+
+
 def backdate_idea(hypothesis_id: int, *, logged: dt.datetime, triaged: dt.datetime | None = None):
     """Move a hypothesis's times into the past: logged, and triaged if it was."""
     if triaged is not None and triaged < logged:
@@ -105,4 +129,7 @@ def backdate_idea(hypothesis_id: int, *, logged: dt.datetime, triaged: dt.dateti
     times = {"created_at": logged}
     if triaged is not None:
         times["triaged_at"] = triaged
+        Notice.objects.filter(hypothesis_id=hypothesis_id, kind=Notice.Kind.TRIAGE).update(
+            created_at=triaged
+        )
     Hypothesis.objects.filter(pk=hypothesis_id).update(**times)

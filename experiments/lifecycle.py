@@ -22,6 +22,7 @@ from roles.capabilities import STEP_ABILITIES, require
 
 from .decisions import AgainstPlan, complete_against_plan, conclude_against_verdict
 from .design import design_problems, segment_problems
+from .hooks import step_taken
 from .models import (
     LIVE,
     UNDECIDED,
@@ -312,7 +313,7 @@ def run_step(
         if step.apply is not None:
             step.apply(experiment, given)
         experiment.save()
-        StatusChange.objects.create(
+        change = StatusChange.objects.create(
             experiment=experiment,
             step=step_name,
             from_status=from_status,
@@ -323,6 +324,7 @@ def run_step(
             overridden=list(against.missing) if against else [],
             override_reason=reason if against else "",
         )
+        step_taken(step_name, experiment, change)  # e.g. the programme opens a post-mortem
     return experiment
 
 

@@ -13,6 +13,7 @@ from roles.capabilities import require
 from roles.models import OperatorProfile
 
 from .design import DESIGN_FIELDS, DESIGN_MANY_TO_MANY_FIELDS
+from .hooks import hypothesis_triaged
 from .lifecycle import experiment_submit
 from .models import (
     LIVE,
@@ -148,6 +149,7 @@ def hypothesis_triage(*, hypothesis_id: int, actor, status: str, reason: str = "
         if reason.strip():
             label = Hypothesis.Status(status).label
             comment_create(actor=actor, hypothesis=hypothesis, body=f"{label}: {reason.strip()}")
+        hypothesis_triaged(hypothesis, actor)
     return hypothesis
 
 

@@ -18,7 +18,9 @@ from experiments.templates_api import TemplateViewSet
 from programme.api import INSIGHT_VIEWSETS
 from programme.api.digests import DigestPreferenceViewSet
 from programme.api.insights import InsightIndexViewSet
+from programme.api.notices import NoticeViewSet
 from programme.api.portfolio import LedgerViewSet, RollupViewSet
+from programme.api.postmortems import ExperimentPostmortemViewSet, PostmortemListViewSet
 from programme.api.reports import BoardReportViewSet
 from programme.api.shares import ExperimentShareViewSet, ShareViewSet
 from roles.api import MeViewSet, TeamViewSet, TokenViewSet
@@ -45,6 +47,9 @@ router.register("templates", TemplateViewSet, basename="template")
 router.register("experiments", ExperimentViewSet, basename="experiment")
 # The experiment's data and results: detail actions on the same prefix, from analytics.
 router.register("experiments", ExperimentDataViewSet, basename="experiment-data")
+# The post-mortem (programme): a detail action on the same prefix.
+router.register("experiments", ExperimentPostmortemViewSet, basename="experiment-postmortem")
+router.register("postmortems", PostmortemListViewSet, basename="postmortem")
 router.register(
     r"experiments/(?P<experiment_pk>[0-9]+)/shares",
     ExperimentShareViewSet,
@@ -56,6 +61,7 @@ router.register("tasks", TaskViewSet, basename="task")
 router.register("rollups", RollupViewSet, basename="rollup")
 router.register("ledger", LedgerViewSet, basename="ledger")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("notices", NoticeViewSet, basename="notice")
 router.register("analyse", AnalyseViewSet, basename="analyse")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("reports", BoardReportViewSet, basename="report")

@@ -88,6 +88,7 @@ TEMPLATES = [
                 "roles.context_processors.capabilities",
                 "analytics.context_processors.notifications",
                 "programme.context_processors.review_queue",
+                "programme.context_processors.notices",
             ],
         },
     },
@@ -287,6 +288,8 @@ SPECTACULAR_SETTINGS = {
         "HypothesisStatusEnum": "experiments.models.Hypothesis.Status",
         "TriageStatusEnum": ["backlog", "rejected"],
         "TemplateKindEnum": "experiments.models.ExperimentTemplate.Kind",
+        "PostmortemStatusEnum": "programme.models.Postmortem.Status",
+        "NoticeKindEnum": "programme.models.Notice.Kind",
     },
 }
 
@@ -350,6 +353,10 @@ CELERY_BEAT_SCHEDULE = {
     "ship-rechecks-daily": {
         "task": "analytics.tasks.ship_rechecks",
         "schedule": crontab(hour=1, minute=45),  # before the portfolio roll-up reads them
+    },
+    "postmortems-overdue": {
+        "task": "programme.tasks.postmortems_overdue",
+        "schedule": crontab(hour=7, minute=0),  # once a day; each notice is written once
     },
     "send-digests": {
         "task": "programme.tasks.send_digests",

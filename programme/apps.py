@@ -6,10 +6,13 @@ class ProgrammeConfig(AppConfig):
     verbose_name = "The programme"
 
     def ready(self):
+        from experiments.hooks import register_after_step, register_after_triage
         from experiments.ranking import register_calibration
         from experiments.suggestions import register_design_suggestions
 
+        from .feedback import after_decision, after_step
         from .insights.calibration import backlog_calibration
+        from .notices import notify_author_of_triage
         from .portfolio.suggestions import realistic_mde_suggestions
 
         # The experiments app sits below the programme and cannot import it: the backlog's
@@ -17,3 +20,10 @@ class ProgrammeConfig(AppConfig):
         register_calibration(backlog_calibration)
         # Likewise the design page's realistic MDE, from the segment's past shrunk lifts.
         register_design_suggestions(realistic_mde_suggestions)
+        # Every conclude and kill opens a post-mortem in the step's own transaction, and the
+        # idea's author hears of each step that decides its fate (docs/postmortems.md).
+        for step in ("approve", "start"):
+            register_after_step(step, after_step)
+        for step in ("conclude", "kill"):
+            register_after_step(step, after_decision)
+        register_after_triage(notify_author_of_triage)

@@ -10,3 +10,14 @@ def review_queue(request):
         return {}
     waiting = Experiment.objects.filter(status=ExperimentStatus.IN_REVIEW).exclude(owner=user)
     return {"review_count": waiting.count()}
+
+
+def notices(request):
+    """``unread_notices``: the count beside "Notices" in the top bar (one query; none for an
+    htmx fragment, which has no top bar)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or getattr(request, "htmx", False):
+        return {}
+    from .notices import unread_notices
+
+    return {"unread_notices": unread_notices(user=user).count()}

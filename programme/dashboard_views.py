@@ -32,6 +32,7 @@ from .portfolio.selectors import (
     programme_by_executor,
     programme_numbers,
 )
+from .postmortems import overdue_for
 
 
 @dataclass
@@ -103,6 +104,7 @@ def home(request):
         context["mine_total"] = experiment_list_for_user(user=user).filter(owner=user).count()
     if can(user, "hypotheses.follow_own"):
         context["ideas"] = hypotheses_authored_by(user=user, limit=HOME_MINE_LIMIT)
+    context["overdue"] = overdue_for(user=user)
     return render(request, "programme/home.html", context)
 
 

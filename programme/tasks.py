@@ -12,6 +12,7 @@ from .digests.delivery import digests_send_due
 from .insights.run import insights_run
 from .portfolio.rechecks import ship_rechecks_run
 from .portfolio.rollup import portfolio_rollup_run
+from .postmortems import postmortems_overdue_notify
 from .reports.services import monthly_board_report
 from .reports.tasks import build_board_report
 
@@ -47,11 +48,18 @@ def board_report_monthly(self):
     return report.pk if report else None
 
 
+@shared_task(bind=True, name="programme.tasks.postmortems_overdue")
+def postmortems_overdue(self):
+    """Daily: tell owners, once each, of overdue post-mortems and actions."""
+    return postmortems_overdue_notify()
+
+
 __all__ = [
     "board_report_monthly",
     "build_board_report",
     "insights_rollup",
     "portfolio_rollup",
+    "postmortems_overdue",
     "send_digests",
     "ship_rechecks",
 ]

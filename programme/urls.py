@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import dashboard_views, digest_views, report_views, share_views, strategy_views, views
+from . import (
+    dashboard_views,
+    digest_views,
+    postmortem_views,
+    report_views,
+    share_views,
+    strategy_views,
+    views,
+)
 
 app_name = "programme"
 
@@ -33,6 +41,19 @@ urlpatterns = [
     path("reports/<int:pk>/", report_views.report_detail, name="report"),
     path("experiments/<int:pk>/shares/", share_views.experiment_shares, name="experiment-shares"),
     path("shares/<int:pk>/revoke/", share_views.share_revoke, name="share-revoke"),
+    path(
+        "experiments/<int:pk>/postmortem/",
+        postmortem_views.experiment_postmortem,
+        name="experiment-postmortem",
+    ),
+    path(
+        "experiments/<int:pk>/postmortem/edit/",
+        postmortem_views.postmortem_edit,
+        name="postmortem-edit",
+    ),
+    path("postmortems/", postmortem_views.postmortem_search, name="postmortems"),
+    path("notices/", postmortem_views.notice_list, name="notices"),
+    path("notices/read/", postmortem_views.notices_read, name="notices-read"),
     # A shared read-out: opens without an account (programme/shares.py).
     path("r/<str:token>/", share_views.readout, name="readout"),
 ]

@@ -95,6 +95,12 @@ CAPABILITIES: dict[str, Ability] = {
         owner_only_for=[Role.OPERATOR],
         description="share an experiment's read-out by link and revoke the link",
     ),
+    "postmortems.write": _ability(
+        Role.CMO,
+        Role.OPERATOR,
+        owner_only_for=[Role.OPERATOR],
+        description="write an experiment's post-mortem and its actions",
+    ),
     "comments.create": _ability(*EVERYONE, description="comment on hypotheses and experiments"),
     "webhooks.manage": _ability(Role.CMO, description="register webhooks and see their deliveries"),
     "reports.build": _ability(

@@ -1,6 +1,7 @@
 """The programme's REST endpoints: the ledger, roll-ups and insights (mounted under /api/v1/ by
 ``growthops.api_urls``)."""
 
+from .insights_faults import ProcessFaultsInsightViewSet
 from .insights_ops import BottlenecksInsightViewSet, CapacityInsightViewSet, RechecksInsightViewSet
 from .insights_stats import (
     CalibrationInsightViewSet,
@@ -16,4 +17,5 @@ INSIGHT_VIEWSETS = [
     RechecksInsightViewSet,
     FalseWinsInsightViewSet,
     PartnersInsightViewSet,
+    ProcessFaultsInsightViewSet,
 ]

@@ -6,7 +6,12 @@ from collections.abc import Callable
 from analytics.charts import Chart
 
 from .insights_ops import bottleneck_charts, capacity_timelines, recheck_chart
-from .insights_stats import calibration_charts, false_wins_charts, partners_charts
+from .insights_stats import (
+    calibration_charts,
+    false_wins_charts,
+    partners_charts,
+    process_faults_charts,
+)
 
 INSIGHT_CHARTS: dict[str, Callable[[dict], list[Chart]]] = {
     "calibration": calibration_charts,
@@ -15,6 +20,7 @@ INSIGHT_CHARTS: dict[str, Callable[[dict], list[Chart]]] = {
     "rechecks": recheck_chart,
     "false-wins": false_wins_charts,
     "partners": partners_charts,
+    "process-faults": process_faults_charts,
 }
 
 

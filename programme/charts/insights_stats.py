@@ -189,3 +189,34 @@ def _side_by_side(*, title, x_title, y_title, categories, bars) -> go.Figure:
         figure.add_trace(go.Bar(x=categories, y=values, name=name, marker_color=colour))
     figure.update_layout(barmode="group")
     return figure
+
+
+def process_faults_charts(data: dict) -> list[Chart]:
+    """Process faults counted per decision that opened the post-mortem, stacked."""
+    faults = [row for row in data["faults"] if row["fault"] != "none"]
+    if not data["with_faults"]:
+        return []
+    figure = new_figure(
+        title="Process faults named in post-mortems",
+        x_title="Process fault",
+        y_title="Post-mortems naming it",
+    )
+    colours = [PALETTE["bad"], PALETTE["good"], PALETTE["primary"], PALETTE["neutral"]]
+    for group, colour in zip(data["by_decision"], colours, strict=True):
+        figure.add_trace(
+            go.Bar(
+                x=[row["label"] for row in faults],
+                y=[group["faults"][row["fault"]] for row in faults],
+                name=group["label"].capitalize(),
+                marker_color=colour,
+            )
+        )
+    figure.update_layout(barmode="stack")
+    return [
+        Chart(
+            "process-faults",
+            figure,
+            "How many post-mortems name each process fault, split by the decision that opened "
+            "them (kills, scales, iterations, abandons). A post-mortem may name several.",
+        )
+    ]

@@ -18,4 +18,5 @@ from . import bottlenecks  # noqa: E402, F401
 from . import rechecks  # noqa: E402, F401
 from . import false_wins  # noqa: E402, F401
 from . import partners  # noqa: E402, F401
+from . import faults  # noqa: E402, F401
 # isort: on

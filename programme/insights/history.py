@@ -18,7 +18,7 @@ from experiments.models import (
 )
 from roles.models import Team, User
 
-from ..models import ShipRecheck
+from ..models import Postmortem, ShipRecheck
 from ..portfolio.shrinkage import RESULT_FIELDS, lifts_that_count
 
 
@@ -68,6 +68,16 @@ class ProgrammeHistory:
         with its interval (``programme/portfolio/shrinkage.py``)."""
         columns = [*RESULT_FIELDS, "improvement", "improvement_low", "improvement_high"]
         return pd.DataFrame.from_records(lifts_that_count(), columns=columns)
+
+    @cached_property
+    def postmortems(self) -> pd.DataFrame:
+        """One row per post-mortem: the decision that opened it, its cause and its process
+        faults (one yes/no column per fault)."""
+        faults = [f"fault_{f}" for f in ("design", "data", "execution", "timing", "partner")]
+        return _frame(
+            Postmortem.objects.all(),
+            ["experiment_id", "status", "decision", "cause", *faults, "fault_none"],
+        )
 
     @cached_property
     def impact_models(self) -> pd.DataFrame:

@@ -6,11 +6,13 @@ allowed; every other role gets 403 (the capability table's reason) and anonymous
 """
 
 import copy
+import datetime as dt
 import uuid
 
 import pytest
 from django.apps import apps
 from django.urls import resolve
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -22,6 +24,7 @@ from analytics.models import (
     Result,
     SrmAcknowledgement,
 )
+from experiments.lifecycle import experiment_kill
 from experiments.models import (
     Comment,
     Experiment,
@@ -86,6 +89,14 @@ def events_body(w):
         {"experiment": w["running"].key, "variant": "control", "user_id": "u1",
          "kind": "exposure", "timestamp": f"{START.isoformat()}T10:00:00Z"}
     ]  # fmt: skip
+
+
+def postmortem_body(w):
+    due = (timezone.localdate() + dt.timedelta(days=5)).isoformat()
+    return {
+        "cause": "measurement", "why": "Tags fired twice.", "faults": ["data"],
+        "actions": [{"text": "Check tags", "owner": "operator2", "due_date": due}],
+    }  # fmt: skip
 
 
 # (method, url, body, expected by role). URLs name objects of the world below.
@@ -323,6 +334,7 @@ TABLE = [
     ("GET", "/api/v1/insights/rechecks/", None, allowed(200)),
     ("GET", "/api/v1/insights/false-wins/", None, allowed(200)),
     ("GET", "/api/v1/insights/partners/", None, allowed(200)),
+    ("GET", "/api/v1/insights/process-faults/", None, allowed(200)),
     # The user's own notifications; the stateless analysis.
     ("GET", "/api/v1/notifications/", None, allowed(200)),
     ("POST", "/api/v1/notifications/read/", None, allowed(200)),
@@ -354,6 +366,36 @@ TABLE = [
     ("POST", "/api/v1/reports/", {"period": "month"}, allowed(202, {"cmo", "analyst"})),
     ("GET", "/api/v1/reports/{report}/", None, allowed(200)),
     ("GET", "/api/v1/reports/{report}/pdf/", None, allowed(409)),  # queued: no PDF yet
+    # Post-mortems: everyone reads; the CMO and the experiment's owner open and write them.
+    ("GET", "/api/v1/experiments/{killed}/postmortem/", None, allowed(200)),
+    ("GET", "/api/v1/experiments/{draft}/postmortem/", None, allowed(404)),
+    (
+        "POST",
+        "/api/v1/experiments/{decided_bare}/postmortem/",
+        {"cause": "idea_wrong", "faults": ["timing"]},
+        allowed(201, {"cmo", "owner"}),
+    ),
+    ("POST", "/api/v1/experiments/{killed}/postmortem/", {}, allowed(409, {"cmo", "owner"})),
+    ("POST", "/api/v1/experiments/{running}/postmortem/", {}, allowed(409, {"cmo", "owner"})),
+    (
+        "PATCH",
+        "/api/v1/experiments/{killed}/postmortem/",
+        postmortem_body,
+        allowed(200, {"cmo", "owner"}),
+    ),
+    (
+        "PATCH",
+        "/api/v1/experiments/{killed}/postmortem/",
+        {"faults": ["none", "data"]},
+        allowed(400, {"cmo", "owner"}),
+    ),
+    ("PUT", "/api/v1/experiments/{killed}/postmortem/", {}, allowed(405)),
+    ("GET", "/api/v1/postmortems/", None, allowed(200)),
+    ("GET", "/api/v1/postmortems/?fault=data&lift_min=0.01", None, allowed(200)),
+    ("GET", "/api/v1/postmortems/?fault=luck", None, allowed(400)),
+    # One's own notices.
+    ("GET", "/api/v1/notices/", None, allowed(200)),
+    ("POST", "/api/v1/notices/read/", None, allowed(200)),
     # Who the caller is; signing in for a token is open to all (here with wrong credentials).
     ("GET", "/api/v1/auth/me/", None, allowed(200)),
     # One's own digest preference: everyone with a role.
@@ -419,6 +461,15 @@ def build_world():
         "share": readout_share_create(experiment_id=running.pk, actor=operator),
         "report": BoardReport.objects.create(
             period="month", period_start=START.replace(day=1), period_end=START
+        ),
+        "killed": experiment_kill(
+            experiment_id=put_in_status(ExperimentFactory(owner=operator), "running").pk,
+            actor=cmo,
+            reason="broken_setup",
+            note="Tags",
+        ),
+        "decided_bare": put_in_status(
+            ExperimentFactory(owner=operator), "concluded", decision="abandon", outcome="lost"
         ),
     }
 

@@ -169,7 +169,8 @@ class TestOnTheLargeDemo(cockpit.OnTheLargeDemo):
     ):
         client.force_login(large_demo[username])
         for url, most in [
-            (reverse("programme:home"), 11),
+            # 11, and the unread notices' count and the overdue post-mortems and actions.
+            (reverse("programme:home"), 14),
             (reverse("programme:dashboard-objectives"), 9),
             (reverse("programme:dashboard-programme"), 8),
         ]:

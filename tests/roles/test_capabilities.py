@@ -20,6 +20,7 @@ ROLE_ABILITIES = {
         "templates.manage",
         "results.read",
         "results.acknowledge_srm",
+        "postmortems.write",
         "comments.create",
         "webhooks.manage",
     },
@@ -35,6 +36,7 @@ ROLE_ABILITIES = {
         "data.upload",
         "results.read",
         "results.acknowledge_srm",
+        "postmortems.write",
         "comments.create",
     },
     Role.MARKETER: {

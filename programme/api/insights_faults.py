@@ -1,0 +1,45 @@
+"""The process-faults insight's endpoint, with its stored data described for the API schema."""
+
+from rest_framework import serializers
+
+from .insights import InsightReportSerializer, InsightViewSet, describe_insight
+
+
+class FaultCountSerializer(serializers.Serializer):
+    fault = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+    share = serializers.FloatField(
+        allow_null=True, help_text="Of the post-mortems that name their faults."
+    )
+
+
+class DecisionFaultsSerializer(serializers.Serializer):
+    decision = serializers.CharField(help_text="killed, scale, iterate or abandon.")
+    label = serializers.CharField()
+    count = serializers.IntegerField(help_text="Its post-mortems that name their faults.")
+    faults = serializers.DictField(child=serializers.IntegerField(), help_text="Count per fault.")
+
+
+class CauseCountSerializer(serializers.Serializer):
+    cause = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class ProcessFaultsDataSerializer(serializers.Serializer):
+    postmortems = serializers.IntegerField()
+    with_faults = serializers.IntegerField()
+    faults = FaultCountSerializer(many=True)
+    by_decision = DecisionFaultsSerializer(many=True)
+    causes = CauseCountSerializer(many=True)
+    reading = serializers.CharField()
+
+
+class ProcessFaultsInsightSerializer(InsightReportSerializer):
+    data = ProcessFaultsDataSerializer()
+
+
+@describe_insight(ProcessFaultsInsightSerializer)
+class ProcessFaultsInsightViewSet(InsightViewSet):
+    insight_name = "process-faults"

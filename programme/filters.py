@@ -1,0 +1,41 @@
+"""The learnings search (``/api/v1/postmortems/`` and the learnings page): post-mortems by cause,
+process fault, metric and lift range. A value a filter cannot read is a 400 naming it."""
+
+import django_filters as filters
+from django.db.models import Q
+
+from growthops.filters import FilterSet
+
+from .models import Cause, Postmortem, ProcessFault
+
+
+class PostmortemFilter(FilterSet):
+    cause = filters.MultipleChoiceFilter(choices=Cause.choices)
+    fault = filters.MultipleChoiceFilter(
+        choices=ProcessFault.choices,
+        method="filter_fault",
+        help_text="Post-mortems naming any of these process faults.",
+    )
+    metric = filters.CharFilter(field_name="metric__key", help_text="The primary metric's key.")
+    lift_min = filters.NumberFilter(
+        field_name="lift", lookup_expr="gte", help_text="Relative lift at least (0.05 = +5 %)."
+    )
+    lift_max = filters.NumberFilter(
+        field_name="lift", lookup_expr="lte", help_text="Relative lift at most."
+    )
+    decision = filters.ChoiceFilter(
+        choices=[(d, d) for d in ("scale", "iterate", "abandon", "killed")]
+    )
+    status = filters.ChoiceFilter(choices=Postmortem.Status.choices)
+
+    class Meta:
+        model = Postmortem
+        fields = ["cause", "fault", "metric", "lift_min", "lift_max", "decision", "status"]
+
+    def filter_fault(self, queryset, name, value):
+        if not value:
+            return queryset
+        any_of = Q()
+        for fault in value:
+            any_of |= Q(**{f"fault_{fault}": True})
+        return queryset.filter(any_of)
