@@ -121,6 +121,12 @@ class ExperimentDesignForm(forms.Form):
     rule_abandon_when_mde_ruled_out = forms.BooleanField(
         label="Abandon when the interval rules out the MDE", required=False
     )
+    rule_apply_false_win_level = forms.BooleanField(
+        label="Hold a win to the programme's false-win level",
+        required=False,
+        help_text="Fixed-horizon and sequential tests: p must also pass the LORD++ level of the "
+        "false-wins insight.",
+    )
     reach_per_year = _DESIGN_FIELDS["reach_per_year"]
     value_per_conversion = _DESIGN_FIELDS["value_per_conversion"]
 
@@ -198,6 +204,7 @@ class ExperimentDesignForm(forms.Form):
                 "ship_chance",
                 "max_expected_loss",
                 "abandon_when_mde_ruled_out",
+                "apply_false_win_level",
             )
             if name in rule
         }

@@ -6,10 +6,12 @@ class ProgrammeConfig(AppConfig):
     verbose_name = "The programme"
 
     def ready(self):
+        from experiments.decisions import register_false_win_level
         from experiments.ranking import register_calibration
         from experiments.suggestions import register_design_suggestions
 
         from .insights.calibration import backlog_calibration
+        from .insights.false_wins import false_win_level_of
         from .portfolio.suggestions import realistic_mde_suggestions
 
         # The experiments app sits below the programme and cannot import it: the backlog's
@@ -17,3 +19,5 @@ class ProgrammeConfig(AppConfig):
         register_calibration(backlog_calibration)
         # Likewise the design page's realistic MDE, from the segment's past shrunk lifts.
         register_design_suggestions(realistic_mde_suggestions)
+        # And the false-win level a decision rule may hold a win to (docs/decisions.md).
+        register_false_win_level(false_win_level_of)
