@@ -21,6 +21,7 @@ from .forms import HypothesisForm, ScoreForm, SimilarIdeasForm, TriageForm, add_
 from .models import Hypothesis
 from .page_filters import HypothesisPageFilter
 from .selectors import hypothesis_backlog, hypothesis_list_for_user, hypothesis_similar
+from .streams import stream_of
 from .web import comment_form_for, comment_posted, paginate
 
 
@@ -101,6 +102,7 @@ def hypothesis_detail(request, pk: int):
             "comments": hypothesis.comments.select_related("author"),
             "comment_form": comment_form,
             "comment_action": reverse("experiments:hypothesis-detail", args=[hypothesis.pk]),
+            "stream": stream_of(hypothesis.pk),
         },
     )
 

@@ -23,6 +23,7 @@ from .selectors import (
     hypothesis_search,
     learnings_for_user,
 )
+from .streams import stream_of
 from .web import comment_form_for, comment_posted, paginate
 
 
@@ -114,6 +115,7 @@ def _detail_page(request, experiment, *, comment_form=None, refused_step=None, r
             "follow_ups": experiment.follow_ups.order_by("pk") if experiment.decision else [],
             "cost_form": _cost_form(request.user, experiment),
             "can_share": can(request.user, "experiments.share", experiment),
+            "stream": stream_of(experiment.hypothesis_id),
         },
     )
 

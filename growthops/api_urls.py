@@ -20,6 +20,7 @@ from programme.api.digests import DigestPreferenceViewSet
 from programme.api.insights import InsightIndexViewSet
 from programme.api.portfolio import LedgerViewSet, RollupViewSet
 from programme.api.shares import ExperimentShareViewSet, ShareViewSet
+from programme.api.streams import StreamViewSet
 from roles.api import MeViewSet, TeamViewSet, TokenViewSet
 from webhooks.api import WebhookViewSet
 
@@ -54,6 +55,7 @@ router.register("events", EventViewSet, basename="event")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("rollups", RollupViewSet, basename="rollup")
 router.register("ledger", LedgerViewSet, basename="ledger")
+router.register("streams", StreamViewSet, basename="stream")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("analyse", AnalyseViewSet, basename="analyse")
 router.register("webhooks", WebhookViewSet, basename="webhook")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboard_views, digest_views, share_views, strategy_views, views
+from . import dashboard_views, digest_views, share_views, strategy_views, stream_views, views
 
 app_name = "programme"
 
@@ -28,6 +28,8 @@ urlpatterns = [
     path("segments/<int:pk>/sunset/", strategy_views.segment_sunset, name="segment-sunset"),
     path("segments/<int:pk>/launch/", strategy_views.segment_launch, name="segment-launch"),
     path("team/", strategy_views.team, name="team"),
+    path("streams/", stream_views.stream_list, name="streams"),
+    path("streams/<int:pk>/", stream_views.stream_detail, name="stream"),
     path("digest/", digest_views.digest_preference, name="digest-preference"),
     path("experiments/<int:pk>/shares/", share_views.experiment_shares, name="experiment-shares"),
     path("shares/<int:pk>/revoke/", share_views.share_revoke, name="share-revoke"),
