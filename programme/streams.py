@@ -61,6 +61,16 @@ class StreamTest:
     champion: bool = False
 
     @property
+    def stopped_undecided(self) -> bool:
+        """No longer running, and the rule never got to decide."""
+        live = (S.RUNNING, S.PAUSED)
+        return (
+            self.verdict is not None
+            and self.verdict.action == "keep_running"
+            and self.experiment.status not in live
+        )
+
+    @property
     def shipped(self) -> bool:
         e = self.experiment
         return e.status == S.CONCLUDED and e.decision == Decision.SCALE
@@ -258,11 +268,15 @@ def next_test(hypotheses: list[Hypothesis], tests: list[StreamTest], *, has_sibl
             last.hypothesis,
             last,
         )
+    follow_ups = [h for h in hypotheses if h.iterates_on_experiment_id == last.pk]
     if last.status == S.CONCLUDED and last.decision == Decision.ITERATE:
-        return NextTest(
-            "iterate", f"Log the follow-up of “{last.name}”, as decided.", last.hypothesis, last
-        )
-    how = "was killed" if last.status == S.KILLED else "was abandoned"
+        if not follow_ups:
+            return NextTest(
+                "iterate", f"Log the follow-up of “{last.name}”, as decided.", last.hypothesis, last
+            )
+        how = f"was to be iterated on, and its follow-up “{follow_ups[-1].title}” was rejected"
+    else:
+        how = "was killed" if last.status == S.KILLED else "was abandoned"
     return NextTest(
         "reopen",
         f"The stream rests: “{last.name}” {how}. A new hypothesis building on what it taught "

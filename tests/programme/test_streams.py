@@ -309,3 +309,31 @@ def test_streams_for_keeps_the_order_of_the_roots(world, cmo):
     HypothesisFactory(iterates_on_hypothesis=other)
     found = streams_for([world["root"].pk, other.pk], user=cmo)
     assert [s.root.title for s in found] == ["Logos", "Other"]
+
+
+def test_an_iteration_whose_follow_up_was_rejected_rests(cmo):
+    root = HypothesisFactory(title="Trial e-mails")
+    tried = concluded(root, "Trial e-mails v1", dt.date(2026, 3, 1), "iterate", "inconclusive")
+    HypothesisFactory(title="Iterate on: Trial e-mails v1", iterates_on_experiment=tried,
+                      status="rejected")  # fmt: skip
+    stream = stream_detail(root.pk, user=cmo)
+    assert stream.next_test.kind == "reopen"
+    assert stream.next_test.text == (
+        "The stream rests: “Trial e-mails v1” was to be iterated on, and its follow-up “Iterate "
+        "on: Trial e-mails v1” was rejected. A new hypothesis building on what it taught would "
+        "reopen it."
+    )
+    # Without results it stopped before its rule could decide.
+    assert stream.tests[0].stopped_undecided is True
+
+
+def test_an_iteration_without_its_follow_up_asks_for_it(cmo):
+    root = HypothesisFactory(title="Trial e-mails")
+    tried = concluded(root, "Trial e-mails v1", dt.date(2026, 3, 1), "iterate", "inconclusive")
+    other = HypothesisFactory(title="Trial e-mails, shorter", iterates_on_hypothesis=root,
+                              status="rejected")  # fmt: skip
+    stream = stream_detail(root.pk, user=cmo)
+    assert [h.pk for h in stream.hypotheses] == [root.pk, other.pk]
+    assert stream.next_test.kind == "iterate"
+    assert stream.next_test.text == "Log the follow-up of “Trial e-mails v1”, as decided."
+    assert stream.next_test.experiment == tried
