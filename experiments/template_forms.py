@@ -14,7 +14,7 @@ LOCKABLE_LABELS = {
     "method": "Method",
     "correction": "Correction",
     "sequential_tau": "Sequential τ",
-    "alpha": "α",
+    "alpha": "Alpha",
     "power": "Power",
     "mde": "Default MDE",
     "min_run_weeks": "Minimum run time",

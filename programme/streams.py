@@ -28,6 +28,7 @@ from experiments.models import (
     ExperimentStatus,
     Hypothesis,
     Metric,
+    Objective,
     Segment,
 )
 from experiments.selectors import experiment_list_for_user, hypothesis_list_for_user
@@ -98,13 +99,22 @@ class NextTest:
     experiment: Experiment | None = None
 
 
+@dataclass(frozen=True)
+class ObjectiveImpact:
+    """The shipped tests' shrunk impact a year on one objective, in its unit."""
+
+    objective: Objective
+    impact: float
+
+
 @dataclass
 class Stream:
     root: Hypothesis
     hypotheses: list[Hypothesis]
     tests: list[StreamTest]
     champion: StreamTest | None
-    cumulative_impact_shrunk: float | None  # Σ over shipped tests with a valued lift
+    # Σ over the shipped tests with a valued lift, per objective (each in its own unit).
+    cumulative_impact_shrunk: list[ObjectiveImpact]
     shipped_without_value: int  # shipped tests whose lift or impact model is missing
     next_test: NextTest
     siblings: list[SiblingSegment] = field(default_factory=list)
@@ -160,7 +170,7 @@ def _experiments(hypothesis_ids, *, user) -> list[Experiment]:
     rows = (
         experiment_list_for_user(user=user)
         .filter(hypothesis_id__in=hypothesis_ids)
-        .select_related("hypothesis__metric", "segment__parent")
+        .select_related("hypothesis__metric", "hypothesis__objective", "segment__parent")
         .prefetch_related(
             "variants", Prefetch("guardrail_metrics", queryset=Metric.objects.order_by("pk"))
         )
@@ -217,14 +227,20 @@ def _best_arm(metric: MetricLook | None) -> ArmLook | None:
 def _stream(hypotheses: list[Hypothesis], tests: list[StreamTest], *, detail: bool) -> Stream:
     champion = next((t for t in tests if t.champion), None)
     shipped = [t for t in tests if t.shipped]
-    valued = [t.impact_shrunk for t in shipped if t.impact_shrunk is not None]
+    valued = [t for t in shipped if t.impact_shrunk is not None]
+    sums: dict[int, float] = {}
+    objectives = {}
+    for t in valued:
+        objective = t.experiment.objective or t.experiment.hypothesis.objective
+        objectives[objective.pk] = objective
+        sums[objective.pk] = sums.get(objective.pk, 0.0) + t.impact_shrunk
     siblings = _siblings(champion, tests) if detail and champion is not None else []
     return Stream(
         root=hypotheses[0],
         hypotheses=hypotheses,
         tests=tests,
         champion=champion,
-        cumulative_impact_shrunk=sum(valued) if valued else None,
+        cumulative_impact_shrunk=[ObjectiveImpact(objectives[pk], sums[pk]) for pk in sorted(sums)],
         shipped_without_value=len(shipped) - len(valued),
         next_test=next_test(hypotheses, tests, has_siblings=bool(siblings)),
         siblings=siblings,

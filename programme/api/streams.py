@@ -89,6 +89,13 @@ class SiblingSerializer(serializers.Serializer):
     value_per_person = _nullable_float(help_text="forecast ÷ sample: the capacity planner's order.")
 
 
+class ObjectiveImpactSerializer(serializers.Serializer):
+    objective = serializers.IntegerField(source="objective.pk")
+    name = serializers.CharField(source="objective.name")
+    unit = serializers.CharField(source="objective.unit")
+    impact = Float(help_text="A year, in the objective's unit.")
+
+
 class StreamSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="The stream's root hypothesis.")
     title = serializers.CharField(source="root.title")
@@ -102,8 +109,10 @@ class StreamSerializer(serializers.Serializer):
         default=None,
         help_text="The latest shipped (scaled) test; null while the control stands.",
     )
-    cumulative_impact_shrunk = _nullable_float(
-        help_text="Σ of the shipped tests' impact_shrunk; null when none is valued."
+    cumulative_impact_shrunk = ObjectiveImpactSerializer(
+        many=True,
+        help_text="Σ of the shipped tests' impact_shrunk, per objective (each in its unit); "
+        "empty when none is valued.",
     )
     shipped_without_value = serializers.IntegerField()
     next_test = NextTestSerializer()

@@ -138,7 +138,9 @@ def test_tests_in_order_with_lift_verdict_champion_and_shrunk_impact(world, cmo)
     assert second.impact_shrunk == pytest.approx(IMPACT_V2, rel=1e-5)
     assert [t.champion for t in tests] == [False, False, True]
     assert stream.champion is second
-    assert stream.cumulative_impact_shrunk == pytest.approx(12_150.18, abs=0.01)
+    [total] = stream.cumulative_impact_shrunk
+    assert total.objective == world["root"].objective
+    assert total.impact == pytest.approx(12_150.18, abs=0.01)
     assert stream.shipped_without_value == 0
     # Verdicts at the latest look: 40,000 users, past the planned 29,502, 21 days, p = 0.01 < α
     # with the lift up: "Ship"; the killed test never had results.
@@ -194,7 +196,7 @@ def test_a_stream_without_a_scaled_test_has_no_champion(cmo):
     HypothesisFactory(title="Shorter form, again", iterates_on_experiment=lost, status="rejected")
     stream = stream_detail(root.pk, user=cmo)
     assert stream.champion is None and stream.siblings == []
-    assert stream.cumulative_impact_shrunk is None
+    assert stream.cumulative_impact_shrunk == []
     assert stream.next_test.kind == "reopen"
     assert stream.next_test.text == (
         "The stream rests: “Shorter form v1” was abandoned. A new hypothesis building on what "
@@ -255,7 +257,9 @@ def test_the_api_answers_the_stream(world, cmo):
     assert body["id"] == root.pk and body["title"] == "Logos"
     assert [t["name"] for t in body["tests"]] == ["Logos v0", "Logos v1", "Logos v2"]
     assert body["champion"] == world["second"].pk
-    assert body["cumulative_impact_shrunk"] == pytest.approx(12_150.18, abs=0.01)
+    [total] = body["cumulative_impact_shrunk"]
+    assert total["objective"] == root.objective_id and total["unit"] == "currency"
+    assert total["impact"] == pytest.approx(12_150.18, abs=0.01)
     v2 = body["tests"][2]
     assert v2["champion"] is True and v2["verdict"]["action"] == "ship"
     assert v2["lift"] == 0.1 and v2["shrunk_improvement"] == pytest.approx(SHRUNK_V2, abs=1e-6)
@@ -337,3 +341,22 @@ def test_an_iteration_without_its_follow_up_asks_for_it(cmo):
     assert stream.next_test.kind == "iterate"
     assert stream.next_test.text == "Log the follow-up of “Trial e-mails v1”, as decided."
     assert stream.next_test.experiment == tried
+
+
+def test_impact_adds_up_per_objective_each_in_its_unit(cmo):
+    arr = ObjectiveFactory(owner=cmo, name="ARR")
+    customers = ObjectiveFactory(owner=cmo, name="Customers", unit="count")
+    root = HypothesisFactory(title="Plans", objective=arr)
+    first = concluded(root, "Plans v1", dt.date(2026, 3, 1), "scale", "won", objective=arr)
+    measured(first, 0.10, 0.05, 0.15)
+    follow = HypothesisFactory(
+        title="Plans v2 idea", objective=customers, iterates_on_hypothesis=root
+    )
+    second = concluded(follow, "Plans v2", dt.date(2026, 4, 1), "scale", "won",
+                       objective=customers, value_per_conversion=Decimal(1))  # fmt: skip
+    measured(second, 0.10, 0.05, 0.15)
+    stream = stream_detail(root.pk, user=cmo)
+    # Two lifts only: nothing is shrunk (docs/insights.md), so each is worth its measured 10 %:
+    # 120,000 × 0.1 × 0.10 × 10 = 12,000 in ARR, and × 1 = 1,200 customers.
+    totals = {t.objective.name: t.impact for t in stream.cumulative_impact_shrunk}
+    assert totals == {"ARR": pytest.approx(12_000), "Customers": pytest.approx(1_200)}
