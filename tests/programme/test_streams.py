@@ -37,7 +37,7 @@ def measured(experiment, lift, low, high):
 
 
 def concluded(hypothesis, name, start, decision, outcome, **fields):
-    made = ExperimentFactory(name=name, hypothesis=hypothesis, **IMPACT, **fields)
+    made = ExperimentFactory(name=name, hypothesis=hypothesis, **{**IMPACT, **fields})
     return put_in_status(
         made,
         "concluded",
