@@ -405,7 +405,9 @@ def _measured(arm: ArmLook, look: Look) -> str:
         loss = "?" if arm.expected_loss is None else _size(arm.expected_loss)
         return f"{text}, {chance} chance to beat control, expected loss {loss}"
     name = "always-valid p" if look.method == SEQUENTIAL else "p"
-    return f"{text}, {name} = {_p(arm.p_value)} (α {look.alpha:g})"
+    shown = _p(arm.p_value)
+    relation = "" if shown.startswith("<") else "= "
+    return f"{text}, {name} {relation}{shown} (α {look.alpha:g})"
 
 
 def _evidence(rule: DecisionRule, look: Look, primary: MetricLook) -> str:

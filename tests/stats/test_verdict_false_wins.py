@@ -37,7 +37,7 @@ def test_a_win_within_the_level_ships_and_says_so():
     assert verdict(the_look) == (
         SHIP,
         [
-            "B wins on Sign-ups: +12.0 % (+2.0 % to +22.0 %), p = < 0.001 (α 0.05).",
+            "B wins on Sign-ups: +12.0 % (+2.0 % to +22.0 %), p < 0.001 (α 0.05).",
             "There are no guardrails to check.",
             "A win must also pass the programme's false-win level: p ≤ 0.0013 (LORD++, the "
             "false-wins insight).",
