@@ -118,6 +118,19 @@ def test_the_api_shows_the_stage_read_only(analyst, operator):
     assert Hypothesis.objects.count() == 1
 
 
+def test_the_api_filters_by_stage(analyst):
+    won = HypothesisFactory(title="Won one")
+    _concluded(won, Outcome.WON, Decision.SCALE, MAY)
+    HypothesisFactory(title="Waiting")
+    api = client_for(analyst)
+    found = api.get("/api/v1/hypotheses/?stage=won").json()["results"]
+    assert [row["title"] for row in found] == ["Won one"]
+    both = api.get("/api/v1/hypotheses/?stage=won&stage=in_backlog&ordering=title").json()
+    assert [row["title"] for row in both["results"]] == ["Waiting", "Won one"]
+    refused = api.get("/api/v1/hypotheses/?stage=shipped")
+    assert refused.status_code == 400 and "stage" in refused.json()["errors"]
+
+
 def test_the_schema_documents_the_stage(analyst):
     schema = client_for(analyst).get("/api/schema/?format=json").json()
     stage = schema["components"]["schemas"]["Hypothesis"]["properties"]["stage"]
