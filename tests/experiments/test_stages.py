@@ -154,6 +154,16 @@ def test_pages_show_the_stage(client, marketer):
     assert 'data-stage="lost">Lost<' in board
 
 
+def test_the_backlog_filters_by_stage(client, marketer):
+    lost = HypothesisFactory(title="Logos on pricing")
+    _concluded(lost, Outcome.LOST, Decision.ABANDON, MAY)
+    HypothesisFactory(title="Shorter form")
+    client.force_login(marketer)
+    page = client.get("/hypotheses/?stage=lost").content.decode()
+    assert "Logos on pricing" in page and "Shorter form" not in page
+    assert '<option value="lost" selected>Lost</option>' in page
+
+
 def test_my_ideas_lead_the_marketers_dashboard(client, marketer):
     tested = HypothesisFactory(title="Logos on pricing", author=marketer)
     ExperimentFactory(hypothesis=tested, status=S.APPROVED)
