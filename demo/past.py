@@ -35,6 +35,8 @@ PAST_EXPERIMENTS = [
     ("Comparison pages against competitors", "signup_conversion", Channel.SEO, "SMB", 75, 0.13,
      0.11),
 ]  # fmt: skip
+# A stream (docs/streams.md): each of these ideas builds on the shipped winner of the other.
+BUILDS_ON = {"Comparison pages against competitors": "Annual-plan discount banner"}
 # Days after the draft that each past experiment took its steps to completion.
 PAST_STEP_DAYS = [4, 7, 9, 30]
 # Designs queued for the busiest segments: title, metric, channel, segment, status to reach,
@@ -68,12 +70,15 @@ def seed_past_year(org: Organisation, rng) -> list[Experiment]:
     uploaded and analysed, concluded by the CMO, and the holdout data of those shipped."""
     now = timezone.now()
     drafts = {}
+    ideas = {}
     for index, (title, metric, channel, segment, days_ago, lift, _) in enumerate(PAST_EXPERIMENTS):
         experiment = _design(
             org, f"past-{index + 1:02d}", title, org.metrics[metric], channel,
-            org.segments[segment], org.objectives[index % 3], owner=_owner(org, index),
-            daily=PAST_DAILY_TRAFFIC, value=300, reach_share=PAST_REACH_SHARE,
+            org.segments[segment], _objective(org, index, ideas.get(BUILDS_ON.get(title))),
+            owner=_owner(org, index), daily=PAST_DAILY_TRAFFIC, value=300,
+            reach_share=PAST_REACH_SHARE, builds_on=ideas.get(BUILDS_ON.get(title)),
         )  # fmt: skip
+        ideas[title] = experiment.hypothesis
         drafted = now - dt.timedelta(days=days_ago)
         walk(
             experiment,
@@ -110,6 +115,11 @@ def seed_past_year(org: Organisation, rng) -> list[Experiment]:
             last = min(timezone.localdate(), experiment.end_date + dt.timedelta(days=HOLDOUT_DAYS))
             upload_primary(experiment, org.users["analyst"], days_between(first, last), since, rng)
     return list(drafts)
+
+
+def _objective(org: Organisation, index: int, builds_on) -> Objective:
+    """An idea that builds on another serves the same objective."""
+    return builds_on.objective if builds_on is not None else org.objectives[index % 3]
 
 
 def _past_steps(drafted: dt.datetime) -> list[dt.datetime]:
@@ -149,9 +159,22 @@ def seed_queued_designs(org: Organisation) -> list[Experiment]:
 
 
 def _design(
-    org, key, title, metric, channel, segment, objective, *, owner, daily, value, reach_share=1.0
+    org,
+    key,
+    title,
+    metric,
+    channel,
+    segment,
+    objective,
+    *,
+    owner,
+    daily,
+    value,
+    reach_share=1.0,
+    builds_on=None,
 ) -> Experiment:
-    """A logged and triaged idea, and its experiment's design (two arms, MDE 10 %)."""
+    """A logged and triaged idea (building on the hypothesis ``builds_on``, if given), and its
+    experiment's design (two arms, MDE 10 %)."""
     hypothesis = hypothesis_create(
         actor=org.users["marketer"],
         title=title,
@@ -166,6 +189,7 @@ def _design(
         impact=5 + len(title) % 4,
         confidence=4 + len(title) % 5,
         ease=6,
+        iterates_on_hypothesis=builds_on,
     )
     hypothesis = hypothesis_triage(
         hypothesis_id=hypothesis.pk, actor=org.users["operator"], status="backlog"

@@ -51,6 +51,22 @@ def register_look_reader(reader: LookReader) -> None:
     _look_reader = reader
 
 
+# The programme's false-win level for an experiment's decision (docs/decisions.md): the
+# programme app, above this one, hands it over; None when it is not known.
+FalseWinLevel = Callable[[Experiment], float | None]
+_false_win_level: FalseWinLevel | None = None
+
+
+def register_false_win_level(reader: FalseWinLevel) -> None:
+    """Where the programme's false-win level is read from (the programme app registers it)."""
+    global _false_win_level
+    _false_win_level = reader
+
+
+def false_win_level(experiment: Experiment) -> float | None:
+    return _false_win_level(experiment) if _false_win_level is not None else None
+
+
 def latest_looks(experiments) -> dict[int, LatestLook]:
     """The latest look of each experiment that has results, by id."""
     return _look_reader(list(experiments)) if _look_reader is not None else {}
@@ -130,6 +146,8 @@ def experiment_reading(experiment: Experiment, look=UNREAD) -> Reading:
             min_days=min_days,
             primary=metrics.get(experiment.primary_metric_id),
             guardrails=tuple(metrics[pk] for pk in guardrail_ids if pk in metrics),
+            # Read only when the rule applies it.
+            false_win_level=false_win_level(experiment) if rule.apply_false_win_level else None,
         ),
     )
     return Reading(progress=progress, verdict=verdict, rule=rule)
@@ -247,6 +265,8 @@ def rule_lines(experiment: Experiment, rule: DecisionRule) -> list[str]:
         win = f"{primary} wins with an always-valid p below α {experiment.alpha:g}, at any look"
     else:
         win = f"{primary} wins with p below α {experiment.alpha:g} at the planned sample"
+    if rule.apply_false_win_level and experiment.method != BAYESIAN:
+        win += " and within the programme's false-win level (LORD++)"
     guardrails = list(experiment.guardrail_metrics.all())
     tolerated = ", ".join(f"{m.name} {_percent(rule.tolerance_for(m.key))}" for m in guardrails)
     lines = [

@@ -1,6 +1,8 @@
 """The design page's forms: the design itself (with its decision rule) and its variants. They
 check types only; the design services and ``experiment_submit`` judge the design."""
 
+import copy
+
 from django import forms
 from django.db.models import Q
 
@@ -121,6 +123,12 @@ class ExperimentDesignForm(forms.Form):
     rule_abandon_when_mde_ruled_out = forms.BooleanField(
         label="Abandon when the interval rules out the MDE", required=False
     )
+    rule_apply_false_win_level = forms.BooleanField(
+        label="Hold a win to the programme's false-win level",
+        required=False,
+        help_text="Fixed-horizon and sequential tests: p must also pass the LORD++ level of the "
+        "false-wins insight.",
+    )
     reach_per_year = _DESIGN_FIELDS["reach_per_year"]
     value_per_conversion = _DESIGN_FIELDS["value_per_conversion"]
 
@@ -180,13 +188,27 @@ class ExperimentDesignForm(forms.Form):
         }
         if fields.get("min_run_weeks") is None:
             fields.pop("min_run_weeks", None)
-        rule = dict(self.base_rule)
-        for name in self.rule_names():
-            value = self.cleaned_data.get(name)
-            if value is not None:
-                rule[name.removeprefix(self.RULE_PREFIX)] = value
-        fields["decision_rule"] = rule
+        fields["decision_rule"] = self.rule_of(self.base_rule, self.cleaned_data)
         return fields
+
+    @classmethod
+    def rule_of(cls, base_rule: dict, cleaned_data: dict) -> dict:
+        """The rule from its settings in ``cleaned_data`` (those left empty keep ``base_rule``'s);
+        the template page reads its rule with it too."""
+        rule = dict(base_rule or {})
+        for name, value in cleaned_data.items():
+            if name.startswith(cls.RULE_PREFIX) and value is not None:
+                rule[name.removeprefix(cls.RULE_PREFIX)] = value
+        return rule
+
+    @classmethod
+    def rule_fields(cls) -> dict:
+        """Fresh copies of the rule's setting fields, by name (for another form to show)."""
+        return {
+            name: copy.deepcopy(field)
+            for name, field in cls.base_fields.items()
+            if name.startswith(cls.RULE_PREFIX)
+        }
 
     @classmethod
     def rule_initial(cls, rule: dict) -> dict:
@@ -198,6 +220,7 @@ class ExperimentDesignForm(forms.Form):
                 "ship_chance",
                 "max_expected_loss",
                 "abandon_when_mde_ruled_out",
+                "apply_false_win_level",
             )
             if name in rule
         }

@@ -10,6 +10,7 @@ from growthops.filters import FilterSet
 from roles.models import Channel
 
 from .models import Experiment, ExperimentStatus, Hypothesis, Outcome
+from .stages import Stage
 
 
 class ExperimentApiFilter(FilterSet):
@@ -32,6 +33,9 @@ class ExperimentApiFilter(FilterSet):
 
 class HypothesisApiFilter(FilterSet):
     status = filters.MultipleChoiceFilter(choices=Hypothesis.Status.choices)
+    stage = filters.MultipleChoiceFilter(
+        choices=Stage.choices, help_text="Where the idea went, from its experiments"
+    )
     channel = filters.MultipleChoiceFilter(choices=Channel.choices)
     min_score = filters.NumberFilter(
         field_name="score", lookup_expr="gte", help_text="ICE score (1–10) at least this"
@@ -44,6 +48,7 @@ class HypothesisApiFilter(FilterSet):
         model = Hypothesis
         fields = [
             "status",
+            "stage",
             "objective",
             "segment",
             "channel",

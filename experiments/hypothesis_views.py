@@ -22,6 +22,7 @@ from .models import Hypothesis
 from .page_filters import HypothesisPageFilter
 from .search import hypothesis_similar
 from .selectors import hypothesis_backlog, hypothesis_list_for_user
+from .streams import stream_of
 from .web import comment_form_for, comment_posted, paginate
 
 
@@ -102,6 +103,7 @@ def hypothesis_detail(request, pk: int):
             "comments": hypothesis.comments.select_related("author"),
             "comment_form": comment_form,
             "comment_action": reverse("experiments:hypothesis-detail", args=[hypothesis.pk]),
+            "stream": stream_of(hypothesis.pk),
         },
     )
 

@@ -20,6 +20,7 @@ from .models import (
     Segment,
 )
 from .ranking import DEFAULT_SORT, HYPOTHESIS_SORTS, hypotheses_ranked
+from .stages import Stage
 
 
 def _segments(request):
@@ -33,6 +34,8 @@ class HypothesisPageFilter(django_filters.FilterSet):
         field_name="title", lookup_expr="icontains", label="Title", max_length=MAX_SEARCH_LENGTH
     )
     status = django_filters.ChoiceFilter(choices=Hypothesis.Status.choices, empty_label="Any")
+    # The column of ``experiments.stages.with_stage``: where the idea went.
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, empty_label="Any")
     objective = django_filters.ModelChoiceFilter(
         queryset=Objective.objects.all(), empty_label="Any"
     )

@@ -37,6 +37,7 @@ from .models import (
     StatusChange,
 )
 from .scores import ice_expression
+from .stages import with_stage
 
 
 def experiment_list_for_user(*, user) -> QuerySet[Experiment]:
@@ -65,7 +66,7 @@ def hypothesis_list_for_user(*, user) -> QuerySet[Hypothesis]:
 def hypothesis_list_scored(*, user) -> QuerySet[Hypothesis]:
     """Hypotheses with their ICE as the column ``score`` (the API's name for ``ice_value``), so
     lists can filter and order by it."""
-    return hypothesis_list_for_user(user=user).annotate(score=ice_expression())
+    return with_stage(hypothesis_list_for_user(user=user).annotate(score=ice_expression()))
 
 
 def segment_list_for_user(*, user) -> QuerySet[Segment]:
@@ -118,7 +119,7 @@ def segment_paths() -> dict[int, str]:
 def hypothesis_backlog(*, user) -> QuerySet[Hypothesis]:
     """The hypotheses ``user`` may see, with ICE and RICE as columns for sorting and filters
     (``HypothesisQuerySet.with_scores``) and their comments counted."""
-    return (
+    return with_stage(
         hypothesis_list_for_user(user=user)
         .select_related("segment__parent__parent__parent", "scored_by")
         .with_scores()
@@ -168,7 +169,9 @@ OWNER_NEXT_STEP = {
 def hypotheses_authored_by(*, user, limit: int = 8) -> list[Hypothesis]:
     """The user's own ideas, newest first (capped)."""
     return list(
-        hypothesis_list_for_user(user=user).filter(author=user).order_by("-created_at")[:limit]
+        with_stage(hypothesis_list_for_user(user=user).filter(author=user)).order_by("-created_at")[
+            :limit
+        ]
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import design_views, hypothesis_views, views
+from . import design_views, hypothesis_views, template_views, views
 
 app_name = "experiments"
 
@@ -18,6 +18,9 @@ urlpatterns = [
         design_views.experiment_design_create,
         name="design-create",
     ),
+    path("templates/", template_views.template_list, name="templates"),
+    path("templates/new/", template_views.template_create, name="template-create"),
+    path("templates/<int:pk>/edit/", template_views.template_edit, name="template-edit"),
     path("experiments/", views.experiment_list, name="list"),
     path("learnings/", views.learnings, name="learnings"),
     path("experiments/<int:pk>/", views.experiment_detail, name="detail"),

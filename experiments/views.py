@@ -19,6 +19,7 @@ from .models import ExperimentStatus
 from .page_filters import ExperimentPageFilter, LearningPageFilter
 from .search import experiment_search, hypothesis_search
 from .selectors import experiment_list_for_user, learnings_for_user
+from .streams import stream_of
 from .web import comment_form_for, comment_posted, paginate
 
 
@@ -110,6 +111,7 @@ def _detail_page(request, experiment, *, comment_form=None, refused_step=None, r
             "follow_ups": experiment.follow_ups.order_by("pk") if experiment.decision else [],
             "cost_form": _cost_form(request.user, experiment),
             "can_share": can(request.user, "experiments.share", experiment),
+            "stream": stream_of(experiment.hypothesis_id),
         },
     )
 

@@ -23,6 +23,7 @@ from programme.api.portfolio import LedgerViewSet, RollupViewSet
 from programme.api.postmortems import ExperimentPostmortemViewSet, PostmortemListViewSet
 from programme.api.reports import BoardReportViewSet
 from programme.api.shares import ExperimentShareViewSet, ShareViewSet
+from programme.api.streams import StreamViewSet
 from roles.api import MeViewSet, TeamViewSet, TokenViewSet
 from webhooks.api import WebhookViewSet
 
@@ -60,6 +61,7 @@ router.register("events", EventViewSet, basename="event")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("rollups", RollupViewSet, basename="rollup")
 router.register("ledger", LedgerViewSet, basename="ledger")
+router.register("streams", StreamViewSet, basename="stream")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("notices", NoticeViewSet, basename="notice")
 router.register("analyse", AnalyseViewSet, basename="analyse")

@@ -6,12 +6,14 @@ class ProgrammeConfig(AppConfig):
     verbose_name = "The programme"
 
     def ready(self):
+        from experiments.decisions import register_false_win_level
         from experiments.hooks import register_after_step, register_after_triage
         from experiments.ranking import register_calibration
         from experiments.suggestions import register_design_suggestions
 
         from .feedback import after_decision, after_step
         from .insights.calibration import backlog_calibration
+        from .insights.false_wins import false_win_level_of
         from .notices import notify_author_of_triage
         from .portfolio.suggestions import realistic_mde_suggestions
 
@@ -27,3 +29,5 @@ class ProgrammeConfig(AppConfig):
         for step in ("conclude", "kill"):
             register_after_step(step, after_decision)
         register_after_triage(notify_author_of_triage)
+        # And the false-win level a decision rule may hold a win to (docs/decisions.md).
+        register_false_win_level(false_win_level_of)

@@ -7,6 +7,7 @@ from . import (
     report_views,
     share_views,
     strategy_views,
+    stream_views,
     views,
 )
 
@@ -36,6 +37,8 @@ urlpatterns = [
     path("segments/<int:pk>/sunset/", strategy_views.segment_sunset, name="segment-sunset"),
     path("segments/<int:pk>/launch/", strategy_views.segment_launch, name="segment-launch"),
     path("team/", strategy_views.team, name="team"),
+    path("streams/", stream_views.stream_list, name="streams"),
+    path("streams/<int:pk>/", stream_views.stream_detail, name="stream"),
     path("digest/", digest_views.digest_preference, name="digest-preference"),
     path("reports/", report_views.report_list, name="reports"),
     path("reports/<int:pk>/", report_views.report_detail, name="report"),

@@ -108,6 +108,7 @@ def test_the_rules_settings_are_saved_and_refused_beside_their_fields(
         "ship_chance": 0.95,
         "max_expected_loss": 0.005,
         "abandon_when_mde_ruled_out": True,
+        "apply_false_win_level": False,
     }
 
 

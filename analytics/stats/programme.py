@@ -86,6 +86,14 @@ def lord_plus_plus(
     return LordResult(levels=levels, discoveries=discoveries)
 
 
+def lord_next_level(p_values, *, alpha: float = 0.05, w0: float | None = None) -> float:
+    """α_{T+1}: the LORD++ level the next decision is tested at, after the T decisions whose
+    p-values are ``p_values`` (in decision order). It depends only on the times of the
+    discoveries so far, so it is known before the next decision is taken."""
+    p = np.append(np.asarray(p_values, dtype=float).ravel(), np.nan)
+    return float(lord_plus_plus(p, alpha=alpha, w0=w0).levels[-1])
+
+
 # --- empirical-Bayes shrinkage ---------------------------------------------------------
 
 

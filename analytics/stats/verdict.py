@@ -18,6 +18,15 @@ about the latest look, in the words of the test's own method:
   sample and minimum run time (its p-value is not valid before); a sequential or Bayesian test
   may be decided at any look once its minimum run time is over.
 
+**The programme's false-win level.** A rule with ``apply_false_win_level`` holds a win of a
+fixed-horizon or sequential test to the programme's false-win level as well: the LORD++ level
+α_t of the false-wins insight (``analytics.stats.programme.lord_plus_plus``), the level the
+programme's online false-discovery control gives this decision. The primary metric then wins
+only when ``p < α`` and ``p ≤ α_t``. The caller passes the level in (``Look.false_win_level``,
+None when the programme has not computed it: then α alone decides and the reasons say so); a
+Bayesian test has no p-value and keeps its own threshold. "Decisively worse" stays at α: the
+level guards against false wins, not against stopping a loser.
+
 Pure: dataclasses in, a dataclass out (no Django).
 """
 
@@ -83,6 +92,7 @@ class DecisionRule:
     ship_chance: float = 0.95
     max_expected_loss: float = 0.005
     abandon_when_mde_ruled_out: bool = True
+    apply_false_win_level: bool = False
 
     @classmethod
     def from_dict(cls, data) -> DecisionRule:
@@ -115,6 +125,7 @@ class DecisionRule:
             "ship_chance": self.ship_chance,
             "max_expected_loss": self.max_expected_loss,
             "abandon_when_mde_ruled_out": self.abandon_when_mde_ruled_out,
+            "apply_false_win_level": self.apply_false_win_level,
         }
 
     def tolerance_for(self, metric_key: str) -> float:
@@ -159,6 +170,7 @@ _FIELD_CHECKS = {
     "ship_chance": _number_in(0.5, 0.9999, low_open=True),
     "max_expected_loss": _number_in(0.0, 0.99),
     "abandon_when_mde_ruled_out": _boolean,
+    "apply_false_win_level": _boolean,
 }
 
 
@@ -203,6 +215,8 @@ class Look:
     min_days: int
     primary: MetricLook | None
     guardrails: tuple[MetricLook, ...] = ()
+    # The programme's false-win level (LORD++ α_t) for this decision; None when not computed.
+    false_win_level: float | None = None
 
 
 @dataclass(frozen=True)
@@ -219,7 +233,14 @@ class Verdict:
 
 
 def evaluate(rule: DecisionRule, look: Look) -> Verdict:
-    """The verdict of ``rule`` on ``look`` (the module's docstring gives the rule)."""
+    """The verdict of ``rule`` on ``look`` (the module's docstring gives the rule); when the
+    rule applies the programme's false-win level, the last reason says how."""
+    verdict = _evaluate(rule, look)
+    note = _false_win_note(rule, look)
+    return Verdict(verdict.action, (*verdict.reasons, note)) if note else verdict
+
+
+def _evaluate(rule: DecisionRule, look: Look) -> Verdict:
     primary = look.primary
     if primary is None or not primary.arms or look.users <= 0:
         return Verdict(KEEP_RUNNING, ("No results on the primary metric yet.",))
@@ -311,7 +332,37 @@ def _wins(rule: DecisionRule, look: Look, arm: ArmLook, metric: MetricLook) -> b
             and arm.expected_loss is not None
             and arm.expected_loss <= rule.max_expected_loss
         )
-    return arm.p_value is not None and arm.p_value < look.alpha
+    return arm.p_value is not None and arm.p_value < look.alpha and _within_level(rule, look, arm)
+
+
+def _held_to_level(rule: DecisionRule, look: Look) -> bool:
+    """Whether a win must also pass the programme's false-win level (known, and a p-value test)."""
+    return (
+        rule.apply_false_win_level and look.false_win_level is not None and look.method != BAYESIAN
+    )
+
+
+def _within_level(rule: DecisionRule, look: Look, arm: ArmLook) -> bool:
+    return not _held_to_level(rule, look) or arm.p_value <= look.false_win_level
+
+
+def _false_win_note(rule: DecisionRule, look: Look) -> str | None:
+    if not rule.apply_false_win_level:
+        return None
+    if look.method == BAYESIAN:
+        return (
+            "The programme's false-win level reads p-values: a Bayesian test is held to its own "
+            "threshold."
+        )
+    if look.false_win_level is None:
+        return (
+            "The programme's false-win level is not computed yet (the false-wins insight has not "
+            "run): a win is judged at α alone."
+        )
+    return (
+        f"A win must also pass the programme's false-win level: p ≤ {_level(look.false_win_level)}"
+        " (LORD++, the false-wins insight)."
+    )
 
 
 def _loses(rule: DecisionRule, look: Look, arm: ArmLook, metric: MetricLook) -> bool:
@@ -354,7 +405,9 @@ def _measured(arm: ArmLook, look: Look) -> str:
         loss = "?" if arm.expected_loss is None else _size(arm.expected_loss)
         return f"{text}, {chance} chance to beat control, expected loss {loss}"
     name = "always-valid p" if look.method == SEQUENTIAL else "p"
-    return f"{text}, {name} = {_p(arm.p_value)} (α {look.alpha:g})"
+    shown = _p(arm.p_value)
+    relation = "" if shown.startswith("<") else "= "
+    return f"{text}, {name} {relation}{shown} (α {look.alpha:g})"
 
 
 def _evidence(rule: DecisionRule, look: Look, primary: MetricLook) -> str:
@@ -368,9 +421,27 @@ def _evidence(rule: DecisionRule, look: Look, primary: MetricLook) -> str:
             f"{measured}; ships at {_whole(rule.ship_chance)} with a loss of at most "
             f"{_size(rule.max_expected_loss)}."
         )
+    if _blocked_by_level(rule, look, best, primary):
+        return (
+            f"{measured}; below α but above the programme's false-win level "
+            f"({_level(look.false_win_level)}): not a win."
+        )
     if look.method == SEQUENTIAL and _unfinished(look):
         return f"{measured}; not across the always-valid boundary yet."
     return f"{measured}; not significant."
+
+
+def _blocked_by_level(rule: DecisionRule, look: Look, arm: ArmLook, metric: MetricLook) -> bool:
+    """A gain significant at α that the programme's false-win level does not let through."""
+    gain = _gain(arm.lift, metric)
+    return (
+        _held_to_level(rule, look)
+        and gain is not None
+        and gain > 0
+        and arm.p_value is not None
+        and arm.p_value < look.alpha
+        and not _within_level(rule, look, arm)
+    )
 
 
 def _sortable_gain(arm: ArmLook, metric: MetricLook) -> float:
@@ -400,6 +471,10 @@ def _mde_still_possible(look: Look) -> str:
 
 def _pct(value: float) -> str:
     return f"{value * 100:+.1f} %".replace("-", "−")
+
+
+def _level(value: float) -> str:
+    return f"{value:.4f}" if value >= 0.0001 else f"{value:.2e}"
 
 
 def _whole(value: float) -> str:

@@ -24,6 +24,7 @@ from ..models import (
     StatusChange,
     Variant,
 )
+from ..stages import Stage, stage_of
 
 
 class ObjectiveSerializer(serializers.ModelSerializer):
@@ -344,8 +345,24 @@ class OperatorProfileSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class StageField(serializers.ChoiceField):
+    """A hypothesis's stage (``experiments.stages``): the column when read with it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            Stage.choices,
+            read_only=True,
+            help_text="Where the idea went, from its experiments (docs/decisions.md).",
+            **kwargs,
+        )
+
+    def get_attribute(self, instance):
+        return stage_of(instance)
+
+
 class HypothesisSerializer(serializers.ModelSerializer):
     author = serializers.StringRelatedField()
+    stage = StageField()
     metric = serializers.SlugRelatedField(slug_field="key", read_only=True)
     ice_score = serializers.FloatField(read_only=True)
     rice_score = serializers.FloatField(read_only=True, allow_null=True)
@@ -372,6 +389,7 @@ class HypothesisSerializer(serializers.ModelSerializer):
             "ice_score",
             "rice_score",
             "status",
+            "stage",
             "triaged_at",
             "iterates_on_hypothesis",
             "iterates_on_experiment",

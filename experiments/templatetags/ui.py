@@ -3,6 +3,7 @@
 from django import forms, template
 
 from ..scores import ice_band
+from ..stages import stage_label as _stage_label
 
 register = template.Library()
 
@@ -80,3 +81,9 @@ def ice_score_classes(score) -> str:
     """The classes of an ICE score's badge: ``score``, and its colour band when it has one."""
     band = ice_band(score)
     return f"score score-{band}" if band else "score"
+
+
+@register.filter
+def stage_label(stage) -> str:
+    """A hypothesis's stage in words (``experiments.stages``)."""
+    return _stage_label(stage)

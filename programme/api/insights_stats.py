@@ -171,6 +171,12 @@ class FalseWinsDataSerializer(serializers.Serializer):
     prior_mean = _nullable()
     prior_sd = _nullable()
     fitted_on = Int()
+    next_level = _nullable(
+        required=False,
+        help_text="The LORD++ level the next decision will be tested at: the false-win level "
+        "that decision rules with apply_false_win_level hold a win to (docs/decisions.md). "
+        "Missing in reports computed before it was added.",
+    )
     stream = DecisionSerializer(many=True)
     lifts = ShrunkLiftSerializer(many=True, help_text="The 30 largest measured lifts.")
     by_objective = ObjectiveTotalSerializer(many=True)

@@ -22,6 +22,15 @@ QUEUED = (S.APPROVED, S.IN_REVIEW, S.DRAFT)
 PLAN_HORIZON_DAYS = 5 * 365
 
 
+def value_per_person(expected_value: float | None, total_sample: int | None) -> float | None:
+    """What a test is expected to bring per person of traffic it takes: its forecast value ÷
+    its total sample. The planner runs a segment's queue in this order; a stream ranks the
+    segments to repeat a winner in by it (docs/streams.md)."""
+    if expected_value is None or not total_sample:
+        return None
+    return round(expected_value / total_sample, 6)
+
+
 def _none(value):
     """pandas' missing values (NaN, NaT, None) as None, for JSON and for the design inputs."""
     return None if value is None or pd.isna(value) else value
@@ -147,7 +156,7 @@ def compute_capacity(history) -> dict:
                 "days": duration,
                 "sample": total_sample,
                 "expected_value": None if value is None else round(value, 2),
-                "value_per_user": None if value is None else round(value / total_sample, 6),
+                "value_per_user": value_per_person(value, total_sample),
             }
         )
 

@@ -1,9 +1,10 @@
 """False wins across the programme: LORD++ over the stream of decisions, and empirical-Bayes
 shrinkage of the lifts (docs/insights.md, "False wins")."""
 
-from analytics.stats.programme import lord_plus_plus
+from analytics.stats.programme import lord_next_level, lord_plus_plus
 from experiments.models import Objective
 
+from ..models import InsightReport
 from .concluded import annual_value, concluded_experiments, programme_shrinkage_of
 from .history import ProgrammeHistory
 from .registry import Insight, register
@@ -57,6 +58,7 @@ def compute(history: ProgrammeHistory) -> dict:
         "prior_mean": rounded(shrinkage.prior_mean),
         "prior_sd": rounded(shrinkage.prior_sd),
         "fitted_on": shrinkage.fitted_on,
+        "next_level": rounded(lord_next_level(tested["p_value"].to_numpy(), alpha=FDR_LEVEL), 8),
         "stream": [
             {
                 "t": i + 1,
@@ -88,6 +90,19 @@ def compute(history: ProgrammeHistory) -> dict:
     }
     data["reading"] = _reading(data)
     return data
+
+
+def false_win_level_of(experiment) -> float | None:
+    """The programme's false-win level for ``experiment``'s decision, from the stored report:
+    the LORD++ level it was tested at once it is in the stream of concluded decisions, else the
+    level of the next decision; None before the insight's first run (docs/decisions.md)."""
+    data = InsightReport.objects.filter(name="false-wins").values_list("data", flat=True).first()
+    if not data:
+        return None
+    for decision in data.get("stream", []):
+        if decision["id"] == experiment.pk:
+            return decision["level"]
+    return data.get("next_level")
 
 
 def _reading(data: dict) -> str:

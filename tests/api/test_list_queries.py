@@ -62,6 +62,7 @@ def world(cmo, operator, analyst):
         other = ExperimentFactory(hypothesis=HypothesisFactory(objective=objective))
         other.secondary_metrics.add(MetricFactory())
         other.guardrail_metrics.add(MetricFactory())
+        HypothesisFactory(iterates_on_experiment=other)  # a stream of two ideas
         Comment.objects.create(hypothesis=hypothesis, author=UserFactory(), body=f"H{n}")
         Comment.objects.create(experiment=experiment, author=UserFactory(), body=f"E{n}")
         alert = Alert.objects.create(experiment=other, kind="srm", message=f"SRM {n}")
@@ -118,6 +119,7 @@ LISTS = [
     ("analyst", "/api/v1/events/"),
     ("analyst", "/api/v1/events/?experiment={experiment}&variant=b&kind=exposure"),
     ("analyst", "/api/v1/rollups/"),
+    ("analyst", "/api/v1/streams/"),
     ("analyst", "/api/v1/notifications/"),
     ("analyst", "/api/v1/reports/"),
     ("cmo", "/api/v1/webhooks/"),

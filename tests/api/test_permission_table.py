@@ -326,6 +326,9 @@ TABLE = [
     ("GET", "/api/v1/tasks/{task}/", None, allowed(200)),
     ("GET", "/api/v1/rollups/", None, allowed(200)),
     ("GET", "/api/v1/ledger/{objective}/", None, allowed(200)),
+    # Streams of iterations: everyone reads.
+    ("GET", "/api/v1/streams/", None, allowed(200)),
+    ("GET", "/api/v1/streams/{stream}/", None, allowed(200)),
     ("GET", "/api/v1/insights/", None, allowed(200)),
     ("POST", "/api/v1/insights/", {}, allowed(405)),
     ("GET", "/api/v1/insights/calibration/", None, allowed(200)),
@@ -450,6 +453,7 @@ def build_world():
         ),
         "idea": idea,
         "backlog": HypothesisFactory(status="backlog"),
+        "stream": HypothesisFactory(iterates_on_hypothesis=idea).iterates_on_hypothesis,
         "objective": draft.objective,
         "segment": draft.segment,
         "spare_segment": SegmentFactory(),

@@ -231,6 +231,7 @@ def test_the_experiment_carries_its_rule_verdict_and_progress(anonymous_api, ope
         "ship_chance": 0.95,
         "max_expected_loss": 0.005,
         "abandon_when_mde_ruled_out": True,
+        "apply_false_win_level": False,
     }
     assert body["min_run_weeks"] == 1 and body["template"] is None
     days = (timezone.localdate() - START).days + 1

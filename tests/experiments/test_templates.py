@@ -57,6 +57,7 @@ def test_a_template_stores_its_rule_in_full(subject_lines):
         "ship_chance": 0.95,
         "max_expected_loss": 0.005,
         "abandon_when_mde_ruled_out": True,
+        "apply_false_win_level": False,
     }
     assert subject_lines.locked_fields == ["alpha", "decision_rule", "guardrail_metrics"]
 

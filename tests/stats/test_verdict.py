@@ -268,6 +268,7 @@ def test_a_rule_from_json_takes_defaults_and_refuses_what_it_cannot_use():
         "ship_chance": 0.95,
         "max_expected_loss": 0.005,
         "abandon_when_mde_ruled_out": True,
+        "apply_false_win_level": False,
     }
     with pytest.raises(DecisionRuleError) as refused:
         DecisionRule.from_dict(
