@@ -25,5 +25,5 @@ def in_unit_signed(value, objective_or_unit) -> str:
 
 @register.filter
 def unit_of(objective_or_unit) -> str:
-    """"EUR", "count" or "%"."""
+    """The unit's code: "EUR", "count" or "%"."""
     return unit_code(_unit(objective_or_unit))

@@ -104,7 +104,11 @@ def test_one_bad_csv_row_refuses_the_batch_naming_row_and_column(cmo, objective,
     ("body", "field", "message"),
     [
         ("", "rows", ["Send a list of rows, each with a date and a value."]),
-        ("date,value\n", "csv", ["The file has a header row but no data rows; add one row per day."]),
+        (
+            "date,value\n",
+            "csv",
+            ["The file has a header row but no data rows; add one row per day."],
+        ),
         ("day,value\n2026-01-01,5\n", "csv", ["missing column(s): date", "unknown column(s): day"]),
         ("date,value,note\n2026-01-01,5,x\n", "csv", ["unknown column(s): note"]),
     ],
