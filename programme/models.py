@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from experiments.models import Experiment, Objective, Segment, Variant
+from experiments.models import Experiment, FieldCheckConstraint, Objective, Segment, Variant
 
 
 class PortfolioRollup(models.Model):
@@ -281,9 +281,10 @@ class Holdout(models.Model):
     class Meta:
         ordering = ["-started_on", "name", "pk"]
         constraints = [
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=models.Q(share__gt=0) & models.Q(share__lt=1),
                 name="holdout_share_between_0_and_1",
+                field="share",
                 violation_error_message="The share kept away must be above 0 and below 1.",
             )
         ]
