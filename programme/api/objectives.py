@@ -65,7 +65,7 @@ class StandingSerializer(serializers.Serializer):
     unexplained_movement = FigureSerializer(help_text="Measured − estimated.")
     forecast_explained = ForecastExplainedSerializer()
     holdout_correction = HoldoutCorrectionSerializer(allow_null=True)
-    measurements = serializers.IntegerField(help_text="Days measured.")
+    measured_days = serializers.IntegerField(help_text="Days measured in the last year.")
 
 
 class ObjectiveDetailSerializer(ObjectiveSerializer):

@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 
 from analytics.charts.base import PALETTE, Chart, escape_markup, new_figure
 from experiments.models import Objective
+from experiments.units import format_in_unit, unit_code
 
 from ..portfolio.selectors import kpi_level
 
@@ -35,14 +36,26 @@ def quick_figure(
     return go.Figure({"data": traces, "layout": base}, _validate=False)
 
 
-def objective_progress_chart(objective: Objective, history: list[tuple], *, height=340) -> Chart:
+def objective_progress_chart(
+    objective: Objective, history: list[tuple], *, measured: list[tuple] = (), height=340
+) -> Chart:
     """The KPI with realised impact, and with the forecast of what is in flight added, per
-    stored roll-up day; the target as a line up to the target date.
+    stored roll-up day; the KPI as measured beside them; the target as a line up to the target
+    date.
 
     ``history`` is :func:`programme.portfolio.selectors.objective_history`'s list for the
     objective: each point is exactly the stored impact added to the baseline (``kpi_level``).
+    ``measured`` is the (date, value) of each measured day (``ObjectiveMeasurement``).
     """
     days = [day.isoformat() for day, _ in history]
+    measured_trace = {
+        "type": "scatter",
+        "x": [day.isoformat() for day, _ in measured],
+        "y": [value for _, value in measured],
+        "name": "Measured",
+        "mode": "lines",
+        "line": {"color": PALETTE["text"], "width": 2},
+    }
     realised = [kpi_level(objective, data.get("realised_impact")) for _, data in history]
     with_forecast = [
         kpi_level(
@@ -53,7 +66,8 @@ def objective_progress_chart(objective: Objective, history: list[tuple], *, heig
         )
         for _, data in history
     ]
-    start = days[0] if days else objective.created_at.date().isoformat()
+    firsts = [d for d in (days[:1] + measured_trace["x"][:1]) if d]
+    start = min(firsts) if firsts else objective.created_at.date().isoformat()
     span = [start, objective.target_date.isoformat()]
     target, baseline = float(objective.target), float(objective.baseline)
     figure = quick_figure(
@@ -62,6 +76,7 @@ def objective_progress_chart(objective: Objective, history: list[tuple], *, heig
         y_title=_axis_title(objective),
         height=height,
         traces=[
+            *([measured_trace] if measured else []),
             {
                 "type": "scatter",
                 "x": days,
@@ -104,23 +119,35 @@ def objective_progress_chart(objective: Objective, history: list[tuple], *, heig
     return Chart(
         dom_id=f"objective-{objective.pk}-progress",
         figure=figure,
-        caption=_caption(objective, history),
+        caption=_caption(objective, history) + _measured_caption(objective, measured),
     )
 
 
 def _axis_title(objective: Objective) -> str:
     # Short: a long KPI name would run into the title on a phone; the title names the KPI.
-    return objective.get_unit_display()
+    return unit_code(objective.unit)
+
+
+def _measured_caption(objective: Objective, measured) -> str:
+    if not measured:
+        return (
+            " Nothing measured yet: upload the KPI's daily values to draw it beside the estimate."
+        )
+    day, value = measured[-1]
+    return (
+        f" The black line is the KPI as measured, {format_in_unit(value, objective.unit)} on "
+        f"{day:%-d %b %Y}; its distance from the green line is movement the ledger does not explain."
+    )
 
 
 def _caption(objective: Objective, history: list[tuple]) -> str:
     if not history:
         return (
             f"No roll-up stored yet: the nightly roll-up adds a point a day. "
-            f"The red line is the target, {objective.target:,.0f} by {objective.target_date:%-d %b %Y}."
+            f"The red line is the target, {format_in_unit(objective.target, objective.unit)} by {objective.target_date:%-d %b %Y}."
         )
     return (
         f"{objective.kpi} as the baseline plus the impact of scaled experiments (green), and "
         "plus the forecast of those in flight (dotted), one point per nightly roll-up; the red "
-        f"line is the target, {objective.target:,.0f} by {objective.target_date:%-d %b %Y}."
+        f"line is the target, {format_in_unit(objective.target, objective.unit)} by {objective.target_date:%-d %b %Y}."
     )

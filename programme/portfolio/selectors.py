@@ -97,6 +97,13 @@ def _ledger(objective: Objective, data: dict, computed_on: dt.date | None) -> di
         "progress_with_forecast": _share(
             None if realised is None else realised + (forecast or 0), gap
         ),
+        # The forecast's two readings (docs/portfolio.md, "Forecast explained").
+        "forecast_expected": data.get("forecast_expected"),
+        "forecast_if_all_win": data.get("forecast_if_all_win"),
+        "winner_retention": data.get("winner_retention"),
+        "progress_expected": _share(
+            None if realised is None else realised + (data.get("forecast_expected") or 0), gap
+        ),
         "in_flight": data.get("in_flight"),
         "scaled": data.get("scaled"),
         "scaled_without_results": data.get("scaled_without_results"),

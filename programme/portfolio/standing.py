@@ -4,36 +4,37 @@ impact, the same with shrinkage, the forecast, the unexplained movement between 
 estimated, the forecast explained, and the holdout's correction — each with its ``as_of``.
 """
 
+import datetime as dt
+
+from django.utils import timezone
+
 from experiments.models import Objective
 from experiments.units import format_in_unit, unit_code
 
-from ..models import ObjectiveMeasurement, PortfolioRollup
+from ..models import ObjectiveMeasurement
 from .holdouts import holdout_corrections
-from .selectors import kpi_level, objective_ledger
+from .selectors import HISTORY_DAYS, kpi_level, objective_ledger
 
 
-def objective_standing(objective: Objective, *, ledger: dict | None = None) -> dict:
-    """The figures of the objective page and ``GET /api/v1/objectives/{id}/`` (a fixed handful
-    of queries)."""
+def objective_standing(
+    objective: Objective, *, ledger: dict | None = None, measured: list[tuple] | None = None
+) -> dict:
+    """The figures of the objective page and ``GET /api/v1/objectives/{id}/``. ``ledger`` and
+    ``measured`` (:func:`measured_history`'s list), when the caller has them, save their reads."""
     ledger = ledger or objective_ledger(objective)
-    data = _rollup_data(objective)
+    if measured is None:
+        measured = measured_history([objective])[objective.pk]
     rolled_on = ledger["computed_on"]
     unit = objective.unit
-    latest = (
-        ObjectiveMeasurement.objects.filter(objective=objective)
-        .order_by("-date")
-        .values("date", "value")
-        .first()
-    )
-    measured = float(latest["value"]) if latest else None
+    measured_on, measured_now = measured[-1] if measured else (None, None)
     realised, shrunk = ledger["realised_impact"], ledger["realised_impact_shrunk"]
-    expected = data.get("forecast_expected")
+    expected = ledger["forecast_expected"]
     estimated = kpi_level(objective, realised)
     correction = holdout_corrections([objective.pk]).get(objective.pk)
     corrected = None if correction is None or realised is None else realised * correction["ratio"]
     return {
         "unit": unit_code(unit),
-        "measured": _figure(measured, unit, latest["date"] if latest else None),
+        "measured": _figure(measured_now, unit, measured_on),
         "estimated": _figure(estimated, unit, rolled_on),
         "estimated_shrunk": _figure(kpi_level(objective, shrunk), unit, rolled_on),
         "estimated_corrected": _figure(kpi_level(objective, corrected), unit, rolled_on),
@@ -43,26 +44,26 @@ def objective_standing(objective: Objective, *, ledger: dict | None = None) -> d
             rolled_on,
         ),
         "unexplained_movement": _figure(
-            None if measured is None or estimated is None else measured - estimated,
+            None if measured_now is None or estimated is None else measured_now - estimated,
             unit,
-            latest["date"] if latest else None,
+            measured_on,
             signed=True,
         ),
-        "forecast_explained": forecast_explained(objective, ledger, data),
+        "forecast_explained": forecast_explained(objective, ledger),
         "holdout_correction": correction,
-        "measurements": ObjectiveMeasurement.objects.filter(objective=objective).count(),
+        "measured_days": len(measured),
     }
 
 
-def forecast_explained(objective: Objective, ledger: dict, data: dict) -> dict:
+def forecast_explained(objective: Objective, ledger: dict) -> dict:
     """The forecast's two readings and a sentence: expected (each test's calibrated P(win) ×
     its MDE shrunk as past winners' lifts were) against every test in flight winning at its
     MDE, each as an impact and as a share of the gap."""
     unit = objective.unit
-    expected, ceiling = data.get("forecast_expected"), data.get("forecast_if_all_win")
-    forecast = data.get("forecast_impact")
-    retention = data.get("winner_retention")
-    in_flight = data.get("in_flight") or 0
+    expected, ceiling = ledger["forecast_expected"], ledger["forecast_if_all_win"]
+    forecast = ledger["forecast_impact"]
+    retention = ledger["winner_retention"]
+    in_flight = ledger["in_flight"] or 0
     gap = abs(ledger["gap"]) or None
     p_win = forecast / ceiling if forecast is not None and ceiling else None
     reading = None
@@ -94,26 +95,22 @@ def forecast_explained(objective: Objective, ledger: dict, data: dict) -> dict:
     }
 
 
-def measured_series(objective: Objective, *, since=None) -> list[tuple]:
-    """(date, value) of each measured day, oldest first (for the chart)."""
-    rows = ObjectiveMeasurement.objects.filter(objective=objective)
-    if since is not None:
-        rows = rows.filter(date__gte=since)
-    return [
-        (day, float(value)) for day, value in rows.order_by("date").values_list("date", "value")
-    ]
-
-
-def _rollup_data(objective: Objective) -> dict:
-    row = (
-        PortfolioRollup.objects.filter(
-            dimension=PortfolioRollup.Dimension.OBJECTIVE, key=str(objective.pk)
-        )
-        .order_by("-computed_on")
-        .only("data")
-        .first()
+def measured_history(objectives, *, days: int = HISTORY_DAYS) -> dict[int, list[tuple]]:
+    """Each objective's measured (date, value) of the last ``days`` days, oldest first (one
+    query): the charts draw them beside the estimate."""
+    objectives = list(objectives)
+    history: dict[int, list[tuple]] = {o.pk: [] for o in objectives}
+    if not objectives:
+        return history
+    since = timezone.localdate() - dt.timedelta(days=days)
+    rows = (
+        ObjectiveMeasurement.objects.filter(objective__in=objectives, date__gte=since)
+        .order_by("objective_id", "date")
+        .values_list("objective_id", "date", "value")
     )
-    return row.data if row else {}
+    for objective_id, day, value in rows:
+        history[objective_id].append((day, float(value)))
+    return history
 
 
 def _figure(value, unit, as_of, *, signed=False) -> dict:

@@ -362,7 +362,8 @@ class TestOnTheLargeDemo(cockpit.OnTheLargeDemo):
         segment = Segment.objects.order_by("pk").first()
         for url, most in [
             (reverse("programme:objectives"), 9),
-            (reverse("programme:objective", args=[objective.pk]), 19),
+            # + the measured days and the holdouts that check it
+            (reverse("programme:objective", args=[objective.pk]), 21),
             (reverse("programme:segments"), 11),
             (reverse("programme:segment", args=[segment.pk]), 11),
             (reverse("programme:team"), 13),
