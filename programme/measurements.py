@@ -70,7 +70,11 @@ def measurements_ingest(
 
 def measurement_record(*, objective_id: int, actor, date, value) -> ObjectiveMeasurement:
     """One day's value, from the objective page's form: the same checks as a batch of one."""
-    row = {"date": date.isoformat() if isinstance(date, dt.date) else date, "value": value}
+    row = {
+        "date": date.isoformat() if isinstance(date, dt.date) else date,
+        # A form's Decimal is read as the text it was typed as, like a CSV cell.
+        "value": str(value) if isinstance(value, Decimal) else value,
+    }
     measurements_ingest(
         objective_id=objective_id,
         actor=actor,
