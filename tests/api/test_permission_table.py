@@ -35,8 +35,8 @@ from experiments.models import (
 )
 from experiments.services import template_create
 from growthops.api_urls import router
-from programme.models import PortfolioRollup
 from programme.holdouts import holdout_create
+from programme.models import PortfolioRollup
 from programme.shares import readout_share_create
 from roles.models import OperatorProfile, Team, User
 from tests.analytics.helpers import START, binomial_rows, running_experiment
