@@ -64,7 +64,14 @@ def test_the_cmo_reads_progress_sets_an_objective_and_sunsets_a_segment(
     card.locator(f"a[href='/objectives/{arr.pk}/']").first.click()
     page.wait_for_selector(f"#objective-{arr.pk}-progress[data-drawn] .main-svg")
     row = page.locator(f"#ledger-experiments tr[data-experiment='{world['scaled'].pk}']")
-    assert row.locator(".realised").inner_text().startswith("20,000")
+    assert row.locator(".realised").inner_text().startswith("€20,000")
+    # Measured beside estimated, and the forecast read two ways.
+    assert page.locator("#standing-figures [data-figure='estimated'] .num").inner_text() == (
+        "€1,020,000"
+    )
+    assert "If every test in flight won at its MDE: +€60,000" in page.inner_text(
+        "#forecast-reading"
+    )
     shoot(page, "cockpit-objective")
 
     # A new objective: refused first (target = baseline), with what was typed kept.
