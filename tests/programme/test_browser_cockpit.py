@@ -158,3 +158,47 @@ def test_an_operator_reads_the_strategy_pages_and_cannot_write(browser, live_ser
     page.goto(f"{live_server.url}/objectives/new/")
     assert page.locator("h1").inner_text() == "Not allowed"
     assert "Only CMO may create and edit objectives" in page.locator("#refusal").inner_text()
+
+
+def test_an_analyst_records_the_kpi_and_reads_the_holdout(
+    browser, live_server, world, cmo, analyst
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from programme.holdouts import holdout_create, holdout_data_ingest
+
+    today = timezone.localdate()
+    holdout = holdout_create(
+        actor=cmo, name="Self-serve holdout", segment=world["self_serve"], share=0.05,
+        started_on=today - dt.timedelta(days=20), objective=world["arr"],
+    )  # fmt: skip
+    rows = []
+    for back in range(14, 0, -1):
+        day = (today - dt.timedelta(days=back)).isoformat()
+        rows += [
+            {"date": day, "group": "holdout", "users": 500, "conversions": 50 + back % 3},
+            {"date": day, "group": "exposed", "users": 9500, "conversions": 1040 + back % 5},
+        ]
+    holdout_data_ingest(holdout_id=holdout.pk, actor=cmo, rows=rows)
+    page = new_page(browser)
+    sign_in(page, live_server, "analyst")
+
+    page.goto(f"{live_server.url}/objectives/{world['arr'].pk}/")
+    page.fill("#id_value", "1031000")
+    page.click("#measure-form button[type=submit]")
+    page.wait_for_selector("#standing-figures")
+    measured = page.locator("#standing-figures [data-figure='measured'] .num").inner_text()
+    assert measured == "€1,031,000"
+    unexplained = "#standing-figures [data-figure='unexplained_movement'] .num"
+    assert page.locator(unexplained).inner_text() == "+€11,000"
+    shoot(page, "measured-objective-analyst")
+
+    page.click("nav >> text=Strategy")
+    page.click("nav >> text=Holdouts")
+    page.click("text=Self-serve holdout")
+    page.wait_for_selector(f"#holdout-{holdout.pk}-lift[data-drawn] .main-svg")
+    assert page.locator("#measured-lift").inner_text().startswith("+")
+    assert page.locator("#holdout-upload").count() == 1
+    shoot(page, "measured-holdout-analyst")
