@@ -362,8 +362,9 @@ class TestOnTheLargeDemo(cockpit.OnTheLargeDemo):
         segment = Segment.objects.order_by("pk").first()
         for url, most in [
             (reverse("programme:objectives"), 9),
-            # + the measured days and the holdouts that check it
-            (reverse("programme:objective", args=[objective.pk]), 21),
+            # + the measured days, the holdouts that check it and the report of the one that
+            # does (its days and what shipped into its segment: five, whatever their size)
+            (reverse("programme:objective", args=[objective.pk]), 26),
             (reverse("programme:segments"), 11),
             (reverse("programme:segment", args=[segment.pk]), 11),
             (reverse("programme:team"), 13),
