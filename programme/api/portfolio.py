@@ -28,6 +28,7 @@ class ObjectiveLedgerSerializer(serializers.Serializer):
     name = serializers.CharField()
     kpi = serializers.CharField()
     unit = serializers.CharField()
+    unit_code = serializers.CharField(help_text="What the figures are in: EUR, count or %.")
     baseline = serializers.FloatField()
     target = serializers.FloatField()
     gap = serializers.FloatField(help_text="target − baseline")

@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from experiments.models import IN_FLIGHT, Experiment, ExperimentStatus, Objective, Outcome
+from experiments.units import unit_code
 
 from ..models import PortfolioRollup
 from .rollup import win_rate
@@ -83,6 +84,7 @@ def _ledger(objective: Objective, data: dict, computed_on: dt.date | None) -> di
         "name": objective.name,
         "kpi": objective.kpi,
         "unit": objective.unit,
+        "unit_code": unit_code(objective.unit),
         "baseline": baseline,
         "target": target,
         "gap": gap,

@@ -74,6 +74,20 @@ def test_the_objective_shows_measured_beside_estimated(cmo, marketer, world):
     assert standing["measured_days"] == 2
 
 
+def test_before_any_roll_up_only_the_measured_figure_stands(cmo):
+    from tests.factories import ObjectiveFactory
+
+    objective = ObjectiveFactory(owner=cmo, unit="percent", baseline=12, target=15)
+    ObjectiveMeasurement.objects.create(objective=objective, date=YESTERDAY, value=Decimal("12.34"))
+    standing = client_for(cmo).get(f"/api/v1/objectives/{objective.pk}/").json()["standing"]
+    assert standing["unit"] == "%"
+    assert standing["measured"]["display"] == "12.3 %"
+    assert standing["estimated"] == {"value": None, "display": "—", "as_of": None}
+    assert standing["unexplained_movement"]["value"] is None
+    reading = standing["forecast_explained"]["reading"]
+    assert reading == "No roll-up yet: the forecast appears after the first one."
+
+
 def test_a_count_objective_reads_in_counts(cmo, world):
     arr = world["arr"]
     arr.unit = "count"

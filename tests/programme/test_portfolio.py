@@ -491,7 +491,7 @@ def test_the_ledger_sets_realised_impact_against_the_gap(world):
     ledger = objective_ledger(arr)
 
     assert ledger == {
-        "objective": arr.pk, "name": "ARR", "kpi": "Net new ARR", "unit": "currency",
+        "objective": arr.pk, "name": "ARR", "kpi": "Net new ARR", "unit": "currency", "unit_code": "EUR",
         "baseline": 1_000_000.0, "target": 1_500_000.0, "gap": 500_000.0,
         "realised_impact": 125_000.0, "realised_impact_low": 50_000.0,
         "realised_impact_high": 200_000.0, "realised_impact_shrunk": None,
