@@ -66,7 +66,7 @@ def test_the_cmo_reads_progress_sets_an_objective_and_sunsets_a_segment(
     row = page.locator(f"#ledger-experiments tr[data-experiment='{world['scaled'].pk}']")
     assert row.locator(".realised").inner_text().startswith("€20,000")
     # Measured beside estimated, and the forecast read two ways.
-    assert page.locator("#standing-figures [data-figure='estimated'] .num").inner_text() == (
+    assert page.locator("#standing-figures [data-figure='estimated'] .figure").inner_text() == (
         "€1,020,000"
     )
     assert "If every test in flight won at its MDE: +€60,000" in page.inner_text(
@@ -189,9 +189,9 @@ def test_an_analyst_records_the_kpi_and_reads_the_holdout(
     page.fill("#id_value", "1031000")
     page.click("#measure-form button[type=submit]")
     page.wait_for_selector("#standing-figures")
-    measured = page.locator("#standing-figures [data-figure='measured'] .num").inner_text()
+    measured = page.locator("#standing-figures [data-figure='measured'] .figure").inner_text()
     assert measured == "€1,031,000"
-    unexplained = "#standing-figures [data-figure='unexplained_movement'] .num"
+    unexplained = "#standing-figures [data-figure='unexplained_movement'] .figure"
     assert page.locator(unexplained).inner_text() == "+€11,000"
     shoot(page, "measured-objective-analyst")
 
