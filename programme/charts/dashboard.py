@@ -53,7 +53,7 @@ def objective_progress_chart(
         "x": [day.isoformat() for day, _ in measured],
         "y": [value for _, value in measured],
         "name": "Measured",
-        "mode": "lines",
+        "mode": "lines" if len(measured) > 1 else "markers",  # a lone day is a dot
         "line": {"color": PALETTE["text"], "width": 2},
     }
     realised = [kpi_level(objective, data.get("realised_impact")) for _, data in history]
