@@ -21,6 +21,7 @@ def run(args):
     from django.test import Client
 
     from experiments.models import Experiment, Hypothesis, Objective, Segment
+    from programme.models import Holdout
     from roles.models import User
 
     experiment = Experiment.objects.filter(status="running").order_by("pk").first()
@@ -32,6 +33,7 @@ def run(args):
     objective = Objective.objects.order_by("pk").first()
     # The segment with the most experiments: its page lists what runs in it.
     segment = Segment.objects.filter(name="Self-serve").first() or Segment.objects.first()
+    holdout = Holdout.objects.order_by("pk").first()
     everyone = {"cmo", "operator"}
     htmx = {"HX-Request": "true"}
     # (label, url, who may open it, form data to POST as the live preview, headers for a GET)
@@ -44,6 +46,8 @@ def run(args):
         ("segments", "/segments/", everyone, None),
         ("segment (economics)", f"/segments/{segment.pk}/", everyone, None),
         ("team", "/team/", everyone, None),
+        ("holdouts", "/holdouts/", everyone, None),
+        ("holdout (measured against the ledger)", f"/holdouts/{holdout.pk}/", everyone, None),
         ("learnings", "/learnings/", everyone, None),
         ("backlog", "/hypotheses/", everyone, None),
         ("backlog board", "/hypotheses/?view=board", everyone, None),

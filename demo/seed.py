@@ -12,6 +12,7 @@ from programme.portfolio.rollup import portfolio_rollup_run
 from roles.models import User
 
 from .ideas import retime_ideas, seed_backlog_activity, seed_ideas, testable
+from .measured import seed_measured
 from .organisation import demo_is_loaded, seed_organisation
 from .past import seed_past_year, seed_queued_designs
 from .postmortems import seed_postmortems
@@ -51,6 +52,7 @@ def seed_demo(*, out=print) -> bool:
         rechecks = ship_rechecks_run()
         overdue = raise_decision_overdue_alerts() + raise_overdue_alerts()
         rollup = portfolio_rollup_run()
+        measured = seed_measured(org, random.Random(365))
     out(
         f"Loaded {User.objects.count()} users, {Objective.objects.count()} objectives, "
         f"{Segment.objects.count()} segments, {Metric.objects.count()} metrics, "
@@ -60,4 +62,8 @@ def seed_demo(*, out=print) -> bool:
         f"{postmortems['written']} post-mortems written, {postmortems['drafts']} in draft."
     )
     out(f"Rolled up the portfolio: {rollup['rows']} slices.")
+    out(
+        f"Measured {measured['measured_days']} days of the objectives' KPIs; a programme "
+        f"holdout with {measured['holdout_rows']} daily rows."
+    )
     return True

@@ -10,15 +10,16 @@ from experiments.api import (
     ExperimentViewSet,
     HypothesisViewSet,
     MetricViewSet,
-    ObjectiveViewSet,
     OperatorProfileViewSet,
     SegmentViewSet,
 )
 from experiments.templates_api import TemplateViewSet
 from programme.api import INSIGHT_VIEWSETS
 from programme.api.digests import DigestPreferenceViewSet
+from programme.api.holdouts import HoldoutViewSet
 from programme.api.insights import InsightIndexViewSet
 from programme.api.notices import NoticeViewSet
+from programme.api.objectives import ObjectiveMeasurementViewSet, ObjectiveViewSet
 from programme.api.portfolio import LedgerViewSet, RollupViewSet
 from programme.api.postmortems import ExperimentPostmortemViewSet, PostmortemListViewSet
 from programme.api.reports import BoardReportViewSet
@@ -38,7 +39,11 @@ router.register("auth/token", TokenViewSet, basename="api-token")
 # The digest preference (programme) before the caller (roles), on the same prefix.
 router.register("auth/me", DigestPreferenceViewSet, basename="api-me-digest")
 router.register("auth/me", MeViewSet, basename="api-me")
+# The objectives app's viewset as the programme extends it (the detail's ``standing``), and the
+# measured KPI as a detail action on the same prefix.
 router.register("objectives", ObjectiveViewSet, basename="objective")
+router.register("objectives", ObjectiveMeasurementViewSet, basename="objective-measurement")
+router.register("holdouts", HoldoutViewSet, basename="holdout")
 router.register("segments", SegmentViewSet, basename="segment")
 router.register("teams", TeamViewSet, basename="team")
 router.register("operators", OperatorProfileViewSet, basename="operator")

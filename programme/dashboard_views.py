@@ -1,7 +1,7 @@
 """The dashboard: the home page, and its panels that read the portfolio roll-ups (loaded into the
 home page with htmx, or opened as pages of their own: links work without JavaScript)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.contrib.auth.decorators import login_required
@@ -32,6 +32,7 @@ from .portfolio.selectors import (
     programme_by_executor,
     programme_numbers,
 )
+from .portfolio.standing import measured_history
 from .postmortems import overdue_for
 
 
@@ -45,22 +46,25 @@ class ObjectiveCard:
     history: list
     status_counts: list  # (status, label, count) in lifecycle order
     in_flight: list
+    measured: list = field(default_factory=list)  # (date, value) of each measured day
 
     @cached_property
     def chart(self) -> Chart:
         # Built when a page draws it: the objectives list shows progress without charts.
-        return objective_progress_chart(self.objective, self.history)
+        return objective_progress_chart(self.objective, self.history, measured=self.measured)
 
 
-def objective_cards(objectives, *, user) -> list[ObjectiveCard]:
-    """Each objective's ledger, current KPI, chart, experiments by status and those in flight
-    (four queries, whatever the number of objectives or experiments)."""
+def objective_cards(objectives, *, user, charts: bool = True) -> list[ObjectiveCard]:
+    """Each objective's ledger, current KPI, chart (its measured days beside the estimate),
+    experiments by status and those in flight (five queries, whatever the number of objectives
+    or experiments; four without ``charts``, whose measured days only the charts draw)."""
     objectives = list(objectives)
     ids = [o.pk for o in objectives]
     history = objective_history(objectives)
     ledgers = objective_ledgers(objectives, history)
     counts = objective_status_counts(ids, user=user)
     in_flight = experiments_in_flight_by_objective(ids, user=user)
+    measured = measured_history(objectives) if charts else {o.pk: [] for o in objectives}
     return [
         ObjectiveCard(
             objective=o,
@@ -69,6 +73,7 @@ def objective_cards(objectives, *, user) -> list[ObjectiveCard]:
             history=history[o.pk],
             status_counts=[(s, ExperimentStatus(s).label, n) for s, n in counts[o.pk].items()],
             in_flight=in_flight.get(o.pk, []),
+            measured=measured[o.pk],
         )
         for o in objectives
     ]

@@ -30,8 +30,10 @@ from roles.permissions import require_ability
 
 from .charts.strategy import segment_economics_chart
 from .dashboard_views import objective_cards
+from .forms import MeasurementForm, MeasurementUploadForm
 from .portfolio.rollup import experiment_impacts
 from .portfolio.selectors import stored_win_probabilities
+from .portfolio.standing import objective_standing
 
 # --- objectives ---------------------------------------------------------------------------
 
@@ -47,7 +49,7 @@ def objective_list(request):
         request,
         "programme/strategy/objective_list.html",
         {
-            "cards": objective_cards(objectives, user=request.user),
+            "cards": objective_cards(objectives, user=request.user, charts=False),
             "show_archived": show_archived,
             "may_manage": can(request.user, "objectives.manage"),
         },
@@ -77,6 +79,7 @@ def objective_detail(request, pk: int):
     found = experiment_list_for_user(user=request.user).in_bulk(ids)
     impacts = experiment_impacts(ids, p_win_by_team=stored_win_probabilities())
     rows = [(found[pk], impacts.get(pk)) for pk in ids]
+    may_measure = can(request.user, "objectives.measure")
     return render(
         request,
         "programme/strategy/objective_detail.html",
@@ -87,6 +90,9 @@ def objective_detail(request, pk: int):
             "rows": rows,
             "status": status or "",
             "may_manage": can(request.user, "objectives.manage"),
+            "standing": objective_standing(objective, ledger=card.ledger, measured=card.measured),
+            "measure_form": MeasurementForm() if may_measure else None,
+            "upload_form": MeasurementUploadForm() if may_measure else None,
         },
     )
 

@@ -3,6 +3,7 @@ from django.urls import path
 from . import (
     dashboard_views,
     digest_views,
+    measured_views,
     postmortem_views,
     report_views,
     share_views,
@@ -32,6 +33,12 @@ urlpatterns = [
     path(
         "objectives/<int:pk>/archive/", strategy_views.objective_archive, name="objective-archive"
     ),
+    path(
+        "objectives/<int:pk>/measure/", measured_views.objective_measure, name="objective-measure"
+    ),
+    path("holdouts/", measured_views.holdout_list, name="holdouts"),
+    path("holdouts/<int:pk>/", measured_views.holdout_detail, name="holdout"),
+    path("holdouts/<int:pk>/upload/", measured_views.holdout_upload, name="holdout-upload"),
     path("segments/", strategy_views.segment_list, name="segments"),
     path("segments/<int:pk>/", strategy_views.segment_detail, name="segment"),
     path("segments/<int:pk>/sunset/", strategy_views.segment_sunset, name="segment-sunset"),

@@ -45,6 +45,13 @@ CAPABILITIES: dict[str, Ability] = {
     # Objectives and segments: the CMO's strategy.
     "objectives.manage": _ability(Role.CMO, description="create and edit objectives and targets"),
     "segments.manage": _ability(Role.CMO, description="launch and sunset segments"),
+    "objectives.measure": _ability(
+        Role.CMO, Role.ANALYST, description="record an objective's measured KPI"
+    ),
+    "holdouts.manage": _ability(Role.CMO, description="keep a programme holdout"),
+    "holdouts.data": _ability(
+        Role.CMO, Role.ANALYST, description="upload a programme holdout's data"
+    ),
     # Hypotheses: everyone logs; operators and the CMO triage and score.
     "hypotheses.create": _ability(*EVERYONE, description="log a hypothesis"),
     "hypotheses.triage": _ability(

@@ -103,8 +103,16 @@ class BatchRejected(ValidationFailed):
         super().__init__(errors, message=message)
 
 
-def parse_csv(text: str) -> list[dict]:
-    """CSV text with a header row → row dicts of strings. Refuses unknown or missing columns."""
+def parse_csv(
+    text: str,
+    *,
+    header: tuple[str, ...] = tuple(CSV_HEADER),
+    optional: tuple[str, ...] = tuple(CSV_OPTIONAL),
+    one_row_per: str = "variant × day",
+) -> list[dict]:
+    """CSV text with a header row → row dicts of strings. Refuses unknown or missing columns
+    (``header`` is required, ``optional`` may be added)."""
+    expected, known = list(header), set(header) | set(optional)
     # newline="": the csv module reads line ends itself (a lone \r ends a line, as in old Mac files).
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     try:
@@ -115,10 +123,10 @@ def parse_csv(text: str) -> list[dict]:
         ) from exc
     if not header:
         raise ValidationFailed(
-            {"csv": "The file is empty; expected a header row: " + ",".join(CSV_HEADER)}
+            {"csv": "The file is empty; expected a header row: " + ",".join(expected)}
         )
-    missing = [h for h in CSV_HEADER if h not in header]
-    unknown = [h for h in header if h not in KNOWN_FIELDS]
+    missing = [h for h in expected if h not in header]
+    unknown = [h for h in header if h not in known]
     repeated = [h for h, times in Counter(header).items() if times > 1]
     if missing or unknown or repeated:
         problems = []
@@ -155,7 +163,7 @@ def parse_csv(text: str) -> list[dict]:
         raise BatchRejected(problems)
     if not rows:
         raise ValidationFailed(
-            {"csv": "The file has a header row but no data rows; add one row per variant × day."}
+            {"csv": f"The file has a header row but no data rows; add one row per {one_row_per}."}
         )
     return rows
 
@@ -429,3 +437,8 @@ def _number(row: dict, field: str, bad, *, integer=False, required=False, signed
         bad(field, f"must not be negative (got {value})")
         return None
     return number
+
+
+# The same field checks for the programme's other daily uploads (measured KPIs, holdout data).
+parse_day = _date
+parse_number = _number

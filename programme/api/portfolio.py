@@ -28,6 +28,7 @@ class ObjectiveLedgerSerializer(serializers.Serializer):
     name = serializers.CharField()
     kpi = serializers.CharField()
     unit = serializers.CharField()
+    unit_code = serializers.CharField(help_text="What the figures are in: EUR, count or %.")
     baseline = serializers.FloatField()
     target = serializers.FloatField()
     gap = serializers.FloatField(help_text="target − baseline")
@@ -44,6 +45,19 @@ class ObjectiveLedgerSerializer(serializers.Serializer):
         allow_null=True, help_text="realised_impact_shrunk ÷ |gap|"
     )
     progress_with_forecast = serializers.FloatField(allow_null=True)
+    forecast_expected = serializers.FloatField(
+        allow_null=True,
+        help_text="The forecast with each MDE shrunk as past winners' lifts were.",
+    )
+    forecast_if_all_win = serializers.FloatField(
+        allow_null=True, help_text="Every test in flight wins at its MDE: a ceiling."
+    )
+    winner_retention = serializers.FloatField(
+        allow_null=True, help_text="Share of a winner's measured lift left after shrinkage."
+    )
+    progress_expected = serializers.FloatField(
+        allow_null=True, help_text="(realised + forecast_expected) ÷ |gap|"
+    )
     in_flight = serializers.IntegerField(allow_null=True)
     scaled = serializers.IntegerField(allow_null=True)
     scaled_without_results = serializers.IntegerField(allow_null=True)

@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 
 from analytics.charts.base import PALETTE, Chart, escape_markup, new_figure
 from experiments.models import Objective
+from experiments.units import format_in_unit, unit_code
 
 from ..portfolio.selectors import kpi_level
 
@@ -35,13 +36,52 @@ def quick_figure(
     return go.Figure({"data": traces, "layout": base}, _validate=False)
 
 
-def objective_progress_chart(objective: Objective, history: list[tuple], *, height=340) -> Chart:
+def objective_progress_chart(
+    objective: Objective, history: list[tuple], *, measured: list[tuple] = (), height=340
+) -> Chart:
     """The KPI with realised impact, and with the forecast of what is in flight added, per
-    stored roll-up day; the target as a line up to the target date.
+    stored roll-up day; the KPI as measured beside them; the target as a line up to the target
+    date.
 
     ``history`` is :func:`programme.portfolio.selectors.objective_history`'s list for the
     objective: each point is exactly the stored impact added to the baseline (``kpi_level``).
+    ``measured`` is the (date, value) of each measured day (``ObjectiveMeasurement``).
     """
+    days = [day.isoformat() for day, _ in history]
+    measured_trace = {
+        "type": "scatter",
+        "x": [day.isoformat() for day, _ in measured],
+        "y": [value for _, value in measured],
+        "name": "Measured",
+        "mode": "lines" if len(measured) > 1 else "markers",  # a lone day is a dot
+        "line": {"color": PALETTE["text"], "width": 2},
+    }
+    firsts = [d for d in (days[:1] + measured_trace["x"][:1]) if d]
+    start = min(firsts) if firsts else objective.created_at.date().isoformat()
+    span = [start, objective.target_date.isoformat()]
+    figure = quick_figure(
+        title=escape_markup(objective.kpi),
+        x_title="Roll-up day",
+        y_title=_axis_title(objective),
+        height=height,
+        traces=[
+            *([measured_trace] if measured else []),
+            *_estimate_traces(objective, history),
+            *_reference_lines(objective, span),
+        ],  # fmt: skip
+        xaxis={"type": "date", "nticks": 5, "tickangle": 0},
+        # Below the axis title, whatever the number of rows the legend wraps into on a phone.
+        legend={"orientation": "h", "y": -0.28, "yanchor": "top", "x": 0},
+    )
+    return Chart(
+        dom_id=f"objective-{objective.pk}-progress",
+        figure=figure,
+        caption=_caption(objective, history) + _measured_caption(objective, measured),
+    )
+
+
+def _estimate_traces(objective: Objective, history: list[tuple]) -> list[dict]:
+    """The KPI as estimated each roll-up day: realised, and realised with the forecast."""
     days = [day.isoformat() for day, _ in history]
     realised = [kpi_level(objective, data.get("realised_impact")) for _, data in history]
     with_forecast = [
@@ -53,74 +93,76 @@ def objective_progress_chart(objective: Objective, history: list[tuple], *, heig
         )
         for _, data in history
     ]
-    start = days[0] if days else objective.created_at.date().isoformat()
-    span = [start, objective.target_date.isoformat()]
+    return [
+        {
+            "type": "scatter",
+            "x": days,
+            "y": with_forecast,
+            "name": "Realised + forecast in flight",
+            "mode": "lines+markers",
+            "line": {"color": PALETTE["primary"], "dash": "dot"},
+        },
+        {
+            "type": "scatter",
+            "x": days,
+            "y": realised,
+            "name": "Realised",
+            "mode": "lines+markers",
+            "line": {"color": PALETTE["good"], "width": 3},
+        },
+    ]
+
+
+def _reference_lines(objective: Objective, span: list[str]) -> list[dict]:
+    """The target and the baseline, as lines across ``span``."""
     target, baseline = float(objective.target), float(objective.baseline)
-    figure = quick_figure(
-        title=escape_markup(objective.kpi),
-        x_title="Roll-up day",
-        y_title=_axis_title(objective),
-        height=height,
-        traces=[
-            {
-                "type": "scatter",
-                "x": days,
-                "y": with_forecast,
-                "name": "Realised + forecast in flight",
-                "mode": "lines+markers",
-                "line": {"color": PALETTE["primary"], "dash": "dot"},
-            },
-            {
-                "type": "scatter",
-                "x": days,
-                "y": realised,
-                "name": "Realised",
-                "mode": "lines+markers",
-                "line": {"color": PALETTE["good"], "width": 3},
-            },
-            {
-                "type": "scatter",
-                "x": span,
-                "y": [target, target],
-                "name": f"Target by {objective.target_date:%-d %b %Y}",
-                "mode": "lines",
-                "line": {"color": PALETTE["bad"], "dash": "dash"},
-                "hoverinfo": "skip",
-            },
-            {
-                "type": "scatter",
-                "x": span,
-                "y": [baseline, baseline],
-                "name": "Baseline",
-                "mode": "lines",
-                "line": {"color": PALETTE["neutral"], "width": 1},
-                "hoverinfo": "skip",
-            },
-        ],  # fmt: skip
-        xaxis={"type": "date", "nticks": 5, "tickangle": 0},
-        # Below the axis title, whatever the number of rows the legend wraps into on a phone.
-        legend={"orientation": "h", "y": -0.28, "yanchor": "top", "x": 0},
-    )
-    return Chart(
-        dom_id=f"objective-{objective.pk}-progress",
-        figure=figure,
-        caption=_caption(objective, history),
-    )
+    return [
+        {
+            "type": "scatter",
+            "x": span,
+            "y": [target, target],
+            "name": f"Target by {objective.target_date:%-d %b %Y}",
+            "mode": "lines",
+            "line": {"color": PALETTE["bad"], "dash": "dash"},
+            "hoverinfo": "skip",
+        },
+        {
+            "type": "scatter",
+            "x": span,
+            "y": [baseline, baseline],
+            "name": "Baseline",
+            "mode": "lines",
+            "line": {"color": PALETTE["neutral"], "width": 1},
+            "hoverinfo": "skip",
+        },
+    ]
 
 
 def _axis_title(objective: Objective) -> str:
     # Short: a long KPI name would run into the title on a phone; the title names the KPI.
-    return objective.get_unit_display()
+    return unit_code(objective.unit)
+
+
+def _measured_caption(objective: Objective, measured) -> str:
+    if not measured:
+        return (
+            " Nothing measured yet: upload the KPI's daily values to draw it beside the estimate."
+        )
+    day, value = measured[-1]
+    return (
+        f" The black line is the KPI as measured, {format_in_unit(value, objective.unit)} on "
+        f"{day:%-d %b %Y}; its distance from the green line is movement the ledger does not explain."
+    )
 
 
 def _caption(objective: Objective, history: list[tuple]) -> str:
     if not history:
         return (
             f"No roll-up stored yet: the nightly roll-up adds a point a day. "
-            f"The red line is the target, {objective.target:,.0f} by {objective.target_date:%-d %b %Y}."
+            f"The red line is the target, {format_in_unit(objective.target, objective.unit)} by {objective.target_date:%-d %b %Y}."
         )
     return (
         f"{objective.kpi} as the baseline plus the impact of scaled experiments (green), and "
         "plus the forecast of those in flight (dotted), one point per nightly roll-up; the red "
-        f"line is the target, {objective.target:,.0f} by {objective.target_date:%-d %b %Y}."
+        f"line is the target, {format_in_unit(objective.target, objective.unit)} by {objective.target_date:%-d %b %Y}."
     )

@@ -24,6 +24,7 @@ from experiments.selectors import (
     experiment_list_for_user,
     experiments_awaiting_decision,
 )
+from experiments.units import format_in_unit
 from roles.models import Role
 
 from ..models import InsightReport, ShipRecheck
@@ -44,10 +45,6 @@ def _days(delta: dt.timedelta) -> int:
 
 def _percent(share: float | None) -> str:
     return "—" if share is None else f"{share:.0%}"
-
-
-def _amount(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.0f}"
 
 
 # --- CMO --------------------------------------------------------------------------------------
@@ -87,11 +84,13 @@ def objectives_progress(user, period: Period) -> list[dict]:
         forecast = ledger["forecast_impact"]
         text = (
             f"{objective.name}: {_percent(ledger['progress'])} of the gap realised "
-            f"({_amount(ledger['realised_impact'])} of {_amount(abs(ledger['gap']))} "
-            f"{objective.kpi})"
+            f"({format_in_unit(ledger['realised_impact'], objective.unit)} of "
+            f"{format_in_unit(abs(ledger['gap']), objective.unit)} {objective.kpi})"
         )
         if forecast:
-            text += f"; {_amount(forecast)} more forecast from tests in flight"
+            text += (
+                f"; {format_in_unit(forecast, objective.unit)} more forecast from tests in flight"
+            )
         items.append(
             {
                 "objective": objective.pk,

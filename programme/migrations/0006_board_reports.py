@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programme', '0004_postmortems'),
+        ('programme', '0005_measurements_holdouts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -74,6 +74,8 @@ class _Experiment:
     forecast: float | None = None
     realised: tuple[float, float, float] | None = None
     realised_shrunk: float | None = None  # the shrunk lift's value (docs/insights.md)
+    forecast_expected: float | None = None  # the forecast with the MDE shrunk as winners' lifts
+    forecast_if_all_win: float | None = None  # the MDE's value, as if the test surely won
     rechecked: bool = False  # realised from a post-ship re-check, not the decision's estimate
     has_result: bool = False
 
@@ -107,13 +109,15 @@ def portfolio_rollup_run(
             )
     counted = lifts_that_count()
     _add_realised(experiments, counted)
-    _add_realised_shrunk(experiments, counted)
+    retention = _add_realised_shrunk(experiments, counted)
+    _add_forecast_range(experiments.values(), retention)
 
     slices = _slices(experiments.values(), segments)
     total = len(slices)
     rows = []
     for done, ((dimension, key), (label, members)) in enumerate(slices.items(), start=1):
         data = _slice_numbers(members)
+        data["winner_retention"] = round(retention, 4)
         if dimension == Dimension.TEAM:
             data["p_win"] = round(p_win_by_team[int(key)], 4)
         rows.append(
@@ -248,10 +252,12 @@ def _add_realised(experiments: dict[int, _Experiment], counted: list[dict]) -> N
         e.realised = realised_impact(e.model, lift=lift, lift_ci_low=low, lift_ci_high=high)
 
 
-def _add_realised_shrunk(experiments: dict[int, _Experiment], counted: list[dict]) -> None:
+def _add_realised_shrunk(experiments: dict[int, _Experiment], counted: list[dict]) -> float:
     """The annual value of each scaled experiment's lift after empirical-Bayes shrinkage
-    toward the prior of every concluded one (``counted``)."""
-    for experiment_id, lift in programme_shrinkage(counted).lifts.items():
+    toward the prior of every concluded one (``counted``). Returns the winners' retention
+    (:func:`winner_retention`)."""
+    shrinkage = programme_shrinkage(counted)
+    for experiment_id, lift in shrinkage.lifts.items():
         e = experiments.get(experiment_id)
         if e is not None and e.scaled and e.realised is not None:
             # ``shrunk`` is already an improvement (sign flipped for lower-is-better metrics).
@@ -261,6 +267,30 @@ def _add_realised_shrunk(experiments: dict[int, _Experiment], counted: list[dict
     for e in experiments.values():
         if e.rechecked and e.realised is not None:
             e.realised_shrunk = e.realised[0]
+    return winner_retention(experiments, shrinkage)
+
+
+def winner_retention(experiments: dict[int, _Experiment], shrinkage) -> float:
+    """How much of a winner's measured lift survives shrinkage, over the programme's won
+    experiments with an interval: Σ shrunk ÷ Σ measured, within 0 to 1; 1 until one is known."""
+    measured = shrunk = 0.0
+    for experiment_id, lift in shrinkage.lifts.items():
+        e = experiments.get(experiment_id)
+        won = e is not None and e.status == S.CONCLUDED and e.outcome == Outcome.WON
+        if won and lift.standard_error is not None and lift.improvement > 0:
+            measured += lift.improvement
+            shrunk += max(lift.shrunk, 0.0)
+    return 1.0 if measured == 0 else min(1.0, shrunk / measured)
+
+
+def _add_forecast_range(experiments: Iterable[_Experiment], retention: float) -> None:
+    """Each in-flight forecast's two readings (docs/portfolio.md, "Forecast explained"):
+    expected = P(win) × the MDE's value × the winners' retention, and the value of the MDE
+    itself, as if every test in flight won at the lift it was designed to detect."""
+    for e in experiments:
+        if e.status in IN_FLIGHT and e.forecast is not None and e.expected_lift is not None:
+            e.forecast_if_all_win = e.model.annual_value(e.expected_lift)
+            e.forecast_expected = e.forecast * retention
 
 
 def _slices(experiments: Iterable[_Experiment], segments: dict[int, Segment]):
@@ -326,6 +356,12 @@ def _slice_numbers(members: list[_Experiment]) -> dict:
         },
         "forecast_impact": _money(sum(e.forecast for e in in_flight if e.forecast is not None)),
         "forecast_without_impact_model": sum(1 for e in in_flight if e.forecast is None),
+        "forecast_expected": _money(
+            sum(e.forecast_expected for e in in_flight if e.forecast_expected is not None)
+        ),
+        "forecast_if_all_win": _money(
+            sum(e.forecast_if_all_win for e in in_flight if e.forecast_if_all_win is not None)
+        ),
         "realised_impact": _money(sum(r[0] for r in realised)),
         "realised_impact_low": _money(sum(r[1] for r in realised)),
         "realised_impact_high": _money(sum(r[2] for r in realised)),

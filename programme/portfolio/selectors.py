@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from experiments.models import IN_FLIGHT, Experiment, ExperimentStatus, Objective, Outcome
+from experiments.units import unit_code
 
 from ..models import PortfolioRollup
 from .rollup import win_rate
@@ -83,6 +84,7 @@ def _ledger(objective: Objective, data: dict, computed_on: dt.date | None) -> di
         "name": objective.name,
         "kpi": objective.kpi,
         "unit": objective.unit,
+        "unit_code": unit_code(objective.unit),
         "baseline": baseline,
         "target": target,
         "gap": gap,
@@ -96,6 +98,13 @@ def _ledger(objective: Objective, data: dict, computed_on: dt.date | None) -> di
         "progress_shrunk": _share(data.get("realised_impact_shrunk"), gap),
         "progress_with_forecast": _share(
             None if realised is None else realised + (forecast or 0), gap
+        ),
+        # The forecast's two readings (docs/portfolio.md, "Forecast explained").
+        "forecast_expected": data.get("forecast_expected"),
+        "forecast_if_all_win": data.get("forecast_if_all_win"),
+        "winner_retention": data.get("winner_retention"),
+        "progress_expected": _share(
+            None if realised is None else realised + (data.get("forecast_expected") or 0), gap
         ),
         "in_flight": data.get("in_flight"),
         "scaled": data.get("scaled"),

@@ -26,6 +26,7 @@ from ..charts.insights import insight_charts
 from ..insights.run import insight_report
 from ..portfolio.selectors import objective_history, objective_ledgers
 from ..portfolio.shrinkage import lifts_that_count, programme_shrinkage
+from ..portfolio.standing import measured_history, objective_standing
 
 # The insights a pack quotes, with the charts of theirs it shows.
 QUOTED_INSIGHTS = ("false-wins", "partners")
@@ -60,23 +61,46 @@ def _figure(chart: Chart) -> dict:
 
 def _objectives(start: dt.date, end: dt.date) -> list[dict]:
     objectives = list(Objective.objects.filter(status=Objective.Status.ACTIVE))
-    history = objective_history(objectives)
-    # The ledger as it stood at the period's end: roll-up rows up to that day only.
-    upto = {pk: [(day, data) for day, data in rows if day <= end] for pk, rows in history.items()}
+    # The ledger and the measured KPI as they stood at the period's end: rows up to that day.
+    upto = _until(objective_history(objectives), end)
+    measured = _until(measured_history(objectives), end)
     ledgers = objective_ledgers(objectives, upto)
     out = []
     for objective in objectives:
         ledger = ledgers[objective.pk]
-        chart = objective_progress_chart(objective, upto[objective.pk])
+        standing = objective_standing(objective, ledger=ledger, measured=measured[objective.pk])
+        chart = objective_progress_chart(
+            objective, upto[objective.pk], measured=measured[objective.pk]
+        )
         out.append(
             {
                 **{k: v for k, v in ledger.items() if k != "computed_on"},
                 "target_date": objective.target_date.isoformat(),
                 "as_of": ledger["computed_on"].isoformat() if ledger["computed_on"] else None,
+                "figures": {
+                    name: _shown(standing[name])
+                    for name in ("measured", "estimated", "estimated_shrunk", "forecast")
+                },
+                "unexplained_movement": _shown(standing["unexplained_movement"]),
+                "forecast_reading": standing["forecast_explained"]["reading"],
                 "chart": _figure(chart),
             }
         )
     return out
+
+
+def _until(history: dict[int, list[tuple]], end: dt.date) -> dict[int, list[tuple]]:
+    return {pk: [row for row in rows if row[0] <= end] for pk, rows in history.items()}
+
+
+def _shown(figure: dict) -> dict:
+    """A standing figure as stored: its text in the objective's unit and its day."""
+    as_of = figure["as_of"]
+    return {
+        "value": figure["value"],
+        "display": figure["display"],
+        "as_of": as_of.isoformat() if as_of else None,
+    }
 
 
 def _decided_in(start: dt.date, end: dt.date, step: str):

@@ -170,14 +170,28 @@ def _form_poisons(operation, body):
 
 
 def _text_poisons(world, url, body):
-    """Events as NDJSON, observations as CSV: a bad value in each field or cell."""
+    """Events as NDJSON; observations, measured KPIs and holdout data as CSV: a bad value in
+    each field or cell."""
     if url == "/api/v1/events/":
         for name, bad in BAD_TEXT.items():
             for field in body[0]:
                 line = json_text(_with(body[0], (field,), bad))
                 yield f"{name} in NDJSON {field}", line, "application/x-ndjson"
-    if url.endswith("/observations/"):
-        columns = ["date", "variant", "metric", "users", "conversions", "sum", "sum_squares"]
+    csv_columns = {
+        "/observations/": [
+            "date",
+            "variant",
+            "metric",
+            "users",
+            "conversions",
+            "sum",
+            "sum_squares",
+        ],
+        "/measurements/": ["date", "value"],
+        "/data/": ["date", "group", "users", "conversions"],
+    }
+    columns = next((c for end, c in csv_columns.items() if url.endswith(end)), None)
+    if columns is not None:
         for row in body[:1]:
             cells = [str(row.get(column, "")) for column in columns]
             for i, column in enumerate(columns):
@@ -186,7 +200,8 @@ def _text_poisons(world, url, body):
                 yield f"nul in CSV {column}", text, "text/csv"
             # UTF-8 has no lone surrogate; the bytes Python's "surrogatepass" would write.
             text = (",".join(columns) + "\n" + ",".join(cells) + "\n").encode()
-            yield "surrogate bytes in CSV", text.replace(b"control", b"\xed\xa0\x80"), "text/csv"
+            first = cells[1 if url.endswith("/observations/") else 0].encode()
+            yield "surrogate bytes in CSV", text.replace(first, b"\xed\xa0\x80", 1), "text/csv"
 
 
 def _requests(world, operation, url, body):

@@ -38,6 +38,7 @@ from experiments.models import (
 )
 from experiments.services import template_create
 from growthops.api_urls import router
+from programme.holdouts import holdout_create
 from programme.models import BoardReport, PortfolioRollup
 from programme.shares import readout_share_create
 from roles.models import OperatorProfile, Team, User
@@ -68,6 +69,15 @@ def objective_body(w):
         "baseline": "1",
         "target": "2",
         "target_date": "2027-12-31",
+    }
+
+
+def holdout_body(w):
+    return {
+        "name": "Kept away",
+        "segment": w["segment"].pk,
+        "share": 0.05,
+        "started_on": "2026-11-01",
     }
 
 
@@ -112,6 +122,29 @@ TABLE = [
     ("PUT", "/api/v1/objectives/{objective}/", objective_body, allowed(200, {"cmo"})),
     ("DELETE", "/api/v1/objectives/{objective}/", None, allowed(405)),
     ("POST", "/api/v1/objectives/{objective}/archive/", None, allowed(200, {"cmo"})),
+    # The measured KPI: the CMO and analysts record it; everyone reads it.
+    ("GET", "/api/v1/objectives/{objective}/measurements/", None, allowed(200)),
+    (
+        "POST",
+        "/api/v1/objectives/{objective}/measurements/",
+        [{"date": START.isoformat(), "value": 1_020_000}],
+        allowed(201, {"cmo", "analyst"}),
+    ),
+    # Programme holdouts: everyone reads; the CMO keeps one; the CMO and analysts send data.
+    ("GET", "/api/v1/holdouts/", None, allowed(200)),
+    ("GET", "/api/v1/holdouts/{holdout}/", None, allowed(200)),
+    ("POST", "/api/v1/holdouts/", holdout_body, allowed(201, {"cmo"})),
+    ("PATCH", "/api/v1/holdouts/{holdout}/", {"share": 0.2}, allowed(405)),
+    ("GET", "/api/v1/holdouts/{holdout}/data/", None, allowed(200)),
+    (
+        "POST",
+        "/api/v1/holdouts/{holdout}/data/",
+        [
+            {"date": START.isoformat(), "group": "holdout", "users": 100, "conversions": 10},
+            {"date": START.isoformat(), "group": "exposed", "users": 900, "conversions": 99},
+        ],
+        allowed(201, {"cmo", "analyst"}),
+    ),
     # Segments: everyone reads the tree; the CMO creates, launches and sunsets.
     ("GET", "/api/v1/segments/", None, allowed(200)),
     ("GET", "/api/v1/segments/{segment}/", None, allowed(200)),
@@ -474,6 +507,9 @@ def build_world():
         ),
         "decided_bare": put_in_status(
             ExperimentFactory(owner=operator), "concluded", decision="abandon", outcome="lost"
+        ),
+        "holdout": holdout_create(
+            actor=cmo, name="Held out", segment=draft.segment, share=0.05, started_on=START
         ),
     }
 

@@ -248,6 +248,38 @@ def test_a_bad_upload_is_a_documented_400_naming_the_problem(world, name, reques
     assert Observation.objects.filter(experiment=experiment).count() == before
 
 
+MEASUREMENTS = ("/api/v1/objectives/{id}/measurements/", "POST")
+BAD_MEASUREMENTS = [
+    # (name, request, the field the errors name)
+    # An unclosed quote swallows the rest of the file into one cell: the row names it.
+    ("unclosed quote", _csv('date,value\n"2026-11-02,5\n'), "row 1"),
+    ("csv with only a header", _csv("date,value\n"), "csv"),
+    ("wrong header", _csv("day,value\n2026-11-02,5\n"), "csv"),
+    ("bad date", _csv("date,value\n2026-11-02,5\n2026-02-30,5\n"), "row 2"),
+    ("not a number", _rows({"date": "2026-11-02", "value": "5 EUR"}), "row 1"),
+    ("duplicate dates", _rows(*[{"date": "2026-11-02", "value": 5}] * 2), "row 2"),
+    ("empty batch", _rows(), "rows"),
+]
+
+
+@pytest.mark.parametrize(("name", "request_for", "field"), BAD_MEASUREMENTS)
+def test_a_bad_measurement_upload_is_a_documented_400(world, name, request_for, field):
+    from programme.models import ObjectiveMeasurement
+    from tests.factories import ObjectiveFactory
+
+    schema, headers = _signed_in(world["analyst"])
+    objective = ObjectiveFactory(owner=world["cmo"])
+
+    response = _call(
+        schema, *MEASUREMENTS, headers, path_parameters={"id": objective.pk}, **request_for
+    )
+
+    body = response.json()
+    assert response.status_code == 400, body
+    assert field in body["errors"] and body["errors"][field], body
+    assert not ObjectiveMeasurement.objects.exists()
+
+
 def test_an_unknown_variant_in_events_is_a_documented_400(world):
     from analytics.models import Event
 

@@ -64,7 +64,14 @@ def test_the_cmo_reads_progress_sets_an_objective_and_sunsets_a_segment(
     card.locator(f"a[href='/objectives/{arr.pk}/']").first.click()
     page.wait_for_selector(f"#objective-{arr.pk}-progress[data-drawn] .main-svg")
     row = page.locator(f"#ledger-experiments tr[data-experiment='{world['scaled'].pk}']")
-    assert row.locator(".realised").inner_text().startswith("20,000")
+    assert row.locator(".realised").inner_text().startswith("€20,000")
+    # Measured beside estimated, and the forecast read two ways.
+    assert page.locator("#standing-figures [data-figure='estimated'] .figure").inner_text() == (
+        "€1,020,000"
+    )
+    assert "If every test in flight won at its MDE: +€60,000" in page.inner_text(
+        "#forecast-reading"
+    )
     shoot(page, "cockpit-objective")
 
     # A new objective: refused first (target = baseline), with what was typed kept.
@@ -151,3 +158,47 @@ def test_an_operator_reads_the_strategy_pages_and_cannot_write(browser, live_ser
     page.goto(f"{live_server.url}/objectives/new/")
     assert page.locator("h1").inner_text() == "Not allowed"
     assert "Only CMO may create and edit objectives" in page.locator("#refusal").inner_text()
+
+
+def test_an_analyst_records_the_kpi_and_reads_the_holdout(
+    browser, live_server, world, cmo, analyst
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from programme.holdouts import holdout_create, holdout_data_ingest
+
+    today = timezone.localdate()
+    holdout = holdout_create(
+        actor=cmo, name="Self-serve holdout", segment=world["self_serve"], share=0.05,
+        started_on=today - dt.timedelta(days=20), objective=world["arr"],
+    )  # fmt: skip
+    rows = []
+    for back in range(14, 0, -1):
+        day = (today - dt.timedelta(days=back)).isoformat()
+        rows += [
+            {"date": day, "group": "holdout", "users": 500, "conversions": 50 + back % 3},
+            {"date": day, "group": "exposed", "users": 9500, "conversions": 1040 + back % 5},
+        ]
+    holdout_data_ingest(holdout_id=holdout.pk, actor=cmo, rows=rows)
+    page = new_page(browser)
+    sign_in(page, live_server, "analyst")
+
+    page.goto(f"{live_server.url}/objectives/{world['arr'].pk}/")
+    page.fill("#id_value", "1031000")
+    page.click("#measure-form button[type=submit]")
+    page.wait_for_selector("#standing-figures")
+    measured = page.locator("#standing-figures [data-figure='measured'] .figure").inner_text()
+    assert measured == "€1,031,000"
+    unexplained = "#standing-figures [data-figure='unexplained_movement'] .figure"
+    assert page.locator(unexplained).inner_text() == "+€11,000"
+    shoot(page, "measured-objective-analyst")
+
+    page.click("nav >> text=Strategy")
+    page.click("nav >> text=Holdouts")
+    page.click("text=Self-serve holdout")
+    page.wait_for_selector(f"#holdout-{holdout.pk}-lift[data-drawn] .main-svg")
+    assert page.locator("#measured-lift").inner_text().startswith("+")
+    assert page.locator("#holdout-upload").count() == 1
+    shoot(page, "measured-holdout-analyst")

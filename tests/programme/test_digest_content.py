@@ -82,8 +82,8 @@ def test_it_gives_the_cmo_each_objectives_ledger_faded_winners_and_partner_retur
     ledgers = {i["name"]: i for i in found["objectives"]}
     assert ledgers["Grow ARR"]["progress"] == pytest.approx(0.25)
     assert ledgers["Grow ARR"]["text"] == (
-        "Grow ARR: 25% of the gap realised (250 of 1,000 ARR); 100 more forecast from tests in "
-        "flight"
+        "Grow ARR: 25% of the gap realised (€250 of €1,000 ARR); €100 more forecast from tests "
+        "in flight"
     )
     assert [(i["name"], i["after_days"], i["lift"]) for i in found["faded"]] == [
         ("Shipped one", 30, 0.01)

@@ -490,12 +490,13 @@ def test_the_ledger_sets_realised_impact_against_the_gap(world):
     ledger = objective_ledger(arr)
 
     assert ledger == {
-        "objective": arr.pk, "name": "ARR", "kpi": "Net new ARR", "unit": "currency",
+        "objective": arr.pk, "name": "ARR", "kpi": "Net new ARR", "unit": "currency", "unit_code": "EUR",
         "baseline": 1_000_000.0, "target": 1_500_000.0, "gap": 500_000.0,
         "realised_impact": 125_000.0, "realised_impact_low": 50_000.0,
         "realised_impact_high": 200_000.0, "realised_impact_shrunk": None,
         "forecast_impact": 75_000.0, "progress": 0.25, "progress_shrunk": None,
-        "progress_with_forecast": 0.4, "in_flight": 4, "scaled": 2,
+        "progress_with_forecast": 0.4, "forecast_expected": None, "forecast_if_all_win": None,
+        "winner_retention": None, "progress_expected": 0.25, "in_flight": 4, "scaled": 2,
         "scaled_without_results": 1, "computed_on": TODAY,
     }  # fmt: skip
 

@@ -45,7 +45,7 @@ def test_it_shows_each_design_with_what_the_decision_needs(client, cmo, operator
     assert f'data-figure="duration">{design.duration_days} days' in html
     assert 'data-figure="segment-share">20.0%' in html  # 2,000 of 10,000 a day
     # P(win) 0.3 (no roll-up yet) × 100,000 × baseline 0.1 × MDE 0.1 × 50 = 15,000 a year.
-    assert 'data-figure="forecast">15,000' in html
+    assert 'data-figure="forecast">€15,000' in html
     assert "Ready: traffic is there." in html
     assert experiment.hypothesis.title in html
     assert "Hurting users or revenue" in html  # kill reasons with readable labels
@@ -61,7 +61,7 @@ def test_the_forecast_uses_the_teams_win_rate_from_the_rollup(client, cmo, opera
         data={"p_win": 0.5},
     )
     client.force_login(cmo)
-    assert 'data-figure="forecast">25,000' in client.get(QUEUE).content.decode()
+    assert 'data-figure="forecast">€25,000' in client.get(QUEUE).content.decode()
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,9 @@ from tests.factories import ExperimentFactory
 ROLE_ABILITIES = {
     Role.CMO: {
         "objectives.manage",
+        "objectives.measure",
+        "holdouts.manage",
+        "holdouts.data",
         "segments.manage",
         "hypotheses.create",
         "hypotheses.triage",
@@ -45,7 +48,14 @@ ROLE_ABILITIES = {
         "results.read",
         "comments.create",
     },
-    Role.ANALYST: {"hypotheses.create", "data.upload", "results.read", "comments.create"},
+    Role.ANALYST: {
+        "hypotheses.create",
+        "data.upload",
+        "objectives.measure",
+        "holdouts.data",
+        "results.read",
+        "comments.create",
+    },
 }
 
 

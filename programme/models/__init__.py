@@ -1,0 +1,31 @@
+"""What the programme keeps of its own (roll-ups, insights, shares, digests, post-mortems,
+notices, measured KPIs, holdouts, board packs). Written by the programme's services and tasks
+only. Each module holds one part; everything is importable from here.
+"""
+
+from .digests import DigestDelivery, DigestFrequency, DigestPreference
+from .measured import Holdout, HoldoutObservation, ObjectiveMeasurement
+from .postmortems import Cause, Notice, Postmortem, PostmortemAction, ProcessFault
+from .reports import BoardReport
+from .rollups import InsightReport, PortfolioRollup, ShipRecheck
+from .shares import ReadoutShare, ReadoutView
+
+__all__ = [
+    "BoardReport",
+    "Cause",
+    "DigestDelivery",
+    "DigestFrequency",
+    "DigestPreference",
+    "Holdout",
+    "HoldoutObservation",
+    "InsightReport",
+    "Notice",
+    "ObjectiveMeasurement",
+    "PortfolioRollup",
+    "Postmortem",
+    "PostmortemAction",
+    "ProcessFault",
+    "ReadoutShare",
+    "ReadoutView",
+    "ShipRecheck",
+]
