@@ -10,6 +10,8 @@ from django.db.models import Q
 from growthops.filters import MAX_SEARCH_LENGTH
 from roles.models import Channel, User
 
+from .list_rows import DEFAULT_SORT as EXPERIMENT_DEFAULT_SORT
+from .list_rows import sort_choices
 from .models import (
     Decision,
     Experiment,
@@ -99,10 +101,24 @@ class ExperimentPageFilter(django_filters.FilterSet):
     executed_by = django_filters.ChoiceFilter(
         choices=Experiment.ExecutedBy.choices, empty_label="Anyone", label="Executed by"
     )
+    # Validated here, applied after the filters by ``list_rows.sorted_experiments`` (progress
+    # is sorted outside the database).
+    sort = django_filters.ChoiceFilter(
+        method="filter_sort", label="Sort by", choices=sort_choices(), empty_label=None
+    )
 
     class Meta:
         model = Experiment
         fields = []
+
+    def filter_sort(self, queryset, name, value):
+        return queryset
+
+    @property
+    def chosen_sort(self) -> str:
+        if not self.form.is_bound or not self.form.is_valid():
+            return EXPERIMENT_DEFAULT_SORT
+        return self.form.cleaned_data.get("sort") or EXPERIMENT_DEFAULT_SORT
 
 
 class LearningPageFilter(django_filters.FilterSet):

@@ -19,6 +19,7 @@ urlpatterns = [
         name="design-create",
     ),
     path("experiments/", views.experiment_list, name="list"),
+    path("experiments.csv", views.experiment_list_csv, name="list-csv"),
     path("learnings/", views.learnings, name="learnings"),
     path("experiments/<int:pk>/", views.experiment_detail, name="detail"),
     path("experiments/<int:pk>/edit/", design_views.experiment_design_edit, name="design-edit"),

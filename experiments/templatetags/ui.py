@@ -80,3 +80,27 @@ def ice_score_classes(score) -> str:
     """The classes of an ICE score's badge: ``score``, and its colour band when it has one."""
     band = ice_band(score)
     return f"score score-{band}" if band else "score"
+
+
+@register.filter
+def signed_percent(value):
+    """0.0234 → "+2.3 %"; None → "—" (a lift or a bound of its interval)."""
+    if value is None:
+        return "—"
+    return f"{value * 100:+.1f} %"
+
+
+@register.filter
+def progress_percent(share):
+    """Users ÷ planned sample as a whole percentage ("64 %"); past the plan it says so."""
+    if share is None:
+        return "—"
+    return f"{share * 100:.0f} %"
+
+
+@register.filter
+def thousands(value):
+    """12345 → "12,345"; None → "—"."""
+    if value is None:
+        return "—"
+    return f"{value:,}"
