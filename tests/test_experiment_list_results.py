@@ -183,3 +183,28 @@ def test_the_csv_export_refuses_a_bad_filter_and_those_signed_out(client, analys
     response = client.get(reverse("experiments:list-csv"), {"sort": "nope"})
     assert response.status_code == 400
     assert "sort" in response.content.decode()
+
+
+@pytest.fixture
+def many_analysed(db):
+    metric = MetricFactory(key="signups", name="Sign-ups")
+    made = []
+    for i in range(30):
+        experiment = running(f"Analysed {i}", 5 + i, hypothesis=HypothesisFactory(metric=metric))
+        analysed(experiment, lift=0.01 * i, low=0.01 * i - 0.02, high=0.01 * i + 0.02,
+                 p_value=0.04, p_value_adjusted=0.04)  # fmt: skip
+        made.append(experiment)
+    return made
+
+
+@pytest.mark.parametrize(
+    "sort", ["-updated", "-lift", "significance", "-progress", "-days", "next"]
+)
+def test_the_result_columns_need_a_bounded_number_of_queries(
+    client, marketer, many_analysed, django_assert_max_num_queries, sort
+):
+    client.force_login(marketer)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("experiments:list"), {"sort": sort})
+    rows = response.context["rows"]
+    assert len(rows) == 25 and all(row.lift is not None for row in rows)
