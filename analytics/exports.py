@@ -15,7 +15,8 @@ from .api.results import RESULT_ROWS, latest_results_presented
 from .ingest.observations import CSV_HEADER, CSV_OPTIONAL
 from .upload_guide import template_csv
 
-OBSERVATION_COLUMNS = [*CSV_HEADER, *CSV_OPTIONAL, "source"]
+# The upload's own columns: the file goes back in as it is.
+OBSERVATION_COLUMNS = [*CSV_HEADER, *CSV_OPTIONAL]
 
 
 def _readable(request, pk: int):
@@ -63,7 +64,6 @@ def observations_csv(request, pk: int):
             "covariate_sum",
             "covariate_sum_squares",
             "cross_sum",
-            "source",
         )
         .iterator(chunk_size=CSV_BATCH)
     )
