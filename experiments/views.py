@@ -32,6 +32,7 @@ from .selectors import (
     hypothesis_search,
     learnings_for_user,
 )
+from .step_messages import step_done_message
 from .web import PAGE_SIZE, comment_form_for, comment_posted, paginate
 
 
@@ -168,7 +169,8 @@ def experiment_step(request, pk: int, step: str):
     require_ability(request, STEP_ABILITIES[step], experiment)
     form = step_form(step, request.POST, auto_id=f"{step}-%s")
     if form.is_valid() and _take_step(request, experiment, step, form):
-        messages.success(request, f"Done: {step_label(step).lower()}.")
+        experiment.refresh_from_db()
+        messages.success(request, step_done_message(step, experiment))
         return redirect("experiments:detail", pk=experiment.pk)
     experiment.refresh_from_db()
     return _detail_page(request, experiment, refused_step=step, refused_form=form)
