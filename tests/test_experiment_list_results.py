@@ -101,8 +101,8 @@ def test_each_row_shows_its_primary_lift_significance_progress_days_and_next_ste
     assert draft.lift is None and draft.progress is None and draft.days is None
     assert draft.next_step == "Finish the design and send it for review"
     html = response.content.decode()
-    assert "+8.6 %" in html and "+5.8 % to +11.4 %" in html
-    assert 'aria-label="Interval +5.8 % to +11.4 % around zero"' in html
+    assert "+8.6%" in html and "+5.8% to +11.4%" in html
+    assert 'aria-label="Interval +5.8% to +11.4% around zero"' in html
     assert f"10,000 of {planned:,}" in html
     assert ">Significant<" in html and ">Not yet<" in html
 

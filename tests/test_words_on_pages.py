@@ -72,3 +72,30 @@ def test_no_page_points_at_developer_documents(client, cmo, url):
     response = client.get(url)
     assert response.status_code == 200
     assert not re.search(r"docs/\w+\.md", response.content.decode())
+
+
+def test_a_share_beyond_the_segment_reach_is_flagged_not_printed_as_a_percentage():
+    from experiments.templatetags.ui import over_reach, reach_share
+
+    assert reach_share(0.2) == "20.0%"
+    assert reach_share(13321.43) == "over its reach (13,321×)"
+    assert reach_share(1.5) == "over its reach (1.5×)"
+    assert reach_share(None) == "—"
+    assert over_reach(1.01) and not over_reach(1.0) and not over_reach(None)
+
+
+def test_the_queue_flags_a_long_design_over_its_segment_traffic(client, cmo, operator):
+    from tests.factories import SegmentFactory
+
+    segment = SegmentFactory(monthly_reach=300)  # 10 people a day
+    experiment = put_in_status(
+        ExperimentFactory(owner=operator, segment=segment, daily_traffic=500, mde=0.01),
+        "in_review",
+    )
+    client.force_login(cmo)
+    html = client.get(reverse("programme:review")).content.decode()
+    card = html.split(f'id="review-{experiment.pk}"', 1)[1].split("</article>", 1)[0]
+    assert 'data-figure="segment-share">over its reach (50×)' in card
+    assert 'data-flag="daily_traffic"' in card and 'data-flag="duration"' in card
+    assert "over 90 days" in card
+    assert "Check before approving:" in card

@@ -84,18 +84,18 @@ def ice_score_classes(score) -> str:
 
 @register.filter
 def signed_percent(value):
-    """0.0234 → "+2.3 %"; None → "—" (a lift or a bound of its interval)."""
+    """0.0234 → "+2.3%"; None → "—" (a lift or a bound of its interval)."""
     if value is None:
         return "—"
-    return f"{value * 100:+.1f} %"
+    return f"{value * 100:+.1f}%"
 
 
 @register.filter
 def progress_percent(share):
-    """Users ÷ planned sample as a whole percentage ("64 %"); past the plan it says so."""
+    """Users ÷ planned sample as a whole percentage ("64%"); past the plan it says so."""
     if share is None:
         return "—"
-    return f"{share * 100:.0f} %"
+    return f"{share * 100:.0f}%"
 
 
 @register.filter
@@ -104,3 +104,22 @@ def thousands(value):
     if value is None:
         return "—"
     return f"{value:,}"
+
+
+@register.filter
+def reach_share(share):
+    """The share of a segment's daily reach a test (or all of them) takes: "38.0%"; beyond the
+    whole reach it is not a percentage worth printing ("1,332,143 %") but a flag:
+    "over its reach (13,321×)"; None → "—"."""
+    if share is None:
+        return "—"
+    if share > 1:
+        return (
+            f"over its reach ({share:,.0f}×)" if share >= 10 else f"over its reach ({share:.1f}×)"
+        )
+    return f"{share * 100:.1f}%"
+
+
+@register.filter
+def over_reach(share) -> bool:
+    return share is not None and share > 1
