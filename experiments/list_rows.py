@@ -89,7 +89,7 @@ DESCENDING_FIRST = {"updated", "lift", "progress", "days"}
 DEFAULT_SORT = "-updated"
 
 
-def sort_choices() -> list[tuple[str, str]]:
+def sort_options() -> list[tuple[str, str]]:
     choices = []
     for key, (label, _) in SORTS.items():
         first, second = ("-", "") if key in DESCENDING_FIRST else ("", "-")

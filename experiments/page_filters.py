@@ -10,8 +10,9 @@ from django.db.models import Q
 from growthops.filters import MAX_SEARCH_LENGTH
 from roles.models import Channel, User
 
+from .choices import sort_choices
 from .list_rows import DEFAULT_SORT as EXPERIMENT_DEFAULT_SORT
-from .list_rows import sort_choices
+from .list_rows import sort_options
 from .models import (
     Decision,
     Experiment,
@@ -24,11 +25,23 @@ from .models import (
 from .ranking import DEFAULT_SORT, HYPOTHESIS_SORTS, hypotheses_ranked
 
 
+class SortedFilterSet(django_filters.FilterSet):
+    """A filter form whose dropdowns read in alphabetical order."""
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "choices_sorted", False):
+            sort_choices(form)
+            form.choices_sorted = True
+        return form
+
+
 def _segments(request):
     return Segment.objects.select_related("parent__parent__parent")
 
 
-class HypothesisPageFilter(django_filters.FilterSet):
+class HypothesisPageFilter(SortedFilterSet):
     """Filters and sort of the backlog page; expects the columns of ``HypothesisQuerySet.with_scores``."""
 
     q = django_filters.CharFilter(
@@ -77,7 +90,7 @@ class HypothesisPageFilter(django_filters.FilterSet):
         return queryset
 
 
-class ExperimentPageFilter(django_filters.FilterSet):
+class ExperimentPageFilter(SortedFilterSet):
     """Filters of the experiments page."""
 
     q = django_filters.CharFilter(
@@ -104,7 +117,7 @@ class ExperimentPageFilter(django_filters.FilterSet):
     # Validated here, applied after the filters by ``list_rows.sorted_experiments`` (progress
     # is sorted outside the database).
     sort = django_filters.ChoiceFilter(
-        method="filter_sort", label="Sort by", choices=sort_choices(), empty_label=None
+        method="filter_sort", label="Sort by", choices=sort_options(), empty_label=None
     )
 
     class Meta:
@@ -121,7 +134,7 @@ class ExperimentPageFilter(django_filters.FilterSet):
         return self.form.cleaned_data.get("sort") or EXPERIMENT_DEFAULT_SORT
 
 
-class LearningPageFilter(django_filters.FilterSet):
+class LearningPageFilter(SortedFilterSet):
     """Filters of the learnings page (concluded experiments)."""
 
     q = django_filters.CharFilter(
