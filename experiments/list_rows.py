@@ -90,12 +90,13 @@ DEFAULT_SORT = "-updated"
 
 
 def sort_options() -> list[tuple[str, str]]:
-    choices = []
+    """Each column in its first direction, then reversed; the default first (it is what the
+    form shows before anything is chosen)."""
+    choices = [(DEFAULT_SORT, SORTS[DEFAULT_SORT.lstrip("-")][0])]
     for key, (label, _) in SORTS.items():
         first, second = ("-", "") if key in DESCENDING_FIRST else ("", "-")
-        choices.append((first + key, label))
-        choices.append((second + key, f"{label} (reversed)"))
-    return choices
+        choices += [(first + key, label), (second + key, f"{label} (reversed)")]
+    return list(dict(choices).items())
 
 
 def sort_columns(sort: str) -> dict[str, dict]:
