@@ -32,8 +32,8 @@ class UploadGuide:
 
 
 COLUMNS = {
-    Metric.Kind.BINOMIAL: "users and conversions (sum and sum_squares left empty)",
-    Metric.Kind.MEAN: "users, sum and sum_squares of the value per user (conversions left empty)",
+    Metric.Kind.BINOMIAL: "users, conversions",
+    Metric.Kind.MEAN: "users, sum, sum_squares (of the value per user)",
 }
 
 
