@@ -71,3 +71,13 @@ def test_dropdowns_are_sorted_by_what_they_show(client, marketer, operator):
         shown = options(html, select_id)
         assert shown == sorted(shown, key=str.casefold), select_id
     assert options(html, "id_owner")[0] == "Adam"
+
+
+def test_the_segments_table_is_built_to_fit_1280_px(client, cmo):
+    segment = SegmentFactory(name="Tiny", monthly_reach=30)  # one person a day
+    put_in_status(ExperimentFactory(segment=segment, daily_traffic=700), "running")
+    client.force_login(cmo)
+    html = client.get(reverse("programme:segments")).content.decode()
+    assert 'class="table table-hover align-middle mb-0 segment-table wrap-head"' in html
+    cell = html.split('class="num traffic-share', 1)[1].split("</td>", 1)[0]
+    assert "over reach" in cell and "700×" in cell and "70000" not in cell
