@@ -79,5 +79,6 @@ def test_the_segments_table_is_built_to_fit_1280_px(client, cmo):
     client.force_login(cmo)
     html = client.get(reverse("programme:segments")).content.decode()
     assert 'class="table table-hover align-middle mb-0 segment-table wrap-head"' in html
-    cell = html.split('class="num traffic-share', 1)[1].split("</td>", 1)[0]
+    row = html.split(f'data-segment="{segment.pk}"', 1)[1].split("</tr>", 1)[0]
+    cell = row.split('class="num traffic-share', 1)[1].split("</td>", 1)[0]
     assert "over reach" in cell and "700×" in cell and "70000" not in cell
