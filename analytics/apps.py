@@ -18,7 +18,8 @@ class AnalyticsConfig(AppConfig):
 
         # The experiments app sits below analytics and cannot import it: the lifecycle runs the
         # SRM check through its registry, and reads the latest look (the decision rule's
-        # verdict) and the design page's recent data through the readers handed over here.
+        # verdict), the design page's recent data and the experiment list's sortable result
+        # columns through the readers handed over here.
         register_step_check("complete", srm_confirmation_problems)
         register_look_reader(experiment_latest_looks)
         register_design_suggestions(recent_data_suggestions)
