@@ -241,5 +241,7 @@ def experiment_results_panel(experiment: Experiment, *, user) -> dict:
         "state": AnalysisState.objects.filter(experiment=experiment).first(),
         # The upload rule itself (who, and in which status: a shipped winner takes holdout days).
         "can_upload": can_upload,
+        # The downloads are for signed-in readers (a shared read-out has none).
+        "can_export": can(user, "results.read"),
         "upload_guide": upload_guide(experiment) if can_upload else None,
     }
