@@ -20,7 +20,8 @@ from . import services
 from .forms import HypothesisForm, ScoreForm, SimilarIdeasForm, TriageForm, add_service_errors
 from .models import Hypothesis
 from .page_filters import HypothesisPageFilter
-from .selectors import hypothesis_backlog, hypothesis_list_for_user, hypothesis_similar
+from .search import hypothesis_similar
+from .selectors import hypothesis_backlog, hypothesis_list_for_user
 from .web import comment_form_for, comment_posted, paginate
 
 

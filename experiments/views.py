@@ -26,12 +26,8 @@ from .list_rows import (
 )
 from .models import ExperimentStatus
 from .page_filters import ExperimentPageFilter, LearningPageFilter
-from .selectors import (
-    experiment_list_for_user,
-    experiment_search,
-    hypothesis_search,
-    learnings_for_user,
-)
+from .search import experiment_search, hypothesis_search
+from .selectors import experiment_list_for_user, learnings_for_user
 from .step_messages import step_done_message
 from .web import PAGE_SIZE, comment_form_for, comment_posted, paginate
 

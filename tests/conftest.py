@@ -152,8 +152,16 @@ def client_for(user):
 
 @pytest.fixture
 def api(analyst):
-    """The API as the analyst (a module may name its own ``api``)."""
+    """The API as the analyst."""
     return client_for(analyst)
+
+
+@pytest.fixture
+def anonymous_api():
+    """The API as nobody: a client that has not signed in (``force_authenticate`` signs it in)."""
+    from rest_framework.test import APIClient
+
+    return APIClient()
 
 
 @pytest.fixture

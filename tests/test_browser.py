@@ -82,5 +82,8 @@ def test_pages_load_without_browser_errors(page, live_server, cmo, operator):
     page.wait_for_selector(".swagger-ui .opblock")
     page.click("#back-to-app")
     assert page.locator("h1").inner_text() == "Growth programme"
+    # The dashboard loads its panels with htmx: let them finish, so that no request is still
+    # being served when the test's database is emptied.
+    page.wait_for_load_state("networkidle")
 
     assert errors == []

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from experiments.models import Comment, Experiment, Hypothesis, Segment
-from experiments.selectors import hypothesis_similar
+from experiments.search import hypothesis_similar
 from tests.experiments.helpers import put_in_status
 from tests.factories import (
     ExperimentFactory,

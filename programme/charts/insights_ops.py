@@ -15,23 +15,12 @@ def capacity_timelines(data: dict) -> list[Chart]:
     experiment from the day it can start to the day its sample is reached."""
     figure = new_figure(title="", x_title="", y_title="", height=420)
     colours = {"Running": PALETTE["good"], "Approved": PALETTE["primary"]}
-    buttons, owners = [], []
+    owners = []
     planned = [s for s in data["segments"] if s["queue"] or s["running"]]
     # The segment with the longest queue opens first.
     shown_first = max(planned, key=lambda s: (len(s["queue"]), -planned.index(s)), default=None)
     for segment in planned:
-        # Bars are labelled by their place (the queue's rank, as in the table below) so that
-        # the plot keeps its width on a phone; the name shows on hover.
-        rows = [
-            ("Running", f"run {n}", r["name"], data["today"], r["days_left"], r["daily"])
-            for n, r in enumerate(segment["running"], start=1)
-        ] + [
-            ("Approved" if q["status"] == "approved" else "Backlog", f"#{q['rank']}", q["name"],
-             q["start_on"], q["planned_days"], q["planned_daily"])
-            for q in segment["queue"]
-            if q["start_on"] is not None
-        ]  # fmt: skip
-        rows = rows[:TIMELINE_BARS]
+        rows = _timeline_rows(segment, today=data["today"])
         first_trace = len(figure.data)
         for group in ("Running", "Approved", "Backlog"):
             members = [row for row in rows if row[0] == group]
@@ -56,15 +45,6 @@ def capacity_timelines(data: dict) -> list[Chart]:
         owners.append((segment, first_trace, len(figure.data)))
     if not owners:
         return []
-    for segment, first, last in owners:
-        visible = [first <= i < last for i in range(len(figure.data))]
-        buttons.append(
-            {
-                "label": f"{escape_markup(segment['name'])} ({len(segment['queue'])} queued)",
-                "method": "update",
-                "args": [{"visible": visible}, {"title.text": _timeline_title(segment)}],
-            }
-        )
     figure.update_xaxes(type="date")
     figure.update_yaxes(autorange="reversed", automargin=True)
     figure.update_xaxes(automargin=True)
@@ -75,7 +55,7 @@ def capacity_timelines(data: dict) -> list[Chart]:
         margin={"t": 100},
         updatemenus=[
             {
-                "buttons": buttons,
+                "buttons": _segment_buttons(owners, trace_count=len(figure.data)),
                 "active": [segment for segment, *_ in owners].index(shown_first),
                 "direction": "down",
                 "x": 0,
@@ -97,6 +77,38 @@ def capacity_timelines(data: dict) -> list[Chart]:
                 f"in the queue below (the first {TIMELINE_BARS} are drawn)."
             ),
         )
+    ]
+
+
+def _timeline_rows(segment: dict, *, today) -> list[tuple]:
+    """(group, label, name, start, days, daily) per bar, running first, then the queue.
+
+    Bars are labelled by their place (the queue's rank, as in the table below) so that the
+    plot keeps its width on a phone; the name shows on hover."""
+    rows = [
+        ("Running", f"run {n}", r["name"], today, r["days_left"], r["daily"])
+        for n, r in enumerate(segment["running"], start=1)
+    ] + [
+        ("Approved" if q["status"] == "approved" else "Backlog", f"#{q['rank']}", q["name"],
+         q["start_on"], q["planned_days"], q["planned_daily"])
+        for q in segment["queue"]
+        if q["start_on"] is not None
+    ]  # fmt: skip
+    return rows[:TIMELINE_BARS]
+
+
+def _segment_buttons(owners: list[tuple], *, trace_count: int) -> list[dict]:
+    """The menu: each entry shows one segment's traces (``owners``: segment, first, last)."""
+    return [
+        {
+            "label": f"{escape_markup(segment['name'])} ({len(segment['queue'])} queued)",
+            "method": "update",
+            "args": [
+                {"visible": [first <= i < last for i in range(trace_count)]},
+                {"title.text": _timeline_title(segment)},
+            ],
+        }
+        for segment, first, last in owners
     ]
 
 

@@ -6,6 +6,10 @@ from analytics.charts.base import PALETTE, Chart, escape_markup, new_figure
 
 
 def calibration_charts(data: dict) -> list[Chart]:
+    return [_win_rate_by_band(data), _score_against_lift(data), _stated_against_corrected(data)]
+
+
+def _win_rate_by_band(data: dict) -> Chart:
     bands = [band for band in data["bands"] if band["experiments"]]
     figure = new_figure(title="Win rate by ICE score band", x_title="ICE score", y_title="Win rate")
     figure.add_trace(
@@ -20,14 +24,15 @@ def calibration_charts(data: dict) -> list[Chart]:
         )
     )
     figure.update_yaxes(tickformat=".0%", range=[0, 1.1])
-    charts = [
-        Chart(
-            "calibration-bands",
-            figure,
-            "Share of concluded experiments that won, by the ICE score their idea had. If the "
-            "scores rank ideas well, the bars rise from left to right.",
-        )
-    ]
+    return Chart(
+        "calibration-bands",
+        figure,
+        "Share of concluded experiments that won, by the ICE score their idea had. If the "
+        "scores rank ideas well, the bars rise from left to right.",
+    )
+
+
+def _score_against_lift(data: dict) -> Chart:
     points = data["points"]
     scatter = new_figure(
         title="ICE score against measured lift",
@@ -51,14 +56,15 @@ def calibration_charts(data: dict) -> list[Chart]:
     scatter.update_yaxes(tickformat=".0%", zeroline=True)
     scatter.update_layout(hovermode="closest")
     rho = data["spearman_ice_lift"]
-    charts.append(
-        Chart(
-            "calibration-scatter",
-            scatter,
-            "Each concluded experiment: the ICE score its idea had and the lift it measured"
-            + (f" (rank correlation {rho:.2f})." if rho is not None else "."),
-        )
+    return Chart(
+        "calibration-scatter",
+        scatter,
+        "Each concluded experiment: the ICE score its idea had and the lift it measured"
+        + (f" (rank correlation {rho:.2f})." if rho is not None else "."),
     )
+
+
+def _stated_against_corrected(data: dict) -> Chart:
     bands = data["corrected_confidence"]["bands"]
     stated = _side_by_side(
         title="Stated against corrected confidence",
@@ -79,15 +85,12 @@ def calibration_charts(data: dict) -> list[Chart]:
         ],
     )
     stated.update_yaxes(range=[0, 10])
-    charts.append(
-        Chart(
-            "calibration-confidence",
-            stated,
-            "What each confidence rating turned out to be worth: 10 × the band's win rate, "
-            "shrunk toward the programme's rate when the band has few experiments.",
-        )
+    return Chart(
+        "calibration-confidence",
+        stated,
+        "What each confidence rating turned out to be worth: 10 × the band's win rate, "
+        "shrunk toward the programme's rate when the band has few experiments.",
     )
-    return charts
 
 
 def false_wins_charts(data: dict) -> list[Chart]:

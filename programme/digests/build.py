@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from . import sections  # noqa: F401  (the sections register themselves on import)
 from .period import Period
 from .registry import sections_for
 

@@ -39,8 +39,7 @@ def register_section(*roles: str, key: str, title: str):
 
 
 def sections_for(role: str) -> list[Section]:
-    from . import sections  # noqa: F401  (the sections register themselves on import)
-
+    """The role's sections, once their modules are imported (``build`` imports them)."""
     return SECTIONS.get(role, [])
 
 

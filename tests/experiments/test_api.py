@@ -1,5 +1,4 @@
 import pytest
-from rest_framework.test import APIClient
 
 from experiments.models import StatusChange
 from tests.experiments.helpers import put_in_status
@@ -8,29 +7,24 @@ from tests.factories import ExperimentFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def api():
-    return APIClient()
+def test_it_refuses_anonymous_requests(anonymous_api):
+    assert anonymous_api.get("/api/v1/experiments/").status_code == 401
 
 
-def test_it_refuses_anonymous_requests(api):
-    assert api.get("/api/v1/experiments/").status_code == 401
-
-
-def test_any_role_can_read_experiments(api, analyst, operator):
+def test_any_role_can_read_experiments(anonymous_api, analyst, operator):
     experiment = ExperimentFactory(owner=operator, name="Logo wall")
-    api.force_authenticate(analyst)
-    response = api.get("/api/v1/experiments/")
+    anonymous_api.force_authenticate(analyst)
+    response = anonymous_api.get("/api/v1/experiments/")
     assert response.status_code == 200
     assert [row["name"] for row in response.json()["results"]] == ["Logo wall"]
-    detail = api.get(f"/api/v1/experiments/{experiment.pk}/").json()
+    detail = anonymous_api.get(f"/api/v1/experiments/{experiment.pk}/").json()
     assert [v["key"] for v in detail["variants"]] == ["control", "b"]
 
 
-def test_a_step_runs_through_the_service(api, operator, cmo):
+def test_a_step_runs_through_the_service(anonymous_api, operator, cmo):
     experiment = put_in_status(ExperimentFactory(owner=operator), "in_review")
-    api.force_authenticate(cmo)
-    response = api.post(
+    anonymous_api.force_authenticate(cmo)
+    response = anonymous_api.post(
         f"/api/v1/experiments/{experiment.pk}/steps/approve/",
         {"expected_status": "in_review"},
         format="json",
@@ -52,10 +46,12 @@ def test_a_step_runs_through_the_service(api, operator, cmo):
         ("cmo", "teleport", "running", {}, 404),
     ],
 )
-def test_it_answers_refusals_with_clear_codes(api, cast, who, step, status, payload, code):
+def test_it_answers_refusals_with_clear_codes(
+    anonymous_api, cast, who, step, status, payload, code
+):
     experiment = put_in_status(ExperimentFactory(owner=cast["operator"]), status)
-    api.force_authenticate(cast[who])
-    response = api.post(
+    anonymous_api.force_authenticate(cast[who])
+    response = anonymous_api.post(
         f"/api/v1/experiments/{experiment.pk}/steps/{step}/",
         {"expected_status": status, **payload},
         format="json",
@@ -67,26 +63,26 @@ def test_it_answers_refusals_with_clear_codes(api, cast, who, step, status, payl
     assert not StatusChange.objects.exists()
 
 
-def test_the_timeline_lists_the_audit_trail(api, operator, analyst):
+def test_the_timeline_lists_the_audit_trail(anonymous_api, operator, analyst):
     experiment = put_in_status(ExperimentFactory(owner=operator), "running")
-    api.force_authenticate(operator)
-    api.post(
+    anonymous_api.force_authenticate(operator)
+    anonymous_api.post(
         f"/api/v1/experiments/{experiment.pk}/steps/pause/",
         {"note": "Holiday", "expected_status": "running"},
         format="json",
     )
-    api.force_authenticate(analyst)
-    timeline = api.get(f"/api/v1/experiments/{experiment.pk}/timeline/").json()
+    anonymous_api.force_authenticate(analyst)
+    timeline = anonymous_api.get(f"/api/v1/experiments/{experiment.pk}/timeline/").json()
     assert [(t["step"], t["from_status"], t["to_status"], t["note"]) for t in timeline] == [
         ("pause", "running", "paused", "Holiday")
     ]
 
 
 @pytest.mark.parametrize(("who", "code"), [("cmo", 403), ("operator", 400)])
-def test_status_cannot_be_patched(api, cast, who, code):
+def test_status_cannot_be_patched(anonymous_api, cast, who, code):
     experiment = ExperimentFactory(owner=cast["operator"])
-    api.force_authenticate(cast[who])
-    response = api.patch(
+    anonymous_api.force_authenticate(cast[who])
+    response = anonymous_api.patch(
         f"/api/v1/experiments/{experiment.pk}/", {"status": "approved"}, format="json"
     )
     assert response.status_code == code, response.content
@@ -97,23 +93,23 @@ def test_status_cannot_be_patched(api, cast, who, code):
     assert not StatusChange.objects.exists()
 
 
-def test_the_openapi_schema_needs_a_login(api):
-    assert api.get("/api/schema/").status_code in (401, 403)
+def test_the_openapi_schema_needs_a_login(anonymous_api):
+    assert anonymous_api.get("/api/schema/").status_code in (401, 403)
 
 
-def test_the_openapi_schema_is_served(api, analyst):
-    api.force_authenticate(analyst)
-    response = api.get("/api/schema/")
+def test_the_openapi_schema_is_served(anonymous_api, analyst):
+    anonymous_api.force_authenticate(analyst)
+    response = anonymous_api.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/experiments/{id}/steps/{step}/" in response.content
 
 
 @pytest.mark.parametrize("expected", [None, "bogus"])
-def test_a_step_needs_the_status_the_caller_saw(api, operator, cmo, expected):
+def test_a_step_needs_the_status_the_caller_saw(anonymous_api, operator, cmo, expected):
     experiment = put_in_status(ExperimentFactory(owner=operator), "in_review")
-    api.force_authenticate(cmo)
+    anonymous_api.force_authenticate(cmo)
     payload = {} if expected is None else {"expected_status": expected}
-    response = api.post(
+    response = anonymous_api.post(
         f"/api/v1/experiments/{experiment.pk}/steps/approve/", payload, format="json"
     )
     assert response.status_code == 400
@@ -122,23 +118,23 @@ def test_a_step_needs_the_status_the_caller_saw(api, operator, cmo, expected):
     assert experiment.status == "in_review"
 
 
-def test_one_experiment_shows_its_sample_size_and_flags(api, operator, analyst):
+def test_one_experiment_shows_its_sample_size_and_flags(anonymous_api, operator, analyst):
     from analytics.stats import duration_days, sample_size_proportions
     from experiments.models import Segment
 
     # 10,000 a month is about 333 people a day: 2,000 a day is more than the segment has.
     experiment = ExperimentFactory(owner=operator, baseline=0.1, mde=0.1, daily_traffic=2000)
-    api.force_authenticate(analyst)
-    design = api.get(f"/api/v1/experiments/{experiment.pk}/").json()["design"]
+    anonymous_api.force_authenticate(analyst)
+    design = anonymous_api.get(f"/api/v1/experiments/{experiment.pk}/").json()["design"]
     n = int(sample_size_proportions(0.1, 0.1))
     assert design["sample_size_per_variant"] == n and design["total_sample_size"] == 2 * n
     assert design["duration_days"] == int(duration_days(n, 2000))
     assert set(design["flags"]) == {"daily_traffic"}
-    assert "design" not in api.get("/api/v1/experiments/").json()["results"][0]
+    assert "design" not in anonymous_api.get("/api/v1/experiments/").json()["results"][0]
 
     Segment.objects.filter(pk=experiment.segment_id).update(monthly_reach=3_000_000)
-    api.force_authenticate(operator)
-    patched = api.patch(
+    anonymous_api.force_authenticate(operator)
+    patched = anonymous_api.patch(
         f"/api/v1/experiments/{experiment.pk}/", {"baseline": None}, format="json"
     ).json()["design"]
     assert patched == {

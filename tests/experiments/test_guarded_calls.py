@@ -13,7 +13,6 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from analytics.analysis.pipeline import experiments_analyse
 from analytics.ingest.observations import observations_ingest
@@ -26,11 +25,6 @@ pytestmark = pytest.mark.django_db
 PLANNED = 29_502
 
 
-@pytest.fixture
-def api():
-    return APIClient()
-
-
 def measured(experiment, analyst, *, control=(15_000, 1_500), treatment=(15_000, 1_800)):
     """One day of data on the primary metric (sign-ups), analysed now."""
     rows = binomial_rows((START + dt.timedelta(days=1)).isoformat(), control, treatment)
@@ -39,21 +33,21 @@ def measured(experiment, analyst, *, control=(15_000, 1_500), treatment=(15_000,
     return experiment
 
 
-def complete(api, experiment, **extra):
+def complete(client, experiment, **extra):
     body = {"expected_status": experiment.status, "analysis": "B won.", "recommendation": "scale"}
-    return api.post(
+    return client.post(
         f"/api/v1/experiments/{experiment.pk}/steps/complete/", {**body, **extra}, format="json"
     )
 
 
-def conclude(api, experiment, decision, **extra):
+def conclude(client, experiment, decision, **extra):
     body = {
         "expected_status": "completed",
         "decision": decision,
         "outcome": "won" if decision == "scale" else "lost",
         "learnings": "Noted.",
     }
-    return api.post(
+    return client.post(
         f"/api/v1/experiments/{experiment.pk}/steps/conclude/", {**body, **extra}, format="json"
     )
 
@@ -61,13 +55,13 @@ def conclude(api, experiment, decision, **extra):
 # --- completing before the plan ----------------------------------------------------------
 
 
-def test_completing_before_the_planned_sample_needs_a_reason(api, operator, analyst):
+def test_completing_before_the_planned_sample_needs_a_reason(anonymous_api, operator, analyst):
     experiment = measured(
         running_experiment(operator), analyst, control=(700, 70), treatment=(700, 84)
     )
-    api.force_authenticate(operator)
+    anonymous_api.force_authenticate(operator)
 
-    refused = complete(api, experiment)
+    refused = complete(anonymous_api, experiment)
 
     assert refused.status_code == 409
     assert refused.json() == {
@@ -80,89 +74,93 @@ def test_completing_before_the_planned_sample_needs_a_reason(api, operator, anal
     assert experiment.status == "running" and experiment.analysis == ""
     assert not StatusChange.objects.filter(experiment=experiment).exists()
 
-    done = complete(api, experiment, override_reason="The pricing page is redesigned Monday.")
+    done = complete(
+        anonymous_api, experiment, override_reason="The pricing page is redesigned Monday."
+    )
 
     assert done.status_code == 200 and done.json()["status"] == "completed"
     change = StatusChange.objects.get(experiment=experiment, step="complete")
     assert change.overridden == [f"the planned sample (1,400 of {PLANNED:,} users)"]
     assert change.override_reason == "The pricing page is redesigned Monday."
-    timeline = api.get(f"/api/v1/experiments/{experiment.pk}/timeline/").json()
+    timeline = anonymous_api.get(f"/api/v1/experiments/{experiment.pk}/timeline/").json()
     assert timeline[-1]["override_reason"] == "The pricing page is redesigned Monday."
     assert timeline[-1]["overridden"] == change.overridden
 
 
-def test_completing_before_the_minimum_run_time_names_the_days(api, operator, analyst):
+def test_completing_before_the_minimum_run_time_names_the_days(anonymous_api, operator, analyst):
     experiment = measured(running_experiment(operator, min_run_weeks=2), analyst)
     put_in_status(experiment, "running", start_date=timezone.localdate() - dt.timedelta(days=2))
-    api.force_authenticate(operator)
+    anonymous_api.force_authenticate(operator)
 
-    refused = complete(api, experiment)
+    refused = complete(anonymous_api, experiment)
 
     # 30,000 users are past the planned sample; day 3 of 14 is not past the minimum.
     assert refused.status_code == 409
     assert refused.json()["missing"] == ["the minimum run time (day 3 of 14)"]
     assert "minimum run time (day 3 of 14)" in refused.json()["detail"]
-    assert complete(api, experiment, override_reason="Launch moved up.").status_code == 200
+    assert (
+        complete(anonymous_api, experiment, override_reason="Launch moved up.").status_code == 200
+    )
 
 
-def test_both_shortfalls_are_named_together(api, operator):
+def test_both_shortfalls_are_named_together(anonymous_api, operator):
     experiment = running_experiment(operator)
     put_in_status(experiment, "running", start_date=timezone.localdate())
-    api.force_authenticate(operator)
-    assert complete(api, experiment).json()["missing"] == [
+    anonymous_api.force_authenticate(operator)
+    assert complete(anonymous_api, experiment).json()["missing"] == [
         "the minimum run time (day 1 of 7)",
         f"the planned sample (0 of {PLANNED:,} users)",
     ]
 
 
-def test_a_test_at_its_planned_sample_completes_without_a_reason(api, operator, analyst):
+def test_a_test_at_its_planned_sample_completes_without_a_reason(anonymous_api, operator, analyst):
     experiment = measured(running_experiment(operator), analyst)
-    api.force_authenticate(operator)
+    anonymous_api.force_authenticate(operator)
 
-    response = complete(api, experiment)
+    response = complete(anonymous_api, experiment)
 
     assert response.status_code == 200
     change = StatusChange.objects.get(experiment=experiment, step="complete")
     assert (change.overridden, change.override_reason) == ([], "")
 
 
-def test_a_reason_given_where_none_is_needed_is_not_an_override(api, operator, analyst):
+def test_a_reason_given_where_none_is_needed_is_not_an_override(anonymous_api, operator, analyst):
     experiment = measured(running_experiment(operator), analyst)
-    api.force_authenticate(operator)
-    assert complete(api, experiment, override_reason="Just in case.").status_code == 200
+    anonymous_api.force_authenticate(operator)
+    assert complete(anonymous_api, experiment, override_reason="Just in case.").status_code == 200
     assert StatusChange.objects.get(step="complete").override_reason == ""
 
 
-def test_a_sequential_test_may_stop_at_its_always_valid_boundary(api, operator, analyst):
+def test_a_sequential_test_may_stop_at_its_always_valid_boundary(anonymous_api, operator, analyst):
     strong = {"control": (5_000, 500), "treatment": (5_000, 650)}  # always-valid p ≈ 0.0001
     experiment = measured(
         running_experiment(operator, method="sequential", sequential_tau=0.05), analyst, **strong
     )
-    api.force_authenticate(operator)
-    assert complete(api, experiment).status_code == 200
+    anonymous_api.force_authenticate(operator)
+    assert complete(anonymous_api, experiment).status_code == 200
 
 
-def test_a_sequential_test_short_of_its_boundary_needs_a_reason(api, operator, analyst):
+def test_a_sequential_test_short_of_its_boundary_needs_a_reason(anonymous_api, operator, analyst):
     weak = {"control": (5_000, 500), "treatment": (5_000, 510)}
     experiment = measured(
         running_experiment(operator, method="sequential", sequential_tau=0.05), analyst, **weak
     )
-    api.force_authenticate(operator)
-    assert complete(api, experiment).json()["missing"] == [
+    anonymous_api.force_authenticate(operator)
+    assert complete(anonymous_api, experiment).json()["missing"] == [
         f"the planned sample (10,000 of {PLANNED:,} users) or the always-valid boundary"
     ]
 
 
-def test_a_bayesian_test_may_stop_at_its_threshold(api, operator, analyst):
+def test_a_bayesian_test_may_stop_at_its_threshold(anonymous_api, operator, analyst):
     strong = {"control": (5_000, 500), "treatment": (5_000, 650)}
     experiment = measured(running_experiment(operator, method="bayesian"), analyst, **strong)
-    api.force_authenticate(operator)
+    anonymous_api.force_authenticate(operator)
 
-    reading = api.get(f"/api/v1/experiments/{experiment.pk}/").json()["verdict"]
+    reading = anonymous_api.get(f"/api/v1/experiments/{experiment.pk}/").json()["verdict"]
 
     assert reading["action"] == "ship"
     assert "100 % chance to beat control, expected loss 0.0 %" in reading["reasons"][0]
-    assert complete(api, experiment).status_code == 200
+    assert complete(anonymous_api, experiment).status_code == 200
 
 
 # --- concluding against the verdict ---------------------------------------------------------
@@ -173,11 +171,11 @@ def completed(operator, analyst, **data):
     return put_in_status(experiment, "completed", end_date=START + dt.timedelta(days=20))
 
 
-def test_concluding_against_the_verdict_needs_a_reason(api, operator, analyst, cmo):
+def test_concluding_against_the_verdict_needs_a_reason(anonymous_api, operator, analyst, cmo):
     experiment = completed(operator, analyst)  # B wins at the planned sample: "Ship"
-    api.force_authenticate(cmo)
+    anonymous_api.force_authenticate(cmo)
 
-    refused = conclude(api, experiment, "abandon")
+    refused = conclude(anonymous_api, experiment, "abandon")
 
     assert refused.status_code == 409
     body = refused.json()
@@ -189,7 +187,9 @@ def test_concluding_against_the_verdict_needs_a_reason(api, operator, analyst, c
     experiment.refresh_from_db()
     assert experiment.status == "completed" and experiment.decision == ""
 
-    done = conclude(api, experiment, "abandon", override_reason="Support costs outweigh it.")
+    done = conclude(
+        anonymous_api, experiment, "abandon", override_reason="Support costs outweigh it."
+    )
 
     assert done.status_code == 200
     change = StatusChange.objects.get(experiment=experiment, step="conclude")
@@ -197,31 +197,33 @@ def test_concluding_against_the_verdict_needs_a_reason(api, operator, analyst, c
     assert change.override_reason == "Support costs outweigh it."
 
 
-def test_a_decision_that_follows_the_verdict_needs_no_reason(api, operator, analyst, cmo):
+def test_a_decision_that_follows_the_verdict_needs_no_reason(anonymous_api, operator, analyst, cmo):
     experiment = completed(operator, analyst)
-    api.force_authenticate(cmo)
-    assert conclude(api, experiment, "scale").status_code == 200
+    anonymous_api.force_authenticate(cmo)
+    assert conclude(anonymous_api, experiment, "scale").status_code == 200
     assert StatusChange.objects.get(step="conclude").overridden == []
 
 
-def test_scaling_what_never_won_goes_against_the_verdict(api, operator, analyst, cmo):
+def test_scaling_what_never_won_goes_against_the_verdict(anonymous_api, operator, analyst, cmo):
     flat = {"control": (15_000, 1_500), "treatment": (15_000, 1_510)}  # at best +5 %: abandon
     experiment = completed(operator, analyst, **flat)
-    api.force_authenticate(cmo)
-    assert conclude(api, experiment, "scale").json()["missing"] == ["the verdict (Abandon)"]
-    assert conclude(api, experiment, "abandon").status_code == 200
+    anonymous_api.force_authenticate(cmo)
+    assert conclude(anonymous_api, experiment, "scale").json()["missing"] == [
+        "the verdict (Abandon)"
+    ]
+    assert conclude(anonymous_api, experiment, "abandon").status_code == 200
 
 
 # --- what the experiment's answer carries ---------------------------------------------------
 
 
-def test_the_experiment_carries_its_rule_verdict_and_progress(api, operator, analyst):
+def test_the_experiment_carries_its_rule_verdict_and_progress(anonymous_api, operator, analyst):
     experiment = measured(
         running_experiment(operator), analyst, control=(700, 70), treatment=(700, 84)
     )
-    api.force_authenticate(analyst)
+    anonymous_api.force_authenticate(analyst)
 
-    body = api.get(f"/api/v1/experiments/{experiment.pk}/").json()
+    body = anonymous_api.get(f"/api/v1/experiments/{experiment.pk}/").json()
 
     assert body["decision_rule"] == {
         "guardrail_tolerance": 0.02,

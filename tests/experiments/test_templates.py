@@ -2,7 +2,6 @@
 locks (docs/decisions.md, "Templates")."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from experiments import services
 from experiments.models import Experiment, ExperimentTemplate
@@ -182,14 +181,9 @@ def test_approval_freezes_the_decision_rule(operator):
 # --- over the API --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-def test_templates_are_written_and_read_over_the_api(api, operator, analyst, metrics):
-    api.force_authenticate(operator)
-    created = api.post(
+def test_templates_are_written_and_read_over_the_api(anonymous_api, operator, analyst, metrics):
+    anonymous_api.force_authenticate(operator)
+    created = anonymous_api.post(
         "/api/v1/templates/",
         {
             "name": "Landing page",
@@ -211,20 +205,20 @@ def test_templates_are_written_and_read_over_the_api(api, operator, analyst, met
     assert body["locked_fields"] == ["method", "primary_metric"]
     assert body["created_by"] == str(operator)
 
-    changed = api.patch(
+    changed = anonymous_api.patch(
         f"/api/v1/templates/{body['id']}/", {"min_run_weeks": 3, "mde": 0.04}, format="json"
     )
     assert changed.status_code == 200
     assert (changed.json()["min_run_weeks"], changed.json()["mde"]) == (3, 0.04)
 
-    api.force_authenticate(analyst)
-    listed = api.get("/api/v1/templates/?kind=landing_page").json()["results"]
+    anonymous_api.force_authenticate(analyst)
+    listed = anonymous_api.get("/api/v1/templates/?kind=landing_page").json()["results"]
     assert [row["name"] for row in listed] == ["Landing page"]
 
 
-def test_a_bad_template_over_the_api_is_a_400_that_writes_nothing(api, cmo):
-    api.force_authenticate(cmo)
-    response = api.post(
+def test_a_bad_template_over_the_api_is_a_400_that_writes_nothing(anonymous_api, cmo):
+    anonymous_api.force_authenticate(cmo)
+    response = anonymous_api.post(
         "/api/v1/templates/",
         {"name": "X", "kind": "other", "decision_rule": {"ship_when": "always"}},
         format="json",
@@ -236,10 +230,12 @@ def test_a_bad_template_over_the_api_is_a_400_that_writes_nothing(api, cmo):
     assert not ExperimentTemplate.objects.exists()
 
 
-def test_a_design_from_a_template_over_the_api_keeps_its_locks(api, operator, subject_lines):
-    api.force_authenticate(operator)
+def test_a_design_from_a_template_over_the_api_keeps_its_locks(
+    anonymous_api, operator, subject_lines
+):
+    anonymous_api.force_authenticate(operator)
     hypothesis = HypothesisFactory(status="backlog")
-    created = api.post(
+    created = anonymous_api.post(
         "/api/v1/experiments/",
         {
             "hypothesis": hypothesis.pk,
@@ -253,12 +249,16 @@ def test_a_design_from_a_template_over_the_api_keeps_its_locks(api, operator, su
     body = created.json()
     assert (body["template"], body["alpha"], body["min_run_weeks"]) == (subject_lines.pk, 0.01, 2)
 
-    locked = api.patch(f"/api/v1/experiments/{body['id']}/", {"alpha": 0.05}, format="json")
+    locked = anonymous_api.patch(
+        f"/api/v1/experiments/{body['id']}/", {"alpha": 0.05}, format="json"
+    )
     assert locked.status_code == 400
     assert locked.json()["errors"] == {
         "alpha": ["Locked by the template “E-mail subject line”: it stays 0.01."]
     }
-    moved = api.patch(f"/api/v1/experiments/{body['id']}/", {"template": None}, format="json")
+    moved = anonymous_api.patch(
+        f"/api/v1/experiments/{body['id']}/", {"template": None}, format="json"
+    )
     assert moved.status_code == 400
     assert moved.json()["errors"] == {
         "template": ["Set when the design is created; it cannot change."]

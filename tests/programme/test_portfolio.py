@@ -5,7 +5,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from analytics.models import Result
 from experiments import lifecycle
@@ -518,11 +517,6 @@ def test_the_ledger_measures_progress_on_a_falling_target(world):
 
 
 @pytest.fixture
-def api():
-    return APIClient()
-
-
-@pytest.fixture
 def stored(world):
     portfolio_rollup_run(today=TODAY - dt.timedelta(days=1))
     portfolio_rollup_run(today=TODAY)
@@ -546,16 +540,18 @@ def stored(world):
         ("analyst", "/api/v1/ledger/{arr}/", (200,)),
     ],
 )
-def test_reading_needs_the_results_read_ability(api, cast, outsider, stored, who, url, expected):
+def test_reading_needs_the_results_read_ability(
+    anonymous_api, cast, outsider, stored, who, url, expected
+):
     if who is not None:
-        api.force_authenticate(outsider if who == "outsider" else cast[who])
-    response = api.get(url.format(arr=stored["objectives"][0].pk))
+        anonymous_api.force_authenticate(outsider if who == "outsider" else cast[who])
+    response = anonymous_api.get(url.format(arr=stored["objectives"][0].pk))
     assert response.status_code in expected
 
 
-def test_it_lists_the_latest_day_by_default(api, analyst, stored):
-    api.force_authenticate(analyst)
-    response = api.get("/api/v1/rollups/", {"dimension": "objective"})
+def test_it_lists_the_latest_day_by_default(anonymous_api, analyst, stored):
+    anonymous_api.force_authenticate(analyst)
+    response = anonymous_api.get("/api/v1/rollups/", {"dimension": "objective"})
     assert response.status_code == 200
     rows = response.json()["results"]
     assert [(r["dimension"], r["label"], r["computed_on"]) for r in rows] == [
@@ -567,37 +563,37 @@ def test_it_lists_the_latest_day_by_default(api, analyst, stored):
     assert rows[0]["data"] == row("objective", arr.pk)
 
 
-def test_it_lists_an_earlier_day_and_every_dimension(api, analyst, stored):
-    api.force_authenticate(analyst)
-    rows = api.get("/api/v1/rollups/", {"computed_on": "2026-03-30", "limit": 500}).json()
+def test_it_lists_an_earlier_day_and_every_dimension(anonymous_api, analyst, stored):
+    anonymous_api.force_authenticate(analyst)
+    rows = anonymous_api.get("/api/v1/rollups/", {"computed_on": "2026-03-30", "limit": 500}).json()
     assert {r["computed_on"] for r in rows["results"]} == {"2026-03-30"}
     assert rows["count"] == PortfolioRollup.objects.filter(computed_on=TODAY).count()
     assert {r["dimension"] for r in rows["results"]} == set(PortfolioRollup.Dimension.values)
-    nothing = api.get("/api/v1/rollups/", {"computed_on": "2020-01-01"}).json()
+    nothing = anonymous_api.get("/api/v1/rollups/", {"computed_on": "2020-01-01"}).json()
     assert nothing["count"] == 0
 
 
 @pytest.mark.parametrize(
     "query", [{"dimension": "planet"}, {"computed_on": "31/03/2026"}, {"computed_on": "2026-02-30"}]
 )
-def test_it_refuses_bad_filters(api, analyst, stored, query):
-    api.force_authenticate(analyst)
-    response = api.get("/api/v1/rollups/", query)
+def test_it_refuses_bad_filters(anonymous_api, analyst, stored, query):
+    anonymous_api.force_authenticate(analyst)
+    response = anonymous_api.get("/api/v1/rollups/", query)
     assert response.status_code == 400
     assert list(query) == list(response.json()["errors"])
 
 
-def test_it_answers_an_empty_list_before_any_rollup(api, analyst):
-    api.force_authenticate(analyst)
-    response = api.get("/api/v1/rollups/")
+def test_it_answers_an_empty_list_before_any_rollup(anonymous_api, analyst):
+    anonymous_api.force_authenticate(analyst)
+    response = anonymous_api.get("/api/v1/rollups/")
     assert response.status_code == 200
     assert response.json()["results"] == []
 
 
-def test_it_serves_an_objectives_ledger(api, marketer, stored):
+def test_it_serves_an_objectives_ledger(anonymous_api, marketer, stored):
     arr = stored["objectives"][0]
-    api.force_authenticate(marketer)
-    response = api.get(f"/api/v1/ledger/{arr.pk}/")
+    anonymous_api.force_authenticate(marketer)
+    response = anonymous_api.get(f"/api/v1/ledger/{arr.pk}/")
     assert response.status_code == 200
     body = response.json()
     assert body["objective"] == arr.pk
@@ -605,4 +601,4 @@ def test_it_serves_an_objectives_ledger(api, marketer, stored):
     assert body["computed_on"] == "2026-03-31"
     assert body["realised_impact"] == 0
     assert body["progress"] == 0
-    assert api.get("/api/v1/ledger/999999/").status_code == 404
+    assert anonymous_api.get("/api/v1/ledger/999999/").status_code == 404

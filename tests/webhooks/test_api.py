@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from rest_framework.test import APIClient
 
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -12,11 +11,6 @@ from .helpers import documented_verify, endpoint
 pytestmark = pytest.mark.django_db
 
 PUBLIC = "https://hooks.example.com/growthops"
-
-
-@pytest.fixture
-def api():
-    return APIClient()
 
 
 @pytest.fixture
@@ -48,14 +42,14 @@ ROLES = ["cmo", "operator", "marketer", "analyst", "outsider", "anonymous"]
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("method", "path", "body"), ROUTES)
 def test_only_the_cmo_manages_webhooks(
-    api, role, method, path, body, cast, outsider, public_dns, monkeypatch
+    anonymous_api, role, method, path, body, cast, outsider, public_dns, monkeypatch
 ):
     monkeypatch.setattr("webhooks.services.deliveries_queue", lambda ids: None)
     existing = endpoint(PUBLIC, cast["cmo"])
     if role != "anonymous":
-        api.force_authenticate({**cast, "outsider": outsider}[role])
+        anonymous_api.force_authenticate({**cast, "outsider": outsider}[role])
 
-    response = getattr(api, method)(path.format(id=existing.pk), body, format="json")
+    response = getattr(anonymous_api, method)(path.format(id=existing.pk), body, format="json")
 
     if role == "cmo":
         expected = {"/test/": 202, "/rotate-secret/": 200}.get(
@@ -71,10 +65,10 @@ def test_only_the_cmo_manages_webhooks(
         assert "s3cret-for-tests" not in response.content.decode()
 
 
-def test_the_cmo_registers_an_endpoint_and_gets_its_secret(api, cmo, public_dns):
-    api.force_authenticate(cmo)
+def test_the_cmo_registers_an_endpoint_and_gets_its_secret(anonymous_api, cmo, public_dns):
+    anonymous_api.force_authenticate(cmo)
 
-    response = api.post(
+    response = anonymous_api.post(
         "/api/v1/webhooks/",
         {"url": PUBLIC, "events": ["experiment.approved", "srm.detected"], "description": "Slack"},
         format="json",
@@ -93,23 +87,25 @@ def test_the_cmo_registers_an_endpoint_and_gets_its_secret(api, cmo, public_dns)
     )
     assert body["secret_ends_with"] == endpoint.secret[-4:]
     assert "no-store" in response["Cache-Control"]
-    other = api.post(
+    other = anonymous_api.post(
         "/api/v1/webhooks/", {"url": PUBLIC, "events": ["srm.detected"]}, format="json"
     )
     assert other.json()["secret"] != body["secret"]
 
 
-def test_the_secret_is_not_shown_again(api, cmo, public_dns):
+def test_the_secret_is_not_shown_again(anonymous_api, cmo, public_dns):
     existing = endpoint(PUBLIC, cmo)
-    api.force_authenticate(cmo)
+    anonymous_api.force_authenticate(cmo)
 
     answers = [
-        api.get("/api/v1/webhooks/"),
-        api.get(f"/api/v1/webhooks/{existing.pk}/"),
-        api.get("/api/v1/webhooks/?search=hooks"),
-        api.get(f"/api/v1/webhooks/{existing.pk}/?format=api"),
-        api.patch(f"/api/v1/webhooks/{existing.pk}/", {"description": "Slack"}, format="json"),
-        api.put(
+        anonymous_api.get("/api/v1/webhooks/"),
+        anonymous_api.get(f"/api/v1/webhooks/{existing.pk}/"),
+        anonymous_api.get("/api/v1/webhooks/?search=hooks"),
+        anonymous_api.get(f"/api/v1/webhooks/{existing.pk}/?format=api"),
+        anonymous_api.patch(
+            f"/api/v1/webhooks/{existing.pk}/", {"description": "Slack"}, format="json"
+        ),
+        anonymous_api.put(
             f"/api/v1/webhooks/{existing.pk}/",
             {"url": PUBLIC, "events": ["srm.detected"]},
             format="json",
@@ -125,11 +121,11 @@ def test_the_secret_is_not_shown_again(api, cmo, public_dns):
     assert existing.secret == "s3cret-for-tests"
 
 
-def test_rotating_the_secret_shows_the_new_one_once(api, cmo):
+def test_rotating_the_secret_shows_the_new_one_once(anonymous_api, cmo):
     existing = endpoint(PUBLIC, cmo)
-    api.force_authenticate(cmo)
+    anonymous_api.force_authenticate(cmo)
 
-    response = api.post(f"/api/v1/webhooks/{existing.pk}/rotate-secret/")
+    response = anonymous_api.post(f"/api/v1/webhooks/{existing.pk}/rotate-secret/")
 
     assert response.status_code == 200
     existing.refresh_from_db()
@@ -137,8 +133,11 @@ def test_rotating_the_secret_shows_the_new_one_once(api, cmo):
     assert response.json()["secret"] == existing.secret
     assert response.json()["secret_ends_with"] == existing.secret[-4:]
     assert "no-store" in response["Cache-Control"]
-    assert existing.secret not in api.get(f"/api/v1/webhooks/{existing.pk}/").content.decode()
-    assert api.post("/api/v1/webhooks/999999/rotate-secret/").status_code == 404
+    assert (
+        existing.secret
+        not in anonymous_api.get(f"/api/v1/webhooks/{existing.pk}/").content.decode()
+    )
+    assert anonymous_api.post("/api/v1/webhooks/999999/rotate-secret/").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -189,11 +188,11 @@ def test_rotating_the_secret_shows_the_new_one_once(api, cmo):
         ("ftp://hooks.example.com/", "Only http:// and https:// URLs can receive webhooks."),
     ],
 )
-def test_it_refuses_a_url_that_is_not_public_http(api, cmo, settings, url, problem):
+def test_it_refuses_a_url_that_is_not_public_http(anonymous_api, cmo, settings, url, problem):
     settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS = False
-    api.force_authenticate(cmo)
+    anonymous_api.force_authenticate(cmo)
 
-    response = api.post(
+    response = anonymous_api.post(
         "/api/v1/webhooks/", {"url": url, "events": ["srm.detected"]}, format="json"
     )
 
@@ -202,14 +201,14 @@ def test_it_refuses_a_url_that_is_not_public_http(api, cmo, settings, url, probl
     assert not WebhookEndpoint.objects.exists()
 
 
-def test_it_refuses_a_host_name_that_resolves_inside(api, cmo, settings, monkeypatch):
+def test_it_refuses_a_host_name_that_resolves_inside(anonymous_api, cmo, settings, monkeypatch):
     settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS = False
     monkeypatch.setattr(
         "webhooks.safety.resolve", lambda host, port: ["93.184.215.14", "192.168.1.10"]
     )
-    api.force_authenticate(cmo)
+    anonymous_api.force_authenticate(cmo)
 
-    response = api.post(
+    response = anonymous_api.post(
         "/api/v1/webhooks/", {"url": PUBLIC, "events": ["srm.detected"]}, format="json"
     )
 
@@ -221,13 +220,13 @@ def test_it_refuses_a_host_name_that_resolves_inside(api, cmo, settings, monkeyp
 
 
 def test_it_refuses_a_host_name_that_resolves_to_a_6to4_address_inside(
-    api, cmo, settings, monkeypatch
+    anonymous_api, cmo, settings, monkeypatch
 ):
     settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS = False
     monkeypatch.setattr("webhooks.safety.resolve", lambda host, port: ["2002:a00:1::1"])
-    api.force_authenticate(cmo)
+    anonymous_api.force_authenticate(cmo)
 
-    response = api.post(
+    response = anonymous_api.post(
         "/api/v1/webhooks/", {"url": PUBLIC, "events": ["srm.detected"]}, format="json"
     )
 
@@ -239,23 +238,23 @@ def test_it_refuses_a_host_name_that_resolves_to_a_6to4_address_inside(
     assert not WebhookEndpoint.objects.exists()
 
 
-def test_a_nat64_address_of_a_public_host_is_accepted(api, cmo, settings, monkeypatch):
+def test_a_nat64_address_of_a_public_host_is_accepted(anonymous_api, cmo, settings, monkeypatch):
     """On an IPv6-only network DNS64 answers 64:ff9b::<IPv4>: judged by the IPv4 it reaches."""
     settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS = False
     monkeypatch.setattr("webhooks.safety.resolve", lambda host, port: ["64:ff9b::5db8:d70e"])
-    api.force_authenticate(cmo)
+    anonymous_api.force_authenticate(cmo)
 
-    response = api.post(
+    response = anonymous_api.post(
         "/api/v1/webhooks/", {"url": PUBLIC, "events": ["srm.detected"]}, format="json"
     )
 
     assert response.status_code == 201, response.json()
 
 
-def test_the_setting_allows_private_hosts(api, cmo, settings):
+def test_the_setting_allows_private_hosts(anonymous_api, cmo, settings):
     settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS = True
-    api.force_authenticate(cmo)
-    response = api.post(
+    anonymous_api.force_authenticate(cmo)
+    response = anonymous_api.post(
         "/api/v1/webhooks/", {"url": "http://127.0.0.1:8000/hook", "events": ["srm.detected"]}
     )
     assert response.status_code == 201
@@ -269,27 +268,29 @@ def test_the_setting_allows_private_hosts(api, cmo, settings):
         (["srm.detected", "srm.detected"], "Name each event once."),
     ],
 )
-def test_it_refuses_unknown_events(api, cmo, public_dns, events, problem):
-    api.force_authenticate(cmo)
-    response = api.post("/api/v1/webhooks/", {"url": PUBLIC, "events": events}, format="json")
+def test_it_refuses_unknown_events(anonymous_api, cmo, public_dns, events, problem):
+    anonymous_api.force_authenticate(cmo)
+    response = anonymous_api.post(
+        "/api/v1/webhooks/", {"url": PUBLIC, "events": events}, format="json"
+    )
     assert response.status_code == 400
     assert problem in json.dumps(response.json()["errors"]["events"])
     assert not WebhookEndpoint.objects.exists()
 
 
-def test_a_changed_url_is_checked_again(api, cmo, public_dns, settings):
+def test_a_changed_url_is_checked_again(anonymous_api, cmo, public_dns, settings):
     settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS = False
     existing = endpoint(PUBLIC, cmo)
-    api.force_authenticate(cmo)
+    anonymous_api.force_authenticate(cmo)
 
-    response = api.patch(
+    response = anonymous_api.patch(
         f"/api/v1/webhooks/{existing.pk}/", {"url": "http://10.0.0.1/"}, format="json"
     )
     assert response.status_code == 400
     existing.refresh_from_db()
     assert existing.url == PUBLIC
 
-    response = api.patch(
+    response = anonymous_api.patch(
         f"/api/v1/webhooks/{existing.pk}/", {"events": ["guardrail.worse"]}, format="json"
     )
     assert response.status_code == 200
@@ -298,21 +299,21 @@ def test_a_changed_url_is_checked_again(api, cmo, public_dns, settings):
     assert existing.secret == "s3cret-for-tests"
 
 
-def test_deleting_an_endpoint_deletes_its_deliveries(api, cmo):
+def test_deleting_an_endpoint_deletes_its_deliveries(anonymous_api, cmo):
     existing = endpoint(PUBLIC, cmo)
     WebhookDelivery.objects.create(endpoint=existing, event="ping", source="ping:1", payload={})
-    api.force_authenticate(cmo)
-    assert api.delete(f"/api/v1/webhooks/{existing.pk}/").status_code == 204
+    anonymous_api.force_authenticate(cmo)
+    assert anonymous_api.delete(f"/api/v1/webhooks/{existing.pk}/").status_code == 204
     assert not WebhookEndpoint.objects.exists() and not WebhookDelivery.objects.exists()
 
 
 @pytest.mark.usefixtures("allow_private", "no_backoff")
-def test_a_test_ping_is_delivered_and_shows_in_the_log(api, cmo, receiver, committed):
+def test_a_test_ping_is_delivered_and_shows_in_the_log(anonymous_api, cmo, receiver, committed):
     receiver.answers = [500]
     existing = endpoint(receiver, cmo, events=["srm.detected"])
-    api.force_authenticate(cmo)
+    anonymous_api.force_authenticate(cmo)
 
-    response = committed(api.post, f"/api/v1/webhooks/{existing.pk}/test/")
+    response = committed(anonymous_api.post, f"/api/v1/webhooks/{existing.pk}/test/")
 
     assert response.status_code == 202
     assert response.json()["event"] == "ping"
@@ -322,7 +323,7 @@ def test_a_test_ping_is_delivered_and_shows_in_the_log(api, cmo, receiver, commi
     assert documented_verify()(existing.secret, request.headers, request.body)
     assert json.loads(request.body)["data"]["endpoint"] == existing.pk
 
-    log = api.get(f"/api/v1/webhooks/{existing.pk}/deliveries/").json()
+    log = anonymous_api.get(f"/api/v1/webhooks/{existing.pk}/deliveries/").json()
     [row] = log["results"]
     assert (row["event"], row["status"], row["attempts"], row["response_code"]) == (
         "ping",
@@ -332,9 +333,9 @@ def test_a_test_ping_is_delivered_and_shows_in_the_log(api, cmo, receiver, commi
     )
 
 
-def test_a_deliveries_log_is_the_endpoints_own(api, cmo):
+def test_a_deliveries_log_is_the_endpoints_own(anonymous_api, cmo):
     mine, other = endpoint(PUBLIC, cmo), endpoint(PUBLIC, cmo)
     WebhookDelivery.objects.create(endpoint=other, event="ping", source="ping:1", payload={})
-    api.force_authenticate(cmo)
-    assert api.get(f"/api/v1/webhooks/{mine.pk}/deliveries/").json()["results"] == []
-    assert api.get("/api/v1/webhooks/999999/deliveries/").status_code == 404
+    anonymous_api.force_authenticate(cmo)
+    assert anonymous_api.get(f"/api/v1/webhooks/{mine.pk}/deliveries/").json()["results"] == []
+    assert anonymous_api.get("/api/v1/webhooks/999999/deliveries/").status_code == 404
