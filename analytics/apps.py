@@ -8,15 +8,19 @@ class AnalyticsConfig(AppConfig):
     def ready(self):
         from experiments.decisions import register_look_reader
         from experiments.lifecycle import register_step_check
+        from experiments.list_rows import register_result_columns
         from experiments.suggestions import register_design_suggestions
 
         from .decisions import experiment_latest_looks
+        from .list_columns import primary_result_columns
         from .srm import srm_confirmation_problems
         from .suggestions import recent_data_suggestions
 
         # The experiments app sits below analytics and cannot import it: the lifecycle runs the
         # SRM check through its registry, and reads the latest look (the decision rule's
-        # verdict) and the design page's recent data through the readers handed over here.
+        # verdict), the design page's recent data and the experiment list's sortable result
+        # columns through the readers handed over here.
         register_step_check("complete", srm_confirmation_problems)
         register_look_reader(experiment_latest_looks)
         register_design_suggestions(recent_data_suggestions)
+        register_result_columns(primary_result_columns)

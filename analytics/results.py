@@ -19,6 +19,7 @@ from .models import Alert, AnalysisState, Result, SrmAcknowledgement
 from .selectors import latest_results
 from .srm import most_mismatched
 from .stats.reading import result_reading
+from .upload_guide import upload_guide
 
 GROUPS = (
     ("primary", "Primary metric"),
@@ -220,6 +221,7 @@ def experiment_results_panel(experiment: Experiment, *, user) -> dict:
     if experiment.status not in LIVE:
         hidden_kinds |= WHILE_LIVE
     primary = next((r.metric for r in results if r.metric_id == experiment.primary_metric_id), None)
+    can_upload = data_refusal(user, experiment) is None
     return {
         "experiment": experiment,
         "results": results,
@@ -238,5 +240,8 @@ def experiment_results_panel(experiment: Experiment, *, user) -> dict:
         ],
         "state": AnalysisState.objects.filter(experiment=experiment).first(),
         # The upload rule itself (who, and in which status: a shipped winner takes holdout days).
-        "can_upload": data_refusal(user, experiment) is None,
+        "can_upload": can_upload,
+        # The downloads are for signed-in readers (a shared read-out has none).
+        "can_export": can(user, "results.read"),
+        "upload_guide": upload_guide(experiment) if can_upload else None,
     }

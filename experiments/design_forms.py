@@ -6,6 +6,7 @@ import copy
 from django import forms
 from django.db.models import Q
 
+from .choices import sort_choices
 from .models import Experiment, Objective, Segment
 
 # --- experiment design ------------------------------------------------------------------
@@ -57,8 +58,8 @@ _DESIGN_FIELDS = forms.fields_for_model(
         "segment": "The audience in the test. Sunset segments are not offered.",
         "agency_name": "Only when an agency partner runs it.",
         "primary_metric": "The one metric that decides the test.",
-        "secondary_metrics": "Also measured, not deciding. Ctrl/⌘-click for several.",
-        "guardrail_metrics": "Must not get worse. Ctrl/⌘-click for several.",
+        "secondary_metrics": "Also measured, not deciding. Tick any number.",
+        "guardrail_metrics": "Must not get worse. Tick any number.",
         "sequential_tau": "Sequential only: mSPRT mixture SD, e.g. 0.05.",
         "alpha": "False-positive rate, e.g. 0.05.",
         "power": "Chance to detect a real MDE, e.g. 0.8.",
@@ -71,8 +72,8 @@ _DESIGN_FIELDS = forms.fields_for_model(
         "value_per_conversion": "In the objective's unit: what one extra conversion is worth.",
     },
     widgets={
-        "secondary_metrics": forms.SelectMultiple(attrs={"size": 4}),
-        "guardrail_metrics": forms.SelectMultiple(attrs={"size": 4}),
+        "secondary_metrics": forms.CheckboxSelectMultiple,
+        "guardrail_metrics": forms.CheckboxSelectMultiple,
     },
 )
 
@@ -161,6 +162,7 @@ class ExperimentDesignForm(forms.Form):
         )
         for name in ("mde", "baseline", "baseline_sd", "daily_traffic", "alpha", "power"):
             self.fields[name].widget.attrs.setdefault("inputmode", "decimal")
+        sort_choices(self)
         # Left empty, the minimum run time keeps what it was (types only are checked here).
         self.fields["min_run_weeks"].required = False
         # A template's locked fields are shown, not edited (the design services refuse them).

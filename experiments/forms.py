@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from growthops.filters import MAX_SEARCH_LENGTH
 
+from .choices import sort_choices
 from .models import (
     Decision,
     ExperimentStatus,
@@ -94,8 +95,23 @@ STEP_FORMS: dict[str, type[StepForm]] = {
 STEP_LABELS = {"request_changes": "Send back"}
 
 
+# Each step's note box says which action it goes with (a page shows several at once).
+NOTE_LABELS = {
+    "submit": "Note for the reviewer",
+    "approve": "Approval note",
+    "start": "Note on the start",
+    "pause": "Why pause",
+    "resume": "Note on resuming",
+    "complete": "Note on completing",
+    "conclude": "Note on the decision",
+}
+
+
 def step_form(step: str, *args, **kwargs) -> StepForm:
-    return STEP_FORMS.get(step, StepForm)(*args, **kwargs)
+    form = STEP_FORMS.get(step, StepForm)(*args, **kwargs)
+    if step in NOTE_LABELS and "note" in form.fields:
+        form.fields["note"].label = NOTE_LABELS[step]
+    return form
 
 
 def step_label(step: str) -> str:
@@ -183,6 +199,7 @@ class HypothesisForm(forms.Form):
             status=Segment.Status.ACTIVE
         ).select_related("parent__parent__parent")
         self.fields["objective"].queryset = Objective.objects.filter(status=Objective.Status.ACTIVE)
+        sort_choices(self)
         # While the title is typed, the page shows similar past ideas (same view, htmx GET).
         self.fields["title"].widget.attrs.update(
             {
@@ -310,6 +327,7 @@ class SegmentForm(forms.ModelForm):
             status=Segment.Status.ACTIVE
         ).select_related("parent__parent__parent")
         self.fields["parent"].empty_label = "— top level —"
+        sort_choices(self)
 
     def _post_clean(self):
         pass

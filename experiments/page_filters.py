@@ -10,6 +10,9 @@ from django.db.models import Q
 from growthops.filters import MAX_SEARCH_LENGTH
 from roles.models import Channel, User
 
+from .choices import sort_choices
+from .list_rows import DEFAULT_SORT as EXPERIMENT_DEFAULT_SORT
+from .list_rows import sort_options
 from .models import (
     Decision,
     Experiment,
@@ -23,11 +26,23 @@ from .ranking import DEFAULT_SORT, HYPOTHESIS_SORTS, hypotheses_ranked
 from .stages import Stage
 
 
+class SortedFilterSet(django_filters.FilterSet):
+    """A filter form whose dropdowns read in alphabetical order."""
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "choices_sorted", False):
+            sort_choices(form)
+            form.choices_sorted = True
+        return form
+
+
 def _segments(request):
     return Segment.objects.select_related("parent__parent__parent")
 
 
-class HypothesisPageFilter(django_filters.FilterSet):
+class HypothesisPageFilter(SortedFilterSet):
     """Filters and sort of the backlog page; expects the columns of ``HypothesisQuerySet.with_scores``."""
 
     q = django_filters.CharFilter(
@@ -78,7 +93,7 @@ class HypothesisPageFilter(django_filters.FilterSet):
         return queryset
 
 
-class ExperimentPageFilter(django_filters.FilterSet):
+class ExperimentPageFilter(SortedFilterSet):
     """Filters of the experiments page."""
 
     q = django_filters.CharFilter(
@@ -102,13 +117,27 @@ class ExperimentPageFilter(django_filters.FilterSet):
     executed_by = django_filters.ChoiceFilter(
         choices=Experiment.ExecutedBy.choices, empty_label="Anyone", label="Executed by"
     )
+    # Validated here, applied after the filters by ``list_rows.sorted_experiments`` (progress
+    # is sorted outside the database).
+    sort = django_filters.ChoiceFilter(
+        method="filter_sort", label="Sort by", choices=sort_options(), empty_label=None
+    )
 
     class Meta:
         model = Experiment
         fields = []
 
+    def filter_sort(self, queryset, name, value):
+        return queryset
 
-class LearningPageFilter(django_filters.FilterSet):
+    @property
+    def chosen_sort(self) -> str:
+        if not self.form.is_bound or not self.form.is_valid():
+            return EXPERIMENT_DEFAULT_SORT
+        return self.form.cleaned_data.get("sort") or EXPERIMENT_DEFAULT_SORT
+
+
+class LearningPageFilter(SortedFilterSet):
     """Filters of the learnings page (concluded experiments)."""
 
     q = django_filters.CharFilter(

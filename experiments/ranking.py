@@ -10,8 +10,9 @@ analytics.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
 
+from .models import Hypothesis
 from .scores import ice_expression
 
 
@@ -58,11 +59,22 @@ DEFAULT_SORT = "ice"
 def hypotheses_ranked(queryset: QuerySet, sort: str | None) -> QuerySet:
     """``queryset`` (with ``HypothesisQuerySet.with_scores``' columns) in the ``sort`` order;
     an unknown or empty sort is the default. Without a calibration yet, the calibrated order
-    is the ICE order."""
+    is the ICE order.
+
+    New ideas, not triaged yet, come first whatever the order, newest first: a score they
+    may not have yet must not bury them on the last page, where their author never looks."""
     sort = sort if sort in HYPOTHESIS_SORTS else DEFAULT_SORT
     if sort == "calibrated":
         queryset = queryset.annotate(calibrated_value=calibrated_ice(current_calibration()))
-    return queryset.order_by(*HYPOTHESIS_SORTS[sort][1])
+    untriaged_first = Case(
+        When(status=Hypothesis.Status.NEW, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    newest_new_first = Case(
+        When(status=Hypothesis.Status.NEW, then=F("created_at")), default=None
+    ).desc(nulls_last=True)
+    return queryset.order_by(untriaged_first, newest_new_first, *HYPOTHESIS_SORTS[sort][1])
 
 
 def calibrated_ice(calibration: Calibration | None):

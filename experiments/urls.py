@@ -22,6 +22,7 @@ urlpatterns = [
     path("templates/new/", template_views.template_create, name="template-create"),
     path("templates/<int:pk>/edit/", template_views.template_edit, name="template-edit"),
     path("experiments/", views.experiment_list, name="list"),
+    path("experiments.csv", views.experiment_list_csv, name="list-csv"),
     path("learnings/", views.learnings, name="learnings"),
     path("experiments/<int:pk>/", views.experiment_detail, name="detail"),
     path("experiments/<int:pk>/edit/", design_views.experiment_design_edit, name="design-edit"),

@@ -1,12 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from growthops.errors import DomainError, OverrideRequired, ValidationFailed
+from growthops.renderers import csv_response, in_batches
 from roles.capabilities import STEP_ABILITIES, can
 from roles.permissions import require_ability
 
@@ -15,12 +16,21 @@ from .decisions import decision_panel
 from .design import experiment_design
 from .forms import CostForm, SearchForm, add_service_errors, step_form, step_label
 from .lifecycle import STEP_SERVICES, available_steps
+from .list_rows import (
+    LIST_HEADERS,
+    NUMERIC_COLUMNS,
+    list_rows,
+    page_of,
+    sort_columns,
+    sorted_experiments,
+)
 from .models import ExperimentStatus
 from .page_filters import ExperimentPageFilter, LearningPageFilter
 from .search import experiment_search, hypothesis_search
 from .selectors import experiment_list_for_user, learnings_for_user
+from .step_messages import step_done_message
 from .streams import stream_of
-from .web import comment_form_for, comment_posted, paginate
+from .web import PAGE_SIZE, comment_form_for, comment_posted, paginate
 
 
 @login_required
@@ -42,10 +52,22 @@ def experiment_list(request):
     require_ability(request, "results.read")
     filterset = ExperimentPageFilter(
         request.GET or None,
-        queryset=experiment_list_for_user(user=request.user).order_by("-updated_at"),
+        queryset=experiment_list_for_user(user=request.user).prefetch_related(
+            "variants", "guardrail_metrics"
+        ),
         request=request,
     )
-    context = {"filter": filterset, "page_obj": paginate(request, filterset.qs)}
+    sort = filterset.chosen_sort
+    page_obj = page_of(request, sorted_experiments(filterset.qs, sort), filterset.qs, PAGE_SIZE)
+    context = {
+        "filter": filterset,
+        "page_obj": page_obj,
+        "rows": list_rows(page_obj.object_list),
+        "sort": sort,
+        "columns": sort_columns(sort),
+        "list_headers": LIST_HEADERS,
+        "numeric_columns": NUMERIC_COLUMNS,
+    }
     template = "experiments/experiment_list.html"
     if request.htmx and request.htmx.target == "experiment-results":
         template = "experiments/_experiment_results.html"
@@ -145,7 +167,8 @@ def experiment_step(request, pk: int, step: str):
     require_ability(request, STEP_ABILITIES[step], experiment)
     form = step_form(step, request.POST, auto_id=f"{step}-%s")
     if form.is_valid() and _take_step(request, experiment, step, form):
-        messages.success(request, f"Done: {step_label(step).lower()}.")
+        experiment.refresh_from_db()
+        messages.success(request, step_done_message(step, experiment))
         return redirect("experiments:detail", pk=experiment.pk)
     experiment.refresh_from_db()
     return _detail_page(request, experiment, refused_step=step, refused_form=form)
@@ -227,3 +250,84 @@ def experiment_cost(request, pk: int):
         return redirect("experiments:detail", pk=experiment.pk)
     # Without htmx a refused form comes back on a page of its own, with what was typed.
     return render(request, "experiments/experiment_cost.html", context, status=400)
+
+
+LIST_CSV_COLUMNS = [
+    "id",
+    "key",
+    "name",
+    "status",
+    "owner",
+    "objective",
+    "segment",
+    "primary_metric",
+    "leading_variant",
+    "lift",
+    "lift_ci_low",
+    "lift_ci_high",
+    "significant",
+    "evidence",
+    "users",
+    "planned_users",
+    "progress",
+    "days_running",
+    "next_step",
+    "updated_at",
+]
+
+
+@login_required
+def experiment_list_csv(request):
+    """The list as filtered and sorted on the page, every row (not one page), as CSV."""
+    require_ability(request, "results.read")
+    filterset = ExperimentPageFilter(
+        request.GET or None,
+        queryset=experiment_list_for_user(user=request.user).prefetch_related(
+            "variants", "guardrail_metrics"
+        ),
+        request=request,
+    )
+    if filterset.form.is_bound and not filterset.form.is_valid():
+        return HttpResponseBadRequest(
+            "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.form.errors.items()),
+            content_type="text/plain; charset=utf-8",
+        )
+    ordered = sorted_experiments(filterset.qs, filterset.chosen_sort)
+    if isinstance(ordered, list):
+        found = filterset.qs.in_bulk(ordered)
+        ordered = [found[pk] for pk in ordered if pk in found]
+    batches = (list_csv_rows(list_rows(batch)) for batch in in_batches(ordered))
+    response = csv_response(LIST_CSV_COLUMNS, batches)
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="experiments-{stamp}.csv"'
+    return response
+
+
+def list_csv_rows(rows) -> list[dict]:
+    return [
+        {
+            "id": row.experiment.pk,
+            "key": row.experiment.key,
+            "name": row.experiment.name,
+            "status": row.experiment.status,
+            "owner": row.experiment.owner.username,
+            "objective": str(row.experiment.objective or ""),
+            "segment": row.experiment.segment.name if row.experiment.segment else "",
+            "primary_metric": row.experiment.primary_metric.key
+            if row.experiment.primary_metric
+            else "",
+            "leading_variant": row.arm,
+            "lift": row.lift,
+            "lift_ci_low": row.lift_low,
+            "lift_ci_high": row.lift_high,
+            "significant": row.significant,
+            "evidence": row.evidence,
+            "users": row.users,
+            "planned_users": row.planned_users,
+            "progress": None if row.progress is None else round(row.progress, 4),
+            "days_running": row.days,
+            "next_step": row.next_step,
+            "updated_at": row.experiment.updated_at.isoformat(),
+        }
+        for row in rows
+    ]

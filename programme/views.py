@@ -10,6 +10,7 @@ from experiments.forms import add_service_errors, step_form, step_label
 from experiments.lifecycle import STEP_SERVICES
 from experiments.models import KillReason
 from experiments.selectors import experiment_list_for_user
+from experiments.step_messages import step_done_message
 from experiments.web import paginate
 from growthops.errors import DomainError, OverrideRequired, ValidationFailed
 from roles.capabilities import STEP_ABILITIES
@@ -132,7 +133,7 @@ def review_step(request, pk: int, step: str):
             done = True
     experiment.refresh_from_db()
     if done:
-        message = f"{step_label(step)}: “{experiment.name}” is now {experiment.get_status_display().lower()}."
+        message = step_done_message(step, experiment)
         if request.htmx:
             return render(
                 request,

@@ -25,7 +25,7 @@ def test_the_cmo_approves_an_experiment_in_the_browser(page, live_server, cmo, o
     page.click("text=Logo wall")
     page.locator("form[data-step=approve] button").click()
 
-    assert "Done: approve." in page.locator(".messages").inner_text()
+    assert "Approved — " in page.locator(".messages").inner_text()
     assert page.locator("h1 .badge").inner_text() == "Approved"
     experiment.refresh_from_db()
     assert experiment.status == "approved"

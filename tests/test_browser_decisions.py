@@ -146,7 +146,10 @@ def test_an_early_call_and_a_call_against_the_verdict_each_take_a_reason(
     cmo_page.fill(f"#decide-{experiment.pk}-override_reason", "Sales needs the logos this month.")
     card.locator("button:has-text('Record the decision')").click()
     cmo_page.wait_for_selector(f"#review-{experiment.pk}.review-decided")
-    assert "is now concluded" in cmo_page.locator(f"#review-{experiment.pk}").inner_text()
+    assert (
+        "is concluded and its learnings are recorded"
+        in cmo_page.locator(f"#review-{experiment.pk}").inner_text()
+    )
     assert not cmo_page.console_errors, cmo_page.console_errors
 
     # Both overrides are on the timeline.

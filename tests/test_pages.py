@@ -81,7 +81,7 @@ def test_a_step_posted_from_the_page_runs_the_service(client, operator):
     )
     experiment.refresh_from_db()
     assert experiment.status == "paused"
-    assert "Done: pause." in response.content.decode()
+    assert f"Paused — “{experiment.name}” takes no new data" in response.content.decode()
     assert StatusChange.objects.filter(experiment=experiment, step="pause", actor=operator).exists()
 
 

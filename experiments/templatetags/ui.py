@@ -87,3 +87,46 @@ def ice_score_classes(score) -> str:
 def stage_label(stage) -> str:
     """A hypothesis's stage in words (``experiments.stages``)."""
     return _stage_label(stage)
+
+
+@register.filter
+def signed_percent(value):
+    """0.0234 → "+2.3%"; None → "—" (a lift or a bound of its interval)."""
+    if value is None:
+        return "—"
+    return f"{value * 100:+.1f}%"
+
+
+@register.filter
+def progress_percent(share):
+    """Users ÷ planned sample as a whole percentage ("64%"); past the plan it says so."""
+    if share is None:
+        return "—"
+    return f"{share * 100:.0f}%"
+
+
+@register.filter
+def thousands(value):
+    """12345 → "12,345"; None → "—"."""
+    if value is None:
+        return "—"
+    return f"{value:,}"
+
+
+@register.filter
+def reach_share(share):
+    """The share of a segment's daily reach a test (or all of them) takes: "38.0%"; beyond the
+    whole reach it is not a percentage worth printing ("1,332,143 %") but a flag:
+    "over its reach (13,321×)"; None → "—"."""
+    if share is None:
+        return "—"
+    if share > 1:
+        return (
+            f"over its reach ({share:,.0f}×)" if share >= 10 else f"over its reach ({share:.1f}×)"
+        )
+    return f"{share * 100:.1f}%"
+
+
+@register.filter
+def over_reach(share) -> bool:
+    return share is not None and share > 1

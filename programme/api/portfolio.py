@@ -37,7 +37,7 @@ class ObjectiveLedgerSerializer(serializers.Serializer):
     realised_impact_high = serializers.FloatField(allow_null=True)
     realised_impact_shrunk = serializers.FloatField(
         allow_null=True,
-        help_text="The same, with each lift shrunk for the winner's curse (docs/insights.md).",
+        help_text="The same, with each lift shrunk for the winner's curse.",
     )
     forecast_impact = serializers.FloatField(allow_null=True)
     progress = serializers.FloatField(allow_null=True, help_text="realised ÷ |gap|")

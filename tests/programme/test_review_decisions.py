@@ -84,7 +84,7 @@ def test_concluding_against_the_verdict_in_place_needs_a_reason(client, cmo, ope
 
     done = conclude(client, experiment, "scale", override_reason="Sales wants the logos now.")
 
-    assert "is now concluded" in done.content.decode()
+    assert "is concluded and its learnings are recorded" in done.content.decode()
     change = StatusChange.objects.get(experiment=experiment, step="conclude")
     assert change.overridden == ["the verdict (Keep running)"]
     assert (change.actor, change.override_reason) == (cmo, "Sales wants the logos now.")
@@ -93,7 +93,10 @@ def test_concluding_against_the_verdict_in_place_needs_a_reason(client, cmo, ope
 def test_a_decision_that_follows_the_verdict_needs_no_reason(client, cmo, operator, analyst):
     experiment = completed_early(operator, analyst)
     client.force_login(cmo)
-    assert "is now concluded" in conclude(client, experiment, "iterate").content.decode()
+    assert (
+        "is concluded and its learnings are recorded"
+        in conclude(client, experiment, "iterate").content.decode()
+    )
     assert StatusChange.objects.get(experiment=experiment, step="conclude").overridden == []
 
 

@@ -228,7 +228,7 @@ def test_the_segment_page_shows_economics_and_what_runs_in_it(client, marketer, 
     assert [e.name for e in response.context["page_obj"]] == ["Annual plan nudge"]
     assert response.context["page_obj"][0].traffic_share == 0.2
     assert response.context["total_share"] == 0.2
-    assert 'id="total-share">20 %' in html
+    assert 'id="total-share">20.0% of its daily reach' in html
 
 
 def test_the_segment_tree_lists_children_under_their_parent(client, marketer, world):

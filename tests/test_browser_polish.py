@@ -1,0 +1,139 @@
+"""In headless Chromium over the demo organisation: an automated accessibility check
+(axe-core, vendored under static/vendor/axe-core) finds no serious or critical violation on
+the main pages, for the CMO and an operator; the experiment list sorts by a result column
+with the filters kept; the upload panel offers its template. Screenshots of the list, the
+upload panel, the queue and a form at 1280 and 390 px."""
+
+from pathlib import Path
+
+import pytest
+
+from demo.seed import seed_demo
+from experiments.models import Experiment, Hypothesis, Objective, Segment
+from roles.models import User
+from tests.browser import PASSWORD, new_page, shoot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = (Path(__file__).resolve().parents[1] / "static/vendor/axe-core/axe.min.js").read_text()
+# Serious and critical violations only, each with the first few elements it found.
+RUN_AXE = """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+  .filter(v => v.impact === "serious" || v.impact === "critical")
+  .map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3)
+    .map(n => n.target.join(" ")).join(", ")}`)"""
+
+
+def axe_violations(page) -> list[str]:
+    page.wait_for_load_state("networkidle")
+    page.evaluate(AXE)  # evaluated over the DevTools protocol: the page's CSP does not apply
+    return page.evaluate(RUN_AXE)
+
+
+@pytest.fixture
+def demo(db):
+    seed_demo(out=lambda *_: None)
+    # The demo's accounts need DEBUG; for the test they sign in as ordinary accounts.
+    for user in User.objects.filter(username__in=["cmo", "operator"]):
+        user.is_demo = False
+        user.set_password(PASSWORD)
+        user.save()
+    running = Experiment.objects.filter(status="running", owner__username="operator")
+    return {
+        "running": running.filter(results__isnull=False).order_by("pk").first(),
+        "draft": Experiment.objects.filter(status="draft", owner__username="operator").first(),
+        "hypothesis": Hypothesis.objects.filter(status="backlog").order_by("pk").first(),
+        "objective": Objective.objects.order_by("pk").first(),
+        "segment": Segment.objects.filter(parent__isnull=True).order_by("pk").first(),
+    }
+
+
+def main_pages(demo, username) -> list[str]:
+    running, hypothesis = demo["running"], demo["hypothesis"]
+    pages = [
+        "/",
+        "/experiments/",
+        "/experiments/?sort=-lift&status=running",
+        f"/experiments/{running.pk}/",
+        f"/experiments/{running.pk}/results/",
+        "/hypotheses/",
+        "/hypotheses/?view=board",
+        f"/hypotheses/{hypothesis.pk}/",
+        "/hypotheses/new/",
+        "/learnings/",
+        "/objectives/",
+        f"/objectives/{demo['objective'].pk}/",
+        "/segments/",
+        f"/segments/{demo['segment'].pk}/",
+        "/team/",
+        "/insights/",
+        "/notifications/",
+        "/profile/",
+        "/search/?q=pricing",
+    ]
+    if username == "cmo":
+        pages += ["/review/", "/webhooks/", "/webhooks/new/"]
+    else:
+        pages += [f"/experiments/{demo['draft'].pk}/edit/", f"/hypotheses/{hypothesis.pk}/design/"]
+    return pages
+
+
+@pytest.mark.parametrize("username", ["cmo", "operator"])
+def test_the_main_pages_have_no_serious_accessibility_violation(
+    browser, live_server, demo, username
+):
+    page = new_page(browser)
+    sign_in(page, live_server, username)
+    found = {}
+    for url in main_pages(demo, username):
+        response = page.goto(f"{live_server.url}{url}")
+        assert response.status == 200, url
+        violations = axe_violations(page)
+        if violations:
+            found[url] = violations
+    assert found == {}
+    if username == "cmo":
+        page.goto(f"{live_server.url}/review/")
+        page.wait_for_selector(".review-card")
+        shoot(page, "approval-queue")
+    assert page.console_errors == []
+
+
+def test_the_list_sorts_by_lift_keeping_its_filters_and_the_upload_explains_itself(
+    browser, live_server, demo
+):
+    page = new_page(browser)
+    sign_in(page, live_server, "operator")
+    page.goto(f"{live_server.url}/experiments/?status=running")
+    page.locator("#experiments thead a", has_text="Lift").click()
+    page.wait_for_url("**sort=-lift**")
+    assert "status=running" in page.url
+    assert (
+        page.locator("#experiments thead th[aria-sort=descending]").inner_text().startswith("LIFT")
+    )
+    lifts = [
+        float(text.strip().rstrip("%"))
+        for text in page.locator("#experiments tbody .lift-cell .fw-semibold").all_inner_texts()
+    ]
+    assert lifts and lifts == sorted(lifts, reverse=True)
+    assert page.locator("#export-list-csv").get_attribute("href") == (
+        "/experiments.csv?status=running&sort=-lift"
+    )
+    shoot(page, "experiment-list-by-lift")
+
+    running = demo["running"]
+    page.goto(f"{live_server.url}/experiments/{running.pk}/")
+    page.wait_for_selector("#upload-guide")
+    metric_keys = page.locator("#upload-metrics tbody code").all_inner_texts()
+    assert running.primary_metric.key == metric_keys[0]
+    assert page.locator("#upload-variants tbody code").all_inner_texts()[0] == "control"
+    with page.expect_download() as download:
+        page.click("#upload-template")
+    header = Path(download.value.path()).read_text().splitlines()[0]
+    assert header == "date,variant,metric,users,conversions,sum,sum_squares"
+    page.locator("#upload-form").scroll_into_view_if_needed()
+    shoot(page, "experiment-upload-panel")
+
+    page.goto(f"{live_server.url}/experiments/{demo['draft'].pk}/edit/")
+    assert page.locator("fieldset.check-list legend", has_text="Guardrail metrics").count() == 1
+    shoot(page, "design-form")
+    assert page.console_errors == []
