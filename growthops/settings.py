@@ -292,6 +292,7 @@ SPECTACULAR_SETTINGS = {
         "TemplateKindEnum": "experiments.models.ExperimentTemplate.Kind",
         "PostmortemStatusEnum": "programme.models.Postmortem.Status",
         "NoticeKindEnum": "programme.models.Notice.Kind",
+        "HoldoutKindEnum": "programme.models.Holdout.Kind",
     },
 }
 

@@ -31,7 +31,7 @@ class StreamIdeaSerializer(serializers.Serializer):
     )
 
 
-class VerdictSerializer(serializers.Serializer):
+class StreamVerdictSerializer(serializers.Serializer):
     action = serializers.CharField()
     reasons = serializers.ListField(child=serializers.CharField())
 
@@ -57,7 +57,7 @@ class StreamTestSerializer(serializers.Serializer):
         help_text="Concluded tests: the improvement (positive = better) shrunk for the winner's "
         "curse (programme/portfolio/shrinkage.py).",
     )
-    verdict = VerdictSerializer(
+    verdict = StreamVerdictSerializer(
         allow_null=True, help_text="The rule's verdict at the latest look; null before the start."
     )
     impact_shrunk = _nullable_float(

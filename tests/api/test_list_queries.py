@@ -18,10 +18,12 @@ from analytics.ingest.observations import observations_ingest
 from analytics.models import Alert, Notification
 from experiments import services
 from experiments.models import Comment
-from programme.models import BoardReport
+from programme.holdouts import holdout_create
+from programme.models import BoardReport, Notice, Postmortem, PostmortemAction
 from programme.portfolio.rollup import portfolio_rollup_run
 from roles.models import OperatorProfile, Role
 from tests.analytics.helpers import START, binomial_rows, running_experiment
+from tests.experiments.helpers import put_in_status
 from tests.factories import (
     ExperimentFactory,
     HypothesisFactory,
@@ -89,6 +91,22 @@ def world(cmo, operator, analyst):
         )
         template.guardrail_metrics.add(MetricFactory(), MetricFactory())
         template.secondary_metrics.add(MetricFactory())
+    for n in range(ROWS):
+        killed = put_in_status(ExperimentFactory(owner=operator), "killed")
+        postmortem = Postmortem.objects.create(
+            experiment=killed, opened_by_step="kill", due_date=START, metric=MetricFactory()
+        )
+        PostmortemAction.objects.create(
+            postmortem=postmortem, text=f"Act {n}", owner=UserFactory(), due_date=START
+        )
+        Notice.objects.create(
+            recipient=analyst, kind=Notice.Kind.DECISION, subject=f"experiment:{killed.pk}",
+            message=f"Decided {n}", experiment=killed,
+        )  # fmt: skip
+    for n in range(ROWS):
+        holdout_create(
+            actor=cmo, name=f"Held out {n}", segment=SegmentFactory(), share=0.05, started_on=START
+        )
     for _ in range(ROWS):
         BoardReport.objects.create(
             period="month", period_start=START.replace(day=1), period_end=START, requested_by=cmo
@@ -122,6 +140,9 @@ LISTS = [
     ("analyst", "/api/v1/streams/"),
     ("analyst", "/api/v1/notifications/"),
     ("analyst", "/api/v1/reports/"),
+    ("analyst", "/api/v1/postmortems/"),
+    ("analyst", "/api/v1/notices/"),
+    ("analyst", "/api/v1/holdouts/"),
     ("cmo", "/api/v1/webhooks/"),
     ("cmo", "/api/v1/webhooks/{endpoint}/deliveries/"),
 ]

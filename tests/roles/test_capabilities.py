@@ -26,6 +26,7 @@ ROLE_ABILITIES = {
         "postmortems.write",
         "comments.create",
         "webhooks.manage",
+        "reports.build",
     },
     Role.OPERATOR: {
         "hypotheses.create",
@@ -55,6 +56,7 @@ ROLE_ABILITIES = {
         "holdouts.data",
         "results.read",
         "comments.create",
+        "reports.build",
     },
 }
 
