@@ -6,10 +6,12 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Results"
 
     def ready(self):
+        from experiments.changes import register_change_listener
         from experiments.decisions import register_look_reader
         from experiments.lifecycle import register_step_check
         from experiments.suggestions import register_design_suggestions
 
+        from .analysis.alerts import alerts_after_change
         from .decisions import experiment_latest_looks
         from .srm import srm_confirmation_problems
         from .suggestions import recent_data_suggestions
@@ -20,3 +22,5 @@ class AnalyticsConfig(AppConfig):
         register_step_check("complete", srm_confirmation_problems)
         register_look_reader(experiment_latest_looks)
         register_design_suggestions(recent_data_suggestions)
+        # A step or an acknowledgement that ends an alert's cause resolves it in its transaction.
+        register_change_listener(alerts_after_change)

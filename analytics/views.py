@@ -80,12 +80,17 @@ def experiment_srm_acknowledge(request, pk: int):
 
 @login_required
 def notification_list(request):
-    notifications = (
-        Notification.objects.filter(recipient=request.user)
-        .select_related("alert", "alert__experiment", "alert__metric")
-        .order_by("-created_at")[:200]
+    """Open alerts first, then the resolved ones as history (each with when it ended)."""
+    mine = Notification.objects.filter(recipient=request.user).select_related(
+        "alert", "alert__experiment", "alert__metric"
     )
-    return render(request, "analytics/notification_list.html", {"notifications": notifications})
+    context = {
+        "notifications": mine.filter(alert__resolved_at__isnull=True).order_by("-created_at")[:200],
+        "resolved": mine.filter(alert__resolved_at__isnull=False).order_by("-alert__resolved_at")[
+            :100
+        ],
+    }
+    return render(request, "analytics/notification_list.html", context)
 
 
 @login_required

@@ -6,9 +6,11 @@ class ProgrammeConfig(AppConfig):
     verbose_name = "The programme"
 
     def ready(self):
+        from experiments.changes import register_change_listener
         from experiments.ranking import register_calibration
         from experiments.suggestions import register_design_suggestions
 
+        from .freshness import programme_changed
         from .insights.calibration import backlog_calibration
         from .portfolio.suggestions import realistic_mde_suggestions
 
@@ -17,3 +19,5 @@ class ProgrammeConfig(AppConfig):
         register_calibration(backlog_calibration)
         # Likewise the design page's realistic MDE, from the segment's past shrunk lifts.
         register_design_suggestions(realistic_mde_suggestions)
+        # Steps, new results and acknowledgements reach the programme's roll-ups the same way.
+        register_change_listener(programme_changed)

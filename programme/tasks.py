@@ -9,6 +9,7 @@ from celery import shared_task
 from analytics.analysis.tasks import progress_reporter
 
 from .digests.delivery import digests_send_due
+from .freshness import programme_refresh_run
 from .insights.run import insights_run
 from .portfolio.rechecks import ship_rechecks_run
 from .portfolio.rollup import portfolio_rollup_run
@@ -36,3 +37,10 @@ def insights_rollup(self):
 def send_digests(self):
     """Hourly: send the digests that are due, once per person, period and channel."""
     return digests_send_due()
+
+
+@shared_task(bind=True, name="programme.tasks.programme_refresh")
+def programme_refresh(self):
+    """After a decision, a step, new results or an acknowledgement (debounced,
+    ``freshness.py``): today's roll-up rows and the insights again."""
+    return programme_refresh_run()

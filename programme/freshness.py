@@ -1,0 +1,107 @@
+"""Keeping the programme's numbers current (docs/portfolio.md, "Freshness").
+
+Every lifecycle step, every new look of results and every acknowledgement reaches
+:func:`programme_changed` (through ``experiments.changes``, registered in ``apps.py``). After
+the writer's commit it queues one recompute of today's roll-up rows and the insights that
+change, debounced: a cache key marks a recompute as queued, and the events that meet the key
+ride on it. The task runs ``REFRESH_DELAY`` seconds later (immediately when tasks run
+in-process), so it reads every write that met the key. Beat's nightly roll-ups still run: they
+catch what a lost task or a broker that was down missed.
+
+Why one recompute for the whole programme rather than one per objective or segment: every
+slice shares the programme row, each team's P(win) and the shrinkage prior, which one decision
+moves for all of them; and the whole roll-up costs a fraction of a second (bench/freshness_bench.py).
+"""
+
+import contextlib
+import logging
+import threading
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from experiments.changes import Change
+from experiments.lifecycle import STEPS
+from experiments.models import Experiment, ExperimentStatus
+
+from .insights.run import insights_run
+from .portfolio.rollup import portfolio_rollup_run
+
+log = logging.getLogger(__name__)
+
+QUEUED_KEY = "programme:refresh:queued"
+_paused = threading.local()
+
+
+def refresh_window() -> float:
+    """Seconds a queued recompute waits for the events that follow it."""
+    return float(settings.PROGRAMME_REFRESH_SECONDS)
+
+
+def programme_changed(change: Change | None = None) -> None:
+    """Queue the recompute after the current transaction commits (now, outside one), if the
+    change moves the programme's numbers."""
+    if change is not None and not _moves_the_programme(change):
+        return
+    if getattr(_paused, "depth", 0):
+        _paused.missed = True
+        return
+    transaction.on_commit(queue_programme_refresh)
+
+
+def _moves_the_programme(change: Change) -> bool:
+    """Every step does (counts, cycle times, forecasts, decisions). Results count only once an
+    experiment is concluded (its measured lift, a shipped winner's re-check); a running test's
+    new look changes its own page, not the programme's sums."""
+    if change.cause in STEPS:
+        return True
+    if change.cause == "results":
+        decided = Experiment.objects.filter(
+            pk__in=change.experiment_ids, status=ExperimentStatus.CONCLUDED
+        )
+        return decided.exists()
+    return False
+
+
+def queue_programme_refresh() -> bool:
+    """Queue one recompute unless one is already queued; True if this call queued it.
+
+    The key lives as long as the window and the task waits a little longer, so every write
+    that found the key committed before the task reads (true with a cache per process too).
+    A broker that is down is logged, not raised: the nightly roll-ups catch up.
+    """
+    from .tasks import programme_refresh  # the tasks module imports this one
+
+    window = refresh_window()
+    if not cache.add(QUEUED_KEY, 1, timeout=max(window, 1)):
+        return False
+    try:
+        programme_refresh.apply_async(countdown=window * 1.5 if window else None)
+    except Exception:
+        cache.delete(QUEUED_KEY)
+        log.warning("Could not queue the programme's recompute.", exc_info=True)
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def programme_refresh_deferred():
+    """Hold the recomputes back while a bulk writer (the demo) works, then queue one."""
+    _paused.depth = getattr(_paused, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _paused.depth -= 1
+        if not _paused.depth and getattr(_paused, "missed", False):
+            _paused.missed = False
+            programme_changed()
+
+
+def programme_refresh_run() -> dict:
+    """Recompute today's roll-up rows and the insights; what the task returns."""
+    # Cleared first: a write from now on queues the next recompute instead of riding on this one.
+    cache.delete(QUEUED_KEY)
+    rollup = portfolio_rollup_run()
+    insights = insights_run()
+    return {"rollup": rollup, "insights": {name: round(s, 3) for name, s in insights.items()}}
