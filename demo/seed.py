@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from analytics.analysis.alerts import raise_decision_overdue_alerts, raise_overdue_alerts
 from experiments.models import Experiment, Hypothesis, Metric, Objective, Segment
+from programme.freshness import programme_refresh_deferred
 from programme.portfolio.rechecks import ship_rechecks_run
 from programme.portfolio.rollup import portfolio_rollup_run
 from roles.models import User
@@ -22,7 +23,8 @@ def seed_demo(*, out=print) -> bool:
     """Load the demo organisation into an empty database; False if it was already there."""
     if demo_is_loaded():
         return False
-    with transaction.atomic():
+    # Its thousands of steps would each queue the programme's recompute: it runs it once, below.
+    with programme_refresh_deferred(then_queue=False), transaction.atomic():
         rng = random.Random(20261123)
         org = seed_organisation(rng)
         ideas = seed_ideas(org, rng)

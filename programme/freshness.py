@@ -86,8 +86,9 @@ def queue_programme_refresh() -> bool:
 
 
 @contextlib.contextmanager
-def programme_refresh_deferred():
-    """Hold the recomputes back while a bulk writer (the demo) works, then queue one."""
+def programme_refresh_deferred(*, then_queue: bool = True):
+    """Hold the recomputes back while a bulk writer (the demo) works, then queue one (unless
+    ``then_queue`` is False: the writer runs the roll-ups itself)."""
     _paused.depth = getattr(_paused, "depth", 0) + 1
     try:
         yield
@@ -95,7 +96,8 @@ def programme_refresh_deferred():
         _paused.depth -= 1
         if not _paused.depth and getattr(_paused, "missed", False):
             _paused.missed = False
-            programme_changed()
+            if then_queue:
+                programme_changed()
 
 
 def programme_refresh_run() -> dict:

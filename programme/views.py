@@ -134,10 +134,15 @@ def review_step(request, pk: int, step: str):
     if done:
         message = f"{step_label(step)}: “{experiment.name}” is now {experiment.get_status_display().lower()}."
         if request.htmx:
+            # The headings' counts move with the card (swapped out of band).
+            sizes = {
+                "queue_size": review_queryset(user=request.user).count(),
+                "decisions_waiting": decision_queryset(user=request.user).count(),
+            }
             return render(
                 request,
                 "programme/_review_card.html",
-                {"decided": experiment, "message": message, "step": step},
+                {"decided": experiment, "message": message, "step": step, **sizes},
             )
         messages.success(request, message)
         return redirect("programme:review")

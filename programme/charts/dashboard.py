@@ -42,8 +42,8 @@ def objective_progress_chart(objective: Objective, history: list[tuple], *, heig
     ``history`` is :func:`programme.portfolio.selectors.objective_history`'s list for the
     objective: each point is exactly the stored impact added to the baseline (``kpi_level``).
     """
-    days = [day.isoformat() for day, _ in history]
-    realised = [kpi_level(objective, data.get("realised_impact")) for _, data in history]
+    days = [day.isoformat() for day, *_ in history]
+    realised = [kpi_level(objective, data.get("realised_impact")) for _, data, *_ in history]
     with_forecast = [
         kpi_level(
             objective,
@@ -51,7 +51,7 @@ def objective_progress_chart(objective: Objective, history: list[tuple], *, heig
             if data.get("realised_impact") is None
             else data["realised_impact"] + (data.get("forecast_impact") or 0),
         )
-        for _, data in history
+        for _, data, *_ in history
     ]
     start = days[0] if days else objective.created_at.date().isoformat()
     span = [start, objective.target_date.isoformat()]

@@ -102,6 +102,11 @@ def compute_capacity(history) -> dict:
     p_win_by_team = _team_win_probabilities(experiments)
 
     active = experiments[experiments["status"].isin([S.RUNNING, *QUEUED])]
+    # A design sent back to its operator waits for rework, not for traffic (a killed one is
+    # out by its status): the draft leaves the queue until it is submitted again.
+    changes = history.status_changes
+    sent_back = changes.loc[changes["step"] == "request_changes", "experiment_id"]
+    active = active[~((active["status"] == S.DRAFT) & active["id"].isin(set(sent_back)))]
     weights: dict[int, list[float]] = {}
     variants = history.variant_weights
     pairs = zip(variants["experiment_id"].tolist(), variants["weight"].tolist(), strict=True)

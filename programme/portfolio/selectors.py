@@ -28,12 +28,14 @@ def objective_ledger(objective: Objective) -> dict:
         .order_by("-computed_on")
         .first()
     )
-    return _ledger(objective, row.data if row else {}, row.computed_on if row else None)
+    if row is None:
+        return _ledger(objective, {}, None, None)
+    return _ledger(objective, row.data, row.computed_on, row.computed_at)
 
 
 def objective_history(objectives, *, days: int = HISTORY_DAYS) -> dict[int, list[tuple]]:
     """Each objective's stored roll-up rows of the last ``days`` days, oldest first, as
-    ``(computed_on, data)`` pairs (one query)."""
+    ``(computed_on, data, computed_at)`` triples (one query)."""
     objectives = list(objectives)
     history: dict[int, list[tuple]] = {o.pk: [] for o in objectives}
     if not objectives:
@@ -46,10 +48,10 @@ def objective_history(objectives, *, days: int = HISTORY_DAYS) -> dict[int, list
             computed_on__gte=since,
         )
         .order_by("computed_on")
-        .values_list("key", "computed_on", "data")
+        .values_list("key", "computed_on", "data", "computed_at")
     )
-    for key, computed_on, data in rows:
-        history[int(key)].append((computed_on, data))
+    for key, computed_on, data, computed_at in rows:
+        history[int(key)].append((computed_on, data, computed_at))
     return history
 
 
@@ -58,9 +60,8 @@ def objective_ledgers(objectives, history: dict[int, list[tuple]]) -> dict[int, 
     (:func:`objective_history`): no query of its own."""
     ledgers = {}
     for objective in objectives:
-        rows = history.get(objective.pk) or [(None, {})]
-        computed_on, data = rows[-1]
-        ledgers[objective.pk] = _ledger(objective, data, computed_on)
+        rows = history.get(objective.pk) or [(None, {}, None)]
+        ledgers[objective.pk] = _ledger(objective, rows[-1][1], rows[-1][0], rows[-1][2])
     return ledgers
 
 
@@ -73,7 +74,9 @@ def kpi_level(objective: Objective, impact: float | None) -> float | None:
     return baseline + impact if target >= baseline else baseline - impact
 
 
-def _ledger(objective: Objective, data: dict, computed_on: dt.date | None) -> dict:
+def _ledger(
+    objective: Objective, data: dict, computed_on: dt.date | None, as_of: dt.datetime | None
+) -> dict:
     baseline, target = float(objective.baseline), float(objective.target)
     gap = target - baseline
     realised = data.get("realised_impact")
@@ -101,6 +104,8 @@ def _ledger(objective: Objective, data: dict, computed_on: dt.date | None) -> di
         "scaled": data.get("scaled"),
         "scaled_without_results": data.get("scaled_without_results"),
         "computed_on": computed_on,
+        # When these numbers were computed: after each decision, not only nightly.
+        "as_of": as_of,
     }
 
 
@@ -124,7 +129,7 @@ def _share(part: float | None, gap: float) -> float | None:
 
 def programme_numbers() -> dict:
     """The latest stored programme row and the channel and segment rows of that day (2 queries):
-    ``{"computed_on", "programme": data, "channels": [rows], "segments": [rows]}``."""
+    ``{"computed_on", "as_of", "programme": data, "channels": [rows], "segments": [rows]}``."""
     wanted = [Dimension.PROGRAMME, Dimension.CHANNEL, Dimension.SEGMENT]
     rows = list(rollups_on().filter(dimension__in=wanted))
     by_dimension: dict[str, list[PortfolioRollup]] = {}
@@ -133,6 +138,7 @@ def programme_numbers() -> dict:
     programme = by_dimension.get(Dimension.PROGRAMME, [])
     return {
         "computed_on": rows[0].computed_on if rows else None,
+        "as_of": max((row.computed_at for row in rows), default=None),
         "programme": programme[0].data if programme else None,
         "channels": _busiest_first(by_dimension.get(Dimension.CHANNEL, [])),
         "segments": _busiest_first(by_dimension.get(Dimension.SEGMENT, [])),

@@ -1,0 +1,159 @@
+"""The programme's numbers are never stale: a decision, a step or a new look queues one
+recompute on commit (docs/portfolio.md, "Freshness")."""
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from analytics.ingest.observations import observations_ingest
+from analytics.models import Result
+from experiments import lifecycle
+from programme import freshness
+from programme.models import InsightReport, PortfolioRollup
+from programme.portfolio.rollup import portfolio_rollup_run
+from tests.analytics.helpers import binomial_rows, running_experiment
+from tests.factories import HypothesisFactory, ObjectiveFactory, SegmentFactory
+
+REACH, VALUE = 120_000, Decimal(50)
+# Control 100 of 1,000, B 120 of 1,000: a lift of +20 %, worth reach × baseline × lift × value.
+EXPECTED_REALISED = REACH * 0.1 * 0.2 * 50
+
+
+@pytest.fixture(autouse=True)
+def nothing_queued_before():
+    cache.delete(freshness.QUEUED_KEY)
+    yield
+    cache.delete(freshness.QUEUED_KEY)
+
+
+def completed_winner(operator, analyst):
+    """A completed test on its objective, whose data shows B ahead by 20 %, analysed."""
+    objective = ObjectiveFactory(baseline=Decimal(1_000_000), target=Decimal(1_500_000))
+    hypothesis = HypothesisFactory(objective=objective, segment=SegmentFactory())
+    experiment = running_experiment(
+        operator, hypothesis=hypothesis, reach_per_year=REACH, value_per_conversion=VALUE
+    )
+    observations_ingest(experiment_id=experiment.pk, actor=analyst, rows=binomial_rows())
+    lifecycle.experiment_complete(
+        experiment_id=experiment.pk,
+        actor=operator,
+        analysis="B beat control on sign-ups.",
+        recommendation="scale",
+        override_reason="The launch date moved: we stop here.",
+    )
+    return objective, experiment
+
+
+def as_of_times(html: str) -> list[dt.datetime]:
+    return [
+        dt.datetime.fromisoformat(value)
+        for value in re.findall(r'class="as-of" datetime="([^"]+)"', html)
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_scaled_winner_moves_the_ledger_and_the_dashboard_within_the_request(
+    cmo, operator, analyst
+):
+    objective, experiment = completed_winner(operator, analyst)
+    assert Result.objects.filter(experiment=experiment).exists()  # analysed on commit
+    portfolio_rollup_run()
+    client = APIClient()
+    client.force_authenticate(cmo)
+    before = client.get(f"/api/v1/ledger/{objective.pk}/").json()
+    assert before["realised_impact"] == 0 and before["scaled"] == 0
+
+    step_taken = timezone.now()
+    response = client.post(
+        f"/api/v1/experiments/{experiment.pk}/steps/conclude/",
+        {
+            "decision": "scale",
+            "outcome": "won",
+            "learnings": "Logos build trust.",
+            "expected_status": "completed",
+            "override_reason": "Scaling on the interviews as well as the data.",
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+
+    ledger = client.get(f"/api/v1/ledger/{objective.pk}/").json()
+    assert ledger["realised_impact"] == pytest.approx(EXPECTED_REALISED)
+    assert ledger["scaled"] == 1
+    assert ledger["progress"] == pytest.approx(EXPECTED_REALISED / 500_000, abs=1e-4)
+    assert dt.datetime.fromisoformat(ledger["as_of"]) > step_taken
+    row = PortfolioRollup.objects.get(dimension="objective", key=str(objective.pk))
+    assert row.computed_on == timezone.localdate()  # today's row, replaced: no second one
+
+    client.force_login(cmo)
+    panel = client.get("/dashboard/objectives/", headers={"HX-Request": "true"}).content.decode()
+    assert f"{EXPECTED_REALISED:,.0f}" in panel
+    assert as_of_times(panel) and min(as_of_times(panel)) > step_taken
+    page = client.get(f"/objectives/{objective.pk}/").content.decode()
+    # The chart's realised line ends at the baseline plus the impact.
+    assert "1120000" in page.replace(",", "").replace(".0", "")
+    programme = client.get("/dashboard/programme/", headers={"HX-Request": "true"}).content
+    assert min(as_of_times(programme.decode())) > step_taken
+    # The insights were recomputed with it.
+    assert InsightReport.objects.get(name="calibration").computed_at > step_taken
+
+
+@pytest.mark.django_db
+def test_a_burst_of_changes_queues_one_recompute(monkeypatch, settings):
+    settings.PROGRAMME_REFRESH_SECONDS = 30
+    from programme import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.programme_refresh, "apply_async", lambda **kw: queued.append(kw))
+    assert [freshness.queue_programme_refresh() for _ in range(5)] == [True] + [False] * 4
+    assert queued == [{"countdown": 45.0}]  # after the window: every write that met the key is in
+    freshness.programme_refresh_run()  # the task clears the key first
+    assert freshness.queue_programme_refresh() is True
+    assert len(queued) == 2
+
+
+@pytest.mark.django_db
+def test_a_broker_that_is_down_leaves_the_write_done_and_the_key_free(monkeypatch):
+    from programme import tasks
+
+    def down(**kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.programme_refresh, "apply_async", down)
+    assert freshness.queue_programme_refresh() is False
+    assert cache.get(freshness.QUEUED_KEY) is None
+
+
+@pytest.mark.django_db
+def test_steps_queue_on_commit_and_a_running_tests_new_look_does_not(
+    operator, analyst, django_capture_on_commit_callbacks
+):
+    experiment = running_experiment(operator)
+    with django_capture_on_commit_callbacks() as callbacks:
+        observations_ingest(experiment_id=experiment.pk, actor=analyst, rows=binomial_rows())
+    assert freshness.queue_programme_refresh not in callbacks  # only its analysis
+    with django_capture_on_commit_callbacks() as callbacks:
+        lifecycle.experiment_pause(experiment_id=experiment.pk, actor=operator)
+    assert callbacks.count(freshness.queue_programme_refresh) == 1
+
+
+@pytest.mark.django_db
+def test_the_demo_defers_the_recompute_and_runs_its_own(
+    operator, django_capture_on_commit_callbacks
+):
+    experiment = running_experiment(operator)
+    with django_capture_on_commit_callbacks() as callbacks:
+        with freshness.programme_refresh_deferred(then_queue=False):
+            lifecycle.experiment_pause(experiment_id=experiment.pk, actor=operator)
+            lifecycle.experiment_resume(experiment_id=experiment.pk, actor=operator)
+    assert freshness.queue_programme_refresh not in callbacks
+    with django_capture_on_commit_callbacks() as callbacks:
+        with freshness.programme_refresh_deferred():
+            lifecycle.experiment_pause(experiment_id=experiment.pk, actor=operator)
+            lifecycle.experiment_resume(experiment_id=experiment.pk, actor=operator)
+    assert callbacks.count(freshness.queue_programme_refresh) == 1
