@@ -8,6 +8,7 @@ from django.utils import timezone
 from analytics.analysis.alerts import raise_decision_overdue_alerts, raise_overdue_alerts
 from experiments.models import Experiment, Hypothesis, Metric, Objective, Segment
 from programme.freshness import programme_refresh_deferred
+from programme.portfolio.backfill import portfolio_backfill
 from programme.portfolio.rechecks import ship_rechecks_run
 from programme.portfolio.rollup import portfolio_rollup_run
 from roles.models import User
@@ -17,6 +18,8 @@ from .organisation import demo_is_loaded, seed_organisation
 from .past import seed_past_year, seed_queued_designs
 from .programme import run_programme, seed_programme
 from .record import seed_record
+
+BACKFILL_DAYS = 365
 
 
 def seed_demo(*, out=print) -> bool:
@@ -51,6 +54,8 @@ def seed_demo(*, out=print) -> bool:
         rechecks = ship_rechecks_run()
         overdue = raise_decision_overdue_alerts() + raise_overdue_alerts()
         rollup = portfolio_rollup_run()
+        # A year of nightly rows before today's, so every objective's chart shows its trend.
+        backfill = portfolio_backfill(days=BACKFILL_DAYS)
     out(
         f"Loaded {User.objects.count()} users, {Objective.objects.count()} objectives, "
         f"{Segment.objects.count()} segments, {Metric.objects.count()} metrics, "
@@ -58,5 +63,8 @@ def seed_demo(*, out=print) -> bool:
         f"({len(past)} decided in the past year, {len(queued)} queued designs); "
         f"{rechecks['written']} post-ship re-checks, {overdue} overdue alerts."
     )
-    out(f"Rolled up the portfolio: {rollup['rows']} slices.")
+    out(
+        f"Rolled up the portfolio: {rollup['rows']} slices today, the programme and each "
+        f"objective for the {backfill['days']} days before."
+    )
     return True
