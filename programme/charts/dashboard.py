@@ -42,6 +42,7 @@ def objective_progress_chart(objective: Objective, history: list[tuple], *, heig
     ``history`` is :func:`programme.portfolio.selectors.objective_history`'s list for the
     objective: each point is exactly the stored impact added to the baseline (``kpi_level``).
     """
+    history = _changes(history)
     days = [day.isoformat() for day, *_ in history]
     realised = [kpi_level(objective, data.get("realised_impact")) for _, data, *_ in history]
     with_forecast = [
@@ -68,7 +69,7 @@ def objective_progress_chart(objective: Objective, history: list[tuple], *, heig
                 "y": with_forecast,
                 "name": "Realised + forecast in flight",
                 "mode": "lines+markers",
-                "line": {"color": PALETTE["primary"], "dash": "dot"},
+                "line": {"color": PALETTE["primary"], "dash": "dot", "shape": "hv"},
             },
             {
                 "type": "scatter",
@@ -76,7 +77,7 @@ def objective_progress_chart(objective: Objective, history: list[tuple], *, heig
                 "y": realised,
                 "name": "Realised",
                 "mode": "lines+markers",
-                "line": {"color": PALETTE["good"], "width": 3},
+                "line": {"color": PALETTE["good"], "width": 3, "shape": "hv"},
             },
             {
                 "type": "scatter",
@@ -108,6 +109,18 @@ def objective_progress_chart(objective: Objective, history: list[tuple], *, heig
     )
 
 
+def _changes(history: list[tuple]) -> list[tuple]:
+    """The days whose impacts differ from the day before, and the last day: drawn as steps
+    ("hv"), the same line as every day's point, with a year of roll-ups in a few dozen."""
+    kept, previous = [], None
+    for index, row in enumerate(history):
+        figures = (row[1].get("realised_impact"), row[1].get("forecast_impact"))
+        if figures != previous or index == len(history) - 1:
+            kept.append(row)
+        previous = figures
+    return kept
+
+
 def _axis_title(objective: Objective) -> str:
     # Short: a long KPI name would run into the title on a phone; the title names the KPI.
     return objective.get_unit_display()
@@ -121,6 +134,6 @@ def _caption(objective: Objective, history: list[tuple]) -> str:
         )
     return (
         f"{objective.kpi} as the baseline plus the impact of scaled experiments (green), and "
-        "plus the forecast of those in flight (dotted), one point per nightly roll-up; the red "
+        "plus the forecast of those in flight (dotted), a step at each change of the daily roll-ups; the red "
         f"line is the target, {objective.target:,.0f} by {objective.target_date:%-d %b %Y}."
     )
