@@ -167,3 +167,48 @@ def test_the_api_tells_open_from_resolved(operator, analyst, cmo):
     assert body["results"][0]["resolved_at"] is not None
     assert api.get("/api/v1/notifications/?open=1").json()["results"] == []
     assert len(api.get("/api/v1/notifications/?open=0").json()["results"]) == 1
+
+
+def test_acknowledging_in_place_moves_the_navbar_count(client, operator, analyst, cmo):
+    experiment = mismatched(operator, analyst)
+    client.force_login(operator)
+    page = client.get(f"/experiments/{experiment.pk}/").content.decode()
+    assert 'aria-label="1 unread">1</span>' in page
+    response = client.post(
+        f"/experiments/{experiment.pk}/srm/acknowledge/",
+        {"note": "Bot traffic in B."},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<span id="alerts-count" hx-swap-oob="true"></span>' in html
+    assert unread_notifications(user=operator).count() == 0
+
+
+def test_a_decision_in_the_queue_moves_the_navbar_count(client, operator, analyst, cmo):
+    experiment = mismatched(operator, analyst)
+    lifecycle.experiment_complete(
+        experiment_id=experiment.pk,
+        actor=operator,
+        analysis="Flat.",
+        recommendation="abandon",
+        confirm_srm=True,
+        override_reason="Stopping: the split is broken.",
+    )
+    client.force_login(cmo)
+    assert 'aria-label="1 unread">1</span>' in client.get("/review/").content.decode()
+    response = client.post(
+        f"/review/{experiment.pk}/conclude/",
+        {
+            "expected_status": "completed",
+            "decision": "abandon",
+            "outcome": "inconclusive",
+            "learnings": "Fix assignment first.",
+            "override_reason": "The split was broken.",
+        },
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert 'data-status="concluded"' in html, html[:500]
+    assert '<span id="alerts-count" hx-swap-oob="true"></span>' in html
+    assert 'id="decisions-size" data-count="0" hx-swap-oob="true" hidden' in html
