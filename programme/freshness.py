@@ -14,6 +14,7 @@ moves for all of them; and the whole roll-up costs a fraction of a second (bench
 """
 
 import contextlib
+import functools
 import logging
 import threading
 
@@ -25,6 +26,7 @@ from experiments.changes import Change
 from experiments.lifecycle import STEPS
 from experiments.models import Experiment, ExperimentStatus
 
+from .insights.registry import INSIGHTS
 from .insights.run import insights_run
 from .portfolio.rollup import portfolio_rollup_run
 
@@ -39,15 +41,33 @@ def refresh_window() -> float:
     return float(settings.PROGRAMME_REFRESH_SECONDS)
 
 
+# The insights each kind of change moves (the roll-up is recomputed for every one): every step
+# moves the capacity plan and the cycle times; completing adds an early call to calibration;
+# a decision moves them all; a concluded test's new look moves what reads measured lifts.
+EVERY_STEP = ("capacity", "bottlenecks")
+INSIGHTS_CHANGED_BY: dict[str, tuple[str, ...] | None] = {
+    "complete": (*EVERY_STEP, "calibration"),
+    "conclude": None,  # every insight
+    "kill": (*EVERY_STEP, "partners"),
+    "results": ("calibration", "rechecks", "false-wins", "partners"),
+}
+
+
+def insights_changed_by(cause: str | None) -> list[str]:
+    names = INSIGHTS_CHANGED_BY.get(cause, EVERY_STEP) if cause is not None else None
+    return list(INSIGHTS) if names is None else [name for name in names if name in INSIGHTS]
+
+
 def programme_changed(change: Change | None = None) -> None:
     """Queue the recompute after the current transaction commits (now, outside one), if the
     change moves the programme's numbers."""
     if change is not None and not _moves_the_programme(change):
         return
+    names = insights_changed_by(change.cause if change is not None else None)
     if getattr(_paused, "depth", 0):
-        _paused.missed = True
+        _paused.missed = sorted({*getattr(_paused, "missed", ()), *names})
         return
-    transaction.on_commit(queue_programme_refresh)
+    transaction.on_commit(functools.partial(queue_programme_refresh, names))
 
 
 def _moves_the_programme(change: Change) -> bool:
@@ -64,25 +84,35 @@ def _moves_the_programme(change: Change) -> bool:
     return False
 
 
-def queue_programme_refresh() -> bool:
-    """Queue one recompute unless one is already queued; True if this call queued it.
+def queue_programme_refresh(names: list[str] | None = None) -> bool:
+    """Queue one recompute of the roll-up and the insights ``names`` (default: all) unless one
+    is already queued for each of them; True if this call queued one.
 
-    The key lives as long as the window and the task waits a little longer, so every write
-    that found the key committed before the task reads (true with a cache per process too).
-    A broker that is down is logged, not raised: the nightly roll-ups catch up.
+    A key per insight (and one for the roll-up) lives as long as the window and the task waits
+    a little longer, so every write that found a key committed before the task reads (true
+    with a cache per process too). A broker that is down is logged, not raised: the nightly
+    roll-ups catch up.
     """
     from .tasks import programme_refresh  # the tasks module imports this one
 
     window = refresh_window()
-    if not cache.add(QUEUED_KEY, 1, timeout=max(window, 1)):
+    names = list(INSIGHTS) if names is None else names
+    timeout = max(window, 1)
+    rollup = cache.add(QUEUED_KEY, 1, timeout=timeout)
+    fresh = [name for name in names if cache.add(_key(name), 1, timeout=timeout)]
+    if not rollup and not fresh:
         return False
     try:
-        programme_refresh.apply_async(countdown=window * 1.5 if window else None)
+        programme_refresh.apply_async(args=[fresh], countdown=window * 1.5 if window else None)
     except Exception:
-        cache.delete(QUEUED_KEY)
+        cache.delete_many([QUEUED_KEY, *map(_key, fresh)] if rollup else list(map(_key, fresh)))
         log.warning("Could not queue the programme's recompute.", exc_info=True)
         return False
     return True
+
+
+def _key(insight: str) -> str:
+    return f"{QUEUED_KEY}:{insight}"
 
 
 @contextlib.contextmanager
@@ -94,16 +124,19 @@ def programme_refresh_deferred(*, then_queue: bool = True):
         yield
     finally:
         _paused.depth -= 1
-        if not _paused.depth and getattr(_paused, "missed", False):
-            _paused.missed = False
+        missed = getattr(_paused, "missed", ())
+        if not _paused.depth and missed:
+            _paused.missed = ()
             if then_queue:
-                programme_changed()
+                transaction.on_commit(functools.partial(queue_programme_refresh, list(missed)))
 
 
-def programme_refresh_run() -> dict:
-    """Recompute today's roll-up rows and the insights; what the task returns."""
+def programme_refresh_run(names: list[str] | None = None) -> dict:
+    """Recompute today's roll-up rows and the insights ``names`` (default: all); what the
+    task returns."""
+    names = list(INSIGHTS) if names is None else [name for name in names if name in INSIGHTS]
     # Cleared first: a write from now on queues the next recompute instead of riding on this one.
-    cache.delete(QUEUED_KEY)
+    cache.delete_many([QUEUED_KEY, *map(_key, names)])
     rollup = portfolio_rollup_run()
-    insights = insights_run()
+    insights = insights_run(names=names)
     return {"rollup": rollup, "insights": {name: round(s, 3) for name, s in insights.items()}}

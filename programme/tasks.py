@@ -40,7 +40,7 @@ def send_digests(self):
 
 
 @shared_task(bind=True, name="programme.tasks.programme_refresh")
-def programme_refresh(self):
-    """After a decision, a step, new results or an acknowledgement (debounced,
-    ``freshness.py``): today's roll-up rows and the insights again."""
-    return programme_refresh_run()
+def programme_refresh(self, names: list[str] | None = None):
+    """After a decision, a step or a concluded test's new look (debounced, ``freshness.py``):
+    today's roll-up rows and the insights ``names`` (default: all) again."""
+    return programme_refresh_run(names)

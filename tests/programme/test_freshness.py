@@ -14,6 +14,7 @@ from analytics.ingest.observations import observations_ingest
 from analytics.models import Result
 from experiments import lifecycle
 from programme import freshness
+from programme.insights import INSIGHTS
 from programme.models import InsightReport, PortfolioRollup
 from programme.portfolio.rollup import portfolio_rollup_run
 from tests.analytics.helpers import binomial_rows, running_experiment
@@ -26,9 +27,9 @@ EXPECTED_REALISED = REACH * 0.1 * 0.2 * 50
 
 @pytest.fixture(autouse=True)
 def nothing_queued_before():
-    cache.delete(freshness.QUEUED_KEY)
+    cache.clear()
     yield
-    cache.delete(freshness.QUEUED_KEY)
+    cache.clear()
 
 
 def completed_winner(operator, analyst):
@@ -103,6 +104,15 @@ def test_a_scaled_winner_moves_the_ledger_and_the_dashboard_within_the_request(
     assert InsightReport.objects.get(name="calibration").computed_at > step_taken
 
 
+def refreshes(callbacks) -> list[list[str]]:
+    """The insights of each recompute queued on commit."""
+    return [
+        list(callback.args[0])
+        for callback in callbacks
+        if getattr(callback, "func", None) is freshness.queue_programme_refresh
+    ]
+
+
 @pytest.mark.django_db
 def test_a_burst_of_changes_queues_one_recompute(monkeypatch, settings):
     settings.PROGRAMME_REFRESH_SECONDS = 30
@@ -110,36 +120,48 @@ def test_a_burst_of_changes_queues_one_recompute(monkeypatch, settings):
 
     queued = []
     monkeypatch.setattr(tasks.programme_refresh, "apply_async", lambda **kw: queued.append(kw))
-    assert [freshness.queue_programme_refresh() for _ in range(5)] == [True] + [False] * 4
-    assert queued == [{"countdown": 45.0}]  # after the window: every write that met the key is in
-    freshness.programme_refresh_run()  # the task clears the key first
-    assert freshness.queue_programme_refresh() is True
-    assert len(queued) == 2
+    burst = [freshness.queue_programme_refresh(["capacity"]) for _ in range(5)]
+    assert burst == [True] + [False] * 4
+    # After the window: every write that found the key is in.
+    assert queued == [{"args": [["capacity"]], "countdown": 45.0}]
+    # Another insight rides on nothing queued yet: it is queued (the roll-up is already).
+    assert freshness.queue_programme_refresh(["capacity", "calibration"]) is True
+    assert queued[-1] == {"args": [["calibration"]], "countdown": 45.0}
+    freshness.programme_refresh_run(["capacity", "calibration"])  # clears its keys first
+    assert freshness.queue_programme_refresh(["capacity"]) is True
+    assert len(queued) == 3
 
 
 @pytest.mark.django_db
-def test_a_broker_that_is_down_leaves_the_write_done_and_the_key_free(monkeypatch):
+def test_a_broker_that_is_down_leaves_the_write_done_and_the_keys_free(monkeypatch):
     from programme import tasks
 
     def down(**kwargs):
         raise ConnectionError("broker unreachable")
 
     monkeypatch.setattr(tasks.programme_refresh, "apply_async", down)
-    assert freshness.queue_programme_refresh() is False
+    assert freshness.queue_programme_refresh(["capacity"]) is False
     assert cache.get(freshness.QUEUED_KEY) is None
+    assert cache.get(f"{freshness.QUEUED_KEY}:capacity") is None
 
 
 @pytest.mark.django_db
-def test_steps_queue_on_commit_and_a_running_tests_new_look_does_not(
-    operator, analyst, django_capture_on_commit_callbacks
+def test_each_change_queues_the_insights_it_moves_and_a_running_tests_look_none(
+    operator, analyst, cmo, django_capture_on_commit_callbacks
 ):
     experiment = running_experiment(operator)
     with django_capture_on_commit_callbacks() as callbacks:
         observations_ingest(experiment_id=experiment.pk, actor=analyst, rows=binomial_rows())
-    assert freshness.queue_programme_refresh not in callbacks  # only its analysis
+    assert refreshes(callbacks) == []  # only its analysis
     with django_capture_on_commit_callbacks() as callbacks:
         lifecycle.experiment_pause(experiment_id=experiment.pk, actor=operator)
-    assert callbacks.count(freshness.queue_programme_refresh) == 1
+    assert refreshes(callbacks) == [["capacity", "bottlenecks"]]
+    with django_capture_on_commit_callbacks() as callbacks:
+        lifecycle.experiment_kill(
+            experiment_id=experiment.pk, actor=cmo, reason="harmful", note="Errors doubled."
+        )
+    assert refreshes(callbacks) == [["capacity", "bottlenecks", "partners"]]
+    assert freshness.insights_changed_by("conclude") == list(INSIGHTS)
 
 
 @pytest.mark.django_db
@@ -151,9 +173,9 @@ def test_the_demo_defers_the_recompute_and_runs_its_own(
         with freshness.programme_refresh_deferred(then_queue=False):
             lifecycle.experiment_pause(experiment_id=experiment.pk, actor=operator)
             lifecycle.experiment_resume(experiment_id=experiment.pk, actor=operator)
-    assert freshness.queue_programme_refresh not in callbacks
+    assert refreshes(callbacks) == []
     with django_capture_on_commit_callbacks() as callbacks:
         with freshness.programme_refresh_deferred():
             lifecycle.experiment_pause(experiment_id=experiment.pk, actor=operator)
             lifecycle.experiment_resume(experiment_id=experiment.pk, actor=operator)
-    assert callbacks.count(freshness.queue_programme_refresh) == 1
+    assert refreshes(callbacks) == [["bottlenecks", "capacity"]]
