@@ -179,3 +179,25 @@ def test_the_demo_defers_the_recompute_and_runs_its_own(
             lifecycle.experiment_pause(experiment_id=experiment.pk, actor=operator)
             lifecycle.experiment_resume(experiment_id=experiment.pk, actor=operator)
     assert refreshes(callbacks) == [["bottlenecks", "capacity"]]
+
+
+@pytest.mark.django_db
+def test_the_history_reads_old_rows_light_and_the_newest_whole(django_assert_num_queries):
+    from programme.portfolio.selectors import objective_history, objective_ledgers
+
+    objective = ObjectiveFactory()
+    today = timezone.localdate()
+    for back, realised in [(5, 1.0), (3, 2.0)]:  # no roll-up since three days ago
+        PortfolioRollup.objects.create(
+            computed_on=today - dt.timedelta(days=back), dimension="objective",
+            key=str(objective.pk), label="ARR",
+            data={"realised_impact": realised, "forecast_impact": 5.0, "in_flight": 4, "scaled": 1},
+        )  # fmt: skip
+    with django_assert_num_queries(2):  # the light rows, then the newest again whole
+        history = objective_history([objective])
+    rows = history[objective.pk]
+    assert rows[0][1] == {"realised_impact": 1.0, "forecast_impact": 5.0}
+    assert rows[1][1]["in_flight"] == 4
+    ledger = objective_ledgers([objective], history)[objective.pk]
+    assert (ledger["realised_impact"], ledger["in_flight"], ledger["scaled"]) == (2.0, 4, 1)
+    assert ledger["computed_on"] == today - dt.timedelta(days=3)
