@@ -132,22 +132,26 @@ def _resolve_recovered(
     return resolved
 
 
-def raise_result_alerts(families, responses) -> int:
-    """Check fresh results for SRM, sample size reached and guardrails; returns alerts raised."""
-    experiment_ids = {f.experiment.pk for f in families}
+def _alert_state(experiment_ids) -> tuple[set[tuple], set[tuple], set[int]]:
+    """The keys of the experiments' alerts, of those still open, and the experiments whose
+    mismatch was acknowledged (two queries)."""
     resolved_at = {
         (e, kind, m): at
         for e, kind, m, at in Alert.objects.filter(experiment_id__in=experiment_ids).values_list(
             "experiment_id", "kind", "metric_id", "resolved_at"
         )
     }
-    existing = set(resolved_at)
-    open_now = {key for key, at in resolved_at.items() if at is None}
-    acknowledged = set(
-        SrmAcknowledgement.objects.filter(experiment_id__in=experiment_ids).values_list(
-            "experiment_id", flat=True
-        )
+    acknowledged = SrmAcknowledgement.objects.filter(experiment_id__in=experiment_ids)
+    return (
+        set(resolved_at),
+        {key for key, at in resolved_at.items() if at is None},
+        set(acknowledged.values_list("experiment_id", flat=True)),
     )
+
+
+def raise_result_alerts(families, responses) -> int:
+    """Check fresh results for SRM, sample size reached and guardrails; returns alerts raised."""
+    existing, open_now, acknowledged = _alert_state({f.experiment.pk for f in families})
     srm_now: dict[int, bool] = {}
     guardrails_worse: dict[tuple, bool] = {}
     raised = 0
