@@ -6,11 +6,13 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Results"
 
     def ready(self):
+        from experiments.changes import register_change_listener
         from experiments.decisions import register_look_reader
         from experiments.lifecycle import register_step_check
         from experiments.list_rows import register_result_columns
         from experiments.suggestions import register_design_suggestions
 
+        from .analysis.alerts import alerts_after_change
         from .decisions import experiment_latest_looks
         from .list_columns import primary_result_columns
         from .srm import srm_confirmation_problems
@@ -24,3 +26,5 @@ class AnalyticsConfig(AppConfig):
         register_look_reader(experiment_latest_looks)
         register_design_suggestions(recent_data_suggestions)
         register_result_columns(primary_result_columns)
+        # A step or an acknowledgement that ends an alert's cause resolves it in its transaction.
+        register_change_listener(alerts_after_change)

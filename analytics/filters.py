@@ -20,6 +20,10 @@ class NotificationFilter(FilterSet):
         method="filter_unread",
         help_text="true (or 1): only the unread; false (or 0): only those already read.",
     )
+    open = BooleanFilter(
+        method="filter_open",
+        help_text="true (or 1): only open alerts; false (or 0): only resolved ones.",
+    )
     kind = filters.MultipleChoiceFilter(field_name="alert__kind", choices=Alert.Kind.choices)
     created_at = InstantRangeFilter(
         help_text="created_at_after / created_at_before (ISO 8601 date and time, inclusive)"
@@ -27,10 +31,13 @@ class NotificationFilter(FilterSet):
 
     class Meta:
         model = Notification
-        fields = ["unread", "kind", "created_at"]
+        fields = ["unread", "open", "kind", "created_at"]
 
     def filter_unread(self, queryset, name, value):
         return queryset.filter(read_at__isnull=value)
+
+    def filter_open(self, queryset, name, value):
+        return queryset.filter(alert__resolved_at__isnull=value)
 
 
 class ObservationFilter(FilterSet):

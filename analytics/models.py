@@ -216,7 +216,8 @@ class Result(models.Model):
 
 
 class Alert(models.Model):
-    """A condition raised once per experiment (and metric, for guardrails)."""
+    """A condition raised once per experiment (and metric, for guardrails); resolved when the
+    condition ends, opened again if it comes back (``analysis/alerts.py``)."""
 
     class Kind(models.TextChoices):
         SRM = "srm", "Sample ratio mismatch"
@@ -233,6 +234,9 @@ class Alert(models.Model):
     )
     message = models.TextField()
     raised_at = models.DateTimeField(auto_now_add=True)
+    # When its cause ended (acknowledged, decided, recovered); open alerts have none. A resolved
+    # alert leaves the open lists and counts and stays in the history.
+    resolved_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-raised_at"]

@@ -236,7 +236,9 @@ def experiment_results_panel(experiment: Experiment, *, user) -> dict:
         "srm_blocks_reading": mismatch is not None and acknowledgement is None,
         "can_acknowledge_srm": can(user, "results.acknowledge_srm", experiment),
         "alerts": [
-            a for a in experiment.alerts.select_related("metric") if a.kind not in hidden_kinds
+            a
+            for a in experiment.alerts.filter(resolved_at__isnull=True).select_related("metric")
+            if a.kind not in hidden_kinds
         ],
         "state": AnalysisState.objects.filter(experiment=experiment).first(),
         # The upload rule itself (who, and in which status: a shipped winner takes holdout days).

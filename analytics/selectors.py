@@ -26,8 +26,11 @@ def latest_results(experiment) -> list[Result]:
 
 
 def unread_notifications(*, user):
-    """The user's notifications not yet marked read (the top bar counts them)."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True)
+    """The user's notifications not yet marked read whose alert is still open (the top bar
+    counts them): a resolved alert no longer asks for anyone's attention."""
+    return Notification.objects.filter(
+        recipient=user, read_at__isnull=True, alert__resolved_at__isnull=True
+    )
 
 
 def event_list_for_user(*, user) -> QuerySet[Event]:

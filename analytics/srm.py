@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Subquery
 
 from analytics.stats import SRM_THRESHOLD
+from experiments.changes import experiments_changed
 from experiments.models import Experiment
 from growthops.errors import ValidationFailed
 from roles.capabilities import require
@@ -59,13 +60,15 @@ def srm_acknowledge(*, experiment_id: int, actor, note: str = "") -> SrmAcknowle
         mismatch = srm_at_latest_look(experiment.pk)
         if mismatch is None:
             raise ValidationFailed({"srm": "There is no sample-ratio mismatch to acknowledge."})
-        return SrmAcknowledgement.objects.create(
+        acknowledgement = SrmAcknowledgement.objects.create(
             experiment=experiment,
             look=mismatch.look,
             srm_p_value=mismatch.srm_p_value,
             acknowledged_by=actor,
             note=note.strip(),
         )
+        experiments_changed([experiment.pk], cause="srm_acknowledged")  # resolves its alert
+        return acknowledgement
 
 
 def srm_confirmation_problems(experiment: Experiment, given) -> dict[str, str]:

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from experiments.selectors import experiment_list_for_user
@@ -74,18 +75,27 @@ def experiment_srm_acknowledge(request, pk: int):
         messages.success(request, "Sample-ratio mismatch acknowledged; the reading is shown.")
     if request.htmx:
         context = experiment_results_panel(experiment, user=request.user)
-        return render(request, "analytics/_experiment_results.html", context)
+        response = render(request, "analytics/_experiment_results.html", context)
+        # The acknowledgement resolved the alert: the navbar's count follows (out of band).
+        count = render_to_string("_alerts_count.html", {"oob": True}, request=request)
+        response.content += count.encode()
+        return response
     return redirect("experiments:detail", pk=experiment.pk)
 
 
 @login_required
 def notification_list(request):
-    notifications = (
-        Notification.objects.filter(recipient=request.user)
-        .select_related("alert", "alert__experiment", "alert__metric")
-        .order_by("-created_at")[:200]
+    """Open alerts first, then the resolved ones as history (each with when it ended)."""
+    mine = Notification.objects.filter(recipient=request.user).select_related(
+        "alert", "alert__experiment", "alert__metric"
     )
-    return render(request, "analytics/notification_list.html", {"notifications": notifications})
+    context = {
+        "notifications": mine.filter(alert__resolved_at__isnull=True).order_by("-created_at")[:200],
+        "resolved": mine.filter(alert__resolved_at__isnull=False).order_by("-alert__resolved_at")[
+            :100
+        ],
+    }
+    return render(request, "analytics/notification_list.html", context)
 
 
 @login_required

@@ -11,7 +11,7 @@ from experiments.models import Decision, Experiment, ExperimentStatus, Objective
 from experiments.services import experiment_create, hypothesis_create, hypothesis_triage
 from roles.models import Channel
 
-from .data import analyse_stale, days_between, upload_primary
+from .data import days_between, upload_look_by_look, upload_primary
 from .organisation import Organisation
 from .walk import backdate, backdate_idea, steps_to, walk
 
@@ -66,11 +66,15 @@ def _owner(org: Organisation, index: int):
 
 
 def seed_past_year(org: Organisation, rng) -> list[Experiment]:
-    """The past year's experiments: walked to completion months ago, their test data
-    uploaded and analysed, concluded by the CMO, and the holdout data of those shipped."""
+    """The past year's experiments: run months ago, their test data uploaded and analysed
+    week by week, completed and concluded on it, and the holdout data of those shipped."""
     now = timezone.now()
-    drafts = {}
+    drafts, uploads = {}, []
     ideas = {}
+
+    def _up(experiment, lift):
+        return lambda days: upload_primary(experiment, org.users["analyst"], days, lift, rng)
+
     for index, (title, metric, channel, segment, days_ago, lift, _) in enumerate(PAST_EXPERIMENTS):
         experiment = _design(
             org, f"past-{index + 1:02d}", title, org.metrics[metric], channel,
@@ -80,27 +84,32 @@ def seed_past_year(org: Organisation, rng) -> list[Experiment]:
         )  # fmt: skip
         ideas[title] = experiment.hypothesis
         drafted = now - dt.timedelta(days=days_ago)
-        walk(
-            experiment,
-            steps_to(S.COMPLETED),
-            owner=_owner(org, index),
-            cmo=org.cmo,
-            inputs=_inputs(shipped=PAST_EXPERIMENTS[index][6] is not None),
-        )
-        backdate(experiment.pk, drafted=drafted, taken=_past_steps(drafted))
+        walk(experiment, steps_to(S.RUNNING), owner=_owner(org, index), cmo=org.cmo)
+        backdate(experiment.pk, drafted=drafted, taken=_past_steps(drafted)[:-1])
         backdate_idea(
             experiment.hypothesis_id,
             logged=drafted - dt.timedelta(days=12),
             triaged=drafted - dt.timedelta(days=9),
         )
         experiment.refresh_from_db()
-        upload_primary(
-            experiment, org.users["analyst"],
-            days_between(experiment.start_date, experiment.end_date), lift, rng,
-        )  # fmt: skip
         drafts[experiment] = drafted
-    # The decisions read these results, as the re-checks later compare with them.
-    analyse_stale([e.pk for e in drafts])
+        uploads.append(
+            (
+                experiment,
+                days_between(experiment.start_date, timezone.localdate(_past_steps(drafted)[-1])),
+                _up(experiment, lift),
+            )
+        )
+    # The data comes in week by week; the operators complete on it, and the decisions read
+    # these results, as the re-checks later compare with them.
+    upload_look_by_look(uploads)
+    for index, (experiment, drafted) in enumerate(drafts.items()):
+        shipped = PAST_EXPERIMENTS[index][6] is not None
+        walk(
+            experiment, ["complete"], owner=_owner(org, index), cmo=org.cmo,
+            inputs=_inputs(shipped=shipped),
+        )  # fmt: skip
+        backdate(experiment.pk, drafted=drafted, taken=_past_steps(drafted))
     for index, (experiment, drafted) in enumerate(drafts.items()):
         since = PAST_EXPERIMENTS[index][6]
         walk(

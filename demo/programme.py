@@ -19,7 +19,7 @@ from experiments.models import (
 )
 from experiments.services import experiment_create
 
-from .data import GUARDRAIL_KEY, analyse_stale, days_between, upload_test
+from .data import GUARDRAIL_KEY, days_between, upload_look_by_look, upload_test
 from .organisation import Organisation
 from .walk import backdate, steps_to, walk
 
@@ -72,7 +72,9 @@ def seed_programme(
     for index, plan in enumerate(EXPERIMENT_PLAN):
         owner = org.users[plan.owner]
         experiment = _design(org, owner, ideas[index], index, rng)
-        walk(experiment, steps_to(plan.reached), owner=owner, cmo=org.cmo, inputs=_inputs(index))
+        # Completing waits for the data (run_programme): the operator completes on results.
+        steps = [step for step in steps_to(plan.reached) if step != "complete"]
+        walk(experiment, steps, owner=owner, cmo=org.cmo, inputs=_inputs(index))
         _backdate(experiment, index, now)
         experiments.append(experiment)
     return experiments
@@ -92,13 +94,34 @@ def run_programme(
         .order_by("pk")
         if e.start_date is not None
     ]
-    written = 0
-    for index, experiment in enumerate(started):
-        days = days_between(experiment.start_date, min(experiment.end_date or today, today))
-        effect = EFFECTS[index % len(EFFECTS)]
-        written += upload_test(experiment, org.users["analyst"], days, effect, rng)
-    analyse_stale([e.pk for e in started])
-    # Decisions come after the results are in: data is no longer accepted once decided.
+    analyst = org.users["analyst"]
+    plan_index = {e.pk: index for index, e in enumerate(experiments)}
+
+    def uploader(experiment, effect):
+        return lambda days: upload_test(experiment, analyst, days, effect, rng)
+
+    def last_day(experiment) -> dt.date:
+        index = plan_index[experiment.pk]
+        if EXPERIMENT_PLAN[index].reached == S.COMPLETED:  # the day its operator completes it
+            return timezone.localdate(_step_times(index, now, steps=4)[-1])
+        return min(experiment.end_date or today, today)
+
+    written = upload_look_by_look(
+        [
+            (
+                experiment,
+                days_between(experiment.start_date, last_day(experiment)),
+                uploader(experiment, EFFECTS[index % len(EFFECTS)]),
+            )
+            for index, experiment in enumerate(started)
+        ]
+    )
+    # Completing, then decisions, come after the results are in.
+    for index, (plan, experiment) in enumerate(zip(EXPERIMENT_PLAN, experiments, strict=True)):
+        if plan.reached == S.COMPLETED:
+            owner = org.users[plan.owner]
+            walk(experiment, ["complete"], owner=owner, cmo=org.cmo, inputs=_inputs(index))
+            _backdate(experiment, index, now)
     for index, (plan, experiment) in enumerate(zip(EXPERIMENT_PLAN, experiments, strict=True)):
         if plan.decision:
             owner = org.users[plan.owner]
@@ -175,9 +198,16 @@ def _inputs(index: int) -> dict:
     }
 
 
+def _drafted(index: int, now: dt.datetime) -> dt.datetime:
+    """The later in the plan, the more recently drafted."""
+    return now - dt.timedelta(days=12 + (len(EXPERIMENT_PLAN) - index) * 6)
+
+
+def _step_times(index: int, now: dt.datetime, *, steps: int) -> list[dt.datetime]:
+    """A step every four days after the draft."""
+    return [_drafted(index, now) + dt.timedelta(days=2 + i * 4, hours=i) for i in range(steps)]
+
+
 def _backdate(experiment: Experiment, index: int, now: dt.datetime) -> None:
-    """The later in the plan, the more recently drafted; a step every four days after that."""
-    drafted = now - dt.timedelta(days=12 + (len(EXPERIMENT_PLAN) - index) * 6)
-    count = experiment.status_changes.count()
-    taken = [drafted + dt.timedelta(days=2 + i * 4, hours=i) for i in range(count)]
-    backdate(experiment.pk, drafted=drafted, taken=taken)
+    taken = _step_times(index, now, steps=experiment.status_changes.count())
+    backdate(experiment.pk, drafted=_drafted(index, now), taken=taken)

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
+from analytics.stats import sample_size_proportions
 from experiments.models import (
     Decision,
     Experiment,
@@ -33,11 +34,13 @@ from experiments.services import (
 )
 from roles.models import Channel
 
-from .data import analyse_stale, days_between, primary_reading, upload_primary
+from .data import days_between, primary_reading, upload_look_by_look, upload_primary
 from .organisation import Organisation
-from .walk import backdate, backdate_idea, steps_to, walk
+from .walk import DEMO_OVERRIDE_REASON, backdate, backdate_idea, steps_to, walk
 
 HISTORY_SIZE = 48
+# Experiments run side by side in the record: eight per operator, their capacity.
+RUN_TOGETHER = 16
 HISTORY_DAYS = 420
 AGENCIES = {
     # name: (build cost range, media cost range, how much better than in-house its ideas do)
@@ -71,12 +74,19 @@ class Plan(NamedTuple):
 
 def seed_record(org: Organisation, *, count: int = HISTORY_SIZE) -> list[Experiment]:
     """Live ``count`` past decisions; returns their experiments. All wait for their decision
-    at once (a completed experiment no longer counts against its operator's capacity), so
-    their readings are analysed together."""
+    at once (a completed experiment no longer counts against its operator's capacity)."""
     rng = random.Random(1313)
     plans = _plans(count, rng)
-    record = [_run(org, plan, rng) for plan in plans]
-    analyse_stale([experiment.pk for experiment in record])
+    record = []
+    # A few at a time, as the operators' capacity allows: each runs, its data comes in week by
+    # week, and its operator completes it on that data.
+    for start in range(0, len(plans), RUN_TOGETHER):
+        group = plans[start : start + RUN_TOGETHER]
+        running = [_run(org, plan, rng) for plan in group]
+        upload_look_by_look(running)
+        for plan, (experiment, _, _) in zip(group, running, strict=True):
+            _complete(org, plan, experiment)
+            record.append(experiment)
     for plan, experiment in zip(plans, record, strict=True):
         _decide(org, plan, experiment, rng)
     return record
@@ -143,18 +153,21 @@ def _idea(org: Organisation, plan: Plan) -> Hypothesis:
     )
 
 
-def _run(org: Organisation, plan: Plan, rng) -> Experiment:
-    """From the idea to a completed experiment with its cost and data, dated back."""
+def _run(org: Organisation, plan: Plan, rng):
+    """From the idea to a running experiment with its cost, dated back; returns it with its
+    days of data and the upload that sends them (:func:`demo.data.upload_look_by_look`)."""
     idea = _idea(org, plan)
     owner = _owner(org, plan)
     users_per_arm = rng.choice([12_000, 20_000, 35_000, 60_000])
+    baseline = rng.choice([0.04, 0.06, 0.09, 0.12])
     experiment = experiment_create(
         actor=owner,
         hypothesis=idea,
         name=idea.title,
         key=f"hist-{plan.index + 1:03d}",
-        baseline=rng.choice([0.04, 0.06, 0.09, 0.12]),
-        mde=0.05,
+        baseline=baseline,
+        # Planned for the traffic it had (a day's rounding spare): it completes on its sample.
+        mde=_detectable_lift(users_per_arm - 100, baseline),
         daily_traffic=users_per_arm // 14,
         reach_per_year=idea.segment.monthly_reach * 12,
         value_per_conversion=Decimal(rng.choice([120, 300, 900])),
@@ -173,17 +186,35 @@ def _run(org: Organisation, plan: Plan, rng) -> Experiment:
             build_cost=Decimal(rng.randint(*build)),
             media_cost=Decimal(rng.randint(*media)),
         )
-    inputs = {
-        "complete": {"analysis": "Reached the planned sample.", "recommendation": _advice(plan)}
-    }
-    walk(experiment, steps_to(ExperimentStatus.COMPLETED), owner=owner, cmo=org.cmo, inputs=inputs)
+    walk(experiment, steps_to(ExperimentStatus.RUNNING), owner=owner, cmo=org.cmo)
     _backdate(plan, experiment)
     experiment.refresh_from_db()
-    days = days_between(experiment.start_date, experiment.end_date)
-    upload_primary(
-        experiment, org.users["analyst"], days, plan.effect, rng, users=users_per_arm // len(days)
-    )
-    return experiment
+    completed = _before(plan, STEP_DAYS_BEFORE_CONCLUSION["complete"]) - _hours(plan)
+    days = days_between(experiment.start_date, timezone.localdate(completed))
+
+    def upload(some_days):
+        users = users_per_arm // len(days)
+        return upload_primary(
+            experiment, org.users["analyst"], some_days, plan.effect, rng, users=users
+        )
+
+    return experiment, days, upload
+
+
+def _complete(org: Organisation, plan: Plan, experiment: Experiment) -> None:
+    """The operator completes the test on its data, with their recommendation."""
+    inputs = {"complete": {"analysis": "Ran its planned weeks.", "recommendation": _advice(plan)}}
+    walk(experiment, ["complete"], owner=_owner(org, plan), cmo=org.cmo, inputs=inputs)
+    _backdate(plan, experiment)
+
+
+def _detectable_lift(users: int, baseline: float) -> float:
+    """The smallest relative lift (in steps of half a point) that ``users`` a variant detect
+    at the default α and power."""
+    mde = 0.02
+    while sample_size_proportions(baseline, mde)[()] > users:
+        mde += 0.005
+    return round(mde, 3)
 
 
 def _advice(plan: Plan) -> str:
@@ -203,7 +234,7 @@ def _decide(org: Organisation, plan: Plan, experiment: Experiment, rng) -> None:
     if reading.significant:
         outcome = Outcome.WON if reading.lift > 0 else Outcome.LOST
     elif reading.lift > 0 and reading.p_value < PROMISING_TREND_P and rng.random() < 0.6:
-        outcome = Outcome.WON  # called a win on a promising trend
+        outcome = Outcome.WON  # called a win on a promising trend (an override, with its reason)
     else:
         outcome = Outcome.INCONCLUSIVE
     decision = {Outcome.WON: Decision.SCALE, Outcome.LOST: Decision.ABANDON}.get(
@@ -213,6 +244,10 @@ def _decide(org: Organisation, plan: Plan, experiment: Experiment, rng) -> None:
         "decision": decision,
         "outcome": outcome,
         "learnings": "From the programme's history.",
+        # Used only where the call goes against the verdict (the guard decides).
+        "override_reason": "A promising trend, and the quarter's plan needed the change live."
+        if outcome == Outcome.WON and not reading.significant
+        else DEMO_OVERRIDE_REASON,
     }
     walk(
         experiment,
@@ -232,9 +267,13 @@ def _decide(org: Organisation, plan: Plan, experiment: Experiment, rng) -> None:
         backdate_idea(follow_up.pk, logged=concluded, triaged=concluded + dt.timedelta(days=3))
 
 
+def _hours(plan: Plan) -> dt.timedelta:
+    return dt.timedelta(hours=plan.index % 5)
+
+
 def _backdate(plan: Plan, experiment: Experiment) -> None:
     """Date the experiment's steps taken so far, and its idea, back to their milestones."""
-    hours = dt.timedelta(hours=plan.index % 5)
+    hours = _hours(plan)
     days = [*STEP_DAYS_BEFORE_CONCLUSION.values(), 0]
     taken = [_before(plan, d) - hours for d in days[: experiment.status_changes.count()]]
     backdate(experiment.pk, drafted=_before(plan, BEFORE_CONCLUSION["drafted"]), taken=taken)

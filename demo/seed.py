@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from analytics.analysis.alerts import raise_decision_overdue_alerts, raise_overdue_alerts
 from experiments.models import Experiment, Hypothesis, Metric, Objective, Segment
+from programme.freshness import programme_refresh_deferred
+from programme.portfolio.backfill import portfolio_backfill
 from programme.portfolio.rechecks import ship_rechecks_run
 from programme.portfolio.rollup import portfolio_rollup_run
 from roles.models import User
@@ -19,12 +21,15 @@ from .postmortems import seed_postmortems
 from .programme import run_programme, seed_programme
 from .record import seed_record
 
+BACKFILL_DAYS = 365
+
 
 def seed_demo(*, out=print) -> bool:
     """Load the demo organisation into an empty database; False if it was already there."""
     if demo_is_loaded():
         return False
-    with transaction.atomic():
+    # Its thousands of steps would each queue the programme's recompute: it runs it once, below.
+    with programme_refresh_deferred(then_queue=False), transaction.atomic():
         rng = random.Random(20261123)
         org = seed_organisation(rng)
         ideas = seed_ideas(org, rng)
@@ -53,6 +58,8 @@ def seed_demo(*, out=print) -> bool:
         overdue = raise_decision_overdue_alerts() + raise_overdue_alerts()
         rollup = portfolio_rollup_run()
         measured = seed_measured(org, random.Random(365))
+        # A year of nightly rows before today's, so every objective's chart shows its trend.
+        backfill = portfolio_backfill(days=BACKFILL_DAYS)
     out(
         f"Loaded {User.objects.count()} users, {Objective.objects.count()} objectives, "
         f"{Segment.objects.count()} segments, {Metric.objects.count()} metrics, "
@@ -61,7 +68,10 @@ def seed_demo(*, out=print) -> bool:
         f"{rechecks['written']} post-ship re-checks, {overdue} overdue alerts; "
         f"{postmortems['written']} post-mortems written, {postmortems['drafts']} in draft."
     )
-    out(f"Rolled up the portfolio: {rollup['rows']} slices.")
+    out(
+        f"Rolled up the portfolio: {rollup['rows']} slices today, the programme and each "
+        f"objective for the {backfill['days']} days before."
+    )
     out(
         f"Measured {measured['measured_days']} days of the objectives' KPIs; a programme "
         f"holdout with {measured['holdout_rows']} daily rows."

@@ -52,8 +52,8 @@ def walk(
         actor = owner if can(owner, STEP_ABILITIES[step], experiment) else cmo
         given = dict(inputs.get(step, {}))
         if step in GUARDED_STEPS:
-            # The demo's calls follow its story, which the data it loads afterwards may not
-            # bear out: where the guard asks, the call is on record as an override, saying so.
+            # The data is in before these calls; where the story calls against the plan or the
+            # verdict all the same, the call is on record as an override, saying so.
             given.setdefault("override_reason", DEMO_OVERRIDE_REASON)
         experiment = lifecycle.STEP_SERVICES[step](
             experiment_id=experiment.pk, actor=actor, **given
@@ -63,7 +63,7 @@ def walk(
 
 # The steps that go against a plan or a verdict only with a reason (docs/decisions.md).
 GUARDED_STEPS = ("complete", "conclude")
-DEMO_OVERRIDE_REASON = "Demo history: called as the story goes, before its data was loaded."
+DEMO_OVERRIDE_REASON = "Demo history: called where the story stops, on the data it had then."
 
 
 def backdate(experiment_id: int, *, drafted: dt.datetime, taken: Sequence[dt.datetime]) -> None:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from growthops.errors import OverrideRequired, TransitionNotAllowed, ValidationFailed
 from roles.capabilities import STEP_ABILITIES, require
 
+from .changes import experiments_changed
 from .decisions import AgainstPlan, complete_against_plan, conclude_against_verdict
 from .design import design_problems, segment_problems
 from .hooks import step_taken
@@ -325,6 +326,7 @@ def run_step(
             override_reason=reason if against else "",
         )
         step_taken(step_name, experiment, change)  # e.g. the programme opens a post-mortem
+        experiments_changed([experiment.pk], cause=step_name)  # alerts, roll-ups (changes.py)
     return experiment
 
 

@@ -336,6 +336,10 @@ else:
     # In-process, a line per finished task only buries the server's own log.
     TASK_LOG_LEVEL = "WARNING"
 
+# How long a queued recompute of the programme's numbers waits for the events that follow
+# (programme/freshness.py): a burst of decisions within it costs one recompute.
+PROGRAMME_REFRESH_SECONDS = env.float("PROGRAMME_REFRESH_SECONDS", default=1.0)
+
 CELERY_BEAT_SCHEDULE = {
     "analyse-running-and-stale-experiments": {
         "task": "analytics.tasks.experiments_analyse_sweep",

@@ -6,12 +6,14 @@ class ProgrammeConfig(AppConfig):
     verbose_name = "The programme"
 
     def ready(self):
+        from experiments.changes import register_change_listener
         from experiments.decisions import register_false_win_level
         from experiments.hooks import register_after_step, register_after_triage
         from experiments.ranking import register_calibration
         from experiments.suggestions import register_design_suggestions
 
         from .feedback import after_decision, after_step
+        from .freshness import programme_changed
         from .insights.calibration import backlog_calibration
         from .insights.false_wins import false_win_level_of
         from .notices import notify_author_of_triage
@@ -31,3 +33,5 @@ class ProgrammeConfig(AppConfig):
         register_after_triage(notify_author_of_triage)
         # And the false-win level a decision rule may hold a win to (docs/decisions.md).
         register_false_win_level(false_win_level_of)
+        # Steps, new results and acknowledgements reach the programme's roll-ups the same way.
+        register_change_listener(programme_changed)

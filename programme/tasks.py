@@ -9,6 +9,7 @@ from celery import shared_task
 from analytics.analysis.tasks import progress_reporter
 
 from .digests.delivery import digests_send_due
+from .freshness import programme_refresh  # defined beside the queue that sends it
 from .insights.run import insights_run
 from .portfolio.rechecks import ship_rechecks_run
 from .portfolio.rollup import portfolio_rollup_run
@@ -60,6 +61,7 @@ __all__ = [
     "insights_rollup",
     "portfolio_rollup",
     "postmortems_overdue",
+    "programme_refresh",
     "send_digests",
     "ship_rechecks",
 ]

@@ -135,10 +135,15 @@ def review_step(request, pk: int, step: str):
     if done:
         message = step_done_message(step, experiment)
         if request.htmx:
+            # The headings' counts move with the card (swapped out of band).
+            sizes = {
+                "queue_size": review_queryset(user=request.user).count(),
+                "decisions_waiting": decision_queryset(user=request.user).count(),
+            }
             return render(
                 request,
                 "programme/_review_card.html",
-                {"decided": experiment, "message": message, "step": step},
+                {"decided": experiment, "message": message, "step": step, **sizes},
             )
         messages.success(request, message)
         return redirect("programme:review")

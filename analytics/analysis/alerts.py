@@ -1,6 +1,12 @@
 """Alerts, each raised once per condition: SRM, sample size reached, a guardrail significantly
 worse, a running experiment past its planned duration. An alert becomes an in-app
-notification for the owner and every CMO, and an e-mail sent after commit."""
+notification for the owner and every CMO, and an e-mail sent after commit.
+
+An alert resolves itself when its cause ends, with the time (``resolved_at``): the split
+matches the plan again or someone acknowledged the mismatch, the guardrail recovered, the
+test was completed ("it can be completed", "overdue") or decided (every alert that asked for
+a decision). A resolved alert leaves the open lists and counts and stays in the history; if
+its condition comes back while the test still takes data, the same alert opens again."""
 
 import datetime as dt
 import logging
@@ -11,11 +17,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from experiments.changes import Change
 from experiments.design import experiment_design
 from experiments.models import ACCEPTS_DATA, LIVE, Experiment, ExperimentStatus
 from roles.models import Role, User
 
-from ..models import Alert, Notification
+from ..models import Alert, Notification, SrmAcknowledgement
 from ..stats import is_significant
 
 log = logging.getLogger(__name__)
@@ -25,6 +32,17 @@ log = logging.getLogger(__name__)
 # more to complete.
 SAMPLE_ALERT_STATUSES = LIVE
 GUARDRAIL_ALERT_STATUSES = ACCEPTS_DATA
+
+K = Alert.Kind
+ASKS_FOR_A_DECISION = {K.SRM, K.SAMPLE_REACHED, K.GUARDRAIL, K.OVERDUE, K.DECISION_OVERDUE}
+# The alerts whose cause a step ends. A shipped winner fading is raised after the decision and
+# stays until it is looked at again.
+ENDED_BY = {
+    "complete": {K.SAMPLE_REACHED, K.OVERDUE},
+    "conclude": ASKS_FOR_A_DECISION,
+    "kill": ASKS_FOR_A_DECISION,
+    "srm_acknowledged": {K.SRM},
+}
 
 
 def raise_alert(experiment: Experiment, kind: str, message: str, metric=None) -> Alert | None:
@@ -63,22 +81,102 @@ def _existing(experiment_ids) -> set[tuple]:
     )
 
 
+def alerts_resolve(alerts) -> int:
+    """Mark the open ones of ``alerts`` (a queryset) resolved now; returns how many."""
+    return alerts.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
+
+
+def alerts_after_change(change: Change) -> int:
+    """Resolve the alerts whose cause the change ended (a listener of ``experiments.changes``,
+    run inside the step's or the acknowledgement's transaction)."""
+    kinds = ENDED_BY.get(change.cause)
+    if not kinds:
+        return 0
+    return alerts_resolve(
+        Alert.objects.filter(experiment_id__in=change.experiment_ids, kind__in=kinds)
+    )
+
+
+def _reopen(alert_key: tuple) -> bool:
+    """Open a resolved alert again (its condition came back): unread for everyone it reached."""
+    experiment_id, kind, metric_id = alert_key
+    alert = Alert.objects.filter(
+        experiment_id=experiment_id, kind=kind, metric_id=metric_id, resolved_at__isnull=False
+    ).first()
+    if alert is None:
+        return False
+    Alert.objects.filter(pk=alert.pk).update(resolved_at=None)
+    Notification.objects.filter(alert=alert).update(read_at=None)
+    return True
+
+
+def _resolve_recovered(
+    srm_now: dict[int, bool], guardrails_worse: dict[tuple, bool], open_now: set[tuple]
+) -> int:
+    """At the look just stored: a split that matches the plan again ends its SRM alert, a
+    guardrail no longer significantly worse ends its guardrail alert (``open_now``: the keys
+    of the open alerts, so nothing is written when nothing recovered)."""
+    matched = [e for e, flagged in srm_now.items() if not flagged and (e, K.SRM, None) in open_now]
+    recovered = [
+        (e, m)
+        for (e, m), worse in guardrails_worse.items()
+        if not worse and (e, K.GUARDRAIL, m) in open_now
+    ]
+    resolved = 0
+    if matched:
+        resolved += alerts_resolve(Alert.objects.filter(experiment_id__in=matched, kind=K.SRM))
+    for experiment_id, metric_id in recovered:
+        resolved += alerts_resolve(
+            Alert.objects.filter(experiment_id=experiment_id, kind=K.GUARDRAIL, metric_id=metric_id)
+        )
+    return resolved
+
+
+def _alert_state(experiment_ids) -> tuple[set[tuple], set[tuple], set[int]]:
+    """The keys of the experiments' alerts, of those still open, and the experiments whose
+    mismatch was acknowledged (two queries)."""
+    resolved_at = {
+        (e, kind, m): at
+        for e, kind, m, at in Alert.objects.filter(experiment_id__in=experiment_ids).values_list(
+            "experiment_id", "kind", "metric_id", "resolved_at"
+        )
+    }
+    acknowledged = SrmAcknowledgement.objects.filter(experiment_id__in=experiment_ids)
+    return (
+        set(resolved_at),
+        {key for key, at in resolved_at.items() if at is None},
+        set(acknowledged.values_list("experiment_id", flat=True)),
+    )
+
+
 def raise_result_alerts(families, responses) -> int:
     """Check fresh results for SRM, sample size reached and guardrails; returns alerts raised."""
-    existing = _existing({f.experiment.pk for f in families})
+    existing, open_now, acknowledged = _alert_state({f.experiment.pk for f in families})
+    srm_now: dict[int, bool] = {}
+    guardrails_worse: dict[tuple, bool] = {}
     raised = 0
 
     def once(experiment, kind, message, metric=None):
         nonlocal raised
         key = (experiment.pk, kind, metric.pk if metric else None)
-        if key in existing:
+        if key in open_now:
+            return
+        open_now.add(key)
+        if key in existing:  # resolved before: its condition is back
+            raised += _reopen(key)
             return
         existing.add(key)
         raised += raise_alert(experiment, kind, message, metric) is not None
 
     for family, response in zip(families, responses, strict=True):
         experiment, metric = family.experiment, family.metric
-        if response["srm_detected"]:
+        srm_now[experiment.pk] = srm_now.get(experiment.pk, False) or response["srm_detected"]
+        # An acknowledged mismatch, or one in a decided test, is over; a new look does not
+        # bring it back.
+        srm_matters = experiment.status in ACCEPTS_DATA and experiment.pk not in acknowledged
+        if response["srm_detected"] and (
+            srm_matters or (experiment.pk, K.SRM, None) not in existing
+        ):
             once(
                 experiment,
                 Alert.Kind.SRM,
@@ -105,6 +203,7 @@ def raise_result_alerts(families, responses) -> int:
                 and v["diff"] is not None
                 and (v["diff"] < 0 if metric.higher_is_better else v["diff"] > 0)
             ]
+            guardrails_worse[(experiment.pk, metric.pk)] = bool(worse)
             if worse:
                 once(
                     experiment,
@@ -112,6 +211,7 @@ def raise_result_alerts(families, responses) -> int:
                     f"Guardrail “{metric.name}” is significantly worse in {', '.join(worse)} of “{experiment.name}”.",
                     metric,
                 )
+    _resolve_recovered(srm_now, guardrails_worse, open_now)
     return raised
 
 

@@ -7,6 +7,7 @@ The task names stay ``analytics.tasks.*`` (beat's schedule and queued messages u
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from ..models import AnalysisState
 from .alerts import raise_decision_overdue_alerts, raise_overdue_alerts
 from .pipeline import experiments_analyse, experiments_to_sweep
 
@@ -33,8 +34,9 @@ def progress_reporter(task):
 
 @shared_task(bind=True, name="analytics.tasks.experiment_analyse", **RETRY_ON_TRANSIENT_ERRORS)
 def experiment_analyse(self, experiment_id: int):
-    """Analyse one experiment: results per metric × variant for its current data version."""
-    return experiments_analyse([experiment_id])
+    """Analyse one experiment: results per metric × variant for its current data version
+    (nothing to do if a batch or the sweep already analysed that version)."""
+    return experiments_analyse(_still_stale([experiment_id]))
 
 
 @shared_task(
@@ -42,7 +44,17 @@ def experiment_analyse(self, experiment_id: int):
 )
 def experiments_analyse_batch(self, experiment_ids: list[int]):
     """Analyse many experiments whose data changed together (an events roll-up), vectorised."""
-    return experiments_analyse(experiment_ids, progress=progress_reporter(self))
+    return experiments_analyse(_still_stale(experiment_ids), progress=progress_reporter(self))
+
+
+def _still_stale(experiment_ids) -> list[int]:
+    """Those whose data changed since their last analysis: a queued analysis that arrives
+    after another pass read the same data has nothing left to do."""
+    return list(
+        AnalysisState.objects.filter(experiment_id__in=experiment_ids, stale=True).values_list(
+            "experiment_id", flat=True
+        )
+    )
 
 
 @shared_task(bind=True, name="analytics.tasks.experiments_analyse_sweep")

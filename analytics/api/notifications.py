@@ -21,10 +21,18 @@ class NotificationSerializer(serializers.ModelSerializer):
     metric = serializers.SlugRelatedField(
         source="alert.metric", slug_field="key", read_only=True, allow_null=True
     )
+    resolved_at = serializers.DateTimeField(
+        source="alert.resolved_at",
+        read_only=True,
+        allow_null=True,
+        help_text="When the alert's cause ended; null while it is open.",
+    )
 
     class Meta:
         model = Notification
-        fields = ["id", "kind", "message", "experiment", "metric", "created_at", "read_at"]
+        fields = [
+            "id", "kind", "message", "experiment", "metric", "created_at", "read_at", "resolved_at",
+        ]  # fmt: skip
         read_only_fields = fields
 
 
@@ -33,7 +41,8 @@ class MarkedReadSerializer(serializers.Serializer):
 
 
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """``GET`` lists only the asking user's notifications, newest first (``?unread=1``)."""
+    """``GET`` lists only the asking user's notifications, newest first (``?unread=1``,
+    ``?open=1`` for those whose alert is not resolved)."""
 
     serializer_class = NotificationSerializer
     permission_classes = [HasAbility]

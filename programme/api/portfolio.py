@@ -62,6 +62,11 @@ class ObjectiveLedgerSerializer(serializers.Serializer):
     scaled = serializers.IntegerField(allow_null=True)
     scaled_without_results = serializers.IntegerField(allow_null=True)
     computed_on = serializers.DateField(allow_null=True)
+    as_of = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When these figures were computed (after each decision, step or new look of "
+        "a concluded test, and nightly); null until a roll-up has run.",
+    )
 
 
 @extend_schema(

@@ -47,7 +47,8 @@ def objective_progress_chart(
     objective: each point is exactly the stored impact added to the baseline (``kpi_level``).
     ``measured`` is the (date, value) of each measured day (``ObjectiveMeasurement``).
     """
-    days = [day.isoformat() for day, _ in history]
+    history = _changes(history)
+    days = [day.isoformat() for day, *_ in history]
     measured_trace = {
         "type": "scatter",
         "x": [day.isoformat() for day, _ in measured],
@@ -82,8 +83,8 @@ def objective_progress_chart(
 
 def _estimate_traces(objective: Objective, history: list[tuple]) -> list[dict]:
     """The KPI as estimated each roll-up day: realised, and realised with the forecast."""
-    days = [day.isoformat() for day, _ in history]
-    realised = [kpi_level(objective, data.get("realised_impact")) for _, data in history]
+    days = [day.isoformat() for day, *_ in history]
+    realised = [kpi_level(objective, data.get("realised_impact")) for _, data, *_ in history]
     with_forecast = [
         kpi_level(
             objective,
@@ -91,7 +92,7 @@ def _estimate_traces(objective: Objective, history: list[tuple]) -> list[dict]:
             if data.get("realised_impact") is None
             else data["realised_impact"] + (data.get("forecast_impact") or 0),
         )
-        for _, data in history
+        for _, data, *_ in history
     ]
     return [
         {
@@ -100,7 +101,7 @@ def _estimate_traces(objective: Objective, history: list[tuple]) -> list[dict]:
             "y": with_forecast,
             "name": "Realised + forecast in flight",
             "mode": "lines+markers",
-            "line": {"color": PALETTE["primary"], "dash": "dot"},
+            "line": {"color": PALETTE["primary"], "dash": "dot", "shape": "hv"},
         },
         {
             "type": "scatter",
@@ -108,7 +109,7 @@ def _estimate_traces(objective: Objective, history: list[tuple]) -> list[dict]:
             "y": realised,
             "name": "Realised",
             "mode": "lines+markers",
-            "line": {"color": PALETTE["good"], "width": 3},
+            "line": {"color": PALETTE["good"], "width": 3, "shape": "hv"},
         },
     ]
 
@@ -138,6 +139,18 @@ def _reference_lines(objective: Objective, span: list[str]) -> list[dict]:
     ]
 
 
+def _changes(history: list[tuple]) -> list[tuple]:
+    """The days whose impacts differ from the day before, and the last day: drawn as steps
+    ("hv"), the same line as every day's point, with a year of roll-ups in a few dozen."""
+    kept, previous = [], None
+    for index, row in enumerate(history):
+        figures = (row[1].get("realised_impact"), row[1].get("forecast_impact"))
+        if figures != previous or index == len(history) - 1:
+            kept.append(row)
+        previous = figures
+    return kept
+
+
 def _axis_title(objective: Objective) -> str:
     # Short: a long KPI name would run into the title on a phone; the title names the KPI.
     return unit_code(objective.unit)
@@ -163,6 +176,6 @@ def _caption(objective: Objective, history: list[tuple]) -> str:
         )
     return (
         f"{objective.kpi} as the baseline plus the impact of scaled experiments (green), and "
-        "plus the forecast of those in flight (dotted), one point per nightly roll-up; the red "
+        "plus the forecast of those in flight (dotted), a step at each change of the daily roll-ups; the red "
         f"line is the target, {format_in_unit(objective.target, objective.unit)} by {objective.target_date:%-d %b %Y}."
     )

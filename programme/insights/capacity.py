@@ -99,6 +99,23 @@ def _vectorised(kind, batch: pd.DataFrame, weights) -> dict[int, tuple[int, int]
     return {int(i): (int(d), int(t)) for i, d, t in zip(batch["id"], days, totals, strict=True)}
 
 
+def _waiting_for_traffic(experiments, changes):
+    """Running tests and the queue. A design sent back to its operator waits for rework, not
+    for traffic (a killed one is out by its status): the draft leaves the queue until it is
+    submitted again."""
+    active = experiments[experiments["status"].isin([S.RUNNING, *QUEUED])]
+    sent_back = changes.loc[changes["step"] == "request_changes", "experiment_id"]
+    return active[~((active["status"] == S.DRAFT) & active["id"].isin(set(sent_back)))]
+
+
+def _variant_weights(variants) -> dict[int, list[float]]:
+    weights: dict[int, list[float]] = {}
+    pairs = zip(variants["experiment_id"].tolist(), variants["weight"].tolist(), strict=True)
+    for experiment_id, weight in pairs:
+        weights.setdefault(experiment_id, []).append(weight)
+    return weights
+
+
 def compute_capacity(history) -> dict:
     today: dt.date = history.today
     experiments = history.experiments.drop(columns=["segment_id"]).merge(
@@ -110,13 +127,8 @@ def compute_capacity(history) -> dict:
     experiments["team_id"] = experiments["segment_id"].map(team_of_segment)
     p_win_by_team = _team_win_probabilities(experiments)
 
-    active = experiments[experiments["status"].isin([S.RUNNING, *QUEUED])]
-    weights: dict[int, list[float]] = {}
-    variants = history.variant_weights
-    pairs = zip(variants["experiment_id"].tolist(), variants["weight"].tolist(), strict=True)
-    for experiment_id, weight in pairs:
-        weights.setdefault(experiment_id, []).append(weight)
-    designs = _designs(active, weights)
+    active = _waiting_for_traffic(experiments, history.status_changes)
+    designs = _designs(active, _variant_weights(history.variant_weights))
     running, queued, unplanned = {}, {}, {}
     for row in active.itertuples(index=False):
         design = designs.get(row.id)

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Min, Sum
 from django.utils import timezone
 
-from analytics.analysis.alerts import raise_alert
+from analytics.analysis.alerts import alerts_resolve, raise_alert
 from analytics.models import Alert, Observation, Result
 from analytics.stats import compare_means, compare_proportions
 from analytics.stats.rechecks import FADED, NO_DATA, recheck_verdicts
@@ -115,6 +115,8 @@ def ship_rechecks_run(*, today: dt.date | None = None) -> dict:
             written += 1
             if recheck.verdict == FADED:
                 faded += _alert_fading(experiment, recheck)
+            elif recheck.verdict != NO_DATA:  # a later re-check holds: it is no longer fading
+                alerts_resolve(experiment.alerts.filter(kind=Alert.Kind.FADING_WINNER))
     return {"written": written, "fading_alerts": faded}
 
 

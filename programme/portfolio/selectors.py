@@ -2,7 +2,8 @@
 
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, F, JSONField, Q, Value, When
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from experiments.models import IN_FLIGHT, Experiment, ExperimentStatus, Objective, Outcome
@@ -29,29 +30,65 @@ def objective_ledger(objective: Objective) -> dict:
         .order_by("-computed_on")
         .first()
     )
-    return _ledger(objective, row.data if row else {}, row.computed_on if row else None)
+    if row is None:
+        return _ledger(objective, {}, None, None)
+    return _ledger(objective, row.data, row.computed_on, row.computed_at)
 
 
 def objective_history(objectives, *, days: int = HISTORY_DAYS) -> dict[int, list[tuple]]:
     """Each objective's stored roll-up rows of the last ``days`` days, oldest first, as
-    ``(computed_on, data)`` pairs (one query)."""
+    ``(computed_on, data, computed_at)`` triples (one query)."""
     objectives = list(objectives)
     history: dict[int, list[tuple]] = {o.pk: [] for o in objectives}
     if not objectives:
         return history
-    since = timezone.localdate() - dt.timedelta(days=days)
+    today = timezone.localdate()
     rows = (
         PortfolioRollup.objects.filter(
             dimension=Dimension.OBJECTIVE,
             key__in=[str(o.pk) for o in objectives],
-            computed_on__gte=since,
+            computed_on__gte=today - dt.timedelta(days=days),
+        )
+        # A year of rows is two lines of a chart: the rows of today and yesterday (the newest,
+        # which the ledger reads) come whole, the older ones with their two impacts only,
+        # read in SQL (decoding each row's JSON costs four times as much).
+        .annotate(
+            whole=Case(
+                When(computed_on__gte=today - dt.timedelta(days=1), then=F("data")),
+                default=Value(None),
+                output_field=JSONField(),
+            ),
+            realised=KT("data__realised_impact"),
+            forecast=KT("data__forecast_impact"),
         )
         .order_by("computed_on")
-        .values_list("key", "computed_on", "data")
+        .values_list("key", "computed_on", "computed_at", "whole", "realised", "forecast")
     )
-    for key, computed_on, data in rows:
-        history[int(key)].append((computed_on, data))
+    for key, computed_on, computed_at, whole, realised, forecast in rows:
+        data = whole or {"realised_impact": _number(realised), "forecast_impact": _number(forecast)}
+        history[int(key)].append((computed_on, data, computed_at))
+    _whole_newest_rows(history)
     return history
+
+
+def _number(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _whole_newest_rows(history: dict[int, list[tuple]]) -> None:
+    """When no roll-up ran since yesterday, the newest rows are read again whole (one query)."""
+    partial = {
+        pk: rows[-1] for pk, rows in history.items() if rows and "in_flight" not in rows[-1][1]
+    }
+    if not partial:
+        return
+    wanted = Q()
+    for pk, (computed_on, *_) in partial.items():
+        wanted |= Q(key=str(pk), computed_on=computed_on)
+    whole = PortfolioRollup.objects.filter(wanted, dimension=Dimension.OBJECTIVE)
+    for key, data in whole.values_list("key", "data"):
+        computed_on, _, computed_at = partial[int(key)]
+        history[int(key)][-1] = (computed_on, data, computed_at)
 
 
 def objective_ledgers(objectives, history: dict[int, list[tuple]]) -> dict[int, dict]:
@@ -59,9 +96,8 @@ def objective_ledgers(objectives, history: dict[int, list[tuple]]) -> dict[int, 
     (:func:`objective_history`): no query of its own."""
     ledgers = {}
     for objective in objectives:
-        rows = history.get(objective.pk) or [(None, {})]
-        computed_on, data = rows[-1]
-        ledgers[objective.pk] = _ledger(objective, data, computed_on)
+        rows = history.get(objective.pk) or [(None, {}, None)]
+        ledgers[objective.pk] = _ledger(objective, rows[-1][1], rows[-1][0], rows[-1][2])
     return ledgers
 
 
@@ -74,7 +110,9 @@ def kpi_level(objective: Objective, impact: float | None) -> float | None:
     return baseline + impact if target >= baseline else baseline - impact
 
 
-def _ledger(objective: Objective, data: dict, computed_on: dt.date | None) -> dict:
+def _ledger(
+    objective: Objective, data: dict, computed_on: dt.date | None, as_of: dt.datetime | None
+) -> dict:
     baseline, target = float(objective.baseline), float(objective.target)
     gap = target - baseline
     realised = data.get("realised_impact")
@@ -110,6 +148,8 @@ def _ledger(objective: Objective, data: dict, computed_on: dt.date | None) -> di
         "scaled": data.get("scaled"),
         "scaled_without_results": data.get("scaled_without_results"),
         "computed_on": computed_on,
+        # When these numbers were computed: after each decision, not only nightly.
+        "as_of": as_of,
     }
 
 
@@ -133,7 +173,7 @@ def _share(part: float | None, gap: float) -> float | None:
 
 def programme_numbers() -> dict:
     """The latest stored programme row and the channel and segment rows of that day (2 queries):
-    ``{"computed_on", "programme": data, "channels": [rows], "segments": [rows]}``."""
+    ``{"computed_on", "as_of", "programme": data, "channels": [rows], "segments": [rows]}``."""
     wanted = [Dimension.PROGRAMME, Dimension.CHANNEL, Dimension.SEGMENT]
     rows = list(rollups_on().filter(dimension__in=wanted))
     by_dimension: dict[str, list[PortfolioRollup]] = {}
@@ -142,6 +182,7 @@ def programme_numbers() -> dict:
     programme = by_dimension.get(Dimension.PROGRAMME, [])
     return {
         "computed_on": rows[0].computed_on if rows else None,
+        "as_of": max((row.computed_at for row in rows), default=None),
         "programme": programme[0].data if programme else None,
         "channels": _busiest_first(by_dimension.get(Dimension.CHANNEL, [])),
         "segments": _busiest_first(by_dimension.get(Dimension.SEGMENT, [])),

@@ -1,3 +1,4 @@
+import datetime as dt
 from io import StringIO
 
 import pytest
@@ -147,9 +148,12 @@ class TestOneSeededDemo:
         oldest = StatusChange.objects.filter(experiment__in=record).earliest("created_at")
         assert (timezone.now() - oldest.created_at).days > 365
         for experiment in record:
-            reading = Result.objects.get(
+            # Analysed week by week: the decision read the newest look.
+            looks = Result.objects.filter(
                 experiment=experiment, metric=experiment.primary_metric, is_control=False
-            )
+            ).order_by("-look")
+            assert looks.count() >= 2
+            reading = looks.first()
             # A significant reading decides; only a trend may be called a win without one.
             if reading.significant:
                 assert experiment.outcome == ("won" if reading.lift > 0 else "lost")
@@ -230,6 +234,38 @@ class TestOneSeededDemo:
         partners = insight_report("partners").data
         kinds = {row["kind"] for row in partners["partners"]}
         assert kinds == {"agency", "in_house"} and partners["return"] is not None
+
+    def test_every_objective_chart_shows_a_year_of_trend(self, seeded):
+        from programme.portfolio.selectors import objective_history
+
+        objectives = Objective.objects.all()
+        today = timezone.localdate()
+        for objective, rows in objective_history(objectives).items():
+            days = [day for day, *_ in rows]
+            assert days[0] == today - dt.timedelta(days=365) and days[-1] == today
+            assert len(days) == 366, objective
+            realised = {data["realised_impact"] for _, data, _ in rows}
+            assert len(realised) >= 2, objective  # it moved as winners were scaled
+
+    def test_every_started_experiment_draws_its_results_charts(self, seeded):
+        from analytics.results import results_charts
+
+        started = Experiment.objects.filter(start_date__isnull=False).exclude(
+            key__startswith=BENCH_KEY_PREFIX
+        )
+        assert started.count() == 66
+        for experiment in started.select_related("primary_metric"):
+            charts = results_charts(experiment, experiment.primary_metric)
+            assert len(charts) == 2, experiment.key
+
+    def test_the_record_completes_on_its_data_without_an_override(self, seeded):
+        completes = StatusChange.objects.filter(
+            step="complete", experiment__key__startswith="hist-"
+        )
+        assert completes.count() == HISTORY_SIZE
+        assert not completes.exclude(override_reason="").exists()
+        overrides = StatusChange.objects.exclude(override_reason="")
+        assert overrides.count() < 40  # 73 while the demo called before its data was in
 
 
 def test_seed_templates_adds_only_the_missing_ones():

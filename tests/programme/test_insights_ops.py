@@ -384,6 +384,9 @@ def test_recheck_30_days_after_the_ship_measures_the_holdout_and_alerts(
     # 2,000/20,000 against 2,350/20,000: lift 0.1175/0.1 − 1 = +17.5 %: held.
     assert later.lift == pytest.approx(0.175, abs=1e-9) and later.verdict == "held"
     assert Alert.objects.filter(kind=Alert.Kind.FADING_WINNER).count() == 1
+    # Held at 90 days: the fading alert's cause is gone, and it says when.
+    alert.refresh_from_db()
+    assert alert.resolved_at is not None
 
 
 def test_the_ledger_counts_the_rechecked_lift(shipped_winner, analyst):

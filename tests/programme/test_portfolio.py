@@ -478,7 +478,7 @@ def test_the_ledger_sets_realised_impact_against_the_gap(world):
         computed_on=TODAY - dt.timedelta(days=1), dimension="objective", key=str(arr.pk),
         label="ARR", data={"realised_impact": 1.0, "forecast_impact": 1.0},
     )  # fmt: skip
-    PortfolioRollup.objects.create(
+    newest = PortfolioRollup.objects.create(
         computed_on=TODAY, dimension="objective", key=str(arr.pk), label="ARR",
         data={
             "realised_impact": 125_000.0, "realised_impact_low": 50_000.0,
@@ -497,7 +497,7 @@ def test_the_ledger_sets_realised_impact_against_the_gap(world):
         "forecast_impact": 75_000.0, "progress": 0.25, "progress_shrunk": None,
         "progress_with_forecast": 0.4, "forecast_expected": None, "forecast_if_all_win": None,
         "winner_retention": None, "progress_expected": 0.25, "in_flight": 4, "scaled": 2,
-        "scaled_without_results": 1, "computed_on": TODAY,
+        "scaled_without_results": 1, "computed_on": TODAY, "as_of": newest.computed_at,
     }  # fmt: skip
 
 
