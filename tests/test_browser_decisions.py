@@ -86,6 +86,9 @@ def test_an_early_call_and_a_call_against_the_verdict_each_take_a_reason(
     shoot(page, "decisions-design-from-template")
     page.click("button:has-text('Submit for review')")
     page.wait_for_url(re.compile(r"/experiments/\d+/$"))
+    # The page loads its panels with htmx: let them finish before the test itself writes
+    # (SQLite's shared in-memory database locks a table a request is still reading).
+    page.wait_for_load_state("networkidle")
     experiment = Experiment.objects.get(hypothesis=hypothesis)
     assert (experiment.template, experiment.min_run_weeks) == (template, 2)
 

@@ -67,7 +67,7 @@ def objective_history(objectives, *, days: int = HISTORY_DAYS) -> dict[int, list
     for key, computed_on, computed_at, whole, realised, forecast in rows:
         data = whole or {"realised_impact": _number(realised), "forecast_impact": _number(forecast)}
         history[int(key)].append((computed_on, data, computed_at))
-    _whole_newest_rows(history)
+    whole_newest_rows(history)
     return history
 
 
@@ -75,8 +75,9 @@ def _number(value) -> float | None:
     return None if value is None else float(value)
 
 
-def _whole_newest_rows(history: dict[int, list[tuple]]) -> None:
-    """When no roll-up ran since yesterday, the newest rows are read again whole (one query)."""
+def whole_newest_rows(history: dict[int, list[tuple]]) -> None:
+    """Each objective's newest row of ``history`` read again whole where it was read light
+    (no roll-up since yesterday, or a history cut at an earlier day): one query."""
     partial = {
         pk: rows[-1] for pk, rows in history.items() if rows and "in_flight" not in rows[-1][1]
     }

@@ -24,7 +24,7 @@ from experiments.models import (
 from ..charts.dashboard import objective_progress_chart
 from ..charts.insights import insight_charts
 from ..insights.run import insight_report
-from ..portfolio.selectors import objective_history, objective_ledgers
+from ..portfolio.selectors import objective_history, objective_ledgers, whole_newest_rows
 from ..portfolio.shrinkage import lifts_that_count, programme_shrinkage
 from ..portfolio.standing import measured_history, objective_standing
 
@@ -63,6 +63,7 @@ def _objectives(start: dt.date, end: dt.date) -> list[dict]:
     objectives = list(Objective.objects.filter(status=Objective.Status.ACTIVE))
     # The ledger and the measured KPI as they stood at the period's end: rows up to that day.
     upto = _until(objective_history(objectives), end)
+    whole_newest_rows(upto)  # the ledger reads every figure of the period's last row
     measured = _until(measured_history(objectives), end)
     ledgers = objective_ledgers(objectives, upto)
     out = []
