@@ -30,7 +30,7 @@ def shoot(page, name):
 
 
 @pytest.fixture
-def world(cmo, operator, analyst):
+def world(cmo, operator, analyst, marketer):
     signups = MetricFactory(key="signups", name="Sign-ups")
     unsubscribes = MetricFactory(key="unsubscribes", name="Unsubscribes", direction="lower")
     segment = SegmentFactory(name="Self-serve trials", monthly_reach=300_000)
@@ -53,6 +53,7 @@ def world(cmo, operator, analyst):
         locked_fields=["alpha", "power", "min_run_weeks", "guardrail_metrics"],
     )
     hypothesis = HypothesisFactory(
+        author=marketer,
         title="Customer logos on the sign-up page",
         segment=segment,
         metric=signups,
@@ -164,3 +165,36 @@ def test_an_early_call_and_a_call_against_the_verdict_each_take_a_reason(
     shoot(cmo_page, "decisions-experiment-concluded")
     overrides = StatusChange.objects.filter(experiment=experiment).exclude(override_reason="")
     assert sorted(overrides.values_list("step", flat=True)) == ["complete", "conclude"]
+
+    # The conclusion opened a post-mortem: the operator writes it, with an action.
+    page.goto(f"{live_server.url}/experiments/{experiment.pk}/")
+    page.click("#edit-postmortem")
+    page.select_option("#id_cause", "idea_held")
+    page.fill("#id_why", "Logos reassured new visitors, though a day of data is thin.")
+    page.check("input[name=faults][value=timing]")
+    page.fill("#id_actions-0-text", "Keep the slot two full weeks next time")
+    page.select_option("#id_actions-0-owner", str(operator.pk))
+    due = timezone.localdate() + dt.timedelta(days=7)
+    page.fill("#id_actions-0-due_date", due.isoformat())
+    page.select_option("#id_status", "complete")
+    page.click("#postmortem-form button[type=submit]")
+    page.wait_for_selector("#postmortem[data-status=complete]")
+    assert "Keep the slot two full weeks next time" in page.inner_text("#postmortem-panel")
+    shoot(page, "decisions-postmortem")
+
+    # The marketer's idea reads "won" (as the CMO called it), and the decision reached them.
+    marketer_page = new_page(browser)
+    sign_in(marketer_page, live_server, "marketer")
+    marketer_page.goto(f"{live_server.url}/hypotheses/{world['hypothesis'].pk}/")
+    assert marketer_page.get_attribute("#stage", "data-stage") == "won"
+    assert marketer_page.inner_text("#stage") == "Won"
+    shoot(marketer_page, "decisions-idea-won")
+    marketer_page.click("#notices-link")
+    notices = " ".join(marketer_page.locator("#notices tbody tr").all_inner_texts())
+    assert (
+        "testing your idea “Customer logos on the sign-up page”, was decided: scale (won)."
+        in notices
+    )
+    assert "is written." in notices  # the post-mortem, once complete
+    shoot(marketer_page, "decisions-notices")
+    assert not marketer_page.console_errors, marketer_page.console_errors
