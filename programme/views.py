@@ -70,7 +70,9 @@ def _review_page(request, page_obj, *, refused: tuple[int, str] | None = None, f
         item.forms = _review_forms(item.experiment, refused=refused, form=form)
     # Completed tests waiting for the final decision: on the first page, the longest waiting.
     waiting = decision_queryset(user=request.user) if page_obj.number == 1 else None
-    decisions = decision_items(waiting[:DECISIONS_SHOWN], user=request.user) if waiting else []
+    # (``is not None``: a queryset's truth would load every completed test to answer it.)
+    shown = waiting[:DECISIONS_SHOWN] if waiting is not None else []
+    decisions = decision_items(shown, user=request.user) if shown else []
     for item in decisions:
         item.form = _decision_form(item.experiment, refused=refused, form=form)
     return render(
