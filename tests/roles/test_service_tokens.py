@@ -3,6 +3,8 @@
 
 import datetime as dt
 import hashlib
+import os
+import uuid
 
 import pytest
 from django.core.cache import cache
@@ -286,3 +288,32 @@ def test_the_page_revokes_ones_own_token_only(client, analyst, cmo):
     assert refused.status_code == 404 and done.status_code == 302
     assert own.revoked_at is not None and theirs.revoked_at is None
     assert "<td>Mine</td>" not in client.get(reverse("roles:profile")).content.decode()
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis (set REDIS_URL)")
+def test_on_redis_the_count_per_token_outlives_the_process_cache(analyst, settings):
+    """Counted in Redis, not in the process: the count sits in Redis under the token's key,
+    where every web process reads it."""
+    import redis
+    from django.core.cache import caches
+
+    prefix = f"tokens-test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": prefix,
+        }
+    }
+    settings.API_THROTTLE_RATES = {"user": "2/minute", "anon": "100/minute"}
+    token, secret = service_token_create(actor=analyst, name="1", scopes=["read"], days=1)
+    try:
+        first = [bearer(secret).get("/api/v1/auth/me/").status_code for _ in range(2)]
+        third = bearer(secret).get("/api/v1/auth/me/")
+        stored = redis.Redis.from_url(os.environ["REDIS_URL"]).keys(f"{prefix}:*")
+
+        assert first == [200, 200]
+        assert third.status_code == 429
+        assert stored == [f"{prefix}:1:throttle_user_token-{token.pk}".encode()]
+    finally:
+        caches["default"].clear()
