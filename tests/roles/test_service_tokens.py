@@ -317,3 +317,21 @@ def test_on_redis_the_count_per_token_outlives_the_process_cache(analyst, settin
         assert stored == [f"{prefix}:1:throttle_user_token-{token.pk}".encode()]
     finally:
         caches["default"].clear()
+
+
+def test_the_admin_lists_and_revokes_tokens_without_showing_the_hash(
+    client, superuser_cmo, analyst
+):
+    token, secret = service_token_create(actor=analyst, name="Warehouse", scopes=["read"], days=1)
+    client.force_login(superuser_cmo)
+    url = reverse("admin:roles_servicetoken_changelist")
+
+    page = client.get(url)
+    detail = client.get(reverse("admin:roles_servicetoken_change", args=[token.pk]))
+    revoked = client.post(url, {"action": "revoke", "_selected_action": [token.pk]})
+    token.refresh_from_db()
+
+    assert page.status_code == 200 and "Warehouse" in page.content.decode()
+    assert detail.status_code == 200 and token.digest not in detail.content.decode()
+    assert revoked.status_code == 302 and token.revoked_at is not None
+    assert bearer(secret).get("/api/v1/auth/me/").status_code == 401
