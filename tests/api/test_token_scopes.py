@@ -9,7 +9,8 @@ aside), asked as ``Authorization: Bearer <secret>`` by the first role the table 
 - a token holding only the scope the write needs gets the table's status;
 - a token holding every scope but that one is refused with a 403 naming it;
 - a token holding every scope, of a role the table refuses, is still refused (403);
-- a token without ``read`` is refused every read.
+- a token without ``read`` is refused every read;
+- every webhook route (the webhooks' own role table) needs ``admin``, reads included.
 """
 
 import copy
@@ -22,6 +23,10 @@ from roles.models import Scope, ServiceToken
 from roles.services import service_token_create
 from tests.api.test_permission_table import TABLE, WITH_A_ROLE, build_world, snapshot
 from tests.conftest import built_once
+from tests.webhooks.helpers import endpoint
+from tests.webhooks.test_api import PUBLIC
+from tests.webhooks.test_api import ROUTES as WEBHOOK_ROUTES
+from webhooks.models import WebhookEndpoint
 
 ALL_SCOPES = list(Scope.values)
 ROWS = [row for row in TABLE if not row[1].startswith("/api/v1/auth/token/")]
@@ -139,3 +144,28 @@ def test_a_token_without_read_reads_nothing(world, method, url, body, expected):
     role = first_allowed(expected)
     response, _ = ask(world, role, ["upload", "steps"], method, url, body)
     refused_for_scope(response, scope_of(method, url))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "path", "body"), WEBHOOK_ROUTES)
+def test_every_webhook_route_needs_the_admin_scope(method, path, body, cmo, monkeypatch):
+    monkeypatch.setattr("webhooks.services.deliveries_queue", lambda ids: None)
+    monkeypatch.setattr("webhooks.safety.resolve", lambda host, port: ["93.184.215.14"])
+    existing = endpoint(PUBLIC, cmo)
+    _, without = service_token_create(
+        actor=cmo, name="w", scopes=["read", "upload", "steps"], days=1
+    )
+    _, admin = service_token_create(actor=cmo, name="a", scopes=["admin"], days=1)
+
+    def call(secret):
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        return getattr(api, method)(path.format(id=existing.pk), body, format="json")
+
+    refused = call(without)
+    existing.refresh_from_db()
+    assert refused.status_code == 403
+    assert refused.data["detail"] == "This token lacks the 'admin' scope."
+    assert list(WebhookEndpoint.objects.all()) == [existing] and existing.active
+    assert existing.secret == "s3cret-for-tests"
+    assert call(admin).status_code in (200, 201, 202, 204)
