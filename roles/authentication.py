@@ -36,7 +36,8 @@ class ServiceTokenAuthentication(BaseAuthentication):
     """``Authorization: Bearer <secret>``: a service token (:class:`roles.models.ServiceToken`).
 
     ``request.auth`` is the token, whose scopes :class:`roles.permissions.HasAbility` checks.
-    An unknown, expired or revoked token is a 401 saying which.
+    An unknown, expired or revoked token is a 401 saying which. A personal token's key sent as
+    ``Bearer`` (what generated clients send) is accepted as with ``Token``.
     """
 
     keyword = "Bearer"
@@ -55,11 +56,9 @@ class ServiceTokenAuthentication(BaseAuthentication):
 
     def authenticate_credentials(self, secret: str):
         prefix = prefix_of(secret)
-        token = (
-            ServiceToken.objects.select_related("user").filter(prefix=prefix).first()
-            if prefix
-            else None
-        )
+        if prefix is None:  # not a service token's shape: a personal token's key, or nothing
+            return DemoAwareTokenAuthentication().authenticate_credentials(secret)
+        token = ServiceToken.objects.select_related("user").filter(prefix=prefix).first()
         if token is None or not hmac.compare_digest(token.digest, digest_of(secret)):
             raise AuthenticationFailed("Invalid token.")
         now = timezone.now()

@@ -98,9 +98,15 @@ def test_bearer_works_beside_token(analyst):
     assert personal.get("/api/v1/auth/me/").json()["username"] == "analyst"
 
 
+def test_a_personal_token_sent_as_bearer_works_too(analyst):
+    key = Token.objects.create(user=analyst).key
+    response = bearer(key).get("/api/v1/auth/me/")
+    assert response.status_code == 200 and response.json()["username"] == "analyst"
+
+
 @pytest.mark.parametrize(
     "header",
-    ["Bearer go_nope_abc", "Bearer not-a-token", "Bearer", "Bearer a b"],
+    ["Bearer go_nope_abc", "Bearer not-a-token", "Bearer", "Bearer a b", "Bearer go_"],
 )
 def test_an_unknown_or_malformed_bearer_is_a_401(analyst, header):
     api = APIClient()
