@@ -39,7 +39,7 @@ ABILITY_SCOPES: dict[str, str | None] = {
 
 def new_secret() -> tuple[str, str]:
     """A fresh ``(prefix, secret)``."""
-    prefix = secrets.token_hex(4)
+    prefix = secrets.token_hex(6)  # 48 bits: a clash on the unique prefix is not a worry
     return prefix, f"{SECRET_START}{prefix}_{secrets.token_urlsafe(32)}"
 
 
