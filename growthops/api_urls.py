@@ -26,6 +26,7 @@ from programme.api.reports import BoardReportViewSet
 from programme.api.shares import ExperimentShareViewSet, ShareViewSet
 from programme.api.streams import StreamViewSet
 from roles.api import MeViewSet, TeamViewSet, TokenViewSet
+from roles.tokens_api import ServiceTokenViewSet
 from webhooks.api import WebhookViewSet
 
 from .api import ApiRootView
@@ -36,6 +37,7 @@ router.APIRootView = ApiRootView
 # views whose methods take no ``format`` argument, and the schema never named them: a 404.
 router.include_format_suffixes = False
 router.register("auth/token", TokenViewSet, basename="api-token")
+router.register("tokens", ServiceTokenViewSet, basename="service-token")
 # The digest preference (programme) before the caller (roles), on the same prefix.
 router.register("auth/me", DigestPreferenceViewSet, basename="api-me-digest")
 router.register("auth/me", MeViewSet, basename="api-me")

@@ -226,6 +226,8 @@ REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes a request without credentials a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "roles.authentication.DemoAwareTokenAuthentication",
+        # Service tokens (scoped, expiring): ``Authorization: Bearer <secret>``.
+        "roles.authentication.ServiceTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Deny by default: a view that names no ability answers 403 to everyone.

@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.utils import timezone
 
-from .models import OperatorProfile, Team, User
+from .models import OperatorProfile, ServiceToken, Team, User
 
 
 class OperatorProfileInline(admin.StackedInline):
@@ -34,3 +35,27 @@ class TeamAdmin(admin.ModelAdmin):
 class OperatorProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "channels", "specialities", "capacity"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
+
+
+@admin.register(ServiceToken)
+class ServiceTokenAdmin(admin.ModelAdmin):
+    """Everyone's service tokens, to see and revoke; made only by their owner (the secret is
+    shown to them once), so there is no add or edit form here."""
+
+    list_display = ["name", "user", "prefix", "scopes", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "prefix", "user__username"]
+    readonly_fields = [f.name for f in ServiceToken._meta.fields if f.name != "digest"]
+    exclude = ["digest"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke the selected tokens", permissions=["delete"])
+    def revoke(self, request, queryset):
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)

@@ -110,6 +110,7 @@ CAPABILITIES: dict[str, Ability] = {
     ),
     "comments.create": _ability(*EVERYONE, description="comment on hypotheses and experiments"),
     "webhooks.manage": _ability(Role.CMO, description="register webhooks and see their deliveries"),
+    "tokens.manage": _ability(*EVERYONE, description="create and revoke their own service tokens"),
     "reports.build": _ability(
         Role.CMO, Role.ANALYST, description="build the board pack (monthly or quarterly report)"
     ),

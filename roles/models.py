@@ -69,3 +69,35 @@ class OperatorProfile(models.Model):
         unknown = sorted(set(self.channels) - set(Channel.values))
         if unknown:
             raise ValidationError({"channels": f"unknown channel(s): {', '.join(unknown)}"})
+
+
+class Scope(models.TextChoices):
+    READ = "read", "Read (every GET)"
+    UPLOAD = "upload", "Upload data (observations, events, measurements)"
+    STEPS = "steps", "Lifecycle steps and the programme's other writes"
+    ADMIN = "admin", "Webhooks (register, edit, read deliveries)"
+
+
+class ServiceToken(models.Model):
+    """A named API token for a program, with scopes and an expiry.
+
+    Only ``prefix`` (public, to find the row) and ``digest`` (SHA-256 of the whole secret) are
+    stored: the secret itself is shown once, when the token is created. Revoking keeps the row,
+    so a program still using it is told it was revoked rather than that it never existed.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="service_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    digest = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"

@@ -4,6 +4,8 @@ from django.core.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
 from .capabilities import can, refusal
+from .models import ServiceToken
+from .tokens import scope_needed
 
 
 class HasAbility(BasePermission):
@@ -14,6 +16,10 @@ class HasAbility(BasePermission):
     need ``GET``'s ability. Object checks use the same ability with the object, so ownership
     rules apply. A view that names no ability is refused to everyone: being signed in is not
     an ability.
+
+    A request signed with a service token must also hold the scope the ability needs
+    (:func:`roles.tokens.scope_needed`; a view may name the scope of a write action in
+    ``required_scopes``): the token never does more than its scopes and its owner's role allow.
     """
 
     message = "You may not do this."
@@ -32,10 +38,26 @@ class HasAbility(BasePermission):
             or getattr(view, "required_ability", None)
         )
 
+    def _scope_refusal(self, request, view, ability: str) -> str | None:
+        token = request.auth
+        if not isinstance(token, ServiceToken):
+            return None
+        override = (getattr(view, "required_scopes", None) or {}).get(getattr(view, "action", None))
+        scope = scope_needed(ability, request.method, override)
+        if scope is None:
+            return "A service token may not do this; sign in, or use your personal token."
+        if scope not in token.scopes:
+            return f"This token lacks the '{scope}' scope."
+        return None
+
     def has_permission(self, request, view):
         ability = self._ability(request, view)
         if ability is None:
             self.message = "This view names no ability, so it is open to no one."
+            return False
+        scope_refusal = self._scope_refusal(request, view, ability)
+        if scope_refusal:
+            self.message = scope_refusal
             return False
         self.message = refusal(request.user, ability) or self.message
         return can(request.user, ability)

@@ -1,7 +1,17 @@
-"""Writes of the roles app: a person's own API token (one per user, DRF's ``Token``)."""
+"""Writes of the roles app: a person's own API token (one per user, DRF's ``Token``) and their
+named service tokens (scoped, expiring, stored hashed)."""
+
+import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
+
+from growthops.errors import ValidationFailed
+
+from .capabilities import require
+from .models import Scope, ServiceToken
+from .tokens import digest_of, new_secret
 
 
 def api_token_regenerate(*, actor) -> Token:
@@ -16,3 +26,47 @@ def api_token_revoke(*, actor) -> bool:
     """Delete ``actor``'s own token; returns whether there was one."""
     deleted, _ = Token.objects.filter(user=actor).delete()
     return deleted > 0
+
+
+# Longest a service token may live; a program that runs longer gets a new one.
+SERVICE_TOKEN_MAX_DAYS = 366
+
+
+def service_token_create(
+    *, actor, name: str, scopes: list[str], days: int
+) -> tuple[ServiceToken, str]:
+    """A named token of ``actor``'s, with ``scopes``, expiring in ``days``: the token and its
+    secret, which is returned here only (the row keeps its SHA-256)."""
+    require(actor, "tokens.manage")
+    errors = {}
+    if not name.strip():
+        errors["name"] = "Give the token a name (what uses it)."
+    unknown = sorted(set(scopes) - set(Scope.values))
+    if not scopes or unknown:
+        errors["scopes"] = (
+            f"Unknown scope(s): {', '.join(unknown)}." if unknown else "Choose at least one scope."
+        )
+    if not 1 <= days <= SERVICE_TOKEN_MAX_DAYS:
+        errors["days"] = f"A token lives from 1 to {SERVICE_TOKEN_MAX_DAYS} days."
+    if errors:
+        raise ValidationFailed(errors)
+    prefix, secret = new_secret()
+    token = ServiceToken.objects.create(
+        user=actor,
+        name=name.strip(),
+        prefix=prefix,
+        digest=digest_of(secret),
+        scopes=[s for s in Scope.values if s in scopes],
+        expires_at=timezone.now() + dt.timedelta(days=days),
+    )
+    return token, secret
+
+
+def service_token_revoke(*, actor, token_id: int) -> ServiceToken:
+    """Revoke one of ``actor``'s own tokens (another's is not found); repeating it is a no-op."""
+    require(actor, "tokens.manage")
+    token = ServiceToken.objects.get(pk=token_id, user=actor)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token

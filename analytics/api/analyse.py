@@ -28,6 +28,8 @@ class AnalyseViewSet(viewsets.ViewSet):
 
     permission_classes = [HasAbility]
     required_ability = "results.read"
+    # A computation that writes nothing: a read-only service token may ask it.
+    required_scopes = {"create": "read"}
     parser_classes = [JSONParser]
 
     @extend_schema(

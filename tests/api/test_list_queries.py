@@ -22,6 +22,7 @@ from programme.holdouts import holdout_create
 from programme.models import BoardReport, Notice, Postmortem, PostmortemAction
 from programme.portfolio.rollup import portfolio_rollup_run
 from roles.models import OperatorProfile, Role
+from roles.services import service_token_create
 from tests.analytics.helpers import START, binomial_rows, running_experiment
 from tests.experiments.helpers import put_in_status
 from tests.factories import (
@@ -111,6 +112,8 @@ def world(cmo, operator, analyst):
         BoardReport.objects.create(
             period="month", period_start=START.replace(day=1), period_end=START, requested_by=cmo
         )
+    for n in range(ROWS):
+        service_token_create(actor=analyst, name=f"Program {n}", scopes=["read"], days=30)
     portfolio_rollup_run()
     return {
         "experiment": experiment,
@@ -125,6 +128,7 @@ LISTS = [
     ("analyst", "/api/v1/objectives/"),
     ("analyst", "/api/v1/segments/"),
     ("analyst", "/api/v1/teams/"),
+    ("analyst", "/api/v1/tokens/"),
     ("analyst", "/api/v1/operators/"),
     ("analyst", "/api/v1/metrics/"),
     ("analyst", "/api/v1/templates/"),

@@ -41,7 +41,8 @@ from growthops.api_urls import router
 from programme.holdouts import holdout_create
 from programme.models import BoardReport, PortfolioRollup
 from programme.shares import readout_share_create
-from roles.models import OperatorProfile, Team, User
+from roles.models import OperatorProfile, ServiceToken, Team, User
+from roles.services import service_token_create
 from tests.analytics.helpers import START, binomial_rows, running_experiment
 from tests.api.test_page_actions import mismatched
 from tests.conftest import built_once, person
@@ -432,6 +433,11 @@ TABLE = [
     # One's own notices.
     ("GET", "/api/v1/notices/", None, allowed(200)),
     ("POST", "/api/v1/notices/read/", None, allowed(200)),
+    # One's own service tokens: everyone lists and creates them; another's is not found.
+    ("GET", "/api/v1/tokens/", None, allowed(200)),
+    ("POST", "/api/v1/tokens/", {"name": "Nightly", "scopes": ["read"]}, allowed(201)),
+    ("DELETE", "/api/v1/tokens/{service_token}/", None, allowed(404, cmo=204)),
+    ("PATCH", "/api/v1/tokens/{service_token}/", {"name": "x"}, allowed(405)),
     # Who the caller is; signing in for a token is open to all (here with wrong credentials).
     ("GET", "/api/v1/auth/me/", None, allowed(200)),
     # One's own digest preference: everyone with a role.
@@ -508,6 +514,9 @@ def build_world():
         "decided_bare": put_in_status(
             ExperimentFactory(owner=operator), "concluded", decision="abandon", outcome="lost"
         ),
+        "service_token": service_token_create(
+            actor=cmo, name="Dashboard", scopes=["read"], days=30
+        )[0],
         "holdout": holdout_create(
             actor=cmo, name="Held out", segment=draft.segment, share=0.05, started_on=START
         ),
@@ -551,6 +560,7 @@ def test_the_snapshot_covers_the_models_a_write_could_change():
         Event, Result, Notification, Alert, Token, Team, OperatorProfile, User, Metric,
         PortfolioRollup, SrmAcknowledgement, WebhookEndpoint, WebhookDelivery,
         Team.members.through, Experiment.secondary_metrics.through, ExperimentTemplate,
+        ServiceToken,
     ):  # fmt: skip
         assert model in covered, model
 

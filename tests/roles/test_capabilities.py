@@ -4,6 +4,7 @@ from django.contrib.auth.models import AnonymousUser
 from growthops.errors import NotPermitted
 from roles.capabilities import CAPABILITIES, abilities_of, can, refusal, require
 from roles.models import Role
+from roles.tokens import ABILITY_SCOPES, scope_needed
 from tests.factories import ExperimentFactory
 
 ROLE_ABILITIES = {
@@ -25,6 +26,7 @@ ROLE_ABILITIES = {
         "results.acknowledge_srm",
         "postmortems.write",
         "comments.create",
+        "tokens.manage",
         "webhooks.manage",
         "reports.build",
     },
@@ -42,12 +44,14 @@ ROLE_ABILITIES = {
         "results.acknowledge_srm",
         "postmortems.write",
         "comments.create",
+        "tokens.manage",
     },
     Role.MARKETER: {
         "hypotheses.create",
         "hypotheses.follow_own",
         "results.read",
         "comments.create",
+        "tokens.manage",
     },
     Role.ANALYST: {
         "hypotheses.create",
@@ -56,6 +60,7 @@ ROLE_ABILITIES = {
         "holdouts.data",
         "results.read",
         "comments.create",
+        "tokens.manage",
         "reports.build",
     },
 }
@@ -72,6 +77,38 @@ def test_it_gives_each_role_exactly_its_abilities(role):
 
 def test_it_names_only_known_abilities():
     assert set().union(*ROLE_ABILITIES.values()) == set(CAPABILITIES)
+
+
+def test_each_ability_names_the_scope_a_service_token_needs_for_it():
+    assert set(ABILITY_SCOPES) == set(CAPABILITIES)
+    assert ABILITY_SCOPES["tokens.manage"] is None
+    assert {ABILITY_SCOPES[a] for a in ("data.upload", "holdouts.data", "objectives.measure")} == {
+        "upload"
+    }
+    assert ABILITY_SCOPES["webhooks.manage"] == "admin"
+
+
+@pytest.mark.parametrize(
+    ("ability", "method", "override", "scope"),
+    [
+        ("results.read", "GET", None, "read"),
+        ("results.read", "HEAD", None, "read"),
+        ("data.upload", "GET", None, "read"),
+        ("webhooks.manage", "GET", None, "admin"),
+        ("webhooks.manage", "DELETE", None, "admin"),
+        ("data.upload", "POST", None, "upload"),
+        ("experiments.kill", "POST", None, "steps"),
+        ("results.read", "POST", None, "steps"),
+        ("results.read", "POST", "read", "read"),
+        ("results.read", "GET", "steps", "read"),
+        ("tokens.manage", "GET", None, None),
+        ("tokens.manage", "POST", "read", None),
+    ],
+)
+def test_the_scope_needed_follows_the_method_the_ability_and_the_override(
+    ability, method, override, scope
+):
+    assert scope_needed(ability, method, override) == scope
 
 
 def test_it_refuses_anonymous_users_everything():
