@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from experiments.by_key import ExperimentByIdOrKey
 from experiments.selectors import experiment_list_for_user
 from growthops.api import refuse_any_body
 from growthops.api_rows import CompiledOnce, InList, RowPresenter
@@ -156,7 +157,7 @@ RESULTS_OR_HISTORY = PolymorphicProxySerializer(
 )
 
 
-class ExperimentDataViewSet(CSVExports, viewsets.GenericViewSet):
+class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericViewSet):
     """An experiment's data and results: ``/experiments/{id}/observations/`` and ``…/results/``.
 
     Registered on the ``experiments`` prefix beside the experiments app's own viewset; it has
