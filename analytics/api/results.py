@@ -1,10 +1,12 @@
 """Observations in, results and task progress out, over ``/api/v1/``."""
 
 from celery.result import AsyncResult
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
@@ -12,8 +14,9 @@ from experiments.by_key import ExperimentByIdOrKey
 from experiments.selectors import experiment_list_for_user
 from growthops.api import refuse_any_body
 from growthops.api_rows import CompiledOnce, InList, RowPresenter
-from growthops.filters import filtered
+from growthops.filters import StrictBooleanField, filtered
 from growthops.pagination import HistoryPagination
+from growthops.query_params import filter_parameter_names, refuse_unknown_parameters
 from growthops.renderers import CSV_BATCH, CSVExports, CSVRenderer, csv_response, in_batches
 from growthops.schema import CSV_TABLE, filter_parameters
 from roles.permissions import HasAbility
@@ -157,6 +160,14 @@ RESULTS_OR_HISTORY = PolymorphicProxySerializer(
 )
 
 
+def history_asked(request) -> bool:
+    """``?history=``: true or false (1 or 0); anything else is a 400 naming ``history``."""
+    try:
+        return bool(StrictBooleanField(required=False).clean(request.query_params.get("history")))
+    except DjangoValidationError as exc:
+        raise ValidationError({"history": exc.messages}) from None
+
+
 class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericViewSet):
     """An experiment's data and results: ``/experiments/{id}/observations/`` and ``…/results/``.
 
@@ -175,6 +186,10 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
     parser_classes = [JSONParser, CSVTextParser]
     serializer_class = ObservationSerializer
     csv_exports = frozenset({"observations"})
+    # What ``results`` reads itself (the lists' parameters are checked by their pagination).
+    query_parameters = {
+        "results": {"history", "metric", *filter_parameter_names(ResultHistoryFilter)}
+    }
 
     def get_queryset(self):
         # The experiment's id and owner alone: these actions read its data, not the row, and
@@ -257,8 +272,9 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
     )
     def results(self, request, pk=None):
         experiment = self.get_object()
+        refuse_unknown_parameters(request, self, HistoryPagination)
         metric = request.query_params.get("metric")
-        if request.query_params.get("history") in ("1", "true"):
+        if history_asked(request):
             rows = experiment.results.select_related("metric", "variant")
             if metric:
                 rows = rows.filter(metric__key=metric)
