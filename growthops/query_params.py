@@ -15,6 +15,8 @@ Every paged list reaches :func:`refuse_unknown_parameters` through its paginatio
   itself (``history``, ``metric`` …).
 """
 
+from functools import lru_cache
+
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
@@ -24,7 +26,8 @@ from rest_framework.settings import api_settings
 FILTERED = "_filtered_parameters"
 
 
-def filter_parameter_names(filterset_class) -> set[str]:
+@lru_cache(maxsize=256)  # a list's FilterSet is one class; those of filterset_fields are new
+def filter_parameter_names(filterset_class) -> frozenset[str]:
     """The query parameters a FilterSet reads: a range filter's two bounds, each other filter
     by its name."""
     names = set()
@@ -34,7 +37,7 @@ def filter_parameter_names(filterset_class) -> set[str]:
             names.update(f"{name}_{suffix}" if suffix else name for suffix in suffixes)
         else:
             names.add(name)
-    return names
+    return frozenset(names)
 
 
 def note_filtered(request, filterset_class) -> None:
