@@ -19,6 +19,7 @@ from growthops.renderers import CSV_BATCH, CSVRenderer, csv_response, in_batches
 from roles.permissions import HasAbility
 
 from . import services
+from .by_key import ExperimentByIdOrKey
 from .filters import ExperimentApiFilter, HypothesisApiFilter
 from .lifecycle import STEP_SERVICES
 from .models import Metric
@@ -337,7 +338,11 @@ class HypothesisViewSet(
 
 @CSV_FORMAT
 class ExperimentViewSet(
-    CSVExportMixin, CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+    ExperimentByIdOrKey,
+    CSVExportMixin,
+    CommentsMixin,
+    mixins.CreateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """Experiments; operators create and edit designs (PATCH, until approval); lifecycle steps
     are explicit actions, never a generic PATCH of ``status``."""

@@ -28,7 +28,16 @@ class ExperimentApiFilter(FilterSet):
 
     class Meta:
         model = Experiment
-        fields = ["status", "objective", "segment", "channel", "owner", "executed_by", "outcome"]
+        fields = [
+            "key",
+            "status",
+            "objective",
+            "segment",
+            "channel",
+            "owner",
+            "executed_by",
+            "outcome",
+        ]
 
 
 class HypothesisApiFilter(FilterSet):

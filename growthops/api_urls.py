@@ -13,6 +13,7 @@ from experiments.api import (
     OperatorProfileViewSet,
     SegmentViewSet,
 )
+from experiments.by_key import EXPERIMENT_REF
 from experiments.templates_api import TemplateViewSet
 from programme.api import INSIGHT_VIEWSETS
 from programme.api.digests import DigestPreferenceViewSet
@@ -59,7 +60,7 @@ router.register("experiments", ExperimentDataViewSet, basename="experiment-data"
 router.register("experiments", ExperimentPostmortemViewSet, basename="experiment-postmortem")
 router.register("postmortems", PostmortemListViewSet, basename="postmortem")
 router.register(
-    r"experiments/(?P<experiment_pk>[0-9]+)/shares",
+    rf"experiments/(?P<experiment_pk>{EXPERIMENT_REF})/shares",
     ExperimentShareViewSet,
     basename="experiment-share",
 )

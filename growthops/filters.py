@@ -16,6 +16,8 @@ from rest_framework import fields, filters
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
+from .query_params import note_filtered
+
 # The longest search text, in characters, on the API's lists (``?search=``) and the pages'
 # search boxes. SQLite refuses a LIKE pattern over 50,000 bytes; no title here is over 200.
 MAX_SEARCH_LENGTH = 200
@@ -140,6 +142,7 @@ def filtered(filterset_class, request, queryset):
     """``queryset`` through ``filterset_class`` with the request's parameters, for a list that is
     an action on one object (its view's queryset is of the parent, so the backend cannot).
     A value a filter cannot read is a 400 naming the field, as on the lists."""
+    note_filtered(request, filterset_class)  # the parameters this list reads
     filterset = filterset_class(request.query_params, queryset=queryset, request=request)
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)

@@ -111,6 +111,22 @@ class CSVRenderer(BaseRenderer):
         return out.getvalue().encode(self.charset)
 
 
+class CSVExports:
+    """A viewset mixin: the actions named in ``csv_exports`` answer ``GET ?format=csv`` with
+    ``CSVRenderer``; their writes (the same route's ``POST``) answer JSON only, and the schema
+    says so (drf-spectacular reads the renderers of each method)."""
+
+    csv_exports: frozenset[str] = frozenset()
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        request = getattr(self, "request", None)
+        method = getattr(request, "method", "GET")
+        if getattr(self, "action", None) in self.csv_exports and method in ("GET", "HEAD"):
+            renderers.append(CSVRenderer())
+        return renderers
+
+
 def in_batches(items: Iterable, size: int = CSV_BATCH) -> Iterator[list]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):

@@ -7,7 +7,12 @@ the errors it can answer with instead of only its success.
 
 import django_filters as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+
+# The answer of a ``?format=csv`` export: a CSV table, a header row then one row per item.
+CSV_TABLE = OpenApiResponse(
+    OpenApiTypes.STR, description="A CSV table: a header row, then one row per item."
+)
 
 ERROR = {
     "type": "object",

@@ -7,6 +7,8 @@ from rest_framework.response import Response
 
 from growthops.api_rows import RowPresenter
 from growthops.pagination import EventPagination
+from growthops.renderers import CSV_BATCH, CSVExports, csv_response, in_batches
+from growthops.schema import CSV_TABLE
 from roles.permissions import HasAbility
 
 from ..filters import EventFilter
@@ -78,7 +80,7 @@ class EventsAcceptedSerializer(serializers.Serializer):
 EVENT_BATCH = {"application/json": list[dict], "application/x-ndjson": str}
 
 
-class EventViewSet(viewsets.GenericViewSet):
+class EventViewSet(CSVExports, viewsets.GenericViewSet):
     permission_classes = [HasAbility]
     # Reading needs results.read (everyone with a role); sending needs data.upload.
     required_abilities = {"list": "results.read", "create": "data.upload"}
@@ -86,28 +88,36 @@ class EventViewSet(viewsets.GenericViewSet):
     serializer_class = EventSerializer
     pagination_class = EventPagination
     filterset_class = EventFilter
+    csv_exports = frozenset({"list"})
 
     def get_queryset(self):
         return event_list_for_user(user=self.request.user)
 
     @extend_schema(
-        responses=EventSerializer(many=True),
+        responses={
+            (200, "application/json"): EventSerializer(many=True),
+            (200, "text/csv"): CSV_TABLE,
+        },
         description="Stored events of the experiments the caller may see, oldest first (by "
         "``id``), in cursor pages (``next`` / ``previous``, ``page_size`` at most 500). New "
         "events come after the last page, so following ``next`` reads each event once. "
-        "Timestamps filter inclusively (``timestamp_after`` / ``timestamp_before``).",
+        "Timestamps filter inclusively (``timestamp_after`` / ``timestamp_before``). "
+        "``?format=csv`` gives the whole filtered list as one CSV table (no cursor).",
     )
     def list(self, request):
         rows = self.filter_queryset(self.get_queryset()).values(*EVENT_VALUES)
         page = self.paginate_queryset(rows)
+        if page is None:  # ?format=csv: every event, oldest first, read and written in batches
+            batches = in_batches(rows.order_by("id").iterator(chunk_size=CSV_BATCH), CSV_BATCH)
+            return csv_response(EVENT_ROWS.field_names, map(events_presented, batches))
         return self.get_paginated_response(events_presented(page))
 
     @extend_schema(
         request=EVENT_BATCH,
         responses={
-            201: EventsAcceptedSerializer,
-            400: EventBatchRefusedSerializer,
-            403: EventsForbiddenSerializer,
+            (201, "application/json"): EventsAcceptedSerializer,
+            (400, "application/json"): EventBatchRefusedSerializer,
+            (403, "application/json"): EventsForbiddenSerializer,
         },
         description=f"Up to {MAX_EVENTS:,} events: experiment, variant, user_id, kind "
         "(exposure/conversion), metric (conversions only), value (≥ 0; required for mean "

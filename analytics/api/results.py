@@ -1,25 +1,31 @@
 """Observations in, results and task progress out, over ``/api/v1/``."""
 
 from celery.result import AsyncResult
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from experiments.by_key import ExperimentByIdOrKey
 from experiments.selectors import experiment_list_for_user
+from growthops.api import refuse_any_body
 from growthops.api_rows import CompiledOnce, InList, RowPresenter
-from growthops.filters import filtered
+from growthops.filters import StrictBooleanField, filtered
 from growthops.pagination import HistoryPagination
-from growthops.renderers import CSV_BATCH, CSVRenderer, csv_response, in_batches
-from growthops.schema import filter_parameters
+from growthops.query_params import filter_parameter_names, refuse_unknown_parameters
+from growthops.renderers import CSV_BATCH, CSVExports, CSVRenderer, csv_response, in_batches
+from growthops.schema import CSV_TABLE, filter_parameters
 from roles.permissions import HasAbility
 
 from ..filters import ObservationFilter, ResultHistoryFilter
-from ..ingest.observations import observations_ingest, parse_csv
+from ..ingest.observations import observations_upload, parse_csv
 from ..models import Observation, Result, SrmAcknowledgement
 from ..selectors import newest_looks
+from ..services import analysis_request
 from ..srm import srm_acknowledge
 from .parsers import CSVTextParser, JSONParser
 
@@ -81,6 +87,8 @@ class ResultSerializer(serializers.ModelSerializer):
         ]
 
 
+OBSERVATION_ROWS = RowPresenter.of(ObservationSerializer)
+
 # Results are read on every look at an experiment: the serializer's fields are built once,
 # and the query of the newest snapshots is compiled once.
 RESULT_ROWS = RowPresenter.of(ResultSerializer)
@@ -117,6 +125,16 @@ class ResultHistoryPageSerializer(serializers.Serializer):
 class ObservationsWrittenSerializer(serializers.Serializer):
     written = serializers.IntegerField(help_text="Rows written (a re-sent day replaces its row).")
     results_stale = serializers.BooleanField(help_text="The results are being recomputed.")
+    analysis_task_id = serializers.CharField(
+        allow_null=True,
+        help_text="The queued analysis: follow it at ``/api/v1/tasks/{id}/``.",
+    )
+
+
+class AnalysisQueuedSerializer(serializers.Serializer):
+    analysis_task_id = serializers.CharField(
+        help_text="The queued analysis: follow it at ``/api/v1/tasks/{id}/``."
+    )
 
 
 class SrmAcknowledgeSerializer(serializers.Serializer):
@@ -142,7 +160,15 @@ RESULTS_OR_HISTORY = PolymorphicProxySerializer(
 )
 
 
-class ExperimentDataViewSet(viewsets.GenericViewSet):
+def history_asked(request) -> bool:
+    """``?history=``: true or false (1 or 0); anything else is a 400 naming ``history``."""
+    try:
+        return bool(StrictBooleanField(required=False).clean(request.query_params.get("history")))
+    except DjangoValidationError as exc:
+        raise ValidationError({"history": exc.messages}) from None
+
+
+class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericViewSet):
     """An experiment's data and results: ``/experiments/{id}/observations/`` and ``…/results/``.
 
     Registered on the ``experiments`` prefix beside the experiments app's own viewset; it has
@@ -153,11 +179,17 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
     # Reading needs results.read; posting observations needs data.upload (per method).
     required_abilities = {
         "srm_acknowledge": "results.acknowledge_srm",
+        "analyse": "data.upload",
         "GET": "results.read",
         "POST": "data.upload",
     }
     parser_classes = [JSONParser, CSVTextParser]
     serializer_class = ObservationSerializer
+    csv_exports = frozenset({"observations"})
+    # What ``results`` reads itself (the lists' parameters are checked by their pagination).
+    query_parameters = {
+        "results": {"history", "metric", *filter_parameter_names(ResultHistoryFilter)}
+    }
 
     def get_queryset(self):
         # The experiment's id and owner alone: these actions read its data, not the row, and
@@ -170,14 +202,18 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         methods=["GET"],
-        responses=ObservationSerializer(many=True),
+        responses={
+            (200, "application/json"): ObservationSerializer(many=True),
+            (200, "text/csv"): CSV_TABLE,
+        },
         parameters=filter_parameters(ObservationFilter),
-        description="The stored daily observations, by day, metric and variant, in pages.",
+        description="The stored daily observations, by day, metric and variant, in pages. "
+        "``?format=csv`` gives the whole filtered list as one CSV table (no pages).",
     )
     @extend_schema(
         methods=["POST"],
         request={"application/json": ObservationSerializer(many=True), "text/csv": str},
-        responses={201: ObservationsWrittenSerializer},
+        responses={(201, "application/json"): ObservationsWrittenSerializer},
         description="Re-sending a day replaces it. One bad row rejects the whole batch (400, every "
         "bad row listed); nothing is written. CSV header: "
         "date,variant,metric,users,conversions,sum,sum_squares[,covariate_sum,covariate_sum_squares,cross_sum].",
@@ -187,10 +223,14 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
         experiment = self.get_object()
         if request.method == "POST":
             rows = parse_csv(request.data) if isinstance(request.data, str) else request.data
-            written = observations_ingest(
-                experiment_id=experiment.pk, actor=request.user, rows=rows
-            )
-            body = ObservationsWrittenSerializer({"written": written, "results_stale": True}).data
+            upload = observations_upload(experiment_id=experiment.pk, actor=request.user, rows=rows)
+            body = ObservationsWrittenSerializer(
+                {
+                    "written": upload.written,
+                    "results_stale": True,
+                    "analysis_task_id": upload.analysis_task_id,
+                }
+            ).data
             return Response(body, status=201)
         # GET, and HEAD (GET's answer without its body).
         rows = experiment.observations.select_related("variant", "metric").order_by(
@@ -198,7 +238,12 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
         )
         rows = filtered(ObservationFilter, request, rows)
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(ObservationSerializer(page, many=True).data)
+        if page is None:  # ?format=csv: the whole filtered list, read and written in batches
+            batches = in_batches(rows.iterator(chunk_size=CSV_BATCH), CSV_BATCH)
+            return csv_response(
+                OBSERVATION_ROWS.field_names, map(OBSERVATION_ROWS.present_objects, batches)
+            )
+        return self.get_paginated_response(OBSERVATION_ROWS.present_objects(page))
 
     @extend_schema(
         parameters=[
@@ -227,8 +272,9 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
     )
     def results(self, request, pk=None):
         experiment = self.get_object()
+        refuse_unknown_parameters(request, self, HistoryPagination)
         metric = request.query_params.get("metric")
-        if request.query_params.get("history") in ("1", "true"):
+        if history_asked(request):
             rows = experiment.results.select_related("metric", "variant")
             if metric:
                 rows = rows.filter(metric__key=metric)
@@ -247,6 +293,26 @@ class ExperimentDataViewSet(viewsets.GenericViewSet):
             # The header names the columns even when there is no result yet.
             return csv_response(RESULT_ROWS.field_names, [latest])
         return Response(latest)
+
+    @extend_schema(
+        request=None,
+        responses={202: AnalysisQueuedSerializer},
+        description="Queue an analysis of the stored data now (who may upload data may ask); "
+        "202 with the task to follow at ``/api/v1/tasks/{id}/``. 409 when there is no data yet.",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="analyse",
+        url_name="analyse",
+        parser_classes=[JSONParser],
+        filter_backends=[],
+    )
+    def analyse(self, request, pk=None):
+        refuse_any_body(request)
+        experiment = self.get_object()
+        task_id = analysis_request(experiment_id=experiment.pk, actor=request.user)
+        return Response(AnalysisQueuedSerializer({"analysis_task_id": task_id}).data, status=202)
 
     @extend_schema(
         request=SrmAcknowledgeSerializer,

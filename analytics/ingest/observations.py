@@ -170,6 +170,17 @@ def parse_csv(
 
 def observations_ingest(*, experiment_id: int, actor, rows: list[dict]) -> int:
     """Validate and upsert a batch of daily observations; returns how many rows were written."""
+    return observations_upload(experiment_id=experiment_id, actor=actor, rows=rows).written
+
+
+@dataclass(frozen=True)
+class Upload:
+    written: int
+    analysis_task_id: str | None  # the queued analysis, to follow at /api/v1/tasks/{id}/
+
+
+def observations_upload(*, experiment_id: int, actor, rows: list[dict]) -> Upload:
+    """``observations_ingest``, also naming the analysis task the batch queued."""
     if not isinstance(rows, list):
         raise ValidationFailed({"rows": "Send a list of observation rows."})
     if not rows:
@@ -191,8 +202,8 @@ def observations_ingest(*, experiment_id: int, actor, rows: list[dict]) -> int:
     observations.sort(key=lambda o: (o.variant_id, o.metric_id, o.date))
     with transaction.atomic():
         observations_upsert(observations)
-        observations_changed([experiment.pk])
-    return len(observations)
+        task_ids = observations_changed([experiment.pk])
+    return Upload(written=len(observations), analysis_task_id=task_ids[0] if task_ids else None)
 
 
 def observations_upsert(observations: list[Observation]) -> None:

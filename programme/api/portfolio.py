@@ -84,6 +84,7 @@ class RollupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [HasAbility]
     required_ability = "results.read"
     filter_backends = []
+    query_parameters = {"list": set(RollupQuerySerializer().fields)}
 
     def get_queryset(self):
         query = RollupQuerySerializer(data=self.request.query_params)

@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from experiments.by_key import ExperimentByIdOrKey
 from experiments.models import Hypothesis
 from experiments.selectors import experiment_list_for_user
 from growthops.parsers import JSONParser
@@ -93,7 +94,7 @@ def _loaded(experiment_id: int) -> Postmortem:
     )
 
 
-class ExperimentPostmortemViewSet(viewsets.GenericViewSet):
+class ExperimentPostmortemViewSet(ExperimentByIdOrKey, viewsets.GenericViewSet):
     """An experiment's post-mortem: one action on the ``experiments`` prefix, beside the
     experiments app's own viewset."""
 

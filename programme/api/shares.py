@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from experiments.by_key import ExperimentRefSchema, experiment_ref
 from experiments.selectors import experiment_list_for_user
 from roles.permissions import HasAbility
 
@@ -56,10 +57,11 @@ class ExperimentShareViewSet(viewsets.ViewSet):
 
     permission_classes = [HasAbility]
     required_ability = "experiments.share"
+    schema = ExperimentRefSchema()
 
     def _experiment(self, request, experiment_pk):
         experiment = get_object_or_404(
-            experiment_list_for_user(user=request.user), pk=experiment_pk
+            experiment_list_for_user(user=request.user), **experiment_ref(experiment_pk)
         )
         self.check_object_permissions(request, experiment)
         return experiment

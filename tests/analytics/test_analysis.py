@@ -282,7 +282,7 @@ def test_an_upload_succeeds_when_the_broker_is_down(
     def broker_down(*args, **kwargs):
         raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(experiment_analyse, "delay", broker_down)
+    monkeypatch.setattr(experiment_analyse, "apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         upload(experiment, analyst, binomial_rows())
     assert Observation.objects.count() == 2
@@ -374,12 +374,12 @@ def test_many_changed_experiments_are_queued_as_batches(
         upload(e, analyst, binomial_rows())
     monkeypatch.setattr(freshness, "BATCH_SIZE", 2)
     sent = []
-    monkeypatch.setattr(experiment_analyse, "delay", lambda *a: sent.append(("one", a)))
-    original = experiments_analyse_batch.delay
+    monkeypatch.setattr(experiment_analyse, "apply_async", lambda *a, **k: sent.append(("one", a)))
+    original = experiments_analyse_batch.apply_async
     monkeypatch.setattr(
         experiments_analyse_batch,
-        "delay",
-        lambda ids: sent.append(("batch", ids)) or original(ids),
+        "apply_async",
+        lambda args, **named: sent.append(("batch", args[0])) or original(args, **named),
     )
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -403,7 +403,7 @@ def test_a_batch_that_cannot_be_queued_leaves_its_experiments_stale(
     def broker_down(*args, **kwargs):
         raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(experiments_analyse_batch, "delay", broker_down)
+    monkeypatch.setattr(experiments_analyse_batch, "apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         observations_changed([e.pk for e in experiments])
     assert AnalysisState.objects.filter(stale=True).count() == 3

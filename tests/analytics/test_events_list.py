@@ -135,9 +135,14 @@ def test_the_previous_page_is_the_same_page_as_before(analyst, experiment):
 def test_the_page_size_is_at_most_500(analyst, experiment):
     ingest(analyst, [exposure(f"u{n}") for n in range(501)])
 
-    body = client_for(analyst).get(f"{URL}?page_size=10000").json()
+    body = client_for(analyst).get(f"{URL}?page_size=500").json()
+    refused = client_for(analyst).get(f"{URL}?page_size=10000")
 
     assert len(body["results"]) == 500 and body["next"]
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == {
+        "page_size": ["“10000” is not a whole number from 1 to 500."]
+    }
 
 
 @pytest.mark.parametrize("position", ["abc", "-1", "1e3", "99999999999999999999"])

@@ -182,11 +182,12 @@ def test_the_table_lists_every_paged_list():
     from growthops.api_urls import router
 
     listed = {url.split("?")[0].split("/")[3] for _, url in LISTS}
+    from experiments.by_key import EXPERIMENT_REF
     from growthops.api import OneObjectSchema
 
     # Not paged: a route that answers one object, the index of the installed insights, and an
     # experiment's read-out links (a handful each).
-    unpaged = {"insights", r"experiments/(?P<experiment_pk>[0-9]+)/shares"}
+    unpaged = {"insights", rf"experiments/(?P<experiment_pk>{EXPERIMENT_REF})/shares"}
     prefixes = {
         prefix
         for prefix, viewset, _ in router.registry

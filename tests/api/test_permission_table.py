@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from analytics.models import (
     Alert,
+    AnalysisState,
     Event,
     Notification,
     Observation,
@@ -352,9 +353,15 @@ TABLE = [
         lambda w: binomial_rows(START.isoformat()),
         allowed(201, {"analyst", "owner"}),
     ),
+    ("GET", "/api/v1/experiments/{running}/observations/?format=csv", None, allowed(200)),
+    # An analysis asked for now: who uploads may ask; an experiment with no data is a 409.
+    ("POST", "/api/v1/experiments/{running}/analyse/", None, allowed(202, {"analyst", "owner"})),
+    ("POST", "/api/v1/experiments/{draft}/analyse/", None, allowed(409, {"analyst", "owner"})),
+    ("GET", "/api/v1/experiments/{running}/analyse/", None, allowed(405)),
     ("GET", "/api/v1/experiments/{running}/results/", None, allowed(200)),
     ("GET", "/api/v1/experiments/{running}/results/?history=1", None, allowed(200)),
     ("GET", "/api/v1/events/", None, allowed(200)),
+    ("GET", "/api/v1/events/?format=csv", None, allowed(200)),
     ("GET", "/api/v1/events/?experiment={running}&kind=exposure", None, allowed(200)),
     ("POST", "/api/v1/events/", events_body, allowed(201, {"analyst", "owner"})),
     ("GET", "/api/v1/tasks/{task}/", None, allowed(200)),
@@ -466,6 +473,7 @@ def build_world():
 
     running = running_experiment(operator)
     mismatched(running)
+    AnalysisState.objects.create(experiment=running, data_version=1)  # the look above
     draft = ExperimentFactory(owner=operator)
     in_review = put_in_status(ExperimentFactory(owner=operator), "in_review")
     idea = HypothesisFactory(status="new")
