@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -32,7 +34,9 @@ def test_a_json_batch_is_stored_and_analysed(api, experiment, django_capture_on_
         response = api.post(url(experiment), binomial_rows(), format="json")
 
     assert response.status_code == 201, response.content
-    assert response.json() == {"written": 2, "results_stale": True}
+    body = response.json()
+    assert uuid.UUID(body.pop("analysis_task_id"))  # the analysis queued for this upload
+    assert body == {"written": 2, "results_stale": True}
     stored = {
         (o.variant.key, o.users, o.conversions)
         for o in Observation.objects.select_related("variant")

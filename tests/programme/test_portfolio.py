@@ -566,7 +566,9 @@ def test_it_lists_the_latest_day_by_default(anonymous_api, analyst, stored):
 
 def test_it_lists_an_earlier_day_and_every_dimension(anonymous_api, analyst, stored):
     anonymous_api.force_authenticate(analyst)
-    rows = anonymous_api.get("/api/v1/rollups/", {"computed_on": "2026-03-30", "limit": 500}).json()
+    rows = anonymous_api.get(
+        "/api/v1/rollups/", {"computed_on": "2026-03-30", "page_size": 500}
+    ).json()
     assert {r["computed_on"] for r in rows["results"]} == {"2026-03-30"}
     assert rows["count"] == PortfolioRollup.objects.filter(computed_on=TODAY).count()
     assert {r["dimension"] for r in rows["results"]} == set(PortfolioRollup.Dimension.values)
