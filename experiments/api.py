@@ -28,7 +28,6 @@ from .selectors import (
     experiment_list_for_user,
     hypothesis_list_scored,
     objective_list_for_user,
-    operator_profile_list_for_user,
     segment_list_for_user,
     segment_paths,
 )
@@ -47,7 +46,6 @@ from .serializers import (
     MetricSerializer,
     ObjectiveInputSerializer,
     ObjectiveSerializer,
-    OperatorProfileSerializer,
     SegmentInputSerializer,
     SegmentSerializer,
     StatusChangeSerializer,
@@ -248,22 +246,6 @@ class MetricViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["key", "name", "description"]
     ordering_fields = ["name", "key", "kind"]
     ordering = ["name", "id"]
-
-
-class OperatorProfileViewSet(viewsets.ReadOnlyModelViewSet):
-    """Operators' channels (breadth), specialities (depth) and load against capacity."""
-
-    serializer_class = OperatorProfileSerializer
-    permission_classes = [HasAbility]
-    required_ability = "results.read"
-    filter_backends = LIST_FILTERS
-    filterset_fields = ["user"]
-    search_fields = ["user__username", "user__first_name", "user__last_name"]
-    ordering_fields = ["user__username", "capacity", "active_experiments"]
-    ordering = ["user__username", "id"]
-
-    def get_queryset(self):
-        return operator_profile_list_for_user(user=self.request.user)
 
 
 @CSV_FORMAT

@@ -10,9 +10,9 @@ from experiments.api import (
     ExperimentViewSet,
     HypothesisViewSet,
     MetricViewSet,
-    OperatorProfileViewSet,
     SegmentViewSet,
 )
+from experiments.teams_api import OperatorProfileViewSet, TeamViewSet
 from experiments.templates_api import TemplateViewSet
 from programme.api import INSIGHT_VIEWSETS
 from programme.api.digests import DigestPreferenceViewSet
@@ -25,7 +25,7 @@ from programme.api.postmortems import ExperimentPostmortemViewSet, PostmortemLis
 from programme.api.reports import BoardReportViewSet
 from programme.api.shares import ExperimentShareViewSet, ShareViewSet
 from programme.api.streams import StreamViewSet
-from roles.api import MeViewSet, TeamViewSet, TokenViewSet
+from roles.api import MeViewSet, TokenViewSet
 from webhooks.api import WebhookViewSet
 
 from .api import ApiRootView

@@ -85,6 +85,14 @@ def segment_body(w):
     return {"name": "New", "owner_team": w["team"].pk, "monthly_reach": 5, "definition": "x"}
 
 
+def team_body(w):
+    return {"name": "Onboarding crew", "members": [w["users"]["marketer"].pk]}
+
+
+def operator_body(w):
+    return {"user": w["users"]["other_operator"].pk, "channels": ["seo"], "capacity": 2}
+
+
 def hypothesis_body(w):
     h = w["idea"]
     return {
@@ -152,12 +160,19 @@ TABLE = [
     ("POST", "/api/v1/segments/{spare_segment}/launch/", None, allowed(200, {"cmo"})),
     ("POST", "/api/v1/segments/{spare_segment}/sunset/", None, allowed(200, {"cmo"})),
     ("PATCH", "/api/v1/segments/{segment}/", {"name": "x"}, allowed(405)),
-    # Teams, operators, metrics: read only.
+    # Teams and operators' profiles: everyone reads; the CMO creates and edits them.
     ("GET", "/api/v1/teams/", None, allowed(200)),
     ("GET", "/api/v1/teams/{team}/", None, allowed(200)),
-    ("POST", "/api/v1/teams/", {"name": "x"}, allowed(405)),
+    ("POST", "/api/v1/teams/", team_body, allowed(201, {"cmo"})),
+    ("PATCH", "/api/v1/teams/{team}/", {"name": "Renamed"}, allowed(200, {"cmo"})),
+    ("PUT", "/api/v1/teams/{team}/", team_body, allowed(405)),
+    ("DELETE", "/api/v1/teams/{team}/", None, allowed(405)),
     ("GET", "/api/v1/operators/", None, allowed(200)),
     ("GET", "/api/v1/operators/{profile}/", None, allowed(200)),
+    ("POST", "/api/v1/operators/", operator_body, allowed(201, {"cmo"})),
+    ("PATCH", "/api/v1/operators/{profile}/", {"capacity": 4}, allowed(200, {"cmo"})),
+    ("PUT", "/api/v1/operators/{profile}/", {"capacity": 4}, allowed(405)),
+    # Metrics: read only.
     ("GET", "/api/v1/metrics/", None, allowed(200)),
     ("GET", "/api/v1/metrics/{metric}/", None, allowed(200)),
     # Hypotheses: everyone logs and comments; operators and the CMO score and triage.
