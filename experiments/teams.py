@@ -15,18 +15,12 @@ from django.db import IntegrityError, transaction
 from growthops.errors import ValidationFailed
 from roles.capabilities import require
 from roles.models import AuditEntry, Channel, OperatorProfile, Role, Team, User
+from roles.services import audit_record as audit
 
 from .models import OCCUPIES_OPERATOR, Experiment, Segment
 
 MAX_SPECIALITIES = 20
 MAX_SPECIALITY_LENGTH = 100
-
-
-def audit(*, actor, subject: str, subject_id: int, action: str, changes: dict) -> AuditEntry:
-    """Record one change; ``changes`` maps a field to ``[before, after]`` (JSON values)."""
-    return AuditEntry.objects.create(
-        actor=actor, subject=subject, subject_id=subject_id, action=action, changes=changes
-    )
 
 
 # --- teams ------------------------------------------------------------------------------

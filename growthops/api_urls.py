@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from analytics.api.analyse import AnalyseViewSet
+from analytics.api.economics import SegmentEconomicsViewSet
 from analytics.api.events import EventViewSet
 from analytics.api.notifications import NotificationViewSet
 from analytics.api.results import ExperimentDataViewSet, TaskViewSet
@@ -45,6 +46,7 @@ router.register("objectives", ObjectiveViewSet, basename="objective")
 router.register("objectives", ObjectiveMeasurementViewSet, basename="objective-measurement")
 router.register("holdouts", HoldoutViewSet, basename="holdout")
 router.register("segments", SegmentViewSet, basename="segment")
+router.register("segments", SegmentEconomicsViewSet, basename="segment-economics")
 router.register("teams", TeamViewSet, basename="team")
 router.register("operators", OperatorProfileViewSet, basename="operator")
 router.register("metrics", MetricViewSet, basename="metric")

@@ -85,6 +85,13 @@ def segment_body(w):
     return {"name": "New", "owner_team": w["team"].pk, "monthly_reach": 5, "definition": "x"}
 
 
+def economics_body(w):
+    return [
+        {"period_start": "2026-10-01", "period_end": "2026-10-31", "customers_acquired": 40,
+         "customer_value": "12000.50", "acquisition_cost": "4000"}
+    ]  # fmt: skip
+
+
 def team_body(w):
     return {"name": "Onboarding crew", "members": [w["users"]["marketer"].pk]}
 
@@ -160,6 +167,10 @@ TABLE = [
     ("POST", "/api/v1/segments/{spare_segment}/launch/", None, allowed(200, {"cmo"})),
     ("POST", "/api/v1/segments/{spare_segment}/sunset/", None, allowed(200, {"cmo"})),
     ("PATCH", "/api/v1/segments/{segment}/", {"name": "x"}, allowed(405)),
+    # A segment's economics: everyone reads; analysts and the segment's team (none here) send.
+    ("GET", "/api/v1/segments/{segment}/economics/", None, allowed(200)),
+    ("POST", "/api/v1/segments/{segment}/economics/", economics_body, allowed(201, {"analyst"})),
+    ("PUT", "/api/v1/segments/{segment}/economics/", economics_body, allowed(405)),
     # Teams and operators' profiles: everyone reads; the CMO creates and edits them.
     ("GET", "/api/v1/teams/", None, allowed(200)),
     ("GET", "/api/v1/teams/{team}/", None, allowed(200)),
