@@ -49,9 +49,11 @@ from .serializers import (
     SegmentInputSerializer,
     SegmentSerializer,
     StatusChangeSerializer,
+    StepDoneSerializer,
     StepSerializer,
     service_fields,
 )
+from .teams import step_warnings
 
 
 class CSVExportMixin:
@@ -416,7 +418,7 @@ class ExperimentViewSet(
         changes = experiment.status_changes.select_related("actor")
         return Response(StatusChangeSerializer(changes, many=True).data)
 
-    @extend_schema(request=StepSerializer, responses=ExperimentDetailSerializer)
+    @extend_schema(request=StepSerializer, responses=StepDoneSerializer)
     @action(detail=True, methods=["post"], url_path=r"steps/(?P<step>[a-z_]+)", filter_backends=[])
     def step(self, request, pk=None, step=None):
         if step not in STEP_SERVICES:
@@ -427,4 +429,6 @@ class ExperimentViewSet(
         experiment = STEP_SERVICES[step](
             experiment_id=experiment.pk, actor=request.user, **payload.service_kwargs(step)
         )
-        return self._present(experiment)
+        shown = self.get_queryset().get(pk=experiment.pk)
+        shown.warnings = step_warnings(step, shown)  # beyond capacity: said, not refused
+        return Response(StepDoneSerializer(shown).data)

@@ -219,3 +219,15 @@ def capacity_warning(owner) -> str | None:
         f"Over capacity: {owner} owns {owned} active experiments against a capacity of "
         f"{capacity}; the queue shows it."
     )
+
+
+# Steps that put more of an operator's work in motion: taken beyond capacity, they warn.
+CAPACITY_STEPS = ("submit", "start")
+
+
+def step_warnings(step: str, experiment: Experiment) -> list[str]:
+    """What to tell the person who just took ``step`` (never a refusal)."""
+    if step not in CAPACITY_STEPS:
+        return []
+    warning = capacity_warning(experiment.owner)
+    return [warning] if warning else []
