@@ -1,5 +1,6 @@
 """The strategy pages: objectives (with their ledger), segments (with their economics) and the
-team. Everyone reads them; only the CMO writes, through ``experiments.services``. A forced
+team. Everyone reads them; only the CMO writes, through ``experiments.services`` (the team's
+and a segment's economics writes are in ``team_views.py``). A forced
 write by anyone else is a 403 with the capability table's reason, and changes nothing."""
 
 from django.contrib import messages
@@ -30,7 +31,7 @@ from roles.permissions import require_ability
 
 from .charts.strategy import segment_economics_chart
 from .dashboard_views import objective_cards
-from .forms import MeasurementForm, MeasurementUploadForm
+from .forms import EconomicsUploadForm, MeasurementForm, MeasurementUploadForm
 from .portfolio.rollup import experiment_impacts
 from .portfolio.selectors import stored_win_probabilities
 from .portfolio.standing import objective_standing
@@ -194,6 +195,9 @@ def segment_detail(request, pk: int):
             "live_total": totals["n"],
             "total_share": segment_traffic_share(totals["traffic"], segment),
             "may_manage": can(request.user, "segments.manage"),
+            "economics_form": (
+                EconomicsUploadForm() if can(request.user, "segments.economics", segment) else None
+            ),
         },
     )
 
@@ -238,5 +242,6 @@ def team(request):
             "operators": operators_with_load(user=request.user),
             "teams": Team.objects.prefetch_related("members", "segments").order_by("name"),
             "agencies": agency_partners(user=request.user),
+            "may_manage": can(request.user, "teams.manage"),
         },
     )
