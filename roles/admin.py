@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from .models import OperatorProfile, Team, User
+from .models import AuditEntry, OperatorProfile, Team, User
 
 
 class OperatorProfileInline(admin.StackedInline):
@@ -34,3 +34,21 @@ class TeamAdmin(admin.ModelAdmin):
 class OperatorProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "channels", "specialities", "capacity"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read only: the trail is written by the services, never edited."""
+
+    list_display = ["at", "actor", "subject", "subject_id", "action"]
+    list_filter = ["subject", "action"]
+    readonly_fields = ["at", "actor", "subject", "subject_id", "action", "changes"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
