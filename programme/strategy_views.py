@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from experiments import services
-from experiments.design import segment_traffic_share
+from experiments.design import segment_daily_reach, segment_traffic_share
 from experiments.forms import ObjectiveForm, SegmentForm, add_service_errors
 from experiments.models import IN_FLIGHT, ExperimentStatus, Objective, Segment, SegmentEconomics
 from experiments.selectors import (
@@ -153,8 +153,14 @@ def segment_list(request):
     form = None
     if request.method == "POST":
         require_ability(request, "segments.manage")
+    launch_parent = _launch_parent(request) if may_manage else None
     if may_manage:
-        form = SegmentForm(request.POST or None)
+        initial = (
+            {"parent": launch_parent.pk, "owner_team": launch_parent.owner_team_id}
+            if launch_parent
+            else None
+        )
+        form = SegmentForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
                 segment = services.segment_create(actor=request.user, **form.service_fields())
@@ -169,8 +175,33 @@ def segment_list(request):
     return render(
         request,
         "programme/strategy/segment_list.html",
-        {"segments": segments, "form": form, "may_manage": may_manage},
+        {
+            "segments": segments,
+            "form": form,
+            "may_manage": may_manage,
+            "launch_parent": launch_parent,
+        },
     )
+
+
+def _launch_parent(request):
+    """The segment a sub-segment is launched inside (``?parent=``), with what launching one
+    asks to see: its team, its daily reach and its three newest economics periods."""
+    parent_id = request.GET.get("parent", "")
+    if not parent_id.isdigit():
+        return None
+    parent = (
+        segment_list_for_user(user=request.user)
+        .select_related("owner_team")
+        .filter(pk=int(parent_id), status=Segment.Status.ACTIVE)
+        .first()
+    )
+    if parent is not None:
+        parent.daily_reach = segment_daily_reach(parent)
+        parent.recent_economics = list(
+            SegmentEconomics.objects.filter(segment=parent).order_by("-period_start")[:3]
+        )
+    return parent
 
 
 @login_required

@@ -127,3 +127,27 @@ def test_the_team_sees_the_form_and_an_outsider_neither_sees_nor_may_post(
     html = upload(client, segment).content.decode()
     assert "Only members of" in html
     assert not SegmentEconomics.objects.exists()
+
+
+def test_launching_a_sub_segment_shows_its_traffic_team_and_the_parents_economics(
+    client, cmo, analyst
+):
+    from analytics.ingest.economics import economics_ingest
+
+    parent = SegmentFactory(name="SMB", monthly_reach=300_000)
+    economics_ingest(
+        segment_id=parent.pk,
+        actor=analyst,
+        rows=[{"period_start": "2026-10-01", "period_end": "2026-10-31",
+               "customers_acquired": 40, "customer_value": 12000, "acquisition_cost": 4000}],
+    )  # fmt: skip
+    client.force_login(cmo)
+    assert f"?parent={parent.pk}" in client.get(f"/segments/{parent.pk}/").content.decode()
+
+    html = client.get(f"/segments/?parent={parent.pk}").content.decode()
+
+    assert "Launch a sub-segment of “SMB”" in html
+    assert "300,000 people a month, about 10,000 a day" in html
+    assert f"Owner: {parent.owner_team} unless you choose another team." in html
+    assert "Oct 2026: 40 customers, CAC 100, value / cost 3.00×" in html
+    assert f'<option value="{parent.pk}" selected>' in html
