@@ -8,10 +8,12 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from experiments.models import Metric, Objective, Segment, SegmentEconomics
+from analytics.ingest.economics import economics_ingest
+from experiments.models import Metric, Objective, Segment
 from experiments.services import objective_create
+from experiments.teams import operator_profile_create, team_create
 from roles.backends import DEMO_PASSWORD
-from roles.models import Channel, OperatorProfile, Role, Team, User
+from roles.models import Channel, Role, Team, User
 
 DEMO_USERS = [
     # username, first, last, role
@@ -93,7 +95,7 @@ def seed_organisation(rng: random.Random) -> Organisation:
     return Organisation(
         users=users,
         metrics=metrics,
-        segments=_segments(teams, rng),
+        segments=_segments(teams, rng, users["analyst"]),
         objectives=_objectives(users["cmo"]),
     )
 
@@ -115,13 +117,16 @@ def _users() -> dict[str, User]:
         )
         for username, first, last, role in DEMO_USERS
     }
-    OperatorProfile.objects.create(
+    # The CMO sets the operators' profiles up as on the team page (audited).
+    operator_profile_create(
+        actor=users["cmo"],
         user=users["operator"],
         channels=[Channel.WEB, Channel.EMAIL, Channel.PAID, Channel.SEO, Channel.LIFECYCLE],
         specialities=["pricing and checkout tests", "sequential testing"],
         capacity=8,
     )
-    OperatorProfile.objects.create(
+    operator_profile_create(
+        actor=users["cmo"],
         user=users["operator2"],
         channels=[Channel.CONTENT, Channel.SOCIAL, Channel.EMAIL, Channel.WEB],
         specialities=["lifecycle messaging", "CUPED and variance reduction"],
@@ -133,13 +138,13 @@ def _users() -> dict[str, User]:
 def _teams(users) -> dict[str, Team]:
     teams = {}
     for name, members in TEAMS:
-        team = Team.objects.create(name=name)
-        team.members.set([users[m] for m in members])
-        teams[name] = team
+        teams[name] = team_create(
+            actor=users["cmo"], name=name, members=[users[m] for m in members]
+        )
     return teams
 
 
-def _segments(teams, rng) -> dict[str, Segment]:
+def _segments(teams, rng, analyst) -> dict[str, Segment]:
     """The segment tree, launched between seven and two years ago, with three months of
     economics each."""
     segments: dict[str, Segment] = {}
@@ -156,19 +161,23 @@ def _segments(teams, rng) -> dict[str, Segment]:
             launched_on=today - dt.timedelta(days=rng.randint(200, 700)),
         )
         segments[name] = segment
+        rows = []
         for months_ago in (3, 2, 1):
             start = (today.replace(day=1) - dt.timedelta(days=30 * months_ago)).replace(day=1)
             customers = max(5, int(reach * rng.uniform(0.004, 0.012)))
             cac = Decimal(rng.randint(120, 900))
-            SegmentEconomics.objects.create(
-                segment=segment,
-                period_start=start,
-                period_end=start + dt.timedelta(days=27),
-                customers_acquired=customers,
-                acquisition_cost=cac * customers,
-                customer_value=(cac * Decimal(rng.uniform(1.5, 4.5))).quantize(Decimal("1"))
-                * customers,
+            value = (cac * Decimal(rng.uniform(1.5, 4.5))).quantize(Decimal("1")) * customers
+            rows.append(
+                {
+                    "period_start": start.isoformat(),
+                    "period_end": (start + dt.timedelta(days=27)).isoformat(),
+                    "customers_acquired": customers,
+                    "acquisition_cost": str(cac * customers),
+                    "customer_value": str(value),
+                }
             )
+        # The analyst uploads them, as from the segment page.
+        economics_ingest(segment_id=segment.pk, actor=analyst, rows=rows)
     return segments
 
 

@@ -29,7 +29,6 @@ from .selectors import (
     experiment_list_for_user,
     hypothesis_list_scored,
     objective_list_for_user,
-    operator_profile_list_for_user,
     segment_list_for_user,
     segment_paths,
 )
@@ -48,13 +47,14 @@ from .serializers import (
     MetricSerializer,
     ObjectiveInputSerializer,
     ObjectiveSerializer,
-    OperatorProfileSerializer,
     SegmentInputSerializer,
     SegmentSerializer,
     StatusChangeSerializer,
+    StepDoneSerializer,
     StepSerializer,
     service_fields,
 )
+from .teams import step_warnings
 
 
 class CSVExportMixin:
@@ -251,22 +251,6 @@ class MetricViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["name", "id"]
 
 
-class OperatorProfileViewSet(viewsets.ReadOnlyModelViewSet):
-    """Operators' channels (breadth), specialities (depth) and load against capacity."""
-
-    serializer_class = OperatorProfileSerializer
-    permission_classes = [HasAbility]
-    required_ability = "results.read"
-    filter_backends = LIST_FILTERS
-    filterset_fields = ["user"]
-    search_fields = ["user__username", "user__first_name", "user__last_name"]
-    ordering_fields = ["user__username", "capacity", "active_experiments"]
-    ordering = ["user__username", "id"]
-
-    def get_queryset(self):
-        return operator_profile_list_for_user(user=self.request.user)
-
-
 @CSV_FORMAT
 class HypothesisViewSet(
     CSVExportMixin, CommentsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
@@ -439,7 +423,7 @@ class ExperimentViewSet(
         changes = experiment.status_changes.select_related("actor")
         return Response(StatusChangeSerializer(changes, many=True).data)
 
-    @extend_schema(request=StepSerializer, responses=ExperimentDetailSerializer)
+    @extend_schema(request=StepSerializer, responses=StepDoneSerializer)
     @action(detail=True, methods=["post"], url_path=r"steps/(?P<step>[a-z_]+)", filter_backends=[])
     def step(self, request, pk=None, step=None):
         if step not in STEP_SERVICES:
@@ -450,4 +434,6 @@ class ExperimentViewSet(
         experiment = STEP_SERVICES[step](
             experiment_id=experiment.pk, actor=request.user, **payload.service_kwargs(step)
         )
-        return self._present(experiment)
+        shown = self.get_queryset().get(pk=experiment.pk)
+        shown.warnings = step_warnings(step, shown)  # beyond capacity: said, not refused
+        return Response(StepDoneSerializer(shown).data)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Change:
     """What happened: ``cause`` is a step's name (``conclude``, ``kill`` …), ``results`` (a
-    new look was analysed), ``srm_acknowledged`` or ``observations``."""
+    new look was analysed), ``srm_acknowledged``, ``observations`` or ``economics`` (a segment's
+    economics arrived; the ids are its experiments')."""
 
     experiment_ids: tuple[int, ...]
     cause: str

@@ -30,6 +30,7 @@ from .search import experiment_search, hypothesis_search
 from .selectors import experiment_list_for_user, learnings_for_user
 from .step_messages import step_done_message
 from .streams import stream_of
+from .teams import step_warnings
 from .web import PAGE_SIZE, comment_form_for, comment_posted, paginate
 
 
@@ -169,6 +170,8 @@ def experiment_step(request, pk: int, step: str):
     if form.is_valid() and _take_step(request, experiment, step, form):
         experiment.refresh_from_db()
         messages.success(request, step_done_message(step, experiment))
+        for warning in step_warnings(step, experiment):
+            messages.warning(request, warning)
         return redirect("experiments:detail", pk=experiment.pk)
     experiment.refresh_from_db()
     return _detail_page(request, experiment, refused_step=step, refused_form=form)

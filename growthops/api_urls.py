@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from analytics.api.analyse import AnalyseViewSet
+from analytics.api.economics import SegmentEconomicsViewSet
 from analytics.api.events import EventViewSet
 from analytics.api.notifications import NotificationViewSet
 from analytics.api.results import ExperimentDataViewSet, TaskViewSet
@@ -10,10 +11,10 @@ from experiments.api import (
     ExperimentViewSet,
     HypothesisViewSet,
     MetricViewSet,
-    OperatorProfileViewSet,
     SegmentViewSet,
 )
 from experiments.by_key import EXPERIMENT_REF
+from experiments.teams_api import OperatorProfileViewSet, TeamViewSet
 from experiments.templates_api import TemplateViewSet
 from programme.api import INSIGHT_VIEWSETS
 from programme.api.digests import DigestPreferenceViewSet
@@ -26,7 +27,7 @@ from programme.api.postmortems import ExperimentPostmortemViewSet, PostmortemLis
 from programme.api.reports import BoardReportViewSet
 from programme.api.shares import ExperimentShareViewSet, ShareViewSet
 from programme.api.streams import StreamViewSet
-from roles.api import MeViewSet, TeamViewSet, TokenViewSet
+from roles.api import MeViewSet, TokenViewSet
 from roles.tokens_api import ServiceTokenViewSet
 from webhooks.api import WebhookViewSet
 
@@ -48,6 +49,7 @@ router.register("objectives", ObjectiveViewSet, basename="objective")
 router.register("objectives", ObjectiveMeasurementViewSet, basename="objective-measurement")
 router.register("holdouts", HoldoutViewSet, basename="holdout")
 router.register("segments", SegmentViewSet, basename="segment")
+router.register("segments", SegmentEconomicsViewSet, basename="segment-economics")
 router.register("teams", TeamViewSet, basename="team")
 router.register("operators", OperatorProfileViewSet, basename="operator")
 router.register("metrics", MetricViewSet, basename="metric")

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from experiments.models import Objective, Segment
+from roles.models import Channel, Role, User
 
 from .models import Holdout
 
@@ -74,3 +75,67 @@ class HoldoutForm(forms.ModelForm):
 
     def service_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class EconomicsUploadForm(MeasurementUploadForm):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="Header period_start,period_end,customers_acquired,customer_value,"
+        "acquisition_cost; one row per period. A period sent again is replaced.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+
+class TeamForm(forms.Form):
+    """A team's name, members and the segments it owns (``experiments.teams`` checks)."""
+
+    name = forms.CharField(max_length=100)
+    members = forms.ModelMultipleChoiceField(
+        queryset=User.objects.exclude(role="").filter(is_active=True).order_by("username"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    segments = forms.ModelMultipleChoiceField(
+        queryset=Segment.objects.select_related("owner_team").order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="A segment ticked here moves to this team; one left out must go to another "
+        "team first.",
+    )
+
+
+class OperatorProfileForm(forms.Form):
+    """An operator's L: channels across, specialities deep, and capacity."""
+
+    user = forms.ModelChoiceField(
+        queryset=User.objects.filter(role=Role.OPERATOR, is_active=True, operator_profile=None),
+        label="Operator",
+    )
+    channels = forms.MultipleChoiceField(
+        choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    specialities = forms.CharField(
+        required=False, help_text="Comma-separated, e.g. pricing tests, onboarding."
+    )
+    capacity = forms.IntegerField(
+        min_value=1, max_value=100, initial=3, help_text="Experiments they may own at once."
+    )
+
+    def __init__(self, *args, profile=None, **kwargs):
+        if profile is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "channels": profile.channels,
+                    "specialities": ", ".join(profile.specialities),
+                    "capacity": profile.capacity,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        if profile is not None:
+            del self.fields["user"]  # a profile stays with its operator
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["specialities"] = [s.strip() for s in data["specialities"].split(",") if s.strip()]
+        return data

@@ -51,6 +51,7 @@ INSIGHTS_CHANGED_BY: dict[str, tuple[str, ...] | None] = {
     "conclude": None,  # every insight
     "kill": (*EVERY_STEP, "partners"),
     "results": ("calibration", "rechecks", "false-wins", "partners"),
+    "economics": None,  # a segment's new economics revalue what its conversions are worth
 }
 
 
@@ -73,9 +74,10 @@ def programme_changed(change: Change | None = None) -> None:
 
 def _moves_the_programme(change: Change) -> bool:
     """Every step does (counts, cycle times, forecasts, decisions). Results count only once an
-    experiment is concluded (its measured lift, a shipped winner's re-check); a running test's
-    new look changes its own page, not the programme's sums."""
-    if change.cause in STEPS:
+        experiment is concluded (its measured lift, a shipped winner's re-check); a running test's
+        new look changes its own page, not the programme's sums. A segment's new economics do: they
+    value its experiments' conversions."""
+    if change.cause in STEPS or change.cause == "economics":
         return True
     if change.cause == "results":
         decided = Experiment.objects.filter(

@@ -20,6 +20,7 @@ from experiments.design import (
 )
 from experiments.models import Experiment, ExperimentStatus, StatusChange
 from experiments.selectors import experiment_list_for_user
+from experiments.teams import capacity_load
 from roles.capabilities import STEP_ABILITIES, can
 
 from .models import PortfolioRollup
@@ -44,6 +45,7 @@ class ReviewItem:
     submitted_at: object  # when it was last submitted (None if it never went through submit)
     steps: list[str]
     decision: DecisionPanel  # the rule in words (no verdict before the start)
+    over_capacity: tuple[int, int] | None = None  # the owner's (owned, capacity) when beyond it
 
 
 def review_queryset(*, user):
@@ -82,8 +84,11 @@ def team_win_rates() -> dict[int, float]:
 def review_items(experiments, *, user) -> list[ReviewItem]:
     """The queue's cards for one page of :func:`review_queryset`."""
     p_win_by_team = team_win_rates()
+    experiments = list(experiments)
+    load = capacity_load({e.owner_id for e in experiments})
     items = []
     for experiment in experiments:
+        owned, capacity = load.get(experiment.owner_id, (0, None))
         design = experiment_design(experiment)
         segment = experiment.segment
         share = segment_traffic_share(experiment.daily_traffic, segment) if segment else None
@@ -106,6 +111,7 @@ def review_items(experiments, *, user) -> list[ReviewItem]:
                 submitted_at=submissions[-1].created_at if submissions else None,
                 steps=[s for s in REVIEW_STEPS if can(user, STEP_ABILITIES[s], experiment)],
                 decision=decision_panel(experiment, look=None),
+                over_capacity=(owned, capacity) if capacity and owned > capacity else None,
             )
         )
     return items

@@ -1,5 +1,6 @@
 """The strategy pages: objectives (with their ledger), segments (with their economics) and the
-team. Everyone reads them; only the CMO writes, through ``experiments.services``. A forced
+team. Everyone reads them; only the CMO writes, through ``experiments.services`` (the team's
+and a segment's economics writes are in ``team_views.py``). A forced
 write by anyone else is a 403 with the capability table's reason, and changes nothing."""
 
 from django.contrib import messages
@@ -10,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from experiments import services
-from experiments.design import segment_traffic_share
+from experiments.design import segment_daily_reach, segment_traffic_share
 from experiments.forms import ObjectiveForm, SegmentForm, add_service_errors
 from experiments.models import IN_FLIGHT, ExperimentStatus, Objective, Segment, SegmentEconomics
 from experiments.selectors import (
@@ -30,7 +31,7 @@ from roles.permissions import require_ability
 
 from .charts.strategy import segment_economics_chart
 from .dashboard_views import objective_cards
-from .forms import MeasurementForm, MeasurementUploadForm
+from .forms import EconomicsUploadForm, MeasurementForm, MeasurementUploadForm
 from .portfolio.rollup import experiment_impacts
 from .portfolio.selectors import stored_win_probabilities
 from .portfolio.standing import objective_standing
@@ -152,8 +153,14 @@ def segment_list(request):
     form = None
     if request.method == "POST":
         require_ability(request, "segments.manage")
+    launch_parent = _launch_parent(request) if may_manage else None
     if may_manage:
-        form = SegmentForm(request.POST or None)
+        initial = (
+            {"parent": launch_parent.pk, "owner_team": launch_parent.owner_team_id}
+            if launch_parent
+            else None
+        )
+        form = SegmentForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
                 segment = services.segment_create(actor=request.user, **form.service_fields())
@@ -168,8 +175,33 @@ def segment_list(request):
     return render(
         request,
         "programme/strategy/segment_list.html",
-        {"segments": segments, "form": form, "may_manage": may_manage},
+        {
+            "segments": segments,
+            "form": form,
+            "may_manage": may_manage,
+            "launch_parent": launch_parent,
+        },
     )
+
+
+def _launch_parent(request):
+    """The segment a sub-segment is launched inside (``?parent=``), with what launching one
+    asks to see: its team, its daily reach and its three newest economics periods."""
+    parent_id = request.GET.get("parent", "")
+    if not parent_id.isdigit():
+        return None
+    parent = (
+        segment_list_for_user(user=request.user)
+        .select_related("owner_team")
+        .filter(pk=int(parent_id), status=Segment.Status.ACTIVE)
+        .first()
+    )
+    if parent is not None:
+        parent.daily_reach = segment_daily_reach(parent)
+        parent.recent_economics = list(
+            SegmentEconomics.objects.filter(segment=parent).order_by("-period_start")[:3]
+        )
+    return parent
 
 
 @login_required
@@ -194,6 +226,9 @@ def segment_detail(request, pk: int):
             "live_total": totals["n"],
             "total_share": segment_traffic_share(totals["traffic"], segment),
             "may_manage": can(request.user, "segments.manage"),
+            "economics_form": (
+                EconomicsUploadForm() if can(request.user, "segments.economics", segment) else None
+            ),
         },
     )
 
@@ -238,5 +273,6 @@ def team(request):
             "operators": operators_with_load(user=request.user),
             "teams": Team.objects.prefetch_related("members", "segments").order_by("name"),
             "agencies": agency_partners(user=request.user),
+            "may_manage": can(request.user, "teams.manage"),
         },
     )

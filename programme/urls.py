@@ -9,6 +9,7 @@ from . import (
     share_views,
     strategy_views,
     stream_views,
+    team_views,
     views,
 )
 
@@ -43,7 +44,16 @@ urlpatterns = [
     path("segments/<int:pk>/", strategy_views.segment_detail, name="segment"),
     path("segments/<int:pk>/sunset/", strategy_views.segment_sunset, name="segment-sunset"),
     path("segments/<int:pk>/launch/", strategy_views.segment_launch, name="segment-launch"),
+    path(
+        "segments/<int:pk>/economics/",
+        team_views.segment_economics_upload,
+        name="segment-economics",
+    ),
     path("team/", strategy_views.team, name="team"),
+    path("team/teams/new/", team_views.team_form, name="team-new"),
+    path("team/teams/<int:pk>/", team_views.team_form, name="team-edit"),
+    path("team/operators/new/", team_views.operator_form, name="operator-new"),
+    path("team/operators/<int:pk>/", team_views.operator_form, name="operator-edit"),
     path("streams/", stream_views.stream_list, name="streams"),
     path("streams/<int:pk>/", stream_views.stream_detail, name="stream"),
     path("digest/", digest_views.digest_preference, name="digest-preference"),

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.utils import timezone
 
-from .models import OperatorProfile, ServiceToken, Team, User
+from .models import AuditEntry, OperatorProfile, ServiceToken, Team, User
 
 
 class OperatorProfileInline(admin.StackedInline):
@@ -59,3 +59,21 @@ class ServiceTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read only: the trail is written by the services, never edited."""
+
+    list_display = ["at", "actor", "subject", "subject_id", "action"]
+    list_filter = ["subject", "action"]
+    readonly_fields = ["at", "actor", "subject", "subject_id", "action", "changes"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -6,10 +6,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from growthops.api import OneObjectSchema
-from growthops.filters import LIST_FILTERS
 
 from .lockout import lockout_response
-from .models import Role, Team
+from .models import Role
 from .permissions import HasAbility
 
 
@@ -73,24 +72,3 @@ class MeViewSet(viewsets.ViewSet):
     @extend_schema(responses=MeSerializer)
     def list(self, request):
         return Response(MeSerializer(request.user).data)
-
-
-class TeamSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Team
-        fields = ["id", "name", "members"]
-        read_only_fields = fields
-
-
-class TeamViewSet(viewsets.ReadOnlyModelViewSet):
-    """Segment teams and their members (user ids)."""
-
-    serializer_class = TeamSerializer
-    permission_classes = [HasAbility]
-    required_ability = "results.read"
-    queryset = Team.objects.prefetch_related("members")
-    filter_backends = LIST_FILTERS
-    filterset_fields = ["members"]
-    search_fields = ["name"]
-    ordering_fields = ["name"]
-    ordering = ["name", "id"]

@@ -48,6 +48,12 @@ CAPABILITIES: dict[str, Ability] = {
     "objectives.measure": _ability(
         Role.CMO, Role.ANALYST, description="record an objective's measured KPI"
     ),
+    "segments.economics": _ability(
+        *EVERYONE,
+        owner_only_for=[Role.CMO, Role.OPERATOR, Role.MARKETER],
+        description="upload a segment's economics (analysts, or the segment's team)",
+    ),
+    "teams.manage": _ability(Role.CMO, description="create and edit teams and operators' profiles"),
     "holdouts.manage": _ability(Role.CMO, description="keep a programme holdout"),
     "holdouts.data": _ability(
         Role.CMO, Role.ANALYST, description="upload a programme holdout's data"
@@ -153,9 +159,14 @@ def refusal(user, ability: str, obj=None) -> str | None:
         return f"Only {who} may {spec.description or ability}."
     ownership = spec.ownership_for(user.role)
     if obj is not None and ownership is not Ownership.ANY:
-        is_owner = getattr(obj, "owner_id", None) == user.pk
+        members = getattr(obj, "member_ids", None)  # an object a team owns (a segment)
+        is_owner = (
+            user.pk in members if members is not None else getattr(obj, "owner_id", None) == user.pk
+        )
         if ownership is Ownership.OWNER_ONLY and not is_owner:
-            return f"Only the owner ({obj.owner}) may {spec.description or ability}."
+            owner = f"members of {obj.owner_team}" if members is not None else None
+            owner = owner or f"the owner ({obj.owner})"
+            return f"Only {owner} may {spec.description or ability}."
         if ownership is Ownership.NOT_OWNER and is_owner:
             return f"You own this experiment, so someone else must {spec.description or ability}."
     return None

@@ -101,3 +101,28 @@ class ServiceToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+
+class AuditEntry(models.Model):
+    """One change to the programme's set-up (a team, an operator's profile, a segment's
+    economics): who made it, when, and the fields as they were and became."""
+
+    class Subject(models.TextChoices):
+        TEAM = "team", "Team"
+        OPERATOR = "operator", "Operator profile"
+        ECONOMICS = "economics", "Segment economics"
+
+    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    subject = models.CharField(max_length=16, choices=Subject.choices)
+    subject_id = models.PositiveIntegerField()
+    action = models.CharField(max_length=16, help_text="created, updated or uploaded")
+    changes = models.JSONField(default=dict, blank=True, help_text="field → [before, after]")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["subject", "subject_id"], name="audit_subject")]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.get_subject_display()} {self.subject_id} {self.action}"

@@ -1,5 +1,6 @@
-"""Writes of the roles app: a person's own API token (one per user, DRF's ``Token``) and their
-named service tokens (scoped, expiring, stored hashed)."""
+"""Writes of the roles app: a person's own API token (one per user, DRF's ``Token``), their
+named service tokens (scoped, expiring, stored hashed), and the audit trail of the
+programme's set-up (``AuditEntry``)."""
 
 import datetime as dt
 
@@ -10,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from growthops.errors import ValidationFailed
 
 from .capabilities import require
-from .models import Scope, ServiceToken
+from .models import AuditEntry, Scope, ServiceToken
 from .tokens import digest_of, new_secret
 
 
@@ -70,3 +71,11 @@ def service_token_revoke(*, actor, token_id: int) -> ServiceToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+def audit_record(*, actor, subject: str, subject_id: int, action: str, changes: dict) -> AuditEntry:
+    """Record one change, inside the writer's transaction; ``changes`` maps a field to
+    ``[before, after]`` (JSON values)."""
+    return AuditEntry.objects.create(
+        actor=actor, subject=subject, subject_id=subject_id, action=action, changes=changes
+    )

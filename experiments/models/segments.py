@@ -52,6 +52,12 @@ class Segment(models.Model):
     def path(self) -> str:
         return segment_path(self, lambda segment: segment.parent)
 
+    @property
+    def member_ids(self) -> set[int]:
+        """The owning team's members: who may write the segment's economics
+        (``roles.capabilities``, ``segments.economics``)."""
+        return set(self.owner_team.members.values_list("pk", flat=True))
+
     def sunset_problem(self) -> str | None:
         """Why no new work may target this segment, or None while it is active."""
         if self.status == self.Status.SUNSET:

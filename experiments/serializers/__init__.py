@@ -30,6 +30,7 @@ from .shapes import (
     ProgressSerializer,
     SegmentSerializer,
     StatusChangeSerializer,
+    StepDoneSerializer,
     VariantSerializer,
     VerdictSerializer,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "SegmentInputSerializer",
     "SegmentSerializer",
     "StatusChangeSerializer",
+    "StepDoneSerializer",
     "StepSerializer",
     "StrictInput",
     "VariantInputSerializer",

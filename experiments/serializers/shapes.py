@@ -345,6 +345,21 @@ class OperatorProfileSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class StepDoneSerializer(ExperimentDetailSerializer):
+    """The experiment after a lifecycle step, with what the person should know (a step is
+    never refused for these)."""
+
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="E.g. the owner is over capacity after a submit or a start.",
+    )
+
+    class Meta(ExperimentDetailSerializer.Meta):
+        fields = [*ExperimentDetailSerializer.Meta.fields, "warnings"]
+        read_only_fields = fields
+
+
 class StageField(serializers.ChoiceField):
     """A hypothesis's stage (``experiments.stages``): the column when read with it."""
 

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from analytics.analysis.pipeline import experiments_analyse
+from analytics.ingest.economics import economics_ingest
 from analytics.ingest.events import events_ingest
 from analytics.ingest.observations import observations_ingest
 from analytics.models import Alert, Notification
@@ -52,6 +53,16 @@ def world(cmo, operator, analyst):
         experiments_analyse([experiment.pk])
     objective = ObjectiveFactory()
     parent = SegmentFactory()
+    economics_ingest(
+        segment_id=parent.pk,
+        actor=analyst,
+        rows=[
+            {"period_start": (START - dt.timedelta(days=31 * n)).isoformat(),
+             "period_end": (START - dt.timedelta(days=31 * n - 30)).isoformat(),
+             "customers_acquired": n, "customer_value": 100 * n, "acquisition_cost": 50}
+            for n in range(1, ROWS + 1)
+        ],
+    )  # fmt: skip
     hypothesis = HypothesisFactory(objective=objective)
     for n in range(ROWS):
         SegmentFactory(parent=parent)
@@ -118,6 +129,7 @@ def world(cmo, operator, analyst):
     return {
         "experiment": experiment,
         "hypothesis": hypothesis,
+        "parent": parent,
         "endpoint": endpoint,
         "users": {"cmo": cmo, "analyst": analyst},
     }
@@ -127,6 +139,7 @@ LISTS = [
     # (who asks, url; {…} names a row of the world)
     ("analyst", "/api/v1/objectives/"),
     ("analyst", "/api/v1/segments/"),
+    ("analyst", "/api/v1/segments/{parent}/economics/"),
     ("analyst", "/api/v1/teams/"),
     ("analyst", "/api/v1/tokens/"),
     ("analyst", "/api/v1/operators/"),

@@ -87,6 +87,21 @@ def segment_body(w):
     return {"name": "New", "owner_team": w["team"].pk, "monthly_reach": 5, "definition": "x"}
 
 
+def economics_body(w):
+    return [
+        {"period_start": "2026-10-01", "period_end": "2026-10-31", "customers_acquired": 40,
+         "customer_value": "12000.50", "acquisition_cost": "4000"}
+    ]  # fmt: skip
+
+
+def team_body(w):
+    return {"name": "Onboarding crew", "members": [w["users"]["marketer"].pk]}
+
+
+def operator_body(w):
+    return {"user": w["users"]["other_operator"].pk, "channels": ["seo"], "capacity": 2}
+
+
 def hypothesis_body(w):
     h = w["idea"]
     return {
@@ -154,12 +169,23 @@ TABLE = [
     ("POST", "/api/v1/segments/{spare_segment}/launch/", None, allowed(200, {"cmo"})),
     ("POST", "/api/v1/segments/{spare_segment}/sunset/", None, allowed(200, {"cmo"})),
     ("PATCH", "/api/v1/segments/{segment}/", {"name": "x"}, allowed(405)),
-    # Teams, operators, metrics: read only.
+    # A segment's economics: everyone reads; analysts and the segment's team (none here) send.
+    ("GET", "/api/v1/segments/{segment}/economics/", None, allowed(200)),
+    ("POST", "/api/v1/segments/{segment}/economics/", economics_body, allowed(201, {"analyst"})),
+    ("PUT", "/api/v1/segments/{segment}/economics/", economics_body, allowed(405)),
+    # Teams and operators' profiles: everyone reads; the CMO creates and edits them.
     ("GET", "/api/v1/teams/", None, allowed(200)),
     ("GET", "/api/v1/teams/{team}/", None, allowed(200)),
-    ("POST", "/api/v1/teams/", {"name": "x"}, allowed(405)),
+    ("POST", "/api/v1/teams/", team_body, allowed(201, {"cmo"})),
+    ("PATCH", "/api/v1/teams/{team}/", {"name": "Renamed"}, allowed(200, {"cmo"})),
+    ("PUT", "/api/v1/teams/{team}/", team_body, allowed(405)),
+    ("DELETE", "/api/v1/teams/{team}/", None, allowed(405)),
     ("GET", "/api/v1/operators/", None, allowed(200)),
     ("GET", "/api/v1/operators/{profile}/", None, allowed(200)),
+    ("POST", "/api/v1/operators/", operator_body, allowed(201, {"cmo"})),
+    ("PATCH", "/api/v1/operators/{profile}/", {"capacity": 4}, allowed(200, {"cmo"})),
+    ("PUT", "/api/v1/operators/{profile}/", {"capacity": 4}, allowed(405)),
+    # Metrics: read only.
     ("GET", "/api/v1/metrics/", None, allowed(200)),
     ("GET", "/api/v1/metrics/{metric}/", None, allowed(200)),
     # Hypotheses: everyone logs and comments; operators and the CMO score and triage.

@@ -202,3 +202,32 @@ def test_an_analyst_records_the_kpi_and_reads_the_holdout(
     assert page.locator("#measured-lift").inner_text().startswith("+")
     assert page.locator("#holdout-upload").count() == 1
     shoot(page, "measured-holdout-analyst")
+
+
+def test_the_cmo_edits_a_team_and_an_operators_capacity_on_the_team_page(
+    browser, live_server, world
+):
+    from roles.models import AuditEntry, OperatorProfile
+
+    page = new_page(browser)
+    sign_in(page, live_server, "cmo")
+    page.goto(f"{live_server.url}/team/")
+    page.wait_for_selector("h1")
+    shoot(page, "cockpit-team-cmo")
+    profile = OperatorProfile.objects.get(user__username="operator")
+    page.click(f"a[href='/team/operators/{profile.pk}/']")
+    page.wait_for_selector("#operator-form")
+    page.fill("#id_capacity", "0")
+    page.click("#operator-form button[type=submit]")
+    page.wait_for_selector("#id_capacity_errors")
+    shoot(page, "cockpit-operator-form-errors")
+    page.fill("#id_capacity", "1")
+    page.click("#operator-form button[type=submit]")
+    page.wait_for_selector(".messages")
+    assert "profile saved" in page.locator(".messages").inner_text()
+    assert "over capacity" in page.locator(f"[data-operator='{profile.user_id}']").inner_text()
+    shoot(page, "cockpit-team-cmo-saved")
+    profile.refresh_from_db()
+    assert profile.capacity == 1
+    assert AuditEntry.objects.get(subject="operator").changes["capacity"][1] == 1
+    assert not page.console_errors, page.console_errors

@@ -14,6 +14,8 @@ ROLE_ABILITIES = {
         "holdouts.manage",
         "holdouts.data",
         "segments.manage",
+        "segments.economics",
+        "teams.manage",
         "hypotheses.create",
         "hypotheses.triage",
         "experiments.review",
@@ -45,8 +47,10 @@ ROLE_ABILITIES = {
         "postmortems.write",
         "comments.create",
         "tokens.manage",
+        "segments.economics",
     },
     Role.MARKETER: {
+        "segments.economics",
         "hypotheses.create",
         "hypotheses.follow_own",
         "results.read",
@@ -54,6 +58,7 @@ ROLE_ABILITIES = {
         "tokens.manage",
     },
     Role.ANALYST: {
+        "segments.economics",
         "hypotheses.create",
         "data.upload",
         "objectives.measure",
