@@ -28,7 +28,8 @@ from experiments.units import format_in_unit
 from roles.models import Role
 
 from ..models import InsightReport, ShipRecheck
-from ..portfolio.selectors import objective_history, objective_ledgers
+from ..portfolio.selectors import kpi_level, objective_history, objective_ledgers
+from ..portfolio.standing import measured_history
 from .period import Period
 from .registry import register_section
 
@@ -78,6 +79,7 @@ def objectives_progress(user, period: Period) -> list[dict]:
     """Each active objective's ledger: realised impact as a share of the gap to target."""
     objectives = list(Objective.objects.filter(status=Objective.Status.ACTIVE).order_by("name"))
     ledgers = objective_ledgers(objectives, objective_history(objectives, days=31))
+    measured = measured_history(objectives, days=31)
     items = []
     for objective in objectives:
         ledger = ledgers[objective.pk]
@@ -91,6 +93,14 @@ def objectives_progress(user, period: Period) -> list[dict]:
             text += (
                 f"; {format_in_unit(forecast, objective.unit)} more forecast from tests in flight"
             )
+        measured_on, measured_now = (measured[objective.pk] or [(None, None)])[-1]
+        estimated = kpi_level(objective, ledger["realised_impact"])
+        if measured_now is not None and estimated is not None:
+            text += (
+                f"; measured {format_in_unit(measured_now, objective.unit)} on "
+                f"{measured_on:%-d %b} against {format_in_unit(estimated, objective.unit)} "
+                "estimated"
+            )
         items.append(
             {
                 "objective": objective.pk,
@@ -99,6 +109,8 @@ def objectives_progress(user, period: Period) -> list[dict]:
                 "realised_impact": ledger["realised_impact"],
                 "forecast_impact": forecast,
                 "gap": ledger["gap"],
+                "measured": measured_now,
+                "estimated": estimated,
                 "text": text,
                 "path": reverse("programme:objective", args=[objective.pk]),
             }

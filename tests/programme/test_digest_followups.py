@@ -9,9 +9,9 @@ from django.utils import timezone
 from experiments.models import StatusChange
 from programme.digests.build import digest_build
 from programme.digests.period import period_for
-from programme.models import Postmortem, PostmortemAction
+from programme.models import ObjectiveMeasurement, PortfolioRollup, Postmortem, PostmortemAction
 from tests.experiments.helpers import put_in_status
-from tests.factories import ExperimentFactory
+from tests.factories import ExperimentFactory, ObjectiveFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +92,25 @@ def test_overdue_post_mortems_and_actions_reach_their_owner_and_the_cmo(
         item["name"] for item in sections(operator2)["overdue"]
     ] == ["Theirs"]
     assert "overdue" not in sections(marketer)
+
+
+def test_the_cmo_reads_each_objective_measured_against_its_estimate(cmo):
+    objective = ObjectiveFactory(name="Grow ARR", kpi="ARR", baseline=1000, target=2000)
+    today = timezone.localdate()
+    PortfolioRollup.objects.create(
+        computed_on=today, dimension="objective", key=str(objective.pk), label="Grow ARR",
+        data={"realised_impact": 250.0, "forecast_impact": None, "in_flight": 0},
+    )  # fmt: skip
+    ObjectiveMeasurement.objects.create(
+        objective=objective, date=today - dt.timedelta(days=40), value=900
+    )  # older than the digest reads
+    ObjectiveMeasurement.objects.create(
+        objective=objective, date=today - dt.timedelta(days=1), value=1180
+    )
+
+    [item] = [i for i in sections(cmo)["objectives"] if i["name"] == "Grow ARR"]
+
+    assert (item["measured"], item["estimated"]) == (1180.0, 1250.0)
+    assert item["text"].endswith(
+        f"; measured €1,180 on {today - dt.timedelta(days=1):%-d %b} against €1,250 estimated"
+    )
