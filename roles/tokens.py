@@ -21,6 +21,7 @@ ABILITY_SCOPES: dict[str, str | None] = {
     "data.upload": Scope.UPLOAD,
     "holdouts.data": Scope.UPLOAD,
     "objectives.measure": Scope.UPLOAD,
+    "segments.economics": Scope.UPLOAD,
     "webhooks.manage": Scope.ADMIN,
     "tokens.manage": None,
     **{
@@ -31,7 +32,7 @@ ABILITY_SCOPES: dict[str, str | None] = {
             "experiments.design", "experiments.run", "experiments.review", "experiments.kill",
             "experiments.conclude", "templates.manage", "experiments.cost",
             "results.acknowledge_srm", "experiments.share", "postmortems.write",
-            "comments.create", "reports.build",
+            "comments.create", "reports.build", "teams.manage",
         )
     },
 }  # fmt: skip

@@ -30,7 +30,7 @@ from webhooks.models import WebhookEndpoint
 
 ALL_SCOPES = list(Scope.values)
 ROWS = [row for row in TABLE if not row[1].startswith("/api/v1/auth/token/")]
-UPLOADS = ("/observations/", "/events/", "/measurements/", "/data/", "/analyse/")
+UPLOADS = ("/observations/", "/events/", "/measurements/", "/data/", "/analyse/", "/economics/")
 
 
 def scope_of(method: str, url: str) -> str | None:
