@@ -57,7 +57,12 @@ def _case(method, url, body, expected):
 
 
 CASES = [_case(*row) for row in ROWS]
-WRITES = [_case(*row) for row in ROWS if row[0] != "GET"]
+# Writes a token may make at all (no service token manages tokens: the read-only case covers
+# those), and routes some role is refused (where a token's scopes could widen a role).
+WRITES = [_case(*row) for row in ROWS if row[0] != "GET" and scope_of(row[0], row[1])]
+REFUSED = [
+    _case(*row) for row in ROWS if first_refused(row[3]) and scope_of(row[0], row[1]) is not None
+]
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +117,6 @@ def test_a_read_only_token_reads_and_is_refused_every_write(world, method, url, 
 def test_the_scope_a_write_needs_is_enough_and_needed(world, method, url, body, expected):
     role = first_allowed(expected)
     scope = scope_of(method, url)
-    if scope is None:
-        pytest.skip("no service token may manage tokens (checked by the read-only case)")
 
     lacking, before = ask(world, role, [s for s in ALL_SCOPES if s != scope], method, url, body)
     refused_for_scope(lacking, scope)
@@ -123,11 +126,9 @@ def test_the_scope_a_write_needs_is_enough_and_needed(world, method, url, body, 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("method", "url", "body", "expected"), CASES)
+@pytest.mark.parametrize(("method", "url", "body", "expected"), REFUSED)
 def test_every_scope_never_widens_the_role(world, method, url, body, expected):
     role = first_refused(expected)
-    if role is None or scope_of(method, url) is None:
-        pytest.skip("every role may, or no token may")
 
     response, before = ask(world, role, ALL_SCOPES, method, url, body)
 
