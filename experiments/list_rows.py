@@ -75,7 +75,15 @@ def _stage():
 # key → (column label, expression); "-key" sorts the other way. Rows without a value go last.
 SORTS = {
     "name": ("Experiment", F("name")),
-    "lift": ("Lift", F("primary_lift")),
+    # Better first: a fall on a lower-is-better metric (a cost, a churn) counts as a gain.
+    "lift": (
+        "Lift",
+        Case(
+            When(primary_metric__direction=Metric.Direction.LOWER, then=-F("primary_lift")),
+            default=F("primary_lift"),
+            output_field=FloatField(),
+        ),
+    ),
     "significance": ("Significance", F("primary_evidence")),
     "progress": ("Progress", None),  # planned sample is computed, not stored: sorted here
     "days": ("Days running", None),

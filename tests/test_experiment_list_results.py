@@ -107,6 +107,29 @@ def test_each_row_shows_its_primary_lift_significance_progress_days_and_next_ste
     assert ">Significant<" in html and ">Not yet<" in html
 
 
+def test_sorting_by_lift_puts_the_better_result_first_whatever_the_metrics_direction(
+    client, marketer, db
+):
+    cheaper = running(
+        "Cheaper checkout", 5,
+        hypothesis=HypothesisFactory(metric=MetricFactory(key="cac", direction="lower")),
+    )  # fmt: skip
+    analysed(cheaper, lift=-0.10, low=-0.15, high=-0.05)  # CAC down 10 %: a gain of 10 %
+    signups = running("More sign-ups", 5, hypothesis=HypothesisFactory(metric=MetricFactory()))
+    analysed(signups, lift=0.05, low=0.01, high=0.09)
+    worse = running(
+        "Dearer checkout", 5, hypothesis=HypothesisFactory(metric=cheaper.primary_metric)
+    )
+    analysed(worse, lift=0.02, low=-0.01, high=0.05)  # CAC up 2 %: a loss
+    client.force_login(marketer)
+
+    best_first = names_in(client.get(reverse("experiments:list"), {"sort": "-lift"}))
+    worst_first = names_in(client.get(reverse("experiments:list"), {"sort": "lift"}))
+
+    assert best_first == ["Cheaper checkout", "More sign-ups", "Dearer checkout"]
+    assert worst_first == ["Dearer checkout", "More sign-ups", "Cheaper checkout"]
+
+
 @pytest.mark.parametrize(
     "sort, expected",
     [
