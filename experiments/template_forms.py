@@ -21,20 +21,12 @@ LOCKABLE_LABELS = {
     "decision_rule": "Decision rule",
 }
 
+# The protocol's fields as the model lists them; the decision rule has fields of its own here.
 TEMPLATE_FORM_FIELDS = [
     "name",
     "kind",
     "description",
-    "primary_metric",
-    "secondary_metrics",
-    "guardrail_metrics",
-    "method",
-    "correction",
-    "sequential_tau",
-    "alpha",
-    "power",
-    "mde",
-    "min_run_weeks",
+    *(field for field in LOCKABLE_FIELDS if field != "decision_rule"),
 ]
 
 

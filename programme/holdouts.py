@@ -16,6 +16,7 @@ from django.utils import timezone
 from analytics.ingest.observations import (
     BatchRejected,
     RowProblem,
+    check_known_fields,
     parse_csv,
     parse_day,
     parse_number,
@@ -121,12 +122,7 @@ def _validated(holdout: Holdout, rows: list[dict], *, actor) -> list[HoldoutObse
         if not isinstance(row, dict):
             bad("row", "must be an object with date, group, users, …")
             continue
-        unknown = sorted(str(key) for key in set(row) - FIELDS)
-        if unknown:
-            bad(
-                unknown[0],
-                "unknown field" + (f"s: {', '.join(unknown)}" if len(unknown) > 1 else ""),
-            )
+        check_known_fields(row, FIELDS, bad)
         day = parse_day(row.get("date"), bad)
         if day is not None and not holdout.started_on <= day <= today:
             bad("date", f"{day} is outside the holdout ({holdout.started_on} to {today})")

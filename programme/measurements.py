@@ -17,6 +17,7 @@ from django.utils import timezone
 from analytics.ingest.observations import (
     BatchRejected,
     RowProblem,
+    check_known_fields,
     parse_csv,
     parse_day,
     parse_number,
@@ -108,12 +109,7 @@ def _validated(objective, rows, *, actor, source) -> list[ObjectiveMeasurement]:
         if not isinstance(row, dict):
             bad("row", "must be an object with a date and a value")
             continue
-        unknown = sorted(str(key) for key in set(row) - FIELDS)
-        if unknown:
-            bad(
-                unknown[0],
-                "unknown field" + (f"s: {', '.join(unknown)}" if len(unknown) > 1 else ""),
-            )
+        check_known_fields(row, FIELDS, bad)
         day = parse_day(row.get("date"), bad)
         if day is not None and day > today:
             bad("date", f"{day} is in the future; a measurement is of a day that has happened")

@@ -23,7 +23,14 @@ from roles.capabilities import require
 from roles.models import AuditEntry
 from roles.services import audit_record
 
-from .observations import BatchRejected, RowProblem, parse_csv, parse_day, parse_number
+from .observations import (
+    BatchRejected,
+    RowProblem,
+    check_known_fields,
+    parse_csv,
+    parse_day,
+    parse_number,
+)
 
 CSV_HEADER = (
     "period_start",
@@ -114,12 +121,7 @@ def _validated(segment: Segment, rows: list) -> list[SegmentEconomics]:
         if not isinstance(row, dict):
             bad("row", "must be an object with " + ", ".join(CSV_HEADER))
             continue
-        unknown = sorted(str(key) for key in set(row) - FIELDS)
-        if unknown:
-            bad(
-                unknown[0],
-                "unknown field" + (f"s: {', '.join(unknown)}" if len(unknown) > 1 else ""),
-            )
+        check_known_fields(row, FIELDS, bad)
         start, end = (_day(row, field, bad) for field in ("period_start", "period_end"))
         if start is not None and start > today:
             bad("period_start", f"{start} is in the future; a period's economics are of days past")

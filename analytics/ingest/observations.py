@@ -241,12 +241,7 @@ def _validated(experiment: Experiment, rows: list[dict]) -> list[Observation]:
         if not isinstance(row, dict):
             bad("row", "must be an object with date, variant, metric, users, …")
             continue
-        unknown = sorted(set(row) - KNOWN_FIELDS)
-        if unknown:
-            bad(
-                unknown[0],
-                "unknown field" + (f"s: {', '.join(unknown)}" if len(unknown) > 1 else ""),
-            )
+        check_known_fields(row, KNOWN_FIELDS, bad)
         day = _date(row.get("date"), bad)
         if day is not None and (reason := day_refusal(experiment, day)):
             bad("date", reason)
@@ -451,5 +446,15 @@ def _number(row: dict, field: str, bad, *, integer=False, required=False, signed
 
 
 # The same field checks for the programme's other daily uploads (measured KPIs, holdout data).
+def check_known_fields(row: dict, known, bad) -> None:
+    """Name the fields of ``row`` that are not in ``known`` (one problem, on the first)."""
+    unknown = sorted(str(key) for key in set(row) - known)
+    if unknown:
+        bad(
+            unknown[0],
+            "unknown field" + (f"s: {', '.join(unknown)}" if len(unknown) > 1 else ""),
+        )
+
+
 parse_day = _date
 parse_number = _number
