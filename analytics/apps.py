@@ -6,8 +6,8 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Results"
 
     def ready(self):
-        from experiments.changes import register_change_listener
         from experiments.decisions import register_look_reader
+        from experiments.hooks import register_change_listener
         from experiments.lifecycle import register_step_check
         from experiments.list_rows import register_result_columns
         from experiments.suggestions import register_design_suggestions

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Subquery
 
 from analytics.stats import SRM_THRESHOLD
-from experiments.changes import experiments_changed
+from experiments.hooks import experiments_changed
 from experiments.models import Experiment
 from growthops.errors import ValidationFailed
 from roles.capabilities import require

@@ -20,7 +20,6 @@ from django.utils import timezone
 from growthops.errors import OverrideRequired, TransitionNotAllowed, ValidationFailed
 from roles.capabilities import STEP_ABILITIES, require
 
-from .changes import experiments_changed
 from .decisions import AgainstPlan, complete_against_plan, conclude_against_verdict
 from .design import design_problems, segment_problems
 from .hooks import step_taken
@@ -325,8 +324,9 @@ def run_step(
             overridden=list(against.missing) if against else [],
             override_reason=reason if against else "",
         )
-        step_taken(step_name, experiment, change)  # e.g. the programme opens a post-mortem
-        experiments_changed([experiment.pk], cause=step_name)  # alerts, roll-ups (changes.py)
+        # The apps above hear of it in this transaction: the programme opens a post-mortem,
+        # analytics resolves alerts, roll-ups recompute after commit (hooks.py).
+        step_taken(step_name, experiment, change)
     return experiment
 
 

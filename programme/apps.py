@@ -6,9 +6,12 @@ class ProgrammeConfig(AppConfig):
     verbose_name = "The programme"
 
     def ready(self):
-        from experiments.changes import register_change_listener
         from experiments.decisions import register_false_win_level
-        from experiments.hooks import register_after_step, register_after_triage
+        from experiments.hooks import (
+            register_after_step,
+            register_after_triage,
+            register_change_listener,
+        )
         from experiments.ranking import register_calibration
         from experiments.suggestions import register_design_suggestions
 

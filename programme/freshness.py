@@ -1,7 +1,7 @@
 """Keeping the programme's numbers current (docs/portfolio.md, "Freshness").
 
 Every lifecycle step, every new look of results and every acknowledgement reaches
-:func:`programme_changed` (through ``experiments.changes``, registered in ``apps.py``). After
+:func:`programme_changed` (through ``experiments.hooks``, registered in ``apps.py``). After
 the writer's commit it queues one recompute of today's roll-up rows and the insights that
 change, debounced: a cache key marks a recompute as queued, and the events that meet the key
 ride on it. The task runs ``REFRESH_DELAY`` seconds later (immediately when tasks run
@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from experiments.changes import Change
+from experiments.hooks import Change
 from experiments.lifecycle import STEPS
 from experiments.models import Experiment, ExperimentStatus
 

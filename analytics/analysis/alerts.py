@@ -17,8 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from experiments.changes import Change
 from experiments.design import experiment_design
+from experiments.hooks import Change
 from experiments.models import ACCEPTS_DATA, LIVE, Experiment, ExperimentStatus
 from roles.models import Role, User
 
@@ -87,7 +87,7 @@ def alerts_resolve(alerts) -> int:
 
 
 def alerts_after_change(change: Change) -> int:
-    """Resolve the alerts whose cause the change ended (a listener of ``experiments.changes``,
+    """Resolve the alerts whose cause the change ended (a listener of ``experiments.hooks``,
     run inside the step's or the acknowledgement's transaction)."""
     kinds = ENDED_BY.get(change.cause)
     if not kinds:

@@ -14,7 +14,7 @@ from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 
 from analytics.stats import AnalysisInputError, compute, parse_request
-from experiments.changes import experiments_changed
+from experiments.hooks import experiments_changed
 from experiments.models import LIVE, Experiment, Metric
 from experiments.selectors import experiment_metric_ids
 
@@ -90,7 +90,7 @@ def _analyse_chunk(ids: list[int]) -> dict:
         batch_size=2000,
     )
     raise_result_alerts(kept, responses)
-    # A concluded test's new look moves the programme's realised impact (experiments.changes).
+    # A concluded test's new look moves the programme's realised impact (experiments.hooks).
     experiments_changed(list(states), cause="results")
     now = timezone.now()
     for state in states.values():

@@ -6,7 +6,7 @@ first and one bad row refuses the batch, each problem named by row and column, s
 half-written. A period already stored (the same ``period_start``) is **replaced** by the row
 sent for it: a corrected export is the common case. Analysts send them, or the members of the
 team that owns the segment (``segments.economics``). Each upload is on the audit trail and
-tells the programme (``experiments.changes``, cause ``economics``): partner returns, forecasts
+tells the programme (``experiments.hooks``, cause ``economics``): partner returns, forecasts
 and the ledger value conversions through these numbers, so they are recomputed on commit.
 """
 
@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from experiments.changes import experiments_changed
+from experiments.hooks import experiments_changed
 from experiments.models import Experiment, Segment, SegmentEconomics
 from growthops.errors import ValidationFailed
 from roles.capabilities import require
