@@ -2,7 +2,10 @@
 and the API root, schema and docs views (each naming the ability that reads them)."""
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.dispatch import receiver
 from django.http import HttpResponse
+from django.test.signals import setting_changed
+from django.utils import translation
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import exceptions, routers, status, views
@@ -97,7 +100,35 @@ class ApiRootView(routers.APIRootView):
 
 
 class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema. It is public (the same for every reader) and fixed for the life of
+    the process, so it is generated once per API version and language, not on each request
+    (about a second each time); a changed setting (in tests) starts afresh."""
+
     required_ability = "results.read"
+
+    def _get_schema_response(self, request):
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        key = (version, translation.get_language(), self.serve_public)
+        if key not in _GENERATED_SCHEMAS:
+            generator = self.generator_class(
+                urlconf=self.urlconf, api_version=version, patterns=self.patterns
+            )
+            _GENERATED_SCHEMAS[key] = generator.get_schema(
+                request=request, public=self.serve_public
+            )
+        filename = self._get_filename(request, version)
+        return Response(
+            data=_GENERATED_SCHEMAS[key],
+            headers={"Content-Disposition": f'inline; filename="{filename}"'},
+        )
+
+
+_GENERATED_SCHEMAS: dict[tuple, dict] = {}
+
+
+@receiver(setting_changed)
+def _forget_generated_schemas(**_):
+    _GENERATED_SCHEMAS.clear()
 
 
 class DocsView(SpectacularSwaggerSplitView):
