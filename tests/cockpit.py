@@ -10,12 +10,10 @@ import pytest
 from django.utils import timezone
 
 from analytics.models import Result
-from demo.bench import seed_large
-from demo.seed import seed_demo
 from experiments.models import SegmentEconomics, StatusChange
 from programme.portfolio.rollup import portfolio_rollup_run
 from roles.models import OperatorProfile, User
-from tests.conftest import built_once
+from tests.demo_snapshots import demo_loaded
 from tests.experiments.helpers import put_in_status
 from tests.factories import (
     ExperimentFactory,
@@ -118,24 +116,18 @@ def build(*, cmo, operator, operator2):
     }
 
 
-def load_large_demo() -> dict:
-    """The demo organisation plus benchmark experiments, as ``seed_demo --large`` (smaller);
-    returns its users by username."""
-    seed_demo(out=lambda *_: None)
-    seed_large(count=400, out=lambda *_: None)
-    portfolio_rollup_run()
-    User.objects.update(is_demo=False)  # demo accounts are refused while DEBUG is off
-    return {u.username: u for u in User.objects.all()}
-
-
 class OnTheLargeDemo:
     """For a test class on the demo with benchmark experiments (``seed_demo --large``,
-    smaller), built once for the class: each test's writes are rolled back, and the whole after
-    the last test. ``large_demo`` is what ``load_large_demo`` returns."""
+    smaller: tests/demo_snapshots.py), loaded once for the class: each test's writes are rolled
+    back. ``large_demo`` is the demo's users by username."""
 
     @pytest.fixture(scope="class")
-    def built(self, django_db_setup, django_db_blocker):
-        yield from built_once(django_db_blocker, load_large_demo)
+    def built(self, large_demo_snapshot, django_db_blocker):
+        with demo_loaded(large_demo_snapshot, django_db_blocker):
+            with django_db_blocker.unblock():
+                User.objects.update(is_demo=False)  # demo accounts are refused while DEBUG is off
+                users = {u.username: u for u in User.objects.all()}
+            yield users
 
     @pytest.fixture
     def large_demo(self, built):

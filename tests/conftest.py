@@ -241,3 +241,38 @@ def keep_the_test_connection():
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup, django_db_blocker):
+    """The demo organisation seeded once for this test process (see tests/demo_snapshots.py)."""
+    from .demo_snapshots import take_snapshot
+
+    return take_snapshot(django_db_blocker)
+
+
+@pytest.fixture(scope="session")
+def large_demo_snapshot(demo_snapshot, django_db_blocker):
+    """The demo with the cockpit tests' benchmark experiments, seeded once for this process."""
+    from .demo_snapshots import take_snapshot
+
+    return take_snapshot(django_db_blocker, on=demo_snapshot)
+
+
+@pytest.fixture(scope="class")
+def demo_for_class(demo_snapshot, django_db_blocker):
+    """The demo in the database for a module's or class's ``django_db`` tests (each test's
+    writes roll back); gives what ``seed_demo`` printed."""
+    from .demo_snapshots import demo_loaded
+
+    with demo_loaded(demo_snapshot, django_db_blocker) as printed:
+        yield printed
+
+
+@pytest.fixture
+def demo_for_test(demo_snapshot, django_db_blocker, transactional_db):
+    """The demo in the database for one ``transaction=True`` test (a browser flow)."""
+    from .demo_snapshots import demo_loaded
+
+    with demo_loaded(demo_snapshot, django_db_blocker, committed=True) as printed:
+        yield printed

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from demo.seed import seed_demo
 from experiments.models import Experiment, Hypothesis, Objective, Segment
 from roles.models import User
 from tests.browser import PASSWORD, new_page, shoot, sign_in
@@ -30,8 +29,7 @@ def axe_violations(page) -> list[str]:
 
 
 @pytest.fixture
-def demo(db):
-    seed_demo(out=lambda *_: None)
+def demo(demo_for_test):
     # The demo's accounts need DEBUG; for the test they sign in as ordinary accounts.
     for user in User.objects.filter(username__in=["cmo", "operator"]):
         user.is_demo = False

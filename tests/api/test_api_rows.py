@@ -4,10 +4,8 @@
 import datetime as dt
 import json
 from decimal import Decimal
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from experiments.models import Experiment
@@ -70,9 +68,7 @@ def test_the_list_answers_what_the_serializer_answers(varied, analyst):
     assert bare["owner"] == "zz-owner" and bare["variants"] == [] and bare["mde"] is None
 
 
-def test_rows_match_the_serializer_on_the_demo_data(settings):
-    settings.DEBUG = True  # seed_demo runs in debug mode only
-    call_command("seed_demo", stdout=StringIO())
+def test_rows_match_the_serializer_on_the_demo_data(demo_for_class):
     queryset = Experiment.objects.order_by("id")
 
     rows = ExperimentRows.present(ExperimentRows.ids(queryset))

@@ -16,11 +16,9 @@ each must be a documented 4xx in the one error shape, and must write nothing.
 import os
 import random
 import traceback
-from io import StringIO
 
 import pytest
 import schemathesis
-from django.core.management import call_command
 from django.core.signals import got_request_exception
 from django.core.wsgi import get_wsgi_application
 from django.dispatch import receiver
@@ -39,7 +37,6 @@ from analytics.models import Notification
 from experiments.models import Comment, Experiment, Hypothesis, Metric, Objective, Segment
 from roles.models import OperatorProfile, Team, User
 from tests.analytics.helpers import running_experiment
-from tests.conftest import built_once
 from webhooks.models import WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
@@ -137,14 +134,8 @@ class TestOnTheDemoData:
     """Every role fuzzes the same demo, seeded once for the class (each test's writes are rolled
     back, and the whole after the last test)."""
 
-    @pytest.fixture(scope="class")
-    def seeded(self, django_db_setup, django_db_blocker):
-        yield from built_once(
-            django_db_blocker, lambda: call_command("seed_demo", stdout=StringIO())
-        )
-
     @pytest.fixture
-    def demo(self, seeded, settings):
+    def demo(self, demo_for_class, settings):
         settings.DEBUG = True  # the demo accounts sign in only in debug mode
         return {name: User.objects.get(username=name) for name in ROLES}
 

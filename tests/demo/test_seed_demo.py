@@ -22,7 +22,6 @@ from experiments.models import (
 )
 from roles.capabilities import STEP_ABILITIES, abilities_of, can
 from roles.models import User
-from tests.conftest import built_once
 
 pytestmark = pytest.mark.django_db
 
@@ -103,16 +102,10 @@ class TestOneSeededDemo:
     """What one run of ``seed_demo`` leaves, read by several tests: seeded once for the class
     (each test's writes are rolled back, and the whole after the last test)."""
 
-    @pytest.fixture(scope="class")
-    def seeded(self, django_db_setup, django_db_blocker):
-        """What ``seed_demo`` printed; its rows are in the database."""
-
-        def seed():
-            out = StringIO()
-            call_command("seed_demo", stdout=out)
-            return out.getvalue()
-
-        yield from built_once(django_db_blocker, seed)
+    @pytest.fixture
+    def seeded(self, demo_for_class):
+        """What ``seed_demo`` printed; its rows are in the database (tests/demo_snapshots.py)."""
+        return demo_for_class
 
     def test_every_experiment_walked_the_lifecycle_to_its_status(self, seeded):
         """Each status was reached by steps of the transition table, in order, each taken by

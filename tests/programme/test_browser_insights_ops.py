@@ -1,10 +1,7 @@
 """The capacity, bottleneck and re-check insights in headless Chromium, on the demo programme,
 at 1280 and 390 px (screenshots in the folder printed at the end of the run)."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 from roles.models import User
 
@@ -25,8 +22,7 @@ def _shoot_with_charts(page, name):
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def test_the_cmo_reads_capacity_bottlenecks_and_rechecks(browser, live_server):
-    call_command("seed_demo", stdout=StringIO())
+def test_the_cmo_reads_capacity_bottlenecks_and_rechecks(browser, live_server, demo_for_test):
     cmo = User.objects.get(username="cmo")
     # A password of its own: the demo's is refused while DEBUG is off.
     cmo.set_password(PASSWORD)
