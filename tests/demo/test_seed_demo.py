@@ -43,10 +43,9 @@ def _counts():
     }
 
 
-def test_it_builds_the_demo_organisation_once(settings):
+def test_it_builds_the_demo_organisation_once(demo_for_class, settings):
+    """The first run is the one seeded for this test process (tests/demo_snapshots.py)."""
     settings.DEBUG = True
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
     first = _counts()
 
     assert set(User.objects.values_list("username", flat=True)) == {
@@ -81,7 +80,7 @@ def test_it_builds_the_demo_organisation_once(settings):
     # Every experiment past draft has the audit trail the lifecycle wrote.
     for experiment in Experiment.objects.exclude(status="draft"):
         assert experiment.status_changes.last().to_status == experiment.status
-    assert "Demo logins: cmo, operator, operator2, marketer, analyst, admin" in out.getvalue()
+    assert "Demo logins: cmo, operator, operator2, marketer, analyst, admin" in demo_for_class
 
     again = StringIO()
     call_command("seed_demo", stdout=again)
@@ -89,7 +88,7 @@ def test_it_builds_the_demo_organisation_once(settings):
     assert "already present" in again.getvalue()
 
 
-def test_large_adds_five_thousand_experiments_once():
+def test_large_adds_five_thousand_experiments_once(demo_for_class):
     call_command("seed_demo", "--large", stdout=StringIO())
     assert Experiment.objects.filter(key__startswith="bench-").count() == 5000
     call_command("seed_demo", "--large", stdout=StringIO())
