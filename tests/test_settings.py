@@ -1,5 +1,6 @@
 """Production settings are safe, the schema is in sync, and the demo password stays in demos."""
 
+import io
 import os
 import subprocess
 import sys
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import authenticate
+from django.core.management import call_command
 from django.test import RequestFactory
 
 from roles.backends import DEMO_PASSWORD
@@ -40,7 +42,9 @@ def collected_static(tmp_path):
     return {"DJANGO_STATIC_ROOT": str(tmp_path)}
 
 
-def test_check_deploy_is_clean_under_production_settings(collected_static):
+def test_production_settings_start_and_pass_the_deploy_check_once_static_files_are_collected(
+    collected_static,
+):
     result = _manage(
         "check",
         "--deploy",
@@ -76,14 +80,12 @@ def test_production_settings_refuse_to_start_without_collected_static_files(tmp_
     assert "python manage.py collectstatic" in result.stderr
 
 
-def test_production_settings_start_once_static_files_are_collected(collected_static):
-    result = _manage("check", env_extra={**PRODUCTION_ENV, **collected_static})
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
+@pytest.mark.django_db
 def test_migrations_are_in_sync_with_the_models():
-    result = _manage("makemigrations", "--check", "--dry-run", env_extra={"DJANGO_DEBUG": "1"})
-    assert result.returncode == 0, result.stdout + result.stderr
+    out = io.StringIO()
+    # In-process: the settings that matter here (the apps and their models) are the same.
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)  # exits 1 if not
+    assert "No changes detected" in out.getvalue()
 
 
 @pytest.mark.django_db
