@@ -5,6 +5,7 @@ serializer shows (variants, metrics, members, authors…), so a query per row wo
 difference between the two page sizes.
 """
 
+import copy
 import datetime as dt
 
 import pytest
@@ -25,6 +26,7 @@ from programme.portfolio.rollup import portfolio_rollup_run
 from roles.models import OperatorProfile, Role
 from roles.services import service_token_create
 from tests.analytics.helpers import START, binomial_rows, running_experiment
+from tests.conftest import built_once, person
 from tests.experiments.helpers import put_in_status
 from tests.factories import (
     ExperimentFactory,
@@ -41,8 +43,21 @@ pytestmark = pytest.mark.django_db
 ROWS = 12
 
 
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker):
+    """The world, built once for the module (the tests only read; each test's own writes, if
+    any, roll back)."""
+    yield from built_once(
+        django_db_blocker, lambda: build_world(person("cmo"), person("operator"), person("analyst"))
+    )
+
+
 @pytest.fixture
-def world(cmo, operator, analyst):
+def world(built):
+    return copy.deepcopy(built)
+
+
+def build_world(cmo, operator, analyst):
     experiment = running_experiment(operator)
     for day in range(4):  # four looks of results, 16 observation rows
         observations_ingest(
