@@ -4,22 +4,16 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from experiments.lifecycle import experiment_kill
 from experiments.models import Metric
 from programme.models import Notice, Postmortem, PostmortemAction
 from tests.analytics.helpers import running_experiment
+from tests.conftest import client_for
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory, HypothesisFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def api(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def url(experiment):
@@ -34,7 +28,7 @@ def killed(cmo, operator, marketer):
 
 
 def test_it_reads_the_opened_postmortem(killed, marketer):
-    response = api(marketer).get(url(killed))
+    response = client_for(marketer).get(url(killed))
 
     assert response.status_code == 200
     body = response.json()
@@ -59,7 +53,7 @@ def test_it_patches_fields_and_nested_actions(killed, operator, operator2, marke
         "status": "complete",
     }
 
-    response = api(operator).patch(url(killed), body, format="json")
+    response = client_for(operator).patch(url(killed), body, format="json")
 
     assert response.status_code == 200, response.json()
     data = response.json()
@@ -73,7 +67,7 @@ def test_it_patches_fields_and_nested_actions(killed, operator, operator2, marke
     # Keep the first (now done), drop the second.
     keep = {"actions": [{"id": first, "text": "Tags", "owner": "operator2", "due_date": due,
                          "done": True}]}  # fmt: skip
-    response = api(operator).patch(url(killed), keep, format="json")
+    response = client_for(operator).patch(url(killed), keep, format="json")
 
     assert response.status_code == 200
     action = PostmortemAction.objects.get()
@@ -89,12 +83,12 @@ def test_it_names_each_bad_field_and_writes_nothing(killed, cmo):
         "actions": [{"text": "x", "owner": "nobody", "due_date": past}],
     }
 
-    response = api(cmo).patch(url(killed), body, format="json")
+    response = client_for(cmo).patch(url(killed), body, format="json")
 
     assert response.status_code == 400
     errors = response.json()["errors"]
     assert "faults" in str(errors) and "No active person is called “nobody”." in str(errors)
-    response = api(cmo).patch(
+    response = client_for(cmo).patch(
         url(killed),
         {"actions": [{"text": "x", "owner": "cmo", "due_date": past}], "due_date": past},
         format="json",
@@ -109,7 +103,7 @@ def test_it_names_each_bad_field_and_writes_nothing(killed, cmo):
 
 
 def test_completing_without_cause_is_a_400(killed, cmo):
-    response = api(cmo).patch(url(killed), {"status": "complete"}, format="json")
+    response = client_for(cmo).patch(url(killed), {"status": "complete"}, format="json")
 
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"cause", "faults"}
@@ -121,7 +115,7 @@ def test_completing_without_cause_is_a_400(killed, cmo):
     [("cmo", 200), ("operator", 200), ("operator2", 403), ("marketer", 403), ("analyst", 403)],
 )
 def test_who_may_write(killed, cast, who, expected):
-    response = api(cast[who]).patch(url(killed), {"why": "Because."}, format="json")
+    response = client_for(cast[who]).patch(url(killed), {"why": "Because."}, format="json")
 
     assert response.status_code == expected
     assert Postmortem.objects.get(experiment=killed).why == ("Because." if expected == 200 else "")
@@ -130,12 +124,12 @@ def test_who_may_write(killed, cast, who, expected):
 def test_post_opens_one_for_a_decided_experiment_without_one(cmo, operator):
     experiment = put_in_status(ExperimentFactory(owner=operator), "concluded", decision="iterate")
 
-    response = api(cmo).post(url(experiment), {"cause": "effect_too_small"}, format="json")
+    response = client_for(cmo).post(url(experiment), {"cause": "effect_too_small"}, format="json")
 
     assert response.status_code == 201
     assert response.json()["cause"] == "effect_too_small"
     assert response.json()["decision"] == "iterate"
-    again = api(cmo).post(url(experiment), {}, format="json")
+    again = client_for(cmo).post(url(experiment), {}, format="json")
     assert again.status_code == 409
     assert "already has a post-mortem" in again.json()["detail"]
     assert Postmortem.objects.filter(experiment=experiment).count() == 1
@@ -144,9 +138,9 @@ def test_post_opens_one_for_a_decided_experiment_without_one(cmo, operator):
 def test_post_on_a_running_experiment_is_a_409_and_get_a_404(cmo, operator):
     experiment = running_experiment(operator)
 
-    assert api(cmo).post(url(experiment), {}, format="json").status_code == 409
-    assert api(cmo).get(url(experiment)).status_code == 404
-    assert api(cmo).patch(url(experiment), {}, format="json").status_code == 404
+    assert client_for(cmo).post(url(experiment), {}, format="json").status_code == 409
+    assert client_for(cmo).get(url(experiment)).status_code == 404
+    assert client_for(cmo).patch(url(experiment), {}, format="json").status_code == 404
     assert not Postmortem.objects.exists()
 
 
@@ -172,7 +166,7 @@ def test_the_search_filters_by_cause_fault_metric_and_lift(analyst, operator):
     d = _decided(operator, "revenue", None, "priorities", ["data"])
 
     def ids(query):
-        response = api(analyst).get(f"/api/v1/postmortems/?{query}")
+        response = client_for(analyst).get(f"/api/v1/postmortems/?{query}")
         assert response.status_code == 200, response.json()
         return sorted(row["experiment"] for row in response.json()["results"])
 
@@ -184,16 +178,16 @@ def test_the_search_filters_by_cause_fault_metric_and_lift(analyst, operator):
     assert ids("lift_min=0") == sorted([a.experiment_id, c.experiment_id])
     assert ids("lift_min=-0.05&lift_max=0.05") == sorted([b.experiment_id, c.experiment_id])
     assert ids("cause=measurement&lift_max=0") == [b.experiment_id]
-    assert api(analyst).get("/api/v1/postmortems/?lift_min=lots").status_code == 400
+    assert client_for(analyst).get("/api/v1/postmortems/?lift_min=lots").status_code == 400
 
 
 def test_notices_are_ones_own_and_can_be_marked_read(killed, operator, marketer):
-    mine = api(marketer).get("/api/v1/notices/").json()["results"]
+    mine = client_for(marketer).get("/api/v1/notices/").json()["results"]
     assert [n["kind"] for n in mine] == ["decision"]
-    theirs = api(operator).get("/api/v1/notices/").json()["results"]
+    theirs = client_for(operator).get("/api/v1/notices/").json()["results"]
     assert [n["kind"] for n in theirs] == ["postmortem_opened"]
 
-    response = api(marketer).post("/api/v1/notices/read/")
+    response = client_for(marketer).post("/api/v1/notices/read/")
 
     assert response.json() == {"marked_read": 1}
     assert Notice.objects.get(recipient=marketer).read_at is not None
