@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from analytics.models import AnalysisState, Observation, Result
 from analytics.stats import AnalysisInputError, parse_request
 from tests.analytics.helpers import binomial_rows, running_experiment
+from tests.api.problems import problem_errors
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -173,7 +174,7 @@ def test_uploads_and_the_engine_judge_sums_alike(api, experiment, sums, problem)
     else:
         field, message = problem
         assert response.status_code == 400
-        assert response.json()["errors"] == {"row 1": [f"{field}: {message}"]}
+        assert problem_errors(response) == {"row 1": [f"{field}: {message}"]}
         with pytest.raises(AnalysisInputError) as refused:
             parse_request(request)
         assert refused.value.errors == {

@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from tests.api.problems import problem_errors
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory
 
@@ -134,7 +135,7 @@ def test_nested_errors_are_flat_field_names(operator):
     }
     response = api.post("/api/v1/experiments/", body, format="json")
     assert response.status_code == 400
-    errors = response.json()["errors"]
+    errors = problem_errors(response)
     assert set(errors) == {"variants[1].name", "variants[1].weight"}
     assert all(isinstance(m, str) for ms in errors.values() for m in ms)
 

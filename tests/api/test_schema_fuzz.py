@@ -39,6 +39,7 @@ from analytics.models import Notification
 from experiments.models import Comment, Experiment, Hypothesis, Metric, Objective, Segment
 from roles.models import OperatorProfile, Team, User
 from tests.analytics.helpers import running_experiment
+from tests.api.problems import problem_errors
 from tests.conftest import built_once
 from webhooks.models import WebhookEndpoint
 
@@ -313,7 +314,7 @@ def test_an_impossible_analysis_is_a_documented_400(world):
         schema, "/api/v1/analyse/", "POST", headers, body=body, media_type="application/json"
     )
     assert response.status_code == 400
-    assert response.json()["errors"]
+    assert problem_errors(response)
 
 
 FORBIDDEN = [

@@ -5,6 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.analytics.helpers import running_experiment
+from tests.api.problems import problem_errors
 from tests.factories import ExperimentFactory, HypothesisFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,7 @@ def test_the_message_lists_what_the_list_takes(api):
 def test_every_unknown_parameter_is_named(api):
     response = api.get("/api/v1/experiments/?colour=red&size=xl&status=running")
     assert response.status_code == 400
-    assert sorted(response.json()["errors"]) == ["colour", "size"]
+    assert sorted(problem_errors(response)) == ["colour", "size"]
 
 
 def test_the_parameters_a_list_reads_are_taken(api, operator):
