@@ -159,10 +159,8 @@ def test_a_lone_surrogate_in_a_choice_or_look_up_field_is_a_400_naming_it(
     response = send(as_(world, who), method, url_in(world, url), json_text(body))
 
     assert response.status_code == 400, response.content
-    assert response.json() == {
-        "detail": f"{named}: {SURROGATE_REFUSED}",
-        "errors": {named: [SURROGATE_REFUSED]},
-    }
+    assert response.json()["detail"] == f"{named}: {SURROGATE_REFUSED}"
+    assert problem_errors(response) == {named: [SURROGATE_REFUSED]}
     unchanged.check()
 
 
@@ -270,10 +268,8 @@ def test_json_nested_too_deeply_is_a_400(world, who, method, url):
     response = send(as_(world, who), method, url_in(world, url), DEEPLY_NESTED)
 
     assert response.status_code == 400, response.content
-    assert response.json() == {
-        "detail": "The JSON is nested too deeply.",
-        "errors": {"body": ["The JSON is nested too deeply."]},
-    }
+    assert response.json()["detail"] == "The JSON is nested too deeply."
+    assert problem_errors(response) == {"body": ["The JSON is nested too deeply."]}
     unchanged.check()
 
 
