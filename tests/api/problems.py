@@ -5,11 +5,21 @@ PROBLEM = "application/problem+json"
 
 def problem(response) -> dict:
     """The problem body of ``response``, checked: its media type, its members, its status."""
-    assert response["Content-Type"].startswith(PROBLEM), (response["Content-Type"], response)
+    media_type = media_type_of(response)
+    assert media_type.startswith(PROBLEM), (media_type, response)
     body = response.json()
     assert {"type", "title", "status", "detail"} <= set(body), body
     assert body["status"] == response.status_code, body
     return body
+
+
+def media_type_of(response) -> str:
+    """The Content-Type of a Django, DRF or schemathesis response (whose header names are
+    lower case, each with a list of values)."""
+    for name, value in response.headers.items():
+        if name.lower() == "content-type":
+            return value[0] if isinstance(value, list) else value
+    return ""
 
 
 def problem_errors(response) -> dict:

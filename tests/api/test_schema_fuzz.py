@@ -242,10 +242,10 @@ def test_a_bad_upload_is_a_documented_400_naming_the_problem(world, name, reques
         **request_for(experiment, control, treatment),
     )
 
-    body = response.json()
-    assert response.status_code == code, body
-    assert field in body["errors"] and body["errors"][field], body
-    assert body["detail"]
+    assert response.status_code == code, response.content
+    errors = problem_errors(response)
+    assert field in errors and errors[field], errors
+    assert response.json()["detail"]
     assert Observation.objects.filter(experiment=experiment).count() == before
 
 
@@ -275,9 +275,9 @@ def test_a_bad_measurement_upload_is_a_documented_400(world, name, request_for, 
         schema, *MEASUREMENTS, headers, path_parameters={"id": objective.pk}, **request_for
     )
 
-    body = response.json()
-    assert response.status_code == 400, body
-    assert field in body["errors"] and body["errors"][field], body
+    assert response.status_code == 400, response.content
+    errors = problem_errors(response)
+    assert field in errors and errors[field], errors
     assert not ObjectiveMeasurement.objects.exists()
 
 
