@@ -135,12 +135,24 @@ _FILTER_TYPES = [
 ]
 
 
+def _is_integer(filterset_class, spec) -> bool:
+    """Whether a number filter reads an integer column (a look, an HTTP status)."""
+    model = filterset_class._meta.model
+    try:
+        field = model._meta.get_field(spec.field_name)
+    except Exception:  # noqa: BLE001 - a filter over a relation's path or an annotation
+        return False
+    return field.get_internal_type().endswith(("IntegerField", "AutoField"))
+
+
 def filter_parameters(filterset_class) -> list[OpenApiParameter]:
     """The query parameters of a FilterSet that a list action applies itself (through
     ``growthops.filters.filtered``), where drf-spectacular cannot find them on the view."""
     parameters = []
     for name, spec in filterset_class.base_filters.items():
         kind = next((t for cls, t in _FILTER_TYPES if isinstance(spec, cls)), OpenApiTypes.STR)
+        if kind == OpenApiTypes.NUMBER and _is_integer(filterset_class, spec):
+            kind = OpenApiTypes.INT
         description = str(spec.extra.get("help_text", "") or "")
         suffixes = getattr(spec.field_class.widget, "suffixes", None)
         if suffixes:

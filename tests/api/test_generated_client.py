@@ -158,6 +158,7 @@ def test_an_analysts_day_through_the_generated_client(
     )
     from growthops_client.models import (
         EndpointWithSecretRequest,
+        EventsEnum,
         ExperimentStatusEnum,
         ObservationRequest,
         ServiceTokenCreateRequest,
@@ -255,7 +256,7 @@ def test_an_analysts_day_through_the_generated_client(
         v1_webhooks_create.sync_detailed(
             client=client(Token.objects.create(user=cmo).key),
             body=EndpointWithSecretRequest(
-                url="https://hooks.example.com/growthops", events=["experiment.killed"]
+                url="https://hooks.example.com/growthops", events=[EventsEnum.EXPERIMENT_KILLED]
             ),
         ),
         201,
