@@ -273,9 +273,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Experiments, results and roll-ups of a growth-experiment programme.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    # The schema is public (a client generator reads it without credentials); the docs page
-    # and the API itself are not.
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # The docs page needs a role; the schema itself is public (growthops.api.SchemaView).
+    "SERVE_PERMISSIONS": ["roles.permissions.HasAbility"],
     # Requests and answers as separate components: a read-only field (``id``, ``secret``,
     # ``updated_at``) is never required in a request body.
     "COMPONENT_SPLIT_REQUEST": True,

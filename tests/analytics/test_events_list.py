@@ -246,7 +246,7 @@ def test_a_time_that_leaves_the_calendar_in_utc_is_a_400(analyst, mixed):
     ("query", "field"),
     [
         ({"kind": "click"}, "kind"),
-        ({"timestamp_after": "yesterday"}, "timestamp"),
+        ({"timestamp_after": "yesterday"}, "timestamp_after"),  # the parameter sent
         ({"user_id": "a\x00b"}, "user_id"),
     ],
     ids=["kind", "timestamp", "nul"],
