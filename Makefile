@@ -22,6 +22,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(VENV)/.installed $@
 
+# openapi-typescript and tsc for the generated-client test, when node is installed (the test
+# skips without node; CI installs it).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $@; \
+	else echo "node is not installed: the TypeScript type check will be skipped"; fi
+
 # DEBUG is off by default (settings); the local demo turns it on explicitly.
 run: $(VENV)/.installed
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -29,7 +35,7 @@ run: $(VENV)/.installed
 	@echo "GrowthOps on http://$(HOST):$(PORT)/ (tasks run in-process; Ctrl-C to stop)"
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run

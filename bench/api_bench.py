@@ -63,8 +63,11 @@ def main():
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--experiments", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=3, help="round-robin passes")
+    parser.add_argument(
+        "--database", default="growthops_api_bench", help="the bench's own PostgreSQL database"
+    )
     args = parser.parse_args()
-    cleanup = own_database("growthops_api_bench")
+    cleanup = own_database(args.database)
     try:
         run(args)
     finally:

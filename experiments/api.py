@@ -423,7 +423,11 @@ class ExperimentViewSet(
         changes = experiment.status_changes.select_related("actor")
         return Response(StatusChangeSerializer(changes, many=True).data)
 
-    @extend_schema(request=StepSerializer, responses=StepDoneSerializer)
+    @extend_schema(
+        request=StepSerializer,
+        responses=StepDoneSerializer,
+        parameters=[OpenApiParameter("step", str, OpenApiParameter.PATH, enum=[*STEP_SERVICES])],
+    )
     @action(detail=True, methods=["post"], url_path=r"steps/(?P<step>[a-z_]+)", filter_backends=[])
     def step(self, request, pk=None, step=None):
         if step not in STEP_SERVICES:

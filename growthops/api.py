@@ -1,4 +1,5 @@
-"""API plumbing shared by every app: the exception handler that turns domain errors into JSON,
+"""API plumbing shared by every app: the exception handler that turns every refusal into a
+problem (``growthops.problems``),
 and the API root, schema and docs views (each naming the ability that reads them)."""
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -8,7 +9,8 @@ from django.test.signals import setting_changed
 from django.utils import translation
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework import exceptions, routers, status, views
+from rest_framework import exceptions, routers, views
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from .errors import (
@@ -19,68 +21,73 @@ from .errors import (
     ValidationFailed,
 )
 from .middleware import BUSY_MESSAGE, RETRY_AFTER_SECONDS, database_is_busy
+from .problems import (
+    MEDIA_TYPE,
+    ProblemJSONRenderer,
+    detail_of_items,
+    item,
+    items_of_detail,
+    items_of_list,
+    items_of_map,
+    phrase,
+    problem,
+)
 
 
 def exception_handler(exc, context):
+    """Every refusal as a problem (RFC 9457, ``growthops.problems``): the domain errors of the
+    services, DRF's own (with their headers: ``Retry-After``, ``WWW-Authenticate``), and a
+    database busy with another writer."""
+    request = context.get("request")
+    if request is not None:  # the refusal is problem+json whatever the request asked for
+        request.accepted_renderer = ProblemJSONRenderer()
+        request.accepted_media_type = MEDIA_TYPE
+    status, body, headers = _described(exc, context)
+    if status is None:
+        return None
+    return Response(body, status=status, headers=headers, content_type=MEDIA_TYPE)
+
+
+def _described(exc, context):
+    """(status, problem body, headers) for ``exc``, or (None, None, None) to let it rise."""
     if isinstance(exc, ValidationFailed):
-        return Response(
-            {"detail": exc.message, "errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST
-        )
+        items = getattr(exc, "items", None)
+        errors = items_of_list(items) if items is not None else items_of_map(exc.errors)
+        return 400, problem(400, exc.message, errors=errors), None
     if isinstance(exc, OverrideRequired):
-        return Response(
-            {"detail": exc.message, "missing": exc.missing}, status=status.HTTP_409_CONFLICT
-        )
+        return 409, problem(409, exc.message, slug="override-required", missing=exc.missing), None
     if isinstance(exc, TransitionNotAllowed):
-        return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
+        return 409, problem(409, exc.message), None
     if isinstance(exc, NotPermitted):
-        body = {"detail": exc.message}
-        if getattr(exc, "errors", None):  # a batch refused item by item lists each one
-            body["errors"] = exc.errors
-        return Response(body, status=status.HTTP_403_FORBIDDEN)
+        items = getattr(exc, "items", None)  # a batch refused item by item lists each one
+        errors = items_of_list(items, "not_permitted") if items else None
+        return 403, problem(403, exc.message, errors=errors), None
     if isinstance(exc, DomainError):
-        return Response(
-            {"detail": exc.message, "errors": {"non_field_errors": [exc.message]}},
-            status=status.HTTP_400_BAD_REQUEST,
-        )
+        errors = [item({"field": "non_field_errors"}, exc.message)]
+        return 400, problem(400, exc.message, errors=errors), None
     if database_is_busy(exc):
-        return Response(
-            {"detail": BUSY_MESSAGE},
-            status=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-        )
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return 503, problem(503, BUSY_MESSAGE), headers
     if isinstance(exc, ObjectDoesNotExist):
-        return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+        return 404, problem(404, "Not found."), None
     if isinstance(exc, exceptions.ValidationError):
-        # Same shape as ValidationFailed: a sentence for people, the field map for programs.
-        errors = field_errors(exc.detail)
-        detail = "; ".join(f"{field}: {', '.join(problems)}" for field, problems in errors.items())
-        return Response({"detail": detail, "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+        # A sentence for people, the items for programs.
+        errors = items_of_detail(exc.detail)
+        return 400, problem(400, detail_of_items(errors), errors=errors), None
     if isinstance(exc, exceptions.ParseError):
-        return Response(
-            {"detail": str(exc.detail), "errors": {"body": [str(exc.detail)]}},
-            status=status.HTTP_400_BAD_REQUEST,
-        )
-    return views.exception_handler(exc, context)
-
-
-def field_errors(detail, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested errors as one flat map: ``variants[1].weight`` → its messages."""
-    if isinstance(detail, dict):
-        flat: dict[str, list[str]] = {}
-        for key, value in detail.items():
-            if isinstance(key, int):  # a list's errors by position
-                name = f"{prefix}[{key}]"
-            else:
-                name = f"{prefix}.{key}" if prefix else str(key)
-            flat.update(field_errors(value, name))
-        return flat
-    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
-        flat = {}
-        for index, item in enumerate(detail):
-            flat.update(field_errors(item, f"{prefix}[{index}]"))
-        return flat
-    messages = [str(item) for item in detail] if isinstance(detail, list) else [str(detail)]
-    return {prefix or "non_field_errors": messages} if messages else {}
+        errors = [item({"field": "body"}, exc.detail, "parse_error")]
+        return 400, problem(400, str(exc.detail), errors=errors), None
+    response = views.exception_handler(exc, context)  # DRF's: its headers, its rollback
+    if response is None:
+        return None, None, None
+    detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        slug = "not-authenticated"
+    else:
+        slug = ""
+    headers = {name: value for name, value in response.items() if name != "Content-Type"}
+    status = response.status_code
+    return status, problem(status, detail or phrase(status), slug=slug), headers
 
 
 def refuse_any_body(request) -> None:
@@ -100,11 +107,13 @@ class ApiRootView(routers.APIRootView):
 
 
 class SchemaView(SpectacularAPIView):
-    """The OpenAPI schema. It is public (the same for every reader) and fixed for the life of
-    the process, so it is generated once per API version and language, not on each request
-    (about a second each time); a changed setting (in tests) starts afresh."""
+    """The OpenAPI schema, readable without credentials: a client generator needs it before it
+    has a token, and it holds no data (what each role may do is the capability table's). It is
+    the same for every reader and fixed for the life of the process, so it is generated once
+    per API version and language, not on each request (about a second each time); a changed
+    setting (in tests) starts afresh."""
 
-    required_ability = "results.read"
+    permission_classes = [AllowAny]
 
     def _get_schema_response(self, request):
         version = self.api_version or request.version or self._get_version_parameter(request)

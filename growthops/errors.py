@@ -2,7 +2,12 @@
 
 
 class DomainError(Exception):
-    """A refused action, with a message meant for the person who asked."""
+    """A refused action, with a message meant for the person who asked.
+
+    ``items``, when set, lists the problems one by one for the API (``{"row" | "index", "field",
+    "message"}``: an upload's rows, a batch's events); ``growthops.problems`` shows them."""
+
+    items: list[dict] | None = None
 
     def __init__(self, message: str):
         super().__init__(message)

@@ -13,7 +13,7 @@ from django import forms
 from django.db import models
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import fields, filters
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.filters import OrderingFilter
 
 from .query_params import note_filtered
@@ -108,7 +108,12 @@ class FilterBackend(DjangoFilterBackend):
     def filter_queryset(self, request, queryset, view):
         if self.NOT_FILTERS.issuperset(request.query_params):
             return queryset
-        return super().filter_queryset(request, queryset, view)
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise refusal(filterset, request.query_params)
+        return filterset.qs
 
 
 # A list's backends: django-filter's fields, ``?search=`` and ``?ordering=``. A view using them
@@ -145,8 +150,28 @@ def filtered(filterset_class, request, queryset):
     note_filtered(request, filterset_class)  # the parameters this list reads
     filterset = filterset_class(request.query_params, queryset=queryset, request=request)
     if not filterset.is_valid():
-        raise ValidationError(filterset.errors)
+        raise refusal(filterset, request.query_params)
     return filterset.qs
+
+
+def refusal(filterset, query_params) -> ValidationError:
+    """The filter form's errors, each named by the parameter the caller sent: a range's bound
+    (``created_at_after``) rather than the filter (``created_at``); each message keeps its
+    code."""
+    errors: dict[str, list[ErrorDetail]] = {}
+    for name, problems in filterset.form.errors.as_data().items():
+        spec = filterset.filters.get(name)
+        suffixes = getattr(spec.field_class.widget, "suffixes", None) if spec else None
+        names = [f"{name}_{suffix}" if suffix else name for suffix in suffixes or ()]
+        sent = [n for n in names if n in query_params] or [name]
+        details = [
+            ErrorDetail(message, problem.code)
+            for problem in problems
+            for message in problem.messages
+        ]
+        for parameter in sent:
+            errors[parameter] = details
+    return ValidationError(errors)
 
 
 __all__ = [

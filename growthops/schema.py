@@ -1,87 +1,125 @@
 """The OpenAPI schema's error answers: one shape, documented on every operation.
 
-``growthops.api.exception_handler`` gives every refusal the same body; this post-processing
-hook (``SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]``) states it once, so each operation lists
-the errors it can answer with instead of only its success.
+``growthops.api.exception_handler`` gives every refusal the same body, an RFC 9457 problem
+(``growthops.problems``); this post-processing hook (``SPECTACULAR_SETTINGS
+["POSTPROCESSING_HOOKS"]``) states it once, so each operation lists the errors it can answer
+with (as ``application/problem+json``) beside its success.
 """
 
 import django_filters as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
+# Upload bodies sent as they are: a CSV table (``text/csv``), events one JSON object a line
+# (``application/x-ndjson``). Described as bytes, the way OpenAPI 3.0 says "a raw body".
+CSV_BODY = OpenApiTypes.BINARY
+NDJSON_BODY = OpenApiTypes.BINARY
+
 # The answer of a ``?format=csv`` export: a CSV table, a header row then one row per item.
 CSV_TABLE = OpenApiResponse(
     OpenApiTypes.STR, description="A CSV table: a header row, then one row per item."
 )
 
-ERROR = {
+PROBLEM_ITEM = {
     "type": "object",
-    "description": "A refusal: ``detail`` says why in a sentence.",
+    "description": "One problem of the input: where (``field``; an upload's ``row`` with its "
+    "``field``; an event's ``index`` with its ``field``), a ``code`` and a ``message``.",
     "properties": {
-        "detail": {"type": "string"},
-        "errors": {"$ref": "#/components/schemas/FieldErrors"},
+        "field": {
+            "type": "string",
+            "description": "A body field (``variants[1].weight``), a query parameter as sent, "
+            "``body`` or ``non_field_errors``.",
+        },
+        "row": {"type": "integer", "description": "An upload's row, 1 = the first data row."},
+        "index": {"type": "integer", "description": "An event's place in the batch, from 0."},
+        "code": {"type": "string", "description": "``required``, ``invalid``, ``max_value`` …"},
+        "message": {"type": "string"},
     },
-    "required": ["detail"],
+    "required": ["code", "message"],
 }
-VALIDATION_ERROR = {
-    "type": "object",
-    "description": "Bad input: ``errors`` maps each bad field (``variants[1].weight``, "
-    "``line 3``, ``non_field_errors``) to its messages; nothing was written.",
-    "properties": {
-        "detail": {"type": "string"},
-        "errors": {"$ref": "#/components/schemas/FieldErrors"},
+_PROBLEM_PROPERTIES = {
+    "type": {
+        "type": "string",
+        "description": "``urn:growthops:problem:<kind>`` (``validation``, ``not-permitted``, "
+        "``not-found``, ``transition-not-allowed``, ``override-required``, ``throttled``, "
+        "``busy`` …), or ``about:blank``.",
     },
-    "required": ["detail", "errors"],
+    "title": {"type": "string", "description": "The kind of problem, in words."},
+    "status": {"type": "integer", "description": "The HTTP status."},
+    "detail": {"type": "string", "description": "What went wrong this time, in a sentence."},
+    "errors": {"type": "array", "items": {"$ref": "#/components/schemas/ProblemItem"}},
+    "missing": {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "``override-required`` only: what the step goes against.",
+    },
 }
-FIELD_ERRORS = {
+PROBLEM = {
     "type": "object",
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "description": "A refusal (RFC 9457 problem details): ``detail`` says why in a sentence.",
+    "properties": _PROBLEM_PROPERTIES,
+    "required": ["type", "title", "status", "detail"],
 }
+VALIDATION_PROBLEM = {
+    "type": "object",
+    "description": "Bad input (RFC 9457 problem details): ``errors`` lists each problem; "
+    "nothing was written.",
+    "properties": _PROBLEM_PROPERTIES,
+    "required": ["type", "title", "status", "detail", "errors"],
+}
+PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 # status → (component, description, whether only writes can answer it)
 ANSWERS = {
-    "400": ("ValidationError", "Bad input (a field, a filter or the body).", False),
-    "401": ("Error", "No credentials, or a token that is not valid.", False),
-    "403": (
-        "Error",
-        "The role may not do this; ``detail`` is the capability table's reason.",
+    "400": (
+        "ValidationProblem",
+        "Bad input (a field, a filter, a query parameter or the body).",
         False,
     ),
-    "404": ("Error", "No such object, or one the user may not see; or a page past the end.", False),
+    "401": ("Problem", "No credentials, or a token that is not valid.", False),
+    "403": (
+        "Problem",
+        "The role (or the token's scopes) may not do this; ``detail`` says why.",
+        False,
+    ),
+    "404": (
+        "Problem",
+        "No such object, or one the user may not see; or a page past the end.",
+        False,
+    ),
     "409": (
-        "Error",
+        "Problem",
         "Refused by the current state: a lifecycle step not allowed from this status, a stale "
         "``expected_status``, or a design frozen by approval.",
         True,
     ),
-    "429": ("Error", "Too many requests; ``Retry-After`` says when to try again.", False),
+    "429": ("Problem", "Too many requests; ``Retry-After`` says when to try again.", False),
 }
 WRITES = {"post", "put", "patch", "delete"}
 
 
 def document_errors(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    schemas.update(Error=ERROR, ValidationError=VALIDATION_ERROR, FieldErrors=FIELD_ERRORS)
+    schemas.update(Problem=PROBLEM, ValidationProblem=VALIDATION_PROBLEM, ProblemItem=PROBLEM_ITEM)
     for path in result.get("paths", {}).values():
         for method, operation in path.items():
             if method not in WRITES | {"get"}:
                 continue
             responses = operation.setdefault("responses", {})
-            # A CSV export's refusal is a CSV table too (growthops.renderers.CSVRenderer).
-            as_csv = any("text/csv" in r.get("content", {}) for r in responses.values())
             for code, (component, description, writes_only) in ANSWERS.items():
-                if code in responses or (writes_only and method not in WRITES):
+                if writes_only and method not in WRITES:
                     continue
-                content = {
-                    "application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}
+                ref = {"$ref": f"#/components/schemas/{component}"}
+                if code in responses:  # stated by the view (a 409's own words): a problem
+                    responses[code]["content"] = {PROBLEM_MEDIA_TYPE: {"schema": ref}}
+                    continue
+                responses[code] = {
+                    "description": description,
+                    "content": {PROBLEM_MEDIA_TYPE: {"schema": ref}},
                 }
-                if as_csv:
-                    content["text/csv"] = {"schema": {"type": "string"}}
-                responses[code] = {"description": description, "content": content}
-            if "429" in responses and "headers" not in responses["429"]:
-                responses["429"]["headers"] = {
-                    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}
-                }
+            responses["429"]["headers"] = {
+                "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}
+            }
     return result
 
 
@@ -97,12 +135,24 @@ _FILTER_TYPES = [
 ]
 
 
+def _is_integer(filterset_class, spec) -> bool:
+    """Whether a number filter reads an integer column (a look, an HTTP status)."""
+    model = filterset_class._meta.model
+    try:
+        field = model._meta.get_field(spec.field_name)
+    except Exception:  # noqa: BLE001 - a filter over a relation's path or an annotation
+        return False
+    return field.get_internal_type().endswith(("IntegerField", "AutoField"))
+
+
 def filter_parameters(filterset_class) -> list[OpenApiParameter]:
     """The query parameters of a FilterSet that a list action applies itself (through
     ``growthops.filters.filtered``), where drf-spectacular cannot find them on the view."""
     parameters = []
     for name, spec in filterset_class.base_filters.items():
         kind = next((t for cls, t in _FILTER_TYPES if isinstance(spec, cls)), OpenApiTypes.STR)
+        if kind == OpenApiTypes.NUMBER and _is_integer(filterset_class, spec):
+            kind = OpenApiTypes.INT
         description = str(spec.extra.get("help_text", "") or "")
         suffixes = getattr(spec.field_class.widget, "suffixes", None)
         if suffixes:

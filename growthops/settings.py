@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "growthops.middleware.ReleaseApiResponseMiddleware",
+    # Under /api/, an error answer no view wrote as a problem (an unknown path …) becomes one.
+    "growthops.problems.ProblemMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -271,7 +273,19 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Experiments, results and roll-ups of a growth-experiment programme.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page needs a role; the schema itself is public (growthops.api.SchemaView).
     "SERVE_PERMISSIONS": ["roles.permissions.HasAbility"],
+    # Requests and answers as separate components: a read-only field (``id``, ``secret``,
+    # ``updated_at``) is never required in a request body.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Request bodies as the API means them: JSON, and the CSV and NDJSON uploads. Form and
+    # multipart bodies are still read (the browsable API's forms send them) but not offered:
+    # a client generated from the schema sends JSON.
+    "PARSER_WHITELIST": [
+        "rest_framework.parsers.JSONParser",
+        "analytics.api.parsers.CSVTextParser",
+        "analytics.api.parsers.EventsJSONParser",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from growthops.api import OneObjectSchema
+from growthops.errors import ValidationFailed
 
 from .lockout import lockout_response
 from .models import Role
@@ -34,7 +35,7 @@ class TokenViewSet(viewsets.ViewSet):
 
     @extend_schema(
         request=CredentialsSerializer,
-        responses=TokenSerializer,
+        responses={200: TokenSerializer},  # the same token each time: nothing is created
         description="Exchange a username and password for the account's API token: 400 on "
         "wrong credentials; 429, with ``Retry-After`` (the cool-off in seconds), once too many "
         "wrong passwords have locked the username out from this address.",
@@ -49,9 +50,7 @@ class TokenViewSet(viewsets.ViewSet):
             return lockout_response(django_request)  # the 429 every API lock-out answers
         if user is None:
             refusal = "Unable to sign in with those credentials."
-            return Response(
-                {"detail": refusal, "errors": {"non_field_errors": [refusal]}}, status=400
-            )
+            raise ValidationFailed({"non_field_errors": refusal}, message=refusal)
         token, _ = Token.objects.get_or_create(user=user)
         return Response(TokenSerializer({"token": token.key}).data)
 

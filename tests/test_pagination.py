@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.api.problems import problem_errors
 from tests.factories import ExperimentFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,7 @@ def test_a_page_that_is_not_a_whole_number_from_1_is_a_400_naming_it(api, page):
     ExperimentFactory.create_batch(2)
     response = api.get(f"/api/v1/experiments/?page_size=1&page={page}")
     assert response.status_code == 400, response.content
-    assert response.json()["errors"] == {"page": [f"“{page}” is not a whole number from 1."]}
+    assert problem_errors(response) == {"page": [f"“{page}” is not a whole number from 1."]}
 
 
 @pytest.mark.parametrize("size", ["99999999999999999999", "-1", "0", "abc", "1e3", "501"])
@@ -50,7 +51,7 @@ def test_a_page_size_out_of_range_or_unreadable_is_a_400_naming_it(api, size):
     ExperimentFactory()
     response = api.get(f"/api/v1/experiments/?page_size={size}")
     assert response.status_code == 400, response.content
-    assert response.json()["errors"] == {
+    assert problem_errors(response) == {
         "page_size": [f"“{size}” is not a whole number from 1 to 500."]
     }
 

@@ -1,7 +1,7 @@
 """``/api/v1/webhooks/``: the CMO's endpoints, their delivery log, and a test ping."""
 
 from django.utils.cache import patch_cache_control
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -23,13 +23,24 @@ from .services import (
 )
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "enum": list(WebhookEvent.values)},
+        "description": f"Any of: {', '.join(WebhookEvent.values)}.",
+    }
+)
+class EventNamesField(serializers.ListField):
+    """The events an endpoint hears: an enum in the schema; the service checks the names (its
+    400 lists the events there are)."""
+
+    child = serializers.CharField()
+
+
 class EndpointSerializer(serializers.ModelSerializer):
     """An endpoint as every read shows it: its secret only by its last four characters."""
 
-    events = serializers.ListField(
-        child=serializers.CharField(),
-        help_text=f"Any of: {', '.join(WebhookEvent.values)}.",  # the service checks them
-    )
+    events = EventNamesField(help_text=f"Any of: {', '.join(WebhookEvent.values)}.")
     created_by = serializers.StringRelatedField()
     secret_ends_with = serializers.SerializerMethodField(
         help_text="The last four characters of the signing secret, to tell which one is in use."

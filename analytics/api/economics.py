@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from experiments.models import SegmentEconomics
 from experiments.selectors import segment_list_for_user
+from growthops.schema import CSV_BODY
 from roles.permissions import HasAbility
 
 from ..ingest.economics import economics_ingest, economics_list, economics_parse_csv
@@ -72,7 +73,7 @@ class SegmentEconomicsViewSet(viewsets.GenericViewSet):
     )
     @extend_schema(
         methods=["POST"],
-        request={"application/json": EconomicsRowSerializer(many=True), "text/csv": str},
+        request={"application/json": EconomicsRowSerializer(many=True), "text/csv": CSV_BODY},
         responses={201: EconomicsWrittenSerializer},
         description="A period already stored (the same period_start) is replaced by the row "
         "sent. One bad row (a bad date or number, a negative amount, a period that ends before "

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from growthops.api_rows import RowPresenter
 from growthops.pagination import EventPagination
 from growthops.renderers import CSV_BATCH, CSVExports, csv_response, in_batches
-from growthops.schema import CSV_TABLE
+from growthops.schema import CSV_TABLE, NDJSON_BODY
 from roles.permissions import HasAbility
 
 from ..filters import EventFilter
@@ -52,32 +52,12 @@ def events_presented(rows: list[dict]) -> list[dict]:
     return EVENT_ROWS.present_columns(EVENT_ROWS.field_names, tuples, supplied={"kind": kinds})
 
 
-class EventProblemSerializer(serializers.Serializer):
-    index = serializers.IntegerField(allow_null=True, help_text="0-based; null for the batch.")
-    field = serializers.CharField()
-    message = serializers.CharField()
-
-
-class EventBatchRefusedSerializer(serializers.Serializer):
-    """A refused batch lists its problems by event, not by field (a batch has thousands)."""
-
-    detail = serializers.CharField()
-    errors = EventProblemSerializer(many=True)
-
-
-class EventsForbiddenSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    errors = EventProblemSerializer(
-        many=True, required=False, help_text="The events for experiments the sender may not write."
-    )
-
-
 class EventsAcceptedSerializer(serializers.Serializer):
     accepted = serializers.IntegerField()
 
 
 # Outside the class, whose ``list`` action hides the builtin.
-EVENT_BATCH = {"application/json": list[dict], "application/x-ndjson": str}
+EVENT_BATCH = {"application/json": list[dict], "application/x-ndjson": NDJSON_BODY}
 
 
 class EventViewSet(CSVExports, viewsets.GenericViewSet):
@@ -116,13 +96,12 @@ class EventViewSet(CSVExports, viewsets.GenericViewSet):
         request=EVENT_BATCH,
         responses={
             (201, "application/json"): EventsAcceptedSerializer,
-            (400, "application/json"): EventBatchRefusedSerializer,
-            (403, "application/json"): EventsForbiddenSerializer,
         },
         description=f"Up to {MAX_EVENTS:,} events: experiment, variant, user_id, kind "
         "(exposure/conversion), metric (conversions only), value (≥ 0; required for mean "
         "metrics), timestamp (ISO 8601 with a time zone). One bad event rejects the batch "
-        "(400, every problem listed by 0-based index); nothing is written.",
+        "(400, every problem listed by its 0-based ``index``); nothing is written. Events for an "
+        "experiment the sender may not write are a 403 listing them the same way.",
     )
     def create(self, request):
         events = request.data

@@ -18,7 +18,7 @@ from growthops.filters import StrictBooleanField, filtered
 from growthops.pagination import HistoryPagination
 from growthops.query_params import filter_parameter_names, refuse_unknown_parameters
 from growthops.renderers import CSV_BATCH, CSVExports, CSVRenderer, csv_response, in_batches
-from growthops.schema import CSV_TABLE, filter_parameters
+from growthops.schema import CSV_BODY, CSV_TABLE, filter_parameters
 from roles.permissions import HasAbility
 
 from ..filters import ObservationFilter, ResultHistoryFilter
@@ -212,7 +212,7 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
     )
     @extend_schema(
         methods=["POST"],
-        request={"application/json": ObservationSerializer(many=True), "text/csv": str},
+        request={"application/json": ObservationSerializer(many=True), "text/csv": CSV_BODY},
         responses={(201, "application/json"): ObservationsWrittenSerializer},
         description="Re-sending a day replaces it. One bad row rejects the whole batch (400, every "
         "bad row listed); nothing is written. CSV header: "

@@ -64,7 +64,7 @@ class EventsForbidden(NotPermitted):
         super().__init__(
             f"You may not send {refused:,} of these event(s) (listed); nothing was saved."
         )
-        self.errors = listed
+        self.errors = self.items = listed
         self.problem_count = len(problems)
 
 
@@ -80,7 +80,7 @@ class EventsRejected(ValidationFailed):
             if more:
                 message += f" The first {len(listed):,} are listed; {more:,} more not shown."
         super().__init__({}, message=message)
-        self.errors = listed
+        self.errors = self.items = listed
         self.problem_count = len(problems)
 
 

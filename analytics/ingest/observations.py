@@ -101,6 +101,7 @@ class BatchRejected(ValidationFailed):
         if more:
             message += f" The first {len(listed)} are listed."
         super().__init__(errors, message=message)
+        self.items = [p.as_dict() for p in listed]
 
 
 def parse_csv(

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from analytics.api.parsers import CSVTextParser, JSONParser
 from experiments.models import Objective, Segment
+from growthops.schema import CSV_BODY
 from roles.permissions import HasAbility
 
 from ..holdouts import holdout_create, holdout_data_ingest, holdout_parse_csv
@@ -137,7 +138,7 @@ class HoldoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @extend_schema(
         methods=["POST"],
-        request={"application/json": HoldoutRowSerializer(many=True), "text/csv": str},
+        request={"application/json": HoldoutRowSerializer(many=True), "text/csv": CSV_BODY},
         responses={201: HoldoutWrittenSerializer},
         description="One row per group (holdout, exposed) and day: users and conversions, or "
         "users, sum and sum_squares for a value holdout. A day sent again replaces that row. "

@@ -13,6 +13,7 @@ from experiments.api import ObjectiveViewSet as BaseObjectiveViewSet
 from experiments.selectors import objective_list_for_user
 from experiments.serializers import ObjectiveSerializer
 from growthops.renderers import CSVRenderer, csv_response
+from growthops.schema import CSV_BODY
 from roles.permissions import HasAbility
 
 from ..measurements import (
@@ -128,7 +129,7 @@ class ObjectiveMeasurementViewSet(viewsets.GenericViewSet):
     )
     @extend_schema(
         methods=["POST"],
-        request={"application/json": MeasurementRowSerializer(many=True), "text/csv": str},
+        request={"application/json": MeasurementRowSerializer(many=True), "text/csv": CSV_BODY},
         responses={201: MeasurementsWrittenSerializer},
         description="A day already stored is replaced by the value sent. One bad row (a bad "
         "date or number, a day in the future, a day named twice, an unknown field) refuses the "

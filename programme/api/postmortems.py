@@ -5,6 +5,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from experiments.by_key import ExperimentByIdOrKey
@@ -140,12 +141,12 @@ class ExperimentPostmortemViewSet(ExperimentByIdOrKey, viewsets.GenericViewSet):
                 data = PostmortemSerializer(_loaded(experiment.pk)).data
                 return Response(data, status=status.HTTP_201_CREATED)
             if not Postmortem.objects.filter(experiment_id=experiment.pk).exists():
-                return Response({"detail": "This experiment has no post-mortem yet."}, status=404)
+                raise NotFound("This experiment has no post-mortem yet.")
             postmortem_update(experiment_id=experiment.pk, actor=request.user, **fields)
         try:
             postmortem = _loaded(experiment.pk)
         except Postmortem.DoesNotExist:
-            return Response({"detail": "This experiment has no post-mortem yet."}, status=404)
+            raise NotFound("This experiment has no post-mortem yet.") from None
         return Response(PostmortemSerializer(postmortem).data)
 
 

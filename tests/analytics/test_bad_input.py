@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from analytics.models import AnalysisState, Event, Observation
 from tests.analytics.helpers import running_experiment
+from tests.api.problems import problem_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -163,7 +164,7 @@ def test_a_refused_row_names_its_row_and_field(api, experiment):
     response = api.post(f"/api/v1/experiments/{experiment.pk}/observations/", rows, format="json")
 
     assert response.status_code == 400
-    assert list(response.json()["errors"]) == ["row 2"]
+    assert list(problem_errors(response)) == ["row 2"]
 
 
 def test_good_observations_at_the_limits_are_still_taken(api, experiment):

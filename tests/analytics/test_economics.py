@@ -11,6 +11,7 @@ from growthops.errors import NotPermitted, ValidationFailed
 from programme import freshness
 from programme.insights.registry import INSIGHTS
 from roles.models import AuditEntry
+from tests.api.problems import problem_errors
 from tests.conftest import client_for
 from tests.factories import ExperimentFactory, SegmentFactory
 
@@ -158,7 +159,7 @@ def test_the_api_refuses_a_bad_json_row_with_a_400_and_writes_nothing(analyst):
         format="json",
     )
     assert response.status_code == 400
-    assert response.json()["errors"] == {"row 2": ["customer_value: “lots” is not a number"]}
+    assert problem_errors(response) == {"row 2": ["customer_value: “lots” is not a number"]}
     assert not SegmentEconomics.objects.exists()
 
 

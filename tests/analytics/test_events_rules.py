@@ -9,6 +9,7 @@ from analytics.ingest.observations import observations_ingest
 from analytics.ingest.rollup import events_rollup_run
 from analytics.models import Event, Observation, Result
 from tests.analytics.helpers import START, binomial_rows, running_experiment
+from tests.api.problems import problem_items
 from tests.experiments.helpers import put_in_status
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,7 @@ def test_it_refuses_events_for_an_experiment_another_operator_owns(operator2, ex
 
     assert response.status_code == 403, response.content
     body = response.json()
-    assert body["errors"] == [
+    assert problem_items(response) == [
         {"index": 0, "field": "experiment", "message": f"Only the owner ({experiment.owner}) "
          "may upload or stream result data."}
     ]  # fmt: skip
@@ -87,7 +88,7 @@ def test_it_refuses_events_outside_the_experiment_window(analyst, experiment):
     )
 
     assert response.status_code == 400, response.content
-    errors = response.json()["errors"]
+    errors = problem_items(response)
     assert [(e["index"], e["field"]) for e in errors] == [
         (0, "timestamp"),
         (1, "timestamp"),

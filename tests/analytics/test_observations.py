@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from analytics.models import AnalysisState, Observation, Result
 from analytics.stats import AnalysisInputError, parse_request
 from tests.analytics.helpers import binomial_rows, running_experiment
+from tests.api.problems import problem_errors
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -96,10 +97,10 @@ def test_one_bad_row_rejects_the_batch_and_writes_nothing(api, experiment, chang
     response = api.post(url(experiment), rows, format="json")
 
     assert response.status_code == 400
-    body = response.json()
-    assert "nothing was saved" in body["detail"]
-    assert any(field in problem and message in problem for problem in body["errors"]["row 2"]), body
-    assert "row 1" not in body["errors"]
+    assert "nothing was saved" in response.json()["detail"]
+    errors = problem_errors(response)
+    assert any(field in problem and message in problem for problem in errors["row 2"]), errors
+    assert "row 1" not in errors
     assert not Observation.objects.exists()
     assert not AnalysisState.objects.exists()
 
@@ -110,7 +111,7 @@ def test_every_bad_row_is_listed(api, experiment):
         {"date": "2026-11-03", "variant": "b", "metric": "revenue", "users": 10, "conversions": 1},
     ]
     rows[0]["users"] = -1
-    errors = api.post(url(experiment), rows, format="json").json()["errors"]
+    errors = problem_errors(api.post(url(experiment), rows, format="json"))
     assert set(errors) == {"row 1", "row 3", "row 4"}
     assert "duplicates row 2" in errors["row 3"][0]
     assert "mean metric" in " ".join(errors["row 4"])
@@ -127,7 +128,7 @@ def test_mean_rows_must_be_possible(api, experiment):
             "sum_squares": 50,
         }
     ]
-    errors = api.post(url(experiment), rows, format="json").json()["errors"]
+    errors = problem_errors(api.post(url(experiment), rows, format="json"))
     assert errors["row 1"] == [
         "sum_squares: must be at least sum²/users (a variance cannot be negative)"
     ]
@@ -173,7 +174,7 @@ def test_uploads_and_the_engine_judge_sums_alike(api, experiment, sums, problem)
     else:
         field, message = problem
         assert response.status_code == 400
-        assert response.json()["errors"] == {"row 1": [f"{field}: {message}"]}
+        assert problem_errors(response) == {"row 1": [f"{field}: {message}"]}
         with pytest.raises(AnalysisInputError) as refused:
             parse_request(request)
         assert refused.value.errors == {

@@ -11,6 +11,7 @@ from analytics.api.results import RESULT_ROWS
 from analytics.ingest.observations import observations_ingest
 from analytics.stats import analyse
 from tests.analytics.helpers import binomial_rows, running_experiment
+from tests.api.problems import problem_errors
 from tests.factories import ExperimentFactory, HypothesisFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,9 +69,9 @@ def test_analyse_stores_nothing(api):
 def test_bad_input_is_a_400_with_the_engines_errors(api, body, field):
     response = api.post("/api/v1/analyse/", body, format="json")
     assert response.status_code == 400, response.content
-    body = response.json()
-    assert field in body["errors"] and isinstance(body["errors"][field], list)
-    assert body["detail"]
+    errors = problem_errors(response)
+    assert field in errors and isinstance(errors[field], list)
+    assert response.json()["detail"]
 
 
 @pytest.mark.parametrize("raw", [b"{", b'{"metric_type": NaN}', b"[" * 100000])

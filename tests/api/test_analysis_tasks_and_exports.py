@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from analytics.models import AnalysisState, Event, Observation, Result
 from tests.analytics.helpers import START, binomial_rows, running_experiment
+from tests.api.problems import problem, problem_errors
 from tests.factories import ExperimentFactory
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +94,7 @@ def test_an_analysis_request_takes_no_body(experiment, operator):
         f"/api/v1/experiments/{experiment.pk}/analyse/", {"now": True}, format="json"
     )
     assert response.status_code == 400
-    assert response.json()["errors"] == {"now": ["Not a field this request takes."]}
+    assert problem_errors(response) == {"now": ["Not a field this request takes."]}
     assert AnalysisState.objects.get(experiment=experiment).stale is False
 
 
@@ -174,7 +175,7 @@ def test_an_export_too_large_for_one_file_is_refused(experiment, analyst, settin
     events_for(experiment, 3)
     response = client(analyst).get("/api/v1/events/?format=csv")
     assert response.status_code == 400
-    assert "more than 2" in rows_of(response)[0]["detail"]
+    assert "more than 2" in problem(response)["detail"]  # a problem, not a CSV table
 
 
 def test_the_schema_describes_the_exports_as_csv_text(analyst):

@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from tests.api.problems import problem, problem_errors
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory
 
@@ -25,7 +26,8 @@ def test_a_user_over_the_rate_gets_429_with_retry_after(low_rates, analyst, mark
     assert codes == [200, 200, 200, 429]
     refused = api.get("/api/v1/metrics/")
     assert 0 < int(refused["Retry-After"]) <= 60
-    assert "throttled" in refused.json()["detail"]
+    assert "throttled" in problem(refused)["detail"]
+    assert problem(refused)["type"] == "urn:growthops:problem:throttled"
     # The rate is per user: another account is not held back.
     api.force_authenticate(marketer)
     assert api.get("/api/v1/metrics/").status_code == 200
@@ -73,7 +75,7 @@ def test_401_without_credentials(db):
     response = APIClient().get("/api/v1/experiments/")
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
-    assert response.json()["detail"]
+    assert problem(response)["detail"] == "Authentication credentials were not provided."
 
 
 def test_401_with_a_wrong_token(db):
@@ -85,10 +87,15 @@ def test_401_with_a_wrong_token(db):
 def test_400_has_detail_and_errors_by_field(analyst):
     api = APIClient()
     api.force_authenticate(analyst)
-    body = api.post("/api/v1/hypotheses/", {"title": ""}, format="json").json()
-    assert set(body) == {"detail", "errors"}
-    assert all(isinstance(v, list) and v for v in body["errors"].values())
-    assert "title" in body["errors"] and "title" in body["detail"]
+    response = api.post("/api/v1/hypotheses/", {"title": ""}, format="json")
+    body = problem(response)
+    assert set(body) == {"type", "title", "status", "detail", "errors"}
+    assert body["type"] == "urn:growthops:problem:validation" and body["status"] == 400
+    assert all({"field", "code", "message"} == set(e) for e in body["errors"])
+    assert {"field": "title", "code": "blank", "message": "This field may not be blank."} in (
+        body["errors"]
+    )
+    assert "title" in body["detail"]
 
 
 def test_403_is_the_capability_tables_reason(marketer):
@@ -96,15 +103,20 @@ def test_403_is_the_capability_tables_reason(marketer):
     api.force_authenticate(marketer)
     response = api.post("/api/v1/objectives/", {}, format="json")
     assert response.status_code == 403
-    assert response.json() == {"detail": "Only CMO may create and edit objectives and targets."}
+    assert response.json() == {
+        "type": "urn:growthops:problem:not-permitted",
+        "title": "Not permitted.",
+        "status": 403,
+        "detail": "Only CMO may create and edit objectives and targets.",
+    }
 
 
 def test_404_for_what_does_not_exist(analyst):
     api = APIClient()
     api.force_authenticate(analyst)
-    assert api.get("/api/v1/experiments/999999/").json() == {
-        "detail": "No Experiment matches the given query."
-    }
+    response = api.get("/api/v1/experiments/999999/")
+    assert problem(response)["detail"] == "No Experiment matches the given query."
+    assert problem(response)["type"] == "urn:growthops:problem:not-found"
 
 
 def test_409_for_a_stale_step(cmo, operator):
@@ -116,7 +128,8 @@ def test_409_for_a_stale_step(cmo, operator):
         {"expected_status": "running", "reason": "harmful", "note": "x"},
         format="json",
     )
-    assert response.status_code == 409 and response.json()["detail"]
+    assert response.status_code == 409 and problem(response)["detail"]
+    assert problem(response)["type"] == "urn:growthops:problem:transition-not-allowed"
     experiment.refresh_from_db()
     assert experiment.status == "approved"
 
@@ -134,7 +147,7 @@ def test_nested_errors_are_flat_field_names(operator):
     }
     response = api.post("/api/v1/experiments/", body, format="json")
     assert response.status_code == 400
-    errors = response.json()["errors"]
+    errors = problem_errors(response)
     assert set(errors) == {"variants[1].name", "variants[1].weight"}
     assert all(isinstance(m, str) for ms in errors.values() for m in ms)
 
@@ -146,4 +159,31 @@ def test_unreadable_json_has_the_error_shape(analyst):
         "POST", "/api/v1/hypotheses/", b"{not json", content_type="application/json"
     )
     assert response.status_code == 400
-    assert set(response.json()) == {"detail", "errors"}
+    [error] = problem(response)["errors"]
+    assert (error["field"], error["code"]) == ("body", "parse_error")
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/no-such-thing/", "/api/v1/experiments/1/no-such-action/", "/api/nowhere"]
+)
+def test_an_unknown_api_path_is_a_problem_not_a_page(analyst, url):
+    api = APIClient()
+    api.force_authenticate(analyst)
+    response = api.get(url)
+    assert response.status_code == 404
+    assert "No endpoint at" in problem(response)["detail"]
+
+
+def test_a_method_a_route_does_not_take_is_a_problem(analyst):
+    api = APIClient()
+    api.force_authenticate(analyst)
+    response = api.delete("/api/v1/metrics/")
+    assert response.status_code == 405 and "GET" in response["Allow"]
+    assert problem(response)["detail"] == 'Method "DELETE" not allowed.'
+
+
+def test_a_pages_404_stays_a_page(client, analyst):
+    client.force_login(analyst)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert not response["Content-Type"].startswith("application/problem+json")

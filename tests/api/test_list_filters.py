@@ -13,6 +13,7 @@ from analytics.models import Alert, Notification, Result
 from experiments.models import Hypothesis, Metric, Objective
 from roles.models import OperatorProfile
 from tests.analytics.helpers import binomial_rows, running_experiment
+from tests.api.problems import problem_errors
 from tests.factories import (
     HypothesisFactory,
     MetricFactory,
@@ -50,7 +51,7 @@ def test_objectives_search_order_and_refuse_an_unknown_ordering(api, cmo):
     assert names(api.get("/api/v1/objectives/?search=churn&ordering=-target_date")) == ["Cut churn"]
     refused = api.get("/api/v1/objectives/?ordering=baseline")
     assert refused.status_code == 400
-    assert "baseline" in refused.json()["errors"]["ordering"][0]
+    assert "baseline" in problem_errors(refused)["ordering"][0]
 
 
 def test_rows_that_sort_alike_keep_their_order_across_pages(api, cmo):
@@ -78,7 +79,7 @@ def test_segments_search_order_and_refuse_an_unknown_ordering(api):
     ]
     refused = api.get("/api/v1/segments/?ordering=definition")
     assert refused.status_code == 400
-    assert "definition" in refused.json()["errors"]["ordering"][0]
+    assert "definition" in problem_errors(refused)["ordering"][0]
 
 
 def test_metrics_search_filter_order_and_refuse_an_unknown_ordering(api):
@@ -166,7 +167,7 @@ def test_a_yes_no_filter_refuses_what_it_cannot_read(cmo, value):
     refused = api.get("/api/v1/webhooks/", {"active": value})
 
     assert refused.status_code == 400
-    assert refused.json()["errors"] == {"active": ["Use true or false (or 1 or 0)."]}
+    assert problem_errors(refused) == {"active": ["Use true or false (or 1 or 0)."]}
 
 
 @pytest.mark.parametrize(("value", "active"), [("TRUE", True), ("1", True), ("False", False)])
@@ -239,7 +240,8 @@ def test_hypotheses_filter_by_creation_date(api):
     assert titles("created_at_after=2026-03-16&created_at_before=2026-05-19") == ["April"]
     refused = api.get("/api/v1/hypotheses/?created_at_after=spring")
     assert refused.status_code == 400
-    assert "created_at" in refused.json()["errors"]
+    # Named as sent: the range's bound, not the filter.
+    assert problem_errors(refused) == {"created_at_after": ["Enter a valid date."]}
 
 
 def test_observations_filter_by_date_metric_and_variant(api, operator, analyst):
@@ -257,7 +259,7 @@ def test_observations_filter_by_date_metric_and_variant(api, operator, analyst):
     assert rows("metric=revenue") == []
     refused = api.get(f"{url}?date_before=yesterday")
     assert refused.status_code == 400
-    assert "date" in refused.json()["errors"]
+    assert problem_errors(refused) == {"date_before": ["Enter a valid date."]}
 
 
 def test_result_history_filters_by_look_and_computed_at(api, operator, analyst):
@@ -285,7 +287,7 @@ def test_result_history_filters_by_look_and_computed_at(api, operator, analyst):
     # The instant an offset names, even one PostgreSQL cannot store (+23:50); none before year 1.
     assert looks("computed_at_after=2026-11-04T05:50:00%2B23:50") == [2, 2, 3, 3]
     early = api.get(f"{url}&computed_at_before=0001-01-01T00:00:00%2B23:50")
-    assert early.status_code == 400 and "computed_at" in early.json()["errors"]
+    assert early.status_code == 400 and "computed_at" in problem_errors(early)
     # The newest snapshot alone is not a history: the history's filters do not apply to it.
     assert len(api.get(f"/api/v1/experiments/{experiment.pk}/results/?look_max=1").json()) == 2
 
@@ -319,7 +321,7 @@ def test_webhook_deliveries_filter_by_status_event_and_code(cmo):
     assert sources(f"created_at_after={day_ago}") == ["b", "c"]
     refused = api.get(f"{url}?status=lost")
     assert refused.status_code == 400
-    assert "status" in refused.json()["errors"]
+    assert "status" in problem_errors(refused)
 
 
 def test_list_filters_are_in_the_schema(api):
@@ -360,4 +362,4 @@ def test_an_unknown_user_filter_is_a_400(api):
     missing = UserFactory().pk + 1000
     refused = api.get(f"/api/v1/teams/?members={missing}")
     assert refused.status_code == 400
-    assert "members" in refused.json()["errors"]
+    assert "members" in problem_errors(refused)

@@ -9,6 +9,7 @@ from analytics.srm import unacknowledged_srm
 from experiments.models import Objective
 from roles.capabilities import refusal
 from tests.analytics.helpers import running_experiment
+from tests.api.problems import problem_errors
 from tests.conftest import client_for
 from tests.factories import ObjectiveFactory
 
@@ -106,7 +107,7 @@ def test_without_a_mismatch_there_is_nothing_to_acknowledge(operator):
     response = client_for(operator).post(ack_url(experiment), {}, format="json")
 
     assert response.status_code == 400
-    assert response.json()["errors"] == {
+    assert problem_errors(response) == {
         "srm": ["There is no sample-ratio mismatch to acknowledge."]
     }
     assert not SrmAcknowledgement.objects.exists()
@@ -126,7 +127,7 @@ def test_a_note_that_is_not_text_is_a_400(operator):
     experiment = mismatched(running_experiment(operator))
     response = client_for(operator).post(ack_url(experiment), {"note": {"a": 1}}, format="json")
     assert response.status_code == 400
-    assert "note" in response.json()["errors"]
+    assert "note" in problem_errors(response)
     assert not SrmAcknowledgement.objects.exists()
 
 

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from experiments.models import Experiment
 from experiments.services import experiment_record_cost
 from growthops.errors import NotPermitted, ValidationFailed
+from tests.api.problems import problem_errors
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory
 
@@ -91,7 +92,7 @@ def test_the_api_refuses_bad_input_with_the_field_named(experiment, operator, bo
     api.force_authenticate(operator)
     response = api.post(f"/api/v1/experiments/{experiment.pk}/cost/", body, format="json")
     assert response.status_code == 400
-    assert field in response.json()["errors"]
+    assert field in problem_errors(response)
     assert costs(experiment) == (None, None)
 
 

@@ -65,6 +65,9 @@ def test_completing_before_the_planned_sample_needs_a_reason(anonymous_api, oper
 
     assert refused.status_code == 409
     assert refused.json() == {
+        "type": "urn:growthops:problem:override-required",
+        "title": "A reason to override is required.",
+        "status": 409,
         "detail": f"Completing “{experiment.name}” now goes against its plan: it has not reached "
         f"the planned sample (1,400 of {PLANNED:,} users). To go ahead anyway, give a reason "
         "(override_reason).",

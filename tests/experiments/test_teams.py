@@ -12,6 +12,7 @@ from experiments.teams import (
 )
 from growthops.errors import NotPermitted, ValidationFailed
 from roles.models import AuditEntry, OperatorProfile, Team
+from tests.api.problems import problem_errors
 from tests.conftest import client_for
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory, SegmentFactory, TeamFactory
@@ -192,10 +193,10 @@ def test_a_bad_team_body_is_a_400_naming_the_field(cmo):
     api = client_for(cmo)
     response = api.post("/api/v1/teams/", {"name": "X", "members": [99999]}, format="json")
     assert response.status_code == 400
-    assert "members" in response.data["errors"]
+    assert "members" in problem_errors(response)
     unknown = api.post("/api/v1/teams/", {"name": "X", "lead": 1}, format="json")
     assert unknown.status_code == 400
-    assert "lead" in unknown.data["errors"]
+    assert "lead" in problem_errors(unknown)
     assert not Team.objects.exists()
 
 
@@ -212,7 +213,7 @@ def test_the_cmo_creates_and_edits_a_profile_over_the_api(cmo, operator):
         f"/api/v1/operators/{created.data['id']}/", {"channels": ["nope"]}, format="json"
     )
     assert edited.status_code == 400
-    assert "channels" in edited.data["errors"]
+    assert "channels" in problem_errors(edited)
     moved = api.patch(f"/api/v1/operators/{created.data['id']}/", {"user": cmo.pk}, format="json")
     assert moved.status_code == 400
     assert OperatorProfile.objects.get().channels == ["email"]

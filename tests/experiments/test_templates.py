@@ -6,6 +6,7 @@ import pytest
 from experiments import services
 from experiments.models import Experiment, ExperimentTemplate
 from growthops.errors import NotPermitted, TransitionNotAllowed, ValidationFailed
+from tests.api.problems import problem_errors
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory, HypothesisFactory, MetricFactory
 
@@ -225,7 +226,7 @@ def test_a_bad_template_over_the_api_is_a_400_that_writes_nothing(anonymous_api,
         format="json",
     )
     assert response.status_code == 400
-    assert response.json()["errors"] == {
+    assert problem_errors(response) == {
         "decision_rule": ["ship_when: not a field of the decision rule"]
     }
     assert not ExperimentTemplate.objects.exists()
@@ -254,14 +255,14 @@ def test_a_design_from_a_template_over_the_api_keeps_its_locks(
         f"/api/v1/experiments/{body['id']}/", {"alpha": 0.05}, format="json"
     )
     assert locked.status_code == 400
-    assert locked.json()["errors"] == {
+    assert problem_errors(locked) == {
         "alpha": ["Locked by the template “E-mail subject line”: it stays 0.01."]
     }
     moved = anonymous_api.patch(
         f"/api/v1/experiments/{body['id']}/", {"template": None}, format="json"
     )
     assert moved.status_code == 400
-    assert moved.json()["errors"] == {
+    assert problem_errors(moved) == {
         "template": ["Set when the design is created; it cannot change."]
     }
     assert Experiment.objects.get(pk=body["id"]).template == subject_lines

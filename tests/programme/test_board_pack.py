@@ -13,6 +13,7 @@ from programme.models import BoardReport, PortfolioRollup
 from programme.reports.content import board_pack_content
 from programme.reports.pack import board_report_build, pack_title
 from programme.reports.period import last_complete_period, period_containing
+from tests.api.problems import problem_errors
 from tests.conftest import client_for
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory, HypothesisFactory, ObjectiveFactory
@@ -262,7 +263,7 @@ def test_asking_for_a_pack_answers_202_and_it_is_built(
 def test_a_bad_request_names_the_field_and_writes_nothing(cmo, body, field):
     response = client_for(cmo).post("/api/v1/reports/", body, format="json")
     assert response.status_code == 400
-    assert field in response.json()["errors"]
+    assert field in problem_errors(response)
     assert BoardReport.objects.count() == 0
 
 

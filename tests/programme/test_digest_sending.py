@@ -17,6 +17,7 @@ from programme.digests.preferences import OUTBOUND
 from programme.digests.render import digest_slack
 from programme.models import DigestDelivery, DigestPreference
 from programme.tasks import send_digests
+from tests.api.problems import problem_errors
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory
 
@@ -213,7 +214,7 @@ def test_the_api_refuses_a_bad_preference_and_writes_nothing(cmo, body, field, m
     response = api.patch("/api/v1/auth/me/digest/", body, format="json")
 
     assert response.status_code == 400
-    assert response.json()["errors"][field] == [message]
+    assert problem_errors(response)[field] == [message]
     assert not DigestPreference.objects.exists()
 
 

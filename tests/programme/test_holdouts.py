@@ -11,6 +11,7 @@ from analytics.models import Result
 from experiments.models import StatusChange
 from programme.holdouts import holdout_create
 from programme.models import Holdout, HoldoutObservation
+from tests.api.problems import problem_errors
 from tests.conftest import client_for
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory, HypothesisFactory, ObjectiveFactory, SegmentFactory
@@ -103,7 +104,7 @@ def test_a_bad_holdout_is_refused(cmo, segment, change, field):
     body = {"name": "H", "segment": segment.pk, "share": 0.1, "started_on": TODAY.isoformat()}
     response = client_for(cmo).post("/api/v1/holdouts/", {**body, **change}, format="json")
     assert response.status_code == 400
-    assert field in response.json()["errors"]
+    assert field in problem_errors(response)
     assert Holdout.objects.count() == 0
 
 
@@ -147,7 +148,7 @@ def test_one_bad_row_refuses_the_batch(cmo, holdout, bad, errors):
     batch[1] = {**batch[1], **bad}
     response = client_for(cmo).post(data_url(holdout), batch, format="json")
     assert response.status_code == 400
-    found = response.json()["errors"]
+    found = problem_errors(response)
     if errors is None:
         assert "outside the holdout" in found["row 2"][0]
     elif "users" in bad:
@@ -162,7 +163,7 @@ def test_a_wrong_csv_header_is_refused(cmo, holdout):
         data_url(holdout), b"day,group,users\n", content_type="text/csv"
     )
     assert response.status_code == 400
-    assert response.json()["errors"]["csv"] == [
+    assert problem_errors(response)["csv"] == [
         "missing column(s): date",
         "unknown column(s): day",
     ]

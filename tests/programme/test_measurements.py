@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from programme.measurements import measurement_record
 from programme.models import ObjectiveMeasurement
+from tests.api.problems import problem_errors
 from tests.conftest import client_for
 from tests.factories import ObjectiveFactory
 
@@ -95,7 +96,7 @@ def test_one_bad_csv_row_refuses_the_batch_naming_row_and_column(cmo, objective,
     response = post_csv(client_for(cmo), objective, body)
 
     assert response.status_code == 400, response.content
-    assert response.json()["errors"] == problem
+    assert problem_errors(response) == problem
     assert "nothing was saved" in response.json()["detail"]
     assert [(v) for _, v, _ in stored(objective)] == [Decimal("7.00")]  # nothing written
 
@@ -116,7 +117,7 @@ def test_one_bad_csv_row_refuses_the_batch_naming_row_and_column(cmo, objective,
 def test_an_empty_file_or_a_wrong_header_is_refused(cmo, objective, body, field, message):
     response = post_csv(client_for(cmo), objective, body)
     assert response.status_code == 400
-    assert response.json()["errors"][field] == message
+    assert problem_errors(response)[field] == message
     assert stored(objective) == []
 
 
@@ -135,7 +136,7 @@ def test_an_empty_file_or_a_wrong_header_is_refused(cmo, objective, body, field,
 def test_bad_json_rows_are_refused(cmo, objective, rows, errors):
     response = client_for(cmo).post(url(objective), rows, format="json")
     assert response.status_code == 400
-    assert response.json()["errors"] == errors
+    assert problem_errors(response) == errors
     assert stored(objective) == []
 
 
@@ -143,7 +144,7 @@ def test_a_day_in_the_future_is_refused(cmo, objective):
     tomorrow = (TODAY + dt.timedelta(days=1)).isoformat()
     response = client_for(cmo).post(url(objective), [{"date": tomorrow, "value": 1}], format="json")
     assert response.status_code == 400
-    assert "in the future" in response.json()["errors"]["row 1"][0]
+    assert "in the future" in problem_errors(response)["row 1"][0]
     assert stored(objective) == []
 
 

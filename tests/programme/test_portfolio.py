@@ -21,6 +21,7 @@ from programme.portfolio.selectors import objective_ledger
 from programme.portfolio.shrinkage import lifts_that_count
 from programme.tasks import portfolio_rollup
 from roles.models import Channel
+from tests.api.problems import problem_errors
 from tests.experiments.helpers import STEP_KWARGS, put_in_status
 from tests.factories import (
     ExperimentFactory,
@@ -583,7 +584,7 @@ def test_it_refuses_bad_filters(anonymous_api, analyst, stored, query):
     anonymous_api.force_authenticate(analyst)
     response = anonymous_api.get("/api/v1/rollups/", query)
     assert response.status_code == 400
-    assert list(query) == list(response.json()["errors"])
+    assert list(query) == list(problem_errors(response))
 
 
 def test_it_answers_an_empty_list_before_any_rollup(anonymous_api, analyst):

@@ -9,6 +9,7 @@ from experiments.lifecycle import experiment_kill
 from experiments.models import Metric
 from programme.models import Notice, Postmortem, PostmortemAction
 from tests.analytics.helpers import running_experiment
+from tests.api.problems import problem_errors
 from tests.conftest import client_for
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory, HypothesisFactory
@@ -86,7 +87,7 @@ def test_it_names_each_bad_field_and_writes_nothing(killed, cmo):
     response = client_for(cmo).patch(url(killed), body, format="json")
 
     assert response.status_code == 400
-    errors = response.json()["errors"]
+    errors = problem_errors(response)
     assert "faults" in str(errors) and "No active person is called “nobody”." in str(errors)
     response = client_for(cmo).patch(
         url(killed),
@@ -94,7 +95,7 @@ def test_it_names_each_bad_field_and_writes_nothing(killed, cmo):
         format="json",
     )
     assert response.status_code == 400
-    errors = response.json()["errors"]
+    errors = problem_errors(response)
     assert set(errors) == {"actions[0].due_date", "due_date"}
     assert "on or after" in errors["due_date"][0]
     after = Postmortem.objects.get(experiment=killed)
@@ -106,7 +107,7 @@ def test_completing_without_cause_is_a_400(killed, cmo):
     response = client_for(cmo).patch(url(killed), {"status": "complete"}, format="json")
 
     assert response.status_code == 400
-    assert set(response.json()["errors"]) == {"cause", "faults"}
+    assert set(problem_errors(response)) == {"cause", "faults"}
     assert Postmortem.objects.get(experiment=killed).status == "draft"
 
 

@@ -12,6 +12,7 @@ from analytics.ingest.observations import observations_ingest
 from programme.models import ReadoutShare, ReadoutView
 from programme.shares import readout_share_create, share_token
 from tests.analytics.helpers import binomial_rows, running_experiment
+from tests.api.problems import problem_errors
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +131,7 @@ def test_a_link_lasts_one_to_365_days(experiment, operator):
         response = api.post(
             f"/api/v1/experiments/{experiment.pk}/shares/", {"days": days}, format="json"
         )
-        assert response.status_code == 400 and "days" in response.json()["errors"], days
+        assert response.status_code == 400 and "days" in problem_errors(response), days
     assert not ReadoutShare.objects.exists()
     default = api.post(f"/api/v1/experiments/{experiment.pk}/shares/", format="json").json()
     share = ReadoutShare.objects.get(pk=default["id"])

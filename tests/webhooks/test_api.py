@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from tests.api.problems import problem_errors
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 from .helpers import documented_verify, endpoint
@@ -197,7 +198,7 @@ def test_it_refuses_a_url_that_is_not_public_http(anonymous_api, cmo, settings, 
     )
 
     assert response.status_code == 400
-    assert response.json()["errors"]["url"] == [problem]
+    assert problem_errors(response)["url"] == [problem]
     assert not WebhookEndpoint.objects.exists()
 
 
@@ -213,7 +214,7 @@ def test_it_refuses_a_host_name_that_resolves_inside(anonymous_api, cmo, setting
     )
 
     assert response.status_code == 400
-    assert response.json()["errors"]["url"] == [
+    assert problem_errors(response)["url"] == [
         "hooks.example.com resolves to 192.168.1.10, which is a private address; "
         "webhooks go only to public hosts."
     ]
@@ -231,7 +232,7 @@ def test_it_refuses_a_host_name_that_resolves_to_a_6to4_address_inside(
     )
 
     assert response.status_code == 400
-    assert response.json()["errors"]["url"] == [
+    assert problem_errors(response)["url"] == [
         "hooks.example.com resolves to 2002:a00:1::1, which is a private address; "
         "webhooks go only to public hosts."
     ]
@@ -274,7 +275,7 @@ def test_it_refuses_unknown_events(anonymous_api, cmo, public_dns, events, probl
         "/api/v1/webhooks/", {"url": PUBLIC, "events": events}, format="json"
     )
     assert response.status_code == 400
-    assert problem in json.dumps(response.json()["errors"]["events"])
+    assert problem in json.dumps(problem_errors(response)["events"])
     assert not WebhookEndpoint.objects.exists()
 
 
