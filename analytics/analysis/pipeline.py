@@ -109,7 +109,8 @@ def _cumulative_sums(experiment_ids: list[int]) -> dict:
 
     Days after the end date are a shipped winner's holdout, read by its re-checks only."""
     rows = (
-        Observation.objects.filter(experiment_id__in=experiment_ids)
+        Observation.objects.overall()
+        .filter(experiment_id__in=experiment_ids)
         .filter(Q(experiment__end_date__isnull=True) | Q(date__lte=F("experiment__end_date")))
         .values("experiment_id", "variant_id", "metric_id")
         .annotate(

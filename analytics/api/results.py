@@ -233,8 +233,10 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
             ).data
             return Response(body, status=201)
         # GET, and HEAD (GET's answer without its body).
-        rows = experiment.observations.select_related("variant", "metric").order_by(
-            "date", "metric__key", "variant__key", "id"
+        rows = (
+            experiment.observations.overall()
+            .select_related("variant", "metric")
+            .order_by("date", "metric__key", "variant__key", "id")
         )
         rows = filtered(ObservationFilter, request, rows)
         page = self.paginate_queryset(rows)

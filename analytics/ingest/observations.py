@@ -211,7 +211,7 @@ def observations_upsert(observations: list[Observation]) -> None:
     Observation.objects.bulk_create(
         observations,
         update_conflicts=True,
-        unique_fields=["variant", "metric", "date"],
+        unique_fields=["variant", "metric", "date", "dimension", "dimension_value"],
         update_fields=[
             "users",
             "conversions",
