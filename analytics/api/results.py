@@ -3,6 +3,7 @@
 from celery.result import AsyncResult
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -11,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from experiments.by_key import ExperimentByIdOrKey
+from experiments.models import Experiment
 from experiments.selectors import experiment_list_for_user
 from growthops.api import refuse_any_body
 from growthops.api_rows import CompiledOnce, InList, RowPresenter
@@ -28,6 +30,12 @@ from ..selectors import newest_looks
 from ..services import analysis_request
 from ..srm import srm_acknowledge
 from .parsers import CSVTextParser, JSONParser
+from .slices import (
+    COMPUTED_PARAMETERS,
+    ComputedResultsSerializer,
+    computed_asked,
+    computed_response,
+)
 
 
 class ObservationSerializer(serializers.ModelSerializer):
@@ -47,6 +55,8 @@ class ObservationSerializer(serializers.ModelSerializer):
             "covariate_sum",
             "covariate_sum_squares",
             "cross_sum",
+            "dimension",
+            "dimension_value",
             "source",
             "updated_at",
         ]
@@ -154,7 +164,11 @@ class SrmAcknowledgementSerializer(serializers.ModelSerializer):
 
 RESULTS_OR_HISTORY = PolymorphicProxySerializer(
     component_name="ResultsOrHistory",
-    serializers=[ResultSerializer(many=True), ResultHistoryPageSerializer],
+    serializers=[
+        ResultSerializer(many=True),
+        ResultHistoryPageSerializer,
+        ComputedResultsSerializer,
+    ],
     resource_type_field_name=None,
     many=False,
 )
@@ -188,7 +202,12 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
     csv_exports = frozenset({"observations"})
     # What ``results`` reads itself (the lists' parameters are checked by their pagination).
     query_parameters = {
-        "results": {"history", "metric", *filter_parameter_names(ResultHistoryFilter)}
+        "results": {
+            "history",
+            "metric",
+            *COMPUTED_PARAMETERS,
+            *filter_parameter_names(ResultHistoryFilter),
+        }
     }
 
     def get_queryset(self):
@@ -216,7 +235,10 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
         responses={(201, "application/json"): ObservationsWrittenSerializer},
         description="Re-sending a day replaces it. One bad row rejects the whole batch (400, every "
         "bad row listed); nothing is written. CSV header: "
-        "date,variant,metric,users,conversions,sum,sum_squares[,covariate_sum,covariate_sum_squares,cross_sum].",
+        "date,variant,metric,users,conversions,sum,sum_squares[,covariate_sum,covariate_sum_squares,"
+        "cross_sum][,dimension,dimension_value]. A row with a dimension (one of the "
+        "RESULT_DIMENSIONS setting) and its value is that slice's day; the list shows the "
+        "overall rows.",
     )
     @action(detail=True, methods=["get", "post"])
     def observations(self, request, pk=None):
@@ -251,6 +273,20 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
         parameters=[
             OpenApiParameter("history", bool),
             OpenApiParameter("metric", str),
+            OpenApiParameter(
+                "dimension",
+                str,
+                description="Results per value of this dimension (device, country, …), "
+                "computed from the stored daily rows, corrected across the slices.",
+            ),
+            OpenApiParameter(
+                "from",
+                OpenApiTypes.DATE,
+                description="Results of the days from this one (YYYY-MM-DD), computed.",
+            ),
+            OpenApiParameter(
+                "to", OpenApiTypes.DATE, description="… up to this one (YYYY-MM-DD, inclusive)."
+            ),
             OpenApiParameter("cursor", str, description="With ``history``: the page to read."),
             OpenApiParameter("page_size", int, description="With ``history``: at most 500."),
             *(
@@ -263,7 +299,10 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
         responses=RESULTS_OR_HISTORY,
         description="The latest snapshot per metric × variant (a list), or with ``?history=1`` "
         "every look, oldest first, in cursor pages (``next`` / ``previous``). ``?format=csv`` "
-        "gives either as a CSV table.",
+        "gives either as a CSV table. With ``dimension``, ``from`` or ``to`` the results are "
+        "computed from the stored daily rows (per slice of the dimension, within the days), "
+        "never stored: an object with each slice's table, the correction across slices and "
+        "a warning.",
     )
     @action(
         detail=True,
@@ -276,6 +315,9 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
         experiment = self.get_object()
         refuse_unknown_parameters(request, self, HistoryPagination)
         metric = request.query_params.get("metric")
+        if computed_asked(request):
+            whole = Experiment.objects.prefetch_related("variants").get(pk=experiment.pk)
+            return computed_response(request, whole, metric)
         if history_asked(request):
             rows = experiment.results.select_related("metric", "variant")
             if metric:
