@@ -112,16 +112,28 @@ NEWEST_RESULTS = CompiledOnce(
 
 def latest_results_presented(experiment_id: int, metric: str | None = None) -> list[dict]:
     """``latest_results`` as ``ResultSerializer`` presents them (optionally of one metric)."""
+    return newest_results_presented([experiment_id], metric).get(experiment_id, [])
+
+
+def newest_results_presented(
+    experiment_ids: list[int], metric: str | None = None
+) -> dict[int, list[dict]]:
+    """Each experiment's newest snapshots as ``ResultSerializer`` presents them, in one query
+    whatever the number of experiments (optionally of one metric); an experiment with none is
+    left out."""
     rows = [
         row
-        for row in NEWEST_RESULTS.rows([experiment_id])
+        for row in NEWEST_RESULTS.rows(list(experiment_ids))
         if metric is None or row["metric__key"] == metric
     ]
     for row in rows:
         result = Result(**{name: row[name] for name in RESULT_COLUMNS})  # its derived fields
         row["metric"], row["variant"] = row["metric__key"], row["variant__key"]
         row["significant"], row["srm_detected"] = result.significant, result.srm_detected
-    return RESULT_ROWS.present(rows)
+    by_experiment: dict[int, list[dict]] = {}
+    for row, presented in zip(rows, RESULT_ROWS.present(rows), strict=True):
+        by_experiment.setdefault(row["experiment_id"], []).append(presented)
+    return by_experiment
 
 
 class ResultHistoryPageSerializer(serializers.Serializer):
