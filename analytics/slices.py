@@ -60,10 +60,20 @@ class ComputedResults:
     correction: str | None  # across the slices; None without a dimension
     slices: list[Slice]
     warnings: list[str]
+    metrics: list[Metric] = field(default_factory=list)  # measured, primary first
 
     @property
     def warning(self) -> str | None:
         return " ".join(self.warnings) or None
+
+    def by_metric(self) -> list[tuple[Metric, list[tuple[Slice, dict]]]]:
+        """Each metric with its (slice, row) pairs, slice by slice (the page's tables)."""
+        tables = []
+        for metric in self.metrics:
+            pairs = [(s, r) for s in self.slices for r in s.results if r["metric"] == metric.key]
+            if pairs:
+                tables.append((metric, pairs))
+        return tables
 
 
 def results_computed(
@@ -81,7 +91,10 @@ def results_computed(
     if dimension and (reason := dimension_refusal(dimension)):
         raise ValueError(reason)  # the interfaces check the dimension before asking
     variants = sorted(experiment.variants.all(), key=lambda v: (not v.is_control, v.key))
-    metric_ids = sorted(experiment_metric_ids([experiment.pk]).get(experiment.pk, ()))
+    metric_ids = sorted(
+        experiment_metric_ids([experiment.pk]).get(experiment.pk, ()),
+        key=lambda pk: (pk != experiment.primary_metric_id, pk),
+    )
     metrics = Metric.objects.in_bulk(metric_ids)
     sums = _window_sums(experiment, dimension, date_from, date_to)
     slices, families = _families(experiment, variants, [metrics[m] for m in metric_ids], sums)
@@ -115,6 +128,7 @@ def results_computed(
         correction=correction,
         slices=shown,
         warnings=warnings,
+        metrics=[metrics[m] for m in metric_ids],
     )
 
 

@@ -3,6 +3,7 @@ slices) and over a date window, computed from the stored daily rows and checked 
 engine directly."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -333,3 +334,62 @@ def test_the_selector_refuses_a_reader_without_the_right(experiment, outsider):
 
     with pytest.raises(NotPermitted):
         results_computed(experiment, user=outsider, dimension="device")
+
+
+# --- the results panel ----------------------------------------------------------------------
+
+HTMX_SLICES = {"HX-Request": "true", "HX-Target": "slices"}
+
+
+def panel_url(experiment, query=""):
+    return f"/experiments/{experiment.pk}/results/{query}"
+
+
+def test_the_panel_offers_the_dimensions_and_draws_no_slices_until_asked(
+    client, analyst, experiment
+):
+    client.force_login(analyst)
+    html = client.get(panel_url(experiment)).content.decode()
+    assert 'id="slices-form"' in html and 'hx-target="#slices"' in html
+    assert '<option value="device">device</option>' in html
+    assert 'data-slice="' not in html
+
+
+def test_the_slices_fragment_shows_each_slice_with_corrected_p_and_the_warning(
+    client, analyst, experiment, api, django_assert_max_num_queries
+):
+    client.force_login(analyst)
+    with django_assert_max_num_queries(12):
+        response = client.get(panel_url(experiment, "?dimension=device"), headers=HTMX_SLICES)
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="slices"')  # the fragment alone
+    assert "Results" not in html.split("slices-scope")[0]
+    assert 'id="slices-warning"' in html and "3 slices of device" in html
+    body = api.get(results_url(experiment, "?dimension=device&metric=signups")).json()
+    for piece in body["slices"]:
+        row = piece["results"][1]
+        cell = re.search(
+            rf'data-slice="{piece["value"]}" data-variant="b">.*?data-p-corrected>([^<]*)<',
+            html,
+            re.S,
+        )
+        assert cell is not None
+        p = row["p_value_across_slices"]
+        assert cell.group(1).strip() == ("< 0.0001" if p < 0.0001 else f"{p:.4f}")
+
+
+def test_the_whole_page_with_a_window_shows_the_overall_table(client, analyst, experiment):
+    client.force_login(analyst)
+    html = client.get(panel_url(experiment, f"?from={DAY3}&to={DAY3}")).content.decode()
+    assert 'data-slice="" data-variant="b"' in html
+    assert f'value="{DAY3}"' in html  # the form keeps what was asked
+    assert "not stored as the experiment's results" in html
+
+
+def test_a_bad_window_on_the_page_says_why_next_to_the_field(client, analyst, experiment):
+    client.force_login(analyst)
+    html = client.get(
+        panel_url(experiment, f"?from={DAY3}&to={DAY1}"), headers=HTMX_SLICES
+    ).content.decode()
+    assert "is after the last day" in html
+    assert "data-slice" not in html
