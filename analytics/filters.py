@@ -10,6 +10,7 @@ from experiments.filters import ExperimentApiFilter
 from experiments.models import Experiment, Metric, Variant
 from growthops.filters import BooleanFilter, FilterSet, InstantRangeFilter
 
+from .dimensions import known_dimensions
 from .ingest.events import KINDS
 from .models import Alert, Event, Notification, Observation, Result
 
@@ -47,10 +48,18 @@ class ObservationFilter(FilterSet):
     )
     metric = filters.CharFilter(field_name="metric__key", help_text="A metric's key.")
     variant = filters.CharFilter(field_name="variant__key", help_text="A variant's key.")
+    dimension = filters.ChoiceFilter(
+        choices=[(d, d) for d in known_dimensions()],  # the setting, read at start-up
+        method="filter_dimension",
+        help_text="A dimension (device, country, …): its slices' rows instead of the overall rows.",
+    )
 
     class Meta:
         model = Observation
-        fields = ["date", "metric", "variant"]
+        fields = ["date", "metric", "variant", "dimension"]
+
+    def filter_dimension(self, queryset, name, value):
+        return queryset.sliced(value)
 
 
 class ResultHistoryFilter(FilterSet):

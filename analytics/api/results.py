@@ -238,7 +238,8 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
             (200, "text/csv"): CSV_TABLE,
         },
         parameters=filter_parameters(ObservationFilter),
-        description="The stored daily observations, by day, metric and variant, in pages. "
+        description="The stored daily observations, by day, metric and variant, in pages: the "
+        "overall rows, or with ``?dimension=device`` that dimension's slices' rows. "
         "``?format=csv`` gives the whole filtered list as one CSV table (no pages).",
     )
     @extend_schema(
@@ -249,8 +250,8 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
         "bad row listed); nothing is written. CSV header: "
         "date,variant,metric,users,conversions,sum,sum_squares[,covariate_sum,covariate_sum_squares,"
         "cross_sum][,dimension,dimension_value]. A row with a dimension (one of the "
-        "RESULT_DIMENSIONS setting) and its value is that slice's day; the list shows the "
-        "overall rows.",
+        "RESULT_DIMENSIONS setting) and its value is that slice's day, stored beside the "
+        "overall row.",
     )
     @action(detail=True, methods=["get", "post"])
     def observations(self, request, pk=None):
@@ -267,8 +268,10 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
             ).data
             return Response(body, status=201)
         # GET, and HEAD (GET's answer without its body).
+        # The overall rows, unless ``?dimension=`` asks for a dimension's slices (its filter).
+        sliced = "dimension" in request.query_params
         rows = (
-            experiment.observations.overall()
+            (experiment.observations.all() if sliced else experiment.observations.overall())
             .select_related("variant", "metric")
             .order_by("date", "metric__key", "variant__key", "id")
         )

@@ -393,3 +393,21 @@ def test_a_bad_window_on_the_page_says_why_next_to_the_field(client, analyst, ex
     ).content.decode()
     assert "is after the last day" in html
     assert "data-slice" not in html
+
+
+def test_the_observations_list_shows_a_dimensions_rows_when_asked(api, experiment):
+    url = f"/api/v1/experiments/{experiment.pk}/observations/?dimension=device&date_after={DAY2}"
+    body = api.get(url).json()
+    assert body["count"] == 6
+    assert {(r["dimension"], r["dimension_value"]) for r in body["results"]} == {
+        ("device", "mobile"),
+        ("device", "desktop"),
+        ("device", "tablet"),
+    }
+    refused = api.get(f"/api/v1/experiments/{experiment.pk}/observations/?dimension=devise")
+    assert refused.status_code == 400 and "dimension" in refused.content.decode()
+
+
+def test_the_slices_are_read_in_a_few_queries(api, experiment, django_assert_max_num_queries):
+    with django_assert_max_num_queries(10):
+        assert api.get(results_url(experiment, "?dimension=device")).status_code == 200
