@@ -12,6 +12,7 @@ from tests.analytics.helpers import START, running_experiment
 from tests.analytics.test_slices import DAY1, _overall_rows, _slice_rows
 
 from .browser import new_page, shoot, sign_in
+from .test_browser_polish import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,6 +41,7 @@ def test_slicing_the_results_by_device_and_days(browser, live_server, operator, 
     corrected = page.locator('#slices tr[data-slice="mobile"][data-variant="b"] [data-p-corrected]')
     assert corrected.inner_text().strip() not in ("", "—")
     shoot(page, "results-by-device")
+    assert axe_violations(page) == []
 
     page.fill("#slices-to", DAY1.isoformat())
     page.locator("#slices-to").dispatch_event("change")

@@ -38,7 +38,11 @@ class ComputedResultSerializer(serializers.Serializer):
         required=False,
         help_text="Corrected across every slice × variant of the metric (with ``dimension``).",
     )
-    sequential_p_value = serializers.FloatField(allow_null=True, required=False)
+    sequential_p_value = serializers.FloatField(
+        allow_null=True,
+        required=False,
+        help_text="The always-valid p-value; with ``dimension`` corrected across slices too.",
+    )
     chance_to_beat_control = serializers.FloatField(allow_null=True, required=False)
     expected_loss = serializers.FloatField(allow_null=True, required=False)
     significant = serializers.BooleanField(
