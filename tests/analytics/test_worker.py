@@ -137,7 +137,8 @@ def test_a_batch_with_one_bad_row_writes_nothing_and_queues_nothing(
         f"{live_server.url}/api/v1/experiments/{experiment.pk}/observations/", token, rows
     )
     assert status == 400
-    assert "more than the 1000 users" in body["errors"]["row 2"][0]
+    [problem] = [error for error in body["errors"] if error.get("row") == 2]
+    assert "more than the 1000 users" in problem["message"]
     assert not Observation.objects.exists() and not AnalysisState.objects.exists()
     with app.connection_for_write() as conn:
         assert conn.default_channel.client.llen(queue) == 0
