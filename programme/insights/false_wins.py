@@ -143,5 +143,6 @@ FALSE_WINS = register(
         question="How many of the year's wins are likely false, and what are they really worth?",
         compute=compute,
         template="programme/insights/_false_wins.html",
+        terms=("lord", "false_discovery", "shrunk", "typical_lift", "interval"),
     )
 )
