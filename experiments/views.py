@@ -63,7 +63,9 @@ def experiment_list(request):
     context = {
         "filter": filterset,
         "page_obj": page_obj,
-        "rows": list_rows(page_obj.object_list),
+        "rows": (rows := list_rows(page_obj.object_list)),
+        # A conversion rate's interval is cut at −100 % (analytics.stats.reading.rate_floor).
+        "floored": any(row.lift_low is not None and row.lift_low <= -1 for row in rows),
         "sort": sort,
         "columns": sort_columns(sort),
         "list_headers": LIST_HEADERS,
