@@ -50,7 +50,7 @@ class HypothesisPageFilter(SortedFilterSet):
     )
     status = django_filters.ChoiceFilter(choices=Hypothesis.Status.choices, empty_label="Any")
     # The column of ``experiments.stages.with_stage``: where the idea went.
-    stage = django_filters.ChoiceFilter(choices=Stage.choices, empty_label="Any")
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, empty_label="Any", label="Stage")
     objective = django_filters.ModelChoiceFilter(
         queryset=Objective.objects.all(), empty_label="Any"
     )
