@@ -21,6 +21,7 @@ from .list_rows import (
     NUMERIC_COLUMNS,
     list_rows,
     page_of,
+    primary_arms,
     sort_columns,
     sorted_experiments,
 )
@@ -41,7 +42,11 @@ def learnings(request):
     filterset = LearningPageFilter(
         request.GET or None, queryset=learnings_for_user(user=request.user), request=request
     )
-    context = {"filter": filterset, "page_obj": paginate(request, filterset.qs)}
+    page_obj = paginate(request, filterset.qs)
+    arms = primary_arms(list(page_obj.object_list))
+    for experiment in page_obj.object_list:
+        experiment.primary_arm = arms.get(experiment.pk)
+    context = {"filter": filterset, "page_obj": page_obj}
     template = "experiments/learnings.html"
     if request.htmx and request.htmx.target == "learning-results":
         template = "experiments/_learning_results.html"

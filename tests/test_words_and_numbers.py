@@ -12,6 +12,7 @@ from experiments.glossary import TERMS
 from experiments.templatetags.ui import day
 from experiments.units import format_money
 from programme.insights.registry import INSIGHTS
+from tests.experiments.helpers import put_in_status
 from tests.test_results_pages import HTMX, panel, running, store
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -132,3 +133,65 @@ def test_the_false_wins_insight_explains_lord_and_shrinkage(client, cmo):
         assert f'data-term="{key}"' in glossary
     assert "<dt>Typical lift (μ)</dt>" in glossary
     assert not re.search(r"docs/\w+\.md", html)
+
+
+def concluded_test(operator, *, name, observation, segment_name, metric_name):
+    from tests.factories import ExperimentFactory, HypothesisFactory, MetricFactory, SegmentFactory
+
+    key = metric_name.lower().replace(" ", "-")
+    metric = MetricFactory(key=key, name=metric_name)
+    segment = SegmentFactory(name=segment_name)
+    hypothesis = HypothesisFactory(
+        title=f"Idea behind {name}", observation=observation, segment=segment
+    )
+    experiment = ExperimentFactory(
+        owner=operator, hypothesis=hypothesis, segment=segment, name=name, primary_metric=metric
+    )
+    store(
+        experiment, key, 1, control_mean=0.1, mean=0.112, lift=0.12, ci=(0.04, 0.2),
+        p_value_adjusted=0.003,
+    )  # fmt: skip
+    return put_in_status(
+        experiment, "concluded", decision="scale", outcome="won", learnings="It worked."
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "words, found",
+    [
+        ("checkout abandon", ["Trust badges"]),  # the hypothesis's observation
+        ("demo requests", ["Logo wall"]),  # the metric's name
+        ("enterprise", ["Trust badges"]),  # the segment's name
+        ("trust enterprise", ["Trust badges"]),  # every word, anywhere
+        ("nothing-like-this", []),
+    ],
+)
+def test_the_learnings_search_reads_the_hypothesis_metric_and_segment(
+    client, operator, words, found
+):
+    concluded_test(
+        operator, name="Trust badges", observation="buyers abandon the checkout",
+        segment_name="Enterprise", metric_name="Sign-up conversion",
+    )  # fmt: skip
+    concluded_test(
+        operator, name="Logo wall", observation="visitors leave the pricing page",
+        segment_name="SMB", metric_name="Demo requests",
+    )  # fmt: skip
+    client.force_login(operator)
+    html = client.get("/learnings/", {"q": words}).content.decode()
+    names = re.findall(r'<h2 class="h3 mt-0 mb-1"><a href="[^"]+">([^<]+)</a>', html)
+    assert names == found
+
+
+@pytest.mark.django_db
+def test_each_learning_shows_its_metric_lift_and_decision(client, operator):
+    concluded_test(
+        operator, name="Trust badges", observation="buyers abandon the checkout",
+        segment_name="Enterprise", metric_name="Sign-up conversion",
+    )  # fmt: skip
+    client.force_login(operator)
+    card = client.get("/learnings/").content.decode().split('class="card mb-2 learning-card"')[1]
+    assert "data-metric>Sign-up conversion</dd>" in card
+    assert "<strong>+12.0%</strong>" in card and "(+4.0% to +20.0%)" in card
+    assert "data-decision>Scale (won)</dd>" in card
