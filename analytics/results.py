@@ -132,6 +132,12 @@ def _floor_rates(rows: list[Result], metric: Metric) -> bool:
     return floored
 
 
+def _floor_history(history: list[dict], metric: Metric) -> list[dict]:
+    """The looks of a conversion rate with each interval cut at −100 % (as the panel shows)."""
+    rate = metric.kind == Metric.Kind.BINOMIAL
+    return [{**row, "lift_ci_low": rate_floor(row["lift_ci_low"], rate=rate)} for row in history]
+
+
 def grouped_results(experiment: Experiment, results: list[Result]) -> list[Group]:
     """The latest snapshot of each metric, grouped as primary / secondary / guardrail."""
     roles = metric_roles(experiment)
@@ -214,7 +220,7 @@ def results_charts(experiment: Experiment, primary: Metric | None) -> list[Chart
             dom_id=f"chart-cumulative-{experiment.pk}",
         ),
         lift_per_look_chart(
-            history,
+            _floor_history(history, primary),
             metric_name=primary.name,
             higher_is_better=primary.higher_is_better,
             dom_id=f"chart-lift-{experiment.pk}",
