@@ -5,6 +5,7 @@ the experiment page, the API, the review queue and the lifecycle's guards all re
 through it.
 """
 
+from analytics.stats.reading import rate_floor
 from analytics.stats.significance import SEQUENTIAL
 from analytics.stats.verdict import ArmLook, MetricLook
 from experiments.decisions import LatestLook
@@ -42,17 +43,21 @@ def _metric_look(rows: list[Result]) -> MetricLook:
         key=metric.key,
         name=metric.name,
         higher_is_better=metric.higher_is_better,
-        arms=tuple(_arm(r, control) for r in rows if not r.is_control),
+        arms=tuple(
+            _arm(r, control, rate=metric.kind == Metric.Kind.BINOMIAL)
+            for r in rows
+            if not r.is_control
+        ),
     )
 
 
-def _arm(result: Result, control: Result | None) -> ArmLook:
+def _arm(result: Result, control: Result | None, *, rate: bool) -> ArmLook:
     control_mean = control.mean if control is not None else None
     loss = result.expected_loss
     return ArmLook(
         variant=result.variant.name or result.variant.key,
         lift=result.lift,
-        lift_ci_low=result.lift_ci_low,
+        lift_ci_low=rate_floor(result.lift_ci_low, rate=rate),
         lift_ci_high=result.lift_ci_high,
         # The method's own p-value: always-valid for a sequential test, else corrected.
         p_value=result.sequential_p_value if result.method == SEQUENTIAL else _corrected(result),

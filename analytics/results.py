@@ -18,7 +18,7 @@ from .ingest.observations import data_refusal
 from .models import Alert, AnalysisState, Result, SrmAcknowledgement
 from .selectors import latest_results
 from .srm import most_mismatched
-from .stats.reading import result_reading
+from .stats.reading import rate_floor, result_reading
 from .upload_guide import upload_guide
 
 GROUPS = (
@@ -61,6 +61,7 @@ class MetricResults:
     metric: Metric
     control: Result | None
     comparisons: list[PanelComparison] = field(default_factory=list)
+    floored: bool = False  # an interval of this rate was cut at −100 %
 
 
 @dataclass
@@ -120,6 +121,23 @@ def interval_bars(results: list[Result]) -> dict[int, IntervalBar]:
     return bars
 
 
+def _floor_rates(rows: list[Result], metric: Metric) -> bool:
+    """Cut a conversion rate's interval at −100 % on the shown (never saved) results; whether
+    one was cut."""
+    floored = False
+    for r in rows:
+        low = rate_floor(r.lift_ci_low, rate=metric.kind == Metric.Kind.BINOMIAL)
+        if low != r.lift_ci_low:
+            r.lift_ci_low, floored = low, True
+    return floored
+
+
+def _floor_history(history: list[dict], metric: Metric) -> list[dict]:
+    """The looks of a conversion rate with each interval cut at −100 % (as the panel shows)."""
+    rate = metric.kind == Metric.Kind.BINOMIAL
+    return [{**row, "lift_ci_low": rate_floor(row["lift_ci_low"], rate=rate)} for row in history]
+
+
 def grouped_results(experiment: Experiment, results: list[Result]) -> list[Group]:
     """The latest snapshot of each metric, grouped as primary / secondary / guardrail."""
     roles = metric_roles(experiment)
@@ -133,10 +151,12 @@ def grouped_results(experiment: Experiment, results: list[Result]) -> list[Group
             metric = rows[0].metric
             if roles.get(metric.pk, "secondary") != key:
                 continue
+            floored = _floor_rates(rows, metric)
             bars = interval_bars(rows)
             entry = MetricResults(
                 metric=metric, control=next((r for r in rows if r.is_control), None)
             )
+            entry.floored = floored
             for r in rows:
                 if r.is_control:
                     continue
@@ -200,7 +220,7 @@ def results_charts(experiment: Experiment, primary: Metric | None) -> list[Chart
             dom_id=f"chart-cumulative-{experiment.pk}",
         ),
         lift_per_look_chart(
-            history,
+            _floor_history(history, primary),
             metric_name=primary.name,
             higher_is_better=primary.higher_is_better,
             dom_id=f"chart-lift-{experiment.pk}",

@@ -153,8 +153,9 @@ def hypothesis_list(request):
     return render(request, template, context)
 
 
-def _row(request, pk: int, *, errors=None, score_form=None, status: int = 200):
-    """The backlog row of one hypothesis, freshly read (for htmx swaps)."""
+def _row(request, pk: int, *, errors=None, score_form=None, saved=False, status: int = 200):
+    """The backlog row of one hypothesis, freshly read (for htmx swaps); ``saved`` confirms a
+    score on the row and in the page's live region."""
     hypothesis = get_object_or_404(hypothesis_backlog(user=request.user), pk=pk)
     return render(
         request,
@@ -164,6 +165,7 @@ def _row(request, pk: int, *, errors=None, score_form=None, status: int = 200):
             "may_triage": can(request.user, "hypotheses.triage"),
             "row_errors": errors or [],
             "score_form": score_form,
+            "saved": saved,
         },
         status=status,
     )
@@ -194,7 +196,13 @@ def hypothesis_score(request, pk: int):
             add_service_errors(form, exc.errors)
     problems = [f"{_label(form, field)}: {' '.join(errs)}" for field, errs in form.errors.items()]
     if request.htmx:
-        return _row(request, hypothesis.pk, errors=problems, score_form=form if problems else None)
+        return _row(
+            request,
+            hypothesis.pk,
+            errors=problems,
+            score_form=form if problems else None,
+            saved=not problems,
+        )
     if problems:
         return _done(request, hypothesis.pk, "Not scored — " + "; ".join(problems), ok=False)
     return _done(request, hypothesis.pk, f"Scored “{hypothesis.title}”.", ok=True)

@@ -264,6 +264,20 @@ def list_rows(experiments) -> list[ListRow]:
     return rows
 
 
+def primary_arms(experiments) -> dict:
+    """Each experiment's leading arm on its primary metric at the newest look, by id (one
+    query for the page): what a learning shows as its lift."""
+    looks = latest_looks(experiments)
+    arms = {}
+    for experiment in experiments:
+        look = looks.get(experiment.pk)
+        primary = look.metrics.get(experiment.primary_metric_id) if look else None
+        arm = leading_arm(primary) if primary else None
+        if arm is not None:
+            arms[experiment.pk] = arm
+    return arms
+
+
 def leading_arm(primary: MetricLook):
     """The treatment doing best for the metric's direction (as the sort's annotation picks)."""
     arms = [a for a in primary.arms if a.lift is not None]

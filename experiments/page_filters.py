@@ -50,7 +50,7 @@ class HypothesisPageFilter(SortedFilterSet):
     )
     status = django_filters.ChoiceFilter(choices=Hypothesis.Status.choices, empty_label="Any")
     # The column of ``experiments.stages.with_stage``: where the idea went.
-    stage = django_filters.ChoiceFilter(choices=Stage.choices, empty_label="Any")
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, empty_label="Any", label="Stage")
     objective = django_filters.ModelChoiceFilter(
         queryset=Objective.objects.all(), empty_label="Any"
     )
@@ -161,11 +161,19 @@ class LearningPageFilter(SortedFilterSet):
         fields = []
 
     def filter_text(self, queryset, name, value):
-        """Every word must appear in the name, the learnings or the hypothesis's title."""
+        """Every word must appear somewhere in the test: its name or learnings, its hypothesis
+        (title, observation, change, effect), its primary metric (name or key) or its
+        segment."""
         for word in value.split()[:8]:
             queryset = queryset.filter(
                 Q(name__icontains=word)
                 | Q(learnings__icontains=word)
                 | Q(hypothesis__title__icontains=word)
+                | Q(hypothesis__observation__icontains=word)
+                | Q(hypothesis__change__icontains=word)
+                | Q(hypothesis__effect__icontains=word)
+                | Q(primary_metric__name__icontains=word)
+                | Q(primary_metric__key__icontains=word)
+                | Q(segment__name__icontains=word)
             )
         return queryset

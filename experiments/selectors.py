@@ -385,6 +385,7 @@ def learnings_for_user(*, user) -> QuerySet[Experiment]:
     return (
         experiment_list_for_user(user=user)
         .filter(status=ExperimentStatus.CONCLUDED)
+        .select_related("primary_metric", "segment", "objective", "hypothesis")
         .prefetch_related("follow_ups")
         .order_by(F("end_date").desc(nulls_last=True), "-updated_at", "-pk")
     )

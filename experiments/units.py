@@ -29,8 +29,9 @@ def csv_column(name: str, unit: str) -> str:
     return f"{name} ({unit_code(unit)})"
 
 
-def format_in_unit(value, unit: str, *, signed: bool = False) -> str:
-    """``value`` as the unit reads it; "—" for None. ``signed`` writes a + before a rise."""
+def format_in_unit(value, unit: str, *, signed: bool = False, digits: int = 0) -> str:
+    """``value`` as the unit reads it; "—" for None. ``signed`` writes a + before a rise;
+    ``digits`` decimals for a count or money (a percent keeps one)."""
     if value is None:
         return MISSING
     number = float(value) if isinstance(value, Decimal | int | float) else float(str(value))
@@ -39,7 +40,17 @@ def format_in_unit(value, unit: str, *, signed: bool = False) -> str:
     if unit == Unit.PERCENT:
         return f"{sign}{size:,.1f} %"
     if unit == Unit.CURRENCY:
-        code = settings.REPORTING_CURRENCY
-        symbol = CURRENCY_SYMBOLS.get(code)
-        return f"{sign}{symbol}{size:,.0f}" if symbol else f"{sign}{size:,.0f} {code}"
-    return f"{sign}{size:,.0f}"
+        return sign + _money(size, digits)
+    return f"{sign}{size:,.{digits}f}"
+
+
+def _money(size: float, digits: int) -> str:
+    code = settings.REPORTING_CURRENCY
+    symbol = CURRENCY_SYMBOLS.get(code)
+    return f"{symbol}{size:,.{digits}f}" if symbol else f"{size:,.{digits}f} {code}"
+
+
+def format_money(value, *, digits: int = 0) -> str:
+    """An amount of money in the reporting currency, "€12,000" ("—" for None): costs, values,
+    CAC; ``digits`` for small amounts such as a value per person."""
+    return format_in_unit(value, Unit.CURRENCY, digits=digits)

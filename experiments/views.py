@@ -21,6 +21,7 @@ from .list_rows import (
     NUMERIC_COLUMNS,
     list_rows,
     page_of,
+    primary_arms,
     sort_columns,
     sorted_experiments,
 )
@@ -41,7 +42,11 @@ def learnings(request):
     filterset = LearningPageFilter(
         request.GET or None, queryset=learnings_for_user(user=request.user), request=request
     )
-    context = {"filter": filterset, "page_obj": paginate(request, filterset.qs)}
+    page_obj = paginate(request, filterset.qs)
+    arms = primary_arms(list(page_obj.object_list))
+    for experiment in page_obj.object_list:
+        experiment.primary_arm = arms.get(experiment.pk)
+    context = {"filter": filterset, "page_obj": page_obj}
     template = "experiments/learnings.html"
     if request.htmx and request.htmx.target == "learning-results":
         template = "experiments/_learning_results.html"
@@ -63,7 +68,9 @@ def experiment_list(request):
     context = {
         "filter": filterset,
         "page_obj": page_obj,
-        "rows": list_rows(page_obj.object_list),
+        "rows": (rows := list_rows(page_obj.object_list)),
+        # A conversion rate's interval is cut at −100 % (analytics.stats.reading.rate_floor).
+        "floored": any(row.lift_low is not None and row.lift_low <= -1 for row in rows),
         "sort": sort,
         "columns": sort_columns(sort),
         "list_headers": LIST_HEADERS,

@@ -8,8 +8,32 @@ from growthops.filters import FilterSet
 
 from .models import Cause, Postmortem, ProcessFault
 
+# Where the words of ``q`` are looked for: the test, its hypothesis, metric and segment, and
+# what the post-mortem says.
+TEXT_FIELDS = (
+    "experiment__name",
+    "experiment__learnings",
+    "experiment__hypothesis__title",
+    "experiment__hypothesis__observation",
+    "experiment__hypothesis__change",
+    "experiment__hypothesis__effect",
+    "experiment__segment__name",
+    "metric__name",
+    "metric__key",
+    "believed",
+    "happened",
+    "why",
+)
+MAX_WORDS = 8
+
 
 class PostmortemFilter(FilterSet):
+    q = filters.CharFilter(
+        method="filter_text",
+        max_length=200,
+        help_text="Words that must each appear in the test's name or learnings, its hypothesis, "
+        "metric or segment, or the post-mortem's text.",
+    )
     cause = filters.MultipleChoiceFilter(choices=Cause.choices)
     fault = filters.MultipleChoiceFilter(
         choices=ProcessFault.choices,
@@ -30,7 +54,15 @@ class PostmortemFilter(FilterSet):
 
     class Meta:
         model = Postmortem
-        fields = ["cause", "fault", "metric", "lift_min", "lift_max", "decision", "status"]
+        fields = ["q", "cause", "fault", "metric", "lift_min", "lift_max", "decision", "status"]
+
+    def filter_text(self, queryset, name, value):
+        for word in value.split()[:MAX_WORDS]:
+            any_field = Q()
+            for field in TEXT_FIELDS:
+                any_field |= Q(**{f"{field}__icontains": word})
+            queryset = queryset.filter(any_field)
+        return queryset
 
     def filter_fault(self, queryset, name, value):
         if not value:

@@ -1,6 +1,9 @@
 """What every browser test does: open a page that records console errors, sign in, and save a
 screenshot at desktop and phone width (folder printed at the end of the run)."""
 
+import os
+from pathlib import Path
+
 from .conftest import screenshot_dir
 
 PASSWORD = "pw-for-tests-only"
@@ -51,3 +54,27 @@ def confirm(page) -> str:
     question = modal.locator("#confirm-modal-message").inner_text()
     modal.locator("#confirm-modal-ok").click()
     return question
+
+
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+
+
+def shoot_for_docs(page, name, *, at=None):
+    """With ``GROWTHOPS_DOCS_SCREENSHOTS=1``, save what a reader first sees of the page (or of
+    the element ``at``, scrolled below the navbar) at 1280 and 390 px under docs/screenshots/,
+    the pictures the README links; otherwise nothing (a test run leaves the docs alone)."""
+    if not os.environ.get("GROWTHOPS_DOCS_SCREENSHOTS"):
+        return
+    DOCS_SCREENSHOTS.mkdir(exist_ok=True)
+    for width, height in ((1280, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(100)
+        top = 0
+        if at is not None:
+            navbar = page.locator("nav.app-navbar").bounding_box()["height"]
+            top = page.locator(at).evaluate("e => e.getBoundingClientRect().top + window.scrollY")
+            top = max(top - navbar - 56, 0)
+        page.evaluate(f"window.scrollTo(0, {top})")
+        page.wait_for_timeout(100)
+        page.screenshot(path=str(DOCS_SCREENSHOTS / f"{name}-{width}.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})

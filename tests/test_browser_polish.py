@@ -10,7 +10,7 @@ import pytest
 
 from experiments.models import Experiment, Hypothesis, Objective, Segment
 from roles.models import User
-from tests.browser import PASSWORD, new_page, shoot, sign_in
+from tests.browser import PASSWORD, new_page, shoot, shoot_for_docs, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -93,6 +93,7 @@ def test_the_main_pages_have_no_serious_accessibility_violation(
         page.goto(f"{live_server.url}/review/")
         page.wait_for_selector(".review-card")
         shoot(page, "approval-queue")
+        shoot_for_docs(page, "approval-queue")
     assert page.console_errors == []
 
 
@@ -117,6 +118,8 @@ def test_the_list_sorts_by_lift_keeping_its_filters_and_the_upload_explains_itse
         "/experiments.csv?status=running&sort=-lift"
     )
     shoot(page, "experiment-list-by-lift")
+    page.goto(f"{live_server.url}/experiments/")
+    shoot_for_docs(page, "experiment-list")
 
     running = demo["running"]
     page.goto(f"{live_server.url}/experiments/{running.pk}/")
@@ -130,8 +133,10 @@ def test_the_list_sorts_by_lift_keeping_its_filters_and_the_upload_explains_itse
     assert header == "date,variant,metric,users,conversions,sum,sum_squares"
     page.locator("#upload-form").scroll_into_view_if_needed()
     shoot(page, "experiment-upload-panel")
+    shoot_for_docs(page, "upload-panel", at="#upload-form")
 
     page.goto(f"{live_server.url}/experiments/{demo['draft'].pk}/edit/")
     assert page.locator("fieldset.check-list legend", has_text="Guardrail metrics").count() == 1
     shoot(page, "design-form")
+    shoot_for_docs(page, "design-form")
     assert page.console_errors == []

@@ -16,6 +16,26 @@ def _size(value: float) -> str:
     return f"{abs(value) * 100:.1f} %"
 
 
+# A rate cannot fall below zero, so its relative lift cannot fall below −100 %: an interval
+# computed on the normal approximation may reach past it, and is cut there.
+RATE_FLOOR = -1.0
+FLOOR_NOTE = "a rate cannot fall below zero"
+
+
+def rate_floor(low: float | None, *, rate: bool) -> float | None:
+    """An interval's low end, bounded at −100 % for a rate (a conversion metric)."""
+    if low is None or not rate:
+        return low
+    return max(low, RATE_FLOOR)
+
+
+def interval_text(low: float, high: float) -> str:
+    """ "−2.0 % to +11.4 %"; a low end at the floor says why it stops there."""
+    if low <= RATE_FLOOR:
+        return f"{_pct(RATE_FLOOR)} ({FLOOR_NOTE}) to {_pct(high)}"
+    return f"{_pct(low)} to {_pct(high)}"
+
+
 def result_reading(
     *,
     variant: str,
@@ -50,7 +70,7 @@ def result_reading(
     else:
         moved = f"{variant} leaves {metric} unchanged"
     if lift_ci_low is not None and lift_ci_high is not None:
-        moved += f" ({_pct(lift_ci_low)} to {_pct(lift_ci_high)})"
+        moved += f" ({interval_text(lift_ci_low, lift_ci_high)})"
     if method == BAYESIAN and chance_to_beat_control is not None:
         chance = f"{chance_to_beat_control * 100:.0f} % chance to beat control"
         if significant:

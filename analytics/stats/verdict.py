@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from .reading import interval_text
 from .significance import BAYESIAN, FREQUENTIST, SEQUENTIAL
 
 KEEP_RUNNING = "keep_running"
@@ -399,7 +400,7 @@ def _measured(arm: ArmLook, look: Look) -> str:
     """The lift, its interval and the method's own evidence, in a few words."""
     text = _pct(arm.lift) if arm.lift is not None else "no lift (the control is at zero)"
     if arm.lift_ci_low is not None and arm.lift_ci_high is not None:
-        text += f" ({_pct(arm.lift_ci_low)} to {_pct(arm.lift_ci_high)})"
+        text += f" ({interval_text(arm.lift_ci_low, arm.lift_ci_high)})"
     if look.method == BAYESIAN:
         chance = "?" if arm.chance_to_beat is None else f"{_whole(arm.chance_to_beat)}"
         loss = "?" if arm.expected_loss is None else _size(arm.expected_loss)

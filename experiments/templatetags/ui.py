@@ -1,6 +1,10 @@
 """Small helpers for the Bootstrap look: form widgets with the right classes, page links."""
 
+import datetime as dt
+
 from django import forms, template
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from ..scores import ice_band
 from ..stages import stage_label as _stage_label
@@ -130,3 +134,24 @@ def reach_share(share):
 @register.filter
 def over_reach(share) -> bool:
     return share is not None and share > 1
+
+
+# One format per kind of moment, on every page: a day "6 Dec 2026", a moment "6 Dec 2026 14:05".
+DAY_FORMAT = "j M Y"
+MOMENT_FORMAT = "j M Y H:i"
+
+
+@register.filter
+def day(value):
+    """A date, a datetime or an ISO date string (stored insight data) as "6 Dec 2026"; None or
+    "" → "—"."""
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return date_format(value, DAY_FORMAT)

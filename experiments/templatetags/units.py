@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..units import format_in_unit, unit_code
+from ..units import format_in_unit, format_money, unit_code
 
 register = template.Library()
 
@@ -27,3 +27,10 @@ def in_unit_signed(value, objective_or_unit) -> str:
 def unit_of(objective_or_unit) -> str:
     """The unit's code: "EUR", "count" or "%"."""
     return unit_code(_unit(objective_or_unit))
+
+
+@register.filter
+def money(value, digits=0) -> str:
+    """An amount in the reporting currency: ``{{ cost|money }}`` → "€12,000"; ``money:4`` for
+    a value per person."""
+    return format_money(value, digits=int(digits))

@@ -151,6 +151,9 @@ class ShrunkLiftSerializer(serializers.Serializer):
 class ObjectiveTotalSerializer(serializers.Serializer):
     objective = Int()
     name = serializers.CharField()
+    unit = serializers.CharField(
+        required=False, help_text="The objective's unit: currency, count or percent."
+    )
     scaled = Int()
     raw = Float(help_text="Σ annual value of the measured lifts, in the objective's unit.")
     shrunk = Float(help_text="The same with the shrunk lifts.")

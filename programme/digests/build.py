@@ -20,7 +20,7 @@ class Digest:
     @property
     def subject(self) -> str:
         when = "weekly" if self.period.frequency == "weekly" else "daily"
-        return f"Your {when} GrowthOps digest, {self.period.start:%d %b %Y}"
+        return f"Your {when} GrowthOps digest, {self.period.start:%-d %b %Y}"
 
 
 def digest_build(*, user, period: Period) -> Digest:

@@ -221,7 +221,7 @@ def stale_data(user, period: Period) -> list[dict]:
                 "name": experiment.name,
                 "last_day": experiment.last_day,
                 "days_without_data": days,
-                "text": f"{experiment.name}: {what} {since:%d %b} ({days} d)",
+                "text": f"{experiment.name}: {what} {since:%-d %b} ({days} d)",
                 "path": _experiment_path(experiment.pk),
             }
         )
@@ -375,7 +375,7 @@ def failed_refreshes(user, period: Period) -> list[dict]:
     items = []
     for state in states:
         when = (
-            f"last analysed {state.last_analysed_at:%d %b %H:%M}"
+            f"last analysed {state.last_analysed_at:%-d %b %H:%M}"
             if state.last_analysed_at
             else "never analysed"
         )

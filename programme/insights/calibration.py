@@ -296,6 +296,7 @@ CALIBRATION = register(
         question="Can the team's ICE scores be trusted to rank ideas?",
         compute=compute,
         template="programme/insights/_calibration.html",
+        terms=("rank_correlation", "shrunk"),
     )
 )
 

@@ -289,5 +289,6 @@ capacity = register(
         "experiment start and be decided?",
         compute=compute_capacity,
         template="programme/insights/_capacity.html",
+        terms=("p_win", "mde"),
     )
 )

@@ -30,6 +30,7 @@ def compute(history: ProgrammeHistory) -> dict:
     raw_value = annual_value(history, scaled, "improvement")
     shrunk_value = annual_value(history, scaled, "shrunk")
     names = dict(Objective.objects.values_list("id", "name"))
+    units = dict(Objective.objects.values_list("id", "unit"))
     by_objective = []
     objective_ids = scaled["objective_id"]
     for objective_id in sorted(objective_ids.dropna().unique()):
@@ -38,6 +39,7 @@ def compute(history: ProgrammeHistory) -> dict:
             {
                 "objective": int(objective_id),
                 "name": names.get(int(objective_id), "—"),
+                "unit": units.get(int(objective_id), ""),
                 "scaled": int(members.sum()),
                 "raw": money(raw_value[members].sum()),
                 "shrunk": money(shrunk_value[members].sum()),
@@ -143,5 +145,6 @@ FALSE_WINS = register(
         question="How many of the year's wins are likely false, and what are they really worth?",
         compute=compute,
         template="programme/insights/_false_wins.html",
+        terms=("lord", "false_discovery", "shrunk", "typical_lift", "interval"),
     )
 )

@@ -102,5 +102,6 @@ PARTNERS = register(
         question="Which agency partner or in-house team delivers the most for what it costs?",
         compute=compute,
         template="programme/insights/_partners.html",
+        terms=("shrunk",),
     )
 )

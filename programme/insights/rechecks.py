@@ -128,5 +128,6 @@ rechecks = register(
         question="Did the winners we shipped hold up 30 and 90 days later?",
         compute=compute_rechecks,
         template="programme/insights/_rechecks.html",
+        terms=("interval", "shrunk"),
     )
 )

@@ -20,6 +20,7 @@ class Insight:
     question: str  # the question it answers, shown on the index
     compute: Callable[["ProgrammeHistory"], dict[str, Any]]
     template: str = ""  # the page's own part (tables), below the reading and the charts
+    terms: tuple[str, ...] = ()  # the statistical words it uses (experiments/glossary.py)
 
 
 INSIGHTS: dict[str, Insight] = {}

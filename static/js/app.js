@@ -44,3 +44,12 @@
     });
   });
 })();
+
+// Escape closes an open inline score editor and returns focus to its summary.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape") return;
+  var editor = event.target.closest && event.target.closest("details[data-score-editor][open]");
+  if (!editor) return;
+  editor.open = false;
+  editor.querySelector("summary").focus();
+});

@@ -149,5 +149,5 @@ def test_launching_a_sub_segment_shows_its_traffic_team_and_the_parents_economic
     assert "Launch a sub-segment of “SMB”" in html
     assert "300,000 people a month, about 10,000 a day" in html
     assert f"Owner: {parent.owner_team} unless you choose another team." in html
-    assert "Oct 2026: 40 customers, CAC 100, value / cost 3.00×" in html
+    assert "Oct 2026: 40 customers, CAC €100, value / cost 3.00×" in html
     assert f'<option value="{parent.pk}" selected>' in html
