@@ -13,6 +13,7 @@ from analytics.models import Observation, Result
 from analytics.slices import SMALL_SLICE_USERS, results_computed
 from analytics.stats import analyse, chance_of_a_false_positive, holm
 from tests.analytics.helpers import START, running_experiment
+from tests.api.problems import problem_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +157,8 @@ def test_a_bad_slice_is_refused_naming_the_field_and_nothing_is_written(
     response = api.post(f"/api/v1/experiments/{experiment.pk}/observations/", rows, format="json")
     assert response.status_code == 400
     text = response.content.decode()
-    assert f"{field}: " in text and message in text
+    problems = problem_errors(response)["row 2"]
+    assert any(m.startswith(f"{field}: ") and message in m for m in problems), problems
     if field == "dimension" and "known" in message:
         assert "device, country, channel" in text  # the known list is named
     assert not Observation.objects.filter(experiment=experiment).exists()
