@@ -20,6 +20,7 @@ class Observation(models.Model):
     class Source(models.TextChoices):
         UPLOAD = "upload", "Upload"
         EVENTS = "events", "Event roll-up"
+        WAREHOUSE = "warehouse", "Warehouse refresh"
 
     # No single-column indexes on experiment and variant: the (experiment, metric) index and
     # the one-per-day constraint (variant first) serve those look-ups already.
@@ -38,7 +39,7 @@ class Observation(models.Model):
     covariate_sum = models.FloatField(null=True, blank=True)
     covariate_sum_squares = models.FloatField(null=True, blank=True)
     cross_sum = models.FloatField(null=True, blank=True)
-    source = models.CharField(max_length=8, choices=Source.choices, default=Source.UPLOAD)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.UPLOAD)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -226,6 +227,7 @@ class Alert(models.Model):
         OVERDUE = "overdue", "Running past its planned duration"
         DECISION_OVERDUE = "decision_overdue", "Decision waiting past its deadline"
         FADING_WINNER = "fading_winner", "Shipped winner fading"
+        REFRESH_FAILED = "refresh_failed", "Warehouse refresh failed"
 
     experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=16, choices=Kind.choices)

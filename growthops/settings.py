@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "roles",
     "experiments",
     "analytics",
+    # Warehouse-native metrics: between the programme and analytics (docs/warehouse.md).
+    "warehouse",
     "programme",
     "webhooks",
     # Above every app: the demo organisation and its seeding command.
