@@ -349,6 +349,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.tasks.experiments_analyse_sweep",
         "schedule": env.int("ANALYSE_SWEEP_SECONDS", default=300),
     },
+    "refresh-running-experiments-from-warehouses": {
+        "task": "warehouse.tasks.warehouse_refresh_running",
+        "schedule": env.int("WAREHOUSE_REFRESH_SECONDS", default=3600),
+    },
     "roll-up-events": {
         "task": "analytics.tasks.events_rollup",
         "schedule": env.int("EVENTS_ROLLUP_SECONDS", default=60),

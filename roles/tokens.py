@@ -24,6 +24,7 @@ ABILITY_SCOPES: dict[str, str | None] = {
     "segments.economics": Scope.UPLOAD,
     "webhooks.manage": Scope.ADMIN,
     "tokens.manage": None,
+    "warehouse.sources": Scope.ADMIN,  # names where the warehouse's credentials live
     **{
         ability: Scope.STEPS
         for ability in (
@@ -32,7 +33,8 @@ ABILITY_SCOPES: dict[str, str | None] = {
             "experiments.design", "experiments.run", "experiments.review", "experiments.kill",
             "experiments.conclude", "templates.manage", "experiments.cost",
             "results.acknowledge_srm", "experiments.share", "postmortems.write",
-            "comments.create", "reports.build", "teams.manage",
+            "comments.create", "reports.build", "teams.manage", "metrics.define",
+            "metrics.official", "warehouse.refresh",
         )
     },
 }  # fmt: skip
