@@ -2,8 +2,6 @@
 version), the CMO's official stamp, and an experiment's exposure source. Refreshes are in
 ``refresh.py``."""
 
-import datetime as dt
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -14,7 +12,8 @@ from roles.capabilities import require
 
 from .engines import QueryFailed, connection_for, test_connection
 from .models import COLUMN, DataSource, ExperimentSource, MetricDefinition
-from .sql import MetricQuery, QueryProblem, build
+from .sql import MetricQuery, QueryProblem
+from .sql.build import build
 
 SOURCE_FIELDS = (
     "name",
@@ -160,6 +159,8 @@ def metric_define(*, actor, metric_id: int | None = None, **fields) -> Metric:
 
 def _next_definition(metric, latest, fields, actor, note):
     """The new version, or None when no definition field changed."""
+    if latest is None and not set(fields) & set(DEFINITION_FIELDS):
+        return None
     carried = {name: getattr(latest, name) for name in DEFINITION_FIELDS} if latest else {}
     if latest is None:
         carried.update(direction=metric.direction or "higher", unit=metric.unit or "")
@@ -266,5 +267,12 @@ def experiment_source_set(
     return link
 
 
-def today() -> dt.date:
-    return timezone.localdate()
+def datasource_delete(*, actor, datasource_id: int) -> None:
+    """Remove a source no metric and no experiment reads."""
+    require(actor, "warehouse.sources")
+    source = DataSource.objects.get(pk=datasource_id)
+    if source.definitions.exists() or source.experiments.exists():
+        raise ValidationFailed(
+            {"source": "Metrics or experiments read this source: point them elsewhere first."}
+        )
+    source.delete()
