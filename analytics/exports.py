@@ -52,7 +52,8 @@ def results_json(request, pk: int):
 def observations_csv(request, pk: int):
     experiment = _readable(request, pk)
     rows = (
-        experiment.observations.order_by("date", "metric__key", "variant__key", "id")
+        experiment.observations.overall()
+        .order_by("date", "metric__key", "variant__key", "id")
         .values(
             "date",
             "variant__key",

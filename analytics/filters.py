@@ -1,14 +1,16 @@
 """The filters of the analytics lists: notifications, an experiment's observations, its
-result history (``?date_after=…``) and raw events. A value a filter cannot read is a 400 naming
+result history (``?date_after=…``), raw events and the portfolio's results. A value a filter cannot read is a 400 naming
 the field."""
 
 import django_filters as filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from drf_spectacular.utils import extend_schema_field
 
+from experiments.filters import ExperimentApiFilter
 from experiments.models import Experiment, Metric, Variant
 from growthops.filters import BooleanFilter, FilterSet, InstantRangeFilter
 
+from .dimensions import known_dimensions
 from .ingest.events import KINDS
 from .models import Alert, Event, Notification, Observation, Result
 
@@ -46,10 +48,18 @@ class ObservationFilter(FilterSet):
     )
     metric = filters.CharFilter(field_name="metric__key", help_text="A metric's key.")
     variant = filters.CharFilter(field_name="variant__key", help_text="A variant's key.")
+    dimension = filters.ChoiceFilter(
+        choices=[(d, d) for d in known_dimensions()],  # the setting, read at start-up
+        method="filter_dimension",
+        help_text="A dimension (device, country, …): its slices' rows instead of the overall rows.",
+    )
 
     class Meta:
         model = Observation
-        fields = ["date", "metric", "variant"]
+        fields = ["date", "metric", "variant", "dimension"]
+
+    def filter_dimension(self, queryset, name, value):
+        return queryset.sliced(value)
 
 
 class ResultHistoryFilter(FilterSet):
@@ -107,3 +117,23 @@ class EventFilter(FilterSet):
 
     def filter_metric(self, queryset, name, value):
         return queryset.filter(metric_id__in=Metric.objects.filter(key=value).values("id"))
+
+
+class PortfolioResultFilter(ExperimentApiFilter):
+    """``/results/``: the experiment list's filters, and ``metric`` (a metric's key): only the
+    experiments measuring it, and only its results."""
+
+    metric = filters.CharFilter(
+        method="filter_metric", help_text="A metric's key: the experiments measuring it."
+    )
+
+    class Meta(ExperimentApiFilter.Meta):
+        fields = [*ExperimentApiFilter.Meta.fields, "metric"]
+
+    def filter_metric(self, queryset, name, value):
+        measured = Metric.objects.filter(key=value).filter(
+            Q(primary_for=OuterRef("pk"))
+            | Q(secondary_for=OuterRef("pk"))
+            | Q(guardrail_for=OuterRef("pk"))
+        )
+        return queryset.filter(Exists(measured))

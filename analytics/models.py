@@ -10,17 +10,32 @@ from experiments.models import AnalysisMethod, Experiment, Metric, Variant
 from .stats import is_significant
 
 
+class ObservationQuerySet(models.QuerySet):
+    def overall(self):
+        """The overall rows only (no dimension): what the analysis, exports and roll-ups read."""
+        return self.filter(dimension="")
+
+    def sliced(self, dimension: str):
+        """The rows of one dimension's slices (``device``: one row per device per day)."""
+        return self.filter(dimension=dimension).exclude(dimension="")
+
+
 class Observation(models.Model):
     """Daily sums per experiment × variant × metric; re-sending a day replaces it.
 
     Binomial metrics fill ``conversions``; mean metrics fill ``sum`` and ``sum_squares``.
     The three covariate sums are optional pre-period data for CUPED.
+
+    A row with a ``dimension`` (``device``) and its ``dimension_value`` (``mobile``) is one
+    slice's numbers for that day; the overall row has neither (``""``). Only the overall rows
+    are the experiment's data for its analysis, exports and roll-ups (``.overall()``); the
+    slices are read by the results by dimension (``analytics/slices.py``).
     """
 
     class Source(models.TextChoices):
         UPLOAD = "upload", "Upload"
         EVENTS = "events", "Event roll-up"
-        WAREHOUSE = "warehouse", "Warehouse refresh"
+        WAREHOUSE = "warehouse", "Warehouse"
 
     # No single-column indexes on experiment and variant: the (experiment, metric) index and
     # the one-per-day constraint (variant first) serve those look-ups already.
@@ -40,13 +55,25 @@ class Observation(models.Model):
     covariate_sum_squares = models.FloatField(null=True, blank=True)
     cross_sum = models.FloatField(null=True, blank=True)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.UPLOAD)
+    # "" is the overall row; the database fills it too, so a raw INSERT may leave it out.
+    dimension = models.CharField(max_length=32, default="", db_default="", blank=True)
+    dimension_value = models.CharField(max_length=64, default="", db_default="", blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ObservationQuerySet.as_manager()
 
     class Meta:
         ordering = ["experiment", "date", "variant", "metric"]
         constraints = [
             models.UniqueConstraint(
-                fields=["variant", "metric", "date"], name="observation_one_per_day"
+                fields=["variant", "metric", "date", "dimension", "dimension_value"],
+                name="observation_one_per_day",
+            ),
+            models.CheckConstraint(
+                condition=(Q(dimension="") & Q(dimension_value=""))
+                | (~Q(dimension="") & ~Q(dimension_value="")),
+                name="observation_dimension_with_value",
+                violation_error_message="A dimension needs a value, and a value its dimension.",
             ),
             models.CheckConstraint(
                 condition=Q(conversions__isnull=True) | Q(conversions__lte=F("users")),

@@ -37,3 +37,14 @@ def event_list_for_user(*, user) -> QuerySet[Event]:
     """The raw events of the experiments the user may see, in the order they arrived (id)."""
     visible = experiment_list_for_user(user=user).select_related(None).values("id")
     return Event.objects.filter(experiment_id__in=visible).order_by("id")
+
+
+def result_list_for_user(*, user) -> QuerySet:
+    """The experiments whose latest results ``user`` may read, as the portfolio read pages
+    them (``/api/v1/results/``): the fields of the page's rows only; their snapshots are read
+    for a page at once (``api.results.newest_results_presented``)."""
+    return (
+        experiment_list_for_user(user=user)
+        .select_related(None)
+        .only("id", "key", "name", "status", "method", "start_date", "end_date")
+    )

@@ -23,8 +23,10 @@ def recent_data_suggestions(segment: Segment | None, metric: Metric | None) -> l
     of the newest experiments on ``metric`` in ``segment`` (in any segment when it has none)."""
     if metric is None:
         return []
-    rows = Observation.objects.filter(metric=metric).filter(
-        Q(experiment__end_date__isnull=True) | Q(date__lte=F("experiment__end_date"))
+    rows = (
+        Observation.objects.overall()
+        .filter(metric=metric)
+        .filter(Q(experiment__end_date__isnull=True) | Q(date__lte=F("experiment__end_date")))
     )
     where = f"in “{segment.name}”" if segment is not None else "in any segment"
     ids = _recent(rows.filter(experiment__segment=segment)) if segment is not None else []

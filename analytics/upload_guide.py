@@ -4,11 +4,12 @@ their names and kinds, its variant keys, an example row, and a template CSV fill
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from experiments.models import Experiment, Metric
 from experiments.selectors import experiment_metrics
 
+from .dimensions import known_dimensions
 from .ingest.observations import CSV_HEADER, data_window
 
 
@@ -29,6 +30,7 @@ class UploadGuide:
     example: dict[str, str]  # one row, as it would be typed
     first_day: object  # the days that may hold data (None before the start)
     last_day: object
+    dimensions: list[str] = field(default_factory=list)  # what a slice's row may name
 
 
 COLUMNS = {
@@ -62,6 +64,7 @@ def upload_guide(experiment: Experiment) -> UploadGuide:
         example=_example(guide_metrics, variants, last_day),
         first_day=first_day,
         last_day=last_day,
+        dimensions=known_dimensions(),
     )
 
 

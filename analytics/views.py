@@ -9,9 +9,11 @@ from growthops.errors import DomainError, ValidationFailed
 from roles.permissions import require_ability
 
 from . import services
+from .forms import SlicesForm
 from .ingest.observations import observations_ingest, parse_csv
 from .models import Notification
 from .results import experiment_results_panel
+from .slices import results_computed
 from .srm import srm_acknowledge
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -46,17 +48,32 @@ def experiment_upload(request, pk: int):
     return redirect("experiments:detail", pk=experiment.pk)
 
 
+# The results panel's part that its slicing form refreshes in place.
+SLICES_TARGET = "slices"
+
+
 @login_required
 def experiment_results(request, pk: int):
-    """The results panel: loaded into the experiment's page with htmx, or a page of its own."""
+    """The results panel: loaded into the experiment's page with htmx, or a page of its own.
+    Its slicing form (``?dimension=&from=&to=``) refreshes only the slices' part."""
     require_ability(request, "results.read")
     experiment = get_object_or_404(experiment_list_for_user(user=request.user), pk=pk)
+    form = SlicesForm(request.GET or None, auto_id="slices-%s")
+    computed = (
+        results_computed(experiment, user=request.user, **form.selector_arguments())
+        if form.asked()
+        else None
+    )
+    slices = {"experiment": experiment, "slices_form": form, "computed": computed}
+    if request.htmx and request.htmx.target == SLICES_TARGET:
+        return render(request, "analytics/_experiment_slices.html", slices)
     template = (
         "analytics/_experiment_results.html"
         if request.htmx
         else "analytics/experiment_results.html"
     )
-    return render(request, template, experiment_results_panel(experiment, user=request.user))
+    context = experiment_results_panel(experiment, user=request.user) | slices
+    return render(request, template, context)
 
 
 @login_required

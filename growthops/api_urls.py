@@ -6,6 +6,7 @@ from analytics.api.analyse import AnalyseViewSet
 from analytics.api.economics import SegmentEconomicsViewSet
 from analytics.api.events import EventViewSet
 from analytics.api.notifications import NotificationViewSet
+from analytics.api.portfolio import ResultListViewSet
 from analytics.api.results import ExperimentDataViewSet, TaskViewSet
 from experiments.api import (
     ExperimentViewSet,
@@ -73,6 +74,8 @@ router.register(
 router.register("shares", ShareViewSet, basename="share")
 router.register("events", EventViewSet, basename="event")
 router.register("tasks", TaskViewSet, basename="task")
+# The latest results of many experiments (the portfolio read), filtered as the experiment list.
+router.register("results", ResultListViewSet, basename="result")
 router.register("rollups", RollupViewSet, basename="rollup")
 router.register("ledger", LedgerViewSet, basename="ledger")
 router.register("streams", StreamViewSet, basename="stream")

@@ -13,8 +13,12 @@ Every paged list reaches :func:`refuse_unknown_parameters` through its paginatio
   request);
 - what the view names in ``query_parameters`` (action → names), for parameters it reads
   itself (``history``, ``metric`` …).
+
+A parameter's value is strict too: :func:`date_parameter` and :func:`date_window_parameters`
+read dates (``?from=&to=``), each bad value a 400 naming its parameter.
 """
 
+import datetime as dt
 from functools import lru_cache
 
 from django_filters.rest_framework import DjangoFilterBackend
@@ -91,3 +95,29 @@ def refuse_unknown_parameters(request, view, paginator) -> None:
         raise ValidationError(
             {name: f"Not a parameter this list takes; it takes {choices}." for name in unknown}
         )
+
+
+def date_parameter(request, name: str):
+    """``?name=YYYY-MM-DD`` as a date, None when absent; anything else is a 400 naming it."""
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(
+            {name: f"“{value[:40]}” is not a date; give one as YYYY-MM-DD."}
+        ) from None
+
+
+def date_window_parameters(request, start: str = "from", end: str = "to"):
+    """``?from=&to=`` as two dates (either may be absent); the end before the start is a 400
+    naming ``start``."""
+    first, last = date_parameter(request, start), date_parameter(request, end)
+    if first is not None and last is not None and first > last:
+        raise ValidationError(
+            {start: f"{first} is after “{end}” ({last}); the window runs from {start} to {end}."}
+        )
+    return first, last

@@ -124,6 +124,12 @@ elif "postgresql" in DATABASES["default"]["ENGINE"]:
 # √(sum_squares/users) (likewise its covariate), and an event's value. Beyond it the row is a
 # unit or export error, and its squares would overflow the statistics.
 OBSERVATION_MAX_ABS_VALUE = env.float("OBSERVATION_MAX_ABS_VALUE", default=1e12)
+# The dimensions results may be sliced by (analytics/dimensions.py): an observation row may name
+# one of these with its value (device = mobile), and results can be read per value.
+RESULT_DIMENSIONS = env.list(
+    "RESULT_DIMENSIONS",
+    default=["device", "country", "channel", "user_type", "browser", "platform", "region"],
+)
 # The ISO code every currency figure is reported in (objectives with the unit "currency").
 REPORTING_CURRENCY = env("REPORTING_CURRENCY", default="EUR")
 # Days a completed experiment may wait for the CMO's decision before the CMO is alerted.

@@ -108,10 +108,26 @@ def _cumulative_sums(experiment_ids: list[int]) -> dict:
     """(experiment, variant, metric) → summed observations over the test's days, in one query.
 
     Days after the end date are a shipped winner's holdout, read by its re-checks only."""
-    rows = (
-        Observation.objects.filter(experiment_id__in=experiment_ids)
-        .filter(Q(experiment__end_date__isnull=True) | Q(date__lte=F("experiment__end_date")))
-        .values("experiment_id", "variant_id", "metric_id")
+    rows = test_days(Observation.objects.overall().filter(experiment_id__in=experiment_ids))
+    return {
+        (r["experiment_id"], r["variant_id"], r["metric_id"]): r
+        for r in summed(rows, "experiment_id", "variant_id", "metric_id")
+    }
+
+
+def test_days(rows):
+    """Only the rows of the test's own days: those after the end date are a shipped winner's
+    holdout (its re-checks read them)."""
+    return rows.filter(
+        Q(experiment__end_date__isnull=True) | Q(date__lte=F("experiment__end_date"))
+    )
+
+
+def summed(rows, *keys: str):
+    """Observation rows summed per ``keys`` (the arms of the engine's request: ``users``,
+    ``conversions``, ``total``, ``squares``, the covariates' sums and the days counted)."""
+    return (
+        rows.values(*keys)
         .annotate(
             users=Sum("users"),
             conversions=Sum("conversions"),
@@ -123,8 +139,8 @@ def _cumulative_sums(experiment_ids: list[int]) -> dict:
             days=Count("id"),
             cov_days=Count("covariate_sum"),
         )
+        .order_by()
     )
-    return {(r["experiment_id"], r["variant_id"], r["metric_id"]): r for r in rows}
 
 
 def _families(
@@ -138,13 +154,16 @@ def _families(
             if len(variants) < 2 or any(arm is None for arm in arms):
                 continue
             families.append(
-                Family(experiment, metric, variants, _request(experiment, metric, variants, arms))
+                Family(
+                    experiment, metric, variants, engine_request(experiment, metric, variants, arms)
+                )
             )
     return families
 
 
-def _request(experiment: Experiment, metric: Metric, variants, arms) -> dict:
-    """The engine's JSON contract for one experiment × metric (first variant = control)."""
+def engine_request(experiment: Experiment, metric: Metric, variants, arms) -> dict:
+    """The engine's JSON contract for one experiment × metric (first variant = control);
+    ``arms`` are the variants' sums from :func:`summed`, in the same order."""
     binomial = metric.kind == Metric.Kind.BINOMIAL
     with_cuped = all(arm["cov_days"] == arm["days"] for arm in arms)
     payload = []

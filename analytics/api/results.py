@@ -3,6 +3,7 @@
 from celery.result import AsyncResult
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -11,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from experiments.by_key import ExperimentByIdOrKey
+from experiments.models import Experiment
 from experiments.selectors import experiment_list_for_user
 from growthops.api import refuse_any_body
 from growthops.api_rows import CompiledOnce, InList, RowPresenter
@@ -28,6 +30,12 @@ from ..selectors import newest_looks
 from ..services import analysis_request
 from ..srm import srm_acknowledge
 from .parsers import CSVTextParser, JSONParser
+from .slices import (
+    COMPUTED_PARAMETERS,
+    ComputedResultsSerializer,
+    computed_asked,
+    computed_response,
+)
 
 
 class ObservationSerializer(serializers.ModelSerializer):
@@ -47,6 +55,8 @@ class ObservationSerializer(serializers.ModelSerializer):
             "covariate_sum",
             "covariate_sum_squares",
             "cross_sum",
+            "dimension",
+            "dimension_value",
             "source",
             "updated_at",
         ]
@@ -102,16 +112,28 @@ NEWEST_RESULTS = CompiledOnce(
 
 def latest_results_presented(experiment_id: int, metric: str | None = None) -> list[dict]:
     """``latest_results`` as ``ResultSerializer`` presents them (optionally of one metric)."""
+    return newest_results_presented([experiment_id], metric).get(experiment_id, [])
+
+
+def newest_results_presented(
+    experiment_ids: list[int], metric: str | None = None
+) -> dict[int, list[dict]]:
+    """Each experiment's newest snapshots as ``ResultSerializer`` presents them, in one query
+    whatever the number of experiments (optionally of one metric); an experiment with none is
+    left out."""
     rows = [
         row
-        for row in NEWEST_RESULTS.rows([experiment_id])
+        for row in NEWEST_RESULTS.rows(list(experiment_ids))
         if metric is None or row["metric__key"] == metric
     ]
     for row in rows:
         result = Result(**{name: row[name] for name in RESULT_COLUMNS})  # its derived fields
         row["metric"], row["variant"] = row["metric__key"], row["variant__key"]
         row["significant"], row["srm_detected"] = result.significant, result.srm_detected
-    return RESULT_ROWS.present(rows)
+    by_experiment: dict[int, list[dict]] = {}
+    for row, presented in zip(rows, RESULT_ROWS.present(rows), strict=True):
+        by_experiment.setdefault(row["experiment_id"], []).append(presented)
+    return by_experiment
 
 
 class ResultHistoryPageSerializer(serializers.Serializer):
@@ -154,7 +176,11 @@ class SrmAcknowledgementSerializer(serializers.ModelSerializer):
 
 RESULTS_OR_HISTORY = PolymorphicProxySerializer(
     component_name="ResultsOrHistory",
-    serializers=[ResultSerializer(many=True), ResultHistoryPageSerializer],
+    serializers=[
+        ResultSerializer(many=True),
+        ResultHistoryPageSerializer,
+        ComputedResultsSerializer,
+    ],
     resource_type_field_name=None,
     many=False,
 )
@@ -188,7 +214,12 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
     csv_exports = frozenset({"observations"})
     # What ``results`` reads itself (the lists' parameters are checked by their pagination).
     query_parameters = {
-        "results": {"history", "metric", *filter_parameter_names(ResultHistoryFilter)}
+        "results": {
+            "history",
+            "metric",
+            *COMPUTED_PARAMETERS,
+            *filter_parameter_names(ResultHistoryFilter),
+        }
     }
 
     def get_queryset(self):
@@ -207,7 +238,8 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
             (200, "text/csv"): CSV_TABLE,
         },
         parameters=filter_parameters(ObservationFilter),
-        description="The stored daily observations, by day, metric and variant, in pages. "
+        description="The stored daily observations, by day, metric and variant, in pages: the "
+        "overall rows, or with ``?dimension=device`` that dimension's slices' rows. "
         "``?format=csv`` gives the whole filtered list as one CSV table (no pages).",
     )
     @extend_schema(
@@ -216,7 +248,10 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
         responses={(201, "application/json"): ObservationsWrittenSerializer},
         description="Re-sending a day replaces it. One bad row rejects the whole batch (400, every "
         "bad row listed); nothing is written. CSV header: "
-        "date,variant,metric,users,conversions,sum,sum_squares[,covariate_sum,covariate_sum_squares,cross_sum].",
+        "date,variant,metric,users,conversions,sum,sum_squares[,covariate_sum,covariate_sum_squares,"
+        "cross_sum][,dimension,dimension_value]. A row with a dimension (one of the "
+        "RESULT_DIMENSIONS setting) and its value is that slice's day, stored beside the "
+        "overall row.",
     )
     @action(detail=True, methods=["get", "post"])
     def observations(self, request, pk=None):
@@ -233,8 +268,12 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
             ).data
             return Response(body, status=201)
         # GET, and HEAD (GET's answer without its body).
-        rows = experiment.observations.select_related("variant", "metric").order_by(
-            "date", "metric__key", "variant__key", "id"
+        # The overall rows, unless ``?dimension=`` asks for a dimension's slices (its filter).
+        sliced = "dimension" in request.query_params
+        rows = (
+            (experiment.observations.all() if sliced else experiment.observations.overall())
+            .select_related("variant", "metric")
+            .order_by("date", "metric__key", "variant__key", "id")
         )
         rows = filtered(ObservationFilter, request, rows)
         page = self.paginate_queryset(rows)
@@ -249,6 +288,20 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
         parameters=[
             OpenApiParameter("history", bool),
             OpenApiParameter("metric", str),
+            OpenApiParameter(
+                "dimension",
+                str,
+                description="Results per value of this dimension (device, country, …), "
+                "computed from the stored daily rows, corrected across the slices.",
+            ),
+            OpenApiParameter(
+                "from",
+                OpenApiTypes.DATE,
+                description="Results of the days from this one (YYYY-MM-DD), computed.",
+            ),
+            OpenApiParameter(
+                "to", OpenApiTypes.DATE, description="… up to this one (YYYY-MM-DD, inclusive)."
+            ),
             OpenApiParameter("cursor", str, description="With ``history``: the page to read."),
             OpenApiParameter("page_size", int, description="With ``history``: at most 500."),
             *(
@@ -261,7 +314,10 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
         responses=RESULTS_OR_HISTORY,
         description="The latest snapshot per metric × variant (a list), or with ``?history=1`` "
         "every look, oldest first, in cursor pages (``next`` / ``previous``). ``?format=csv`` "
-        "gives either as a CSV table.",
+        "gives either as a CSV table. With ``dimension``, ``from`` or ``to`` the results are "
+        "computed from the stored daily rows (per slice of the dimension, within the days), "
+        "never stored: an object with each slice's table, the correction across slices and "
+        "a warning.",
     )
     @action(
         detail=True,
@@ -274,6 +330,9 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
         experiment = self.get_object()
         refuse_unknown_parameters(request, self, HistoryPagination)
         metric = request.query_params.get("metric")
+        if computed_asked(request):
+            whole = Experiment.objects.prefetch_related("variants").get(pk=experiment.pk)
+            return computed_response(request, whole, metric)
         if history_asked(request):
             rows = experiment.results.select_related("metric", "variant")
             if metric:

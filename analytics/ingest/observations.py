@@ -2,7 +2,9 @@
 
 A batch is one transaction: every row is checked first, and any bad row rejects the whole
 batch with every problem listed by row number and field, so nothing is half-written.
-Re-sending a day replaces it (upsert on variant × metric × day).
+Re-sending a day replaces it (upsert on variant × metric × day, and slice: a row may name a
+``dimension`` of ``analytics.dimensions`` and its ``dimension_value``; without them it is the
+overall row, the one the analysis reads).
 """
 
 import csv
@@ -23,13 +25,16 @@ from growthops.errors import TransitionNotAllowed, ValidationFailed
 from roles.capabilities import refusal, require
 
 from ..analysis.freshness import observations_changed
+from ..dimensions import row_slice
 from ..models import Observation
 from ..stats.sums import cross_sum_problem, squares_problem
 
 CSV_HEADER = ["date", "variant", "metric", "users", "conversions", "sum", "sum_squares"]
 CSV_OPTIONAL = ["covariate_sum", "covariate_sum_squares", "cross_sum"]
 COVARIATE_FIELDS = ("covariate_sum", "covariate_sum_squares", "cross_sum")
-KNOWN_FIELDS = set(CSV_HEADER) | set(CSV_OPTIONAL)
+# A slice's row (device = mobile); both or neither (the overall row).
+DIMENSION_FIELDS = ["dimension", "dimension_value"]
+KNOWN_FIELDS = set(CSV_HEADER) | set(CSV_OPTIONAL) | set(DIMENSION_FIELDS)
 MAX_ROWS = 100_000
 MAX_LISTED_PROBLEMS = 500
 MAX_COUNT = 2_000_000_000  # fits the database's integer columns
@@ -107,7 +112,7 @@ def parse_csv(
     text: str,
     *,
     header: tuple[str, ...] = tuple(CSV_HEADER),
-    optional: tuple[str, ...] = tuple(CSV_OPTIONAL),
+    optional: tuple[str, ...] = (*CSV_OPTIONAL, *DIMENSION_FIELDS),
     one_row_per: str = "variant × day",
 ) -> list[dict]:
     """CSV text with a header row → row dicts of strings. Refuses unknown or missing columns
@@ -211,7 +216,7 @@ def observations_upsert(observations: list[Observation]) -> None:
     Observation.objects.bulk_create(
         observations,
         update_conflicts=True,
-        unique_fields=["variant", "metric", "date"],
+        unique_fields=["variant", "metric", "date", "dimension", "dimension_value"],
         update_fields=[
             "users",
             "conversions",
@@ -250,6 +255,7 @@ def _validated(experiment: Experiment, rows: list[dict]) -> list[Observation]:
             continue
         check_known_fields(row, KNOWN_FIELDS, bad)
         day = _date(row.get("date"), bad)
+        dimension, dimension_value = row_slice(row, bad)
         if day is not None and (reason := day_refusal(experiment, day)):
             bad("date", reason)
         variant = variants.get(_text(row.get("variant")))
@@ -277,9 +283,13 @@ def _validated(experiment: Experiment, rows: list[dict]) -> list[Observation]:
                     metric_sums = (values["sum"], values["sum_squares"])
         values.update(_covariates(row, users, metric_sums, bad))
         if variant is not None and metric is not None and day is not None:
-            key = (variant.pk, metric.pk, day)
+            key = (variant.pk, metric.pk, day, dimension, dimension_value)
             if key in seen:
-                bad("date", f"duplicates row {seen[key]} (same day, variant and metric)")
+                bad(
+                    "date",
+                    f"duplicates row {seen[key]} (same day, variant, metric and "
+                    + (f"{dimension} “{dimension_value}”)" if dimension else "no dimension)"),
+                )
             seen.setdefault(key, number)
         if not problems or problems[-1].row != number:
             observations.append(
@@ -289,6 +299,8 @@ def _validated(experiment: Experiment, rows: list[dict]) -> list[Observation]:
                     metric=metric,
                     date=day,
                     source=Observation.Source.UPLOAD,
+                    dimension=dimension,
+                    dimension_value=dimension_value,
                     updated_at=now,
                     **values,
                 )

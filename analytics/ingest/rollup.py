@@ -249,7 +249,7 @@ def _rollup_python(progress) -> dict:
         fresh = {(r.variant_id, r.metric_id, r.date) for r in results}
         uploaded = set()
         for exp_id, day in cohorts:
-            for obs in Observation.objects.filter(experiment_id=exp_id, date=day):
+            for obs in Observation.objects.overall().filter(experiment_id=exp_id, date=day):
                 key = (obs.variant_id, obs.metric_id, obs.date)
                 if obs.source != Observation.Source.EVENTS:
                     uploaded.add(key)  # the analyst's row stays as it is

@@ -40,6 +40,7 @@ Per comparison, grouped by family (experiment × metric)::
 
     adjust_p_values(p_values, method="none"|"holm"|"benjamini-hochberg", group_ids=None)
     holm(p_values, group_ids=None), benjamini_hochberg(p_values, group_ids=None)
+    chance_of_a_false_positive(alpha, comparisons) -> 1 − (1 − α)^m
 
 Design (scalars or arrays)::
 
@@ -53,7 +54,7 @@ Undefined results are NaN in arrays and ``None`` in the JSON. Bad arrays raise
 
 from .bayesian import BayesResult, beta_posteriors, binomial_chance_to_beat, normal_chance_to_beat
 from .contract import analyse, analyse_many, compute
-from .corrections import adjust_p_values, benjamini_hochberg, holm
+from .corrections import adjust_p_values, benjamini_hochberg, chance_of_a_false_positive, holm
 from .cuped import CupedResult, cuped_adjust
 from .frequentist import (
     Comparison,
@@ -85,6 +86,7 @@ __all__ = [
     "analyse",
     "analyse_many",
     "benjamini_hochberg",
+    "chance_of_a_false_positive",
     "beta_posteriors",
     "binomial_chance_to_beat",
     "compare_means",

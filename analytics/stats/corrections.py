@@ -92,3 +92,13 @@ def adjust_p_values(p_values, method: str = "none", group_ids=None) -> np.ndarra
     if method == "none":
         return p.copy()
     return _adjust(p, group_ids, method)
+
+
+def chance_of_a_false_positive(alpha: float, comparisons: int) -> float:
+    """The chance that at least one of ``comparisons`` independent tests at level ``alpha``
+    reads "significant" when no difference is real: 1 − (1 − α)^m (uncorrected)."""
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha: must lie strictly between 0 and 1 (got {alpha!r})")
+    if comparisons < 0:
+        raise ValueError(f"comparisons: must be 0 or more (got {comparisons!r})")
+    return 1.0 - (1.0 - alpha) ** comparisons

@@ -206,7 +206,7 @@ def stale_data(user, period: Period) -> list[dict]:
     experiments = (
         experiment_list_for_user(user=user)
         .filter(owner=user, status=ExperimentStatus.RUNNING, start_date__lte=cutoff)
-        .annotate(last_day=Max("observations__date"))
+        .annotate(last_day=Max("observations__date", filter=Q(observations__dimension="")))
         .filter(Q(last_day__isnull=True) | Q(last_day__lte=cutoff))
         .order_by("last_day", "pk")[:LIMIT]
     )

@@ -54,7 +54,8 @@ def _measure(experiment: Experiment, metric: Metric, variant_id: int, last_day: 
     control = experiment.variants.filter(is_control=True).values_list("pk", flat=True).first()
     sums = {
         row["variant_id"]: row
-        for row in Observation.objects.filter(
+        for row in Observation.objects.overall()
+        .filter(
             experiment=experiment,
             metric=metric,
             variant_id__in=[control, variant_id],

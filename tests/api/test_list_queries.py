@@ -159,6 +159,8 @@ LISTS = [
     ("analyst", "/api/v1/experiments/{experiment}/comments/"),
     ("analyst", "/api/v1/experiments/{experiment}/observations/"),
     ("analyst", "/api/v1/experiments/{experiment}/results/?history=1"),
+    ("analyst", "/api/v1/results/"),
+    ("analyst", "/api/v1/results/?status=running&status=draft&ordering=name"),
     ("analyst", "/api/v1/events/"),
     ("analyst", "/api/v1/events/?experiment={experiment}&variant=b&kind=exposure"),
     ("analyst", "/api/v1/rollups/"),

@@ -439,6 +439,19 @@ TABLE = [
     ("GET", "/api/v1/experiments/{running}/analyse/", None, allowed(405)),
     ("GET", "/api/v1/experiments/{running}/results/", None, allowed(200)),
     ("GET", "/api/v1/experiments/{running}/results/?history=1", None, allowed(200)),
+    # Results by dimension and over a window: computed for every reader, never stored.
+    ("GET", "/api/v1/experiments/{running}/results/?dimension=device", None, allowed(200)),
+    (
+        "GET",
+        "/api/v1/experiments/{running}/results/?from=2026-11-01&to=2026-11-30",
+        None,
+        allowed(200),
+    ),
+    ("GET", "/api/v1/experiments/{running}/results/?dimension=devise", None, allowed(400)),
+    # The portfolio read: the latest results of many experiments; everyone reads.
+    ("GET", "/api/v1/results/", None, allowed(200)),
+    ("GET", "/api/v1/results/?status=running", None, allowed(200)),
+    ("POST", "/api/v1/results/", {}, allowed(405)),
     ("GET", "/api/v1/events/", None, allowed(200)),
     ("GET", "/api/v1/events/?format=csv", None, allowed(200)),
     ("GET", "/api/v1/events/?experiment={running}&kind=exposure", None, allowed(200)),

@@ -38,6 +38,8 @@ def refused(response, name):
         "/api/v1/experiments/{experiment}/comments/",
         "/api/v1/experiments/{experiment}/results/",
         "/api/v1/experiments/{experiment}/results/?history=1",
+        "/api/v1/experiments/{experiment}/results/?dimension=device",
+        "/api/v1/results/",
     ],
 )
 def test_an_unknown_parameter_is_a_400_naming_it(api, operator, url):

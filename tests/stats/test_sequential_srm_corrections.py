@@ -135,3 +135,15 @@ def test_chi_square_tail_closed_forms_match_scipy():
     mixed = chi2_sf(np.array([3.0, 3.0, 3.0, 3.0]), np.array([1, 2, 0, 50]))
     np.testing.assert_allclose(mixed[[0, 1, 3]], stats.chi2.sf(3.0, [1, 2, 50]), rtol=1e-11)
     assert np.isnan(mixed[2])
+
+
+def test_the_chance_of_a_false_positive_among_m_tests():
+    from analytics.stats import chance_of_a_false_positive
+
+    assert chance_of_a_false_positive(0.05, 1) == pytest.approx(0.05)
+    assert chance_of_a_false_positive(0.05, 10) == pytest.approx(1 - 0.95**10)  # ≈ 0.401
+    assert chance_of_a_false_positive(0.05, 0) == 0.0
+    with pytest.raises(ValueError, match="alpha"):
+        chance_of_a_false_positive(1.5, 3)
+    with pytest.raises(ValueError, match="comparisons"):
+        chance_of_a_false_positive(0.05, -1)
