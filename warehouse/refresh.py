@@ -32,7 +32,7 @@ from roles.capabilities import require
 
 from .engines import QueryFailed, connection_for, run
 from .models import ExperimentSource, MetricDefinition, RefreshRun
-from .services import definition_query, latest_definitions
+from .services import definition_query, latest_definitions, source_dimensions
 from .sql import QueryProblem, render
 
 
@@ -132,10 +132,22 @@ def _start_run(experiment, run_id, actor) -> RefreshRun:
 
 
 def _query_group(definition: MetricDefinition, members: list[Target]) -> None:
-    """One query of ``definition`` for its members; its rows go to each member by key."""
+    """The queries of ``definition`` for its members: the overall rows, then one per
+    dimension of the source; the rows go to each member by key."""
+    for dimension, column in [("", ""), *source_dimensions(definition.source)]:
+        if not _query_slice(definition, members, dimension, column):
+            return
+
+
+def _query_slice(definition, members, dimension: str, column: str) -> bool:
     source = definition.source
     started = time.perf_counter()
-    statement = {"metric": definition.metric.key, "version": definition.version, "sql": ""}
+    statement = {
+        "metric": definition.metric.key,
+        "version": definition.version,
+        "dimension": dimension,
+        "sql": "",
+    }
     try:
         query = definition_query(
             definition,
@@ -143,11 +155,13 @@ def _query_group(definition: MetricDefinition, members: list[Target]) -> None:
             experiment_keys=tuple(sorted({m.key for m in members})),
             start=min(m.first_day for m in members),
             end=max(m.last_day for m in members),
+            dimension_column=column,
         )
         statement["sql"] = render(query, source.kind)
         outcome = run(connection_for(source), statement["sql"])
     except (QueryProblem, QueryFailed) as exc:
-        problem = f"{definition.metric.key} v{definition.version}: {exc}"
+        slice_name = f" by {dimension}" if dimension else ""
+        problem = f"{definition.metric.key} v{definition.version}{slice_name}: {exc}"
         for member in members:
             member.problem = member.problem or problem
         outcome = None
@@ -156,16 +170,19 @@ def _query_group(definition: MetricDefinition, members: list[Target]) -> None:
     by_key = {m.key: m for m in members}
     for member in members:
         member.run.statements.append(statement)
-    if outcome is not None:
-        for values in outcome.rows:
-            row = dict(zip(outcome.columns, values, strict=True))
-            member = by_key.get(row["experiment_key"])
-            if member is not None:
-                member.rows.append(_observation_row(row, definition.metric))
+    if outcome is None:
+        return False
+    for values in outcome.rows:
+        row = dict(zip(outcome.columns, values, strict=True))
+        member = by_key.get(row["experiment_key"])
+        if member is not None:
+            member.rows.append(_observation_row(row, definition.metric, dimension))
+    return True
 
 
-def _observation_row(row: dict, metric: Metric) -> dict:
-    """A query's row as an upload's row (the same checks follow)."""
+def _observation_row(row: dict, metric: Metric, dimension: str) -> dict:
+    """A query's row as an upload's row (the same checks follow); a slice's row names its
+    dimension and value (a missing value is the slice "unknown")."""
     day = row["exposure_day"]
     values = {
         "date": day.isoformat() if hasattr(day, "isoformat") else str(day),
@@ -176,6 +193,9 @@ def _observation_row(row: dict, metric: Metric) -> dict:
         "covariate_sum_squares": _plain(row["covariate_sum_squares"]),
         "cross_sum": _plain(row["cross_sum"]),
     }
+    if dimension:
+        values["dimension"] = dimension
+        values["dimension_value"] = str(row["dimension_value"] or "unknown")[:64]
     if metric.kind == Metric.Kind.BINOMIAL:
         values["conversions"] = _plain(row["metric_sum"])
     else:
@@ -231,14 +251,18 @@ def _write(target: Target) -> int:
         raise RefreshFailed(f"The warehouse returned impossible numbers ({listed}).") from exc
     for observation in observations:
         observation.source = Observation.Source.WAREHOUSE
-    observations.sort(key=lambda o: (o.variant_id, o.metric_id, o.date))
-    kept = {(o.variant_id, o.metric_id, o.date) for o in observations}
+    observations.sort(
+        key=lambda o: (o.variant_id, o.metric_id, o.date, o.dimension, o.dimension_value)
+    )
+    kept = {
+        (o.variant_id, o.metric_id, o.date, o.dimension, o.dimension_value) for o in observations
+    }
     with transaction.atomic():
         stale = Observation.objects.filter(
             experiment=target.experiment,
             metric_id__in=list(target.definitions),
             source=Observation.Source.WAREHOUSE,
-        ).values_list("pk", "variant_id", "metric_id", "date")
+        ).values_list("pk", "variant_id", "metric_id", "date", "dimension", "dimension_value")
         gone = [pk for pk, *key in stale if tuple(key) not in kept]
         Observation.objects.filter(pk__in=gone).delete()
         observations_upsert(observations)

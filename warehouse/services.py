@@ -94,13 +94,23 @@ def _check_source(source: DataSource) -> None:
     columns = source.dimension_columns
     if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
         raise ValidationFailed({"dimension_columns": "Give a list of column names."})
-    for column in columns:
-        try:
-            COLUMN(column)
-        except ValidationError as exc:
-            raise ValidationFailed({"dimension_columns": f"“{column}”: {exc.messages[0]}"}) from exc
+    for entry in columns:
+        for part in entry.split("=", 1):
+            try:
+                COLUMN(part)
+            except ValidationError as exc:
+                raise ValidationFailed(
+                    {"dimension_columns": f"“{entry}”: {exc.messages[0]}"}
+                ) from exc
     if len(set(columns)) != len(columns) or len(columns) > 10:
         raise ValidationFailed({"dimension_columns": "At most 10 columns, each named once."})
+
+
+def source_dimensions(source: DataSource) -> list[tuple[str, str]]:
+    """(dimension, column) of each slice the source gives: ``device=device_category`` slices
+    results by ``device`` from that column; ``country`` alone is both."""
+    return [tuple(entry.split("=", 1)) if "=" in entry else (entry, entry)
+            for entry in source.dimension_columns]  # fmt: skip
 
 
 def datasource_test(*, actor, datasource_id: int) -> DataSource:

@@ -43,7 +43,7 @@ def postgres_dsn():
 
 def numbers(outcome):
     return {
-        (row[0], row[1], row[2]): tuple(round(float(v), 9) for v in row[3:]) for row in outcome.rows
+        (row[0], row[1], row[2]): tuple(round(float(v), 9) for v in row[4:]) for row in outcome.rows
     }
 
 

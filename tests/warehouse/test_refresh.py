@@ -34,7 +34,7 @@ def world(warehouse_path, monkeypatch):
 
 
 def stored(experiment, metric_key):
-    rows = Observation.objects.filter(experiment=experiment, metric__key=metric_key)
+    rows = Observation.objects.filter(experiment=experiment, metric__key=metric_key, dimension="")
     return {
         (o.variant.key, o.date): (
             o.users,
@@ -159,3 +159,20 @@ def test_a_batch_queries_each_definition_once_for_all_its_experiments(world):
     runs = refresh_batch([world["experiment"].pk])
     assert [r.status for r in runs] == ["succeeded"]
     assert len(runs[0].statements) == 2
+
+
+def test_a_source_with_a_dimension_writes_each_slice_beside_the_overall_rows(world):
+    world["source"].dimension_columns = ["device=device_category"]
+    world["source"].save()
+    run = refresh_experiment(world["experiment"].pk, actor=None)
+    assert run.status == "succeeded", run.error
+    assert [s["dimension"] for s in run.statements] == ["", "device", "", "device"]
+    overall = Observation.objects.filter(metric__key="revenue", dimension="")
+    sliced = Observation.objects.filter(metric__key="revenue", dimension="device")
+    assert {o.dimension_value for o in sliced} == {"mobile", "desktop"}
+    # The slices add up to the overall rows, day by day and variant by variant.
+    for row in overall:
+        parts = sliced.filter(variant=row.variant, date=row.date)
+        assert sum(p.users for p in parts) == row.users
+        assert sum(p.sum for p in parts) == pytest.approx(row.sum)
+    assert stored(world["experiment"], "revenue") == expected("sum")

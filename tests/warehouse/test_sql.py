@@ -50,6 +50,7 @@ def test_rendered_sql_parses_back_in_its_dialect(aggregation, dialect):
         "experiment_key",
         "variant_key",
         "exposure_day",
+        "dimension_value",
         "users",
         "metric_sum",
         "metric_sum_squares",

@@ -33,7 +33,7 @@ DIALECTS = {
 TEMPLATE = """
 WITH exposures AS (
   SELECT __x_exp AS wh_experiment, __x_user AS wh_user, MIN(__x_variant) AS wh_variant,
-         MIN(__x_time) AS wh_first_at
+         MIN(__x_time) AS wh_first_at, MIN(__x_dim) AS wh_dimension
   FROM __exposure_table
   WHERE __x_exp IN (:keys) AND __x_time >= :start AND __x_time < :end
   GROUP BY __x_exp, __x_user
@@ -44,7 +44,7 @@ WITH exposures AS (
   FROM __fact_table
   WHERE __f_time >= :facts_start AND __f_time < :facts_end AND __filters
 ), per_user AS (
-  SELECT e.wh_experiment, e.wh_variant, CAST(e.wh_first_at AS DATE) AS wh_day,
+  SELECT e.wh_experiment, e.wh_variant, e.wh_dimension, CAST(e.wh_first_at AS DATE) AS wh_day,
          SUM(CASE WHEN __in_window THEN f.fact_value ELSE 0 END) AS window_total,
          SUM(CASE WHEN __in_window THEN f.fact_denominator ELSE 0 END) AS window_denominator,
          COUNT(CASE WHEN __in_window THEN 1 END) AS window_events,
@@ -53,16 +53,17 @@ WITH exposures AS (
          COUNT(CASE WHEN __in_pre THEN 1 END) AS pre_events
   FROM exposures AS e
   LEFT JOIN facts AS f ON f.fact_user = e.wh_user
-  GROUP BY e.wh_experiment, e.wh_variant, e.wh_user, CAST(e.wh_first_at AS DATE)
+  GROUP BY e.wh_experiment, e.wh_variant, e.wh_user, e.wh_dimension, CAST(e.wh_first_at AS DATE)
 ), valued AS (
-  SELECT wh_experiment, wh_variant, wh_day, __y AS wh_y, __x AS wh_x FROM per_user
+  SELECT wh_experiment, wh_variant, wh_dimension, wh_day, __y AS wh_y, __x AS wh_x FROM per_user
 )
 SELECT wh_experiment AS experiment_key, wh_variant AS variant_key, wh_day AS exposure_day,
+       wh_dimension AS dimension_value,
        COUNT(*) AS users, SUM(wh_y) AS metric_sum, SUM(wh_y * wh_y) AS metric_sum_squares,
        SUM(wh_x) AS covariate_sum, SUM(wh_x * wh_x) AS covariate_sum_squares,
        SUM(wh_x * wh_y) AS cross_sum
 FROM valued
-GROUP BY wh_experiment, wh_variant, wh_day
+GROUP BY wh_experiment, wh_variant, wh_dimension, wh_day
 """
 
 # The per-user value y (and the covariate x, the same over the pre-period) per aggregation.
@@ -119,6 +120,9 @@ class MetricQuery:
     start: dt.date = dt.date(2026, 1, 1)
     end: dt.date = dt.date(2026, 1, 31)  # the last day of exposures, inclusive
     source_dialect: str = "duckdb"  # the dialect the value expression is written in
+    # A column of the exposure table to slice by (its value at the user's exposures); "" for
+    # the overall rows.
+    dimension_column: str = ""
 
 
 def parse_expression(text: str, dialect: str = "duckdb", field_name="value_expression"):
@@ -236,6 +240,11 @@ def build(query: MetricQuery) -> exp.Expression:
         "__x_user": _column(query.exposure_user_column),
         "__x_variant": _column(query.variant_column),
         "__x_time": _column(query.exposure_time_column),
+        "__x_dim": (
+            _column(_checked_column(query.dimension_column, "dimension_columns"))
+            if query.dimension_column
+            else exp.Literal.string("")
+        ),
         "__f_user": _column(query.user_column),
         "__f_time": _column(query.time_column),
         "__value": value,
