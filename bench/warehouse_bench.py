@@ -114,7 +114,7 @@ def main():
     refresh_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
-    db = duckdb.connect(path, read_only=True)
+    db = duckdb.connect(path, read_only=True, config={"memory_limit": "600MB"})
     hand_rows = db.execute(HAND.format(start=START, end=END + dt.timedelta(days=1))).fetchall()
     db.close()
     hand_seconds = time.perf_counter() - started

@@ -130,6 +130,8 @@ RESULT_DIMENSIONS = env.list(
     "RESULT_DIMENSIONS",
     default=["device", "country", "channel", "user_type", "browser", "platform", "region"],
 )
+# The embedded DuckDB warehouse's memory ceiling per query (it spills to disk past it).
+WAREHOUSE_DUCKDB_MEMORY_LIMIT = env("WAREHOUSE_DUCKDB_MEMORY_LIMIT", default="600MB")
 # The ISO code every currency figure is reported in (objectives with the unit "currency").
 REPORTING_CURRENCY = env("REPORTING_CURRENCY", default="EUR")
 # Days a completed experiment may wait for the CMO's decision before the CMO is alerted.

@@ -8,6 +8,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from .secrets import SecretMissing, resolve
 
 
@@ -18,7 +20,7 @@ class QueryFailed(Exception):
 @dataclass(frozen=True)
 class Connection:
     kind: str
-    settings: str  # the resolved connection setting: a path or a DSN
+    settings: str  # the resolved connection setting: a path or a DSN (never logged)
     timeout_seconds: int
     row_cap: int
 
@@ -60,7 +62,11 @@ def _duckdb(connection: Connection, sql: str):
     import duckdb
 
     try:
-        db = duckdb.connect(connection.settings, read_only=True)
+        db = duckdb.connect(
+            connection.settings,
+            read_only=True,
+            config={"memory_limit": settings.WAREHOUSE_DUCKDB_MEMORY_LIMIT},
+        )
     except duckdb.Error as exc:
         raise QueryFailed(f"DuckDB could not open the warehouse: {_short(exc)}") from exc
     # DuckDB has no statement timeout: a timer interrupts the query.
