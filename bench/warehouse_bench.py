@@ -110,7 +110,7 @@ def main():
         query = definition_query(definition, source, experiment_keys=keys, start=START, end=END)
         outcome = run(connection, render(query, "duckdb"))
         for row in outcome.rows:
-            refreshed[(key, row[0], row[1], row[2])] = tuple(round(float(v), 6) for v in row[3:])
+            refreshed[(key, row[0], row[1], row[2])] = tuple(round(float(v), 6) for v in row[4:])
     refresh_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
