@@ -24,7 +24,6 @@ ABILITY_SCOPES: dict[str, str | None] = {
     "segments.economics": Scope.UPLOAD,
     "webhooks.manage": Scope.ADMIN,
     "tokens.manage": None,
-    "warehouse.sources": Scope.ADMIN,  # names where the warehouse's credentials live
     **{
         ability: Scope.STEPS
         for ability in (
@@ -34,7 +33,7 @@ ABILITY_SCOPES: dict[str, str | None] = {
             "experiments.conclude", "templates.manage", "experiments.cost",
             "results.acknowledge_srm", "experiments.share", "postmortems.write",
             "comments.create", "reports.build", "teams.manage", "metrics.define",
-            "metrics.official", "warehouse.refresh",
+            "metrics.official", "warehouse.refresh", "warehouse.sources",
         )
     },
 }  # fmt: skip
