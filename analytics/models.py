@@ -254,6 +254,7 @@ class Alert(models.Model):
         OVERDUE = "overdue", "Running past its planned duration"
         DECISION_OVERDUE = "decision_overdue", "Decision waiting past its deadline"
         FADING_WINNER = "fading_winner", "Shipped winner fading"
+        REFRESH_FAILED = "refresh_failed", "Warehouse refresh failed"
 
     experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=16, choices=Kind.choices)

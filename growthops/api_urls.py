@@ -11,7 +11,6 @@ from analytics.api.results import ExperimentDataViewSet, TaskViewSet
 from experiments.api import (
     ExperimentViewSet,
     HypothesisViewSet,
-    MetricViewSet,
     SegmentViewSet,
 )
 from experiments.by_key import EXPERIMENT_REF
@@ -30,6 +29,7 @@ from programme.api.shares import ExperimentShareViewSet, ShareViewSet
 from programme.api.streams import StreamViewSet
 from roles.api import MeViewSet, TokenViewSet
 from roles.tokens_api import ServiceTokenViewSet
+from warehouse.api import DataSourceViewSet, ExperimentWarehouseViewSet, MetricViewSet
 from webhooks.api import WebhookViewSet
 
 from .api import ApiRootView
@@ -53,12 +53,16 @@ router.register("segments", SegmentViewSet, basename="segment")
 router.register("segments", SegmentEconomicsViewSet, basename="segment-economics")
 router.register("teams", TeamViewSet, basename="team")
 router.register("operators", OperatorProfileViewSet, basename="operator")
+# The metric library (warehouse): the experiments app's metrics with their SQL definitions.
 router.register("metrics", MetricViewSet, basename="metric")
+router.register("datasources", DataSourceViewSet, basename="datasource")
 router.register("hypotheses", HypothesisViewSet, basename="hypothesis")
 router.register("templates", TemplateViewSet, basename="template")
 router.register("experiments", ExperimentViewSet, basename="experiment")
 # The experiment's data and results: detail actions on the same prefix, from analytics.
 router.register("experiments", ExperimentDataViewSet, basename="experiment-data")
+# Its exposure source in a warehouse and the refreshes from it (warehouse).
+router.register("experiments", ExperimentWarehouseViewSet, basename="experiment-warehouse")
 # The post-mortem (programme): a detail action on the same prefix.
 router.register("experiments", ExperimentPostmortemViewSet, basename="experiment-postmortem")
 router.register("postmortems", PostmortemListViewSet, basename="postmortem")

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "roles",
     "experiments",
     "analytics",
+    # Warehouse-native metrics: between the programme and analytics (docs/warehouse.md).
+    "warehouse",
     "programme",
     "webhooks",
     # Above every app: the demo organisation and its seeding command.
@@ -130,6 +132,8 @@ RESULT_DIMENSIONS = env.list(
     "RESULT_DIMENSIONS",
     default=["device", "country", "channel", "user_type", "browser", "platform", "region"],
 )
+# The embedded DuckDB warehouse's memory ceiling per query (it spills to disk past it).
+WAREHOUSE_DUCKDB_MEMORY_LIMIT = env("WAREHOUSE_DUCKDB_MEMORY_LIMIT", default="600MB")
 # The ISO code every currency figure is reported in (objectives with the unit "currency").
 REPORTING_CURRENCY = env("REPORTING_CURRENCY", default="EUR")
 # Days a completed experiment may wait for the CMO's decision before the CMO is alerted.
@@ -366,6 +370,10 @@ CELERY_BEAT_SCHEDULE = {
     "analyse-running-and-stale-experiments": {
         "task": "analytics.tasks.experiments_analyse_sweep",
         "schedule": env.int("ANALYSE_SWEEP_SECONDS", default=300),
+    },
+    "refresh-running-experiments-from-warehouses": {
+        "task": "warehouse.tasks.warehouse_refresh_running",
+        "schedule": env.int("WAREHOUSE_REFRESH_SECONDS", default=3600),
     },
     "roll-up-events": {
         "task": "analytics.tasks.events_rollup",

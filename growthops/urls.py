@@ -12,6 +12,7 @@ from .health import healthz
 urlpatterns = [
     path("", include("experiments.urls")),
     path("", include("analytics.urls")),
+    path("", include("warehouse.urls")),
     path("", include("programme.urls")),
     path("", include("roles.urls")),
     path("", include("webhooks.urls")),

@@ -117,6 +117,21 @@ CAPABILITIES: dict[str, Ability] = {
     "comments.create": _ability(*EVERYONE, description="comment on hypotheses and experiments"),
     "webhooks.manage": _ability(Role.CMO, description="register webhooks and see their deliveries"),
     "tokens.manage": _ability(*EVERYONE, description="create and revoke their own service tokens"),
+    # Warehouse-native metrics (docs/warehouse.md).
+    "warehouse.sources": _ability(
+        Role.CMO, Role.ANALYST, description="add and edit data sources and test their connection"
+    ),
+    "metrics.define": _ability(
+        Role.CMO, Role.ANALYST, description="create and edit metrics and their SQL definitions"
+    ),
+    "metrics.official": _ability(Role.CMO, description="mark a metric's version official"),
+    "warehouse.refresh": _ability(
+        Role.CMO,
+        Role.ANALYST,
+        Role.OPERATOR,
+        owner_only_for=[Role.OPERATOR],
+        description="set an experiment's exposure source and refresh it from the warehouse",
+    ),
     "reports.build": _ability(
         Role.CMO, Role.ANALYST, description="build the board pack (monthly or quarterly report)"
     ),

@@ -32,7 +32,8 @@ ABILITY_SCOPES: dict[str, str | None] = {
             "experiments.design", "experiments.run", "experiments.review", "experiments.kill",
             "experiments.conclude", "templates.manage", "experiments.cost",
             "results.acknowledge_srm", "experiments.share", "postmortems.write",
-            "comments.create", "reports.build", "teams.manage",
+            "comments.create", "reports.build", "teams.manage", "metrics.define",
+            "metrics.official", "warehouse.refresh", "warehouse.sources",
         )
     },
 }  # fmt: skip

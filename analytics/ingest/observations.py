@@ -231,6 +231,13 @@ def observations_upsert(observations: list[Observation]) -> None:
     )
 
 
+def observations_validated(experiment: Experiment, rows: list[dict]) -> list[Observation]:
+    """Rows (dicts, as an upload gives them) checked as an upload's are: the observations to
+    write, or :class:`BatchRejected` naming every problem. For writers with their own source
+    and transaction (the warehouse refresh)."""
+    return _validated(experiment, rows)
+
+
 def _validated(experiment: Experiment, rows: list[dict]) -> list[Observation]:
     variants = {v.key: v for v in experiment.variants.all()}
     metrics = experiment_metrics(experiment)

@@ -37,6 +37,7 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
+from warehouse.models import DataSource, MetricDefinition
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +87,13 @@ def build_world(cmo, operator, analyst):
         OperatorProfile.objects.create(
             user=UserFactory(role=Role.OPERATOR), channels=["web", "seo"], capacity=3
         )
-        MetricFactory()
+        source = DataSource.objects.create(
+            name=f"Source {n}", kind="duckdb", connection_ref="env:WAREHOUSE"
+        )
+        MetricDefinition.objects.create(
+            metric=MetricFactory(), version=1, source=source, fact_table="events",
+            user_column="user_id", time_column="ts", aggregation="conversion", direction="higher",
+        )  # fmt: skip
         ObjectiveFactory()
         other = ExperimentFactory(hypothesis=HypothesisFactory(objective=objective))
         other.secondary_metrics.add(MetricFactory())
@@ -159,6 +166,7 @@ LISTS = [
     ("analyst", "/api/v1/tokens/"),
     ("analyst", "/api/v1/operators/"),
     ("analyst", "/api/v1/metrics/"),
+    ("analyst", "/api/v1/datasources/"),
     ("analyst", "/api/v1/templates/"),
     ("analyst", "/api/v1/hypotheses/"),
     ("analyst", "/api/v1/hypotheses/{hypothesis}/comments/"),

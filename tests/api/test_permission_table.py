@@ -49,7 +49,14 @@ from tests.analytics.helpers import START, binomial_rows, running_experiment
 from tests.api.test_page_actions import mismatched
 from tests.conftest import built_once, person
 from tests.experiments.helpers import put_in_status
-from tests.factories import ExperimentFactory, HypothesisFactory, SegmentFactory, TeamFactory
+from tests.factories import (
+    ExperimentFactory,
+    HypothesisFactory,
+    MetricFactory,
+    SegmentFactory,
+    TeamFactory,
+)
+from warehouse.models import DataSource, ExperimentSource, MetricDefinition
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 ROLES = ["cmo", "owner", "other_operator", "marketer", "analyst", "anonymous"]
@@ -117,6 +124,19 @@ def events_body(w):
         {"experiment": w["running"].key, "variant": "control", "user_id": "u1",
          "kind": "exposure", "timestamp": f"{START.isoformat()}T10:00:00Z"}
     ]  # fmt: skip
+
+
+def metric_body(w):
+    return {
+        "key": "purchases", "name": "Purchases", "source": w["datasource"].pk,
+        "fact_table": "events", "user_column": "user_pseudo_id",
+        "time_column": "event_timestamp", "aggregation": "conversion",
+        "filters": [{"column": "event_name", "op": "=", "value": "purchase"}],
+    }  # fmt: skip
+
+
+def datasource_body(w):
+    return {"name": "GA4 export", "kind": "bigquery", "connection_ref": "env:BQ_CREDENTIALS"}
 
 
 def postmortem_body(w):
@@ -189,6 +209,24 @@ TABLE = [
     # Metrics: read only.
     ("GET", "/api/v1/metrics/", None, allowed(200)),
     ("GET", "/api/v1/metrics/{metric}/", None, allowed(200)),
+    # The metric library: analysts and the CMO define metrics; only the CMO marks official.
+    ("POST", "/api/v1/metrics/", metric_body, allowed(201, {"cmo", "analyst"})),
+    ("PATCH", "/api/v1/metrics/{metric}/", {"name": "Sign-ups"}, allowed(200, {"cmo", "analyst"})),
+    ("PUT", "/api/v1/metrics/{metric}/", {"name": "x"}, allowed(405)),
+    ("POST", "/api/v1/metrics/{defined_metric}/official/", {"version": 1}, allowed(200, {"cmo"})),
+    # Data sources: the CMO and analysts only (connection settings are named, never shown).
+    ("GET", "/api/v1/datasources/", None, allowed(200, {"cmo", "analyst"})),
+    ("GET", "/api/v1/datasources/{datasource}/", None, allowed(200, {"cmo", "analyst"})),
+    ("POST", "/api/v1/datasources/", datasource_body, allowed(201, {"cmo", "analyst"})),
+    (
+        "PATCH",
+        "/api/v1/datasources/{datasource}/",
+        {"row_cap": 500},
+        allowed(200, {"cmo", "analyst"}),
+    ),
+    ("PUT", "/api/v1/datasources/{datasource}/", {}, allowed(405, {"cmo", "analyst"})),
+    ("DELETE", "/api/v1/datasources/{spare_datasource}/", None, allowed(204, {"cmo", "analyst"})),
+    ("POST", "/api/v1/datasources/{datasource}/test/", None, allowed(200, {"cmo", "analyst"})),
     # Hypotheses: everyone logs and comments; operators and the CMO score and triage.
     ("GET", "/api/v1/hypotheses/", None, allowed(200)),
     ("GET", "/api/v1/hypotheses/{idea}/", None, allowed(200)),
@@ -383,6 +421,21 @@ TABLE = [
     ("GET", "/api/v1/experiments/{running}/observations/?format=csv", None, allowed(200)),
     # An analysis asked for now: who uploads may ask; an experiment with no data is a 409.
     ("POST", "/api/v1/experiments/{running}/analyse/", None, allowed(202, {"analyst", "owner"})),
+    # The warehouse: the exposure source and refreshes (the CMO, analysts, the owner).
+    (
+        "POST",
+        "/api/v1/experiments/{running}/refresh/",
+        None,
+        allowed(202, {"cmo", "analyst", "owner"}),
+    ),
+    ("GET", "/api/v1/experiments/{running}/refreshes/", None, allowed(200)),
+    ("GET", "/api/v1/experiments/{running}/warehouse/", None, allowed(200)),
+    (
+        "POST",
+        "/api/v1/experiments/{running}/warehouse/",
+        lambda w: {"source": w["datasource"].pk, "experiment_key": "pricing"},
+        allowed(200, {"cmo", "analyst", "owner"}),
+    ),
     ("POST", "/api/v1/experiments/{draft}/analyse/", None, allowed(409, {"analyst", "owner"})),
     ("GET", "/api/v1/experiments/{running}/analyse/", None, allowed(405)),
     ("GET", "/api/v1/experiments/{running}/results/", None, allowed(200)),
@@ -521,7 +574,22 @@ def build_world():
     alert = Alert.objects.create(experiment=running, kind="srm", message="SRM")
     for user in (cmo, operator, operator2, marketer, analyst):
         Notification.objects.create(recipient=user, alert=alert)
+    datasource = DataSource.objects.create(
+        name="Warehouse", kind="duckdb", connection_ref="env:GROWTHOPS_NO_SUCH_WAREHOUSE"
+    )
+    ExperimentSource.objects.create(experiment=running, source=datasource)
+    defined_metric = MetricFactory(key="defined", kind="binomial")
+    MetricDefinition.objects.create(
+        metric=defined_metric, version=1, source=datasource, fact_table="events",
+        user_column="user_pseudo_id", time_column="event_timestamp", aggregation="conversion",
+        direction="higher",
+    )  # fmt: skip
     return {
+        "datasource": datasource,
+        "spare_datasource": DataSource.objects.create(
+            name="Spare", kind="postgres", connection_ref="env:SPARE_DSN"
+        ),
+        "defined_metric": defined_metric,
         "users": {
             "cmo": cmo,
             "owner": operator,
@@ -587,7 +655,7 @@ def world(built_world):
 SNAPSHOT_MODELS = [
     *(
         model
-        for app in ("roles", "experiments", "analytics", "programme", "webhooks")
+        for app in ("roles", "experiments", "analytics", "warehouse", "programme", "webhooks")
         for model in apps.get_app_config(app).get_models(include_auto_created=True)
     ),
     Token,

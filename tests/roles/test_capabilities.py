@@ -31,6 +31,10 @@ ROLE_ABILITIES = {
         "tokens.manage",
         "webhooks.manage",
         "reports.build",
+        "warehouse.sources",
+        "metrics.define",
+        "metrics.official",
+        "warehouse.refresh",
     },
     Role.OPERATOR: {
         "hypotheses.create",
@@ -48,6 +52,7 @@ ROLE_ABILITIES = {
         "comments.create",
         "tokens.manage",
         "segments.economics",
+        "warehouse.refresh",
     },
     Role.MARKETER: {
         "segments.economics",
@@ -67,6 +72,9 @@ ROLE_ABILITIES = {
         "comments.create",
         "tokens.manage",
         "reports.build",
+        "warehouse.sources",
+        "metrics.define",
+        "warehouse.refresh",
     },
 }
 

@@ -1,0 +1,107 @@
+"""The same metric on DuckDB, ClickHouse (chdb, embedded) and PostgreSQL (a second database):
+identical numbers, equal to a hand computation. No mocks."""
+
+import os
+
+import pytest
+from django.conf import settings
+
+from tests.conftest import REQUIRE_SERVICES
+from warehouse.engines import Connection, QueryFailed, run
+from warehouse.sql import render
+
+from .data import by_hand, query, tables
+from .engines import chdb_directory, drop_postgres_database, duckdb_file, postgres_database
+
+AGGREGATIONS = ["conversion", "sum", "mean", "ratio"]
+
+
+@pytest.fixture(scope="module")
+def duckdb_path(tmp_path_factory):
+    return duckdb_file(tmp_path_factory.mktemp("duckdb"))
+
+
+@pytest.fixture(scope="module")
+def chdb_path():
+    pytest.importorskip("chdb")
+    return chdb_directory()
+
+
+@pytest.fixture(scope="module")
+def postgres_dsn():
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        if REQUIRE_SERVICES:
+            pytest.fail("GROWTHOPS_REQUIRE_SERVICES=1 but the tests run on SQLite")
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+    user = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    base = f"postgresql://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/postgres"
+    dsn = postgres_database(base)
+    yield dsn
+    drop_postgres_database(base, dsn)
+
+
+def numbers(outcome):
+    return {
+        (row[0], row[1], row[2]): tuple(round(float(v), 9) for v in row[4:]) for row in outcome.rows
+    }
+
+
+def expected(aggregation):
+    exposures, events = tables()
+    return {
+        ("checkout-test", variant, day): tuple(round(float(v), 9) for v in cell)
+        for (variant, day), cell in by_hand(exposures, events, query(aggregation)).items()
+    }
+
+
+@pytest.mark.parametrize("aggregation", AGGREGATIONS)
+def test_duckdb_gives_the_hand_computation(duckdb_path, aggregation):
+    outcome = run(Connection("duckdb", duckdb_path, 30, 1000), render(query(aggregation), "duckdb"))
+    assert numbers(outcome) == expected(aggregation)
+    assert sum(v[0] for v in numbers(outcome).values()) == 59  # 60 users, one in both variants
+
+
+@pytest.mark.parametrize("aggregation", AGGREGATIONS)
+def test_clickhouse_gives_the_same_numbers(chdb_path, aggregation):
+    sql = render(query(aggregation), "clickhouse")
+    outcome = run(Connection("clickhouse", chdb_path, 30, 1000), sql)
+    assert numbers(outcome) == expected(aggregation)
+
+
+@pytest.mark.parametrize("aggregation", AGGREGATIONS)
+def test_postgresql_gives_the_same_numbers(postgres_dsn, aggregation):
+    sql = render(query(aggregation), "postgres")
+    outcome = run(Connection("postgres", postgres_dsn, 30, 1000), sql)
+    assert numbers(outcome) == expected(aggregation)
+
+
+def test_postgresql_runs_read_only(postgres_dsn):
+    with pytest.raises(QueryFailed, match="read-only"):
+        run(Connection("postgres", postgres_dsn, 30, 10), "CREATE TABLE x (a int)")
+
+
+def test_a_result_over_the_row_cap_is_refused(duckdb_path):
+    with pytest.raises(QueryFailed, match="row cap of 2 rows"):
+        run(Connection("duckdb", duckdb_path, 30, 2), render(query("sum"), "duckdb"))
+
+
+def test_a_query_past_the_time_limit_is_stopped(duckdb_path):
+    slow = "SELECT count(*) FROM range(100000000000) a"
+    with pytest.raises(QueryFailed, match="time limit of 1 s"):
+        run(Connection("duckdb", duckdb_path, 1, 10), slow)
+
+
+def test_duckdb_opens_the_warehouse_read_only(duckdb_path):
+    with pytest.raises(QueryFailed, match="DuckDB refused"):
+        run(Connection("duckdb", duckdb_path, 30, 10), "CREATE TABLE x (a INTEGER)")
+
+
+def test_a_missing_warehouse_says_so(tmp_path):
+    with pytest.raises(QueryFailed, match="could not open"):
+        run(Connection("duckdb", os.fspath(tmp_path / "none.duckdb"), 30, 10), "SELECT 1")
+
+
+def test_bigquery_is_rendered_not_run():
+    with pytest.raises(QueryFailed, match="rendered but not run"):
+        run(Connection("bigquery", "", 30, 10), "SELECT 1")

@@ -1,0 +1,178 @@
+"""A refresh: the warehouse's daily sums become observations (source ``warehouse``), once,
+with the SQL that ran recorded; a failure writes nothing and says why (run, alert)."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from analytics.models import Alert, AnalysisState, Observation, Result
+from growthops.errors import NotPermitted
+from tests.conftest import person
+from warehouse.models import RefreshRun
+from warehouse.refresh import Target, _write, refresh_batch, refresh_experiment
+
+from .data import by_hand, query, tables
+from .engines import duckdb_file
+from .helpers import ENV, definition, warehouse_experiment, warehouse_source
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def warehouse_path(tmp_path_factory):
+    return duckdb_file(tmp_path_factory.mktemp("refresh"))
+
+
+@pytest.fixture
+def world(warehouse_path, monkeypatch):
+    monkeypatch.setenv(ENV, warehouse_path)
+    analyst = person("analyst")
+    source = warehouse_source()
+    experiment = warehouse_experiment(person("operator"), source)
+    return {"analyst": analyst, "source": source, "experiment": experiment}
+
+
+def stored(experiment, metric_key):
+    rows = Observation.objects.filter(experiment=experiment, metric__key=metric_key, dimension="")
+    return {
+        (o.variant.key, o.date): (
+            o.users,
+            o.conversions if o.conversions is not None else o.sum,
+            o.covariate_sum,
+            o.cross_sum,
+        )
+        for o in rows.select_related("variant")
+    }
+
+
+def expected(aggregation):
+    exposures, events = tables()
+    hand = by_hand(exposures, events, query(aggregation, end=timezone.localdate()))
+    return {key: (c[0], c[1], c[3], c[5]) for key, c in hand.items()}
+
+
+def test_a_refresh_writes_the_warehouse_numbers_and_analyses_them(
+    world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = refresh_experiment(world["experiment"].pk, actor=world["analyst"])
+    assert run.status == RefreshRun.Status.SUCCEEDED, run.error
+    assert stored(world["experiment"], "purchases") == expected("conversion")
+    assert stored(world["experiment"], "revenue") == expected("sum")
+    assert {o.source for o in Observation.objects.all()} == {"warehouse"}
+    # The run keeps the SQL that ran, per metric version, and how long each took.
+    assert [(s["metric"], s["version"]) for s in run.statements] == [
+        ("purchases", 1),
+        ("revenue", 1),
+    ]
+    assert all('FROM "events"' in s["sql"] and s["duration_ms"] >= 0 for s in run.statements)
+    assert run.written == Observation.objects.count() == run.rows
+    assert sorted(v.metric.key for v in run.metric_versions.all()) == ["purchases", "revenue"]
+    # Analysis follows as after an upload (tasks run in-process in tests).
+    assert Result.objects.filter(experiment=world["experiment"]).exists()
+    assert AnalysisState.objects.get(experiment=world["experiment"]).stale is False
+
+
+def test_a_second_refresh_rewrites_the_same_rows(world):
+    refresh_experiment(world["experiment"].pk, actor=None)
+    before = stored(world["experiment"], "revenue")
+    count = Observation.objects.count()
+    run = refresh_experiment(world["experiment"].pk, actor=None)
+    assert run.status == "succeeded"
+    assert Observation.objects.count() == count
+    assert stored(world["experiment"], "revenue") == before
+
+
+def test_a_new_version_is_what_the_next_refresh_computes_and_records(world):
+    refresh_experiment(world["experiment"].pk, actor=None)
+    revenue = world["experiment"].secondary_metrics.get()
+    definition(revenue, world["source"], "sum", version=2, value_expression="value * 2")
+    run = refresh_experiment(world["experiment"].pk, actor=None)
+    doubled = {k: (u, s * 2, x * 2, xy * 4) for k, (u, s, x, xy) in expected("sum").items()}
+    assert stored(world["experiment"], "revenue") == doubled
+    assert ("revenue", 2) in [(s["metric"], s["version"]) for s in run.statements]
+
+
+def test_a_failing_query_writes_nothing_and_raises_an_alert(world):
+    world["source"].exposure_table = "no_such_table"
+    world["source"].save()
+    run = refresh_experiment(world["experiment"].pk, actor=None)
+    assert run.status == "failed"
+    assert "DuckDB refused the query" in run.error and "no_such_table" in run.error
+    assert Observation.objects.count() == 0
+    alert = Alert.objects.get(experiment=world["experiment"], kind="refresh_failed")
+    assert "wrote nothing" in alert.message and alert.resolved_at is None
+    # Fixed, the next refresh succeeds and the alert resolves.
+    world["source"].exposure_table = "exposures"
+    world["source"].save()
+    assert refresh_experiment(world["experiment"].pk, actor=None).status == "succeeded"
+    alert.refresh_from_db()
+    assert alert.resolved_at is not None
+
+
+def test_a_result_over_the_row_cap_writes_nothing(world):
+    world["source"].row_cap = 3
+    world["source"].save()
+    run = refresh_experiment(world["experiment"].pk, actor=None)
+    assert run.status == "failed" and "row cap of 3" in run.error
+    assert Observation.objects.count() == 0
+
+
+def test_an_unknown_variant_in_the_warehouse_is_refused(world):
+    variant = world["experiment"].variants.get(key="treatment")
+    variant.key = "b"
+    variant.save()
+    run = refresh_experiment(world["experiment"].pk, actor=None)
+    assert run.status == "failed"
+    assert "impossible numbers" in run.error and "unknown variant “treatment”" in run.error
+    assert Observation.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"conversions": 11}, "11 conversions is more than the 10 users"),
+        ({"users": -1}, "must not be negative"),
+    ],
+)
+def test_impossible_numbers_write_nothing(world, change, message):
+    experiment = world["experiment"]
+    row = {"date": "2026-11-02", "variant": "control", "metric": "purchases", "users": 10}
+    row.update({"conversions": 3, **change})
+    target = Target(experiment, RefreshRun.objects.create(experiment=experiment))
+    target.first_day, target.last_day = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
+    target.rows = [row]
+    with pytest.raises(Exception, match="impossible numbers") as caught:
+        _write(target)
+    assert message in str(caught.value)
+    assert Observation.objects.count() == 0
+
+
+def test_a_person_without_the_ability_is_refused(world):
+    with pytest.raises(NotPermitted):
+        refresh_experiment(world["experiment"].pk, actor=person("marketer"))
+    assert RefreshRun.objects.count() == 0
+
+
+def test_a_batch_queries_each_definition_once_for_all_its_experiments(world):
+    runs = refresh_batch([world["experiment"].pk])
+    assert [r.status for r in runs] == ["succeeded"]
+    assert len(runs[0].statements) == 2
+
+
+def test_a_source_with_a_dimension_writes_each_slice_beside_the_overall_rows(world):
+    world["source"].dimension_columns = ["device=device_category"]
+    world["source"].save()
+    run = refresh_experiment(world["experiment"].pk, actor=None)
+    assert run.status == "succeeded", run.error
+    assert [s["dimension"] for s in run.statements] == ["", "device", "", "device"]
+    overall = Observation.objects.filter(metric__key="revenue", dimension="")
+    sliced = Observation.objects.filter(metric__key="revenue", dimension="device")
+    assert {o.dimension_value for o in sliced} == {"mobile", "desktop"}
+    # The slices add up to the overall rows, day by day and variant by variant.
+    for row in overall:
+        parts = sliced.filter(variant=row.variant, date=row.date)
+        assert sum(p.users for p in parts) == row.users
+        assert sum(p.sum for p in parts) == pytest.approx(row.sum)
+    assert stored(world["experiment"], "revenue") == expected("sum")

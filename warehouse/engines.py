@@ -1,0 +1,151 @@
+"""Running a rendered query on a data source's engine, read-only, with a time limit and a
+row cap. DuckDB is embedded; PostgreSQL through psycopg; ClickHouse's dialect on chdb (the
+embedded engine: the connection setting is its data directory). BigQuery and Snowflake have
+no client here: their SQL is rendered and checked (docs/warehouse.md), not run.
+"""
+
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from .secrets import SecretMissing, resolve
+
+
+class QueryFailed(Exception):
+    """A query that did not give usable rows; the message says why, for a person."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    kind: str
+    settings: str  # the resolved connection setting: a path or a DSN (never logged)
+    timeout_seconds: int
+    row_cap: int
+
+
+@dataclass
+class Outcome:
+    columns: list[str]
+    rows: list[tuple]
+    duration_ms: int
+
+
+def connection_for(source) -> Connection:
+    try:
+        settings = resolve(source.connection_ref)
+    except SecretMissing as exc:
+        raise QueryFailed(str(exc)) from exc
+    return Connection(source.kind, settings, source.statement_timeout_seconds, source.row_cap)
+
+
+def run(connection: Connection, sql: str) -> Outcome:
+    runner = RUNNERS.get(connection.kind)
+    if runner is None:
+        raise QueryFailed(
+            f"{connection.kind} queries are rendered but not run from this server: no client "
+            "library for it is installed (docs/warehouse.md)."
+        )
+    started = time.perf_counter()
+    columns, rows = runner(connection, sql)
+    duration_ms = round((time.perf_counter() - started) * 1000)
+    if len(rows) > connection.row_cap:
+        raise QueryFailed(
+            f"The query returned more than the row cap of {connection.row_cap:,} rows; nothing "
+            "was written. Raise the source's row cap or shorten the experiment's window."
+        )
+    return Outcome(columns, rows, duration_ms)
+
+
+def _duckdb(connection: Connection, sql: str):
+    import duckdb
+
+    try:
+        db = duckdb.connect(
+            connection.settings,
+            read_only=True,
+            config={"memory_limit": settings.WAREHOUSE_DUCKDB_MEMORY_LIMIT},
+        )
+    except duckdb.Error as exc:
+        raise QueryFailed(f"DuckDB could not open the warehouse: {_short(exc)}") from exc
+    # DuckDB has no statement timeout: a timer interrupts the query.
+    timer = threading.Timer(connection.timeout_seconds, db.interrupt)
+    timer.start()
+    try:
+        cursor = db.execute(sql)
+        rows = cursor.fetchmany(connection.row_cap + 1)
+        columns = [d[0] for d in cursor.description]
+    except duckdb.InterruptException as exc:
+        raise _timed_out(connection) from exc
+    except duckdb.Error as exc:
+        raise QueryFailed(f"DuckDB refused the query: {_short(exc)}") from exc
+    finally:
+        timer.cancel()
+        db.close()
+    return columns, rows
+
+
+def _postgres(connection: Connection, sql: str):
+    import psycopg
+
+    try:
+        with psycopg.connect(connection.settings, connect_timeout=10) as db:
+            db.read_only = True
+            with db.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true)",
+                    [f"{connection.timeout_seconds * 1000}"],
+                )
+                cursor.execute(sql)
+                rows = cursor.fetchmany(connection.row_cap + 1)
+                columns = [d.name for d in cursor.description]
+            db.rollback()
+    except psycopg.errors.QueryCanceled as exc:
+        raise _timed_out(connection) from exc
+    except psycopg.Error as exc:
+        raise QueryFailed(f"PostgreSQL refused the query: {_short(exc)}") from exc
+    return columns, rows
+
+
+_CHDB_LOCK = threading.Lock()  # chdb holds one session per process
+
+
+def _clickhouse(connection: Connection, sql: str):
+    try:
+        from chdb import session
+    except ImportError as exc:
+        raise QueryFailed("ClickHouse's embedded engine (chdb) is not installed here.") from exc
+    limits = f" SETTINGS max_execution_time={int(connection.timeout_seconds)}, readonly=1"
+    with _CHDB_LOCK:
+        db = session.Session(connection.settings)
+        try:
+            result = db.query(sql + limits, "ArrowTable")
+        except Exception as exc:  # chdb raises its own error types
+            if "TIMEOUT_EXCEEDED" in str(exc) or "Timeout exceeded" in str(exc):
+                raise _timed_out(connection) from exc
+            raise QueryFailed(f"ClickHouse refused the query: {_short(exc)}") from exc
+        finally:
+            db.close()
+    columns = list(result.column_names)
+    rows = list(zip(*(result.column(c).to_pylist() for c in columns), strict=True))
+    return columns, rows
+
+
+def _timed_out(connection: Connection) -> QueryFailed:
+    return QueryFailed(
+        f"The query ran past the source's time limit of {connection.timeout_seconds} s and was "
+        "stopped; nothing was written."
+    )
+
+
+def _short(exc) -> str:
+    return str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+
+
+RUNNERS = {"duckdb": _duckdb, "postgres": _postgres, "clickhouse": _clickhouse}
+
+
+def test_connection(connection: Connection) -> Outcome:
+    """``SELECT 1`` on the source: does it answer?"""
+    return run(connection, "SELECT 1 AS ok")

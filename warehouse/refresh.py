@@ -1,0 +1,287 @@
+"""A refresh: each metric's query run in the experiment's warehouse, its daily per-variant
+sums checked as an upload's rows are and written as observations (source ``warehouse``),
+then analysis follows as after any write (``analytics.analysis.freshness``).
+
+One query per metric per batch of experiments sharing a data source: a batch of one is the
+refresh of one experiment (the API and the page); beat refreshes the running ones in batches
+(docs/warehouse.md). A failed, timed-out, capped or impossible result writes nothing for the
+experiments it concerns; the run records why, and a ``refresh_failed`` alert says so.
+"""
+
+import datetime as dt
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from analytics.analysis.alerts import alerts_resolve, raise_alert
+from analytics.analysis.freshness import observations_changed
+from analytics.ingest.observations import (
+    BatchRejected,
+    data_window,
+    observations_upsert,
+    observations_validated,
+    status_refusal,
+)
+from analytics.models import Alert, Observation
+from experiments.models import Experiment, Metric
+from experiments.selectors import experiment_metric_ids
+from roles.capabilities import require
+
+from .engines import QueryFailed, connection_for, run
+from .models import ExperimentSource, MetricDefinition, RefreshRun
+from .services import definition_query, latest_definitions, source_dimensions
+from .sql import QueryProblem, render
+
+
+class RefreshFailed(Exception):
+    """Why a refresh of an experiment wrote nothing, for a person."""
+
+
+@dataclass
+class Target:
+    """One experiment of a batch: its run, its window, its metrics' definitions."""
+
+    experiment: Experiment
+    run: RefreshRun
+    key: str = ""
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
+    definitions: dict[int, MetricDefinition] = field(default_factory=dict)
+    rows: list[dict] = field(default_factory=list)
+    problem: str = ""
+
+
+def refresh_experiment(experiment_id: int, *, actor, run_id: int | None = None) -> RefreshRun:
+    """Refresh one experiment from its warehouse; returns its run (succeeded or failed).
+
+    ``actor`` None is the scheduler (beat); a person needs ``warehouse.refresh``.
+    """
+    experiment = Experiment.objects.get(pk=experiment_id)
+    if actor is not None:
+        require(actor, "warehouse.refresh", experiment)
+    return refresh_batch([experiment_id], run_ids={experiment_id: run_id}, actor=actor)[0]
+
+
+def refresh_batch(experiment_ids, *, actor=None, run_ids=None) -> list[RefreshRun]:
+    """Refresh experiments together: one query per data source × metric definition."""
+    run_ids = run_ids or {}
+    targets = [_target(e, run_ids.get(e.pk), actor) for e in _experiments(experiment_ids)]
+    groups = defaultdict(list)  # a definition (its source's) → the targets that compute it
+    definitions = {}
+    for target in targets:
+        if target.problem:
+            continue
+        for definition in target.definitions.values():
+            definitions[definition.pk] = definition
+            groups[definition.pk].append(target)
+    for definition_id, members in groups.items():
+        _query_group(definitions[definition_id], members)
+    for target in targets:
+        _finish(target)
+    return [t.run for t in targets]
+
+
+def _experiments(experiment_ids):
+    return list(
+        Experiment.objects.filter(pk__in=experiment_ids)
+        .select_related("warehouse_source__source")
+        .prefetch_related("variants")
+        .order_by("pk")
+    )
+
+
+def _target(experiment: Experiment, run_id, actor) -> Target:
+    run = _start_run(experiment, run_id, actor)
+    target = Target(experiment, run)
+    try:
+        link = ExperimentSource.objects.filter(experiment=experiment).first()
+        if link is None:
+            raise RefreshFailed("The experiment names no exposure source in a warehouse.")
+        if reason := status_refusal(experiment):
+            raise RefreshFailed(reason)
+        target.first_day, target.last_day = data_window(experiment)
+        if target.first_day is None or target.first_day > target.last_day:
+            raise RefreshFailed("The experiment has not started: there is nothing to read yet.")
+        target.key = link.key
+        metric_ids = experiment_metric_ids([experiment.pk]).get(experiment.pk, set())
+        target.definitions = {
+            m: d for m, d in latest_definitions(metric_ids).items() if d.source_id == link.source_id
+        }
+        if not target.definitions:
+            raise RefreshFailed(
+                f"None of the experiment's metrics has a definition in “{link.source}”."
+            )
+    except RefreshFailed as exc:
+        target.problem = str(exc)
+    return target
+
+
+def _start_run(experiment, run_id, actor) -> RefreshRun:
+    now = timezone.now()
+    run = RefreshRun.objects.filter(pk=run_id, experiment=experiment).first() if run_id else None
+    if run is None:
+        run = RefreshRun(experiment=experiment, requested_by=actor)
+    # A redelivered task starts its run again from nothing.
+    run.status, run.started_at, run.error, run.statements = RefreshRun.Status.RUNNING, now, "", []
+    run.rows = run.written = 0
+    run.save()
+    return run
+
+
+def _query_group(definition: MetricDefinition, members: list[Target]) -> None:
+    """The queries of ``definition`` for its members: the overall rows, then one per
+    dimension of the source; the rows go to each member by key."""
+    for dimension, column in [("", ""), *source_dimensions(definition.source)]:
+        if not _query_slice(definition, members, dimension, column):
+            return
+
+
+def _query_slice(definition, members, dimension: str, column: str) -> bool:
+    source = definition.source
+    started = time.perf_counter()
+    statement = {
+        "metric": definition.metric.key,
+        "version": definition.version,
+        "dimension": dimension,
+        "sql": "",
+    }
+    try:
+        query = definition_query(
+            definition,
+            source,
+            experiment_keys=tuple(sorted({m.key for m in members})),
+            start=min(m.first_day for m in members),
+            end=max(m.last_day for m in members),
+            dimension_column=column,
+        )
+        statement["sql"] = render(query, source.kind)
+        outcome = run(connection_for(source), statement["sql"])
+    except (QueryProblem, QueryFailed) as exc:
+        slice_name = f" by {dimension}" if dimension else ""
+        problem = f"{definition.metric.key} v{definition.version}{slice_name}: {exc}"
+        for member in members:
+            member.problem = member.problem or problem
+        outcome = None
+    statement["duration_ms"] = round((time.perf_counter() - started) * 1000)
+    statement["rows"] = len(outcome.rows) if outcome else 0
+    by_key = {m.key: m for m in members}
+    for member in members:
+        member.run.statements.append(statement)
+    if outcome is None:
+        return False
+    for values in outcome.rows:
+        row = dict(zip(outcome.columns, values, strict=True))
+        member = by_key.get(row["experiment_key"])
+        if member is not None:
+            member.rows.append(_observation_row(row, definition.metric, dimension))
+    return True
+
+
+def _observation_row(row: dict, metric: Metric, dimension: str) -> dict:
+    """A query's row as an upload's row (the same checks follow); a slice's row names its
+    dimension and value (a missing value is the slice "unknown")."""
+    day = row["exposure_day"]
+    values = {
+        "date": day.isoformat() if hasattr(day, "isoformat") else str(day),
+        "variant": row["variant_key"],
+        "metric": metric.key,
+        "users": _plain(row["users"]),
+        "covariate_sum": _plain(row["covariate_sum"]),
+        "covariate_sum_squares": _plain(row["covariate_sum_squares"]),
+        "cross_sum": _plain(row["cross_sum"]),
+    }
+    if dimension:
+        values["dimension"] = dimension
+        values["dimension_value"] = str(row["dimension_value"] or "unknown")[:64]
+    if metric.kind == Metric.Kind.BINOMIAL:
+        values["conversions"] = _plain(row["metric_sum"])
+    else:
+        values["sum"] = _plain(row["metric_sum"])
+        values["sum_squares"] = _plain(row["metric_sum_squares"])
+    return values
+
+
+def _plain(value):
+    """A number as Python gives it (drivers return Decimal, numpy or integral floats)."""
+    if value is None:
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+def _finish(target: Target) -> None:
+    run = target.run
+    run.rows = len(target.rows)
+    started = run.started_at or timezone.now()
+    try:
+        if target.problem:
+            raise RefreshFailed(target.problem)
+        written = _write(target)
+    except RefreshFailed as exc:
+        _failed(target, str(exc))
+    else:
+        run.status, run.written = RefreshRun.Status.SUCCEEDED, written
+        run.finished_at = timezone.now()
+        run.duration_ms = round((run.finished_at - started).total_seconds() * 1000)
+        run.save()
+        run.metric_versions.set(target.definitions.values())
+        alerts_resolve(
+            Alert.objects.filter(experiment=target.experiment, kind=Alert.Kind.REFRESH_FAILED)
+        )
+
+
+def _write(target: Target) -> int:
+    rows = [
+        r
+        for r in target.rows
+        if target.first_day.isoformat() <= r["date"] <= target.last_day.isoformat()
+    ]
+    if not rows:
+        raise RefreshFailed(
+            f"The warehouse has no exposures of “{target.key}” from {target.first_day} to "
+            f"{target.last_day}: check the experiment key and the exposure table."
+        )
+    try:
+        observations = observations_validated(target.experiment, rows)
+    except BatchRejected as exc:
+        listed = "; ".join(f"{p.row}: {p.field} {p.message}" for p in exc.problems[:5])
+        raise RefreshFailed(f"The warehouse returned impossible numbers ({listed}).") from exc
+    for observation in observations:
+        observation.source = Observation.Source.WAREHOUSE
+    observations.sort(
+        key=lambda o: (o.variant_id, o.metric_id, o.date, o.dimension, o.dimension_value)
+    )
+    kept = {
+        (o.variant_id, o.metric_id, o.date, o.dimension, o.dimension_value) for o in observations
+    }
+    with transaction.atomic():
+        stale = Observation.objects.filter(
+            experiment=target.experiment,
+            metric_id__in=list(target.definitions),
+            source=Observation.Source.WAREHOUSE,
+        ).values_list("pk", "variant_id", "metric_id", "date", "dimension", "dimension_value")
+        gone = [pk for pk, *key in stale if tuple(key) not in kept]
+        Observation.objects.filter(pk__in=gone).delete()
+        observations_upsert(observations)
+        observations_changed([target.experiment.pk])
+    return len(observations)
+
+
+def _failed(target: Target, message: str) -> None:
+    run = target.run
+    run.status, run.error, run.finished_at = RefreshRun.Status.FAILED, message, timezone.now()
+    run.duration_ms = round(
+        (run.finished_at - (run.started_at or run.finished_at)).total_seconds() * 1000
+    )
+    run.save()
+    text = f"The warehouse refresh of “{target.experiment}” wrote nothing: {message}"
+    alert = Alert.objects.filter(
+        experiment=target.experiment, kind=Alert.Kind.REFRESH_FAILED, metric__isnull=True
+    ).first()
+    if alert is None:
+        raise_alert(target.experiment, Alert.Kind.REFRESH_FAILED, text)
+    else:
+        Alert.objects.filter(pk=alert.pk).update(message=text, resolved_at=None)

@@ -1,0 +1,51 @@
+"""The experiment page's warehouse panel (loaded with htmx from the experiment page, as the
+results panel is): its exposure source, the last refresh with the exact SQL that ran and its
+time, any error, and a Refresh button whose run the panel follows while it is queued."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from experiments.selectors import experiment_list_for_user
+from growthops.errors import DomainError
+from roles.capabilities import can
+from roles.permissions import require_ability
+
+from .models import ExperimentSource, RefreshRun
+from .requests import refresh_request
+
+
+def _panel(request, experiment):
+    run = RefreshRun.objects.filter(experiment=experiment).select_related("requested_by").first()
+    context = {
+        "experiment": experiment,
+        "link": ExperimentSource.objects.filter(experiment=experiment)
+        .select_related("source")
+        .first(),
+        "run": run,
+        "in_progress": run is not None and run.status in ("queued", "running"),
+        "may_refresh": can(request.user, "warehouse.refresh", experiment),
+    }
+    return render(request, "warehouse/_experiment_panel.html", context)
+
+
+@login_required
+def experiment_panel(request, pk: int):
+    require_ability(request, "results.read")
+    experiment = get_object_or_404(experiment_list_for_user(user=request.user), pk=pk)
+    return _panel(request, experiment)
+
+
+@login_required
+@require_POST
+def experiment_refresh(request, pk: int):
+    experiment = get_object_or_404(experiment_list_for_user(user=request.user), pk=pk)
+    require_ability(request, "warehouse.refresh", experiment)
+    try:
+        refresh_request(actor=request.user, experiment_id=experiment.pk)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    if request.htmx:
+        return _panel(request, experiment)
+    return redirect("experiments:detail", pk=experiment.pk)
