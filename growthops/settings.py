@@ -319,6 +319,7 @@ SPECTACULAR_SETTINGS = {
         "PostmortemStatusEnum": "programme.models.Postmortem.Status",
         "NoticeKindEnum": "programme.models.Notice.Kind",
         "HoldoutKindEnum": "programme.models.Holdout.Kind",
+        "DataSourceKindEnum": "warehouse.models.DataSource.Kind",
     },
 }
 
