@@ -19,7 +19,7 @@ _DESIGN_FIELDS = forms.fields_for_model(
         "objective",
         "segment",
         "executed_by",
-        "agency_name",
+        "partner",
         "primary_metric",
         "secondary_metrics",
         "guardrail_metrics",
@@ -39,7 +39,7 @@ _DESIGN_FIELDS = forms.fields_for_model(
     labels={
         "key": "Key",
         "executed_by": "Executed by",
-        "agency_name": "Agency partner",
+        "partner": "Agency partner",
         "secondary_metrics": "Secondary metrics",
         "guardrail_metrics": "Guardrail metrics",
         "method": "Analysis method",
@@ -56,7 +56,7 @@ _DESIGN_FIELDS = forms.fields_for_model(
         "key": "Stable key for event streams and uploads; it cannot change once saved.",
         "objective": "The long-term objective it serves.",
         "segment": "The audience in the test. Sunset segments are not offered.",
-        "agency_name": "Only when an agency partner runs it.",
+        "partner": "Only when an agency partner runs it.",
         "primary_metric": "The one metric that decides the test.",
         "secondary_metrics": "Also measured, not deciding. Tick any number.",
         "guardrail_metrics": "Must not get worse. Tick any number.",
@@ -90,7 +90,7 @@ class ExperimentDesignForm(forms.Form):
     objective = _DESIGN_FIELDS["objective"]
     segment = _DESIGN_FIELDS["segment"]
     executed_by = _DESIGN_FIELDS["executed_by"]
-    agency_name = _DESIGN_FIELDS["agency_name"]
+    partner = _DESIGN_FIELDS["partner"]
     primary_metric = _DESIGN_FIELDS["primary_metric"]
     secondary_metrics = _DESIGN_FIELDS["secondary_metrics"]
     guardrail_metrics = _DESIGN_FIELDS["guardrail_metrics"]

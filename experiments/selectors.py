@@ -363,21 +363,21 @@ def operators_with_load(*, user) -> list[OperatorProfile]:
 
 
 def agency_partners(*, user, limit: int = 5) -> list[dict]:
-    """Each agency partner (by name) with its experiments: counts in flight, concluded and in
-    all, and its ``current`` in-flight experiments (capped); two queries."""
+    """Each agency partner with its experiments: counts in flight, concluded and in all, and
+    its ``current`` in-flight experiments (capped); two queries."""
     agency = experiment_list_for_user(user=user).filter(executed_by=Experiment.ExecutedBy.AGENCY)
     rows = (
         agency.order_by()
-        .values("agency_name")
+        .values("partner_id", partner_name=F("partner__name"))
         .annotate(
             experiments=Count("id"),
             in_flight=Count("id", filter=Q(status__in=IN_FLIGHT)),
             concluded=Count("id", filter=Q(status=ExperimentStatus.CONCLUDED)),
         )
-        .order_by("agency_name")
+        .order_by("partner_name")
     )
-    current = _newest_per(agency.filter(status__in=IN_FLIGHT), "agency_name", limit)
-    return [{**row, "current": current.get(row["agency_name"], [])} for row in rows]
+    current = _newest_per(agency.filter(status__in=IN_FLIGHT), "partner_id", limit)
+    return [{**row, "current": current.get(row["partner_id"], [])} for row in rows]
 
 
 def learnings_for_user(*, user) -> QuerySet[Experiment]:
