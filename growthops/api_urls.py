@@ -28,6 +28,7 @@ from programme.api.reports import BoardReportViewSet
 from programme.api.shares import ExperimentShareViewSet, ShareViewSet
 from programme.api.streams import StreamViewSet
 from roles.api import MeViewSet, TokenViewSet
+from roles.partners_api import PartnerViewSet
 from roles.tokens_api import ServiceTokenViewSet
 from webhooks.api import WebhookViewSet
 
@@ -52,6 +53,7 @@ router.register("segments", SegmentViewSet, basename="segment")
 router.register("segments", SegmentEconomicsViewSet, basename="segment-economics")
 router.register("teams", TeamViewSet, basename="team")
 router.register("operators", OperatorProfileViewSet, basename="operator")
+router.register("partners", PartnerViewSet, basename="partner")
 router.register("metrics", MetricViewSet, basename="metric")
 router.register("hypotheses", HypothesisViewSet, basename="hypothesis")
 router.register("templates", TemplateViewSet, basename="template")
