@@ -49,7 +49,7 @@ def experiment_upload(request, pk: int):
 @login_required
 def experiment_results(request, pk: int):
     """The results panel: loaded into the experiment's page with htmx, or a page of its own."""
-    require_ability(request, "results.read")
+    require_ability(request, "experiments.read")
     experiment = get_object_or_404(experiment_list_for_user(user=request.user), pk=pk)
     template = (
         "analytics/_experiment_results.html"

@@ -204,7 +204,7 @@ def experiment_create(
     unknown = set(fields) - set(DESIGN_FIELDS)
     if unknown:
         raise ValidationFailed({field: "Not a design field." for field in sorted(unknown)})
-    fields = _as_partner(actor, fields, creating=True)
+    fields = _as_partner(actor, fields, creating=True, hypothesis=hypothesis)
     if template is not None:
         start = template_design(template)
         locked = locked_changes(template, start, fields)
@@ -261,12 +261,17 @@ def experiment_save_design(
     return experiment
 
 
-def _as_partner(actor, fields: dict, *, creating: bool = False) -> dict:
-    """A partner's people design for their partner: the experiment is the agency's, and names
-    no other partner (docs/partners.md)."""
+def _as_partner(actor, fields: dict, *, creating: bool = False, hypothesis=None) -> dict:
+    """A partner's people design for their partner: the experiment is the agency's, names no
+    other partner, and tests an idea the partner logged or already tests (docs/partners.md)."""
     if actor.role != Role.PARTNER:
         return fields
     problems = {}
+    if hypothesis is not None and not (
+        hypothesis.author.partner_id == actor.partner_id
+        or hypothesis.experiments.filter(partner_id=actor.partner_id).exists()
+    ):
+        problems["hypothesis"] = "Not a hypothesis you may see: log your idea first."
     if fields.get("partner") not in (None, actor.partner):
         problems["partner"] = f"You design for {actor.partner} only."
     if fields.get("executed_by") not in (None, Experiment.ExecutedBy.AGENCY):

@@ -16,6 +16,9 @@ ROLE_ABILITIES = {
         "segments.manage",
         "segments.economics",
         "teams.manage",
+        "partners.manage",
+        "partners.scorecard",
+        "experiments.read",
         "hypotheses.create",
         "hypotheses.triage",
         "experiments.review",
@@ -33,6 +36,7 @@ ROLE_ABILITIES = {
         "reports.build",
     },
     Role.OPERATOR: {
+        "experiments.read",
         "hypotheses.create",
         "hypotheses.triage",
         "experiments.create",
@@ -50,6 +54,7 @@ ROLE_ABILITIES = {
         "segments.economics",
     },
     Role.MARKETER: {
+        "experiments.read",
         "segments.economics",
         "hypotheses.create",
         "hypotheses.follow_own",
@@ -58,6 +63,7 @@ ROLE_ABILITIES = {
         "tokens.manage",
     },
     Role.ANALYST: {
+        "experiments.read",
         "segments.economics",
         "hypotheses.create",
         "data.upload",
@@ -67,6 +73,21 @@ ROLE_ABILITIES = {
         "comments.create",
         "tokens.manage",
         "reports.build",
+    },
+    # An agency partner's people: their partner's experiments, like an operator, and never
+    # a review, a decision or the programme's roll-ups (tests/roles/test_partner_scope.py).
+    Role.PARTNER: {
+        "hypotheses.create",
+        "experiments.create",
+        "experiments.design",
+        "experiments.run",
+        "experiments.read",
+        "experiments.share",
+        "data.upload",
+        "results.acknowledge_srm",
+        "comments.create",
+        "tokens.manage",
+        "partners.scorecard",
     },
 }
 
