@@ -11,8 +11,6 @@ from django.db.models import (
     When,
 )
 
-from roles.capabilities import can
-
 from .models import (
     Experiment,
     ExperimentStatus,

@@ -69,7 +69,8 @@ def objective_list_for_user(*, user) -> QuerySet[Objective]:
     if is_partner(user):
         mine = _partner_experiments(user)
         objectives = objectives.filter(
-            Q(pk__in=mine.values("objective_id")) | Q(pk__in=mine.values("hypothesis__objective_id"))
+            Q(pk__in=mine.values("objective_id"))
+            | Q(pk__in=mine.values("hypothesis__objective_id"))
         )
         counted = Q(experiments__partner_id=user.partner_id)  # its own experiments only
     return objectives.annotate(

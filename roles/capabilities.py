@@ -75,9 +75,7 @@ CAPABILITIES: dict[str, Ability] = {
         Role.MARKETER, description="follow the ideas they logged from the home page"
     ),
     # Experiments: operators design and run their own; the CMO reviews and decides.
-    "experiments.create": _ability(
-        Role.OPERATOR, PARTNER, description="design a new experiment"
-    ),
+    "experiments.create": _ability(Role.OPERATOR, PARTNER, description="design a new experiment"),
     "experiments.design": _ability(
         Role.OPERATOR,
         PARTNER,

@@ -44,8 +44,10 @@ class Partner(models.Model):
         max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
     )
     fee_currency = models.CharField(
-        max_length=3, default=reporting_currency, help_text="ISO 4217 code; roll-ups add fees in the "
-        "reporting currency (settings.REPORTING_CURRENCY) only."
+        max_length=3,
+        default=reporting_currency,
+        help_text="ISO 4217 code; roll-ups add fees in the "
+        "reporting currency (settings.REPORTING_CURRENCY) only.",
     )
     media_billing = models.CharField(
         max_length=16, choices=MediaBilling.choices, default=MediaBilling.PASS_THROUGH

@@ -82,7 +82,9 @@ def partners_for_user(user):
     return partners_
 
 
-class PartnerViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class PartnerViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Agency partners: contract, monthly fee, how media is billed, contact, and their people."""
 
     serializer_class = PartnerSerializer

@@ -25,9 +25,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     role = Role.MARKETER
     password = factory.django.Password("pw-for-tests-only")
     # A partner's people work for one partner; no one else names one.
-    partner = factory.LazyAttribute(
-        lambda u: PartnerFactory() if u.role == Role.PARTNER else None
-    )
+    partner = factory.LazyAttribute(lambda u: PartnerFactory() if u.role == Role.PARTNER else None)
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

@@ -13,6 +13,7 @@ from tests.factories import (
     HypothesisFactory,
     MetricFactory,
     ObjectiveFactory,
+    PartnerFactory,
     SegmentFactory,
 )
 
@@ -55,7 +56,6 @@ def design_post(refs, *, action="save", variants=TWO_ARMS, **changes):
         "objective": refs["objective"].pk,
         "segment": refs["segment"].pk,
         "executed_by": "in_house",
-        "agency_name": "",
         "primary_metric": refs["metric"].pk,
         "method": "frequentist",
         "correction": "none",
@@ -210,7 +210,7 @@ def test_an_operator_saves_a_draft(client, operator, refs):
         secondary_metrics=[refs["revenue"].pk],
         guardrail_metrics=[refs["guardrail"].pk],
         executed_by="agency",
-        agency_name="Northwind Growth Partners",
+        partner=PartnerFactory(name="Northwind Growth Partners").pk,
     )
     response = client.post(create_url(refs), data)
     experiment = Experiment.objects.get()
@@ -225,7 +225,7 @@ def test_an_operator_saves_a_draft(client, operator, refs):
         0.1,
         2000,
     )
-    assert experiment.agency_name == "Northwind Growth Partners"
+    assert experiment.partner.name == "Northwind Growth Partners"
     assert list(experiment.secondary_metrics.all()) == [refs["revenue"]]
     assert list(experiment.guardrail_metrics.all()) == [refs["guardrail"]]
     assert [(v.key, v.is_control, v.weight) for v in experiment.variants.all()] == [

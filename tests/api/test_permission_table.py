@@ -546,10 +546,16 @@ PARTNER_CODES = {
             *(
                 ("POST", f"/api/v1/experiments/{{{status}}}/steps/{step}/")
                 for status, step in [
-                    ("draft", "submit"), ("draft", "start"), ("in_review", "approve"),
-                    ("in_review", "request_changes"), ("approved", "start"),
-                    ("paused", "resume"), ("running", "pause"), ("running", "complete"),
-                    ("running", "kill"), ("completed", "conclude"),
+                    ("draft", "submit"),
+                    ("draft", "start"),
+                    ("in_review", "approve"),
+                    ("in_review", "request_changes"),
+                    ("approved", "start"),
+                    ("paused", "resume"),
+                    ("running", "pause"),
+                    ("running", "complete"),
+                    ("running", "kill"),
+                    ("completed", "conclude"),
                 ]
             ),  # fmt: skip
         ]
