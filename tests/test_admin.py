@@ -76,7 +76,7 @@ def test_a_refused_admin_action_changes_nothing(client, superuser_cmo, operator)
         {"action": "step_pause", admin.helpers.ACTION_CHECKBOX_NAME: [experiment.pk]},
         follow=True,
     )
-    assert "Only Growth operator may" in response.content.decode()
+    assert "Only Growth operator, Agency partner may" in response.content.decode()
     assert Experiment.objects.get(pk=experiment.pk).status == "running"
 
 

@@ -379,7 +379,10 @@ def test_only_operators_design_a_new_experiment(client, cast, refs, role):
     assert client.get(create_url(refs)).status_code == 403
     response = client.post(create_url(refs), design_post(refs))
     assert response.status_code == 403
-    assert "Only Growth operator may design a new experiment." in response.content.decode()
+    assert (
+        "Only Growth operator, Agency partner may design a new experiment."
+        in response.content.decode()
+    )
     assert not Experiment.objects.exists()
 
 
@@ -406,7 +409,10 @@ def test_the_cmo_reads_a_draft_but_cannot_change_it(client, cmo, operator, refs)
     assert all(field.disabled for field in response.context["form"].fields.values())
     forced = client.post(edit_url(experiment), design_post(refs, action="submit", key=None))
     assert forced.status_code == 403
-    assert "Only Growth operator may edit and submit the design." in forced.content.decode()
+    assert (
+        "Only Growth operator, Agency partner may edit and submit the design."
+        in forced.content.decode()
+    )
     experiment.refresh_from_db()
     assert (experiment.name, experiment.status) == ("Mine", "draft")
 
@@ -492,8 +498,8 @@ def test_the_design_page_needs_a_bounded_number_of_queries(
 ):
     client.force_login(cast["operator"])
     # The suggestions (recent observations, in the segment and then in any; the shrunk
-    # lifts) read three of these, whatever the number of choices.
-    with django_assert_max_num_queries(19):
+    # lifts) read three of these, whatever the number of choices; one reads the partners.
+    with django_assert_max_num_queries(20):
         if page == "create":
             response = client.get(create_url(refs))
         elif page == "edit":
