@@ -80,7 +80,7 @@ class Partner(models.Model):
                     | (~models.Q(media_billing="marked_up") & models.Q(media_markup__isnull=True))
                 ),
                 name="partner_markup_with_marked_up_media",
-                violation_error_message="A markup (0 % or more) goes with marked-up media only.",
+                violation_error_message="A markup (0 %% or more) goes with marked-up media only.",
             ),
         ]
 
