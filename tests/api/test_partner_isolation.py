@@ -153,7 +153,7 @@ def test_a_partner_sees_no_page_of_another_partners(client, world, route):
     for pk in targets:
         path = "/" + re.sub(
             r"<(?:\w+:)?(\w+)>",
-            lambda m: "launch" if m.group(1) in ("step", "name") else str(pk),
+            lambda m, pk=pk: "launch" if m.group(1) in ("step", "name") else str(pk),
             route,
         )
         for method in ("get", "post"):
