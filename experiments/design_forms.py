@@ -78,6 +78,14 @@ _DESIGN_FIELDS = forms.fields_for_model(
 )
 
 
+class PartnerScope:
+    """A partner's person designs for their partner, among the objectives and segments they
+    may see (``experiments.selectors``): passed to the form by the design views."""
+
+    def __init__(self, partner, objectives, segments):
+        self.partner, self.objectives, self.segments = partner, objectives, segments
+
+
 class ExperimentDesignForm(forms.Form):
     """The design of one experiment; the design services and ``experiment_submit`` judge it.
 
@@ -143,6 +151,7 @@ class ExperimentDesignForm(forms.Form):
         current=None,
         locked=(),
         rule=None,
+        partner_of=None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -160,6 +169,8 @@ class ExperimentDesignForm(forms.Form):
         self.fields["objective"].queryset = Objective.objects.filter(
             Q(status=Objective.Status.ACTIVE) | Q(pk=keep["objective"])
         )
+        if partner_of is not None:
+            self._for_partner(partner_of)
         for name in ("mde", "baseline", "baseline_sd", "daily_traffic", "alpha", "power"):
             self.fields[name].widget.attrs.setdefault("inputmode", "decimal")
         sort_choices(self)
@@ -171,6 +182,24 @@ class ExperimentDesignForm(forms.Form):
         if read_only:
             for field in self.fields.values():
                 field.disabled = True
+
+    def _for_partner(self, scope: "PartnerScope") -> None:
+        self.fields["executed_by"].choices = [
+            (Experiment.ExecutedBy.AGENCY, Experiment.ExecutedBy.AGENCY.label)
+        ]
+        self.fields["executed_by"].initial = Experiment.ExecutedBy.AGENCY
+        self.fields["partner"].queryset = type(scope.partner).objects.filter(pk=scope.partner.pk)
+        self.fields["partner"].initial = scope.partner.pk
+        self.fields["partner"].empty_label = None
+        self.fields["objective"].queryset = self.fields["objective"].queryset.filter(
+            pk__in=scope.objectives.values("pk")
+        )
+        self.fields["segment"].queryset = self.fields["segment"].queryset.filter(
+            pk__in=scope.segments.values("pk")
+        )
+        self.initial.setdefault("executed_by", Experiment.ExecutedBy.AGENCY)
+        self.initial["executed_by"] = Experiment.ExecutedBy.AGENCY
+        self.initial["partner"] = scope.partner.pk
 
     def rule_names(self) -> list[str]:
         return [name for name in self.fields if name.startswith(self.RULE_PREFIX)]

@@ -61,6 +61,10 @@ def _partner_experiments(user) -> QuerySet[Experiment]:
     return Experiment.objects.filter(partner_id=user.partner_id)
 
 
+def _partner_ideas(user) -> QuerySet[Hypothesis]:
+    return Hypothesis.objects.filter(author__partner_id=user.partner_id)
+
+
 def objective_list_for_user(*, user) -> QuerySet[Objective]:
     """Objectives; a partner's people see those their partner's experiments serve."""
     if not can(user, "experiments.read"):
@@ -71,6 +75,7 @@ def objective_list_for_user(*, user) -> QuerySet[Objective]:
         objectives = objectives.filter(
             Q(pk__in=mine.values("objective_id"))
             | Q(pk__in=mine.values("hypothesis__objective_id"))
+            | Q(pk__in=_partner_ideas(user).values("objective_id"))
         )
         counted = Q(experiments__partner_id=user.partner_id)  # its own experiments only
     return objectives.annotate(
@@ -108,7 +113,9 @@ def segment_list_for_user(*, user) -> QuerySet[Segment]:
     if is_partner(user):
         mine = _partner_experiments(user)
         segments = segments.filter(
-            Q(pk__in=mine.values("segment_id")) | Q(pk__in=mine.values("hypothesis__segment_id"))
+            Q(pk__in=mine.values("segment_id"))
+            | Q(pk__in=mine.values("hypothesis__segment_id"))
+            | Q(pk__in=_partner_ideas(user).values("segment_id"))
         )
     return segments
 
