@@ -8,14 +8,16 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from growthops.errors import ValidationFailed
+from growthops.filters import LIST_FILTERS
 
 from . import partners
 from .models import Partner, Role, User
 from .permissions import HasAbility
 
 
-class PartnerSerializer(serializers.ModelSerializer):
+class AgencyPartnerSerializer(serializers.ModelSerializer):
     users = serializers.SerializerMethodField(help_text="Usernames of its people.")
+    contact_email = serializers.CharField(read_only=True, help_text="An e-mail, or blank.")
 
     class Meta:
         model = Partner
@@ -39,7 +41,7 @@ class _Strict:
         return super().to_internal_value(data)
 
 
-class PartnerInputSerializer(_Strict, serializers.Serializer):
+class AgencyPartnerInputSerializer(_Strict, serializers.Serializer):
     name = serializers.CharField(max_length=200)
     contract_start = serializers.DateField(required=False, allow_null=True)
     contract_end = serializers.DateField(required=False, allow_null=True)
@@ -64,6 +66,8 @@ class PartnerUserInputSerializer(_Strict, serializers.Serializer):
 
 
 class PartnerUserSerializer(serializers.ModelSerializer):
+    email = serializers.CharField(read_only=True, help_text="An e-mail, or blank.")
+
     class Meta:
         model = User
         fields = ["id", "username", "first_name", "last_name", "email", "role", "partner"]
@@ -87,7 +91,7 @@ class PartnerViewSet(
 ):
     """Agency partners: contract, monthly fee, how media is billed, contact, and their people."""
 
-    serializer_class = PartnerSerializer
+    serializer_class = AgencyPartnerSerializer
     permission_classes = [HasAbility]
     required_abilities = {
         "create": "partners.manage",
@@ -96,22 +100,28 @@ class PartnerViewSet(
     }
     required_ability = "partners.scorecard"
     http_method_names = ["get", "post", "patch", "head", "options"]
+    filter_backends = LIST_FILTERS
+    filterset_fields = ["media_billing", "fee_currency"]
+    search_fields = ["name", "contact_name"]
+    ordering_fields = ["name", "monthly_fee", "contract_start", "contract_end"]
     ordering = ["name", "id"]
 
     def get_queryset(self):
         return partners_for_user(self.request.user)
 
-    @extend_schema(request=PartnerInputSerializer, responses={201: PartnerSerializer})
+    @extend_schema(request=AgencyPartnerInputSerializer, responses={201: AgencyPartnerSerializer})
     def create(self, request):
-        payload = PartnerInputSerializer(data=request.data)
+        payload = AgencyPartnerInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         partner = partners.partner_create(actor=request.user, **_sent(payload))
         return Response(self._shown(partner.pk), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=PartnerInputSerializer(partial=True), responses=PartnerSerializer)
+    @extend_schema(
+        request=AgencyPartnerInputSerializer(partial=True), responses=AgencyPartnerSerializer
+    )
     def partial_update(self, request, pk=None):
         partner = self.get_object()
-        payload = PartnerInputSerializer(data=request.data, partial=True)
+        payload = AgencyPartnerInputSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         partners.partner_update(partner_id=partner.pk, actor=request.user, **_sent(payload))
         return Response(self._shown(partner.pk))
@@ -129,4 +139,4 @@ class PartnerViewSet(
         return Response(PartnerUserSerializer(user).data, status=status.HTTP_201_CREATED)
 
     def _shown(self, pk):
-        return PartnerSerializer(self.get_queryset().get(pk=pk)).data
+        return AgencyPartnerSerializer(self.get_queryset().get(pk=pk)).data

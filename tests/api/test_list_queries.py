@@ -31,6 +31,7 @@ from tests.factories import (
     HypothesisFactory,
     MetricFactory,
     ObjectiveFactory,
+    PartnerFactory,
     SegmentFactory,
     TeamFactory,
     UserFactory,
@@ -73,6 +74,8 @@ def world(cmo, operator, analyst):
         )
         MetricFactory()
         ObjectiveFactory()
+        agency = PartnerFactory(name=f"Agency {n}")
+        UserFactory(role=Role.PARTNER, partner=agency)
         other = ExperimentFactory(hypothesis=HypothesisFactory(objective=objective))
         other.secondary_metrics.add(MetricFactory())
         other.guardrail_metrics.add(MetricFactory())
@@ -141,6 +144,7 @@ LISTS = [
     ("analyst", "/api/v1/segments/"),
     ("analyst", "/api/v1/segments/{parent}/economics/"),
     ("analyst", "/api/v1/teams/"),
+    ("cmo", "/api/v1/partners/"),
     ("analyst", "/api/v1/tokens/"),
     ("analyst", "/api/v1/operators/"),
     ("analyst", "/api/v1/metrics/"),
