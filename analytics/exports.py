@@ -20,7 +20,7 @@ OBSERVATION_COLUMNS = [*CSV_HEADER, *CSV_OPTIONAL]
 
 
 def _readable(request, pk: int):
-    require_ability(request, "results.read")
+    require_ability(request, "experiments.read")
     return get_object_or_404(
         experiment_list_for_user(user=request.user)
         .select_related(None)
@@ -86,7 +86,7 @@ def observations_csv(request, pk: int):
 @login_required
 def upload_template(request, pk: int):
     """The upload's template, for those who may upload this experiment's data."""
-    require_ability(request, "results.read")
+    require_ability(request, "experiments.read")
     experiment = get_object_or_404(experiment_list_for_user(user=request.user), pk=pk)
     require_ability(request, "data.upload", experiment)
     response = HttpResponse(template_csv(experiment), content_type="text/csv; charset=utf-8")

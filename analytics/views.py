@@ -56,7 +56,7 @@ SLICES_TARGET = "slices"
 def experiment_results(request, pk: int):
     """The results panel: loaded into the experiment's page with htmx, or a page of its own.
     Its slicing form (``?dimension=&from=&to=``) refreshes only the slices' part."""
-    require_ability(request, "results.read")
+    require_ability(request, "experiments.read")
     experiment = get_object_or_404(experiment_list_for_user(user=request.user), pk=pk)
     form = SlicesForm(request.GET or None, auto_id="slices-%s")
     computed = (

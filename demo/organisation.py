@@ -13,7 +13,8 @@ from experiments.models import Metric, Objective, Segment
 from experiments.services import objective_create
 from experiments.teams import operator_profile_create, team_create
 from roles.backends import DEMO_PASSWORD
-from roles.models import Channel, Role, Team, User
+from roles.models import Channel, Partner, Role, Team, User
+from roles.partners import partner_create
 
 DEMO_USERS = [
     # username, first, last, role
@@ -60,6 +61,15 @@ SEGMENTS = [
     ("Procurement-led deals", "Enterprise", "Enterprise tiger team", 700),
 ]
 
+# The agency partners the CMO works with, and one sign-in for each (README, demo users).
+PARTNERS = [
+    # name, contract start, monthly fee, media billing, markup %, contact, username, first, last
+    ("Northwind Growth Partners", dt.date(2025, 6, 1), Decimal("6500"), "marked_up",
+     Decimal("12"), "Nora Lind", "northwind", "Nils", "Berg"),
+    ("Brightline Digital", dt.date(2025, 9, 1), Decimal("2800"), "pass_through", None,
+     "Ben Hart", "brightline", "Bea", "Hale"),
+]  # fmt: skip
+
 TEAMS = [
     ("SMB tiger team", ["operator", "marketer"]),
     ("Mid-market tiger team", ["operator2", "marketer", "analyst"]),
@@ -72,6 +82,7 @@ class Organisation:
     """What the rest of the demo builds on, by name."""
 
     users: dict[str, User]
+    partners: dict[str, Partner]
     metrics: dict[str, Metric]
     segments: dict[str, Segment]
     objectives: list[Objective]
@@ -87,6 +98,7 @@ def demo_is_loaded() -> bool:
 
 def seed_organisation(rng: random.Random) -> Organisation:
     users = _users()
+    partners = _partners(users)
     teams = _teams(users)
     metrics = {
         key: Metric.objects.create(key=key, name=name, kind=kind, direction=direction, unit=unit)
@@ -94,6 +106,7 @@ def seed_organisation(rng: random.Random) -> Organisation:
     }
     return Organisation(
         users=users,
+        partners=partners,
         metrics=metrics,
         segments=_segments(teams, rng, users["analyst"]),
         objectives=_objectives(users["cmo"]),
@@ -133,6 +146,35 @@ def _users() -> dict[str, User]:
         capacity=8,
     )
     return users
+
+
+def _partners(users) -> dict[str, Partner]:
+    """The CMO adds each partner (audited, as on the partners page) and one of its people."""
+    partners = {}
+    password = make_password(DEMO_PASSWORD)
+    for name, start, fee, billing, markup, contact, username, first, last in PARTNERS:
+        partner = partner_create(
+            actor=users["cmo"],
+            name=name,
+            contract_start=start,
+            monthly_fee=fee,
+            media_billing=billing,
+            media_markup=markup,
+            contact_name=contact,
+            contact_email=f"{contact.split()[0].lower()}@{name.split()[0].lower()}.example.com",
+        )
+        users[username] = User.objects.create(
+            username=username,
+            password=password,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@example.com",
+            role=Role.PARTNER,
+            partner=partner,
+            is_demo=True,
+        )
+        partners[name] = partner
+    return partners
 
 
 def _teams(users) -> dict[str, Team]:

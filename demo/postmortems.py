@@ -86,7 +86,8 @@ def _write(org: Organisation, experiment: Experiment, postmortem: Postmortem, rn
         )
     postmortem_update(
         experiment_id=experiment.pk,
-        actor=experiment.owner,
+        # An agency's test is written up by the CMO (a partner's people write none).
+        actor=org.cmo if experiment.owner.role == "partner" else experiment.owner,
         cause=cause,
         why=_why(experiment, cause),
         faults=faults,

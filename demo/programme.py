@@ -130,6 +130,9 @@ def run_programme(
     return written
 
 
+PARTNER_NAMES = ("Northwind Growth Partners", "Brightline Digital")
+
+
 def _design(org, owner, hypothesis, index, rng) -> Experiment:
     binomial = hypothesis.metric.kind == Metric.Kind.BINOMIAL
     baseline = rng.choice([0.04, 0.06, 0.12, 0.18]) if binomial else rng.choice([2.5, 8.0, 14.0])
@@ -168,7 +171,7 @@ def _design(org, owner, hypothesis, index, rng) -> Experiment:
         if hypothesis.objective.unit == Objective.Unit.COUNT
         else Decimal(rng.choice([40, 120, 300, 900])),
         executed_by=Experiment.ExecutedBy.AGENCY if agency else Experiment.ExecutedBy.IN_HOUSE,
-        agency_name="Northwind Growth Partners" if agency else "",
+        partner=org.partners[PARTNER_NAMES[index // 6 % 2]] if agency else None,
         guardrail_metrics=[] if hypothesis.metric == guardrail else [guardrail],
         variants=variants,
     )

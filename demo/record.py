@@ -35,7 +35,7 @@ from experiments.services import (
 from roles.models import Channel
 
 from .data import days_between, primary_reading, upload_look_by_look, upload_primary
-from .organisation import Organisation
+from .organisation import PARTNERS, Organisation
 from .walk import DEMO_OVERRIDE_REASON, backdate, backdate_idea, steps_to, walk
 
 HISTORY_SIZE = 48
@@ -133,7 +133,8 @@ def _idea(org: Organisation, plan: Plan) -> Hypothesis:
     objectives = [o for o in org.objectives if o.unit != Objective.Unit.COUNT]
     metric = metrics[plan.index % len(metrics)]
     idea = hypothesis_create(
-        actor=org.users[plan.scorer],
+        # An agency's idea is logged by its own person, as a partner's people do.
+        actor=_owner(org, plan) if plan.agency else org.users[plan.scorer],
         title=f"Earlier test {plan.index + 1:02d}: {metric.name.lower()} via "
         f"{Channel(plan.channel).label.lower()}",
         observation="last year's funnel review showed a drop at this step",
@@ -172,7 +173,7 @@ def _run(org: Organisation, plan: Plan, rng):
         reach_per_year=idea.segment.monthly_reach * 12,
         value_per_conversion=Decimal(rng.choice([120, 300, 900])),
         executed_by=Experiment.ExecutedBy.AGENCY if plan.agency else Experiment.ExecutedBy.IN_HOUSE,
-        agency_name=plan.agency,
+        partner=org.partners[plan.agency] if plan.agency else None,
         variants=[
             {"key": "control", "name": "Control", "is_control": True, "weight": 0.5},
             {"key": "b", "name": "B", "is_control": False, "weight": 0.5},
@@ -182,7 +183,7 @@ def _run(org: Organisation, plan: Plan, rng):
         build, media = AGENCIES[plan.agency][:2] if plan.agency else IN_HOUSE_COSTS
         experiment_record_cost(
             experiment_id=experiment.pk,
-            actor=owner,
+            actor=org.cmo if plan.agency else owner,  # an agency's invoice reaches the CMO
             build_cost=Decimal(rng.randint(*build)),
             media_cost=Decimal(rng.randint(*media)),
         )
@@ -225,6 +226,9 @@ def _advice(plan: Plan) -> str:
 
 
 def _owner(org: Organisation, plan: Plan):
+    """The operator who ran it, or the agency's own person (demo/organisation.py)."""
+    if plan.agency:
+        return org.users[next(p[6] for p in PARTNERS if p[0] == plan.agency)]
     return org.users["operator" if plan.index % 2 else "operator2"]
 
 

@@ -141,7 +141,7 @@ class ObjectiveViewSet(
         "partial_update": "objectives.manage",
         "archive": "objectives.manage",
     }
-    required_ability = "results.read"
+    required_ability = "experiments.read"
     filter_backends = LIST_FILTERS
     filterset_fields = ["status", "unit"]
     search_fields = ["name", "kpi", "description"]
@@ -202,7 +202,7 @@ class SegmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         "launch": "segments.manage",
         "sunset": "segments.manage",
     }
-    required_ability = "results.read"
+    required_ability = "experiments.read"
     filter_backends = LIST_FILTERS
     filterset_fields = ["status", "parent", "owner_team"]
     search_fields = ["name", "definition"]
@@ -242,7 +242,7 @@ class SegmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 class MetricViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = MetricSerializer
     permission_classes = [HasAbility]
-    required_ability = "results.read"
+    required_ability = "experiments.read"
     queryset = Metric.objects.all()
     filter_backends = LIST_FILTERS
     filterset_fields = ["kind", "direction"]
@@ -265,7 +265,7 @@ class HypothesisViewSet(
         "triage": "hypotheses.triage",
         "comment_create": "comments.create",
     }
-    required_ability = "results.read"
+    required_ability = "experiments.read"
     filter_backends = LIST_FILTERS
     filterset_class = HypothesisApiFilter
     search_fields = ["title", "observation", "change", "effect"]
@@ -339,7 +339,7 @@ class ExperimentViewSet(
         "comment_create": "comments.create",
         "cost": "experiments.cost",
     }
-    required_ability = "results.read"
+    required_ability = "experiments.read"
     http_method_names = ["get", "post", "patch", "head", "options"]
     filter_backends = LIST_FILTERS
     filterset_class = ExperimentApiFilter

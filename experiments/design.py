@@ -15,7 +15,7 @@ DESIGN_FIELDS = (
     "objective",
     "segment",
     "executed_by",
-    "agency_name",
+    "partner",
     "primary_metric",
     *DESIGN_MANY_TO_MANY_FIELDS,
     "alpha",

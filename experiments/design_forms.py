@@ -19,7 +19,7 @@ _DESIGN_FIELDS = forms.fields_for_model(
         "objective",
         "segment",
         "executed_by",
-        "agency_name",
+        "partner",
         "primary_metric",
         "secondary_metrics",
         "guardrail_metrics",
@@ -39,7 +39,7 @@ _DESIGN_FIELDS = forms.fields_for_model(
     labels={
         "key": "Key",
         "executed_by": "Executed by",
-        "agency_name": "Agency partner",
+        "partner": "Agency partner",
         "secondary_metrics": "Secondary metrics",
         "guardrail_metrics": "Guardrail metrics",
         "method": "Analysis method",
@@ -56,7 +56,7 @@ _DESIGN_FIELDS = forms.fields_for_model(
         "key": "Stable key for event streams and uploads; it cannot change once saved.",
         "objective": "The long-term objective it serves.",
         "segment": "The audience in the test. Sunset segments are not offered.",
-        "agency_name": "Only when an agency partner runs it.",
+        "partner": "Only when an agency partner runs it.",
         "primary_metric": "The one metric that decides the test.",
         "secondary_metrics": "Also measured, not deciding. Tick any number.",
         "guardrail_metrics": "Must not get worse. Tick any number.",
@@ -78,6 +78,14 @@ _DESIGN_FIELDS = forms.fields_for_model(
 )
 
 
+class PartnerScope:
+    """A partner's person designs for their partner, among the objectives and segments they
+    may see (``experiments.selectors``): passed to the form by the design views."""
+
+    def __init__(self, partner, objectives, segments):
+        self.partner, self.objectives, self.segments = partner, objectives, segments
+
+
 class ExperimentDesignForm(forms.Form):
     """The design of one experiment; the design services and ``experiment_submit`` judge it.
 
@@ -90,7 +98,7 @@ class ExperimentDesignForm(forms.Form):
     objective = _DESIGN_FIELDS["objective"]
     segment = _DESIGN_FIELDS["segment"]
     executed_by = _DESIGN_FIELDS["executed_by"]
-    agency_name = _DESIGN_FIELDS["agency_name"]
+    partner = _DESIGN_FIELDS["partner"]
     primary_metric = _DESIGN_FIELDS["primary_metric"]
     secondary_metrics = _DESIGN_FIELDS["secondary_metrics"]
     guardrail_metrics = _DESIGN_FIELDS["guardrail_metrics"]
@@ -143,6 +151,7 @@ class ExperimentDesignForm(forms.Form):
         current=None,
         locked=(),
         rule=None,
+        partner_of=None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -160,6 +169,8 @@ class ExperimentDesignForm(forms.Form):
         self.fields["objective"].queryset = Objective.objects.filter(
             Q(status=Objective.Status.ACTIVE) | Q(pk=keep["objective"])
         )
+        if partner_of is not None:
+            self._for_partner(partner_of)
         for name in ("mde", "baseline", "baseline_sd", "daily_traffic", "alpha", "power"):
             self.fields[name].widget.attrs.setdefault("inputmode", "decimal")
         sort_choices(self)
@@ -171,6 +182,24 @@ class ExperimentDesignForm(forms.Form):
         if read_only:
             for field in self.fields.values():
                 field.disabled = True
+
+    def _for_partner(self, scope: "PartnerScope") -> None:
+        self.fields["executed_by"].choices = [
+            (Experiment.ExecutedBy.AGENCY, Experiment.ExecutedBy.AGENCY.label)
+        ]
+        self.fields["executed_by"].initial = Experiment.ExecutedBy.AGENCY
+        self.fields["partner"].queryset = type(scope.partner).objects.filter(pk=scope.partner.pk)
+        self.fields["partner"].initial = scope.partner.pk
+        self.fields["partner"].empty_label = None
+        self.fields["objective"].queryset = self.fields["objective"].queryset.filter(
+            pk__in=scope.objectives.values("pk")
+        )
+        self.fields["segment"].queryset = self.fields["segment"].queryset.filter(
+            pk__in=scope.segments.values("pk")
+        )
+        self.initial.setdefault("executed_by", Experiment.ExecutedBy.AGENCY)
+        self.initial["executed_by"] = Experiment.ExecutedBy.AGENCY
+        self.initial["partner"] = scope.partner.pk
 
     def rule_names(self) -> list[str]:
         return [name for name in self.fields if name.startswith(self.RULE_PREFIX)]

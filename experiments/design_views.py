@@ -24,6 +24,7 @@ from .design_forms import (
     DEFAULT_VARIANTS,
     VARIANT_PROBLEM_KEYS,
     ExperimentDesignForm,
+    PartnerScope,
     VariantFormSet,
     add_design_errors,
     variant_rows,
@@ -38,11 +39,28 @@ from .models import (
     default_decision_rule,
 )
 from .protocols import template_design
-from .selectors import experiment_key_suggestion, experiment_list_for_user, hypothesis_list_for_user
+from .selectors import (
+    experiment_key_suggestion,
+    experiment_list_for_user,
+    hypothesis_list_for_user,
+    is_partner,
+    objective_list_for_user,
+    segment_list_for_user,
+)
 from .suggestions import Suggestion, design_suggestions
 
 PREVIEW_TARGET = "design-preview"
 VARIANTS_PREFIX = "variants"
+
+
+def _partner_scope(user) -> PartnerScope | None:
+    if not is_partner(user):
+        return None
+    return PartnerScope(
+        user.partner,
+        objective_list_for_user(user=user),
+        segment_list_for_user(user=user),
+    )
 
 
 @login_required
@@ -59,6 +77,7 @@ def experiment_design_create(request, pk: int):
         "creating": True,
         "locked": template.locked_fields if template else (),
         "rule": initial["decision_rule"],
+        "partner_of": _partner_scope(request.user),
     }
     if request.method == "POST":
         form = ExperimentDesignForm(request.POST, **options)
@@ -109,6 +128,7 @@ def experiment_design_edit(request, pk: int):
         "current": experiment,
         "locked": template.locked_fields if template else (),
         "rule": experiment.decision_rule,
+        "partner_of": _partner_scope(request.user),
     }
     if request.method == "POST":
         # A forced POST by someone who may only read is refused with the reason; a frozen

@@ -65,7 +65,7 @@ def hypothesis_create(request):
 
 @login_required
 def hypothesis_detail(request, pk: int):
-    require_ability(request, "results.read")
+    require_ability(request, "experiments.read")
     hypothesis = get_object_or_404(
         hypothesis_backlog(user=request.user).select_related(
             "metric", "scored_by", "iterates_on_hypothesis", "iterates_on_experiment"
@@ -119,7 +119,7 @@ BOARD_CAP = 8
 
 @login_required
 def hypothesis_list(request):
-    require_ability(request, "results.read")
+    require_ability(request, "experiments.read")
     filterset = HypothesisPageFilter(
         request.GET or None, queryset=hypothesis_backlog(user=request.user), request=request
     )

@@ -11,8 +11,6 @@ from django.db.models import (
     When,
 )
 
-from roles.capabilities import can
-
 from .models import (
     Experiment,
     ExperimentStatus,
@@ -87,9 +85,11 @@ def hypothesis_similar(text: str, limit: int = 5, *, user) -> list[SimilarItem]:
     if not words:
         return []
     hypotheses = hypothesis_list_for_user(user=user)
-    experiments = Experiment.objects.filter(status=ExperimentStatus.CONCLUDED)
-    if not can(user, "results.read"):
-        experiments = experiments.none()
+    experiments = (
+        experiment_list_for_user(user=user)
+        .select_related(None)
+        .filter(status=ExperimentStatus.CONCLUDED)
+    )
     if connection.vendor == "postgresql":
         hypotheses, experiments = _ranked_by_full_text(hypotheses, experiments, words)
     else:

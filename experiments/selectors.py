@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils.text import slugify
 
 from roles.capabilities import can
-from roles.models import Channel, OperatorProfile
+from roles.models import Channel, OperatorProfile, Role
 
 from .models import (
     DECIDED,
@@ -40,27 +40,63 @@ from .scores import ice_expression
 from .stages import with_stage
 
 
+def is_partner(user) -> bool:
+    """Whether ``user`` works for an agency partner: every read below is then scoped to it."""
+    return getattr(user, "role", None) == Role.PARTNER
+
+
 def experiment_list_for_user(*, user) -> QuerySet[Experiment]:
-    if not can(user, "results.read"):
+    """The experiments ``user`` may see: all of them, or a partner's people their partner's."""
+    if not can(user, "experiments.read"):
         return Experiment.objects.none()
-    return Experiment.objects.select_related(
-        "owner", "objective", "segment", "primary_metric", "hypothesis"
+    experiments = Experiment.objects.select_related(
+        "owner", "objective", "segment", "primary_metric", "hypothesis", "partner"
     )
+    if is_partner(user):
+        return experiments.filter(partner_id=user.partner_id)
+    return experiments
+
+
+def _partner_experiments(user) -> QuerySet[Experiment]:
+    return Experiment.objects.filter(partner_id=user.partner_id)
+
+
+def _partner_ideas(user) -> QuerySet[Hypothesis]:
+    return Hypothesis.objects.filter(author__partner_id=user.partner_id)
 
 
 def objective_list_for_user(*, user) -> QuerySet[Objective]:
-    if not can(user, "results.read"):
+    """Objectives; a partner's people see those their partner's experiments serve."""
+    if not can(user, "experiments.read"):
         return Objective.objects.none()
-    return Objective.objects.annotate(
-        experiments_in_flight=Count("experiments", filter=Q(experiments__status__in=IN_FLIGHT)),
-        experiments_total=Count("experiments"),
+    objectives, counted = Objective.objects.all(), Q()
+    if is_partner(user):
+        mine = _partner_experiments(user)
+        objectives = objectives.filter(
+            Q(pk__in=mine.values("objective_id"))
+            | Q(pk__in=mine.values("hypothesis__objective_id"))
+            | Q(pk__in=_partner_ideas(user).values("objective_id"))
+        )
+        counted = Q(experiments__partner_id=user.partner_id)  # its own experiments only
+    return objectives.annotate(
+        experiments_in_flight=Count(
+            "experiments", filter=counted & Q(experiments__status__in=IN_FLIGHT)
+        ),
+        experiments_total=Count("experiments", filter=counted),
     ).order_by("target_date")
 
 
 def hypothesis_list_for_user(*, user) -> QuerySet[Hypothesis]:
-    if not can(user, "results.read"):
+    """Hypotheses; a partner's people see those they logged and those their tests test."""
+    if not can(user, "experiments.read"):
         return Hypothesis.objects.none()
-    return Hypothesis.objects.select_related("author", "objective", "segment", "metric")
+    hypotheses = Hypothesis.objects.select_related("author", "objective", "segment", "metric")
+    if is_partner(user):
+        hypotheses = hypotheses.filter(
+            Q(author__partner_id=user.partner_id)
+            | Q(pk__in=_partner_experiments(user).values("hypothesis_id"))
+        )
+    return hypotheses
 
 
 def hypothesis_list_scored(*, user) -> QuerySet[Hypothesis]:
@@ -70,9 +106,18 @@ def hypothesis_list_scored(*, user) -> QuerySet[Hypothesis]:
 
 
 def segment_list_for_user(*, user) -> QuerySet[Segment]:
-    if not can(user, "results.read"):
+    """Segments; a partner's people see those their partner's experiments reach."""
+    if not can(user, "experiments.read"):
         return Segment.objects.none()
-    return Segment.objects.select_related("parent", "owner_team")
+    segments = Segment.objects.select_related("parent", "owner_team")
+    if is_partner(user):
+        mine = _partner_experiments(user)
+        segments = segments.filter(
+            Q(pk__in=mine.values("segment_id"))
+            | Q(pk__in=mine.values("hypothesis__segment_id"))
+            | Q(pk__in=_partner_ideas(user).values("segment_id"))
+        )
+    return segments
 
 
 def operator_profile_list_for_user(*, user) -> QuerySet[OperatorProfile]:
@@ -363,21 +408,21 @@ def operators_with_load(*, user) -> list[OperatorProfile]:
 
 
 def agency_partners(*, user, limit: int = 5) -> list[dict]:
-    """Each agency partner (by name) with its experiments: counts in flight, concluded and in
-    all, and its ``current`` in-flight experiments (capped); two queries."""
+    """Each agency partner with its experiments: counts in flight, concluded and in all, and
+    its ``current`` in-flight experiments (capped); two queries."""
     agency = experiment_list_for_user(user=user).filter(executed_by=Experiment.ExecutedBy.AGENCY)
     rows = (
         agency.order_by()
-        .values("agency_name")
+        .values("partner_id", partner_name=F("partner__name"))
         .annotate(
             experiments=Count("id"),
             in_flight=Count("id", filter=Q(status__in=IN_FLIGHT)),
             concluded=Count("id", filter=Q(status=ExperimentStatus.CONCLUDED)),
         )
-        .order_by("agency_name")
+        .order_by("partner_name")
     )
-    current = _newest_per(agency.filter(status__in=IN_FLIGHT), "agency_name", limit)
-    return [{**row, "current": current.get(row["agency_name"], [])} for row in rows]
+    current = _newest_per(agency.filter(status__in=IN_FLIGHT), "partner_id", limit)
+    return [{**row, "current": current.get(row["partner_id"], [])} for row in rows]
 
 
 def learnings_for_user(*, user) -> QuerySet[Experiment]:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from growthops.errors import TransitionNotAllowed, ValidationFailed
 from roles.capabilities import require
-from roles.models import OperatorProfile
+from roles.models import OperatorProfile, Role
 
 from .design import DESIGN_FIELDS, DESIGN_MANY_TO_MANY_FIELDS
 from .hooks import hypothesis_triaged
@@ -204,6 +204,7 @@ def experiment_create(
     unknown = set(fields) - set(DESIGN_FIELDS)
     if unknown:
         raise ValidationFailed({field: "Not a design field." for field in sorted(unknown)})
+    fields = _as_partner(actor, fields, creating=True, hypothesis=hypothesis)
     if template is not None:
         start = template_design(template)
         locked = locked_changes(template, start, fields)
@@ -260,6 +261,28 @@ def experiment_save_design(
     return experiment
 
 
+def _as_partner(actor, fields: dict, *, creating: bool = False, hypothesis=None) -> dict:
+    """A partner's people design for their partner: the experiment is the agency's, names no
+    other partner, and tests an idea the partner logged or already tests (docs/partners.md)."""
+    if actor.role != Role.PARTNER:
+        return fields
+    problems = {}
+    if hypothesis is not None and not (
+        hypothesis.author.partner_id == actor.partner_id
+        or hypothesis.experiments.filter(partner_id=actor.partner_id).exists()
+    ):
+        problems["hypothesis"] = "Not a hypothesis you may see: log your idea first."
+    if fields.get("partner") not in (None, actor.partner):
+        problems["partner"] = f"You design for {actor.partner} only."
+    if fields.get("executed_by") not in (None, Experiment.ExecutedBy.AGENCY):
+        problems["executed_by"] = f"An experiment you design is run by {actor.partner}."
+    if problems:
+        raise ValidationFailed(problems)
+    if not creating:
+        return fields
+    return {**fields, "executed_by": Experiment.ExecutedBy.AGENCY, "partner": actor.partner}
+
+
 def _check_capacity(operator) -> None:
     # Lock the profile so two designs created at once cannot both squeeze under the limit.
     profile = OperatorProfile.objects.select_for_update().filter(user=operator).first()
@@ -289,6 +312,7 @@ def experiment_update_design(*, experiment_id: int, actor, variants=None, **fiel
             .get(pk=experiment_id)
         )
         require(actor, "experiments.design", experiment)
+        fields = _as_partner(actor, fields)
         if experiment.design_is_frozen:
             raise TransitionNotAllowed(
                 f"“{experiment}” is {experiment.get_status_display().lower()}: its design was "

@@ -38,7 +38,7 @@ from .web import PAGE_SIZE, comment_form_for, comment_posted, paginate
 @login_required
 def learnings(request):
     """Concluded experiments: what each taught and the hypothesis it led to."""
-    require_ability(request, "results.read")
+    require_ability(request, "experiments.read")
     filterset = LearningPageFilter(
         request.GET or None, queryset=learnings_for_user(user=request.user), request=request
     )
@@ -55,7 +55,7 @@ def learnings(request):
 
 @login_required
 def experiment_list(request):
-    require_ability(request, "results.read")
+    require_ability(request, "experiments.read")
     filterset = ExperimentPageFilter(
         request.GET or None,
         queryset=experiment_list_for_user(user=request.user).prefetch_related(
@@ -84,7 +84,7 @@ def experiment_list(request):
 
 @login_required
 def experiment_detail(request, pk: int):
-    require_ability(request, "results.read")
+    require_ability(request, "experiments.read")
     experiment = get_object_or_404(
         experiment_list_for_user(user=request.user).select_related(
             "hypothesis", "owner", "objective", "segment", "primary_metric", "template"
@@ -206,7 +206,7 @@ def _take_step(request, experiment, step: str, form) -> bool:
 
 @login_required
 def search(request):
-    require_ability(request, "results.read")
+    require_ability(request, "experiments.read")
     form = SearchForm(request.GET)
     if not form.is_valid():  # a NUL, or more than MAX_SEARCH_LENGTH characters
         context = {"q": "", "error": "; ".join(form.errors["q"])}
@@ -289,7 +289,7 @@ LIST_CSV_COLUMNS = [
 @login_required
 def experiment_list_csv(request):
     """The list as filtered and sorted on the page, every row (not one page), as CSV."""
-    require_ability(request, "results.read")
+    require_ability(request, "experiments.read")
     filterset = ExperimentPageFilter(
         request.GET or None,
         queryset=experiment_list_for_user(user=request.user).prefetch_related(

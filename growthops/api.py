@@ -103,7 +103,7 @@ def refuse_any_body(request) -> None:
 
 
 class ApiRootView(routers.APIRootView):
-    required_ability = "results.read"
+    required_ability = "experiments.read"
 
 
 class SchemaView(SpectacularAPIView):
@@ -143,7 +143,7 @@ def _forget_generated_schemas(**_):
 class DocsView(SpectacularSwaggerSplitView):
     """Swagger UI with its start-up script served from a URL, not inline (the CSP allows that)."""
 
-    required_ability = "results.read"
+    required_ability = "experiments.read"
     template_name = "api/swagger_ui.html"
 
     def options(self, request, *args, **kwargs):

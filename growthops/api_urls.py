@@ -28,6 +28,7 @@ from programme.api.reports import BoardReportViewSet
 from programme.api.shares import ExperimentShareViewSet, ShareViewSet
 from programme.api.streams import StreamViewSet
 from roles.api import MeViewSet, TokenViewSet
+from roles.partners_api import PartnerViewSet
 from roles.tokens_api import ServiceTokenViewSet
 from warehouse.api import DataSourceViewSet, ExperimentWarehouseViewSet, MetricViewSet
 from webhooks.api import WebhookViewSet
@@ -53,6 +54,7 @@ router.register("segments", SegmentViewSet, basename="segment")
 router.register("segments", SegmentEconomicsViewSet, basename="segment-economics")
 router.register("teams", TeamViewSet, basename="team")
 router.register("operators", OperatorProfileViewSet, basename="operator")
+router.register("partners", PartnerViewSet, basename="partner")
 # The metric library (warehouse): the experiments app's metrics with their SQL definitions.
 router.register("metrics", MetricViewSet, basename="metric")
 router.register("datasources", DataSourceViewSet, basename="datasource")

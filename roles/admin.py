@@ -2,7 +2,49 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.utils import timezone
 
-from .models import AuditEntry, OperatorProfile, ServiceToken, Team, User
+from .models import AuditEntry, OperatorProfile, Partner, ServiceToken, Team, User
+from .partners import json_value
+from .services import audit_record
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Admin saves of the set-up (teams, operators' profiles, partners, users' role and
+    partner) leave the same ``AuditEntry`` as the services do: field → [before, after], by the
+    admin who saved, after the many-to-many fields are saved too."""
+
+    audit_subject: str = ""
+    audit_fields: tuple[str, ...] = ()
+
+    def _audit_state(self, pk) -> dict:
+        obj = self.model.objects.get(pk=pk)
+        state = {}
+        for name in self.audit_fields:
+            field = self.model._meta.get_field(name)
+            if field.many_to_many:
+                state[name] = sorted(str(o) for o in getattr(obj, name).all())
+            elif field.is_relation:
+                state[name] = str(getattr(obj, name) or "") or None
+            else:
+                state[name] = json_value(getattr(obj, name))
+        return state
+
+    def save_model(self, request, obj, form, change):
+        request._audit_before = self._audit_state(obj.pk) if change else {}
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        before = getattr(request, "_audit_before", {})
+        after = self._audit_state(form.instance.pk)
+        changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+        if changes or not change:
+            audit_record(
+                actor=request.user,
+                subject=self.audit_subject,
+                subject_id=form.instance.pk,
+                action="admin_updated" if change else "admin_created",
+                changes=changes,
+            )
 
 
 class OperatorProfileInline(admin.StackedInline):
@@ -12,16 +54,20 @@ class OperatorProfileInline(admin.StackedInline):
 
 
 @admin.register(User)
-class RoleUserAdmin(UserAdmin):
+class RoleUserAdmin(AuditedAdmin, UserAdmin):
     list_display = ["username", "get_full_name", "email", "role", "is_active", "is_staff"]
     list_filter = ["role", "is_active", "is_staff", "teams"]
-    fieldsets = UserAdmin.fieldsets + (("GrowthOps", {"fields": ["role"]}),)
-    add_fieldsets = UserAdmin.add_fieldsets + (("GrowthOps", {"fields": ["role"]}),)
+    fieldsets = UserAdmin.fieldsets + (("GrowthOps", {"fields": ["role", "partner"]}),)
+    add_fieldsets = UserAdmin.add_fieldsets + (("GrowthOps", {"fields": ["role", "partner"]}),)
     inlines = [OperatorProfileInline]
+    audit_subject = AuditEntry.Subject.USER
+    audit_fields = ("username", "role", "partner", "is_active", "is_staff", "is_superuser")
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AuditedAdmin):
+    audit_subject = AuditEntry.Subject.TEAM
+    audit_fields = ("name", "members")
     list_display = ["name", "member_count"]
     search_fields = ["name", "members__username"]
     filter_horizontal = ["members"]
@@ -32,9 +78,22 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(OperatorProfile)
-class OperatorProfileAdmin(admin.ModelAdmin):
+class OperatorProfileAdmin(AuditedAdmin):
+    audit_subject = AuditEntry.Subject.OPERATOR
+    audit_fields = ("channels", "specialities", "capacity")
     list_display = ["user", "channels", "specialities", "capacity"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
+
+
+@admin.register(Partner)
+class PartnerAdmin(AuditedAdmin):
+    list_display = ["name", "contract_start", "contract_end", "monthly_fee", "fee_currency"]
+    search_fields = ["name", "contact_name"]
+    audit_subject = AuditEntry.Subject.PARTNER
+    audit_fields = (
+        "name", "contract_start", "contract_end", "monthly_fee", "fee_currency",
+        "media_billing", "media_markup", "contact_name", "contact_email",
+    )  # fmt: skip
 
 
 @admin.register(ServiceToken)

@@ -66,7 +66,7 @@ class MeViewSet(viewsets.ViewSet):
 
     schema = OneObjectSchema()
     permission_classes = [HasAbility]
-    required_ability = "results.read"
+    required_ability = "experiments.read"
 
     @extend_schema(responses=MeSerializer)
     def list(self, request):

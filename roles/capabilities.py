@@ -11,7 +11,7 @@ from enum import Enum
 
 from growthops.errors import NotPermitted
 
-from .models import Role
+from .models import Partner, Role
 
 
 class Ownership(Enum):
@@ -40,6 +40,8 @@ def _ability(
 
 
 EVERYONE = (Role.CMO, Role.OPERATOR, Role.MARKETER, Role.ANALYST)
+# An agency partner's people: their partner's experiments only (see ``refusal``).
+PARTNER = Role.PARTNER
 
 CAPABILITIES: dict[str, Ability] = {
     # Objectives and segments: the CMO's strategy.
@@ -54,12 +56,18 @@ CAPABILITIES: dict[str, Ability] = {
         description="upload a segment's economics (analysts, or the segment's team)",
     ),
     "teams.manage": _ability(Role.CMO, description="create and edit teams and operators' profiles"),
+    "partners.manage": _ability(
+        Role.CMO, description="add and edit agency partners and their users"
+    ),
+    "partners.scorecard": _ability(
+        Role.CMO, PARTNER, description="read an agency partner's scorecard (a partner: its own)"
+    ),
     "holdouts.manage": _ability(Role.CMO, description="keep a programme holdout"),
     "holdouts.data": _ability(
         Role.CMO, Role.ANALYST, description="upload a programme holdout's data"
     ),
     # Hypotheses: everyone logs; operators and the CMO triage and score.
-    "hypotheses.create": _ability(*EVERYONE, description="log a hypothesis"),
+    "hypotheses.create": _ability(*EVERYONE, PARTNER, description="log a hypothesis"),
     "hypotheses.triage": _ability(
         Role.CMO, Role.OPERATOR, description="move to backlog, reject, and score hypotheses"
     ),
@@ -67,12 +75,18 @@ CAPABILITIES: dict[str, Ability] = {
         Role.MARKETER, description="follow the ideas they logged from the home page"
     ),
     # Experiments: operators design and run their own; the CMO reviews and decides.
-    "experiments.create": _ability(Role.OPERATOR, description="design a new experiment"),
+    "experiments.create": _ability(Role.OPERATOR, PARTNER, description="design a new experiment"),
     "experiments.design": _ability(
-        Role.OPERATOR, ownership=Ownership.OWNER_ONLY, description="edit and submit the design"
+        Role.OPERATOR,
+        PARTNER,
+        ownership=Ownership.OWNER_ONLY,
+        description="edit and submit the design",
     ),
     "experiments.run": _ability(
-        Role.OPERATOR, ownership=Ownership.OWNER_ONLY, description="start, pause, resume, complete"
+        Role.OPERATOR,
+        PARTNER,
+        ownership=Ownership.OWNER_ONLY,
+        description="start, pause, resume, complete",
     ),
     "experiments.review": _ability(
         Role.CMO, ownership=Ownership.NOT_OWNER, description="approve or send back"
@@ -92,20 +106,28 @@ CAPABILITIES: dict[str, Ability] = {
     "data.upload": _ability(
         Role.ANALYST,
         Role.OPERATOR,
-        owner_only_for=[Role.OPERATOR],
+        PARTNER,
+        owner_only_for=[Role.OPERATOR, PARTNER],
         description="upload or stream result data",
     ),
     "results.read": _ability(*EVERYONE, description="read experiments, results and roll-ups"),
+    # What a partner may read too: experiments, their data and results, and the objectives,
+    # segments and hypotheses they serve, scoped to its own by the selectors.
+    "experiments.read": _ability(
+        *EVERYONE, PARTNER, description="read experiments, their data and results"
+    ),
     "results.acknowledge_srm": _ability(
         Role.CMO,
         Role.OPERATOR,
-        owner_only_for=[Role.OPERATOR],
+        PARTNER,
+        owner_only_for=[Role.OPERATOR, PARTNER],
         description="acknowledge a sample-ratio mismatch and read the results anyway",
     ),
     "experiments.share": _ability(
         Role.CMO,
         Role.OPERATOR,
-        owner_only_for=[Role.OPERATOR],
+        PARTNER,
+        owner_only_for=[Role.OPERATOR, PARTNER],
         description="share an experiment's read-out by link and revoke the link",
     ),
     "postmortems.write": _ability(
@@ -114,9 +136,13 @@ CAPABILITIES: dict[str, Ability] = {
         owner_only_for=[Role.OPERATOR],
         description="write an experiment's post-mortem and its actions",
     ),
-    "comments.create": _ability(*EVERYONE, description="comment on hypotheses and experiments"),
+    "comments.create": _ability(
+        *EVERYONE, PARTNER, description="comment on hypotheses and experiments"
+    ),
     "webhooks.manage": _ability(Role.CMO, description="register webhooks and see their deliveries"),
-    "tokens.manage": _ability(*EVERYONE, description="create and revoke their own service tokens"),
+    "tokens.manage": _ability(
+        *EVERYONE, PARTNER, description="create and revoke their own service tokens"
+    ),
     # Warehouse-native metrics (docs/warehouse.md).
     "warehouse.sources": _ability(
         Role.CMO, Role.ANALYST, description="add and edit data sources and test their connection"
@@ -172,6 +198,8 @@ def refusal(user, ability: str, obj=None) -> str | None:
     if user.role not in spec.roles:
         who = ", ".join(Role(r).label for r in sorted(spec.roles))
         return f"Only {who} may {spec.description or ability}."
+    if user.role == Role.PARTNER:
+        return _partner_refusal(user, spec, ability, obj)
     ownership = spec.ownership_for(user.role)
     if obj is not None and ownership is not Ownership.ANY:
         members = getattr(obj, "member_ids", None)  # an object a team owns (a segment)
@@ -184,6 +212,40 @@ def refusal(user, ability: str, obj=None) -> str | None:
             return f"Only {owner} may {spec.description or ability}."
         if ownership is Ownership.NOT_OWNER and is_owner:
             return f"You own this experiment, so someone else must {spec.description or ability}."
+    return None
+
+
+def partner_of(obj):
+    """The agency partner id an object belongs to (an experiment's, or the experiment's of a
+    share, a post-mortem, a result…), ``None`` for the in-house team's; ``NO_PARTNER_FIELD``
+    for an object outside any experiment (a segment, an objective)."""
+    if isinstance(obj, Partner):
+        return obj.pk
+    if hasattr(obj, "partner_id") and hasattr(obj, "executed_by"):
+        return obj.partner_id
+    experiment = getattr(obj, "experiment", None)
+    if experiment is not None and hasattr(experiment, "partner_id"):
+        return experiment.partner_id
+    return NO_PARTNER_FIELD
+
+
+NO_PARTNER_FIELD = object()
+
+
+def _partner_refusal(user, spec: Ability, ability: str, obj) -> str | None:
+    """A partner's people act on their partner's experiments only; owning one is being that
+    partner. An object outside any experiment is read only (writes need an experiment)."""
+    if obj is None:
+        return None
+    partner_id = partner_of(obj)
+    if partner_id is NO_PARTNER_FIELD:
+        if spec.ownership_for(user.role) is Ownership.ANY:
+            return None
+        return f"Only the in-house team may {spec.description or ability}."
+    if partner_id is None or partner_id != user.partner_id:
+        if isinstance(obj, Partner):
+            return f"Only the CMO and {obj}'s own people may {spec.description or ability}."
+        return f"Only the experiment's own team may {spec.description or ability}."
     return None
 
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -8,6 +9,7 @@ class Role(models.TextChoices):
     OPERATOR = "operator", "Growth operator"
     MARKETER = "marketer", "Marketer"
     ANALYST = "analyst", "Analyst"
+    PARTNER = "partner", "Agency partner"
 
 
 class Channel(models.TextChoices):
@@ -20,9 +22,83 @@ class Channel(models.TextChoices):
     WEB = "web", "Web"
 
 
+def reporting_currency() -> str:
+    return settings.REPORTING_CURRENCY
+
+
+class Partner(models.Model):
+    """An agency partner: its contract, what it costs a month and how its media is billed.
+
+    Experiments name the partner that runs them (``Experiment.partner``); a user with the
+    ``partner`` role belongs to one (``User.partner``) and sees only its experiments."""
+
+    class MediaBilling(models.TextChoices):
+        PASS_THROUGH = "pass_through", "Pass-through (at cost)"
+        MARKED_UP = "marked_up", "Marked up (a percentage on media)"
+        INCLUDED = "included", "Included in the fee"
+
+    name = models.CharField(max_length=200, unique=True)
+    contract_start = models.DateField(null=True, blank=True)
+    contract_end = models.DateField(null=True, blank=True)
+    monthly_fee = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    fee_currency = models.CharField(
+        max_length=3,
+        default=reporting_currency,
+        help_text="ISO 4217 code; roll-ups add fees in the "
+        "reporting currency (settings.REPORTING_CURRENCY) only.",
+    )
+    media_billing = models.CharField(
+        max_length=16, choices=MediaBilling.choices, default=MediaBilling.PASS_THROUGH
+    )
+    media_markup = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True,
+        help_text="Percent added to media when media is marked up.",
+    )  # fmt: skip
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(contract_end__isnull=True)
+                | models.Q(contract_start__isnull=True)
+                | models.Q(contract_end__gte=models.F("contract_start")),
+                name="partner_contract_dates_in_order",
+                violation_error_message="The contract cannot end before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(monthly_fee__gte=0),
+                name="partner_fee_not_negative",
+                violation_error_message="The monthly fee cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(media_billing="marked_up", media_markup__gte=0)
+                    | (~models.Q(media_billing="marked_up") & models.Q(media_markup__isnull=True))
+                ),
+                name="partner_markup_with_marked_up_media",
+                violation_error_message="A markup (0 %% or more) goes with marked-up media only.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 class User(AbstractUser):
     # Blank for accounts that hold no ability, such as an administrator who only runs the admin.
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MARKETER, blank=True)
+    partner = models.ForeignKey(
+        Partner,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        help_text="The agency partner a user with the partner role works for (that role only).",
+    )
     is_demo = models.BooleanField(
         default=False,
         help_text="Seeded demo account: refused (password, token and session) when DEBUG is off.",
@@ -30,6 +106,16 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role="partner", partner__isnull=False)
+                    | (~models.Q(role="partner") & models.Q(partner__isnull=True))
+                ),
+                name="user_partner_with_partner_role",
+                violation_error_message="A partner user names their partner; no one else does.",
+            )
+        ]
 
     def __str__(self):
         return self.get_full_name() or self.username
@@ -111,6 +197,8 @@ class AuditEntry(models.Model):
         TEAM = "team", "Team"
         OPERATOR = "operator", "Operator profile"
         ECONOMICS = "economics", "Segment economics"
+        PARTNER = "partner", "Agency partner"
+        USER = "user", "User"
 
     actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(auto_now_add=True)

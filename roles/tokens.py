@@ -18,6 +18,7 @@ SECRET_START = "go_"
 # ``None``: no service token may use it, whatever its scopes.
 ABILITY_SCOPES: dict[str, str | None] = {
     "results.read": Scope.STEPS,  # a write under the read ability: a step, a preference …
+    "experiments.read": Scope.STEPS,  # the same for what a partner's people may read
     "data.upload": Scope.UPLOAD,
     "holdouts.data": Scope.UPLOAD,
     "objectives.measure": Scope.UPLOAD,
@@ -33,7 +34,8 @@ ABILITY_SCOPES: dict[str, str | None] = {
             "experiments.conclude", "templates.manage", "experiments.cost",
             "results.acknowledge_srm", "experiments.share", "postmortems.write",
             "comments.create", "reports.build", "teams.manage", "metrics.define",
-            "metrics.official", "warehouse.refresh", "warehouse.sources",
+            "metrics.official", "warehouse.refresh", "warehouse.sources", "partners.manage",
+            "partners.scorecard",
         )
     },
 }  # fmt: skip

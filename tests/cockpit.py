@@ -20,6 +20,7 @@ from tests.factories import (
     HypothesisFactory,
     MetricFactory,
     ObjectiveFactory,
+    PartnerFactory,
     SegmentFactory,
     TeamFactory,
 )
@@ -80,7 +81,10 @@ def build(*, cmo, operator, operator2):
     in_review = experiment("Shorter sign-up form", "in_review", owner=operator2)
     completed = experiment("Pricing FAQ", "completed", owner=operator2)
     agency = experiment(
-        "Paid social lookalikes", "approved", executed_by="agency", agency_name="Northwind"
+        "Paid social lookalikes",
+        "approved",
+        executed_by="agency",
+        partner=PartnerFactory(name="Northwind"),
     )
     draft = experiment("Onboarding checklist", "draft")
     # The audit trail says when each entered the status it waits in.

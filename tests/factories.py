@@ -4,7 +4,15 @@ from decimal import Decimal
 import factory
 
 from experiments.models import Experiment, Hypothesis, Metric, Objective, Segment, Variant
-from roles.models import Channel, Role, Team, User
+from roles.models import Channel, Partner, Role, Team, User
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partner
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Agency {n}")
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -16,6 +24,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     role = Role.MARKETER
     password = factory.django.Password("pw-for-tests-only")
+    # A partner's people work for one partner; no one else names one.
+    partner = factory.LazyAttribute(lambda u: PartnerFactory() if u.role == Role.PARTNER else None)
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

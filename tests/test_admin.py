@@ -76,7 +76,7 @@ def test_a_refused_admin_action_changes_nothing(client, superuser_cmo, operator)
         {"action": "step_pause", admin.helpers.ACTION_CHECKBOX_NAME: [experiment.pk]},
         follow=True,
     )
-    assert "Only Growth operator may" in response.content.decode()
+    assert "Only Growth operator, Agency partner may" in response.content.decode()
     assert Experiment.objects.get(pk=experiment.pk).status == "running"
 
 
@@ -229,3 +229,31 @@ def test_the_author_edits_their_own_comment_in_the_admin(client, superuser_cmo, 
         "Final.",
         experiment,
     )
+
+
+def test_admin_saves_of_the_set_up_are_on_the_audit_trail(client, superuser_cmo):
+    from roles.models import AuditEntry, Partner, Team
+
+    client.force_login(superuser_cmo)
+    added = client.post(
+        "/admin/roles/partner/add/",
+        {"name": "Acme", "monthly_fee": "100", "fee_currency": "EUR",
+         "media_billing": "included"},
+    )  # fmt: skip
+    assert added.status_code == 302, added.content.decode()[:3000]
+    partner = Partner.objects.get(name="Acme")
+    changed = client.post(
+        f"/admin/roles/partner/{partner.pk}/change/",
+        {"name": "Acme", "monthly_fee": "250", "fee_currency": "EUR", "media_billing": "included"},
+    )
+    assert changed.status_code == 302
+    entries = AuditEntry.objects.filter(subject="partner", subject_id=partner.pk).order_by("id")
+    assert [e.action for e in entries] == ["admin_created", "admin_updated"]
+    assert entries[1].changes == {"monthly_fee": ["100.00", "250.00"]}
+    assert entries[1].actor == superuser_cmo
+    team = Team.objects.create(name="Crew")
+    client.post(
+        f"/admin/roles/team/{team.pk}/change/", {"name": "Crew", "members": [superuser_cmo.pk]}
+    )
+    entry = AuditEntry.objects.get(subject="team", subject_id=team.pk)
+    assert entry.changes == {"members": [[], [str(superuser_cmo)]]}

@@ -13,6 +13,7 @@ from tests.factories import (
     HypothesisFactory,
     MetricFactory,
     ObjectiveFactory,
+    PartnerFactory,
     SegmentFactory,
 )
 
@@ -55,7 +56,6 @@ def design_post(refs, *, action="save", variants=TWO_ARMS, **changes):
         "objective": refs["objective"].pk,
         "segment": refs["segment"].pk,
         "executed_by": "in_house",
-        "agency_name": "",
         "primary_metric": refs["metric"].pk,
         "method": "frequentist",
         "correction": "none",
@@ -210,7 +210,7 @@ def test_an_operator_saves_a_draft(client, operator, refs):
         secondary_metrics=[refs["revenue"].pk],
         guardrail_metrics=[refs["guardrail"].pk],
         executed_by="agency",
-        agency_name="Northwind Growth Partners",
+        partner=PartnerFactory(name="Northwind Growth Partners").pk,
     )
     response = client.post(create_url(refs), data)
     experiment = Experiment.objects.get()
@@ -225,7 +225,7 @@ def test_an_operator_saves_a_draft(client, operator, refs):
         0.1,
         2000,
     )
-    assert experiment.agency_name == "Northwind Growth Partners"
+    assert experiment.partner.name == "Northwind Growth Partners"
     assert list(experiment.secondary_metrics.all()) == [refs["revenue"]]
     assert list(experiment.guardrail_metrics.all()) == [refs["guardrail"]]
     assert [(v.key, v.is_control, v.weight) for v in experiment.variants.all()] == [
@@ -379,7 +379,10 @@ def test_only_operators_design_a_new_experiment(client, cast, refs, role):
     assert client.get(create_url(refs)).status_code == 403
     response = client.post(create_url(refs), design_post(refs))
     assert response.status_code == 403
-    assert "Only Growth operator may design a new experiment." in response.content.decode()
+    assert (
+        "Only Growth operator, Agency partner may design a new experiment."
+        in response.content.decode()
+    )
     assert not Experiment.objects.exists()
 
 
@@ -406,7 +409,10 @@ def test_the_cmo_reads_a_draft_but_cannot_change_it(client, cmo, operator, refs)
     assert all(field.disabled for field in response.context["form"].fields.values())
     forced = client.post(edit_url(experiment), design_post(refs, action="submit", key=None))
     assert forced.status_code == 403
-    assert "Only Growth operator may edit and submit the design." in forced.content.decode()
+    assert (
+        "Only Growth operator, Agency partner may edit and submit the design."
+        in forced.content.decode()
+    )
     experiment.refresh_from_db()
     assert (experiment.name, experiment.status) == ("Mine", "draft")
 
@@ -492,8 +498,8 @@ def test_the_design_page_needs_a_bounded_number_of_queries(
 ):
     client.force_login(cast["operator"])
     # The suggestions (recent observations, in the segment and then in any; the shrunk
-    # lifts) read three of these, whatever the number of choices.
-    with django_assert_max_num_queries(19):
+    # lifts) read three of these, whatever the number of choices; one reads the partners.
+    with django_assert_max_num_queries(20):
         if page == "create":
             response = client.get(create_url(refs))
         elif page == "edit":

@@ -5,7 +5,13 @@ from django.urls import reverse
 
 from experiments.models import Experiment, ExperimentStatus, Variant
 from tests.experiments.helpers import put_in_status
-from tests.factories import ExperimentFactory, HypothesisFactory, ObjectiveFactory, SegmentFactory
+from tests.factories import (
+    ExperimentFactory,
+    HypothesisFactory,
+    ObjectiveFactory,
+    PartnerFactory,
+    SegmentFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +52,7 @@ def test_the_list_filters_by_each_field(client, marketer, operator, operator2):
             segment=segment,
             hypothesis=HypothesisFactory(channel="email"),
             executed_by=Experiment.ExecutedBy.AGENCY,
-            agency_name="Northwind",
+            partner=PartnerFactory(name="Northwind"),
         ),
         "running",
     )
@@ -105,6 +111,7 @@ def test_the_dashboard_counts_instead_of_listing_and_caps_your_experiments(clien
 def many_experiments(operator, operator2):
     """300 experiments across every status and two owners, inserted in bulk."""
     template = ExperimentFactory(owner=operator)
+    northwind = PartnerFactory(name="Northwind")
     statuses = ExperimentStatus.values
     rows = [
         Experiment(
@@ -117,7 +124,7 @@ def many_experiments(operator, operator2):
             owner=[operator, operator2][i % 2],
             status=statuses[i % len(statuses)],
             executed_by=Experiment.ExecutedBy.AGENCY if i % 5 == 0 else "in_house",
-            agency_name="Northwind" if i % 5 == 0 else "",
+            partner=northwind if i % 5 == 0 else None,
         )
         for i in range(300)
     ]

@@ -91,7 +91,7 @@ def test_a_refused_step_shows_the_reason_and_changes_nothing(client, marketer, o
     response = client.post(reverse("experiments:step", args=[experiment.pk, "pause"]), follow=True)
     experiment.refresh_from_db()
     assert experiment.status == "running"
-    assert "Only Growth operator may" in response.content.decode()
+    assert "Only Growth operator, Agency partner may" in response.content.decode()
     assert not StatusChange.objects.exists()
 
 

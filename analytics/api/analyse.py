@@ -27,7 +27,7 @@ class AnalyseViewSet(viewsets.ViewSet):
     """
 
     permission_classes = [HasAbility]
-    required_ability = "results.read"
+    required_ability = "experiments.read"
     # A computation that writes nothing: a read-only service token may ask it.
     required_scopes = {"create": "read"}
     parser_classes = [JSONParser]

@@ -63,7 +63,7 @@ EVENT_BATCH = {"application/json": list[dict], "application/x-ndjson": NDJSON_BO
 class EventViewSet(CSVExports, viewsets.GenericViewSet):
     permission_classes = [HasAbility]
     # Reading needs results.read (everyone with a role); sending needs data.upload.
-    required_abilities = {"list": "results.read", "create": "data.upload"}
+    required_abilities = {"list": "experiments.read", "create": "data.upload"}
     parser_classes = [EventsJSONParser, EventsNDJSONParser]
     serializer_class = EventSerializer
     pagination_class = EventPagination

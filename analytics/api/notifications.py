@@ -46,7 +46,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = NotificationSerializer
     permission_classes = [HasAbility]
-    required_ability = "results.read"
+    required_ability = "experiments.read"
     filter_backends = LIST_FILTERS
     filterset_class = NotificationFilter
     search_fields = ["alert__message"]

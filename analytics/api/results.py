@@ -206,7 +206,7 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
     required_abilities = {
         "srm_acknowledge": "results.acknowledge_srm",
         "analyse": "data.upload",
-        "GET": "results.read",
+        "GET": "experiments.read",
         "POST": "data.upload",
     }
     parser_classes = [JSONParser, CSVTextParser]
@@ -228,7 +228,7 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
         return (
             experiment_list_for_user(user=self.request.user)
             .select_related(None)
-            .only("id", "owner_id")
+            .only("id", "owner_id", "partner_id", "executed_by")
         )
 
     @extend_schema(

@@ -50,7 +50,14 @@ class Experiment(models.Model):
     executed_by = models.CharField(
         max_length=16, choices=ExecutedBy.choices, default=ExecutedBy.IN_HOUSE
     )
-    agency_name = models.CharField(max_length=200, blank=True)
+    partner = models.ForeignKey(
+        "roles.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="experiments",
+        help_text="The agency partner that runs it (agency experiments only).",
+    )
 
     # Design: frozen once approved.
     primary_metric = models.ForeignKey(
@@ -193,8 +200,10 @@ class Experiment(models.Model):
         return self.name
 
     def clean(self):
-        if self.executed_by == self.ExecutedBy.AGENCY and not self.agency_name:
-            raise ValidationError({"agency_name": "Name the agency partner that runs it."})
+        if self.executed_by == self.ExecutedBy.AGENCY and not self.partner_id:
+            raise ValidationError({"partner": "Name the agency partner that runs it."})
+        if self.executed_by != self.ExecutedBy.AGENCY and self.partner_id:
+            raise ValidationError({"partner": "Only an agency experiment names a partner."})
 
     @property
     def deciding_metric(self) -> Metric:

@@ -201,6 +201,9 @@ class PartnerSerializer(serializers.Serializer):
     cost = Float()
     # ``return`` is a Python keyword: declared below.
     cost_per_win = _nullable()
+    fees = Float(help_text="An agency's monthly fee over its contract's months to date.")
+    cost_with_fees = Float(help_text="Every test's recorded cost plus the fees.")
+    return_with_fees = _nullable(help_text="value ÷ cost_with_fees")
 
 
 PartnerSerializer._declared_fields["return"] = _nullable(help_text="value ÷ cost")

@@ -30,7 +30,7 @@ class NoticeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = NoticeSerializer
     permission_classes = [HasAbility]
-    required_ability = "results.read"
+    required_ability = "experiments.read"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema asks with no one signed in

@@ -101,7 +101,7 @@ class ExperimentPostmortemViewSet(ExperimentByIdOrKey, viewsets.GenericViewSet):
 
     permission_classes = [HasAbility]
     # Reading (and a method it does not take) needs results.read; writing, postmortems.write.
-    required_abilities = {"*": "results.read", "POST": "postmortems.write"}
+    required_abilities = {"*": "experiments.read", "POST": "postmortems.write"}
     required_abilities["PATCH"] = "postmortems.write"
     parser_classes = [JSONParser]
     serializer_class = PostmortemSerializer

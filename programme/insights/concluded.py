@@ -94,9 +94,10 @@ def _concluded_experiments(history: ProgrammeHistory) -> pd.DataFrame:
     team_ids = frame["segment_id"].map(segments["owner_team_id"])
     agency = frame["executed_by"] == "agency"
     frame["partner_kind"] = np.where(agency, "agency", "in_house")
+    frame["partner_id"] = frame["partner_id"].where(agency)
     frame["partner"] = np.where(
         agency,
-        frame["agency_name"].where(frame["agency_name"] != "", "Unnamed agency"),
+        frame["partner_name"].fillna("Unnamed agency"),
         team_ids.map(history.team_names).fillna("In-house (no team)"),
     )
     return frame.sort_values(["concluded_at", "id"]).reset_index(drop=True)

@@ -16,10 +16,11 @@ from experiments.models import (
     StatusChange,
     Variant,
 )
-from roles.models import Team, User
+from roles.models import Partner, Team, User
 
 from ..models import Postmortem, ShipRecheck
 from ..portfolio.shrinkage import RESULT_FIELDS, lifts_that_count
+from .partner_costs import partner_fees
 
 
 def _frame(queryset, columns: list[str]) -> pd.DataFrame:
@@ -34,7 +35,9 @@ class ProgrammeHistory:
     def experiments(self) -> pd.DataFrame:
         """One row per experiment: its design, owner, status, decision and dates."""
         return _frame(
-            Experiment.objects.annotate(channel=F("hypothesis__channel")),
+            Experiment.objects.annotate(
+                channel=F("hypothesis__channel"), partner_name=F("partner__name")
+            ),
             [
                 "id",
                 "name",
@@ -45,7 +48,8 @@ class ProgrammeHistory:
                 "owner_id",
                 "channel",
                 "executed_by",
-                "agency_name",
+                "partner_id",
+                "partner_name",
                 "method",
                 "alpha",
                 "mde",
@@ -185,6 +189,11 @@ class ProgrammeHistory:
             right_on="segment_id",
             how="left",
         ).drop(columns="segment_id")
+
+    @cached_property
+    def partner_fees(self) -> dict[int, dict]:
+        """Each agency partner's fees up to today (``programme/insights/partner_costs.py``)."""
+        return partner_fees(Partner.objects.order_by("name"), today=self.today)
 
     @cached_property
     def teams(self) -> pd.DataFrame:

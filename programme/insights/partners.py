@@ -20,6 +20,10 @@ def compute(history: ProgrammeHistory) -> dict:
         costed = group.dropna(subset=["cost"])
         cost = float(costed["cost"].sum())
         costed_value = float(costed["value"].sum())
+        partner_id = group["partner_id"].dropna()
+        fees = history.partner_fees.get(int(partner_id.iloc[0])) if len(partner_id) else None
+        fee = fees["fees"] if fees else 0.0
+        all_cost = float(group["cost"].fillna(0).sum()) + fee
         wins = int(group["won"].sum())
         cycle = group["cycle_days"].dropna()
         partners.append(
@@ -40,6 +44,12 @@ def compute(history: ProgrammeHistory) -> dict:
                 "return": round(costed_value / cost, 2) if cost > 0 else None,
                 "cost_per_win": money(cost / int(costed["won"].sum()))
                 if int(costed["won"].sum())
+                else None,
+                # The partner's fees to date on top of its tests' costs (docs/partners.md).
+                "fees": money(fee),
+                "cost_with_fees": money(all_cost),
+                "return_with_fees": round(float(group["value"].sum()) / all_cost, 2)
+                if all_cost > 0
                 else None,
             }
         )

@@ -199,7 +199,7 @@ def programme_by_executor() -> list[dict]:
     win rate (one query)."""
     rows = (
         Experiment.objects.order_by()
-        .values("executed_by", "agency_name")
+        .values("executed_by", "partner_id", agency_name=F("partner__name"))
         .annotate(
             experiments=Count("id"),
             in_flight=Count("id", filter=Q(status__in=IN_FLIGHT)),

@@ -33,6 +33,7 @@ from tests.factories import (
     HypothesisFactory,
     MetricFactory,
     ObjectiveFactory,
+    PartnerFactory,
     SegmentFactory,
     TeamFactory,
     UserFactory,
@@ -95,6 +96,8 @@ def build_world(cmo, operator, analyst):
             user_column="user_id", time_column="ts", aggregation="conversion", direction="higher",
         )  # fmt: skip
         ObjectiveFactory()
+        agency = PartnerFactory(name=f"Agency {n}")
+        UserFactory(role=Role.PARTNER, partner=agency)
         other = ExperimentFactory(hypothesis=HypothesisFactory(objective=objective))
         other.secondary_metrics.add(MetricFactory())
         other.guardrail_metrics.add(MetricFactory())
@@ -163,6 +166,7 @@ LISTS = [
     ("analyst", "/api/v1/segments/"),
     ("analyst", "/api/v1/segments/{parent}/economics/"),
     ("analyst", "/api/v1/teams/"),
+    ("cmo", "/api/v1/partners/"),
     ("analyst", "/api/v1/tokens/"),
     ("analyst", "/api/v1/operators/"),
     ("analyst", "/api/v1/metrics/"),

@@ -79,8 +79,14 @@ def test_acknowledging_twice_answers_the_first_acknowledgement(operator, cmo):
     ("who", "reason"),
     [
         ("operator2", "Only the owner (Omar) may acknowledge a sample-ratio mismatch"),
-        ("marketer", "Only CMO, Growth operator may acknowledge a sample-ratio mismatch"),
-        ("analyst", "Only CMO, Growth operator may acknowledge a sample-ratio mismatch"),
+        (
+            "marketer",
+            "Only CMO, Growth operator, Agency partner may acknowledge a sample-ratio mismatch",
+        ),
+        (
+            "analyst",
+            "Only CMO, Growth operator, Agency partner may acknowledge a sample-ratio mismatch",
+        ),
     ],
 )
 def test_others_are_refused_with_the_reason_and_nothing_is_written(

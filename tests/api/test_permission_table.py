@@ -53,18 +53,21 @@ from tests.factories import (
     ExperimentFactory,
     HypothesisFactory,
     MetricFactory,
+    PartnerFactory,
     SegmentFactory,
     TeamFactory,
+    UserFactory,
 )
 from warehouse.models import DataSource, ExperimentSource, MetricDefinition
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
-ROLES = ["cmo", "owner", "other_operator", "marketer", "analyst", "anonymous"]
+ROLES = ["cmo", "owner", "other_operator", "marketer", "analyst", "partner", "anonymous"]
 WITH_A_ROLE = ROLES[:-1]
+IN_HOUSE = ROLES[:5]  # everyone with a role but an agency partner's people
 OPERATORS = {"owner", "other_operator"}
 
 
-def allowed(code, roles=WITH_A_ROLE, **others):
+def allowed(code, roles=IN_HOUSE, **others):
     """``code`` for ``roles``, 403 for the other roles, 401 for anonymous (unless ``others``)."""
     expected = {role: (code if role in roles else 403) for role in WITH_A_ROLE}
     expected["anonymous"] = 401
@@ -206,6 +209,24 @@ TABLE = [
     ("POST", "/api/v1/operators/", operator_body, allowed(201, {"cmo"})),
     ("PATCH", "/api/v1/operators/{profile}/", {"capacity": 4}, allowed(200, {"cmo"})),
     ("PUT", "/api/v1/operators/{profile}/", {"capacity": 4}, allowed(405)),
+    # Agency partners: the CMO reads, adds and edits them and adds their people; a partner's
+    # people read their own partner only (another partner's is not found to them).
+    ("GET", "/api/v1/partners/", None, allowed(200, {"cmo", "partner"})),
+    ("GET", "/api/v1/partners/{partner_record}/", None, allowed(200, {"cmo"}, partner=404)),
+    ("POST", "/api/v1/partners/", {"name": "Acme Media"}, allowed(201, {"cmo"})),
+    (
+        "PATCH",
+        "/api/v1/partners/{partner_record}/",
+        {"monthly_fee": "2500.00"},
+        allowed(200, {"cmo"}),
+    ),
+    ("PUT", "/api/v1/partners/{partner_record}/", {"name": "x"}, allowed(405, {"cmo", "partner"})),
+    (
+        "POST",
+        "/api/v1/partners/{partner_record}/users/",
+        {"username": "acme_one", "password": "a-long-Passphrase-42"},
+        allowed(201, {"cmo"}),
+    ),
     # Metrics: read only.
     ("GET", "/api/v1/metrics/", None, allowed(200)),
     ("GET", "/api/v1/metrics/{metric}/", None, allowed(200)),
@@ -552,6 +573,108 @@ TABLE = [
     ),
 ]
 
+# A partner's people (``partner``): 403 where the role holds no ability (the programme's
+# roll-ups, insights, teams, templates…); where it does, another's experiment (here the
+# in-house team's) and what hangs off it are not found, and a write naming one is refused.
+PARTNER_CODES = {
+    **{
+        (method, url): 404
+        for method, url in [
+            ("GET", "/api/v1/experiments/{draft}/"),
+            ("PATCH", "/api/v1/experiments/{draft}/"),
+            ("GET", "/api/v1/experiments/{draft}/comments/"),
+            ("POST", "/api/v1/experiments/{draft}/comments/"),
+            ("GET", "/api/v1/experiments/{draft}/timeline/"),
+            ("GET", "/api/v1/experiments/{killed}/postmortem/"),
+            ("GET", "/api/v1/experiments/{running}/observations/"),
+            ("GET", "/api/v1/experiments/{running}/observations/?format=csv"),
+            ("POST", "/api/v1/experiments/{running}/observations/"),
+            ("GET", "/api/v1/experiments/{running}/results/"),
+            ("GET", "/api/v1/experiments/{running}/results/?history=1"),
+            ("POST", "/api/v1/experiments/{running}/analyse/"),
+            ("POST", "/api/v1/experiments/{draft}/analyse/"),
+            ("GET", "/api/v1/experiments/{running}/shares/"),
+            ("POST", "/api/v1/experiments/{running}/shares/"),
+            ("GET", "/api/v1/shares/{share}/"),
+            ("DELETE", "/api/v1/shares/{share}/"),
+            ("POST", "/api/v1/experiments/{running}/srm/acknowledge/"),
+            ("POST", "/api/v1/experiments/{draft}/srm/acknowledge/"),
+            ("GET", "/api/v1/hypotheses/{idea}/"),
+            ("GET", "/api/v1/hypotheses/{idea}/comments/"),
+            ("POST", "/api/v1/hypotheses/{idea}/comments/"),
+            ("GET", "/api/v1/objectives/{objective}/"),
+            ("GET", "/api/v1/segments/{segment}/"),
+            ("GET", "/api/v1/partners/{partner_record}/"),
+            *(
+                ("POST", f"/api/v1/experiments/{{{status}}}/steps/{step}/")
+                for status, step in [
+                    ("draft", "submit"),
+                    ("draft", "start"),
+                    ("in_review", "approve"),
+                    ("in_review", "request_changes"),
+                    ("approved", "start"),
+                    ("paused", "resume"),
+                    ("running", "pause"),
+                    ("running", "complete"),
+                    ("running", "kill"),
+                    ("completed", "conclude"),
+                ]
+            ),  # fmt: skip
+        ]
+    },
+    ("POST", "/api/v1/experiments/"): 400,  # from an idea it neither logged nor tests
+    ("POST", "/api/v1/auth/token/"): 400,  # wrong credentials, as for everyone
+    ("DELETE", "/api/v1/tokens/{service_token}/"): 404,  # another's token
+    ("GET", "/api/v1/experiments/{draft}/postmortem/"): 404,
+    ("POST", "/api/v1/experiments/{draft}/steps/launch/"): 404,  # no such step
+    # What it may read: its own (here none) in every list, the metrics, the API's description.
+    **{
+        (method, url): 200
+        for method, url in [
+            ("GET", "/api/v1/"),
+            ("GET", "/api/schema/"),
+            ("GET", "/api/v1/auth/me/"),
+            ("GET", "/api/v1/experiments/"),
+            ("GET", "/api/v1/hypotheses/"),
+            ("GET", "/api/v1/objectives/"),
+            ("GET", "/api/v1/segments/"),
+            ("GET", "/api/v1/metrics/"),
+            ("GET", "/api/v1/metrics/{metric}/"),
+            ("GET", "/api/v1/events/"),
+            ("GET", "/api/v1/events/?format=csv"),
+            ("GET", "/api/v1/events/?experiment={running}&kind=exposure"),
+            ("GET", "/api/v1/notifications/"),
+            ("POST", "/api/v1/notifications/read/"),
+            ("GET", "/api/v1/notices/"),
+            ("POST", "/api/v1/notices/read/"),
+            ("GET", "/api/v1/tokens/"),
+            ("POST", "/api/v1/analyse/"),
+        ]
+    },
+    ("POST", "/api/v1/hypotheses/"): 201,
+    ("POST", "/api/v1/tokens/"): 201,
+}
+# A method the route does not take, on a route it may use.
+PARTNER_CODES.update(
+    {
+        key: 405
+        for key in [
+            ("PUT", "/api/v1/experiments/{draft}/"),
+            ("DELETE", "/api/v1/experiments/{draft}/"),
+            ("DELETE", "/api/v1/objectives/{objective}/"),
+            ("GET", "/api/v1/experiments/{running}/analyse/"),
+            ("GET", "/api/v1/experiments/{running}/srm/acknowledge/"),
+            ("PATCH", "/api/v1/hypotheses/{idea}/"),
+            ("PATCH", "/api/v1/segments/{segment}/"),
+            ("PATCH", "/api/v1/tokens/{service_token}/"),
+            ("PUT", "/api/v1/experiments/{killed}/postmortem/"),
+            ("PATCH", "/api/v1/shares/{share}/"),
+        ]
+    }
+)
+for _method, _url, _body, _expected in TABLE:
+    _expected["partner"] = PARTNER_CODES.get((_method, _url), _expected["partner"])
+
 CASES = [
     pytest.param(method, url, body, role, expected[role], id=f"{method} {url} {role}")
     for method, url, body, expected in TABLE
@@ -563,6 +686,9 @@ def build_world():
     cmo, operator, operator2, marketer, analyst = (
         person(name) for name in ("cmo", "operator", "operator2", "marketer", "analyst")
     )
+    # One of an agency partner's people: the world's experiments are the in-house team's, so
+    # every one of them is refused (tests/api/test_partner_isolation.py for another partner's).
+    partner = UserFactory(username="agency_person", role="partner")
 
     running = running_experiment(operator)
     mismatched(running)
@@ -596,6 +722,7 @@ def build_world():
             "other_operator": operator2,
             "marketer": marketer,
             "analyst": analyst,
+            "partner": partner,
             "anonymous": None,
         },
         "running": running,
@@ -633,6 +760,7 @@ def build_world():
         "service_token": service_token_create(
             actor=cmo, name="Dashboard", scopes=["read"], days=30
         )[0],
+        "partner_record": PartnerFactory(name="Brightline"),
         "holdout": holdout_create(
             actor=cmo, name="Held out", segment=draft.segment, share=0.05, started_on=START
         ),

@@ -55,6 +55,8 @@ def test_it_builds_the_demo_organisation_once(demo_for_class, settings):
         "marketer",
         "analyst",
         "admin",
+        "northwind",
+        "brightline",
     }
     assert first["Objective"] == 3 and first["Metric"] == 6
     # Five templates, one per kind of test the demo team runs, each with its locks.

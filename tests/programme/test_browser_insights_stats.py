@@ -12,7 +12,7 @@ import pytest
 from experiments.models import Experiment, SegmentEconomics
 from programme.insights.run import insights_run
 from roles.models import Channel
-from tests.factories import HypothesisFactory, SegmentFactory, TeamFactory
+from tests.factories import HypothesisFactory, PartnerFactory, SegmentFactory, TeamFactory
 from tests.programme.test_insights_stats import TODAY, concluded, scored
 
 from ..browser import new_page, shoot, sign_in
@@ -53,7 +53,8 @@ def programme(operator, operator2):
             operator, hypothesis=hypothesis, lift=lift, p=p, outcome=outcome, decision=decision,
             recommendation=recommendation, concluded_on=dt.date(2026, 1, 5) + dt.timedelta(days=9 * n),
             se=0.03, build_cost=Decimal(4_000 + 1_000 * n), media_cost=Decimal(2_000),
-            executed_by="agency" if agency else "in_house", agency_name=agency,
+            executed_by="agency" if agency else "in_house",
+            partner=PartnerFactory(name=agency) if agency else None,
         )  # fmt: skip
     HypothesisFactory(title="Idea worth a second look", impact=8, confidence=2, ease=8)
     insights_run(names=["calibration", "false-wins", "partners"], today=TODAY)

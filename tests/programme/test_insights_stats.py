@@ -35,6 +35,7 @@ from tests.factories import (
     HypothesisFactory,
     MetricFactory,
     ObjectiveFactory,
+    PartnerFactory,
     SegmentFactory,
     TeamFactory,
 )
@@ -394,7 +395,7 @@ def partners(operator):
         customers_acquired=100, customer_value=Decimal(30_000), acquisition_cost=Decimal(9_000),
     )  # fmt: skip
     plain = SegmentFactory(name="Plain", owner_team=smb)
-    agency = {"executed_by": "agency", "agency_name": "Northwind"}
+    agency = {"executed_by": "agency", "partner": PartnerFactory(name="Northwind")}
     return {
         "win": concluded(
             operator, hypothesis=HypothesisFactory(segment=priced), lift=0.10,

@@ -294,7 +294,7 @@ def test_the_team_page_shows_each_operators_l_and_the_agencies(client, marketer,
     assert (profile.active_experiments, profile.in_flight, profile.capacity) == (3, 2, 3)
     assert {e.name for e in profile.current} == {"Annual plan nudge", "Paid social lookalikes"}
     (northwind,) = response.context["agencies"]
-    assert (northwind["agency_name"], northwind["in_flight"]) == ("Northwind", 1)
+    assert (northwind["partner_name"], northwind["in_flight"]) == ("Northwind", 1)
     assert [e.name for e in northwind["current"]] == ["Paid social lookalikes"]
     html = response.content.decode()
     assert "pricing tests" in html and "<strong>3</strong> / 3" in html

@@ -16,6 +16,9 @@ ROLE_ABILITIES = {
         "segments.manage",
         "segments.economics",
         "teams.manage",
+        "partners.manage",
+        "partners.scorecard",
+        "experiments.read",
         "hypotheses.create",
         "hypotheses.triage",
         "experiments.review",
@@ -37,6 +40,7 @@ ROLE_ABILITIES = {
         "warehouse.refresh",
     },
     Role.OPERATOR: {
+        "experiments.read",
         "hypotheses.create",
         "hypotheses.triage",
         "experiments.create",
@@ -55,6 +59,7 @@ ROLE_ABILITIES = {
         "warehouse.refresh",
     },
     Role.MARKETER: {
+        "experiments.read",
         "segments.economics",
         "hypotheses.create",
         "hypotheses.follow_own",
@@ -63,6 +68,7 @@ ROLE_ABILITIES = {
         "tokens.manage",
     },
     Role.ANALYST: {
+        "experiments.read",
         "segments.economics",
         "hypotheses.create",
         "data.upload",
@@ -75,6 +81,21 @@ ROLE_ABILITIES = {
         "warehouse.sources",
         "metrics.define",
         "warehouse.refresh",
+    },
+    # An agency partner's people: their partner's experiments, like an operator, and never
+    # a review, a decision or the programme's roll-ups (tests/roles/test_partner_scope.py).
+    Role.PARTNER: {
+        "hypotheses.create",
+        "experiments.create",
+        "experiments.design",
+        "experiments.run",
+        "experiments.read",
+        "experiments.share",
+        "data.upload",
+        "results.acknowledge_srm",
+        "comments.create",
+        "tokens.manage",
+        "partners.scorecard",
     },
 }
 
