@@ -591,6 +591,9 @@ PARTNER_CODES = {
             ("POST", "/api/v1/experiments/{running}/observations/"),
             ("GET", "/api/v1/experiments/{running}/results/"),
             ("GET", "/api/v1/experiments/{running}/results/?history=1"),
+            ("GET", "/api/v1/experiments/{running}/results/?dimension=device"),
+            ("GET", "/api/v1/experiments/{running}/results/?from=2026-11-01&to=2026-11-30"),
+            ("GET", "/api/v1/experiments/{running}/results/?dimension=devise"),
             ("POST", "/api/v1/experiments/{running}/analyse/"),
             ("POST", "/api/v1/experiments/{draft}/analyse/"),
             ("GET", "/api/v1/experiments/{running}/shares/"),
@@ -669,6 +672,7 @@ PARTNER_CODES.update(
             ("PATCH", "/api/v1/tokens/{service_token}/"),
             ("PUT", "/api/v1/experiments/{killed}/postmortem/"),
             ("PATCH", "/api/v1/shares/{share}/"),
+            ("PUT", "/api/v1/metrics/{metric}/"),
         ]
     }
 )
