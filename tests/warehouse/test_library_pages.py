@@ -300,3 +300,35 @@ def test_the_metric_list_reads_a_bounded_number_of_queries(cmo, django_assert_ma
         assert client.get("/metrics/").status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get("/data-sources/").status_code == 200
+
+
+def test_a_taken_key_or_a_bad_edit_is_explained_and_writes_nothing(analyst):
+    source = warehouse_source()
+    metric = MetricFactory(key="purchases", name="Purchases", kind=Metric.Kind.BINOMIAL)
+    definition(metric, source, "conversion")
+    client = signed_in(analyst)
+    before = snapshot()
+    taken = client.post("/metrics/new/", metric_body(source, key="purchases"))
+    assert taken.status_code == 200
+    assert 'id="id_key_errors"' in taken.content.decode()
+    assert "already exists" in taken.content.decode()
+    bad = client.post(
+        f"/metrics/{metric.pk}/edit/",
+        metric_body(source, key="purchases", value_expression="(SELECT secret FROM users)"),
+    )
+    assert bad.status_code == 200
+    page = bad.content.decode()
+    assert 'id="id_value_expression_errors"' in page and "(SELECT secret FROM users)" in page
+    assert snapshot() == before
+
+
+def test_a_source_name_already_taken_is_explained_on_edit(cmo):
+    warehouse_source(name="Other")
+    source = warehouse_source()
+    before = snapshot()
+    response = signed_in(cmo).post(f"/data-sources/{source.pk}/", {**SOURCE, "name": "Other"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="id_name_errors"' in page and "already exists" in page
+    assert "<h1>Test DuckDB</h1>" in page  # the stored name, not the one typed
+    assert snapshot() == before
