@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments.models import Experiment, Hypothesis, Objective, Segment
+from experiments.models import Experiment, Hypothesis, Metric, Objective, Segment
 from roles.models import User
 from tests.browser import PASSWORD, new_page, shoot, shoot_for_docs, sign_in
 
@@ -69,7 +69,20 @@ def main_pages(demo, username) -> list[str]:
         "/search/?q=pricing",
     ]
     if username == "cmo":
-        pages += ["/review/", "/webhooks/", "/webhooks/new/"]
+        metric = Metric.objects.order_by("pk").first()
+        pages += [
+            "/review/",
+            "/webhooks/",
+            "/webhooks/new/",
+            "/data-sources/",
+            "/data-sources/new/",
+        ]
+        pages += [
+            "/metrics/",
+            "/metrics/new/",
+            f"/metrics/{metric.pk}/",
+            f"/metrics/{metric.pk}/edit/",
+        ]
     else:
         pages += [f"/experiments/{demo['draft'].pk}/edit/", f"/hypotheses/{hypothesis.pk}/design/"]
     return pages

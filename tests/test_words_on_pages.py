@@ -64,7 +64,8 @@ def test_the_queue_says_the_same_words(client, cmo, operator):
 @pytest.mark.parametrize(
     "url",
     ["/", "/experiments/", "/hypotheses/", "/objectives/", "/segments/", "/team/", "/review/",
-     "/learnings/", "/insights/"],
+     "/learnings/", "/insights/", "/data-sources/", "/data-sources/new/", "/metrics/",
+     "/metrics/new/"],
 )  # fmt: skip
 def test_no_page_points_at_developer_documents(client, cmo, url):
     ExperimentFactory()
