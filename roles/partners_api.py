@@ -81,7 +81,7 @@ def _sent(payload) -> dict:
 def partners_for_user(user):
     """The partners ``user`` may read: all of them for the CMO, a partner's people their own."""
     partners_ = Partner.objects.prefetch_related("users").order_by("name", "id")
-    if user.role == Role.PARTNER:
+    if getattr(user, "role", None) == Role.PARTNER:  # the schema's generator asks as nobody
         return partners_.filter(pk=user.partner_id)
     return partners_
 

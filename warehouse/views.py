@@ -32,7 +32,7 @@ def _panel(request, experiment):
 
 @login_required
 def experiment_panel(request, pk: int):
-    require_ability(request, "results.read")
+    require_ability(request, "experiments.read")
     experiment = get_object_or_404(experiment_list_for_user(user=request.user), pk=pk)
     return _panel(request, experiment)
 
