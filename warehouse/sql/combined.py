@@ -48,22 +48,41 @@ def shared_key(query: MetricQuery) -> MetricQuery:
     return dataclasses.replace(query, **{name: "" for name in OWN})
 
 
-def _template(count: int) -> str:
-    metrics = range(count)
+# The per-user sums each aggregation's value needs (see ``PER_USER``): the others are not
+# computed, so the GROUP BY carries only what the metrics use.
+NEEDS = {
+    "conversion": ("events",),
+    "sum": ("total",),
+    "mean": ("total", "events"),
+    "ratio": ("total", "denominator"),
+}
+PER_USER_SUM = {
+    "total": "SUM(CASE WHEN __in_{period} AND f.fact_match_{i} = 1 THEN f.fact_value_{i} ELSE 0 END)",
+    "denominator": (
+        "SUM(CASE WHEN __in_{period} AND f.fact_match_{i} = 1 THEN f.fact_denominator_{i} "
+        "ELSE 0 END)"
+    ),
+    "events": "COUNT(CASE WHEN __in_{period} AND f.fact_match_{i} = 1 THEN 1 END)",
+}
+
+
+def _template(aggregations: list[str]) -> str:
+    metrics = range(len(aggregations))
     facts = ",\n".join(
-        f"CASE WHEN __filters_{i} THEN 1 ELSE 0 END AS fact_match_{i}, "
-        f"CAST(__value_{i} AS DOUBLE) AS fact_value_{i}, "
-        f"CAST(__denominator_{i} AS DOUBLE) AS fact_denominator_{i}"
-        for i in metrics
+        f"CASE WHEN __filters_{i} THEN 1 ELSE 0 END AS fact_match_{i}"
+        + (f", CAST(__value_{i} AS DOUBLE) AS fact_value_{i}" if "total" in NEEDS[a] else "")
+        + (
+            f", CAST(__denominator_{i} AS DOUBLE) AS fact_denominator_{i}"
+            if "denominator" in NEEDS[a]
+            else ""
+        )
+        for i, a in enumerate(aggregations)
     )
     per_user = ",\n".join(
-        f"SUM(CASE WHEN __in_{period} AND f.fact_match_{i} = 1 THEN f.fact_value_{i} ELSE 0 END)"
-        f" AS {prefix}_total_{i}, "
-        f"SUM(CASE WHEN __in_{period} AND f.fact_match_{i} = 1 THEN f.fact_denominator_{i} "
-        f"ELSE 0 END) AS {prefix}_denominator_{i}, "
-        f"COUNT(CASE WHEN __in_{period} AND f.fact_match_{i} = 1 THEN 1 END) AS {prefix}_events_{i}"
-        for i in metrics
-        for period, prefix in (("window", "window"), ("pre", "pre"))
+        PER_USER_SUM[need].format(period=period, i=i) + f" AS {period}_{need}_{i}"
+        for i, a in enumerate(aggregations)
+        for period in ("window", "pre")
+        for need in NEEDS[a]
     )
     valued = ", ".join(f"__y_{i} AS wh_y_{i}, __x_{i} AS wh_x_{i}" for i in metrics)
     sums = ",\n".join(
@@ -134,7 +153,7 @@ def build_combined(queries: list[MetricQuery]) -> exp.Expression:
         identifiers[f"__y_{i}"] = _per_user(query.aggregation, "window", i)
         identifiers[f"__x_{i}"] = _per_user(query.aggregation, "pre", i)
     identifiers["__any_filter"] = exp.or_(*[exp.paren(f.copy()) for f in filters])
-    tree = sqlglot.parse_one(_template(len(queries)))
+    tree = sqlglot.parse_one(_template([q.aggregation for q in queries]))
     return _filled(tree, identifiers, _tables(first), _parameters(first))
 
 

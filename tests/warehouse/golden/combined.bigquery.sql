@@ -20,11 +20,8 @@ WITH exposures AS (
     `user_pseudo_id` AS fact_user,
     `event_timestamp` AS fact_time,
     CASE WHEN `event_name` = 'purchase' AND `country` IN ('FR', 'DE') THEN 1 ELSE 0 END AS fact_match_0,
-    CAST(COALESCE(value, 0) AS FLOAT64) AS fact_value_0,
-    CAST(1 AS FLOAT64) AS fact_denominator_0,
     CASE WHEN `event_name` = 'purchase' AND `country` IN ('FR', 'DE') THEN 1 ELSE 0 END AS fact_match_1,
     CAST(COALESCE(value, 0) AS FLOAT64) AS fact_value_1,
-    CAST(1 AS FLOAT64) AS fact_denominator_1,
     CASE WHEN `event_name` = 'purchase' AND `country` IN ('FR', 'DE') THEN 1 ELSE 0 END AS fact_match_2,
     CAST(COALESCE(value, 0) AS FLOAT64) AS fact_value_2,
     CAST(quantity AS FLOAT64) AS fact_denominator_2
@@ -49,24 +46,6 @@ WITH exposures AS (
     e.wh_variant,
     e.wh_dimension,
     CAST(e.wh_first_at AS DATE) AS wh_day,
-    SUM(
-      CASE
-        WHEN f.fact_time >= e.wh_first_at
-        AND f.fact_time < e.wh_first_at + INTERVAL 48 HOUR
-        AND f.fact_match_0 = 1
-        THEN f.fact_value_0
-        ELSE 0
-      END
-    ) AS window_total_0,
-    SUM(
-      CASE
-        WHEN f.fact_time >= e.wh_first_at
-        AND f.fact_time < e.wh_first_at + INTERVAL 48 HOUR
-        AND f.fact_match_0 = 1
-        THEN f.fact_denominator_0
-        ELSE 0
-      END
-    ) AS window_denominator_0,
     COUNT(
       CASE
         WHEN f.fact_time >= e.wh_first_at
@@ -75,24 +54,6 @@ WITH exposures AS (
         THEN 1
       END
     ) AS window_events_0,
-    SUM(
-      CASE
-        WHEN f.fact_time >= e.wh_first_at - INTERVAL 7 DAY
-        AND f.fact_time < e.wh_first_at
-        AND f.fact_match_0 = 1
-        THEN f.fact_value_0
-        ELSE 0
-      END
-    ) AS pre_total_0,
-    SUM(
-      CASE
-        WHEN f.fact_time >= e.wh_first_at - INTERVAL 7 DAY
-        AND f.fact_time < e.wh_first_at
-        AND f.fact_match_0 = 1
-        THEN f.fact_denominator_0
-        ELSE 0
-      END
-    ) AS pre_denominator_0,
     COUNT(
       CASE
         WHEN f.fact_time >= e.wh_first_at - INTERVAL 7 DAY
@@ -112,23 +73,6 @@ WITH exposures AS (
     ) AS window_total_1,
     SUM(
       CASE
-        WHEN f.fact_time >= e.wh_first_at
-        AND f.fact_time < e.wh_first_at + INTERVAL 48 HOUR
-        AND f.fact_match_1 = 1
-        THEN f.fact_denominator_1
-        ELSE 0
-      END
-    ) AS window_denominator_1,
-    COUNT(
-      CASE
-        WHEN f.fact_time >= e.wh_first_at
-        AND f.fact_time < e.wh_first_at + INTERVAL 48 HOUR
-        AND f.fact_match_1 = 1
-        THEN 1
-      END
-    ) AS window_events_1,
-    SUM(
-      CASE
         WHEN f.fact_time >= e.wh_first_at - INTERVAL 7 DAY
         AND f.fact_time < e.wh_first_at
         AND f.fact_match_1 = 1
@@ -136,23 +80,6 @@ WITH exposures AS (
         ELSE 0
       END
     ) AS pre_total_1,
-    SUM(
-      CASE
-        WHEN f.fact_time >= e.wh_first_at - INTERVAL 7 DAY
-        AND f.fact_time < e.wh_first_at
-        AND f.fact_match_1 = 1
-        THEN f.fact_denominator_1
-        ELSE 0
-      END
-    ) AS pre_denominator_1,
-    COUNT(
-      CASE
-        WHEN f.fact_time >= e.wh_first_at - INTERVAL 7 DAY
-        AND f.fact_time < e.wh_first_at
-        AND f.fact_match_1 = 1
-        THEN 1
-      END
-    ) AS pre_events_1,
     SUM(
       CASE
         WHEN f.fact_time >= e.wh_first_at
@@ -171,14 +98,6 @@ WITH exposures AS (
         ELSE 0
       END
     ) AS window_denominator_2,
-    COUNT(
-      CASE
-        WHEN f.fact_time >= e.wh_first_at
-        AND f.fact_time < e.wh_first_at + INTERVAL 48 HOUR
-        AND f.fact_match_2 = 1
-        THEN 1
-      END
-    ) AS window_events_2,
     SUM(
       CASE
         WHEN f.fact_time >= e.wh_first_at - INTERVAL 7 DAY
@@ -196,15 +115,7 @@ WITH exposures AS (
         THEN f.fact_denominator_2
         ELSE 0
       END
-    ) AS pre_denominator_2,
-    COUNT(
-      CASE
-        WHEN f.fact_time >= e.wh_first_at - INTERVAL 7 DAY
-        AND f.fact_time < e.wh_first_at
-        AND f.fact_match_2 = 1
-        THEN 1
-      END
-    ) AS pre_events_2
+    ) AS pre_denominator_2
   FROM exposures AS e
   LEFT JOIN facts AS f
     ON f.fact_user = e.wh_user
