@@ -2,8 +2,10 @@
 sums checked as an upload's rows are and written as observations (source ``warehouse``),
 then analysis follows as after any write (``analytics.analysis.freshness``).
 
-One query per metric per batch of experiments sharing a data source: a batch of one is the
-refresh of one experiment (the API and the page); beat refreshes the running ones in batches
+One query per fact table per batch of experiments sharing a data source, computing every
+metric definition read from that table with the same user and time columns and windows (a
+lone definition keeps the single-metric query): a batch of one is the refresh of one
+experiment (the API and the page); beat refreshes the running ones in batches
 (docs/warehouse.md). A failed, timed-out, capped or impossible result writes nothing for the
 experiments it concerns; the run records why, and a ``refresh_failed`` alert says so.
 """
@@ -33,7 +35,7 @@ from roles.capabilities import require
 from .engines import QueryFailed, connection_for, run
 from .models import ExperimentSource, MetricDefinition, RefreshRun
 from .services import definition_query, latest_definitions, source_dimensions
-from .sql import QueryProblem, render
+from .sql import PER_METRIC_COLUMNS, QueryProblem, render, render_combined
 
 
 class RefreshFailed(Exception):
@@ -66,22 +68,39 @@ def refresh_experiment(experiment_id: int, *, actor, run_id: int | None = None) 
 
 
 def refresh_batch(experiment_ids, *, actor=None, run_ids=None) -> list[RefreshRun]:
-    """Refresh experiments together: one query per data source × metric definition."""
+    """Refresh experiments together: one query per data source × fact table, computing every
+    metric definition read from it (same columns and windows) for all the experiments."""
     run_ids = run_ids or {}
     targets = [_target(e, run_ids.get(e.pk), actor) for e in _experiments(experiment_ids)]
-    groups = defaultdict(list)  # a definition (its source's) → the targets that compute it
-    definitions = {}
+    groups = defaultdict(dict)  # a source × fact table → its definitions (by pk)
     for target in targets:
         if target.problem:
             continue
         for definition in target.definitions.values():
-            definitions[definition.pk] = definition
-            groups[definition.pk].append(target)
-    for definition_id, members in groups.items():
-        _query_group(definitions[definition_id], members)
+            groups[_shared(definition)][definition.pk] = definition
+    for definitions in groups.values():
+        chosen = sorted(definitions.values(), key=lambda d: (d.metric.key, d.pk))
+        members = [
+            t
+            for t in targets
+            if not t.problem and any(d.pk in definitions for d in t.definitions.values())
+        ]
+        _query_group(chosen, members)
     for target in targets:
         _finish(target)
     return [t.run for t in targets]
+
+
+def _shared(definition: MetricDefinition) -> tuple:
+    """What definitions must share to be computed by one query."""
+    return (
+        definition.source_id,
+        definition.fact_table,
+        definition.user_column,
+        definition.time_column,
+        definition.conversion_window_hours,
+        definition.covariate_days,
+    )
 
 
 def _experiments(experiment_ids):
@@ -131,53 +150,70 @@ def _start_run(experiment, run_id, actor) -> RefreshRun:
     return run
 
 
-def _query_group(definition: MetricDefinition, members: list[Target]) -> None:
-    """The queries of ``definition`` for its members: the overall rows, then one per
-    dimension of the source; the rows go to each member by key."""
-    for dimension, column in [("", ""), *source_dimensions(definition.source)]:
-        if not _query_slice(definition, members, dimension, column):
+def _query_group(definitions: list[MetricDefinition], members: list[Target]) -> None:
+    """The queries of ``definitions`` (one fact table) for their members: the overall rows,
+    then one per dimension of the source; each row's metrics go to the members by key."""
+    for dimension, column in [("", ""), *source_dimensions(definitions[0].source)]:
+        if not _query_slice(definitions, members, dimension, column):
             return
 
 
-def _query_slice(definition, members, dimension: str, column: str) -> bool:
-    source = definition.source
+def _query_slice(definitions, members, dimension: str, column: str) -> bool:
+    source = definitions[0].source
     started = time.perf_counter()
     statement = {
-        "metric": definition.metric.key,
-        "version": definition.version,
+        "metrics": [{"metric": d.metric.key, "version": d.version} for d in definitions],
         "dimension": dimension,
         "sql": "",
     }
     try:
-        query = definition_query(
-            definition,
-            source,
-            experiment_keys=tuple(sorted({m.key for m in members})),
-            start=min(m.first_day for m in members),
-            end=max(m.last_day for m in members),
-            dimension_column=column,
-        )
-        statement["sql"] = render(query, source.kind)
+        statement["sql"] = _sql(definitions, members, column)
         outcome = run(connection_for(source), statement["sql"])
     except (QueryProblem, QueryFailed) as exc:
         slice_name = f" by {dimension}" if dimension else ""
-        problem = f"{definition.metric.key} v{definition.version}{slice_name}: {exc}"
+        named = ", ".join(f"{d.metric.key} v{d.version}" for d in definitions)
+        problem = f"{named}{slice_name}: {exc}"
         for member in members:
             member.problem = member.problem or problem
         outcome = None
     statement["duration_ms"] = round((time.perf_counter() - started) * 1000)
     statement["rows"] = len(outcome.rows) if outcome else 0
-    by_key = {m.key: m for m in members}
     for member in members:
         member.run.statements.append(statement)
     if outcome is None:
         return False
+    _split(outcome, definitions, members, dimension)
+    return True
+
+
+def _sql(definitions, members, column: str) -> str:
+    source = definitions[0].source
+    window = {
+        "experiment_keys": tuple(sorted({m.key for m in members})),
+        "start": min(m.first_day for m in members),
+        "end": max(m.last_day for m in members),
+        "dimension_column": column,
+    }
+    queries = [definition_query(d, source, **window) for d in definitions]
+    if len(queries) == 1:
+        return render(queries[0], source.kind)
+    return render_combined(queries, source.kind)
+
+
+def _split(outcome, definitions, members, dimension: str) -> None:
+    """Each result row as one observation row per metric, to the members computing it."""
+    by_key = {m.key: m for m in members}
+    suffixes = [""] if len(definitions) == 1 else [f"_{i}" for i in range(len(definitions))]
     for values in outcome.rows:
         row = dict(zip(outcome.columns, values, strict=True))
         member = by_key.get(row["experiment_key"])
-        if member is not None:
-            member.rows.append(_observation_row(row, definition.metric, dimension))
-    return True
+        if member is None:
+            continue
+        for definition, suffix in zip(definitions, suffixes, strict=True):
+            if member.definitions.get(definition.metric_id) != definition:
+                continue
+            metric_row = {**row, **{c: row[c + suffix] for c in PER_METRIC_COLUMNS}}
+            member.rows.append(_observation_row(metric_row, definition.metric, dimension))
 
 
 def _observation_row(row: dict, metric: Metric, dimension: str) -> dict:

@@ -71,12 +71,16 @@ def by_hand(exposures, events, q: MetricQuery) -> dict:
         window = [
             v
             for u, name, when, v in events
-            if u == user and name == "purchase" and at <= when < at + dt.timedelta(hours=48)
+            if u == user
+            and name == "purchase"
+            and at <= when < at + dt.timedelta(hours=q.conversion_window_hours)
         ]
         before = [
             v
             for u, name, when, v in events
-            if u == user and name == "purchase" and at - dt.timedelta(days=7) <= when < at
+            if u == user
+            and name == "purchase"
+            and at - dt.timedelta(days=q.covariate_days) <= when < at
         ]
         y, x = _value(q.aggregation, window), _value(q.aggregation, before)
         cell = out.setdefault((next(iter(variants[user])), at.date()), [0, 0, 0, 0, 0, 0])

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from tests.conftest import REQUIRE_SERVICES
 from warehouse.engines import Connection, QueryFailed, run
-from warehouse.sql import render
+from warehouse.sql import PER_METRIC_COLUMNS, render, render_combined
 
 from .data import by_hand, query, tables
 from .engines import chdb_directory, drop_postgres_database, duckdb_file, postgres_database
@@ -74,6 +74,38 @@ def test_postgresql_gives_the_same_numbers(postgres_dsn, aggregation):
     sql = render(query(aggregation), "postgres")
     outcome = run(Connection("postgres", postgres_dsn, 30, 1000), sql)
     assert numbers(outcome) == expected(aggregation)
+
+
+def combined_numbers(outcome, count):
+    """The combined query's rows, per metric, in the single query's shape."""
+    index = {name: i for i, name in enumerate(outcome.columns)}
+    return [
+        {
+            (row[0], row[1], row[2]): tuple(
+                round(float(row[index[c]]), 9)
+                for c in ["users", *(f"{name}_{n}" for name in PER_METRIC_COLUMNS)]
+            )
+            for row in outcome.rows
+        }
+        for n in range(count)
+    ]
+
+
+def combined_queries():
+    """Every aggregation, one with filters of its own (page views), on one fact table."""
+    views = query("conversion", filters=[{"column": "event_name", "op": "=", "value": "page_view"}])
+    return [*(query(a) for a in AGGREGATIONS), views]
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "clickhouse", "postgres"])
+def test_one_combined_query_gives_each_metric_its_own_query_numbers(request, kind):
+    path = {"duckdb": "duckdb_path", "clickhouse": "chdb_path", "postgres": "postgres_dsn"}[kind]
+    connection = Connection(kind, request.getfixturevalue(path), 30, 1000)
+    queries = combined_queries()
+    combined = combined_numbers(run(connection, render_combined(queries, kind)), len(queries))
+    alone = [numbers(run(connection, render(q, kind))) for q in queries]
+    assert combined == alone
+    assert combined[:4] == [expected(a) for a in AGGREGATIONS]
 
 
 def test_postgresql_runs_read_only(postgres_dsn):

@@ -1,13 +1,22 @@
 """The metric SQL: one definition rendered per dialect (golden files), parsed back, and
 nothing from a user pasted into it."""
 
+import dataclasses
 import os
 from pathlib import Path
 
 import pytest
 import sqlglot
 
-from warehouse.sql import DIALECTS, QueryProblem, parse_expression, render
+from warehouse.sql import (
+    DIALECTS,
+    PER_METRIC_COLUMNS,
+    QueryProblem,
+    parse_expression,
+    render,
+    render_combined,
+    shared_key,
+)
 
 from .data import query
 
@@ -111,3 +120,54 @@ def test_bad_filters_are_refused(filters, message):
         render(query("sum", filters=filters), "duckdb")
     assert caught.value.field == "filters"
     assert message in caught.value.message
+
+
+def combined_golden_queries():
+    """Three metrics of one fact table: the shape beat's batched refresh runs."""
+    return [
+        golden_query("conversion"),
+        golden_query("sum"),
+        golden_query("ratio"),
+    ]
+
+
+@pytest.mark.parametrize("dialect", sorted(DIALECTS))
+def test_metrics_of_one_fact_table_render_as_one_query_golden_file(dialect):
+    sql = render_combined(combined_golden_queries(), dialect) + "\n"
+    path = GOLDEN / f"combined.{dialect}.sql"
+    if UPDATE:
+        path.write_text(sql)
+    assert sql == path.read_text()
+    tree = sqlglot.parse_one(sql, read=dialect)
+    names = [c.alias_or_name for c in tree.selects]
+    per_metric = [f"{c}_{i}" for i in range(3) for c in PER_METRIC_COLUMNS]
+    assert names[:5] == [
+        "experiment_key",
+        "variant_key",
+        "exposure_day",
+        "dimension_value",
+        "users",
+    ]
+    assert names[5:] == per_metric
+    # The fact table is read once.
+    assert sql.count("analytics_123456") == 1
+
+
+def test_metrics_with_different_windows_do_not_share_a_query():
+    other = dataclasses.replace(golden_query("sum"), conversion_window_hours=24)
+    with pytest.raises(QueryProblem, match="share a query"):
+        render_combined([golden_query("conversion"), other], "duckdb")
+    assert shared_key(other) != shared_key(golden_query("sum"))
+    assert shared_key(golden_query("conversion")) == shared_key(golden_query("sum"))
+
+
+def test_a_combined_query_pastes_no_filter_value_into_sql():
+    hostile = dataclasses.replace(
+        golden_query("sum"),
+        filters=[{"column": "event_name", "op": "=", "value": "x' OR 1=1 --"}],
+    )
+    sql = render_combined([golden_query("conversion"), hostile], "postgres")
+    assert "'x'' OR 1=1 --'" in sql
+    tree = sqlglot.parse_one(sql, read="postgres")
+    tables = [t.name for t in tree.find_all(sqlglot.exp.Table) if t.this.quoted]
+    assert sorted(tables) == ["events_flat", "exposures"]

@@ -224,8 +224,21 @@ def build(query: MetricQuery) -> exp.Expression:
     """The refresh query as a sqlglot tree (dialect-neutral until rendered)."""
     if query.aggregation not in PER_USER:
         raise QueryProblem("aggregation", f"One of {', '.join(PER_USER)}.")
-    if not query.experiment_keys:
-        raise QueryProblem("experiment_keys", "Name at least one experiment key.")
+    value, denominator = _value_and_denominator(query)
+    identifiers = {
+        **_shared_identifiers(query),
+        "__value": value,
+        "__denominator": denominator,
+        "__filters": _filters(query.filters),
+        "__in_window": sqlglot.parse_one(IN_WINDOW),
+        "__in_pre": sqlglot.parse_one(IN_PRE),
+        "__y": _per_user(query.aggregation, "window"),
+        "__x": _per_user(query.aggregation, "pre"),
+    }
+    return _filled(sqlglot.parse_one(TEMPLATE), identifiers, _tables(query), _parameters(query))
+
+
+def _value_and_denominator(query: MetricQuery):
     value = parse_expression(query.value_expression, query.source_dialect)
     if query.aggregation == "ratio":
         denominator = parse_expression(
@@ -233,9 +246,14 @@ def build(query: MetricQuery) -> exp.Expression:
         )
     else:
         denominator = exp.Literal.number(1)
-    end = query.end + dt.timedelta(days=1)
-    window_days = -(-int(query.conversion_window_hours) // 24)
-    identifiers = {
+    return value, denominator
+
+
+def _shared_identifiers(query: MetricQuery) -> dict:
+    """The placeholders every metric of one query shares (exposure and fact columns)."""
+    if not query.experiment_keys:
+        raise QueryProblem("experiment_keys", "Name at least one experiment key.")
+    return {
         "__x_exp": _column(query.experiment_column),
         "__x_user": _column(query.exposure_user_column),
         "__x_variant": _column(query.variant_column),
@@ -247,19 +265,20 @@ def build(query: MetricQuery) -> exp.Expression:
         ),
         "__f_user": _column(query.user_column),
         "__f_time": _column(query.time_column),
-        "__value": value,
-        "__denominator": denominator,
-        "__filters": _filters(query.filters),
-        "__in_window": sqlglot.parse_one(IN_WINDOW),
-        "__in_pre": sqlglot.parse_one(IN_PRE),
-        "__y": _per_user(query.aggregation, "window"),
-        "__x": _per_user(query.aggregation, "pre"),
     }
-    tables = {
+
+
+def _tables(query: MetricQuery) -> dict:
+    return {
         "__exposure_table": _table(query.exposure_table),
         "__fact_table": _table(query.fact_table),
     }
-    parameters = {
+
+
+def _parameters(query: MetricQuery) -> dict:
+    end = query.end + dt.timedelta(days=1)
+    window_days = -(-int(query.conversion_window_hours) // 24)
+    return {
         "keys": [exp.Literal.string(str(k)) for k in query.experiment_keys],
         "start": _timestamp(query.start),
         "end": _timestamp(end),
@@ -268,7 +287,6 @@ def build(query: MetricQuery) -> exp.Expression:
         "window_hours": _interval(query.conversion_window_hours, "HOUR"),
         "pre_days": _interval(query.covariate_days, "DAY"),
     }
-    return _filled(sqlglot.parse_one(TEMPLATE), identifiers, tables, parameters)
 
 
 def _filled(tree, identifiers, tables, parameters):
