@@ -5,6 +5,7 @@ from django import forms
 from experiments.models import Metric
 
 from .models import DataSource, MetricDefinition
+from .services import SOURCE_FIELDS
 
 
 class DataSourceForm(forms.ModelForm):
@@ -20,20 +21,7 @@ class DataSourceForm(forms.ModelForm):
 
     class Meta:
         model = DataSource
-        fields = [
-            "name",
-            "kind",
-            "connection_ref",
-            "read_only_role",
-            "statement_timeout_seconds",
-            "row_cap",
-            "exposure_table",
-            "experiment_column",
-            "variant_column",
-            "user_column",
-            "time_column",
-            "dimension_columns",
-        ]
+        fields = list(SOURCE_FIELDS)  # what the service takes
         labels = {"statement_timeout_seconds": "Statement timeout (seconds)"}
 
     def __init__(self, *args, **kwargs):
