@@ -30,7 +30,7 @@ DIALECTS = {
 # Users seen in two variants of one experiment are left out (MIN = MAX keeps the others):
 # their exposure is ambiguous. Facts are read from the covariate's first day to the last
 # exposure's window end.
-TEMPLATE = """
+EXPOSURES = """
 WITH exposures AS (
   SELECT __x_exp AS wh_experiment, __x_user AS wh_user, MIN(__x_variant) AS wh_variant,
          MIN(__x_time) AS wh_first_at, MIN(__x_dim) AS wh_dimension
@@ -38,7 +38,10 @@ WITH exposures AS (
   WHERE __x_exp IN (:keys) AND __x_time >= :start AND __x_time < :end
   GROUP BY __x_exp, __x_user
   HAVING MIN(__x_variant) = MAX(__x_variant)
-), facts AS (
+)"""
+TEMPLATE = (
+    EXPOSURES
+    + """, facts AS (
   SELECT __f_user AS fact_user, __f_time AS fact_time, CAST(__value AS DOUBLE) AS fact_value,
          CAST(__denominator AS DOUBLE) AS fact_denominator
   FROM __fact_table
@@ -65,6 +68,7 @@ SELECT wh_experiment AS experiment_key, wh_variant AS variant_key, wh_day AS exp
 FROM valued
 GROUP BY wh_experiment, wh_variant, wh_dimension, wh_day
 """
+)
 
 # The per-user value y (and the covariate x, the same over the pre-period) per aggregation.
 PER_USER = {

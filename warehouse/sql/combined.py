@@ -19,6 +19,7 @@ from sqlglot import exp
 
 from .build import (
     DIALECTS,
+    EXPOSURES,
     IN_PRE,
     IN_WINDOW,
     PER_USER,
@@ -91,15 +92,9 @@ def _template(aggregations: list[str]) -> str:
         f" SUM(wh_x_{i} * wh_y_{i}) AS cross_sum_{i}"
         for i in metrics
     )
-    return f"""
-WITH exposures AS (
-  SELECT __x_exp AS wh_experiment, __x_user AS wh_user, MIN(__x_variant) AS wh_variant,
-         MIN(__x_time) AS wh_first_at, MIN(__x_dim) AS wh_dimension
-  FROM __exposure_table
-  WHERE __x_exp IN (:keys) AND __x_time >= :start AND __x_time < :end
-  GROUP BY __x_exp, __x_user
-  HAVING MIN(__x_variant) = MAX(__x_variant)
-), facts AS (
+    return (
+        EXPOSURES
+        + f""", facts AS (
   SELECT __f_user AS fact_user, __f_time AS fact_time, {facts}
   FROM __fact_table
   WHERE __f_time >= :facts_start AND __f_time < :facts_end AND (__any_filter)
@@ -118,6 +113,7 @@ SELECT wh_experiment AS experiment_key, wh_variant AS variant_key, wh_day AS exp
 FROM valued
 GROUP BY wh_experiment, wh_variant, wh_dimension, wh_day
 """
+    )
 
 
 def _per_user(aggregation: str, prefix: str, i: int) -> exp.Expression:
