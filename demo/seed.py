@@ -20,6 +20,7 @@ from .past import seed_past_year, seed_queued_designs
 from .postmortems import seed_postmortems
 from .programme import run_programme, seed_programme
 from .record import seed_record
+from .warehouse import seed_warehouse
 
 BACKFILL_DAYS = 365
 
@@ -60,6 +61,8 @@ def seed_demo(*, out=print) -> bool:
         measured = seed_measured(org, random.Random(365))
         # A year of nightly rows before today's, so every objective's chart shows its trend.
         backfill = portfolio_backfill(days=BACKFILL_DAYS)
+        # The running experiments' revenue per user, computed by SQL in the demo warehouse.
+        warehouse = seed_warehouse(org)
     out(
         f"Loaded {User.objects.count()} users, {Objective.objects.count()} objectives, "
         f"{Segment.objects.count()} segments, {Metric.objects.count()} metrics, "
@@ -76,4 +79,5 @@ def seed_demo(*, out=print) -> bool:
         f"Measured {measured['measured_days']} days of the objectives' KPIs; a programme "
         f"holdout with {measured['holdout_rows']} daily rows."
     )
+    out(f"Demo warehouse: {warehouse['refreshed']} experiments refreshed from {warehouse['path']}")
     return True

@@ -134,6 +134,10 @@ RESULT_DIMENSIONS = env.list(
 )
 # The embedded DuckDB warehouse's memory ceiling per query (it spills to disk past it).
 WAREHOUSE_DUCKDB_MEMORY_LIMIT = env("WAREHOUSE_DUCKDB_MEMORY_LIMIT", default="600MB")
+# The demo's embedded warehouse (``seed_demo`` writes it; docs/warehouse.md).
+WAREHOUSE_DEMO_PATH = env.path(
+    "WAREHOUSE_DEMO_PATH", default=BASE_DIR / "var" / "demo-warehouse.duckdb"
+)
 # The ISO code every currency figure is reported in (objectives with the unit "currency").
 REPORTING_CURRENCY = env("REPORTING_CURRENCY", default="EUR")
 # Days a completed experiment may wait for the CMO's decision before the CMO is alerted.

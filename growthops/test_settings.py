@@ -4,6 +4,7 @@ pytest reads this module (``pyproject.toml``); nothing else should.
 """
 
 import os
+import tempfile
 
 # The app's settings read DJANGO_DEBUG when imported; tests run the debug-mode configuration
 # (dev secret, local hosts) unless a test asks for production explicitly.
@@ -20,3 +21,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # Tests share one process-wide cache; the throttle tests set their own low rates.
 API_THROTTLE_RATES = {"user": None, "anon": None}
+
+# Each test process writes the demo's warehouse file to its own directory.
+WAREHOUSE_DEMO_PATH = os.path.join(tempfile.mkdtemp(prefix="demo_wh_"), "demo-warehouse.duckdb")
