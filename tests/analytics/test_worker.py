@@ -162,7 +162,8 @@ def test_a_worker_killed_mid_analysis_has_the_task_redelivered_once(queue, opera
 
     first = start_worker(queue)
     try:
-        wait_for(lambda: _waiting_on_a_lock(), timeout=60, what="the worker to start the analysis")
+        # A worker's start-up while the other test process drives Chromium can take a minute.
+        wait_for(lambda: _waiting_on_a_lock(), timeout=150, what="the worker to start the analysis")
         os.killpg(first.pid, signal.SIGKILL)  # dies in the middle of experiment_analyse
         first.wait(timeout=20)
     finally:
