@@ -11,8 +11,9 @@ from growthops.errors import ValidationFailed
 from growthops.filters import LIST_FILTERS
 
 from . import partners
-from .models import Partner, Role, User
+from .models import Partner, User
 from .permissions import HasAbility
+from .selectors import partner_list_for_user
 
 
 class AgencyPartnerSerializer(serializers.ModelSerializer):
@@ -78,14 +79,6 @@ def _sent(payload) -> dict:
     return {k: v for k, v in payload.validated_data.items() if k in payload.initial_data}
 
 
-def partners_for_user(user):
-    """The partners ``user`` may read: all of them for the CMO, a partner's people their own."""
-    partners_ = Partner.objects.prefetch_related("users").order_by("name", "id")
-    if getattr(user, "role", None) == Role.PARTNER:  # the schema's generator asks as nobody
-        return partners_.filter(pk=user.partner_id)
-    return partners_
-
-
 class PartnerViewSet(
     mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
@@ -107,7 +100,7 @@ class PartnerViewSet(
     ordering = ["name", "id"]
 
     def get_queryset(self):
-        return partners_for_user(self.request.user)
+        return partner_list_for_user(user=self.request.user)
 
     @extend_schema(request=AgencyPartnerInputSerializer, responses={201: AgencyPartnerSerializer})
     def create(self, request):
