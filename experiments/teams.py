@@ -16,6 +16,7 @@ from growthops.errors import ValidationFailed
 from roles.capabilities import require
 from roles.models import AuditEntry, Channel, OperatorProfile, Role, Team, User
 from roles.services import audit_record as audit
+from roles.services import audited_save
 
 from .models import OCCUPIES_OPERATOR, Experiment, Segment
 
@@ -60,32 +61,23 @@ def _team_save(*, actor, team: Team, name=None, members=None, segments=None) -> 
             problems["segments"] = (
                 f"{', '.join(left)} would have no team; give it to another team first."
             )
-    try:
-        team.full_clean()
-    except ValidationError as exc:
-        problems.update({f: "; ".join(m) for f, m in exc.message_dict.items()})
-    if problems:
-        raise ValidationFailed(problems)
-    with transaction.atomic():
-        try:
-            team.save()
-        except IntegrityError as exc:  # a name taken between the check and the write
-            raise ValidationFailed({"name": "A team with this name already exists."}) from exc
+
+    def then():
         if members is not None:
             team.members.set(members)
         if segments:
             Segment.objects.filter(pk__in=[s.pk for s in segments]).update(owner_team=team)
-        after = _team_state(team)
-        changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
-        if changes or creating:
-            audit(
-                actor=actor,
-                subject=AuditEntry.Subject.TEAM,
-                subject_id=team.pk,
-                action="created" if creating else "updated",
-                changes=changes,
-            )
-    return team
+
+    return audited_save(
+        team,
+        actor=actor,
+        subject=AuditEntry.Subject.TEAM,
+        before=before,
+        state=_team_state,
+        problems=problems,
+        taken=("name", "A team with this name already exists."),
+        then=then,
+    )
 
 
 def _member_problems(members) -> dict:

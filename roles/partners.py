@@ -18,7 +18,7 @@ from growthops.errors import ValidationFailed
 
 from .capabilities import require
 from .models import AuditEntry, Partner, Role, User
-from .services import audit_record
+from .services import audit_record, audited_save
 
 PARTNER_FIELDS = (
     "name",
@@ -65,8 +65,7 @@ def _partner_save(*, actor, partner: Partner, fields: dict) -> Partner:
     unknown = sorted(set(fields) - set(PARTNER_FIELDS))
     if unknown:
         raise ValidationFailed({field: "Not a partner field." for field in unknown})
-    creating = partner.pk is None
-    before = {} if creating else partner_state(partner)
+    before = {} if partner.pk is None else partner_state(partner)
     for field, value in fields.items():
         if isinstance(value, str) and field != "fee_currency":
             value = value.strip()
@@ -79,28 +78,15 @@ def _partner_save(*, actor, partner: Partner, fields: dict) -> Partner:
     if not (isinstance(partner.fee_currency, str) and len(partner.fee_currency) == 3
             and partner.fee_currency.isalpha()):  # fmt: skip
         problems["fee_currency"] = "A three-letter currency code (ISO 4217), e.g. EUR."
-    try:
-        partner.full_clean()
-    except ValidationError as exc:
-        problems.update({f: "; ".join(m) for f, m in exc.message_dict.items()})
-    if problems:
-        raise ValidationFailed(problems)
-    with transaction.atomic():
-        try:
-            partner.save()
-        except IntegrityError as exc:  # a name taken between the check and the write
-            raise ValidationFailed({"name": "A partner with this name already exists."}) from exc
-        after = partner_state(partner)
-        changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
-        if changes or creating:
-            audit_record(
-                actor=actor,
-                subject=AuditEntry.Subject.PARTNER,
-                subject_id=partner.pk,
-                action="created" if creating else "updated",
-                changes=changes,
-            )
-    return partner
+    return audited_save(
+        partner,
+        actor=actor,
+        subject=AuditEntry.Subject.PARTNER,
+        before=before,
+        state=partner_state,
+        problems=problems,
+        taken=("name", "A partner with this name already exists."),
+    )
 
 
 def partner_user_create(

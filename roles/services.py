@@ -3,8 +3,10 @@ named service tokens (scoped, expiring, stored hashed), and the audit trail of t
 programme's set-up (``AuditEntry``)."""
 
 import datetime as dt
+from collections.abc import Callable
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -79,3 +81,49 @@ def audit_record(*, actor, subject: str, subject_id: int, action: str, changes: 
     return AuditEntry.objects.create(
         actor=actor, subject=subject, subject_id=subject_id, action=action, changes=changes
     )
+
+
+def audited_save(
+    instance,
+    *,
+    actor,
+    subject: str,
+    before: dict,
+    state: Callable[[object], dict],
+    problems: dict,
+    taken: tuple[str, str],
+    then: Callable[[], None] | None = None,
+):
+    """Save a set-up row the CMO edits (a partner, a team) and audit it, or refuse it whole.
+
+    ``problems`` found by the caller and those of ``instance.full_clean()`` are refused
+    together (a field's messages joined). Then, in one transaction: the save (a unique value
+    taken by a concurrent writer is ``taken``, its field and message), ``then`` (related
+    rows), and an ``AuditEntry`` of each field whose ``state`` differs from ``before``, made
+    on a creation even when nothing differs."""
+    creating = instance.pk is None
+    problems = dict(problems)
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        problems.update({f: "; ".join(m) for f, m in exc.message_dict.items()})
+    if problems:
+        raise ValidationFailed(problems)
+    with transaction.atomic():
+        try:
+            instance.save()
+        except IntegrityError as exc:  # a name taken between the check and the write
+            raise ValidationFailed(dict([taken])) from exc
+        if then is not None:
+            then()
+        after = state(instance)
+        changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+        if changes or creating:
+            audit_record(
+                actor=actor,
+                subject=subject,
+                subject_id=instance.pk,
+                action="created" if creating else "updated",
+                changes=changes,
+            )
+    return instance
