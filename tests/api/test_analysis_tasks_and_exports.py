@@ -5,20 +5,14 @@ import csv
 import io
 
 import pytest
-from rest_framework.test import APIClient
 
 from analytics.models import AnalysisState, Event, Observation, Result
 from tests.analytics.helpers import START, binomial_rows, running_experiment
 from tests.api.problems import problem, problem_errors
+from tests.conftest import client_for
 from tests.factories import ExperimentFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def client(user):
-    api = APIClient()
-    api.force_authenticate(user)
-    return api
 
 
 def rows_of(response):
@@ -43,7 +37,7 @@ def upload(api, experiment, rows, capture):
 def test_an_upload_answers_with_the_analysis_task_that_ran(
     experiment, analyst, django_capture_on_commit_callbacks
 ):
-    api = client(analyst)
+    api = client_for(analyst)
     response = upload(api, experiment, binomial_rows(), django_capture_on_commit_callbacks)
 
     assert response.status_code == 201, response.content
@@ -57,10 +51,10 @@ def test_an_upload_answers_with_the_analysis_task_that_ran(
 def test_asking_for_an_analysis_queues_it_and_answers_202_with_its_task(
     experiment, analyst, operator, django_capture_on_commit_callbacks
 ):
-    upload(client(analyst), experiment, binomial_rows(), django_capture_on_commit_callbacks)
+    upload(client_for(analyst), experiment, binomial_rows(), django_capture_on_commit_callbacks)
     Result.objects.filter(experiment=experiment).delete()
 
-    api = client(operator)
+    api = client_for(operator)
     with django_capture_on_commit_callbacks(execute=True) as queued:
         response = api.post(f"/api/v1/experiments/{experiment.pk}/analyse/")
 
@@ -74,7 +68,7 @@ def test_asking_for_an_analysis_queues_it_and_answers_202_with_its_task(
 
 def test_an_analysis_of_no_data_is_a_conflict_and_marks_nothing(operator):
     draft = ExperimentFactory(owner=operator)
-    response = client(operator).post(f"/api/v1/experiments/{draft.pk}/analyse/")
+    response = client_for(operator).post(f"/api/v1/experiments/{draft.pk}/analyse/")
     assert response.status_code == 409
     assert "no data yet" in response.json()["detail"]
     assert not AnalysisState.objects.filter(experiment=draft).exists()
@@ -83,14 +77,14 @@ def test_an_analysis_of_no_data_is_a_conflict_and_marks_nothing(operator):
 def test_only_who_may_upload_asks_for_an_analysis(experiment, marketer, operator2):
     AnalysisState.objects.create(experiment=experiment, data_version=1)
     for user in (marketer, operator2):
-        response = client(user).post(f"/api/v1/experiments/{experiment.pk}/analyse/")
+        response = client_for(user).post(f"/api/v1/experiments/{experiment.pk}/analyse/")
         assert response.status_code == 403
     assert AnalysisState.objects.get(experiment=experiment).stale is False
 
 
 def test_an_analysis_request_takes_no_body(experiment, operator):
     AnalysisState.objects.create(experiment=experiment, data_version=1)
-    response = client(operator).post(
+    response = client_for(operator).post(
         f"/api/v1/experiments/{experiment.pk}/analyse/", {"now": True}, format="json"
     )
     assert response.status_code == 400
@@ -104,7 +98,7 @@ def test_an_analysis_request_takes_no_body(experiment, operator):
 def test_observations_export_as_one_csv_table_with_the_json_names(
     experiment, analyst, django_capture_on_commit_callbacks
 ):
-    api = client(analyst)
+    api = client_for(analyst)
     upload(api, experiment, binomial_rows(), django_capture_on_commit_callbacks)
     upload(api, experiment, binomial_rows("2026-11-03"), django_capture_on_commit_callbacks)
     url = f"/api/v1/experiments/{experiment.pk}/observations/"
@@ -127,10 +121,10 @@ def test_an_observation_export_follows_the_filters_and_names_its_columns_when_em
     experiment, analyst
 ):
     url = f"/api/v1/experiments/{experiment.pk}/observations/?format=csv"
-    response = client(analyst).get(url)
+    response = client_for(analyst).get(url)
     content = b"".join(response.streaming_content).decode()
     assert content.splitlines()[0].startswith("date,variant,metric,users,conversions,sum,")
-    assert rows_of(client(analyst).get(url)) == []
+    assert rows_of(client_for(analyst).get(url)) == []
 
 
 def events_for(experiment, count):
@@ -149,7 +143,7 @@ def events_for(experiment, count):
 
 def test_events_export_as_one_csv_table_oldest_first(experiment, analyst):
     events_for(experiment, 3)
-    api = client(analyst)
+    api = client_for(analyst)
 
     rows = rows_of(api.get("/api/v1/events/", {"format": "csv", "page_size": 1}))
 
@@ -173,13 +167,13 @@ def test_events_export_as_one_csv_table_oldest_first(experiment, analyst):
 def test_an_export_too_large_for_one_file_is_refused(experiment, analyst, settings):
     settings.API_CSV_MAX_ROWS = 2
     events_for(experiment, 3)
-    response = client(analyst).get("/api/v1/events/?format=csv")
+    response = client_for(analyst).get("/api/v1/events/?format=csv")
     assert response.status_code == 400
     assert "more than 2" in problem(response)["detail"]  # a problem, not a CSV table
 
 
 def test_the_schema_describes_the_exports_as_csv_text(analyst):
-    schema = client(analyst).get("/api/schema/?format=json").json()
+    schema = client_for(analyst).get("/api/schema/?format=json").json()
     for path in ("/api/v1/experiments/{id}/observations/", "/api/v1/events/"):
         content = schema["paths"][path]["get"]["responses"]["200"]["content"]
         assert content["text/csv"]["schema"] == {"type": "string"}
