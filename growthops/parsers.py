@@ -1,4 +1,5 @@
-"""Request bodies of the API (``DEFAULT_PARSER_CLASSES``): JSON and forms, read strictly.
+"""Request bodies of the API (``DEFAULT_PARSER_CLASSES``): JSON, read strictly (a form or
+multipart body is a 415: the API takes none).
 
 A body is refused with a 400 before any view sees it when it is nested too deeply for
 Python's JSON reader, or when a string in it (a value or a key) holds text that no database
@@ -96,25 +97,3 @@ class JSONParser(parsers.JSONParser):
             raise ParseError(TOO_DEEP) from None
         except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError among them
             raise ParseError(f"JSON parse error - {exc}") from None
-
-
-class FormParser(parsers.FormParser):
-    """Form bodies: a field holding a NUL is refused like in JSON (a form cannot carry a lone
-    surrogate: Django decodes it as U+FFFD)."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        refuse_unstorable_text(_fields(data))
-        return data
-
-
-class MultiPartParser(parsers.MultiPartParser):
-    def parse(self, stream, media_type=None, parser_context=None):
-        parsed = super().parse(stream, media_type, parser_context)
-        refuse_unstorable_text(_fields(parsed.data))
-        return parsed
-
-
-def _fields(form) -> dict:
-    """A form's fields by name: a field sent once as its value, one sent more as the list."""
-    return {name: values[0] if len(values) == 1 else values for name, values in form.lists()}

@@ -252,13 +252,12 @@ REST_FRAMEWORK = {
         "growthops.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    # DRF's three, refusing deep nesting and text no database can store (a NUL, a lone
-    # surrogate) with a 400 naming where it sits.
-    "DEFAULT_PARSER_CLASSES": [
-        "growthops.parsers.JSONParser",
-        "growthops.parsers.FormParser",
-        "growthops.parsers.MultiPartParser",
-    ],
+    # JSON only, refusing deep nesting and text no database can store (a NUL, a lone
+    # surrogate) with a 400 naming where it sits. A form or multipart body is a 415, as the
+    # schema says; the uploads add their own (``text/csv``, ``application/x-ndjson``).
+    "DEFAULT_PARSER_CLASSES": ["growthops.parsers.JSONParser"],
+    # The test client sends what the API takes.
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_FILTER_BACKENDS": ["growthops.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "growthops.pagination.Pagination",
     "PAGE_SIZE": 100,
@@ -292,9 +291,8 @@ SPECTACULAR_SETTINGS = {
     # Requests and answers as separate components: a read-only field (``id``, ``secret``,
     # ``updated_at``) is never required in a request body.
     "COMPONENT_SPLIT_REQUEST": True,
-    # Request bodies as the API means them: JSON, and the CSV and NDJSON uploads. Form and
-    # multipart bodies are still read (the browsable API's forms send them) but not offered:
-    # a client generated from the schema sends JSON.
+    # Request bodies as the API takes them: JSON, and the CSV and NDJSON uploads (a form or
+    # multipart body is a 415).
     "PARSER_WHITELIST": [
         "rest_framework.parsers.JSONParser",
         "analytics.api.parsers.CSVTextParser",

@@ -16,11 +16,13 @@ import json
 from urllib.parse import urlencode
 
 import pytest
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import resolve
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.api.hostile import DEEPLY_NESTED, LONE_SURROGATE, NUL, json_text, table_counts
+from tests.api.problems import problem
 from tests.api.test_permission_table import TABLE, WITH_A_ROLE, build_world, snapshot
 from tests.conftest import built_once
 from tests.webhooks.helpers import endpoint
@@ -241,3 +243,44 @@ def test_a_write_refuses_bad_text_and_deep_nesting_and_writes_nothing(world, key
     assert snapshot() == rows, "a refused request changed a row"
     valid = client.generic(method, url, json.dumps(body or {}), content_type="application/json")
     assert valid.status_code == succeeds, valid.content
+
+
+# --- bodies of a media type the operation does not take -------------------------------------
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def _as_form_fields(body) -> dict[str, str]:
+    """The request's top-level fields as a form would carry them (one made up for an action
+    that takes no body, or a JSON array)."""
+    if not isinstance(body, dict) or not body:
+        return {"note": "x"}
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()}
+
+
+@pytest.mark.parametrize(("key", "request_"), VALID.items(), ids=[f"{m} {n}" for n, m in VALID])
+def test_a_write_refuses_a_form_or_multipart_body_with_a_415_and_writes_nothing(
+    world, key, request_
+):
+    role, template, body, _ = request_
+    operation = _write_operations(world["schema"])[key]
+    url = template.format(**{k: getattr(v, "pk", v) for k, v in world.items() if k != "users"})
+    fields = _as_form_fields(body(world) if callable(body) else body)
+    client = APIClient()
+    if template != "/api/v1/auth/token/":
+        client.credentials(HTTP_AUTHORIZATION=f"Token {world['tokens'][role]}")
+    counts, rows = table_counts(), snapshot()
+
+    for media_type, text in [
+        (FORM, urlencode(fields)),
+        (MULTIPART_CONTENT, encode_multipart(BOUNDARY, fields)),
+    ]:
+        response = client.generic(key[1], url, text, content_type=media_type)
+
+        assert response.status_code == 415, (media_type, response.content[:300])
+        assert problem(response)["type"] == "urn:growthops:problem:unsupported-media-type"
+        assert media_type.split(";")[0] in problem(response)["detail"]
+        assert table_counts() == counts
+    documented = operation["responses"]["415"]["content"]
+    assert list(documented) == ["application/problem+json"]
+    assert snapshot() == rows
