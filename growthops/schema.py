@@ -1,4 +1,5 @@
-"""The OpenAPI schema's error answers: one shape, documented on every operation.
+"""The OpenAPI schema's error answers: one shape, documented on every operation that can
+answer it.
 
 ``growthops.api.exception_handler`` gives every refusal the same body, an RFC 9457 problem
 (``growthops.problems``); this post-processing hook (``SPECTACULAR_SETTINGS
@@ -69,45 +70,81 @@ VALIDATION_PROBLEM = {
 }
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
-# status → (component, description, whether only writes can answer it)
+WRITES = {"post", "put", "patch", "delete"}
+# The operations that read a body: every POST, PUT and PATCH (an action that takes none still
+# reads it, to refuse one: ``growthops.api.refuse_any_body``). A DELETE reads none.
+BODY_READERS = {"post", "put", "patch"}
+# status → (component, description, the methods whose operations can answer it)
 ANSWERS = {
     "400": (
         "ValidationProblem",
         "Bad input (a field, a filter, a query parameter or the body).",
-        False,
+        WRITES | {"get"},
     ),
-    "401": ("Problem", "No credentials, or a token that is not valid.", False),
+    "401": ("Problem", "No credentials, or a token that is not valid.", WRITES | {"get"}),
     "403": (
         "Problem",
         "The role (or the token's scopes) may not do this; ``detail`` says why.",
-        False,
+        WRITES | {"get"},
     ),
     "404": (
         "Problem",
         "No such object, or one the user may not see; or a page past the end.",
-        False,
+        WRITES | {"get"},
     ),
     "409": (
         "Problem",
         "Refused by the current state: a lifecycle step not allowed from this status, a stale "
         "``expected_status``, or a design frozen by approval.",
-        True,
+        WRITES,
     ),
-    "429": ("Problem", "Too many requests; ``Retry-After`` says when to try again.", False),
+    "415": (
+        "Problem",
+        "A body of a media type this operation does not take (a form or multipart body: the "
+        "API takes JSON, and the uploads the types listed in ``requestBody``).",
+        BODY_READERS,
+    ),
+    "429": (
+        "Problem",
+        "Too many requests; ``Retry-After`` says when to try again.",
+        WRITES | {"get"},
+    ),
+    "503": (
+        "Problem",
+        "The database is busy with another change (SQLite only: its write lock held past the "
+        "20-second wait); ``Retry-After`` says when to try again. Nothing was written.",
+        WRITES,
+    ),
 }
-WRITES = {"post", "put", "patch", "delete"}
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}}
+# A method a path does not list: the same answer on every path, so one component (OpenAPI
+# has no place for an operation that does not exist), named in the schema's description.
+METHOD_NOT_ALLOWED = {
+    "description": "A method this path does not list; ``Allow`` names those it does.",
+    "headers": {"Allow": {"schema": {"type": "string"}, "description": "``GET, POST, …``"}},
+    "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+SCHEMA_DESCRIPTION = (
+    " Every refusal is an RFC 9457 problem (``application/problem+json``); each operation "
+    "lists those it can answer. A method a path does not list is a 405 problem with ``Allow`` "
+    "(``components.responses.MethodNotAllowed``) for a signed-in caller, a 401 without "
+    "credentials."
+)
 
 
 def document_errors(result, generator, request, public):
-    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    components = result.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
     schemas.update(Problem=PROBLEM, ValidationProblem=VALIDATION_PROBLEM, ProblemItem=PROBLEM_ITEM)
+    components.setdefault("responses", {})["MethodNotAllowed"] = METHOD_NOT_ALLOWED
+    result["info"]["description"] = result["info"].get("description", "") + SCHEMA_DESCRIPTION
     for path in result.get("paths", {}).values():
         for method, operation in path.items():
             if method not in WRITES | {"get"}:
                 continue
             responses = operation.setdefault("responses", {})
-            for code, (component, description, writes_only) in ANSWERS.items():
-                if writes_only and method not in WRITES:
+            for code, (component, description, methods) in ANSWERS.items():
+                if method not in methods:
                     continue
                 ref = {"$ref": f"#/components/schemas/{component}"}
                 if code in responses:  # stated by the view (a 409's own words): a problem
@@ -117,9 +154,9 @@ def document_errors(result, generator, request, public):
                     "description": description,
                     "content": {PROBLEM_MEDIA_TYPE: {"schema": ref}},
                 }
-            responses["429"]["headers"] = {
-                "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}
-            }
+            for code in ("429", "503"):
+                if code in responses:
+                    responses[code]["headers"] = RETRY_AFTER
     return result
 
 

@@ -15,7 +15,8 @@ class HasAbility(BasePermission):
     ``HEAD`` and ``OPTIONS`` read what ``GET`` reads (the headers, the description), so they
     need ``GET``'s ability. Object checks use the same ability with the object, so ownership
     rules apply. A view that names no ability is refused to everyone: being signed in is not
-    an ability.
+    an ability. A method the view does not take is let through to its 405 (with ``Allow``),
+    whatever the signed-in caller's role, as the schema promises for every path.
 
     A request signed with a service token must also hold the scope the ability needs
     (:func:`roles.tokens.scope_needed`; a view may name the scope of a write action in
@@ -51,6 +52,8 @@ class HasAbility(BasePermission):
         return None
 
     def has_permission(self, request, view):
+        if request.user.is_authenticated and not _takes(view, request.method):
+            return True  # nothing to guard: the view answers 405 with ``Allow``
         ability = self._ability(request, view)
         if ability is None:
             self.message = "This view names no ability, so it is open to no one."
@@ -70,6 +73,12 @@ class HasAbility(BasePermission):
         if reason:
             self.message = reason
         return reason is None
+
+
+def _takes(view, method: str) -> bool:
+    """Whether ``view`` has a handler for ``method`` (a viewset: the route maps it)."""
+    name = method.lower()
+    return name in view.http_method_names and hasattr(view, name)
 
 
 def require_ability(request, ability: str, obj=None) -> None:
