@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from experiments.models import Experiment, Metric
+from experiments.models import Correction, Experiment, Metric
 from experiments.selectors import experiment_metric_ids
 from growthops.errors import NotPermitted
 from roles.capabilities import can, refusal
@@ -213,6 +213,10 @@ def _significant(experiment, row, p_value) -> bool:
         sequential_p_value=row["sequential_p_value"],
         chance_to_beat_control=row["chance_to_beat_control"],
     )
+
+
+# The corrections across slices: the experiment's own, Holm when it has none.
+SLICE_CORRECTIONS = [(c.value, c.label) for c in (Correction.HOLM, Correction.BENJAMINI_HOCHBERG)]
 
 
 def _correct_across_slices(experiment, slices: list[Slice]) -> str:

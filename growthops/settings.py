@@ -322,6 +322,15 @@ SPECTACULAR_SETTINGS = {
         "NoticeKindEnum": "programme.models.Notice.Kind",
         "HoldoutKindEnum": "programme.models.Holdout.Kind",
         "DataSourceKindEnum": "warehouse.models.DataSource.Kind",
+        # Each choice set named once where two fields share a name or a set.
+        "StageEnum": "experiments.stages.Stage.choices",
+        "CycleStageEnum": "programme.insights.bottlenecks.STAGES",
+        "PostmortemDecisionEnum": "programme.models.postmortems.POSTMORTEM_DECISIONS",
+        "FaultsEnum": "programme.models.ProcessFault",
+        "ActionEnum": "analytics.stats.verdict.ACTIONS",
+        "VerdictEnum": ["held", "faded", "no_data"],
+        "CorrectionEnum": "experiments.models.Correction",
+        "SliceCorrectionEnum": "analytics.slices.SLICE_CORRECTIONS",
     },
 }
 

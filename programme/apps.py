@@ -19,6 +19,7 @@ class ProgrammeConfig(AppConfig):
         from .freshness import programme_changed
         from .insights.calibration import backlog_calibration
         from .insights.false_wins import false_win_level_of
+        from .models.postmortems import POSTMORTEM_STEPS
         from .notices import notify_author_of_triage
         from .portfolio.suggestions import realistic_mde_suggestions
 
@@ -31,7 +32,7 @@ class ProgrammeConfig(AppConfig):
         # idea's author hears of each step that decides its fate (docs/postmortems.md).
         for step in ("approve", "start"):
             register_after_step(step, after_step)
-        for step in ("conclude", "kill"):
+        for step in POSTMORTEM_STEPS:
             register_after_step(step, after_decision)
         register_after_triage(notify_author_of_triage)
         # And the false-win level a decision rule may hold a win to (docs/decisions.md).

@@ -12,7 +12,7 @@ from growthops.schema import filter_parameters
 from roles.permissions import HasAbility
 
 from .filters import DeliveryFilter
-from .models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from .models import PING, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from .selectors import delivery_list, endpoint_list
 from .services import (
     endpoint_create,
@@ -79,6 +79,8 @@ class EndpointWithSecretSerializer(EndpointSerializer):
 
 
 class DeliverySerializer(serializers.ModelSerializer):
+    event = serializers.ChoiceField([*WebhookEvent.values, PING], read_only=True)
+
     class Meta:
         model = WebhookDelivery
         fields = [

@@ -10,12 +10,12 @@ from growthops.filters import LIST_FILTERS
 from roles.permissions import HasAbility
 
 from ..filters import NotificationFilter
-from ..models import Notification
+from ..models import Alert, Notification
 from ..services import notifications_mark_read
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    kind = serializers.CharField(source="alert.kind", read_only=True)
+    kind = serializers.ChoiceField(Alert.Kind.choices, source="alert.kind", read_only=True)
     message = serializers.CharField(source="alert.message", read_only=True)
     experiment = serializers.IntegerField(source="alert.experiment_id", read_only=True)
     metric = serializers.SlugRelatedField(

@@ -8,6 +8,7 @@ search and ordering) choose the experiments; each page is read in a fixed number
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 
+from experiments.models import AnalysisMethod, ExperimentStatus
 from growthops.filters import LIST_FILTERS
 from roles.permissions import HasAbility
 
@@ -22,8 +23,8 @@ class ExperimentResultsSerializer(serializers.Serializer):
     experiment = serializers.IntegerField()
     key = serializers.CharField()
     name = serializers.CharField()
-    status = serializers.CharField()
-    method = serializers.CharField()
+    status = serializers.ChoiceField(ExperimentStatus.choices)
+    method = serializers.ChoiceField(AnalysisMethod.choices)
     start_date = serializers.DateField(allow_null=True)
     end_date = serializers.DateField(allow_null=True)
     look = serializers.IntegerField(allow_null=True, help_text="The newest look; null before one.")

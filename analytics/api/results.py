@@ -397,9 +397,15 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
         return Response(SrmAcknowledgementSerializer(acknowledgement).data)
 
 
+# Celery's states (``celery.states.ALL_STATES``) and ``PROGRESS``, which the analysis and the
+# warehouse refresh set with their percent.
+TASK_STATES = ["PENDING", "RECEIVED", "STARTED", "PROGRESS", "RETRY", "SUCCESS", "FAILURE"]
+TASK_STATES += ["REVOKED"]
+
+
 class TaskStatusSerializer(serializers.Serializer):
     id = serializers.CharField()
-    state = serializers.CharField(help_text="PENDING, STARTED, PROGRESS, SUCCESS, FAILURE or RETRY")
+    state = serializers.ChoiceField(TASK_STATES, help_text="Celery's state of the task.")
     percent = serializers.FloatField()
     result = serializers.DictField(required=False)
     error = serializers.CharField(required=False)

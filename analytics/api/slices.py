@@ -9,7 +9,7 @@ from growthops.query_params import date_window_parameters
 from growthops.renderers import csv_response
 
 from ..dimensions import dimension_refusal
-from ..slices import ComputedResults, results_computed
+from ..slices import SLICE_CORRECTIONS, ComputedResults, results_computed
 
 # The parameters that ask for computed results instead of the stored snapshots.
 COMPUTED_PARAMETERS = ("dimension", "from", "to")
@@ -71,8 +71,10 @@ ComputedResultsSerializer = type(
         "dimension": serializers.CharField(allow_null=True),
         "from": serializers.DateField(allow_null=True),
         "to": serializers.DateField(allow_null=True),
-        "correction": serializers.CharField(
-            allow_null=True, help_text="The correction across slices (holm, benjamini-hochberg)."
+        "correction": serializers.ChoiceField(
+            SLICE_CORRECTIONS,
+            allow_null=True,
+            help_text="The correction across slices; null without a dimension.",
         ),
         "warning": serializers.CharField(allow_null=True),
         "slices": SliceSerializer(many=True),

@@ -2,11 +2,12 @@
 
 from rest_framework import serializers
 
+from ..models import POSTMORTEM_DECISIONS, Cause, ProcessFault
 from .insights import InsightReportSerializer, InsightViewSet, describe_insight
 
 
 class FaultCountSerializer(serializers.Serializer):
-    fault = serializers.CharField()
+    fault = serializers.ChoiceField(ProcessFault.choices)
     label = serializers.CharField()
     count = serializers.IntegerField()
     share = serializers.FloatField(
@@ -15,14 +16,14 @@ class FaultCountSerializer(serializers.Serializer):
 
 
 class DecisionFaultsSerializer(serializers.Serializer):
-    decision = serializers.CharField(help_text="killed, scale, iterate or abandon.")
+    decision = serializers.ChoiceField(POSTMORTEM_DECISIONS)
     label = serializers.CharField()
     count = serializers.IntegerField(help_text="Its post-mortems that name their faults.")
     faults = serializers.DictField(child=serializers.IntegerField(), help_text="Count per fault.")
 
 
 class CauseCountSerializer(serializers.Serializer):
-    cause = serializers.CharField()
+    cause = serializers.ChoiceField(Cause.choices)
     label = serializers.CharField()
     count = serializers.IntegerField()
 

@@ -3,6 +3,9 @@ stored data described once for the API schema."""
 
 from rest_framework import serializers
 
+from experiments.models import Decision, ExperimentStatus
+
+from ..insights.bottlenecks import STAGES
 from .insights import InsightReportSerializer, InsightViewSet, describe_insight
 
 # --- capacity --------------------------------------------------------------------------
@@ -19,7 +22,7 @@ class RunningExperimentSerializer(serializers.Serializer):
 class QueuedExperimentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(ExperimentStatus.choices)
     status_label = serializers.CharField()
     rank = serializers.IntegerField(help_text="Place in the segment's queue.")
     daily = serializers.IntegerField(help_text="People a day in its design.")
@@ -70,12 +73,12 @@ class CapacityDataSerializer(serializers.Serializer):
 
 
 class CycleStageSerializer(serializers.Serializer):
-    key = serializers.CharField()
+    key = serializers.ChoiceField(STAGES)
     label = serializers.CharField()
 
 
 class CycleStageCellSerializer(serializers.Serializer):
-    stage = serializers.CharField()
+    stage = serializers.ChoiceField(STAGES)
     median_days = serializers.FloatField(allow_null=True)
     count = serializers.IntegerField()
 
@@ -103,7 +106,7 @@ class OverdueDecisionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     owner = serializers.CharField()
-    recommendation = serializers.CharField()
+    recommendation = serializers.ChoiceField(Decision.choices, allow_blank=True)
     days_waiting = serializers.IntegerField()
 
 

@@ -3,6 +3,9 @@ described once for the API schema (docs/insights.md)."""
 
 from rest_framework import serializers
 
+from experiments.models import Decision, Objective, Outcome
+from roles.models import Channel
+
 from .insights import InsightReportSerializer, InsightViewSet, describe_insight
 
 Float = serializers.FloatField
@@ -46,7 +49,7 @@ class ConfidenceBandSerializer(serializers.Serializer):
 
 
 class ChannelConfidenceSerializer(serializers.Serializer):
-    channel = serializers.CharField()
+    channel = serializers.ChoiceField(Channel.choices)
     channel_label = serializers.CharField()
     low = Int()
     high = Int()
@@ -66,9 +69,9 @@ class CorrectedConfidenceSerializer(serializers.Serializer):
 class OverrideSerializer(serializers.Serializer):
     id = Int()
     name = serializers.CharField()
-    recommendation = serializers.CharField()
-    decision = serializers.CharField()
-    outcome = serializers.CharField()
+    recommendation = serializers.ChoiceField(Decision.choices)
+    decision = serializers.ChoiceField(Decision.choices)
+    outcome = serializers.ChoiceField(Outcome.choices, allow_blank=True)
     lift = _nullable()
     shrunk = _nullable()
 
@@ -78,7 +81,9 @@ class GuardedCallSerializer(serializers.Serializer):
     name = serializers.CharField()
     step = serializers.ChoiceField(["complete", "conclude"])
     reason = serializers.CharField(help_text="Why the call went against the plan or the verdict.")
-    outcome = serializers.CharField(help_text="Empty until the experiment is concluded.")
+    outcome = serializers.ChoiceField(
+        Outcome.choices, allow_blank=True, help_text="Empty until the experiment is concluded."
+    )
     shrunk = _nullable()
 
 
@@ -142,7 +147,7 @@ class DecisionSerializer(serializers.Serializer):
 class ShrunkLiftSerializer(serializers.Serializer):
     id = Int()
     name = serializers.CharField()
-    outcome = serializers.CharField()
+    outcome = serializers.ChoiceField(Outcome.choices, allow_blank=True)
     lift = Float(help_text="Measured improvement (positive = better).")
     shrunk = Float()
     prob_no_gain = _nullable()
@@ -151,8 +156,8 @@ class ShrunkLiftSerializer(serializers.Serializer):
 class ObjectiveTotalSerializer(serializers.Serializer):
     objective = Int()
     name = serializers.CharField()
-    unit = serializers.CharField(
-        required=False, help_text="The objective's unit: currency, count or percent."
+    unit = serializers.ChoiceField(
+        Objective.Unit.choices, required=False, help_text="The objective's unit."
     )
     scaled = Int()
     raw = Float(help_text="Σ annual value of the measured lifts, in the objective's unit.")
@@ -213,8 +218,8 @@ class ExperimentReturnSerializer(serializers.Serializer):
     id = Int()
     name = serializers.CharField()
     partner = serializers.CharField()
-    outcome = serializers.CharField()
-    decision = serializers.CharField()
+    outcome = serializers.ChoiceField(Outcome.choices, allow_blank=True)
+    decision = serializers.ChoiceField(Decision.choices, allow_blank=True)
     cost = Float()
     value = Float()
 

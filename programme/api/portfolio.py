@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 
+from experiments.models import Objective
 from experiments.selectors import objective_list_for_user
 from roles.permissions import HasAbility
 
@@ -27,7 +28,7 @@ class ObjectiveLedgerSerializer(serializers.Serializer):
     objective = serializers.IntegerField()
     name = serializers.CharField()
     kpi = serializers.CharField()
-    unit = serializers.CharField()
+    unit = serializers.ChoiceField(Objective.Unit.choices)
     unit_code = serializers.CharField(help_text="What the figures are in: EUR, count or %.")
     baseline = serializers.FloatField()
     target = serializers.FloatField()

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from analytics.stats.verdict import ACTIONS as VERDICT_ACTIONS
 from experiments.by_key import ExperimentByIdOrKey
 from experiments.models import Hypothesis
 from experiments.selectors import experiment_list_for_user
@@ -16,7 +17,14 @@ from roles.models import User
 from roles.permissions import HasAbility
 
 from ..filters import PostmortemFilter
-from ..models import Cause, Postmortem, PostmortemAction, ProcessFault
+from ..models import (
+    POSTMORTEM_DECISIONS,
+    POSTMORTEM_STEPS,
+    Cause,
+    Postmortem,
+    PostmortemAction,
+    ProcessFault,
+)
 from ..postmortems import postmortem_create, postmortem_update
 
 
@@ -52,6 +60,18 @@ class PostmortemSerializer(serializers.ModelSerializer):
         help_text="Process faults; “none” stands alone.",
     )
     cause = serializers.ChoiceField(choices=Cause.choices, allow_blank=True, read_only=True)
+    opened_by_step = serializers.ChoiceField(
+        POSTMORTEM_STEPS, allow_blank=True, read_only=True, help_text="The step that opened it."
+    )
+    verdict = serializers.ChoiceField(
+        VERDICT_ACTIONS, allow_blank=True, read_only=True, help_text="The rule's verdict."
+    )
+    decision = serializers.ChoiceField(
+        POSTMORTEM_DECISIONS,
+        allow_blank=True,
+        read_only=True,
+        help_text="The experiment's decision, or ``killed``.",
+    )
     actions = PostmortemActionSerializer(many=True)
     overdue = serializers.SerializerMethodField()
 

@@ -3,7 +3,7 @@
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -38,6 +38,7 @@ class ReadoutShareSerializer(serializers.ModelSerializer):
         path = reverse("programme:readout", args=[share_token(share)])
         return self.context["request"].build_absolute_uri(path)
 
+    @extend_schema_field(serializers.ChoiceField(ReadoutShare.STATES))
     def get_state(self, share) -> str:
         return share.state_at(timezone.now())
 

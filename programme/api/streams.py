@@ -6,6 +6,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from analytics.stats.verdict import ACTIONS as VERDICT_ACTIONS
+from experiments.models import Decision, ExperimentStatus, Hypothesis, Objective, Outcome
 from experiments.stages import Stage
 from roles.permissions import HasAbility
 
@@ -21,7 +23,7 @@ def _nullable_float(**kwargs):
 class StreamIdeaSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     title = serializers.CharField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(Hypothesis.Status.choices)
     stage = serializers.ChoiceField(Stage.choices, help_text="Where the idea went.")
     iterates_on_hypothesis = serializers.IntegerField(
         source="iterates_on_hypothesis_id", allow_null=True
@@ -32,7 +34,7 @@ class StreamIdeaSerializer(serializers.Serializer):
 
 
 class StreamVerdictSerializer(serializers.Serializer):
-    action = serializers.CharField()
+    action = serializers.ChoiceField(VERDICT_ACTIONS)
     reasons = serializers.ListField(child=serializers.CharField())
 
 
@@ -42,11 +44,15 @@ class StreamTestSerializer(serializers.Serializer):
     name = serializers.CharField(source="experiment.name")
     hypothesis = serializers.IntegerField(source="experiment.hypothesis_id")
     segment = serializers.IntegerField(source="experiment.segment_id", allow_null=True)
-    status = serializers.CharField(source="experiment.status")
+    status = serializers.ChoiceField(ExperimentStatus.choices, source="experiment.status")
     start_date = serializers.DateField(source="experiment.start_date", allow_null=True)
     end_date = serializers.DateField(source="experiment.end_date", allow_null=True)
-    decision = serializers.CharField(source="experiment.decision")
-    outcome = serializers.CharField(source="experiment.outcome")
+    decision = serializers.ChoiceField(
+        Decision.choices, allow_blank=True, source="experiment.decision"
+    )
+    outcome = serializers.ChoiceField(
+        Outcome.choices, allow_blank=True, source="experiment.outcome"
+    )
     lift = _nullable_float(
         help_text="The best treatment's lift on the primary metric, latest look."
     )
@@ -92,7 +98,7 @@ class SiblingSerializer(serializers.Serializer):
 class ObjectiveImpactSerializer(serializers.Serializer):
     objective = serializers.IntegerField(source="objective.pk")
     name = serializers.CharField(source="objective.name")
-    unit = serializers.CharField(source="objective.unit")
+    unit = serializers.ChoiceField(Objective.Unit.choices, source="objective.unit")
     impact = Float(help_text="A year, in the objective's unit.")
 
 

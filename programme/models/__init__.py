@@ -5,12 +5,22 @@ only. Each module holds one part; everything is importable from here.
 
 from .digests import DigestDelivery, DigestFrequency, DigestPreference
 from .measured import Holdout, HoldoutObservation, ObjectiveMeasurement
-from .postmortems import Cause, Notice, Postmortem, PostmortemAction, ProcessFault
+from .postmortems import (
+    POSTMORTEM_DECISIONS,
+    POSTMORTEM_STEPS,
+    Cause,
+    Notice,
+    Postmortem,
+    PostmortemAction,
+    ProcessFault,
+)
 from .reports import BoardReport
 from .rollups import InsightReport, PortfolioRollup, ShipRecheck
 from .shares import ReadoutShare, ReadoutView
 
 __all__ = [
+    "POSTMORTEM_DECISIONS",
+    "POSTMORTEM_STEPS",
     "BoardReport",
     "Cause",
     "DigestDelivery",

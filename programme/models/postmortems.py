@@ -5,10 +5,16 @@ from django.db import models
 from django.utils import timezone
 
 from experiments.models import (
+    Decision,
     Experiment,
     Hypothesis,
     Metric,
 )
+
+# What a post-mortem records as the call: the decision of a concluded experiment, or "killed".
+POSTMORTEM_DECISIONS = [*Decision.values, "killed"]
+# The lifecycle steps that open one (programme.apps hooks them).
+POSTMORTEM_STEPS = ["conclude", "kill"]
 
 
 class Cause(models.TextChoices):

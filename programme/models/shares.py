@@ -38,8 +38,10 @@ class ReadoutShare(models.Model):
     def __str__(self):
         return f"read-out of experiment {self.experiment_id} until {self.expires_at:%Y-%m-%d}"
 
+    STATES = ("active", "expired", "revoked")
+
     def state_at(self, now) -> str:
-        """``active``, ``expired`` or ``revoked``."""
+        """One of ``STATES``."""
         if self.revoked_at is not None:
             return "revoked"
         return "expired" if now >= self.expires_at else "active"
