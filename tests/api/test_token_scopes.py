@@ -10,7 +10,9 @@ aside), asked as ``Authorization: Bearer <secret>`` by the first role the table 
 - a token holding every scope but that one is refused with a 403 naming it;
 - a token holding every scope, of a role the table refuses, is still refused (403);
 - a token without ``read`` is refused every read;
-- every webhook route (the webhooks' own role table) needs ``admin``, reads included.
+- every webhook route (the webhooks' own role table) needs ``admin``, reads included;
+- a method a route does not take is its 405 whatever the token holds: there is nothing to
+  guard (the scope cases below are the methods the routes take).
 """
 
 import copy
@@ -57,10 +59,16 @@ def _case(method, url, body, expected):
     return pytest.param(method, url, body, expected, id=f"{method} {url}")
 
 
+def taken(row) -> bool:
+    return row[3][first_allowed(row[3])] != 405
+
+
 CASES = [_case(*row) for row in ROWS]
 # Writes a token may make at all (no service token manages tokens: the read-only case covers
 # those), and routes some role is refused (where a token's scopes could widen a role).
-WRITES = [_case(*row) for row in ROWS if row[0] != "GET" and scope_of(row[0], row[1])]
+WRITES = [
+    _case(*row) for row in ROWS if row[0] != "GET" and scope_of(row[0], row[1]) and taken(row)
+]
 REFUSED = [
     _case(*row) for row in ROWS if first_refused(row[3]) and scope_of(row[0], row[1]) is not None
 ]
@@ -106,7 +114,7 @@ def test_a_read_only_token_reads_and_is_refused_every_write(world, method, url, 
 
     response, before = ask(world, role, ["read"], method, url, body)
 
-    if scope == "read":
+    if scope == "read" or expected[role] == 405:
         assert response.status_code == expected[role], response.content[:300]
     else:
         refused_for_scope(response, scope)
@@ -140,7 +148,8 @@ def test_every_scope_never_widens_the_role(world, method, url, body, expected):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("method", "url", "body", "expected"), [c for c in CASES if c.values[0] == "GET"]
+    ("method", "url", "body", "expected"),
+    [c for c in CASES if c.values[0] == "GET" and taken(c.values)],
 )
 def test_a_token_without_read_reads_nothing(world, method, url, body, expected):
     role = first_allowed(expected)
