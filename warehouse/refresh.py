@@ -287,6 +287,7 @@ def _write(target: Target) -> int:
         raise RefreshFailed(f"The warehouse returned impossible numbers ({listed}).") from exc
     for observation in observations:
         observation.source = Observation.Source.WAREHOUSE
+        observation.metric_version = target.definitions[observation.metric_id].version
     observations.sort(
         key=lambda o: (o.variant_id, o.metric_id, o.date, o.dimension, o.dimension_value)
     )

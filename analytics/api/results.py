@@ -37,6 +37,11 @@ from .slices import (
     computed_response,
 )
 
+VERSION_HELP = (
+    "The version of the warehouse metric definition that computed the numbers "
+    "(GET /api/v1/metrics/{id}/); null when they were uploaded or rolled up from events."
+)
+
 
 class ObservationSerializer(serializers.ModelSerializer):
     variant = serializers.SlugRelatedField(slug_field="key", read_only=True)
@@ -58,8 +63,10 @@ class ObservationSerializer(serializers.ModelSerializer):
             "dimension",
             "dimension_value",
             "source",
+            "metric_version",
             "updated_at",
         ]
+        extra_kwargs = {"metric_version": {"help_text": VERSION_HELP}}
 
 
 class ResultSerializer(serializers.ModelSerializer):
@@ -94,7 +101,9 @@ class ResultSerializer(serializers.ModelSerializer):
             "srm_detected",
             "alpha",
             "cuped",
+            "metric_version",
         ]
+        extra_kwargs = {"metric_version": {"help_text": VERSION_HELP}}
 
 
 OBSERVATION_ROWS = RowPresenter.of(ObservationSerializer)

@@ -34,6 +34,9 @@ def test_the_panel_shows_the_sql_that_ran_and_refreshes(
     assert "GROUP BY" in after and " ms" in after
     detail = page.get(f"/experiments/{experiment.pk}/").content.decode()
     assert f"/experiments/{experiment.pk}/warehouse/" in detail
+    # Each metric's results say which definition version computed them.
+    results = page.get(f"/experiments/{experiment.pk}/results/").content.decode()
+    assert results.count('data-metric-version="1"') == 2
 
 
 def test_a_marketer_reads_the_panel_without_a_refresh_button_and_cannot_force_one(tmp_path):
