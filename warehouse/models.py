@@ -185,6 +185,8 @@ class RefreshRun(models.Model):
     written = models.PositiveIntegerField(default=0)
     # [{"metric": key, "version": n, "sql": text, "duration_ms": n, "rows": n}, …]
     statements = models.JSONField(default=list, blank=True)
+    # How many statements the run will send: with the write after them, its progress's steps.
+    statements_planned = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
 
     class Meta:
@@ -193,3 +195,12 @@ class RefreshRun(models.Model):
 
     def __str__(self):
         return f"{self.experiment_id} {self.status} {self.queued_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def progress(self) -> int:
+        """Percent done: each statement sent is a step, and so is the write after them."""
+        if self.status in (self.Status.SUCCEEDED, self.Status.FAILED):
+            return 100
+        if self.status == self.Status.QUEUED or not self.statements_planned:
+            return 0
+        return min(99, round(100 * len(self.statements) / (self.statements_planned + 1)))
