@@ -41,7 +41,11 @@ class DataSource(models.Model):
         help_text="env:NAME or file:/path — where the DSN / file path / credentials live.",
     )
     read_only_role = models.CharField(
-        max_length=200, blank=True, help_text="The read-only role the connection uses (a note)."
+        max_length=200,
+        blank=True,
+        help_text="PostgreSQL: the role every query runs as (SET ROLE; grant it SELECT only, "
+        "and make the connection's user a member). Other kinds: the read-only account the "
+        "connection settings name, as a note.",
     )
     statement_timeout_seconds = models.PositiveIntegerField(
         default=60, validators=[MinValueValidator(1), MaxValueValidator(3600)]

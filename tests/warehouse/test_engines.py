@@ -137,3 +137,27 @@ def test_a_missing_warehouse_says_so(tmp_path):
 def test_bigquery_is_rendered_not_run():
     with pytest.raises(QueryFailed, match="rendered but not run"):
         run(Connection("bigquery", "", 30, 10), "SELECT 1")
+
+
+def test_postgresql_queries_run_as_the_sources_read_only_role(postgres_dsn):
+    import uuid
+
+    import psycopg
+
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_dsn, autocommit=True) as db:
+        db.execute(f'CREATE ROLE "{role}" NOLOGIN')
+    try:
+        as_role = Connection("postgres", postgres_dsn, 30, 100_000, role)
+        with pytest.raises(QueryFailed, match="permission denied"):
+            run(as_role, render(query("sum"), "postgres"))
+        with psycopg.connect(postgres_dsn, autocommit=True) as db:
+            db.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"')
+        assert numbers(run(as_role, render(query("sum"), "postgres"))) == expected("sum")
+        assert run(as_role, "SELECT current_user AS who").rows == [(role,)]
+        with pytest.raises(QueryFailed, match="does not exist"):
+            run(Connection("postgres", postgres_dsn, 30, 10, "no_such_role"), "SELECT 1")
+    finally:
+        with psycopg.connect(postgres_dsn, autocommit=True) as db:
+            db.execute(f'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "{role}"')
+            db.execute(f'DROP ROLE "{role}"')
