@@ -128,7 +128,11 @@ def _clickhouse(connection: Connection, sql: str):
         from chdb import session
     except ImportError as exc:
         raise QueryFailed("ClickHouse's embedded engine (chdb) is not installed here.") from exc
-    limits = f" SETTINGS max_execution_time={int(connection.timeout_seconds)}, readonly=1"
+    # Past the row cap the server stops reading (``break``): the cap's check then refuses it.
+    limits = (
+        f" SETTINGS max_execution_time={int(connection.timeout_seconds)}, readonly=1,"
+        f" max_result_rows={int(connection.row_cap) + 1}, result_overflow_mode='break'"
+    )
     with _CHDB_LOCK:
         db = session.Session(connection.settings)
         try:

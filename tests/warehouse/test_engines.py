@@ -118,6 +118,13 @@ def test_a_result_over_the_row_cap_is_refused(duckdb_path):
         run(Connection("duckdb", duckdb_path, 30, 2), render(query("sum"), "duckdb"))
 
 
+def test_clickhouse_stops_reading_past_the_row_cap(chdb_path):
+    big = "SELECT number FROM system.numbers LIMIT 1000000"
+    with pytest.raises(QueryFailed, match="row cap of 5 rows"):
+        run(Connection("clickhouse", chdb_path, 30, 5), big)
+    assert len(run(Connection("clickhouse", chdb_path, 30, 5), "SELECT 1 AS one").rows) == 1
+
+
 def test_a_query_past_the_time_limit_is_stopped(duckdb_path):
     slow = "SELECT count(*) FROM range(100000000000) a"
     with pytest.raises(QueryFailed, match="time limit of 1 s"):
