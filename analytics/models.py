@@ -55,6 +55,9 @@ class Observation(models.Model):
     covariate_sum_squares = models.FloatField(null=True, blank=True)
     cross_sum = models.FloatField(null=True, blank=True)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.UPLOAD)
+    # The version of the warehouse metric definition that computed the row (docs/warehouse.md);
+    # empty for uploads and events.
+    metric_version = models.PositiveIntegerField(null=True, blank=True)
     # "" is the overall row; the database fills it too, so a raw INSERT may leave it out.
     dimension = models.CharField(max_length=32, default="", db_default="", blank=True)
     dimension_value = models.CharField(max_length=64, default="", db_default="", blank=True)
@@ -211,6 +214,9 @@ class Result(models.Model):
         max_length=16, choices=AnalysisMethod.choices, default=AnalysisMethod.FREQUENTIST
     )
     cuped = models.BooleanField(default=False)
+    # The newest warehouse metric definition version among the rows this look summed; empty
+    # when none came from the warehouse.
+    metric_version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["experiment", "metric", "look", "-is_control", "variant"]

@@ -62,6 +62,7 @@ class MetricResults:
     control: Result | None
     comparisons: list[PanelComparison] = field(default_factory=list)
     floored: bool = False  # an interval of this rate was cut at −100 %
+    metric_version: int | None = None  # the warehouse definition's version, if any
 
 
 @dataclass
@@ -157,6 +158,9 @@ def grouped_results(experiment: Experiment, results: list[Result]) -> list[Group
                 metric=metric, control=next((r for r in rows if r.is_control), None)
             )
             entry.floored = floored
+            entry.metric_version = max(
+                (r.metric_version for r in rows if r.metric_version), default=None
+            )
             for r in rows:
                 if r.is_control:
                     continue

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from growthops.api import refuse_any_body
 from growthops.api_rows import RowPresenter
 from growthops.filters import LIST_FILTERS
-from growthops.renderers import CSV_BATCH, CSVRenderer, csv_response, in_batches
+from growthops.renderers import CSV_BATCH, CSVExports, csv_response, in_batches
 from roles.permissions import HasAbility
 
 from . import services
@@ -57,20 +57,14 @@ from .serializers import (
 from .teams import step_warnings
 
 
-class CSVExportMixin:
+class CSVExportMixin(CSVExports):
     """``?format=csv`` on the lists only: a write, a step or one object answers in JSON.
 
     The export is the whole filtered list (pagination refuses one above ``API_CSV_MAX_ROWS``),
     streamed: read, presented and written ``CSV_BATCH`` rows at a time.
     """
 
-    csv_actions = {"list"}
-
-    def get_renderers(self):
-        renderers = super().get_renderers()
-        if self.action in self.csv_actions:
-            renderers.append(CSVRenderer())
-        return renderers
+    csv_exports = frozenset({"list"})
 
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())

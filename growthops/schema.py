@@ -160,6 +160,23 @@ def document_errors(result, generator, request, public):
     return result
 
 
+CSV_MEDIA_TYPE = "text/csv"
+
+
+def describe_csv_answers(result, generator, request, public):
+    """Every ``text/csv`` answer is what it is: a table as text, not the JSON page's shape
+    (drf-spectacular gives each renderer of an operation the serializer's schema)."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            if not isinstance(operation, dict):
+                continue
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                if CSV_MEDIA_TYPE in content:
+                    content[CSV_MEDIA_TYPE] = {"schema": {"type": "string"}}
+    return result
+
+
 # The parameter type of each kind of filter (a range is two parameters, one per bound).
 _FILTER_TYPES = [
     (filters.IsoDateTimeFromToRangeFilter, OpenApiTypes.DATETIME),

@@ -307,6 +307,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "growthops.schema.document_errors",
+        "growthops.schema.describe_csv_answers",
     ],
     "ENUM_NAME_OVERRIDES": {
         "DecisionEnum": "experiments.models.Decision",

@@ -234,6 +234,12 @@ class MetricViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, MetricRead
 
 class RefreshRunSerializer(serializers.ModelSerializer):
     requested_by = serializers.StringRelatedField()
+    progress = serializers.IntegerField(
+        read_only=True,
+        min_value=0,
+        max_value=100,
+        help_text="Percent done: each statement sent is a step, and so is the write after them.",
+    )
 
     class Meta:
         model = RefreshRun
@@ -249,6 +255,8 @@ class RefreshRunSerializer(serializers.ModelSerializer):
             "rows",
             "written",
             "statements",
+            "statements_planned",
+            "progress",
             "error",
         ]
         read_only_fields = fields

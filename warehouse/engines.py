@@ -23,6 +23,7 @@ class Connection:
     settings: str  # the resolved connection setting: a path or a DSN (never logged)
     timeout_seconds: int
     row_cap: int
+    role: str = ""  # PostgreSQL: the read-only role each query runs as
 
 
 @dataclass
@@ -37,7 +38,13 @@ def connection_for(source) -> Connection:
         settings = resolve(source.connection_ref)
     except SecretMissing as exc:
         raise QueryFailed(str(exc)) from exc
-    return Connection(source.kind, settings, source.statement_timeout_seconds, source.row_cap)
+    return Connection(
+        source.kind,
+        settings,
+        source.statement_timeout_seconds,
+        source.row_cap,
+        source.read_only_role,
+    )
 
 
 def run(connection: Connection, sql: str) -> Outcome:
@@ -88,11 +95,16 @@ def _duckdb(connection: Connection, sql: str):
 
 def _postgres(connection: Connection, sql: str):
     import psycopg
+    from psycopg import sql as pg_sql
 
     try:
         with psycopg.connect(connection.settings, connect_timeout=10) as db:
             db.read_only = True
             with db.cursor() as cursor:
+                if connection.role:  # the query may read only what that role may
+                    cursor.execute(
+                        pg_sql.SQL("SET LOCAL ROLE {}").format(pg_sql.Identifier(connection.role))
+                    )
                 cursor.execute(
                     "SELECT set_config('statement_timeout', %s, true)",
                     [f"{connection.timeout_seconds * 1000}"],
@@ -116,7 +128,11 @@ def _clickhouse(connection: Connection, sql: str):
         from chdb import session
     except ImportError as exc:
         raise QueryFailed("ClickHouse's embedded engine (chdb) is not installed here.") from exc
-    limits = f" SETTINGS max_execution_time={int(connection.timeout_seconds)}, readonly=1"
+    # Past the row cap the server stops reading (``break``): the cap's check then refuses it.
+    limits = (
+        f" SETTINGS max_execution_time={int(connection.timeout_seconds)}, readonly=1,"
+        f" max_result_rows={int(connection.row_cap) + 1}, result_overflow_mode='break'"
+    )
     with _CHDB_LOCK:
         db = session.Session(connection.settings)
         try:

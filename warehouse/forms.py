@@ -4,7 +4,7 @@ from django import forms
 
 from experiments.models import Metric
 
-from .models import DataSource, MetricDefinition
+from .models import DataSource, ExperimentSource, MetricDefinition
 from .services import SOURCE_FIELDS
 
 
@@ -94,3 +94,20 @@ class MetricForm(forms.Form):
                 if name not in initial and name != "note":
                     initial[name] = getattr(definition, name)
         return initial
+
+
+class ExposureSourceForm(forms.Form):
+    """Where an experiment's exposures are read: a data source and the key its rows carry."""
+
+    source = forms.ModelChoiceField(
+        queryset=DataSource.objects.order_by("name"),
+        required=False,
+        empty_label="None: results come from uploads and events",
+        label="Data source",
+    )
+    experiment_key = forms.CharField(
+        required=False,
+        max_length=ExperimentSource._meta.get_field("experiment_key").max_length,
+        label="Key in the exposure table",
+        help_text="Leave blank to use the experiment's own key.",
+    )

@@ -41,7 +41,11 @@ class DataSource(models.Model):
         help_text="env:NAME or file:/path — where the DSN / file path / credentials live.",
     )
     read_only_role = models.CharField(
-        max_length=200, blank=True, help_text="The read-only role the connection uses (a note)."
+        max_length=200,
+        blank=True,
+        help_text="PostgreSQL: the role every query runs as (SET ROLE; grant it SELECT only, "
+        "and make the connection's user a member). Other kinds: the read-only account the "
+        "connection settings name, as a note.",
     )
     statement_timeout_seconds = models.PositiveIntegerField(
         default=60, validators=[MinValueValidator(1), MaxValueValidator(3600)]
@@ -185,6 +189,8 @@ class RefreshRun(models.Model):
     written = models.PositiveIntegerField(default=0)
     # [{"metric": key, "version": n, "sql": text, "duration_ms": n, "rows": n}, …]
     statements = models.JSONField(default=list, blank=True)
+    # How many statements the run will send: with the write after them, its progress's steps.
+    statements_planned = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
 
     class Meta:
@@ -193,3 +199,12 @@ class RefreshRun(models.Model):
 
     def __str__(self):
         return f"{self.experiment_id} {self.status} {self.queued_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def progress(self) -> int:
+        """Percent done: each statement sent is a step, and so is the write after them."""
+        if self.status in (self.Status.SUCCEEDED, self.Status.FAILED):
+            return 100
+        if self.status == self.Status.QUEUED or not self.statements_planned:
+            return 0
+        return min(99, round(100 * len(self.statements) / (self.statements_planned + 1)))

@@ -78,6 +78,7 @@ def refresh_batch(experiment_ids, *, actor=None, run_ids=None) -> list[RefreshRu
             continue
         for definition in target.definitions.values():
             groups[_shared(definition)][definition.pk] = definition
+    batches = []
     for definitions in groups.values():
         chosen = sorted(definitions.values(), key=lambda d: (d.metric.key, d.pk))
         members = [
@@ -85,10 +86,24 @@ def refresh_batch(experiment_ids, *, actor=None, run_ids=None) -> list[RefreshRu
             for t in targets
             if not t.problem and any(d.pk in definitions for d in t.definitions.values())
         ]
+        batches.append((chosen, members))
+    _plan(batches)
+    for chosen, members in batches:
         _query_group(chosen, members)
     for target in targets:
         _finish(target)
     return [t.run for t in targets]
+
+
+def _plan(batches) -> None:
+    """Record how many statements each run will send, for its progress bar."""
+    planned = defaultdict(int)
+    for definitions, members in batches:
+        statements = 1 + len(source_dimensions(definitions[0].source))
+        for member in members:
+            planned[member.run.pk] += statements
+    for run_pk, count in planned.items():
+        RefreshRun.objects.filter(pk=run_pk).update(statements_planned=count)
 
 
 def _shared(definition: MetricDefinition) -> tuple:
@@ -145,7 +160,7 @@ def _start_run(experiment, run_id, actor) -> RefreshRun:
         run = RefreshRun(experiment=experiment, requested_by=actor)
     # A redelivered task starts its run again from nothing.
     run.status, run.started_at, run.error, run.statements = RefreshRun.Status.RUNNING, now, "", []
-    run.rows = run.written = 0
+    run.rows = run.written = run.statements_planned = 0
     run.save()
     return run
 
@@ -180,6 +195,9 @@ def _query_slice(definitions, members, dimension: str, column: str) -> bool:
     statement["rows"] = len(outcome.rows) if outcome else 0
     for member in members:
         member.run.statements.append(statement)
+    # The page follows the run while it is under way.
+    for member in members:
+        RefreshRun.objects.filter(pk=member.run.pk).update(statements=member.run.statements)
     if outcome is None:
         return False
     _split(outcome, definitions, members, dimension)
@@ -287,6 +305,7 @@ def _write(target: Target) -> int:
         raise RefreshFailed(f"The warehouse returned impossible numbers ({listed}).") from exc
     for observation in observations:
         observation.source = Observation.Source.WAREHOUSE
+        observation.metric_version = target.definitions[observation.metric_id].version
     observations.sort(
         key=lambda o: (o.variant_id, o.metric_id, o.date, o.dimension, o.dimension_value)
     )

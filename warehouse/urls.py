@@ -11,6 +11,11 @@ urlpatterns = [
         views.experiment_refresh,
         name="experiment-refresh",
     ),
+    path(
+        "experiments/<int:pk>/warehouse/source/",
+        views.experiment_source,
+        name="experiment-source",
+    ),
     path("data-sources/", pages.source_list_page, name="sources"),
     path("data-sources/new/", pages.source_form_page, name="source-create"),
     path("data-sources/<int:pk>/", pages.source_form_page, name="source-edit"),

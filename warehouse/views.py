@@ -12,20 +12,26 @@ from growthops.errors import DomainError
 from roles.capabilities import can
 from roles.permissions import require_ability
 
+from .forms import ExposureSourceForm
 from .models import ExperimentSource, RefreshRun
 from .requests import refresh_request
+from .services import experiment_source_set
 
 
-def _panel(request, experiment):
+def _panel(request, experiment, source_form=None):
     run = RefreshRun.objects.filter(experiment=experiment).select_related("requested_by").first()
+    link = ExperimentSource.objects.filter(experiment=experiment).select_related("source").first()
+    may_refresh = can(request.user, "warehouse.refresh", experiment)
+    if may_refresh and source_form is None:
+        initial = {"source": link.source_id, "experiment_key": link.experiment_key} if link else {}
+        source_form = ExposureSourceForm(initial=initial)
     context = {
         "experiment": experiment,
-        "link": ExperimentSource.objects.filter(experiment=experiment)
-        .select_related("source")
-        .first(),
+        "link": link,
         "run": run,
         "in_progress": run is not None and run.status in ("queued", "running"),
-        "may_refresh": can(request.user, "warehouse.refresh", experiment),
+        "may_refresh": may_refresh,
+        "source_form": source_form if may_refresh else None,
     }
     return render(request, "warehouse/_experiment_panel.html", context)
 
@@ -48,4 +54,28 @@ def experiment_refresh(request, pk: int):
         messages.error(request, exc.message)
     if request.htmx:
         return _panel(request, experiment)
+    return redirect("experiments:detail", pk=experiment.pk)
+
+
+@login_required
+@require_POST
+def experiment_source(request, pk: int):
+    """Name (or remove) the data source the experiment's exposures are read from."""
+    experiment = get_object_or_404(experiment_list_for_user(user=request.user), pk=pk)
+    require_ability(request, "warehouse.refresh", experiment)
+    form = ExposureSourceForm(request.POST)
+    if form.is_valid():
+        try:
+            experiment_source_set(
+                actor=request.user,
+                experiment_id=experiment.pk,
+                source=form.cleaned_data["source"],
+                experiment_key=form.cleaned_data["experiment_key"].strip(),
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+    if request.htmx:
+        return _panel(request, experiment, form if form.errors else None)
+    if form.errors:
+        messages.error(request, " ".join(form.errors.get("__all__", [])) or "Check the source.")
     return redirect("experiments:detail", pk=experiment.pk)

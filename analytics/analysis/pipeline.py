@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, F, Min, Q, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 
 from analytics.stats import AnalysisInputError, compute, parse_request
@@ -32,6 +32,7 @@ class Family:
     metric: Metric
     variants: list
     request: dict
+    metric_version: int | None = None  # the newest warehouse definition among the rows
 
 
 # Experiments per vectorised pass of the engine (and per batch task: see freshness).
@@ -138,6 +139,7 @@ def summed(rows, *keys: str):
             cross=Sum("cross_sum"),
             days=Count("id"),
             cov_days=Count("covariate_sum"),
+            metric_version=Max("metric_version"),
         )
         .order_by()
     )
@@ -153,9 +155,14 @@ def _families(
             arms = [sums.get((experiment.pk, v.pk, metric.pk)) for v in variants]
             if len(variants) < 2 or any(arm is None for arm in arms):
                 continue
+            versions = [arm["metric_version"] for arm in arms if arm["metric_version"]]
             families.append(
                 Family(
-                    experiment, metric, variants, engine_request(experiment, metric, variants, arms)
+                    experiment,
+                    metric,
+                    variants,
+                    engine_request(experiment, metric, variants, arms),
+                    max(versions, default=None),
                 )
             )
     return families
@@ -224,6 +231,7 @@ def _result_rows(families: list[Family], responses: list[dict], states: dict) ->
                     alpha=family.experiment.alpha,
                     method=family.experiment.method,
                     cuped=cuped,
+                    metric_version=family.metric_version,
                 )
             )
     return rows

@@ -9,7 +9,6 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from experiments.by_key import ExperimentByIdOrKey
 from experiments.models import Experiment
@@ -19,7 +18,7 @@ from growthops.api_rows import CompiledOnce, InList, RowPresenter
 from growthops.filters import StrictBooleanField, filtered
 from growthops.pagination import HistoryPagination
 from growthops.query_params import filter_parameter_names, refuse_unknown_parameters
-from growthops.renderers import CSV_BATCH, CSVExports, CSVRenderer, csv_response, in_batches
+from growthops.renderers import CSV_BATCH, CSVExports, csv_response, in_batches
 from growthops.schema import CSV_BODY, CSV_TABLE, filter_parameters
 from roles.permissions import HasAbility
 
@@ -35,6 +34,11 @@ from .slices import (
     ComputedResultsSerializer,
     computed_asked,
     computed_response,
+)
+
+VERSION_HELP = (
+    "The version of the warehouse metric definition that computed the numbers "
+    "(GET /api/v1/metrics/{id}/); null when they were uploaded or rolled up from events."
 )
 
 
@@ -58,8 +62,10 @@ class ObservationSerializer(serializers.ModelSerializer):
             "dimension",
             "dimension_value",
             "source",
+            "metric_version",
             "updated_at",
         ]
+        extra_kwargs = {"metric_version": {"help_text": VERSION_HELP}}
 
 
 class ResultSerializer(serializers.ModelSerializer):
@@ -94,7 +100,9 @@ class ResultSerializer(serializers.ModelSerializer):
             "srm_detected",
             "alpha",
             "cuped",
+            "metric_version",
         ]
+        extra_kwargs = {"metric_version": {"help_text": VERSION_HELP}}
 
 
 OBSERVATION_ROWS = RowPresenter.of(ObservationSerializer)
@@ -211,7 +219,7 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
     }
     parser_classes = [JSONParser, CSVTextParser]
     serializer_class = ObservationSerializer
-    csv_exports = frozenset({"observations"})
+    csv_exports = frozenset({"observations", "results"})
     # What ``results`` reads itself (the lists' parameters are checked by their pagination).
     query_parameters = {
         "results": {
@@ -323,7 +331,6 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
         detail=True,
         methods=["get"],
         parser_classes=[JSONParser],
-        renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer],
         pagination_class=HistoryPagination,
     )
     def results(self, request, pk=None):

@@ -225,6 +225,7 @@ def observations_upsert(observations: list[Observation]) -> None:
             "sum_squares",
             *COVARIATE_FIELDS,
             "source",
+            "metric_version",
             "updated_at",
         ],
         batch_size=2_000,

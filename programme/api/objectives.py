@@ -6,13 +6,12 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from analytics.api.parsers import CSVTextParser, JSONParser
 from experiments.api import ObjectiveViewSet as BaseObjectiveViewSet
 from experiments.selectors import objective_list_for_user
 from experiments.serializers import ObjectiveSerializer
-from growthops.renderers import CSVRenderer, csv_response
+from growthops.renderers import CSVExports, csv_response
 from growthops.schema import CSV_BODY
 from roles.permissions import HasAbility
 
@@ -108,9 +107,11 @@ class ObjectiveViewSet(BaseObjectiveViewSet):
         return Response(ObjectiveDetailSerializer(self.get_object()).data)
 
 
-class ObjectiveMeasurementViewSet(viewsets.GenericViewSet):
+class ObjectiveMeasurementViewSet(CSVExports, viewsets.GenericViewSet):
     """An objective's measured KPI: ``/objectives/{id}/measurements/``. Registered on the
     ``objectives`` prefix beside the objectives' own viewset, with this one action."""
+
+    csv_exports = frozenset({"measurements"})
 
     permission_classes = [HasAbility]
     required_abilities = {"GET": "results.read", "POST": "objectives.measure"}
@@ -135,11 +136,7 @@ class ObjectiveMeasurementViewSet(viewsets.GenericViewSet):
         "date or number, a day in the future, a day named twice, an unknown field) refuses the "
         "whole batch (400, every bad row listed); nothing is written. CSV header: date,value.",
     )
-    @action(
-        detail=True,
-        methods=["get", "post"],
-        renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer],
-    )
+    @action(detail=True, methods=["get", "post"])
     def measurements(self, request, pk=None):
         objective = self.get_object()
         if request.method == "POST":

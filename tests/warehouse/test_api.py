@@ -121,6 +121,13 @@ def test_refresh_answers_202_with_its_task_and_the_run_shows_the_sql(
     runs = client(person("marketer")).get(f"/api/v1/experiments/{experiment.pk}/refreshes/")
     assert runs.json()[0]["status"] == "succeeded"
     assert "GROUP BY" in runs.json()[0]["statements"][0]["sql"]
+    # The numbers and the results name the definition version that computed them.
+    reader = client(person("analyst"))
+    results = reader.get(f"/api/v1/experiments/{experiment.pk}/results/").json()
+    assert results and {r["metric_version"] for r in results} == {1}
+    observations = reader.get(f"/api/v1/experiments/{experiment.pk}/observations/").json()
+    rows = observations["results"] if isinstance(observations, dict) else observations
+    assert rows and {o["metric_version"] for o in rows} == {1}
 
 
 def test_refresh_without_an_exposure_source_is_refused(tmp_path):

@@ -118,6 +118,13 @@ def test_a_result_over_the_row_cap_is_refused(duckdb_path):
         run(Connection("duckdb", duckdb_path, 30, 2), render(query("sum"), "duckdb"))
 
 
+def test_clickhouse_stops_reading_past_the_row_cap(chdb_path):
+    big = "SELECT number FROM system.numbers LIMIT 1000000"
+    with pytest.raises(QueryFailed, match="row cap of 5 rows"):
+        run(Connection("clickhouse", chdb_path, 30, 5), big)
+    assert len(run(Connection("clickhouse", chdb_path, 30, 5), "SELECT 1 AS one").rows) == 1
+
+
 def test_a_query_past_the_time_limit_is_stopped(duckdb_path):
     slow = "SELECT count(*) FROM range(100000000000) a"
     with pytest.raises(QueryFailed, match="time limit of 1 s"):
@@ -137,3 +144,27 @@ def test_a_missing_warehouse_says_so(tmp_path):
 def test_bigquery_is_rendered_not_run():
     with pytest.raises(QueryFailed, match="rendered but not run"):
         run(Connection("bigquery", "", 30, 10), "SELECT 1")
+
+
+def test_postgresql_queries_run_as_the_sources_read_only_role(postgres_dsn):
+    import uuid
+
+    import psycopg
+
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_dsn, autocommit=True) as db:
+        db.execute(f'CREATE ROLE "{role}" NOLOGIN')
+    try:
+        as_role = Connection("postgres", postgres_dsn, 30, 100_000, role)
+        with pytest.raises(QueryFailed, match="permission denied"):
+            run(as_role, render(query("sum"), "postgres"))
+        with psycopg.connect(postgres_dsn, autocommit=True) as db:
+            db.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"')
+        assert numbers(run(as_role, render(query("sum"), "postgres"))) == expected("sum")
+        assert run(as_role, "SELECT current_user AS who").rows == [(role,)]
+        with pytest.raises(QueryFailed, match="does not exist"):
+            run(Connection("postgres", postgres_dsn, 30, 10, "no_such_role"), "SELECT 1")
+    finally:
+        with psycopg.connect(postgres_dsn, autocommit=True) as db:
+            db.execute(f'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "{role}"')
+            db.execute(f'DROP ROLE "{role}"')

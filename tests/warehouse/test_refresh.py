@@ -94,6 +94,35 @@ def test_a_new_version_is_what_the_next_refresh_computes_and_records(world):
     assert {"metric": "revenue", "version": 2} in run.statements[0]["metrics"]
 
 
+def test_each_row_and_result_records_the_definition_version_that_computed_it(
+    world, django_capture_on_commit_callbacks
+):
+    experiment = world["experiment"]
+    with django_capture_on_commit_callbacks(execute=True):
+        refresh_experiment(experiment.pk, actor=None)
+    assert set(Observation.objects.values_list("metric__key", "metric_version")) == {
+        ("purchases", 1),
+        ("revenue", 1),
+    }
+    assert set(Result.objects.values_list("metric__key", "metric_version")) == {
+        ("purchases", 1),
+        ("revenue", 1),
+    }
+    revenue = experiment.secondary_metrics.get()
+    definition(revenue, world["source"], "sum", version=2, value_expression="value * 2")
+    with django_capture_on_commit_callbacks(execute=True):
+        refresh_experiment(experiment.pk, actor=None)
+    newest = Result.objects.filter(
+        experiment=experiment, look=AnalysisState.objects.get(experiment=experiment).data_version
+    )
+    assert dict(newest.values_list("metric__key", "metric_version").distinct()) == {
+        "purchases": 1,
+        "revenue": 2,
+    }
+    # The looks before keep the version they were computed from.
+    assert Result.objects.filter(metric=revenue, metric_version=1).exists()
+
+
 def test_a_failing_query_writes_nothing_and_raises_an_alert(world):
     world["source"].exposure_table = "no_such_table"
     world["source"].save()
