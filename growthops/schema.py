@@ -92,6 +92,12 @@ ANSWERS = {
         "No such object, or one the user may not see; or a page past the end.",
         WRITES | {"get"},
     ),
+    "406": (
+        "Problem",
+        "An ``Accept`` header naming no media type the operation answers with (JSON, and "
+        "``text/csv`` where this operation lists it).",
+        WRITES | {"get"},
+    ),
     "409": (
         "Problem",
         "Refused by the current state: a lifecycle step not allowed from this status, a stale "

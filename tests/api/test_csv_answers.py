@@ -46,3 +46,17 @@ def test_a_write_answers_json_even_to_a_client_asking_for_csv():
     table = api.get(url, {"format": "csv"})
     assert table["Content-Type"].startswith("text/csv")
     assert b"".join(table.streaming_content).decode().splitlines()[1] == "2026-11-01,12.50"
+
+
+def test_an_answer_of_no_acceptable_type_is_a_documented_406():
+    schema = client_for(None).get("/api/schema/?format=json").json()
+    listed = schema["paths"]["/api/v1/experiments/"]["get"]["responses"]
+    assert listed["406"]["content"] == {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+    }
+    answer = client_for(person("analyst")).get(
+        "/api/v1/experiments/", HTTP_ACCEPT="application/xml"
+    )
+    assert answer.status_code == 406
+    assert answer["Content-Type"].startswith("application/problem+json")
+    assert answer.json()["status"] == 406
