@@ -9,6 +9,7 @@ from growthops.errors import DomainError, ValidationFailed
 from roles.permissions import require_ability
 
 from . import services
+from .dimensions import experiment_dimensions
 from .forms import SlicesForm
 from .ingest.observations import observations_ingest, parse_csv
 from .models import Notification
@@ -58,7 +59,11 @@ def experiment_results(request, pk: int):
     Its slicing form (``?dimension=&from=&to=``) refreshes only the slices' part."""
     require_ability(request, "experiments.read")
     experiment = get_object_or_404(experiment_list_for_user(user=request.user), pk=pk)
-    form = SlicesForm(request.GET or None, auto_id="slices-%s")
+    form = SlicesForm(
+        request.GET or None,
+        auto_id="slices-%s",
+        dimensions=experiment_dimensions(experiment.pk),
+    )
     computed = (
         results_computed(experiment, user=request.user, **form.selector_arguments())
         if form.asked()

@@ -23,6 +23,7 @@ from growthops.renderers import CSV_BATCH, CSVExports, CSVRenderer, csv_response
 from growthops.schema import CSV_BODY, CSV_TABLE, filter_parameters
 from roles.permissions import HasAbility
 
+from ..dimensions import dimension_refusal, experiment_dimensions
 from ..filters import ObservationFilter, ResultHistoryFilter
 from ..ingest.observations import observations_upload, parse_csv
 from ..models import Observation, Result, SrmAcknowledgement
@@ -270,6 +271,12 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
         # GET, and HEAD (GET's answer without its body).
         # The overall rows, unless ``?dimension=`` asks for a dimension's slices (its filter).
         sliced = "dimension" in request.query_params
+        if sliced and (
+            reason := dimension_refusal(
+                request.query_params["dimension"], experiment_dimensions(experiment.pk)
+            )
+        ):
+            raise ValidationError({"dimension": reason})
         rows = (
             (experiment.observations.all() if sliced else experiment.observations.overall())
             .select_related("variant", "metric")
@@ -291,8 +298,10 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
             OpenApiParameter(
                 "dimension",
                 str,
-                description="Results per value of this dimension (device, country, …), "
-                "computed from the stored daily rows, corrected across the slices.",
+                description="Results per value of this dimension (device, country, …: the "
+                "RESULT_DIMENSIONS setting's, or one the experiment's stored rows have, such as "
+                "a warehouse source's own), computed from the stored daily rows, corrected "
+                "across the slices. Another is a 400 listing the allowed ones.",
             ),
             OpenApiParameter(
                 "from",

@@ -231,14 +231,18 @@ def observations_upsert(observations: list[Observation]) -> None:
     )
 
 
-def observations_validated(experiment: Experiment, rows: list[dict]) -> list[Observation]:
+def observations_validated(
+    experiment: Experiment, rows: list[dict], *, dimensions: list[str] | None = None
+) -> list[Observation]:
     """Rows (dicts, as an upload gives them) checked as an upload's are: the observations to
     write, or :class:`BatchRejected` naming every problem. For writers with their own source
-    and transaction (the warehouse refresh)."""
-    return _validated(experiment, rows)
+    and transaction (the warehouse refresh, whose source names its own ``dimensions``)."""
+    return _validated(experiment, rows, dimensions)
 
 
-def _validated(experiment: Experiment, rows: list[dict]) -> list[Observation]:
+def _validated(
+    experiment: Experiment, rows: list[dict], dimensions: list[str] | None = None
+) -> list[Observation]:
     variants = {v.key: v for v in experiment.variants.all()}
     metrics = experiment_metrics(experiment)
     problems: list[RowProblem] = []
@@ -256,7 +260,7 @@ def _validated(experiment: Experiment, rows: list[dict]) -> list[Observation]:
             continue
         check_known_fields(row, KNOWN_FIELDS, bad)
         day = _date(row.get("date"), bad)
-        dimension, dimension_value = row_slice(row, bad)
+        dimension, dimension_value = row_slice(row, bad, dimensions)
         if day is not None and (reason := day_refusal(experiment, day)):
             bad("date", reason)
         variant = variants.get(_text(row.get("variant")))
