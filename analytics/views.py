@@ -11,7 +11,7 @@ from roles.permissions import require_ability
 from . import services
 from .dimensions import experiment_dimensions
 from .forms import SlicesForm
-from .ingest.observations import observations_ingest, parse_csv
+from .ingest.observations import observations_upload, parse_csv
 from .models import Notification
 from .results import experiment_results_panel
 from .slices import results_computed
@@ -33,9 +33,7 @@ def experiment_upload(request, pk: int):
     else:
         try:
             rows = parse_csv(upload.read().decode("utf-8-sig"))
-            written = observations_ingest(
-                experiment_id=experiment.pk, actor=request.user, rows=rows
-            )
+            saved = observations_upload(experiment_id=experiment.pk, actor=request.user, rows=rows)
         except UnicodeDecodeError:
             messages.error(request, "The file is not UTF-8 text.")
         except ValidationFailed as exc:
@@ -45,7 +43,12 @@ def experiment_upload(request, pk: int):
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"Saved {written} rows; results are being recomputed.")
+            follows = (
+                "results are being recomputed"
+                if saved.results_stale
+                else "only slices' rows: read them by dimension below"
+            )
+            messages.success(request, f"Saved {saved.written} rows; {follows}.")
     return redirect("experiments:detail", pk=experiment.pk)
 
 

@@ -147,10 +147,14 @@ class ResultHistoryPageSerializer(serializers.Serializer):
 
 class ObservationsWrittenSerializer(serializers.Serializer):
     written = serializers.IntegerField(help_text="Rows written (a re-sent day replaces its row).")
-    results_stale = serializers.BooleanField(help_text="The results are being recomputed.")
+    results_stale = serializers.BooleanField(
+        help_text="The results are being recomputed; false when the batch held only slices' "
+        "rows (the analysis reads the overall rows: nothing to recompute)."
+    )
     analysis_task_id = serializers.CharField(
         allow_null=True,
-        help_text="The queued analysis: follow it at ``/api/v1/tasks/{id}/``.",
+        help_text="The queued analysis: follow it at ``/api/v1/tasks/{id}/`` (null when none "
+        "was queued).",
     )
 
 
@@ -252,7 +256,8 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
         "date,variant,metric,users,conversions,sum,sum_squares[,covariate_sum,covariate_sum_squares,"
         "cross_sum][,dimension,dimension_value]. A row with a dimension (one of the "
         "RESULT_DIMENSIONS setting) and its value is that slice's day, stored beside the "
-        "overall row.",
+        "overall row; a batch of slices' rows alone queues no analysis (it reads the overall "
+        "rows).",
     )
     @action(detail=True, methods=["get", "post"])
     def observations(self, request, pk=None):
@@ -263,7 +268,7 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
             body = ObservationsWrittenSerializer(
                 {
                     "written": upload.written,
-                    "results_stale": True,
+                    "results_stale": upload.results_stale,
                     "analysis_task_id": upload.analysis_task_id,
                 }
             ).data

@@ -183,6 +183,7 @@ def observations_ingest(*, experiment_id: int, actor, rows: list[dict]) -> int:
 class Upload:
     written: int
     analysis_task_id: str | None  # the queued analysis, to follow at /api/v1/tasks/{id}/
+    results_stale: bool = True  # False: slices only, the stored results still hold
 
 
 def observations_upload(*, experiment_id: int, actor, rows: list[dict]) -> Upload:
@@ -205,11 +206,20 @@ def observations_upload(*, experiment_id: int, actor, rows: list[dict]) -> Uploa
         raise TransitionNotAllowed(reason)
     observations = _validated(experiment, rows)
     # A fixed order, so two overlapping batches lock their rows in the same sequence.
-    observations.sort(key=lambda o: (o.variant_id, o.metric_id, o.date))
+    observations.sort(
+        key=lambda o: (o.variant_id, o.metric_id, o.date, o.dimension, o.dimension_value)
+    )
+    # The analysis reads the overall rows only: a batch of slices alone changes no stored
+    # result, so it queues no analysis (which would add a look with the same numbers).
+    overall = any(not o.dimension for o in observations)
     with transaction.atomic():
         observations_upsert(observations)
-        task_ids = observations_changed([experiment.pk])
-    return Upload(written=len(observations), analysis_task_id=task_ids[0] if task_ids else None)
+        task_ids = observations_changed([experiment.pk]) if overall else []
+    return Upload(
+        written=len(observations),
+        analysis_task_id=task_ids[0] if task_ids else None,
+        results_stale=overall,
+    )
 
 
 def observations_upsert(observations: list[Observation]) -> None:
