@@ -473,6 +473,7 @@ TABLE = [
     # The portfolio read: the latest results of many experiments; everyone reads.
     ("GET", "/api/v1/results/", None, allowed(200)),
     ("GET", "/api/v1/results/?status=running", None, allowed(200)),
+    ("GET", "/api/v1/results/?status=running&format=csv", None, allowed(200)),
     ("POST", "/api/v1/results/", {}, allowed(405)),
     ("GET", "/api/v1/events/", None, allowed(200)),
     ("GET", "/api/v1/events/?format=csv", None, allowed(200)),
