@@ -10,7 +10,6 @@ from experiments.filters import ExperimentApiFilter
 from experiments.models import Experiment, Metric, Variant
 from growthops.filters import BooleanFilter, FilterSet, InstantRangeFilter
 
-from .dimensions import known_dimensions
 from .ingest.events import KINDS
 from .models import Alert, Event, Notification, Observation, Result
 
@@ -48,10 +47,11 @@ class ObservationFilter(FilterSet):
     )
     metric = filters.CharFilter(field_name="metric__key", help_text="A metric's key.")
     variant = filters.CharFilter(field_name="variant__key", help_text="A variant's key.")
-    dimension = filters.ChoiceFilter(
-        choices=[(d, d) for d in known_dimensions()],  # the setting, read at start-up
+    # Checked against the experiment's dimensions by the view (they depend on its rows).
+    dimension = filters.CharFilter(
         method="filter_dimension",
-        help_text="A dimension (device, country, …): its slices' rows instead of the overall rows.",
+        help_text="A dimension (device, country, …: the RESULT_DIMENSIONS setting's or one of "
+        "the experiment's stored rows): its slices' rows instead of the overall rows.",
     )
 
     class Meta:

@@ -13,11 +13,13 @@ class SlicesForm(forms.Form):
         help_text="Each value's own results, corrected across the values.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, dimensions: list[str] | None = None, **kwargs):
+        """``dimensions``: the experiment's (``analytics.dimensions.experiment_dimensions``);
+        by default the organisation's list."""
         super().__init__(*args, **kwargs)
         self.fields["dimension"].choices = [
             ("", "No dimension (overall)"),
-            *((d, d.replace("_", " ")) for d in known_dimensions()),
+            *((d, d.replace("_", " ")) for d in (dimensions or known_dimensions())),
         ]
         # "from" and "to" are Python keywords: fields added by name.
         self.fields["from"] = forms.DateField(

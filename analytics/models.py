@@ -87,7 +87,11 @@ class Observation(models.Model):
                 name="observation_sum_squares_non_negative",
             ),
         ]
-        indexes = [models.Index(fields=["experiment", "metric"])]
+        indexes = [
+            models.Index(fields=["experiment", "metric"]),
+            # An experiment's dimensions (analytics.dimensions) and one dimension's slices.
+            models.Index(fields=["experiment", "dimension"], name="observation_exp_dimension"),
+        ]
 
     def __str__(self):
         return f"{self.experiment_id}/{self.variant_id}/{self.metric_id} {self.date}"

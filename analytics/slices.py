@@ -19,11 +19,11 @@ import numpy as np
 
 from experiments.models import Correction, Experiment, Metric
 from experiments.selectors import experiment_metric_ids
-from growthops.errors import NotPermitted
+from growthops.errors import NotPermitted, ValidationFailed
 from roles.capabilities import can, refusal
 
 from .analysis.pipeline import engine_request, summed, test_days
-from .dimensions import dimension_refusal
+from .dimensions import dimension_refusal, experiment_dimensions
 from .models import Observation
 from .stats import (
     SRM_THRESHOLD,
@@ -85,11 +85,16 @@ def results_computed(
     date_to: dt.date | None = None,
 ) -> ComputedResults:
     """``experiment``'s results by ``dimension`` (each slice's own), within the days from
-    ``date_from`` to ``date_to`` (inclusive; either open), as ``user`` may read them."""
+    ``date_from`` to ``date_to`` (inclusive; either open), as ``user`` may read them.
+
+    ``dimension`` is one of :func:`~analytics.dimensions.experiment_dimensions` (the
+    organisation's list and those of the experiment's stored rows), else ValidationFailed
+    naming ``dimension`` and the allowed ones."""
     if not can(user, "results.read", experiment):
         raise NotPermitted(refusal(user, "results.read", experiment))
-    if dimension and (reason := dimension_refusal(dimension)):
-        raise ValueError(reason)  # the interfaces check the dimension before asking
+    allowed = experiment_dimensions(experiment.pk) if dimension else []
+    if dimension and (reason := dimension_refusal(dimension, allowed)):
+        raise ValidationFailed({"dimension": reason})
     variants = sorted(experiment.variants.all(), key=lambda v: (not v.is_control, v.key))
     metric_ids = sorted(
         experiment_metric_ids([experiment.pk]).get(experiment.pk, ()),

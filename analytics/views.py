@@ -9,8 +9,9 @@ from growthops.errors import DomainError, ValidationFailed
 from roles.permissions import require_ability
 
 from . import services
+from .dimensions import experiment_dimensions
 from .forms import SlicesForm
-from .ingest.observations import observations_ingest, parse_csv
+from .ingest.observations import observations_upload, parse_csv
 from .models import Notification
 from .results import experiment_results_panel
 from .slices import results_computed
@@ -32,9 +33,7 @@ def experiment_upload(request, pk: int):
     else:
         try:
             rows = parse_csv(upload.read().decode("utf-8-sig"))
-            written = observations_ingest(
-                experiment_id=experiment.pk, actor=request.user, rows=rows
-            )
+            saved = observations_upload(experiment_id=experiment.pk, actor=request.user, rows=rows)
         except UnicodeDecodeError:
             messages.error(request, "The file is not UTF-8 text.")
         except ValidationFailed as exc:
@@ -44,7 +43,12 @@ def experiment_upload(request, pk: int):
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"Saved {written} rows; results are being recomputed.")
+            follows = (
+                "results are being recomputed"
+                if saved.results_stale
+                else "only slices' rows: read them by dimension below"
+            )
+            messages.success(request, f"Saved {saved.written} rows; {follows}.")
     return redirect("experiments:detail", pk=experiment.pk)
 
 
@@ -58,7 +62,11 @@ def experiment_results(request, pk: int):
     Its slicing form (``?dimension=&from=&to=``) refreshes only the slices' part."""
     require_ability(request, "experiments.read")
     experiment = get_object_or_404(experiment_list_for_user(user=request.user), pk=pk)
-    form = SlicesForm(request.GET or None, auto_id="slices-%s")
+    form = SlicesForm(
+        request.GET or None,
+        auto_id="slices-%s",
+        dimensions=experiment_dimensions(experiment.pk),
+    )
     computed = (
         results_computed(experiment, user=request.user, **form.selector_arguments())
         if form.asked()

@@ -26,9 +26,20 @@ from .requests import refresh_request
 # --- data sources --------------------------------------------------------------------------
 
 
+DIMENSION_COLUMNS_HELP = (
+    "Columns of the exposure table its experiments' results are sliced by, at most 10: "
+    "``device_category`` slices by ``device_category``, ``device=device_category`` names the "
+    "slice ``device`` (a dimension's name: lower-case letters, digits and _)."
+)
+
+
 class DataSourceSerializer(serializers.ModelSerializer):
     """A source as everyone with the ability sees it: the *name* of where its connection
     settings live (``env:NAME``), never the settings."""
+
+    dimension_columns = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text=DIMENSION_COLUMNS_HELP
+    )
 
     class Meta:
         model = DataSource
@@ -46,7 +57,12 @@ class DataSourceSerializer(serializers.ModelSerializer):
 
 class DataSourceInputSerializer(StrictInput, serializers.ModelSerializer):
     read_only_hints = {"id": "Read-only.", "last_test_ok": "Read-only: ask …/test/."}
-    dimension_columns = serializers.JSONField(required=False)
+    dimension_columns = serializers.ListField(
+        child=serializers.CharField(max_length=300),
+        max_length=10,
+        required=False,
+        help_text=DIMENSION_COLUMNS_HELP,
+    )
 
     class Meta:
         model = DataSource

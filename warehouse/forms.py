@@ -15,8 +15,9 @@ class DataSourceForm(forms.ModelForm):
     dimension_columns = forms.CharField(
         required=False,
         label="Slice by",
-        help_text="Columns of the exposure table, separated by commas; "
-        "device=device_category slices by “device” from that column.",
+        help_text="Columns of the exposure table, separated by commas (at most 10); "
+        "device=device_category slices by “device” from that column. A slice's name is "
+        "lower-case letters, digits and _.",
     )
 
     class Meta:

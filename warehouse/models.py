@@ -6,9 +6,11 @@ variable or secret file holding them (``env:NAME`` / ``file:/run/secrets/name``)
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from analytics.dimensions import DIMENSION_KEY
 from experiments.models import Experiment, Metric
 
 SECRET_REFERENCE = RegexValidator(
@@ -22,6 +24,35 @@ NAME = RegexValidator(
     "Letters, digits, _ , $, - and * (a BigQuery wildcard), with up to two dots between parts.",
 )
 COLUMN = RegexValidator(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$", "Letters, digits and _ only.")
+MAX_DIMENSIONS = 10  # each is one more query per fact table at every refresh
+
+
+def dimension_entries(entries) -> list[tuple[str, str]]:
+    """(dimension, column) of each entry: ``device=device_category`` slices results by
+    ``device`` from that column; ``country`` alone is both."""
+    return [tuple(e.split("=", 1)) if "=" in e else (e, e) for e in entries]
+
+
+def validate_dimension_columns(entries) -> None:
+    """A list of at most 10 entries ``dimension`` or ``dimension=column``: each column an
+    identifier of the exposure table, each dimension a slice's key (lower-case letters,
+    digits and _, at most 32: what observations store), each dimension named once."""
+    if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+        raise ValidationError("Give a list of column names.")
+    for entry in entries:
+        dimension, column = dimension_entries([entry])[0]
+        try:
+            COLUMN(column)
+        except ValidationError as exc:
+            raise ValidationError(f"“{entry[:140]}”: {exc.messages[0]}") from exc
+        if not DIMENSION_KEY.fullmatch(dimension):
+            raise ValidationError(
+                f"“{entry[:140]}”: a dimension's name is lower-case letters, digits and _ (at "
+                f"most 32, starting with a letter); name it, as in device={column}."
+            )
+    dimensions = [d for d, _ in dimension_entries(entries)]
+    if len(set(dimensions)) != len(dimensions) or len(entries) > MAX_DIMENSIONS:
+        raise ValidationError(f"At most {MAX_DIMENSIONS} columns, each named once.")
 
 
 class DataSource(models.Model):
@@ -61,8 +92,13 @@ class DataSource(models.Model):
     variant_column = models.CharField(max_length=128, validators=[COLUMN], default="variant_key")
     user_column = models.CharField(max_length=128, validators=[COLUMN], default="user_pseudo_id")
     time_column = models.CharField(max_length=128, validators=[COLUMN], default="exposed_at")
+    # The dimensions results of its experiments may be sliced by: columns of the exposure table.
     dimension_columns = models.JSONField(
-        default=list, blank=True, help_text="Columns of the exposure table to slice by."
+        default=list,
+        blank=True,
+        validators=[validate_dimension_columns],
+        help_text="Columns of the exposure table to slice by (device=device_category names "
+        "the slice “device”).",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

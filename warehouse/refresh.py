@@ -52,6 +52,7 @@ class Target:
     first_day: dt.date | None = None
     last_day: dt.date | None = None
     definitions: dict[int, MetricDefinition] = field(default_factory=dict)
+    dimensions: list[str] = field(default_factory=list)  # the source's, whatever the org's list
     rows: list[dict] = field(default_factory=list)
     problem: str = ""
 
@@ -131,7 +132,9 @@ def _target(experiment: Experiment, run_id, actor) -> Target:
     run = _start_run(experiment, run_id, actor)
     target = Target(experiment, run)
     try:
-        link = ExperimentSource.objects.filter(experiment=experiment).first()
+        link = (
+            ExperimentSource.objects.filter(experiment=experiment).select_related("source").first()
+        )
         if link is None:
             raise RefreshFailed("The experiment names no exposure source in a warehouse.")
         if reason := status_refusal(experiment):
@@ -140,6 +143,7 @@ def _target(experiment: Experiment, run_id, actor) -> Target:
         if target.first_day is None or target.first_day > target.last_day:
             raise RefreshFailed("The experiment has not started: there is nothing to read yet.")
         target.key = link.key
+        target.dimensions = [dimension for dimension, _ in source_dimensions(link.source)]
         metric_ids = experiment_metric_ids([experiment.pk]).get(experiment.pk, set())
         target.definitions = {
             m: d for m, d in latest_definitions(metric_ids).items() if d.source_id == link.source_id
@@ -299,7 +303,7 @@ def _write(target: Target) -> int:
             f"{target.last_day}: check the experiment key and the exposure table."
         )
     try:
-        observations = observations_validated(target.experiment, rows)
+        observations = observations_validated(target.experiment, rows, dimensions=target.dimensions)
     except BatchRejected as exc:
         listed = "; ".join(f"{p.row}: {p.field} {p.message}" for p in exc.problems[:5])
         raise RefreshFailed(f"The warehouse returned impossible numbers ({listed}).") from exc

@@ -11,7 +11,7 @@ from growthops.errors import ValidationFailed
 from roles.capabilities import require
 
 from .engines import QueryFailed, connection_for, test_connection
-from .models import COLUMN, DataSource, ExperimentSource, MetricDefinition
+from .models import DataSource, ExperimentSource, MetricDefinition, dimension_entries
 from .sql import MetricQuery, QueryProblem
 from .sql.build import build
 
@@ -90,27 +90,14 @@ def datasource_update(*, actor, datasource_id: int, **fields) -> DataSource:
 
 
 def _check_source(source: DataSource) -> None:
+    # The dimension columns' own checks are the field's validator (models.py).
     _full_clean(source, exclude=["created_by"])
-    columns = source.dimension_columns
-    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
-        raise ValidationFailed({"dimension_columns": "Give a list of column names."})
-    for entry in columns:
-        for part in entry.split("=", 1):
-            try:
-                COLUMN(part)
-            except ValidationError as exc:
-                raise ValidationFailed(
-                    {"dimension_columns": f"“{entry}”: {exc.messages[0]}"}
-                ) from exc
-    if len(set(columns)) != len(columns) or len(columns) > 10:
-        raise ValidationFailed({"dimension_columns": "At most 10 columns, each named once."})
 
 
 def source_dimensions(source: DataSource) -> list[tuple[str, str]]:
     """(dimension, column) of each slice the source gives: ``device=device_category`` slices
     results by ``device`` from that column; ``country`` alone is both."""
-    return [tuple(entry.split("=", 1)) if "=" in entry else (entry, entry)
-            for entry in source.dimension_columns]  # fmt: skip
+    return dimension_entries(source.dimension_columns)
 
 
 def datasource_test(*, actor, datasource_id: int) -> DataSource:

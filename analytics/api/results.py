@@ -22,6 +22,7 @@ from growthops.renderers import CSV_BATCH, CSVExports, csv_response, in_batches
 from growthops.schema import CSV_BODY, CSV_TABLE, filter_parameters
 from roles.permissions import HasAbility
 
+from ..dimensions import dimension_refusal, experiment_dimensions
 from ..filters import ObservationFilter, ResultHistoryFilter
 from ..ingest.observations import observations_upload, parse_csv
 from ..models import Observation, Result, SrmAcknowledgement
@@ -154,10 +155,14 @@ class ResultHistoryPageSerializer(serializers.Serializer):
 
 class ObservationsWrittenSerializer(serializers.Serializer):
     written = serializers.IntegerField(help_text="Rows written (a re-sent day replaces its row).")
-    results_stale = serializers.BooleanField(help_text="The results are being recomputed.")
+    results_stale = serializers.BooleanField(
+        help_text="The results are being recomputed; false when the batch held only slices' "
+        "rows (the analysis reads the overall rows: nothing to recompute)."
+    )
     analysis_task_id = serializers.CharField(
         allow_null=True,
-        help_text="The queued analysis: follow it at ``/api/v1/tasks/{id}/``.",
+        help_text="The queued analysis: follow it at ``/api/v1/tasks/{id}/`` (null when none "
+        "was queued).",
     )
 
 
@@ -259,7 +264,8 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
         "date,variant,metric,users,conversions,sum,sum_squares[,covariate_sum,covariate_sum_squares,"
         "cross_sum][,dimension,dimension_value]. A row with a dimension (one of the "
         "RESULT_DIMENSIONS setting) and its value is that slice's day, stored beside the "
-        "overall row.",
+        "overall row; a batch of slices' rows alone queues no analysis (it reads the overall "
+        "rows).",
     )
     @action(detail=True, methods=["get", "post"])
     def observations(self, request, pk=None):
@@ -270,7 +276,7 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
             body = ObservationsWrittenSerializer(
                 {
                     "written": upload.written,
-                    "results_stale": True,
+                    "results_stale": upload.results_stale,
                     "analysis_task_id": upload.analysis_task_id,
                 }
             ).data
@@ -278,6 +284,12 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
         # GET, and HEAD (GET's answer without its body).
         # The overall rows, unless ``?dimension=`` asks for a dimension's slices (its filter).
         sliced = "dimension" in request.query_params
+        if sliced and (
+            reason := dimension_refusal(
+                request.query_params["dimension"], experiment_dimensions(experiment.pk)
+            )
+        ):
+            raise ValidationError({"dimension": reason})
         rows = (
             (experiment.observations.all() if sliced else experiment.observations.overall())
             .select_related("variant", "metric")
@@ -299,8 +311,10 @@ class ExperimentDataViewSet(ExperimentByIdOrKey, CSVExports, viewsets.GenericVie
             OpenApiParameter(
                 "dimension",
                 str,
-                description="Results per value of this dimension (device, country, …), "
-                "computed from the stored daily rows, corrected across the slices.",
+                description="Results per value of this dimension (device, country, …: the "
+                "RESULT_DIMENSIONS setting's, or one the experiment's stored rows have, such as "
+                "a warehouse source's own), computed from the stored daily rows, corrected "
+                "across the slices. Another is a 400 listing the allowed ones.",
             ),
             OpenApiParameter(
                 "from",

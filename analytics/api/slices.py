@@ -8,7 +8,6 @@ from rest_framework.response import Response
 from growthops.query_params import date_window_parameters
 from growthops.renderers import csv_response
 
-from ..dimensions import dimension_refusal
 from ..slices import SLICE_CORRECTIONS, ComputedResults, results_computed
 
 # The parameters that ask for computed results instead of the stored snapshots.
@@ -95,10 +94,13 @@ def computed_asked(request) -> bool:
 
 
 def computed_parameters(request) -> dict:
-    """``dimension``, ``from`` and ``to`` read strictly: a 400 names the bad one."""
+    """``dimension``, ``from`` and ``to`` read strictly: a 400 names the bad one (the
+    selector refuses a dimension the experiment's results are not sliced by)."""
     dimension = request.query_params.get("dimension")
-    if dimension is not None and (reason := dimension_refusal(dimension)):
-        raise ValidationError({"dimension": reason})
+    if dimension == "":
+        raise ValidationError(
+            {"dimension": "is empty: name a dimension (such as device), or leave it out."}
+        )
     date_from, date_to = date_window_parameters(request)
     return {"dimension": dimension or "", "date_from": date_from, "date_to": date_to}
 

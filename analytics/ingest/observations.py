@@ -183,6 +183,7 @@ def observations_ingest(*, experiment_id: int, actor, rows: list[dict]) -> int:
 class Upload:
     written: int
     analysis_task_id: str | None  # the queued analysis, to follow at /api/v1/tasks/{id}/
+    results_stale: bool = True  # False: slices only, the stored results still hold
 
 
 def observations_upload(*, experiment_id: int, actor, rows: list[dict]) -> Upload:
@@ -205,11 +206,20 @@ def observations_upload(*, experiment_id: int, actor, rows: list[dict]) -> Uploa
         raise TransitionNotAllowed(reason)
     observations = _validated(experiment, rows)
     # A fixed order, so two overlapping batches lock their rows in the same sequence.
-    observations.sort(key=lambda o: (o.variant_id, o.metric_id, o.date))
+    observations.sort(
+        key=lambda o: (o.variant_id, o.metric_id, o.date, o.dimension, o.dimension_value)
+    )
+    # The analysis reads the overall rows only: a batch of slices alone changes no stored
+    # result, so it queues no analysis (which would add a look with the same numbers).
+    overall = any(not o.dimension for o in observations)
     with transaction.atomic():
         observations_upsert(observations)
-        task_ids = observations_changed([experiment.pk])
-    return Upload(written=len(observations), analysis_task_id=task_ids[0] if task_ids else None)
+        task_ids = observations_changed([experiment.pk]) if overall else []
+    return Upload(
+        written=len(observations),
+        analysis_task_id=task_ids[0] if task_ids else None,
+        results_stale=overall,
+    )
 
 
 def observations_upsert(observations: list[Observation]) -> None:
@@ -232,14 +242,18 @@ def observations_upsert(observations: list[Observation]) -> None:
     )
 
 
-def observations_validated(experiment: Experiment, rows: list[dict]) -> list[Observation]:
+def observations_validated(
+    experiment: Experiment, rows: list[dict], *, dimensions: list[str] | None = None
+) -> list[Observation]:
     """Rows (dicts, as an upload gives them) checked as an upload's are: the observations to
     write, or :class:`BatchRejected` naming every problem. For writers with their own source
-    and transaction (the warehouse refresh)."""
-    return _validated(experiment, rows)
+    and transaction (the warehouse refresh, whose source names its own ``dimensions``)."""
+    return _validated(experiment, rows, dimensions)
 
 
-def _validated(experiment: Experiment, rows: list[dict]) -> list[Observation]:
+def _validated(
+    experiment: Experiment, rows: list[dict], dimensions: list[str] | None = None
+) -> list[Observation]:
     variants = {v.key: v for v in experiment.variants.all()}
     metrics = experiment_metrics(experiment)
     problems: list[RowProblem] = []
@@ -257,7 +271,7 @@ def _validated(experiment: Experiment, rows: list[dict]) -> list[Observation]:
             continue
         check_known_fields(row, KNOWN_FIELDS, bad)
         day = _date(row.get("date"), bad)
-        dimension, dimension_value = row_slice(row, bad)
+        dimension, dimension_value = row_slice(row, bad, dimensions)
         if day is not None and (reason := day_refusal(experiment, day)):
             bad("date", reason)
         variant = variants.get(_text(row.get("variant")))

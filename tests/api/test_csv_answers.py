@@ -14,6 +14,7 @@ CSV_GETS = [
     "/api/v1/experiments/{id}/observations/",
     "/api/v1/experiments/{id}/results/",
     "/api/v1/hypotheses/",
+    "/api/v1/results/",
     "/api/v1/objectives/{id}/measurements/",
 ]
 

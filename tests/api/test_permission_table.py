@@ -479,6 +479,7 @@ TABLE = [
     # The portfolio read: the latest results of many experiments; everyone reads.
     ("GET", "/api/v1/results/", None, allowed(200)),
     ("GET", "/api/v1/results/?status=running", None, allowed(200)),
+    ("GET", "/api/v1/results/?status=running&format=csv", None, allowed(200)),
     ("POST", "/api/v1/results/", {}, not_taken()),
     ("GET", "/api/v1/events/", None, allowed(200)),
     ("GET", "/api/v1/events/?format=csv", None, allowed(200)),

@@ -1,13 +1,18 @@
 """``GET /api/v1/results/``: the latest results of many experiments in one paged call."""
 
+import csv
 import datetime as dt
+import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from analytics.analysis.pipeline import experiments_analyse
 from analytics.api.results import latest_results_presented
 from analytics.ingest.observations import observations_ingest
 from tests.analytics.helpers import START, binomial_rows, running_experiment
+from tests.api.problems import problem, problem_errors
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory, MetricFactory
 
@@ -96,3 +101,98 @@ def test_a_bad_parameter_is_a_400_naming_it(api, world, query, name):
 
 def test_only_signed_in_readers(anonymous_api, world):
     assert anonymous_api.get("/api/v1/results/").status_code == 401
+
+
+# --- the same list as one CSV table ---------------------------------------------------------
+
+
+def csv_rows(response) -> list[dict]:
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_csv_is_one_row_per_experiment_and_snapshot_with_the_same_filters(api, world):
+    response = api.get("/api/v1/results/?status=running&ordering=key&format=csv")
+    rows = csv_rows(response)
+    assert list(rows[0])[:9] == [
+        "experiment",
+        "key",
+        "name",
+        "status",
+        "method",
+        "start_date",
+        "end_date",
+        "metric",
+        "variant",
+    ]
+    json_body = api.get("/api/v1/results/?status=running&ordering=key").json()
+    expected = [
+        (str(row["experiment"]), row["key"], r["metric"], r["variant"], str(r["look"]), r["users"])
+        for row in json_body["results"]
+        for r in row["results"]
+    ]
+    assert [
+        (r["experiment"], r["key"], r["metric"], r["variant"], r["look"], int(r["users"]))
+        for r in rows
+    ] == expected
+    assert {r["status"] for r in rows} == {"running"}
+    treated = {r["key"]: float(r["lift"]) for r in rows if r["variant"] == "b" and r["metric"]}
+    by_key = {world[n].key: n for n in ("first", "second")}
+    lifts = {by_key[key]: lift for key, lift in treated.items() if key in by_key}
+    assert lifts == pytest.approx({"first": 0.2, "second": -0.1})
+
+
+def test_an_experiment_without_results_is_one_row_of_its_own_columns(api, world):
+    rows = csv_rows(api.get(f"/api/v1/results/?search={world['draft'].key}&format=csv"))
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["experiment"], row["status"]) == (str(world["draft"].pk), "draft")
+    assert row["metric"] == row["variant"] == row["look"] == row["p_value"] == ""
+
+
+def test_the_csv_is_asked_by_accept_and_keeps_the_metric_filter(api, world):
+    key = world["first"].primary_metric.key
+    response = api.get(
+        f"/api/v1/results/?metric={key}&status=running", headers={"Accept": "text/csv"}
+    )
+    rows = csv_rows(response)
+    assert {r["metric"] for r in rows} == {key}
+    assert len(rows) == 2 * 2  # two running experiments × control and treatment
+
+
+def test_a_bad_filter_on_the_csv_is_a_problem(api, world):
+    response = api.get("/api/v1/results/?status=runing&format=csv")
+    assert response.status_code == 400
+    assert "status" in problem_errors(response)
+
+
+def test_a_csv_too_large_for_one_file_is_refused(api, world, settings):
+    settings.API_CSV_MAX_ROWS = 1
+    response = api.get("/api/v1/results/?status=running&format=csv")
+    assert response.status_code == 400
+    assert "more than 1" in problem(response)["detail"]
+
+
+def test_the_schema_describes_the_csv_beside_the_pages(api):
+    schema = api.get("/api/schema/?format=json").json()
+    get = schema["paths"]["/api/v1/results/"]["get"]
+    content = get["responses"]["200"]["content"]
+    assert content["text/csv"]["schema"] == {"type": "string"}
+    assert content["application/json"]["schema"]["$ref"].endswith("PaginatedExperimentResultsList")
+    assert "format" in {p["name"] for p in get["parameters"]}
+
+
+def test_the_csv_reads_the_same_queries_for_more_experiments(api, world, operator):
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            rows = csv_rows(api.get("/api/v1/results/?format=csv"))
+        return len(captured), len(rows)
+
+    few, rows_before = queries()
+    for _ in range(5):
+        running_experiment(operator)
+    more, rows_after = queries()
+    assert rows_after == rows_before + 5  # each new experiment, without results: one row
+    assert more == few

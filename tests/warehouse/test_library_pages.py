@@ -171,6 +171,7 @@ def test_an_analyst_adds_and_edits_a_source_and_the_list_shows_the_reference_onl
         ("exposure_table", "x; DROP TABLE y", "Letters, digits"),
         ("dimension_columns", "device, device", "each named once"),
         ("dimension_columns", "bad column", "Letters, digits and _ only"),
+        ("dimension_columns", "Device_Category", "a dimension&#x27;s name is lower-case"),
         ("row_cap", "0", "greater than or equal to 1"),
     ],
 )
