@@ -13,7 +13,7 @@ from django.utils import timezone
 from experiments.decisions import experiment_reading, latest_look
 from experiments.models import DECIDED, Experiment, Hypothesis
 from growthops.errors import TransitionNotAllowed, ValidationFailed
-from roles.capabilities import require
+from roles.capabilities import can, require
 from roles.models import Role
 
 from .models import Cause, Notice, Postmortem, PostmortemAction, ProcessFault
@@ -321,7 +321,7 @@ def overdue_for(*, user, today: dt.date | None = None) -> dict:
     today = today or timezone.localdate()
     postmortems = Postmortem.objects.filter(status="draft", due_date__lt=today)
     actions = PostmortemAction.objects.filter(done_at__isnull=True, due_date__lt=today)
-    if getattr(user, "role", None) != Role.CMO:
+    if not can(user, "postmortems.oversee"):
         postmortems = postmortems.filter(experiment__owner=user)
         actions = actions.filter(owner=user)
     return {
