@@ -70,8 +70,8 @@ def postmortem_refresh_results(*, experiment_id: int) -> Postmortem:
 def _snapshot(postmortem: Postmortem, experiment: Experiment) -> None:
     """The best treatment on the primary metric at the latest look, and the rule's verdict."""
     look = latest_look(experiment)
-    postmortem.metric_id = experiment.primary_metric_id
-    primary = look.metrics.get(experiment.primary_metric_id) if look else None
+    postmortem.metric_id = experiment.deciding_metric_id
+    primary = look.metrics.get(postmortem.metric_id) if look else None
     arms = [arm for arm in (primary.arms if primary else ()) if arm.lift is not None]
     if arms:
         sign = 1 if primary.higher_is_better else -1

@@ -190,7 +190,7 @@ def _tests(experiments, shrinkage: ProgrammeShrinkage, looks, *, detail: bool) -
     tests = []
     for position, experiment in enumerate(experiments, start=1):
         look = looks.get(experiment.pk)
-        best = _best_arm(look.metrics.get(experiment.primary_metric_id) if look else None)
+        best = _best_arm(look.metrics.get(experiment.deciding_metric_id) if look else None)
         counted = shrinkage.lifts.get(experiment.pk)
         shrunk = counted.shrunk if counted is not None else None
         impact = None

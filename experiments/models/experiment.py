@@ -211,6 +211,11 @@ class Experiment(models.Model):
         none) the hypothesis's metric."""
         return self.primary_metric or self.hypothesis.metric
 
+    @property
+    def deciding_metric_id(self) -> int:
+        """The id of :attr:`deciding_metric`, reading no row when the design names one."""
+        return self.primary_metric_id or self.hypothesis.metric_id
+
     @staticmethod
     def deciding_metric_column(name: str, *, via: str = "") -> Coalesce:
         """Field ``name`` of :attr:`deciding_metric` in SQL (``"id"``, ``"kind"``, …); ``via``
