@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from analytics.api.parsers import CSVTextParser, JSONParser
-from experiments.api import ObjectiveViewSet as BaseObjectiveViewSet
+from experiments.api import BaseObjectiveViewSet
 from experiments.selectors import objective_list_for_user
 from experiments.serializers import ObjectiveSerializer
 from growthops.renderers import CSVRenderer, csv_response
