@@ -149,7 +149,7 @@ def hypothesis_triage(*, hypothesis_id: int, actor, status: str, reason: str = "
         if reason.strip():
             label = Hypothesis.Status(status).label
             comment_create(actor=actor, hypothesis=hypothesis, body=f"{label}: {reason.strip()}")
-        hypothesis_triaged(hypothesis, actor)
+        hypothesis_triaged(hypothesis=hypothesis, actor=actor)
     return hypothesis
 
 
