@@ -73,8 +73,7 @@ class StreamTest:
 
     @property
     def shipped(self) -> bool:
-        e = self.experiment
-        return e.status == S.CONCLUDED and e.decision == Decision.SCALE
+        return self.experiment.is_shipped
 
 
 @dataclass(frozen=True)
@@ -185,7 +184,7 @@ def _in_order(experiment: Experiment) -> tuple:
 
 
 def _tests(experiments, shrinkage: ProgrammeShrinkage, looks, *, detail: bool) -> list[StreamTest]:
-    shipped = [e for e in experiments if e.status == S.CONCLUDED and e.decision == Decision.SCALE]
+    shipped = [e for e in experiments if e.is_shipped]
     champion = shipped[-1].pk if shipped else None
     tests = []
     for position, experiment in enumerate(experiments, start=1):

@@ -60,6 +60,11 @@ class Decision(models.TextChoices):
 SHIPPED = Q(status=ExperimentStatus.CONCLUDED, decision=Decision.SCALE)
 
 
+def is_shipped(status: str, decision: str) -> bool:
+    """:data:`SHIPPED` in Python, for an experiment or a row read with ``values()``."""
+    return status == ExperimentStatus.CONCLUDED and decision == Decision.SCALE
+
+
 class Outcome(models.TextChoices):
     WON = "won", "Won"
     LOST = "lost", "Lost"

@@ -15,6 +15,7 @@ from .choices import (
     KillReason,
     Outcome,
     Step,
+    is_shipped,
 )
 from .constraints import FieldCheckConstraint
 from .design_templates import ExperimentTemplate, default_decision_rule
@@ -225,7 +226,7 @@ class Experiment(models.Model):
     @property
     def is_shipped(self) -> bool:
         """Concluded with a "scale" decision (:data:`SHIPPED`)."""
-        return self.status == ExperimentStatus.CONCLUDED and self.decision == Decision.SCALE
+        return is_shipped(self.status, self.decision)
 
     @property
     def design_is_frozen(self) -> bool:
