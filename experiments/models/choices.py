@@ -60,9 +60,10 @@ class Decision(models.TextChoices):
 SHIPPED = Q(status=ExperimentStatus.CONCLUDED, decision=Decision.SCALE)
 
 
-def is_shipped(status: str, decision: str) -> bool:
-    """:data:`SHIPPED` in Python, for an experiment or a row read with ``values()``."""
-    return status == ExperimentStatus.CONCLUDED and decision == Decision.SCALE
+def is_shipped(status, decision):
+    """:data:`SHIPPED` in Python, for an experiment, a row read with ``values()``, or pandas
+    columns (``&``, not ``and``, so that it works element-wise on them too)."""
+    return (status == ExperimentStatus.CONCLUDED) & (decision == Decision.SCALE)
 
 
 class Outcome(models.TextChoices):
