@@ -28,7 +28,7 @@ def experiment_latest_looks(experiments: list[Experiment]) -> dict[int, LatestLo
     for experiment in experiments:
         by_metric = grouped.get(experiment.pk)
         if by_metric:
-            primary = by_metric.get(experiment.primary_metric_id, [])
+            primary = by_metric.get(experiment.deciding_metric_id, [])
             looks[experiment.pk] = LatestLook(
                 users=sum(r.users for r in primary),
                 metrics={pk: _metric_look(rows) for pk, rows in by_metric.items()},

@@ -1,7 +1,7 @@
 """The experiment list's sortable result columns, for every filtered row at once.
 
 Handed to ``experiments.list_rows`` (which may not import this app) from ``AnalyticsConfig``.
-The leading arm is the one the list shows: at the primary metric's newest look, the treatment
+The leading arm is the one the list shows: at the deciding metric's newest look, the treatment
 with the best lift for the metric's direction (``experiments.list_rows.leading_arm``).
 """
 
@@ -18,7 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Abs, Coalesce
 
 from analytics.stats.significance import BAYESIAN, SEQUENTIAL
-from experiments.models import Metric
+from experiments.models import Experiment, Metric
 
 from .models import Result
 
@@ -26,7 +26,7 @@ from .models import Result
 def _newest_look():
     return (
         Result.objects.filter(
-            experiment=OuterRef(OuterRef("pk")), metric=OuterRef(OuterRef("primary_metric"))
+            experiment=OuterRef(OuterRef("pk")), metric=OuterRef(OuterRef("deciding_metric_pk"))
         )
         .order_by("-look")
         .values("look")[:1]
@@ -38,7 +38,9 @@ def primary_result_columns(queryset):
     sequential test, 2 × min(P(beat), 1 − P(beat)) for a Bayesian one, else the corrected p;
     smaller is stronger) and ``primary_users`` (all arms at the newest look)."""
     at_newest = Result.objects.filter(
-        experiment=OuterRef("pk"), metric=OuterRef("primary_metric"), look=Subquery(_newest_look())
+        experiment=OuterRef("pk"),
+        metric=OuterRef("deciding_metric_pk"),
+        look=Subquery(_newest_look()),
     )
     arms = at_newest.filter(is_control=False, lift__isnull=False).annotate(
         evidence=Case(
@@ -66,7 +68,10 @@ def primary_result_columns(queryset):
         )
 
     users = at_newest.order_by().values("experiment").annotate(total=Sum("users")).values("total")
-    return queryset.annotate(primary_direction=F("primary_metric__direction")).annotate(
+    return queryset.annotate(
+        deciding_metric_pk=Experiment.deciding_metric_column("id"),
+        primary_direction=Experiment.deciding_metric_column("direction"),
+    ).annotate(
         primary_lift=leading("lift"),
         primary_evidence=leading("evidence"),
         primary_users=Subquery(users, output_field=FloatField()),

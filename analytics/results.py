@@ -244,7 +244,9 @@ def experiment_results_panel(experiment: Experiment, *, user) -> dict:
     hidden_kinds = set(SHOWN_ELSEWHERE)
     if experiment.status not in LIVE:
         hidden_kinds |= WHILE_LIVE
-    primary = next((r.metric for r in results if r.metric_id == experiment.primary_metric_id), None)
+    primary = next(
+        (r.metric for r in results if r.metric_id == experiment.deciding_metric_id), None
+    )
     can_upload = data_refusal(user, experiment) is None
     return {
         "experiment": experiment,

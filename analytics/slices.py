@@ -98,7 +98,7 @@ def results_computed(
     variants = sorted(experiment.variants.all(), key=lambda v: (not v.is_control, v.key))
     metric_ids = sorted(
         experiment_metric_ids([experiment.pk]).get(experiment.pk, ()),
-        key=lambda pk: (pk != experiment.primary_metric_id, pk),
+        key=lambda pk: (pk != experiment.deciding_metric_id, pk),
     )
     metrics = Metric.objects.in_bulk(metric_ids)
     sums = _window_sums(experiment, dimension, date_from, date_to)

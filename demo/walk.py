@@ -62,7 +62,7 @@ def walk(
 
 
 # The steps that go against a plan or a verdict only with a reason (docs/decisions.md).
-GUARDED_STEPS = ("complete", "conclude")
+GUARDED_STEPS = frozenset(name for name, t in lifecycle.STEPS.items() if t.guard is not None)
 DEMO_OVERRIDE_REASON = "Demo history: called where the story stops, on the data it had then."
 
 

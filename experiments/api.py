@@ -122,7 +122,7 @@ class CommentsMixin:
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
 
-class ObjectiveViewSet(
+class BaseObjectiveViewSet(
     mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
     """Objectives; the CMO creates and edits them (``objective_create``, ``objective_update``)."""
@@ -233,7 +233,7 @@ class SegmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(SegmentSerializer(segment).data)
 
 
-class MetricViewSet(viewsets.ReadOnlyModelViewSet):
+class MetricReadViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = MetricSerializer
     permission_classes = [HasAbility]
     required_ability = "experiments.read"

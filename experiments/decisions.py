@@ -144,7 +144,7 @@ def experiment_reading(experiment: Experiment, look=UNREAD) -> Reading:
             planned_users=planned_users,
             days_running=progress.days_running or 0,
             min_days=min_days,
-            primary=metrics.get(experiment.primary_metric_id),
+            primary=metrics.get(experiment.deciding_metric_id),
             guardrails=tuple(metrics[pk] for pk in guardrail_ids if pk in metrics),
             # Read only when the rule applies it.
             false_win_level=false_win_level(experiment) if rule.apply_false_win_level else None,

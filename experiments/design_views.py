@@ -54,7 +54,7 @@ VARIANTS_PREFIX = "variants"
 
 
 def _partner_scope(user) -> PartnerScope | None:
-    if not is_partner(user):
+    if not is_partner(user=user):
         return None
     return PartnerScope(
         user.partner,

@@ -32,7 +32,7 @@ class Change:
 
 
 AfterStep = Callable[[Experiment, StatusChange], None]
-AfterTriage = Callable[[Hypothesis, object], None]
+AfterTriage = Callable[..., None]  # hook(*, hypothesis, actor)
 Listener = Callable[[Change], None]
 
 AFTER_STEP: dict[str, list[AfterStep]] = {}
@@ -51,7 +51,7 @@ def register_after_step(step_name: str, hook: AfterStep) -> None:
 
 
 def register_after_triage(hook: AfterTriage) -> None:
-    """Run ``hook(hypothesis, actor)`` after a triage moved a hypothesis."""
+    """Run ``hook(hypothesis=…, actor=…)`` after a triage moved a hypothesis."""
     _add(AFTER_TRIAGE, hook)
 
 
@@ -67,9 +67,10 @@ def step_taken(step_name: str, experiment: Experiment, change: StatusChange) -> 
     experiments_changed([experiment.pk], cause=step_name)
 
 
-def hypothesis_triaged(hypothesis: Hypothesis, actor) -> None:
+def hypothesis_triaged(*, hypothesis: Hypothesis, actor) -> None:
+    """A triage moved ``hypothesis`` (the row already saved, so the hooks read no row again)."""
     for hook in AFTER_TRIAGE:
-        hook(hypothesis, actor)
+        hook(hypothesis=hypothesis, actor=actor)
 
 
 def experiments_changed(experiment_ids: Iterable[int], *, cause: str) -> None:

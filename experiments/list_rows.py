@@ -259,7 +259,7 @@ def list_rows(experiments) -> list[ListRow]:
             ExperimentStatus.APPROVED,
         )
         reading = experiment_reading(experiment, look) if started else None
-        primary = look.metrics.get(experiment.primary_metric_id) if look else None
+        primary = look.metrics.get(experiment.deciding_metric_id) if look else None
         rows.append(_row(experiment, primary, reading))
     return rows
 
@@ -271,7 +271,7 @@ def primary_arms(experiments) -> dict:
     arms = {}
     for experiment in experiments:
         look = looks.get(experiment.pk)
-        primary = look.metrics.get(experiment.primary_metric_id) if look else None
+        primary = look.metrics.get(experiment.deciding_metric_id) if look else None
         arm = leading_arm(primary) if primary else None
         if arm is not None:
             arms[experiment.pk] = arm

@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils.text import slugify
 
 from roles.capabilities import can
-from roles.models import Channel, OperatorProfile, Role
+from roles.models import Channel, OperatorProfile
 
 from .models import (
     DECIDED,
@@ -40,9 +40,9 @@ from .scores import ice_expression
 from .stages import with_stage
 
 
-def is_partner(user) -> bool:
+def is_partner(*, user) -> bool:
     """Whether ``user`` works for an agency partner: every read below is then scoped to it."""
-    return getattr(user, "role", None) == Role.PARTNER
+    return user.is_authenticated and not can(user, "experiments.all_partners")
 
 
 def experiment_list_for_user(*, user) -> QuerySet[Experiment]:
@@ -52,7 +52,7 @@ def experiment_list_for_user(*, user) -> QuerySet[Experiment]:
     experiments = Experiment.objects.select_related(
         "owner", "objective", "segment", "primary_metric", "hypothesis", "partner"
     )
-    if is_partner(user):
+    if is_partner(user=user):
         return experiments.filter(partner_id=user.partner_id)
     return experiments
 
@@ -70,7 +70,7 @@ def objective_list_for_user(*, user) -> QuerySet[Objective]:
     if not can(user, "experiments.read"):
         return Objective.objects.none()
     objectives, counted = Objective.objects.all(), Q()
-    if is_partner(user):
+    if is_partner(user=user):
         mine = _partner_experiments(user)
         objectives = objectives.filter(
             Q(pk__in=mine.values("objective_id"))
@@ -91,7 +91,7 @@ def hypothesis_list_for_user(*, user) -> QuerySet[Hypothesis]:
     if not can(user, "experiments.read"):
         return Hypothesis.objects.none()
     hypotheses = Hypothesis.objects.select_related("author", "objective", "segment", "metric")
-    if is_partner(user):
+    if is_partner(user=user):
         hypotheses = hypotheses.filter(
             Q(author__partner_id=user.partner_id)
             | Q(pk__in=_partner_experiments(user).values("hypothesis_id"))
@@ -110,7 +110,7 @@ def segment_list_for_user(*, user) -> QuerySet[Segment]:
     if not can(user, "experiments.read"):
         return Segment.objects.none()
     segments = Segment.objects.select_related("parent", "owner_team")
-    if is_partner(user):
+    if is_partner(user=user):
         mine = _partner_experiments(user)
         segments = segments.filter(
             Q(pk__in=mine.values("segment_id"))

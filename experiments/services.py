@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from growthops.errors import TransitionNotAllowed, ValidationFailed
-from roles.capabilities import require
-from roles.models import OperatorProfile, Role
+from roles.capabilities import can, require
+from roles.models import OperatorProfile
 
 from .design import DESIGN_FIELDS, DESIGN_MANY_TO_MANY_FIELDS
 from .hooks import hypothesis_triaged
@@ -149,7 +149,7 @@ def hypothesis_triage(*, hypothesis_id: int, actor, status: str, reason: str = "
         if reason.strip():
             label = Hypothesis.Status(status).label
             comment_create(actor=actor, hypothesis=hypothesis, body=f"{label}: {reason.strip()}")
-        hypothesis_triaged(hypothesis, actor)
+        hypothesis_triaged(hypothesis=hypothesis, actor=actor)
     return hypothesis
 
 
@@ -264,7 +264,7 @@ def experiment_save_design(
 def _as_partner(actor, fields: dict, *, creating: bool = False, hypothesis=None) -> dict:
     """A partner's people design for their partner: the experiment is the agency's, names no
     other partner, and tests an idea the partner logged or already tests (docs/partners.md)."""
-    if actor.role != Role.PARTNER:
+    if can(actor, "experiments.all_partners"):
         return fields
     problems = {}
     if hypothesis is not None and not (

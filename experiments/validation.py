@@ -2,7 +2,7 @@
 
 import math
 
-WEIGHT_TOLERANCE = 1e-6
+from analytics.stats.request import WEIGHT_TOLERANCE
 
 
 def variant_problems(variants: list[tuple[str, bool, float]]) -> dict[str, str]:

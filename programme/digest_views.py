@@ -15,7 +15,7 @@ from .models import DigestFrequency
 @never_cache
 def digest_preference(request):
     errors, saved = {}, False
-    preference = preference_of(request.user)
+    preference = preference_of(user=request.user)
     if request.method == "POST":
         try:
             preference = digest_preference_update(

@@ -82,7 +82,7 @@ def experiment_url(experiment: Experiment) -> str:
     return reverse("experiments:detail", args=[experiment.pk])
 
 
-def notify_author_of_triage(hypothesis: Hypothesis, actor) -> None:
+def notify_author_of_triage(*, hypothesis: Hypothesis, actor) -> None:
     """The author hears where their idea went (not when they triaged it themselves)."""
     if hypothesis.author_id == getattr(actor, "pk", None) or hypothesis.status not in TRIAGE_WORDS:
         return

@@ -13,7 +13,7 @@ from django.utils import timezone
 from experiments.decisions import experiment_reading, latest_look
 from experiments.models import DECIDED, Experiment, Hypothesis
 from growthops.errors import TransitionNotAllowed, ValidationFailed
-from roles.capabilities import require
+from roles.capabilities import can, require
 from roles.models import Role
 
 from .models import Cause, Notice, Postmortem, PostmortemAction, ProcessFault
@@ -70,8 +70,8 @@ def postmortem_refresh_results(*, experiment_id: int) -> Postmortem:
 def _snapshot(postmortem: Postmortem, experiment: Experiment) -> None:
     """The best treatment on the primary metric at the latest look, and the rule's verdict."""
     look = latest_look(experiment)
-    postmortem.metric_id = experiment.primary_metric_id
-    primary = look.metrics.get(experiment.primary_metric_id) if look else None
+    postmortem.metric_id = experiment.deciding_metric_id
+    primary = look.metrics.get(postmortem.metric_id) if look else None
     arms = [arm for arm in (primary.arms if primary else ()) if arm.lift is not None]
     if arms:
         sign = 1 if primary.higher_is_better else -1
@@ -321,7 +321,7 @@ def overdue_for(*, user, today: dt.date | None = None) -> dict:
     today = today or timezone.localdate()
     postmortems = Postmortem.objects.filter(status="draft", due_date__lt=today)
     actions = PostmortemAction.objects.filter(done_at__isnull=True, due_date__lt=today)
-    if getattr(user, "role", None) != Role.CMO:
+    if not can(user, "postmortems.oversee"):
         postmortems = postmortems.filter(experiment__owner=user)
         actions = actions.filter(owner=user)
     return {

@@ -73,8 +73,7 @@ class StreamTest:
 
     @property
     def shipped(self) -> bool:
-        e = self.experiment
-        return e.status == S.CONCLUDED and e.decision == Decision.SCALE
+        return self.experiment.is_shipped
 
 
 @dataclass(frozen=True)
@@ -185,12 +184,12 @@ def _in_order(experiment: Experiment) -> tuple:
 
 
 def _tests(experiments, shrinkage: ProgrammeShrinkage, looks, *, detail: bool) -> list[StreamTest]:
-    shipped = [e for e in experiments if e.status == S.CONCLUDED and e.decision == Decision.SCALE]
+    shipped = [e for e in experiments if e.is_shipped]
     champion = shipped[-1].pk if shipped else None
     tests = []
     for position, experiment in enumerate(experiments, start=1):
         look = looks.get(experiment.pk)
-        best = _best_arm(look.metrics.get(experiment.primary_metric_id) if look else None)
+        best = _best_arm(look.metrics.get(experiment.deciding_metric_id) if look else None)
         counted = shrinkage.lifts.get(experiment.pk)
         shrunk = counted.shrunk if counted is not None else None
         impact = None

@@ -116,6 +116,10 @@ CAPABILITIES: dict[str, Ability] = {
     "experiments.read": _ability(
         *EVERYONE, PARTNER, description="read experiments, their data and results"
     ),
+    "experiments.all_partners": _ability(
+        *EVERYONE,
+        description="read and design the in-house team's and every agency partner's experiments",
+    ),
     "results.acknowledge_srm": _ability(
         Role.CMO,
         Role.OPERATOR,
@@ -135,6 +139,9 @@ CAPABILITIES: dict[str, Ability] = {
         Role.OPERATOR,
         owner_only_for=[Role.OPERATOR],
         description="write an experiment's post-mortem and its actions",
+    ),
+    "postmortems.oversee": _ability(
+        Role.CMO, description="follow every overdue post-mortem and action in the programme"
     ),
     "comments.create": _ability(
         *EVERYONE, PARTNER, description="comment on hypotheses and experiments"

@@ -35,7 +35,7 @@ ABILITY_SCOPES: dict[str, str | None] = {
             "results.acknowledge_srm", "experiments.share", "postmortems.write",
             "comments.create", "reports.build", "teams.manage", "metrics.define",
             "metrics.official", "warehouse.refresh", "warehouse.sources", "partners.manage",
-            "partners.scorecard",
+            "partners.scorecard", "experiments.all_partners", "postmortems.oversee",
         )
     },
 }  # fmt: skip

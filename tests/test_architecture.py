@@ -3,6 +3,7 @@ roles
 (docs/architecture.md)."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,23 @@ def test_no_module_imports_itself_round_a_circle():
                     seen.add(nxt)
                     stack.append((nxt, (*trail, nxt)))
     assert circles == []
+
+
+# Who may do what is asked of the capability table (roles/capabilities.py), never of a role.
+ROLE_COMPARISON = re.compile(r"\.role\s*(==|!=)|(==|!=)\s*Role\.|role\s*==\s*[\"']")
+# The table itself, and a role compared as data (an operator's profile is an operator's).
+ROLE_AS_DATA = {"roles/capabilities.py", "experiments/teams.py"}
+# Still comparing a role for a permission: to move to an ability.
+NOT_YET = {"roles/partners_api.py", "demo/postmortems.py"}
+
+
+def test_pages_and_code_ask_for_an_ability_never_compare_a_role():
+    templates = sorted((ROOT / "templates").rglob("*.html"))
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in [*app_modules(), *templates]
+        if str(path.relative_to(ROOT)) not in ROLE_AS_DATA | NOT_YET
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if ROLE_COMPARISON.search(line)
+    ]
+    assert offenders == []

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from analytics.api.parsers import JSONParser
-from experiments.api import MetricViewSet as MetricReadViewSet
+from experiments.api import MetricReadViewSet
 from experiments.by_key import ExperimentByIdOrKey
 from experiments.models import Metric
 from experiments.selectors import experiment_list_for_user

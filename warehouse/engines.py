@@ -27,7 +27,7 @@ class Connection:
 
 
 @dataclass
-class Outcome:
+class QueryOutcome:
     columns: list[str]
     rows: list[tuple]
     duration_ms: int
@@ -47,7 +47,7 @@ def connection_for(source) -> Connection:
     )
 
 
-def run(connection: Connection, sql: str) -> Outcome:
+def run(connection: Connection, sql: str) -> QueryOutcome:
     runner = RUNNERS.get(connection.kind)
     if runner is None:
         raise QueryFailed(
@@ -62,7 +62,7 @@ def run(connection: Connection, sql: str) -> Outcome:
             f"The query returned more than the row cap of {connection.row_cap:,} rows; nothing "
             "was written. Raise the source's row cap or shorten the experiment's window."
         )
-    return Outcome(columns, rows, duration_ms)
+    return QueryOutcome(columns, rows, duration_ms)
 
 
 def _duckdb(connection: Connection, sql: str):
@@ -162,6 +162,6 @@ def _short(exc) -> str:
 RUNNERS = {"duckdb": _duckdb, "postgres": _postgres, "clickhouse": _clickhouse}
 
 
-def test_connection(connection: Connection) -> Outcome:
+def test_connection(connection: Connection) -> QueryOutcome:
     """``SELECT 1`` on the source: does it answer?"""
     return run(connection, "SELECT 1 AS ok")

@@ -123,7 +123,7 @@ class WebhookViewSet(
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
-        return endpoint_list()
+        return endpoint_list(user=self.request.user)
 
     def get_serializer_class(self):
         return EndpointWithSecretSerializer if self.action == "create" else EndpointSerializer

@@ -31,7 +31,7 @@ def endpoint_list_page(request):
     return render(
         request,
         "webhooks/endpoint_list.html",
-        {"page_obj": paginate(request, endpoint_list_with_last_delivery())},
+        {"page_obj": paginate(request, endpoint_list_with_last_delivery(user=request.user))},
     )
 
 
@@ -55,7 +55,7 @@ def endpoint_create_page(request):
 @never_cache
 def endpoint_detail_page(request, pk):
     require_ability(request, ABILITY)
-    endpoint = get_object_or_404(endpoint_list(), pk=pk)
+    endpoint = get_object_or_404(endpoint_list(user=request.user), pk=pk)
     form = None
     if request.method == "POST":
         form = EndpointForm(request.POST)
@@ -104,7 +104,7 @@ def _detail(request, endpoint, *, form=None, new_secret=None):
 @require_POST
 def endpoint_rotate_secret_page(request, pk):
     require_ability(request, ABILITY)
-    endpoint = get_object_or_404(endpoint_list(), pk=pk)
+    endpoint = get_object_or_404(endpoint_list(user=request.user), pk=pk)
     endpoint = services.endpoint_rotate_secret(endpoint_id=endpoint.pk, actor=request.user)
     messages.success(request, "New signing secret made; the old one no longer signs deliveries.")
     return _detail(request, endpoint, new_secret=endpoint.secret)
@@ -114,7 +114,7 @@ def endpoint_rotate_secret_page(request, pk):
 @require_POST
 def endpoint_toggle_active_page(request, pk):
     require_ability(request, ABILITY)
-    endpoint = get_object_or_404(endpoint_list(), pk=pk)
+    endpoint = get_object_or_404(endpoint_list(user=request.user), pk=pk)
     endpoint = services.endpoint_update(
         endpoint_id=endpoint.pk, actor=request.user, active=not endpoint.active
     )
@@ -129,7 +129,7 @@ def endpoint_toggle_active_page(request, pk):
 @require_POST
 def endpoint_test_page(request, pk):
     require_ability(request, ABILITY)
-    endpoint = get_object_or_404(endpoint_list(), pk=pk)
+    endpoint = get_object_or_404(endpoint_list(user=request.user), pk=pk)
     services.endpoint_ping(endpoint_id=endpoint.pk, actor=request.user)
     messages.info(request, "A test delivery (ping) is queued; it shows below once tried.")
     return redirect("webhooks:detail", pk=endpoint.pk)

@@ -183,7 +183,10 @@ def raise_result_alerts(families, responses) -> int:
                 f"Sample ratio mismatch in “{experiment.name}” (p = {response['srm_p_value']:.2g} on "
                 f"{metric.name}): traffic does not match the planned split; check assignment before trusting results.",
             )
-        if metric.pk == experiment.primary_metric_id and experiment.status in SAMPLE_ALERT_STATUSES:
+        if (
+            metric.pk == experiment.deciding_metric_id
+            and experiment.status in SAMPLE_ALERT_STATUSES
+        ):
             design = experiment_design(experiment)
             smallest = min(v["users"] for v in response["variants"])
             if design is not None and smallest >= design.sample_size_per_variant:

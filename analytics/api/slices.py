@@ -61,24 +61,25 @@ class SliceSerializer(serializers.Serializer):
     results = ComputedResultSerializer(many=True)
 
 
-# ``from`` is a Python keyword: the class is built from a dict of its fields.
-ComputedResultsSerializer = type(
-    "ComputedResultsSerializer",
-    (serializers.Serializer,),
-    {
-        "__doc__": "Results computed from the stored daily rows, by slice and/or date window.",
-        "dimension": serializers.CharField(allow_null=True),
-        "from": serializers.DateField(allow_null=True),
-        "to": serializers.DateField(allow_null=True),
-        "correction": serializers.ChoiceField(
-            SLICE_CORRECTIONS,
-            allow_null=True,
-            help_text="The correction across slices; null without a dimension.",
-        ),
-        "warning": serializers.CharField(allow_null=True),
-        "slices": SliceSerializer(many=True),
-    },
-)
+class ComputedResultsSerializer(serializers.Serializer):
+    """Results computed from the stored daily rows, by slice and/or date window."""
+
+    dimension = serializers.CharField(allow_null=True)
+    from_ = serializers.DateField(allow_null=True)  # "from": a Python keyword (see get_fields)
+    to = serializers.DateField(allow_null=True)
+    correction = serializers.ChoiceField(
+        SLICE_CORRECTIONS,
+        allow_null=True,
+        help_text="The correction across slices; null without a dimension.",
+    )
+    warning = serializers.CharField(allow_null=True)
+    slices = SliceSerializer(many=True)
+
+    def get_fields(self):
+        return {
+            ("from" if name == "from_" else name): f for name, f in super().get_fields().items()
+        }
+
 
 CSV_COLUMNS = [
     "dimension",

@@ -142,7 +142,7 @@ def expected_cumulative_lift(*, ship_days, improvements, days, weights) -> float
 
 
 @dataclass(frozen=True)
-class Correction:
+class HoldoutCorrection:
     ratio: float  # measured ÷ estimated
     ratio_low: float | None
     ratio_high: float | None
@@ -150,7 +150,7 @@ class Correction:
 
 def holdout_correction(
     *, measured: float | None, measured_low=None, measured_high=None, estimated: float
-) -> Correction | None:
+) -> HoldoutCorrection | None:
     """measured ÷ estimated, the factor the ledger's realised impact is shown corrected by; the
     measured interval over the same estimate gives the factor's range (the estimate is taken as
     known). None when nothing was measured or the ledger expects no change (estimate 0)."""
@@ -159,4 +159,4 @@ def holdout_correction(
     bounds = [None if b is None else b / estimated for b in (measured_low, measured_high)]
     if None not in bounds:
         bounds = sorted(bounds)
-    return Correction(ratio=measured / estimated, ratio_low=bounds[0], ratio_high=bounds[1])
+    return HoldoutCorrection(ratio=measured / estimated, ratio_low=bounds[0], ratio_high=bounds[1])

@@ -27,7 +27,7 @@ _VARIANT_FIELDS = {
     for kind, fields in _METRIC_FIELDS.items()
 }
 _VARIANT_FIELDS[None] = frozenset().union(*_VARIANT_FIELDS.values())
-_WEIGHT_TOLERANCE = 1e-6
+WEIGHT_TOLERANCE = 1e-6  # how far planned weights may sum from 1 (designs use it too)
 _REQUIRED = object()
 
 
@@ -167,7 +167,7 @@ def _weights(value, count: int | None) -> tuple[float, ...]:
     weights = [_checked(problems, f"[{i}]", _positive, w) for i, w in enumerate(value)]
     if None not in weights:
         total = math.fsum(weights)
-        if abs(total - 1.0) > _WEIGHT_TOLERANCE:
+        if abs(total - 1.0) > WEIGHT_TOLERANCE:
             problems[""] = f"must sum to 1 (got {total:g})"
     if problems:
         raise _Invalid(problems)

@@ -21,6 +21,7 @@ from .choices import (
     KillReason,
     Outcome,
     Step,
+    is_shipped,
 )
 from .constraints import FieldCheckConstraint
 from .design_templates import LOCKABLE_FIELDS, ExperimentTemplate, default_decision_rule
@@ -41,6 +42,7 @@ __all__ = [
     "OCCUPIES_OPERATOR",
     "SHIPPED",
     "UNDECIDED",
+    "is_shipped",
     "AnalysisMethod",
     "Comment",
     "Correction",

@@ -60,6 +60,12 @@ class Decision(models.TextChoices):
 SHIPPED = Q(status=ExperimentStatus.CONCLUDED, decision=Decision.SCALE)
 
 
+def is_shipped(status, decision):
+    """:data:`SHIPPED` in Python, for an experiment, a row read with ``values()``, or pandas
+    columns (``&``, not ``and``, so that it works element-wise on them too)."""
+    return (status == ExperimentStatus.CONCLUDED) & (decision == Decision.SCALE)
+
+
 class Outcome(models.TextChoices):
     WON = "won", "Won"
     LOST = "lost", "Lost"

@@ -15,6 +15,7 @@ from .choices import (
     KillReason,
     Outcome,
     Step,
+    is_shipped,
 )
 from .constraints import FieldCheckConstraint
 from .design_templates import ExperimentTemplate, default_decision_rule
@@ -211,6 +212,11 @@ class Experiment(models.Model):
         none) the hypothesis's metric."""
         return self.primary_metric or self.hypothesis.metric
 
+    @property
+    def deciding_metric_id(self) -> int:
+        """The id of :attr:`deciding_metric`, reading no row when the design names one."""
+        return self.primary_metric_id or self.hypothesis.metric_id
+
     @staticmethod
     def deciding_metric_column(name: str, *, via: str = "") -> Coalesce:
         """Field ``name`` of :attr:`deciding_metric` in SQL (``"id"``, ``"kind"``, …); ``via``
@@ -220,7 +226,7 @@ class Experiment(models.Model):
     @property
     def is_shipped(self) -> bool:
         """Concluded with a "scale" decision (:data:`SHIPPED`)."""
-        return self.status == ExperimentStatus.CONCLUDED and self.decision == Decision.SCALE
+        return is_shipped(self.status, self.decision)
 
     @property
     def design_is_frozen(self) -> bool:

@@ -47,5 +47,5 @@ class DigestPreferenceViewSet(viewsets.ViewSet):
             body.is_valid(raise_exception=True)
             preference = digest_preference_update(user=request.user, **body.validated_data)
         else:
-            preference = preference_of(request.user)
+            preference = preference_of(user=request.user)
         return Response(DigestPreferenceSerializer(preference).data)

@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from analytics.api.parsers import CSVTextParser, JSONParser
-from experiments.api import ObjectiveViewSet as BaseObjectiveViewSet
+from experiments.api import BaseObjectiveViewSet
 from experiments.selectors import objective_list_for_user
 from experiments.serializers import ObjectiveSerializer
 from growthops.renderers import CSVExports, csv_response

@@ -25,7 +25,7 @@ def slack_url_problem(url: str) -> str | None:
     return check(url) if check else "Slack messages cannot be sent from here."
 
 
-def preference_of(user) -> DigestPreference:
+def preference_of(*, user) -> DigestPreference:
     """The user's preference; an unsaved weekly one if they never chose."""
     found = DigestPreference.objects.filter(user=user).first()
     return found or DigestPreference(user=user)

@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 
 from analytics.stats.rechecks import FADE_SHARE, FADED, HELD, NO_DATA
-from experiments.models import Decision, ExperimentStatus, Step
+from experiments.models import Step, is_shipped
 
 from ..portfolio.rechecks import RECHECK_AFTER_DAYS
 from .registry import Insight, register
@@ -15,10 +15,7 @@ from .values import rounded
 def compute_rechecks(history) -> dict:
     today: dt.date = history.today
     experiments = history.experiments.set_index("id")
-    shipped = experiments[
-        (experiments["status"] == ExperimentStatus.CONCLUDED)
-        & (experiments["decision"] == Decision.SCALE)
-    ]
+    shipped = experiments[is_shipped(experiments["status"], experiments["decision"])]
     trail = history.status_changes
     concluded = trail[trail["step"] == Step.CONCLUDE].groupby("experiment_id")["created_at"].min()
     rechecks = history.ship_rechecks

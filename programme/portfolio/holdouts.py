@@ -21,7 +21,7 @@ from analytics.stats.holdout import (
     holdout_correction,
     holdout_lift,
 )
-from experiments.models import Decision, Experiment, ExperimentStatus, Metric, StatusChange
+from experiments.models import SHIPPED, Experiment, Metric, StatusChange
 from roles.capabilities import can
 
 from ..models import Holdout, HoldoutObservation
@@ -58,11 +58,7 @@ def shipped_into(holdout: Holdout) -> list[dict]:
     its decision and the improvement the ledger counts for it (positive = better)."""
     scaled = (
         Experiment.objects.annotate(segment_ref=Coalesce("segment_id", "hypothesis__segment_id"))
-        .filter(
-            segment_ref=holdout.segment_id,
-            status=ExperimentStatus.CONCLUDED,
-            decision=Decision.SCALE,
-        )
+        .filter(SHIPPED, segment_ref=holdout.segment_id)
         .values_list("pk", "name")
     )
     names = dict(scaled)

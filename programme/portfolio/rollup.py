@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from experiments.models import (
     IN_FLIGHT,
-    Decision,
     Experiment,
     ExperimentStatus,
     Metric,
@@ -29,6 +28,7 @@ from experiments.models import (
     Outcome,
     Segment,
     StatusChange,
+    is_shipped,
     segment_path,
 )
 from roles.models import Channel, Role, Team, User
@@ -81,7 +81,7 @@ class _Experiment:
 
     @property
     def scaled(self) -> bool:
-        return self.status == S.CONCLUDED and self.decision == Decision.SCALE
+        return is_shipped(self.status, self.decision)
 
 
 def portfolio_rollup_run(

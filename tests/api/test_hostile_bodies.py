@@ -22,6 +22,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.api.hostile import DEEPLY_NESTED, LONE_SURROGATE, NUL, json_text, table_counts
+from tests.api.paths import AnyId
 from tests.api.problems import problem
 from tests.api.test_permission_table import TABLE, WITH_A_ROLE, build_world, snapshot
 from tests.conftest import built_once
@@ -36,12 +37,7 @@ PLACEHOLDER = "deeply nested JSON goes here"
 
 
 def _operation(url: str) -> str:
-    return resolve(url.split("?")[0].format_map(_AnyId())).url_name
-
-
-class _AnyId(dict):
-    def __missing__(self, key):
-        return "pause" if key == "step" else "1"
+    return resolve(url.split("?")[0].format_map(AnyId())).url_name
 
 
 def _valid_requests() -> dict[tuple[str, str], tuple[str, str, object, int]]:

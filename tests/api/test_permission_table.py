@@ -46,6 +46,7 @@ from programme.shares import readout_share_create
 from roles.models import OperatorProfile, ServiceToken, Team, User
 from roles.services import service_token_create
 from tests.analytics.helpers import START, binomial_rows, running_experiment
+from tests.api.paths import AnyId
 from tests.api.test_page_actions import mismatched
 from tests.conftest import built_once, person
 from tests.experiments.helpers import put_in_status
@@ -853,10 +854,10 @@ def test_the_table_covers_every_route_and_method():
 
     covered = set()
     for method, url, _, _ in TABLE:
-        path = url.split("?")[0].format_map(_AnyId())
+        path = url.split("?")[0].format_map(AnyId())
         covered.add((resolve(path).url_name, method))
     for method, url, _ in WEBHOOK_ROUTES:
-        covered.add((resolve(url.format_map(_AnyId())).url_name, method.upper()))
+        covered.add((resolve(url.format_map(AnyId())).url_name, method.upper()))
     missing = []
     for prefix, viewset, basename in router.registry:
         for route in router.get_routes(viewset):
@@ -867,8 +868,3 @@ def test_the_table_covers_every_route_and_method():
                 if (name, method.upper()) not in covered:
                     missing.append(f"{method.upper()} {prefix} ({name})")
     assert not missing, missing
-
-
-class _AnyId(dict):
-    def __missing__(self, key):
-        return str(uuid.uuid4()) if key == "task" else "1"

@@ -264,7 +264,7 @@ class TestOneSeededDemo:
 
 
 def test_seed_templates_adds_only_the_missing_ones():
-    from experiments.templates_seed import seed_templates
+    from demo.templates import seed_templates
     from tests.factories import MetricFactory, UserFactory
 
     assert seed_templates(out=lambda *_: None) == 0  # no demo CMO: nothing to write with

@@ -162,7 +162,7 @@ def test_the_dashboard_is_for_signed_in_people(client):
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
-class TestOnTheLargeDemo(cockpit.OnTheLargeDemo):
+class TestCockpitPagesOnTheLargeDemo(cockpit.OnTheLargeDemo):
     @pytest.mark.parametrize("username", ["cmo", "operator", "marketer"])
     def test_the_dashboard_makes_a_bounded_number_of_queries(
         self, client, large_demo, username, django_assert_max_num_queries

@@ -348,7 +348,7 @@ def test_learnings_filter_by_segment_and_objective(client, marketer, world):
     assert "base.html" not in [t.name for t in fragment.templates]
 
 
-class TestOnTheLargeDemo(cockpit.OnTheLargeDemo):
+class TestStrategyPagesOnTheLargeDemo(cockpit.OnTheLargeDemo):
     @pytest.mark.parametrize("username", ["cmo", "operator"])
     def test_strategy_pages_make_a_bounded_number_of_queries(
         self,

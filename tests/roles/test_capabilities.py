@@ -19,6 +19,7 @@ ROLE_ABILITIES = {
         "partners.manage",
         "partners.scorecard",
         "experiments.read",
+        "experiments.all_partners",
         "hypotheses.create",
         "hypotheses.triage",
         "experiments.review",
@@ -30,6 +31,7 @@ ROLE_ABILITIES = {
         "results.read",
         "results.acknowledge_srm",
         "postmortems.write",
+        "postmortems.oversee",
         "comments.create",
         "tokens.manage",
         "webhooks.manage",
@@ -41,6 +43,7 @@ ROLE_ABILITIES = {
     },
     Role.OPERATOR: {
         "experiments.read",
+        "experiments.all_partners",
         "hypotheses.create",
         "hypotheses.triage",
         "experiments.create",
@@ -60,6 +63,7 @@ ROLE_ABILITIES = {
     },
     Role.MARKETER: {
         "experiments.read",
+        "experiments.all_partners",
         "segments.economics",
         "hypotheses.create",
         "hypotheses.follow_own",
@@ -69,6 +73,7 @@ ROLE_ABILITIES = {
     },
     Role.ANALYST: {
         "experiments.read",
+        "experiments.all_partners",
         "segments.economics",
         "hypotheses.create",
         "data.upload",

@@ -5,7 +5,7 @@ from django.test.utils import override_settings
 from demo.bench import seed_large
 from demo.organisation import DEMO_USERS
 from demo.seed import seed_demo
-from experiments.templates_seed import seed_templates
+from demo.templates import seed_templates
 from programme.insights.run import insights_run
 from roles.backends import DEMO_PASSWORD
 

@@ -38,7 +38,7 @@ class Command(BaseCommand):
             self._print(person, now)
 
     def _print(self, person, now):
-        preference = preference_of(person)
+        preference = preference_of(user=person)
         frequency = preference.frequency
         if frequency == DigestFrequency.OFF:
             self.stdout.write(f"== {person.username}: digests are off\n")

@@ -1,10 +1,9 @@
 """The demo's five templates (protocols), one per kind of test the demo team runs
 (docs/decisions.md, "Templates"). Written by the demo CMO through ``template_create``."""
 
+from experiments.models import ExperimentTemplate, Metric
+from experiments.services import template_create
 from roles.models import User
-
-from .models import ExperimentTemplate, Metric
-from .services import template_create
 
 # name, kind, what it is for, primary, secondary, guardrails (metric keys), design, locked.
 DEMO_TEMPLATES = [
