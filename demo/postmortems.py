@@ -8,6 +8,7 @@ import random
 from django.utils import timezone
 
 from experiments.models import Experiment, KillReason, Outcome
+from experiments.selectors import is_partner
 from programme.models import Notice, Postmortem
 from programme.postmortems import (
     postmortem_refresh_results,
@@ -87,7 +88,7 @@ def _write(org: Organisation, experiment: Experiment, postmortem: Postmortem, rn
     postmortem_update(
         experiment_id=experiment.pk,
         # An agency's test is written up by the CMO (a partner's people write none).
-        actor=org.cmo if experiment.owner.role == "partner" else experiment.owner,
+        actor=org.cmo if is_partner(user=experiment.owner) else experiment.owner,
         cause=cause,
         why=_why(experiment, cause),
         faults=faults,
