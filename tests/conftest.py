@@ -49,6 +49,18 @@ def _skip_or_fail(item, reason):
         item.add_marker(pytest.mark.skip(reason=reason))
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """pytest-django's hook "just before the databases are configured": on SQLite's in-memory
+    test database, a saved migrated copy replaces ``migrate`` (tests/migrated_schema.py)."""
+    from django.db import connection
+
+    from .migrated_schema import applies_to, create_test_db_from_saved_copy
+
+    if applies_to(connection):
+        connection.creation.create_test_db = create_test_db_from_saved_copy(connection)
+
+
 def built_once(django_db_blocker, build):
     """Rows that the tests of a module or class share, built once instead of once per test.
 

@@ -6,7 +6,7 @@ import pytest
 
 from experiments.models import StatusChange
 from tests.analytics.helpers import running_experiment
-from tests.browser import confirm, new_page, sign_in
+from tests.browser import confirm, new_page, sign_in, sign_in_through_the_form
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory
 
@@ -20,7 +20,7 @@ def page(browser):
 
 def test_the_cmo_approves_an_experiment_in_the_browser(page, live_server, cmo, operator):
     experiment = put_in_status(ExperimentFactory(owner=operator, name="Logo wall"), "in_review")
-    sign_in(page, live_server, "cmo")
+    sign_in_through_the_form(page, live_server, "cmo")
 
     page.click("text=Logo wall")
     page.locator("form[data-step=approve] button").click()
@@ -53,8 +53,7 @@ def test_an_analyst_uploads_a_csv_and_sees_results(page, live_server, analyst, o
         "date,variant,metric,users,conversions,sum,sum_squares\n"
         "2026-11-02,control,signups,1000,100,,\n2026-11-02,b,signups,1000,130,,\n"
     )
-    sign_in(page, live_server, "analyst")
-    page.goto(f"{live_server.url}/experiments/{experiment.pk}/")
+    sign_in(page, live_server, "analyst", at=f"/experiments/{experiment.pk}/")
     page.set_input_files("#upload-form input[type=file]", str(csv))
     page.click("#upload-form button")
 
@@ -74,7 +73,7 @@ def test_pages_load_without_browser_errors(page, live_server, cmo, operator):
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.on("pageerror", lambda error: errors.append(str(error)))
 
-    sign_in(page, live_server, "cmo")
+    sign_in_through_the_form(page, live_server, "cmo")  # the sign-in page is checked too
     page.goto(f"{live_server.url}/experiments/{experiment.pk}/")
     page.wait_for_selector("#results-panel >> text=No results yet")  # loaded by htmx
     page.goto(f"{live_server.url}/notifications/")

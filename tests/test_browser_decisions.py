@@ -129,8 +129,7 @@ def test_an_early_call_and_a_call_against_the_verdict_each_take_a_reason(
 
     # The CMO sees the override in the queue and decides against the verdict, with a reason.
     cmo_page = new_page(browser)
-    sign_in(cmo_page, live_server, "cmo")
-    cmo_page.goto(f"{live_server.url}/review/")
+    sign_in(cmo_page, live_server, "cmo", at="/review/")
     card = cmo_page.locator(f"[data-decide='{experiment.pk}']")
     assert "Completed early by" in card.locator("[data-override=complete]").inner_text()
     assert card.locator("[data-verdict]").get_attribute("data-verdict") == "keep_running"
@@ -184,8 +183,7 @@ def test_an_early_call_and_a_call_against_the_verdict_each_take_a_reason(
 
     # The marketer's idea reads "won" (as the CMO called it), and the decision reached them.
     marketer_page = new_page(browser)
-    sign_in(marketer_page, live_server, "marketer")
-    marketer_page.goto(f"{live_server.url}/hypotheses/{world['hypothesis'].pk}/")
+    sign_in(marketer_page, live_server, "marketer", at=f"/hypotheses/{world['hypothesis'].pk}/")
     assert marketer_page.get_attribute("#stage", "data-stage") == "won"
     assert marketer_page.inner_text("#stage") == "Won"
     shoot(marketer_page, "decisions-idea-won")

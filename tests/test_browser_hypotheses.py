@@ -77,8 +77,7 @@ def test_from_an_idea_to_a_design_in_review(browser, live_server, marketer, oper
 
     # The operator scores it inline and moves it to the backlog, without a page load.
     page = new_page(browser)
-    sign_in(page, live_server, "operator")
-    page.goto(f"{live_server.url}/hypotheses/?status=new")
+    sign_in(page, live_server, "operator", at="/hypotheses/?status=new")
     row = page.locator(f"#hypothesis-{hypothesis.pk}")
     row.locator("summary:has-text('Score')").click()
     shoot(page, "backlog-operator-scoring")
@@ -175,8 +174,7 @@ def test_from_an_idea_to_a_design_in_review(browser, live_server, marketer, oper
 
     # A marketer comments on the experiment.
     page = new_page(browser)
-    sign_in(page, live_server, "marketer")
-    page.goto(f"{live_server.url}/experiments/{experiment.pk}/")
+    sign_in(page, live_server, "marketer", at=f"/experiments/{experiment.pk}/")
     assert page.locator("#edit-design").count() == 0
     page.fill("#id_body", "The sales team can share call notes on pricing objections.")
     page.click("#comment-form button")
@@ -192,8 +190,7 @@ def test_a_marketer_sees_no_triage_and_a_forced_one_is_refused(
     hypothesis = HypothesisFactory(title="Annual plan nudge", status=Hypothesis.Status.NEW)
     draft = ExperimentFactory(owner=operator, name="Annual plan banner")
     page = new_page(browser)
-    sign_in(page, live_server, "marketer")
-    page.goto(f"{live_server.url}/hypotheses/")
+    sign_in(page, live_server, "marketer", at="/hypotheses/")
     assert page.locator("[data-triage]").count() == 0
     assert page.locator(".score-editor").count() == 0
     page.goto(f"{live_server.url}/hypotheses/{hypothesis.pk}/")
@@ -216,8 +213,7 @@ def test_a_marketer_sees_no_triage_and_a_forced_one_is_refused(
     assert page.locator("h1").inner_text() == "Not allowed"
     shoot(page, "design-refused-marketer")
     page = new_page(browser)
-    sign_in(page, live_server, "cmo")
-    page.goto(f"{live_server.url}/experiments/{draft.pk}/")
+    sign_in(page, live_server, "cmo", at=f"/experiments/{draft.pk}/")
     page.click("#read-design")
     assert "only its owner" in page.locator("#read-only").inner_text()
     assert page.locator("#id_name").is_disabled()

@@ -38,8 +38,7 @@ def test_the_cmo_adds_a_partner_whose_person_runs_a_test_and_the_scorecard_moves
 
     # The CMO adds the partner and its person.
     boss = new_page(browser)
-    sign_in(boss, live_server, "cmo")
-    boss.goto(f"{live_server.url}/partners/")
+    sign_in(boss, live_server, "cmo", at="/partners/")
     boss.click("#partner-new")
     boss.fill("#id_name", "Northwind Growth Partners")
     boss.fill("#id_contract_start", "2026-01-01")

@@ -114,8 +114,7 @@ def test_the_list_sorts_by_lift_keeping_its_filters_and_the_upload_explains_itse
     browser, live_server, demo
 ):
     page = new_page(browser)
-    sign_in(page, live_server, "operator")
-    page.goto(f"{live_server.url}/experiments/?status=running")
+    sign_in(page, live_server, "operator", at="/experiments/?status=running")
     page.locator("#experiments thead a", has_text="Lift").click()
     page.wait_for_url("**sort=-lift**")
     assert "status=running" in page.url

@@ -69,8 +69,7 @@ def test_statistical_words_carry_a_plain_line_and_dates_agree(
     demo,  # noqa: F811
 ):
     page = new_page(browser)
-    sign_in(page, live_server, "cmo")
-    page.goto(f"{live_server.url}/insights/false-wins/")
+    sign_in(page, live_server, "cmo", at="/insights/false-wins/")
     glossary = page.locator("[data-glossary=page]")
     assert glossary.is_visible()
     assert glossary.locator("[data-term=lord] dd").inner_text().startswith("A running bar")
@@ -106,8 +105,7 @@ def test_the_score_editor_keeps_the_table_still_and_confirms_the_save(
     demo,  # noqa: F811
 ):
     page = new_page(browser)
-    sign_in(page, live_server, "operator")
-    page.goto(f"{live_server.url}/hypotheses/")
+    sign_in(page, live_server, "operator", at="/hypotheses/")
     page.wait_for_load_state("networkidle")
     layout = """() => [...document.querySelectorAll('#backlog thead th')]
       .map(t => Math.round(t.getBoundingClientRect().left))
@@ -146,8 +144,7 @@ def test_learnings_search_reads_the_hypothesis_and_shows_each_result(
     target = concluded.latest("pk")
     word = max(re.findall(r"[A-Za-z]{6,}", target.hypothesis.observation), key=len)
     page = new_page(browser)
-    sign_in(page, live_server, "cmo")
-    page.goto(f"{live_server.url}/learnings/")
+    sign_in(page, live_server, "cmo", at="/learnings/")
     page.fill("#id_q", word)
     page.press("#id_q", "Enter")
     page.wait_for_url(f"**q={word}**")
@@ -180,8 +177,7 @@ def test_segments_fit_1280_and_the_queue_flags_long_and_oversized_designs(
     segment = Segment.objects.get(pk=waiting.segment_id)
     Experiment.objects.filter(pk=waiting.pk).update(daily_traffic=segment.monthly_reach)
     page = new_page(browser)
-    sign_in(page, live_server, "cmo")
-    page.goto(f"{live_server.url}/segments/")
+    sign_in(page, live_server, "cmo", at="/segments/")
     box = page.locator("#segments").locator("xpath=..")
     assert box.evaluate("b => b.scrollWidth <= b.clientWidth")
     sunset = page.locator("#segments tbody tr").first.locator("button", has_text="Sunset")

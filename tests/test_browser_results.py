@@ -118,8 +118,7 @@ def test_from_the_approval_queue_to_a_follow_up_idea(browser, live_server, cmo, 
 
     # The operator starts the approved test and uploads two days of data.
     op_page = new_page(browser)
-    sign_in(op_page, live_server, "operator")
-    op_page.goto(f"{live_server.url}/experiments/{approve.pk}/")
+    sign_in(op_page, live_server, "operator", at=f"/experiments/{approve.pk}/")
     op_page.locator("form[data-step=start] button").click()
     op_page.wait_for_selector("h1 .badge:text-is('Running')")
     # The morning's numbers, then the whole day's (re-sending a day replaces it: a new look).
@@ -193,8 +192,7 @@ def test_a_sample_ratio_mismatch_hides_the_reading_until_acknowledged(
             p_value_adjusted=0.001, srm_p_value=0.00001,
         )  # fmt: skip
     page = new_page(browser)
-    sign_in(page, live_server, "operator")
-    page.goto(f"{live_server.url}/experiments/{experiment.pk}/")
+    sign_in(page, live_server, "operator", at=f"/experiments/{experiment.pk}/")
     page.wait_for_selector("#srm-banner")
     assert page.locator("#results").count() == 0
     shoot(page, "experiment-srm-banner")

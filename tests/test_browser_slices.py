@@ -25,8 +25,7 @@ def test_slicing_the_results_by_device_and_days(browser, live_server, operator, 
     experiments_analyse([experiment.pk])
 
     page = new_page(browser)
-    sign_in(page, live_server, "analyst")
-    page.goto(f"{live_server.url}/experiments/{experiment.pk}/")
+    sign_in(page, live_server, "analyst", at=f"/experiments/{experiment.pk}/")
     page.wait_for_selector("#slices-form")
     page.wait_for_load_state("networkidle")
     address = page.url

@@ -183,9 +183,7 @@ def test_an_analyst_records_the_kpi_and_reads_the_holdout(
         ]
     holdout_data_ingest(holdout_id=holdout.pk, actor=cmo, rows=rows)
     page = new_page(browser)
-    sign_in(page, live_server, "analyst")
-
-    page.goto(f"{live_server.url}/objectives/{world['arr'].pk}/")
+    sign_in(page, live_server, "analyst", at=f"/objectives/{world['arr'].pk}/")
     page.fill("#id_value", "1031000")
     page.click("#measure-form button[type=submit]")
     page.wait_for_selector("#standing-figures")
@@ -210,8 +208,7 @@ def test_the_cmo_edits_a_team_and_an_operators_capacity_on_the_team_page(
     from roles.models import AuditEntry, OperatorProfile
 
     page = new_page(browser)
-    sign_in(page, live_server, "cmo")
-    page.goto(f"{live_server.url}/team/")
+    sign_in(page, live_server, "cmo", at="/team/")
     page.wait_for_selector("h1")
     shoot(page, "cockpit-team-cmo")
     profile = OperatorProfile.objects.get(user__username="operator")

@@ -30,8 +30,7 @@ def test_the_cmo_reads_capacity_bottlenecks_and_rechecks(browser, live_server, d
     cmo.save()
 
     page = new_page(browser)
-    sign_in(page, live_server, "cmo")
-    page.goto(f"{live_server.url}/insights/")
+    sign_in(page, live_server, "cmo", at="/insights/")
     for title in ("Segment traffic capacity", "Cycle-time bottlenecks", "Post-ship re-checks"):
         assert page.get_by_role("link", name=title).count() == 1
     shoot(page, "insights-index")

@@ -93,8 +93,7 @@ def test_the_cmo_reads_each_insight(browser, live_server, cmo, programme, name, 
 def test_the_owner_records_the_cost_in_place(browser, live_server, operator, programme):
     experiment = Experiment.objects.filter(owner=operator).order_by("pk").first()
     page = new_page(browser)
-    sign_in(page, live_server, "operator")
-    page.goto(f"{live_server.url}/experiments/{experiment.pk}/")
+    sign_in(page, live_server, "operator", at=f"/experiments/{experiment.pk}/")
     # More digits than a cost may have: the browser lets it through, the server refuses it.
     page.fill("#id_cost_build_cost", "12345678901234")
     page.click("#cost-form button[type=submit]")
