@@ -22,14 +22,14 @@ from tests.api.hostile import (
     send,
     table_counts,
 )
-from tests.api.problems import problem_errors, problem_items
-from tests.api.test_permission_table import (
+from tests.api.permission_world import (
     build_world,
     events_body,
     hypothesis_body,
     objective_body,
     snapshot,
 )
+from tests.api.problems import problem_errors, problem_items
 from tests.conftest import built_once, client_for
 from tests.helpers import signed_in
 
