@@ -8,3 +8,7 @@ def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+# The header htmx sends with each of its requests (Django's test client spelling).
+HTMX = {"HTTP_HX_REQUEST": "true"}
