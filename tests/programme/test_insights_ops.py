@@ -255,6 +255,17 @@ def test_triage_stamps_when_an_idea_left_new(operator):
     assert hypothesis.status == "rejected" and hypothesis.triaged_at == first
 
 
+@pytest.mark.parametrize(("days_ago", "overdue"), [(14, False), (15, True)])
+def test_the_page_and_the_alert_share_one_deadline(days_ago, overdue, operator, settings):
+    # Deadline 14 days: completed on day −14 (any hour) is not past it yet; day −15 is.
+    settings.DECISION_SLA_DAYS = 14
+    experiment = put_in_status(ExperimentFactory(owner=operator), "completed")
+    record_step(experiment, "complete", at(TODAY - dt.timedelta(days=days_ago), 23), operator)
+    listed = compute_bottlenecks(ProgrammeHistory(today=TODAY))["overdue_decisions"]
+    assert [row["days_waiting"] for row in listed] == ([days_ago] if overdue else [])
+    assert raise_decision_overdue_alerts(TODAY) == int(overdue)
+
+
 # --- pages and API -------------------------------------------------------------------
 
 
@@ -287,14 +298,3 @@ def test_the_schema_describes_each_insight(marketer):
     for name in ("CapacityData", "BottlenecksData", "RechecksData"):
         assert name in components
     assert "/api/v1/insights/capacity/" in schema["paths"]
-
-
-@pytest.mark.parametrize(("days_ago", "overdue"), [(14, False), (15, True)])
-def test_the_page_and_the_alert_share_one_deadline(days_ago, overdue, operator, settings):
-    # Deadline 14 days: completed on day −14 (any hour) is not past it yet; day −15 is.
-    settings.DECISION_SLA_DAYS = 14
-    experiment = put_in_status(ExperimentFactory(owner=operator), "completed")
-    record_step(experiment, "complete", at(TODAY - dt.timedelta(days=days_ago), 23), operator)
-    listed = compute_bottlenecks(ProgrammeHistory(today=TODAY))["overdue_decisions"]
-    assert [row["days_waiting"] for row in listed] == ([days_ago] if overdue else [])
-    assert raise_decision_overdue_alerts(TODAY) == int(overdue)
