@@ -59,7 +59,7 @@ def run(args):
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from rollup_bench import http_bodies, setup_experiments
+    from events_data import http_bodies, setup_experiments
 
     from analytics.ingest import events
     from roles.models import Role

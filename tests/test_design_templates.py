@@ -12,15 +12,20 @@ from analytics.models import Result
 from experiments import services
 from experiments.models import Experiment
 from tests.analytics.helpers import START, binomial_rows
+from tests.design_setup import create_url, design_post, design_refs, edit_url
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory
-from tests.test_design_pages import create_url, design_post, edit_url, refs  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def landing(cmo, refs):  # noqa: F811
+def refs():
+    return design_refs()
+
+
+@pytest.fixture
+def landing(cmo, refs):
     return services.template_create(
         actor=cmo,
         name="Landing page",
@@ -39,7 +44,7 @@ def landing(cmo, refs):  # noqa: F811
 def test_the_page_offers_the_templates_and_starts_from_the_chosen_one(
     client,
     operator,
-    refs,  # noqa: F811
+    refs,
     landing,
 ):
     client.force_login(operator)
@@ -65,7 +70,7 @@ def test_the_page_offers_the_templates_and_starts_from_the_chosen_one(
 def test_a_design_saved_from_a_template_keeps_the_locked_values(
     client,
     operator,
-    refs,  # noqa: F811
+    refs,
     landing,
 ):
     client.force_login(operator)
@@ -88,7 +93,7 @@ def test_a_design_saved_from_a_template_keeps_the_locked_values(
 def test_the_rules_settings_are_saved_and_refused_beside_their_fields(
     client,
     operator,
-    refs,  # noqa: F811
+    refs,
 ):
     client.force_login(operator)
     refused = client.post(create_url(refs), design_post(refs, rule_ship_chance="2"))
@@ -116,7 +121,7 @@ def test_baseline_and_traffic_are_suggested_from_the_segments_recent_tests(
     client,
     operator,
     analyst,
-    refs,  # noqa: F811
+    refs,
 ):
     past = ExperimentFactory(segment=refs["segment"], primary_metric=refs["metric"])
     put_in_status(past, "running", start_date=START)
@@ -144,7 +149,7 @@ def test_baseline_and_traffic_are_suggested_from_the_segments_recent_tests(
 def test_a_realistic_mde_is_suggested_from_the_segments_shrunk_lifts(
     client,
     operator,
-    refs,  # noqa: F811
+    refs,
 ):
     # Three concluded tests in the segment, lifts +2 %, +4 %, +9 %, each ± 1.96 × 1 %.
     # Shrinkage: mean 5 %, τ² = var 0.0013 − s² 0.0001 = 0.0012, B = 12/13, so the shrunk

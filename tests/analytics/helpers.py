@@ -38,11 +38,7 @@ def binomial_rows(day="2026-11-02", control=(1000, 100), treatment=(1000, 120), 
 def pricing_page(owner):
     """The events tests' running experiment: signups (binomial) primary, revenue (mean)
     secondary, variants control and b."""
-    signups = MetricFactory(key="signups", kind=Metric.Kind.BINOMIAL)
-    revenue = MetricFactory(key="revenue", kind=Metric.Kind.MEAN)
-    experiment = ExperimentFactory(key="pricing-page", owner=owner, primary_metric=signups)
-    experiment.secondary_metrics.add(revenue)
-    return put_in_status(experiment, "running", start_date=START)
+    return running_experiment(owner, key="pricing-page")
 
 
 def onboarding(owner):

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from analytics.models import AnalysisState, Event, Observation
-from tests.analytics.helpers import running_experiment
+from tests.analytics.helpers import pricing_page
 from tests.api.problems import problem_errors
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +113,7 @@ EVENT_CASES = [
 
 @pytest.fixture
 def experiment(operator):
-    return running_experiment(operator, key="pricing-page")
+    return pricing_page(operator)
 
 
 def post(client, url, body, content_type):

@@ -8,7 +8,7 @@ from analytics.ingest.events import events_ingest
 from analytics.ingest.observations import observations_ingest
 from analytics.ingest.rollup import events_rollup_run
 from analytics.models import Event, Observation, Result
-from tests.analytics.helpers import START, binomial_rows, running_experiment
+from tests.analytics.helpers import START, binomial_rows, pricing_page, running_experiment
 from tests.api.problems import problem_items
 from tests.experiments.helpers import put_in_status
 
@@ -33,7 +33,7 @@ def post(user, events):
 
 @pytest.fixture
 def experiment(operator):
-    return running_experiment(operator, key="pricing-page")
+    return pricing_page(operator)
 
 
 def test_it_refuses_events_for_an_experiment_another_operator_owns(operator2, experiment):

@@ -23,8 +23,9 @@ from rest_framework.test import APIClient
 
 from tests.api.hostile import DEEPLY_NESTED, LONE_SURROGATE, NUL, json_text, table_counts
 from tests.api.paths import AnyId
+from tests.api.permission_table import TABLE, WITH_A_ROLE
+from tests.api.permission_world import build_world, snapshot
 from tests.api.problems import problem
-from tests.api.test_permission_table import TABLE, WITH_A_ROLE, build_world, snapshot
 from tests.conftest import built_once
 from tests.webhooks.helpers import endpoint
 from tests.webhooks.test_api import PUBLIC

@@ -9,7 +9,6 @@ import copy
 from urllib.parse import urlencode
 
 import pytest
-from django.test import Client
 
 from experiments.models import Hypothesis, Objective
 from growthops.filters import MAX_SEARCH_LENGTH
@@ -23,15 +22,16 @@ from tests.api.hostile import (
     send,
     table_counts,
 )
-from tests.api.problems import problem, problem_errors, problem_items
-from tests.api.test_permission_table import (
+from tests.api.permission_world import (
     build_world,
     events_body,
     hypothesis_body,
     objective_body,
     snapshot,
 )
+from tests.api.problems import problem, problem_errors, problem_items
 from tests.conftest import built_once, client_for
+from tests.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -356,19 +356,13 @@ TOO_LONG_FOR_A_PAGE = (
 )
 
 
-def _signed_in(world, role):
-    client = Client()
-    client.force_login(world["users"][role])
-    return client
-
-
 @pytest.mark.parametrize(
     ("text", "problem"),
     [(NUL, NUL_REFUSED), ("x" * 60_000, TOO_LONG_FOR_A_PAGE)],
     ids=["nul", "sixty thousand"],
 )
 def test_the_search_page_refuses_text_it_cannot_look_for(world, text, problem):
-    response = _signed_in(world, "analyst").get("/search/", {"q": text})
+    response = signed_in(world["users"]["analyst"]).get("/search/", {"q": text})
 
     assert response.status_code == 400
     assert problem in response.content.decode()
@@ -380,7 +374,7 @@ def test_the_search_page_refuses_text_it_cannot_look_for(world, text, problem):
     ids=["nul", "sixty thousand"],
 )
 def test_the_similar_ideas_refuse_a_title_they_cannot_look_for(world, text, problem):
-    response = _signed_in(world, "marketer").get(
+    response = signed_in(world["users"]["marketer"]).get(
         "/hypotheses/new/", {"title": text}, HTTP_HX_REQUEST="true"
     )
 
@@ -392,7 +386,7 @@ def test_a_title_with_a_nul_is_an_error_beside_it_and_logs_nothing(world):
     hypotheses = Hypothesis.objects.count()
     form = {**hypothesis_body(world), "title": NUL, "objective": "", "metric": ""}
 
-    response = _signed_in(world, "marketer").post("/hypotheses/new/", form)
+    response = signed_in(world["users"]["marketer"]).post("/hypotheses/new/", form)
 
     assert response.status_code == 200
     assert response.context["form"].errors["title"] == [NUL_REFUSED]
@@ -402,7 +396,7 @@ def test_a_title_with_a_nul_is_an_error_beside_it_and_logs_nothing(world):
 
 @pytest.mark.parametrize("url", ["/hypotheses/", "/experiments/", "/learnings/"])
 def test_a_list_page_shows_an_overlong_text_filter_as_an_error(world, url):
-    response = _signed_in(world, "analyst").get(url, {"q": "x" * 60_000})
+    response = signed_in(world["users"]["analyst"]).get(url, {"q": "x" * 60_000})
 
     assert response.status_code == 200
     assert response.context["filter"].errors["q"] == [TOO_LONG_FOR_A_PAGE]
@@ -414,7 +408,9 @@ def test_the_objective_page_lists_what_has_the_status_asked_and_nothing_for_a_nu
 ):
     objective = world["objective"]
 
-    response = _signed_in(world, "analyst").get(f"/objectives/{objective.pk}/", {"status": status})
+    response = signed_in(world["users"]["analyst"]).get(
+        f"/objectives/{objective.pk}/", {"status": status}
+    )
 
     assert response.status_code == 200
     assert [experiment.status for experiment, _ in response.context["rows"]] == listed

@@ -1,7 +1,7 @@
 """A partner's people never reach another partner's data: every endpoint of the router and
 every page, walked with another agency's experiments in every status.
 
-The permission table's world (tests/api/test_permission_table.py) is handed to a second
+The permission table's world (tests/api/permission_world.py) is handed to a second
 partner, Brightline: each of its experiments, hypotheses and what hangs off them become
 Brightline's. A person of Northwind then calls every route of the table (which covers every
 route of the router) and every page of the site with each of Brightline's ids: the answer is a
@@ -17,7 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from experiments.models import Experiment, Hypothesis
-from tests.api.test_permission_table import TABLE, build_world, snapshot
+from tests.api.permission_table import TABLE
+from tests.api.permission_world import build_world, snapshot
 from tests.conftest import built_once
 from tests.factories import ExperimentFactory, HypothesisFactory, PartnerFactory, UserFactory
 

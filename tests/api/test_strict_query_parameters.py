@@ -2,20 +2,12 @@
 or a page size out of range is a 400 naming it (growthops.query_params)."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from tests.analytics.helpers import running_experiment
 from tests.api.problems import problem_errors
 from tests.factories import ExperimentFactory, HypothesisFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api(analyst):
-    client = APIClient()
-    client.force_authenticate(analyst)
-    return client
 
 
 def refused(response, name):

@@ -1,7 +1,7 @@
 """The permission table's routes, asked with service tokens: a token never does more than its
 scopes and its owner's role allow.
 
-For every route and method of :data:`tests.api.test_permission_table.TABLE` (the sign-in
+For every route and method of :data:`tests.api.permission_table.TABLE` (the sign-in
 aside), asked as ``Authorization: Bearer <secret>`` by the first role the table lets through:
 
 - a ``read``-only token gets the table's status on reads and a 403 naming the missing scope on
@@ -23,7 +23,8 @@ from rest_framework.test import APIClient
 
 from roles.models import Scope, ServiceToken
 from roles.services import service_token_create
-from tests.api.test_permission_table import TABLE, WITH_A_ROLE, build_world, snapshot
+from tests.api.permission_table import TABLE, WITH_A_ROLE
+from tests.api.permission_world import build_world, snapshot
 from tests.conftest import built_once
 from tests.webhooks.helpers import endpoint
 from tests.webhooks.test_api import PUBLIC

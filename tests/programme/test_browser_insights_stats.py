@@ -13,7 +13,7 @@ from experiments.models import Experiment, SegmentEconomics
 from programme.insights.run import insights_run
 from roles.models import Channel
 from tests.factories import HypothesisFactory, PartnerFactory, SegmentFactory, TeamFactory
-from tests.programme.test_insights_stats import TODAY, concluded, scored
+from tests.programme.insights_stats_setup import TODAY, concluded, scored
 
 from ..browser import new_page, shoot, sign_in
 from ..conftest import screenshot_dir

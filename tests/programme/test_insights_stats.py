@@ -1,9 +1,5 @@
-"""Score calibration, false wins and partners on constructed programmes whose right answers are
-worked out by hand below; their charts, pages and API, and the shrunk ledger."""
-
-import datetime as dt
-from decimal import Decimal
-from statistics import NormalDist
+"""Score calibration on a constructed programme whose right answers are worked out by hand
+below; the calibration, false-wins and partners charts, pages and API."""
 
 import pytest
 from django.db import connection
@@ -13,104 +9,36 @@ from django.utils import timezone
 from django.utils.html import escape
 from rest_framework.test import APIClient
 
-from analytics.models import Result
-from analytics.stats.programme import lord_gamma
-from experiments.models import Hypothesis, SegmentEconomics, StatusChange
+from experiments.models import StatusChange
 from experiments.ranking import hypotheses_ranked
 from experiments.selectors import hypothesis_backlog
-from programme.charts.insights_stats import (
-    calibration_charts,
-    false_wins_charts,
-    partners_charts,
-)
+from programme.charts.insights_stats import calibration_charts, false_wins_charts, partners_charts
 from programme.insights import INSIGHTS
 from programme.insights.run import insights_run
 from programme.models import InsightReport
-from programme.portfolio.rollup import portfolio_rollup_run
-from programme.portfolio.selectors import objective_ledger
 from roles.models import Channel
 from tests.experiments.helpers import put_in_status
-from tests.factories import (
-    ExperimentFactory,
-    HypothesisFactory,
-    MetricFactory,
-    ObjectiveFactory,
-    PartnerFactory,
-    SegmentFactory,
-    TeamFactory,
+from tests.factories import ExperimentFactory, HypothesisFactory
+from tests.programme.insights_stats_setup import (
+    TODAY,
+    concluded,
+    false_win_stream,
+    partner_programme,
+    report,
+    scored,
 )
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date(2026, 3, 31)
-Z = NormalDist().inv_cdf(0.975)
-IMPACT_MODEL = {"reach_per_year": 100_000, "baseline": 0.05, "value_per_conversion": Decimal(40)}
+
+@pytest.fixture
+def stream(operator):
+    return false_win_stream(operator)
 
 
-def at(day: dt.date, days_before: int = 0) -> dt.datetime:
-    return timezone.make_aware(
-        dt.datetime.combine(day - dt.timedelta(days=days_before), dt.time(9))
-    )
-
-
-def concluded(
-    owner,
-    *,
-    hypothesis=None,
-    lift,
-    p=0.5,
-    outcome="won",
-    decision="scale",
-    recommendation="scale",
-    concluded_on=dt.date(2026, 2, 1),
-    submitted_days_before=10,
-    se=0.05,
-    **fields,
-):
-    """A concluded experiment with one result (treatment "b", newest look) and its audit trail
-    (submit, conclude) at known times."""
-    experiment = ExperimentFactory(owner=owner, hypothesis=hypothesis or HypothesisFactory())
-    experiment = put_in_status(
-        experiment,
-        "concluded",
-        outcome=outcome,
-        decision=decision,
-        recommendation=recommendation,
-        **{**IMPACT_MODEL, **fields},
-    )
-    variant = experiment.variants.get(key="b")
-    Result.objects.create(
-        experiment=experiment, metric=experiment.primary_metric, variant=variant, look=1,
-        is_control=False, users=1000, alpha=0.05, lift=lift,
-        lift_ci_low=lift - Z * se, lift_ci_high=lift + Z * se, p_value=p,
-    )  # fmt: skip
-    for step, when in (
-        ("submit", at(concluded_on, submitted_days_before)),
-        ("conclude", at(concluded_on)),
-    ):
-        change = StatusChange.objects.create(
-            experiment=experiment, step=step, from_status="draft", to_status="draft", actor=owner
-        )
-        StatusChange.objects.filter(pk=change.pk).update(created_at=when)
-    return experiment
-
-
-def scored(impact, confidence, ease, channel=Channel.WEB, status=Hypothesis.Status.VALIDATED):
-    return HypothesisFactory(
-        impact=impact, confidence=confidence, ease=ease, channel=channel, status=status
-    )
-
-
-def report(name: str) -> dict:
-    insights_run(names=[name], today=TODAY)
-    return InsightReport.objects.get(name=name).data
-
-
-# The three lifts shrunk by hand (tests/stats/test_programme.py): y = (0.10, 0.00, −0.04),
-# s = 0.05 → μ̂ = 0.02, τ̂² = 0.0027, B = 0.0027/0.0052, θ̂ = (0.061538, 0.009615, −0.011154).
-B = 0.0027 / 0.0052
-SHRUNK = (0.02 + B * 0.08, 0.02 - B * 0.02, 0.02 - B * 0.06)
-POSTERIOR_SD = B**0.5 * 0.05
+@pytest.fixture
+def partners(operator):
+    return partner_programme(operator)
 
 
 # --- score calibration ------------------------------------------------------------------
@@ -285,168 +213,6 @@ def test_calibrated_order_without_history_is_the_ice_order(marketer):
     ranked = list(hypotheses_ranked(ideas, "calibrated"))
     assert ranked == [b, a]
     assert ranked[1].calibrated_value == pytest.approx((5 + 3 + 5) / 3)
-
-
-# --- false wins -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def stream(operator):
-    """Three decisions in January, February, March 2026; p = (0.0001, 0.2, 0.001)."""
-    arr = ObjectiveFactory(name="ARR")
-    return [
-        concluded(
-            operator, hypothesis=HypothesisFactory(objective=arr), lift=0.10, p=0.0001,
-            concluded_on=dt.date(2026, 1, 10),
-        ),
-        concluded(
-            operator, hypothesis=HypothesisFactory(objective=arr), lift=0.0, p=0.2,
-            concluded_on=dt.date(2026, 2, 10),
-        ),
-        concluded(
-            operator, hypothesis=HypothesisFactory(objective=arr), lift=-0.04, p=0.001,
-            outcome="lost", decision="abandon", recommendation="abandon",
-            concluded_on=dt.date(2026, 3, 10),
-        ),
-    ]  # fmt: skip
-
-
-def test_false_wins_by_hand(stream):
-    data = report("false-wins")
-
-    # LORD++ with α = 0.05, W0 = 0.025 and the default γ:
-    g1, g2, g3 = lord_gamma(3)
-    levels = [g1 * 0.025, g2 * 0.025 + 0.025 * g1, g3 * 0.025 + 0.025 * g2]
-    # α1 = 0.0013379 (p 0.0001: discovery); α2 = 0.0016289 (p 0.2: none);
-    # α3 = 0.0005388 (p 0.001: none)
-    assert [row["level"] for row in data["stream"]] == pytest.approx(levels, abs=1e-6)
-    assert [row["discovery"] for row in data["stream"]] == [True, False, False]
-    assert [row["id"] for row in data["stream"]] == [e.pk for e in stream]
-    assert data["discoveries"] == 1 and data["discoveries_this_year"] == 1
-    # Two wins this year (#1 and #2); #2 does not pass its level.
-    assert data["wins_this_year"] == 2 and data["wins_not_backed_this_year"] == 1
-    assert data["fdr_bound_this_year"] == 0.05
-
-    # Shrinkage: prior mean 0.02, sd √0.0027; expected false wins = Σ P(θ ≤ 0) over the wins.
-    assert data["prior_mean"] == pytest.approx(0.02)
-    assert data["prior_sd"] == pytest.approx(0.0027**0.5, abs=1e-4)
-    phi = NormalDist().cdf
-    expected = phi(-SHRUNK[0] / POSTERIOR_SD) + phi(-SHRUNK[1] / POSTERIOR_SD)
-    assert data["expected_false_wins_this_year"] == pytest.approx(expected, abs=0.006)
-    lifts = {row["id"]: row for row in data["lifts"]}
-    assert [lifts[e.pk]["shrunk"] for e in stream] == pytest.approx(SHRUNK, abs=1e-4)
-
-    # Scaled: #1 and #2. Annual value = 100,000 × 0.05 × 40 × lift = 200,000 × lift.
-    (objective,) = data["by_objective"]
-    assert objective["raw"] == 20_000.0
-    assert objective["shrunk"] == pytest.approx(200_000 * (SHRUNK[0] + SHRUNK[1]), abs=0.01)
-    assert "2 experiments were called wins in 2026" in data["reading"]
-    assert "1 of this year's wins would not pass" in data["reading"]
-
-
-def test_the_ledger_shows_raw_and_shrunk_realised_impact_side_by_side(stream):
-    portfolio_rollup_run(today=TODAY)
-    ledger = objective_ledger(stream[0].objective)
-    shrunk = 200_000 * (SHRUNK[0] + SHRUNK[1])  # 14,230.77
-    assert ledger["realised_impact"] == 20_000.0
-    assert ledger["realised_impact_shrunk"] == pytest.approx(shrunk, abs=0.01)
-    assert ledger["progress"] == 0.04  # 20,000 / |1,500,000 − 1,000,000|
-    assert ledger["progress_shrunk"] == round(shrunk / 500_000, 4)
-
-    api = APIClient()
-    api.force_authenticate(stream[0].owner)
-    body = api.get(f"/api/v1/ledger/{stream[0].objective_id}/").json()
-    assert body["realised_impact_shrunk"] == pytest.approx(shrunk, abs=0.01)
-    assert body["progress_shrunk"] == round(shrunk / 500_000, 4)
-
-
-def test_a_lower_is_better_metric_is_shrunk_as_an_improvement(operator):
-    lower = MetricFactory(key="time_to_value", kind="mean", direction="lower")
-    experiments = [
-        concluded(operator, hypothesis=HypothesisFactory(metric=lower), lift=-lift)
-        for lift in (0.10, 0.0, -0.04)
-    ]
-    data = report("false-wins")
-    lifts = {row["id"]: row for row in data["lifts"]}
-    # A fall of 10 % is an improvement of 0.10: the same numbers as above.
-    assert [lifts[e.pk]["lift"] for e in experiments] == pytest.approx([0.10, 0.0, -0.04])
-    assert [lifts[e.pk]["shrunk"] for e in experiments] == pytest.approx(SHRUNK, abs=1e-4)
-
-
-# --- partners and cost ----------------------------------------------------------------
-
-
-@pytest.fixture
-def partners(operator):
-    """Northwind (agency) ran two tests, the SMB team one. The agency's segment has economics
-    (100 customers worth 30,000 → 300 each); the SMB team's has none (falls back to 40)."""
-    smb = TeamFactory(name="SMB")
-    priced = SegmentFactory(name="Priced", owner_team=TeamFactory(name="Growth"))
-    SegmentEconomics.objects.create(
-        segment=priced,
-        period_start=dt.date(2025, 1, 1),
-        period_end=dt.date(2025, 12, 31),
-        customers_acquired=50,
-        customer_value=Decimal(1),
-        acquisition_cost=Decimal(1),
-    )  # fmt: skip — an older period: the newest one counts
-    SegmentEconomics.objects.create(
-        segment=priced, period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 3, 31),
-        customers_acquired=100, customer_value=Decimal(30_000), acquisition_cost=Decimal(9_000),
-    )  # fmt: skip
-    plain = SegmentFactory(name="Plain", owner_team=smb)
-    agency = {"executed_by": "agency", "partner": PartnerFactory(name="Northwind")}
-    return {
-        "win": concluded(
-            operator, hypothesis=HypothesisFactory(segment=priced), lift=0.10,
-            build_cost=Decimal(10_000), media_cost=Decimal(5_000), submitted_days_before=10,
-            **agency,
-        ),
-        "loss": concluded(
-            operator, hypothesis=HypothesisFactory(segment=priced), lift=-0.04,
-            outcome="lost", decision="abandon", build_cost=Decimal(5_000),
-            submitted_days_before=20, **agency,
-        ),
-        "in_house": concluded(
-            operator, hypothesis=HypothesisFactory(segment=plain), lift=0.0,
-            submitted_days_before=4,
-        ),
-    }  # fmt: skip
-
-
-def test_partners_by_hand(partners):
-    data = report("partners")
-    rows = {row["partner"]: row for row in data["partners"]}
-
-    northwind = rows["Northwind"]
-    # Value: 100,000 × 0.05 × 300 × 0.061538 = 92,307.69 (the loss was not scaled: 0).
-    value = 100_000 * 0.05 * 300 * SHRUNK[0]
-    assert northwind["kind"] == "agency"
-    assert (northwind["concluded"], northwind["wins"], northwind["win_rate"]) == (2, 1, 0.5)
-    assert northwind["median_cycle_days"] == 15.0  # 10 and 20 days
-    assert northwind["cost"] == 20_000.0 and northwind["with_cost"] == 2
-    assert northwind["value"] == pytest.approx(value, abs=0.01)
-    assert northwind["return"] == round(value / 20_000, 2) == 4.62
-    assert northwind["cost_per_win"] == 20_000.0
-    assert northwind["shrunk_lift"] == pytest.approx((SHRUNK[0] + SHRUNK[2]) / 2, abs=1e-4)
-
-    smb = rows["SMB"]
-    # No economics: the experiment's own 40 per conversion; no cost recorded: no return.
-    assert smb["kind"] == "in_house"
-    assert smb["value"] == pytest.approx(100_000 * 0.05 * 40 * SHRUNK[1], abs=0.01)
-    assert (smb["cost"], smb["with_cost"], smb["return"]) == (0.0, 0, None)
-
-    per_experiment = {row["id"]: row for row in data["experiments"]}
-    assert set(per_experiment) == {partners["win"].pk, partners["loss"].pk}
-    assert per_experiment[partners["win"].pk]["return"] == round(value / 15_000, 2)
-    assert per_experiment[partners["loss"].pk]["return"] == 0.0
-    assert data["return"] == 4.62
-    assert "every unit spent brought back 4.6" in data["reading"]
-
-
-def test_partners_without_costs_say_what_to_do(operator):
-    concluded(operator, lift=0.05)
-    assert "record build and media cost" in report("partners")["reading"]
 
 
 # --- charts, pages, API -----------------------------------------------------------------

@@ -6,6 +6,7 @@ Everyone else gets the 403 page and changes nothing; the secret shows once.
 import pytest
 from django.test import Client
 
+from tests.helpers import signed_in
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 from .helpers import endpoint
@@ -23,12 +24,6 @@ def public_dns(monkeypatch):
         return ["93.184.215.14"] if host.endswith("example.com") else [host]
 
     monkeypatch.setattr("webhooks.safety.resolve", resolve)
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def snapshot():
