@@ -213,22 +213,24 @@ def _split(outcome, definitions, members, dimension: str) -> None:
             if member.definitions.get(definition.metric_id) != definition:
                 continue
             metric_row = {**row, **{c: row[c + suffix] for c in PER_METRIC_COLUMNS}}
-            member.rows.append(_observation_row(metric_row, definition.metric, dimension))
+            member.rows.append(_observation_row(metric_row, definition, dimension))
 
 
-def _observation_row(row: dict, metric: Metric, dimension: str) -> dict:
+def _observation_row(row: dict, definition: MetricDefinition, dimension: str) -> dict:
     """A query's row as an upload's row (the same checks follow); a slice's row names its
-    dimension and value (a missing value is the slice "unknown")."""
-    day = row["exposure_day"]
+    dimension and value (a missing value is the slice "unknown"). A definition without a
+    pre-period (``covariate_days`` 0) gives no covariate: its results are read without CUPED."""
+    day, metric = row["exposure_day"], definition.metric
     values = {
         "date": day.isoformat() if hasattr(day, "isoformat") else str(day),
         "variant": row["variant_key"],
         "metric": metric.key,
         "users": _plain(row["users"]),
-        "covariate_sum": _plain(row["covariate_sum"]),
-        "covariate_sum_squares": _plain(row["covariate_sum_squares"]),
-        "cross_sum": _plain(row["cross_sum"]),
     }
+    if definition.covariate_days:
+        values["covariate_sum"] = _plain(row["covariate_sum"])
+        values["covariate_sum_squares"] = _plain(row["covariate_sum_squares"])
+        values["cross_sum"] = _plain(row["cross_sum"])
     if dimension:
         values["dimension"] = dimension
         values["dimension_value"] = str(row["dimension_value"] or "unknown")[:64]
@@ -280,8 +282,62 @@ def _write(target: Target) -> int:
             f"The warehouse has no exposures of “{target.key}” from {target.first_day} to "
             f"{target.last_day}: check the experiment key and the exposure table."
         )
+    with transaction.atomic():
+        # Only the window's days: a shipped test's own days are final once its holdout's come.
+        stored = {
+            (variant, metric, day.isoformat(), dimension, value): (pk, tuple(numbers))
+            for pk, variant, metric, day, dimension, value, *numbers in Observation.objects.filter(
+                experiment=target.experiment,
+                metric_id__in=list(target.definitions),
+                source=Observation.Source.WAREHOUSE,
+                date__gte=target.first_day,
+                date__lte=target.last_day,
+            ).values_list("pk", *STORED_KEY, *NUMBERS)
+        }
+        returned = {_key(r) for r in rows}
+        gone = [pk for key, (pk, _) in stored.items() if key not in returned]
+        # The rows whose numbers the warehouse changed: a refresh that returns what is stored
+        # writes nothing and queues no analysis.
+        changed = [r for r in rows if stored.get(_key(r), (None, None))[1] != _numbers(r)]
+        observations = _validated(target, changed)
+        Observation.objects.filter(pk__in=gone).delete()
+        observations_upsert(observations)
+        if observations or gone:
+            observations_changed([target.experiment.pk])
+    return len(observations)
+
+
+STORED_KEY = ("variant__key", "metric__key", "date", "dimension", "dimension_value")
+NUMBERS = (
+    "users",
+    "conversions",
+    "sum",
+    "sum_squares",
+    "covariate_sum",
+    "covariate_sum_squares",
+    "cross_sum",
+)
+
+
+def _key(row: dict) -> tuple:
+    return (
+        row["variant"],
+        row["metric"],
+        row["date"],
+        row.get("dimension", ""),
+        row.get("dimension_value", ""),
+    )
+
+
+def _numbers(row: dict) -> tuple:
+    return tuple(row.get(name) for name in NUMBERS)
+
+
+def _validated(target: Target, rows: list[dict]) -> list[Observation]:
+    """The rows checked as an upload's are, as observations with source ``warehouse`` in the
+    order they are locked in."""
     try:
-        observations = observations_validated(target.experiment, rows)
+        observations = observations_validated(target.experiment, rows) if rows else []
     except BatchRejected as exc:
         listed = "; ".join(f"{p.row}: {p.field} {p.message}" for p in exc.problems[:5])
         raise RefreshFailed(f"The warehouse returned impossible numbers ({listed}).") from exc
@@ -290,20 +346,7 @@ def _write(target: Target) -> int:
     observations.sort(
         key=lambda o: (o.variant_id, o.metric_id, o.date, o.dimension, o.dimension_value)
     )
-    kept = {
-        (o.variant_id, o.metric_id, o.date, o.dimension, o.dimension_value) for o in observations
-    }
-    with transaction.atomic():
-        stale = Observation.objects.filter(
-            experiment=target.experiment,
-            metric_id__in=list(target.definitions),
-            source=Observation.Source.WAREHOUSE,
-        ).values_list("pk", "variant_id", "metric_id", "date", "dimension", "dimension_value")
-        gone = [pk for pk, *key in stale if tuple(key) not in kept]
-        Observation.objects.filter(pk__in=gone).delete()
-        observations_upsert(observations)
-        observations_changed([target.experiment.pk])
-    return len(observations)
+    return observations
 
 
 def _failed(target: Target, message: str) -> None:
