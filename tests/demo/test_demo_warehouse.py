@@ -8,6 +8,7 @@ import duckdb
 import pytest
 from django.conf import settings
 from django.db.models import Sum
+from django.utils import timezone
 
 from analytics.models import AnalysisState, Observation, Result
 from demo.data import DRAWN_PER_USER
@@ -44,8 +45,10 @@ def test_every_result_of_this_years_experiments_comes_from_the_warehouse(seeded)
         assert ExperimentSource.objects.get(experiment=experiment).source == source
         runs = RefreshRun.objects.filter(experiment=experiment)
         assert set(runs.values_list("status", flat=True)) == {"succeeded"}, experiment.key
-        # A run a week: each look read the warehouse as it then was.
-        assert runs.count() >= 2, experiment.key
+        # A run a week: each look read the warehouse as it then was, dated with it.
+        days = [timezone.localdate(at) for at in runs.values_list("started_at", flat=True)]
+        assert len(set(days)) == len(days) >= 2, experiment.key
+        assert experiment.start_date <= min(days) and max(days) <= timezone.localdate()
     # The history before the warehouse stays as the analyst uploaded it (demo/warehouse.py).
     history = Observation.objects.exclude(experiment__key__startswith="exp-")
     assert history.exists()
