@@ -33,7 +33,7 @@ from experiments.models import Experiment, Metric
 from experiments.selectors import experiment_metric_ids
 from roles.capabilities import require
 
-from .engines import QueryFailed, connection_for, run
+from .engines import QueryFailed, connection_for, duckdb_kept_open, run
 from .models import ExperimentSource, MetricDefinition, RefreshRun
 from .services import definition_query, latest_definitions, source_dimensions
 from .sql import PER_METRIC_COLUMNS, QueryProblem, render, render_combined
@@ -79,14 +79,15 @@ def refresh_batch(experiment_ids, *, actor=None, run_ids=None) -> list[RefreshRu
             continue
         for definition in target.definitions.values():
             groups[_shared(definition)][definition.pk] = definition
-    for definitions in groups.values():
-        chosen = sorted(definitions.values(), key=lambda d: (d.metric.key, d.pk))
-        members = [
-            t
-            for t in targets
-            if not t.problem and any(d.pk in definitions for d in t.definitions.values())
-        ]
-        _query_group(chosen, members)
+    with duckdb_kept_open():  # the batch's queries open each embedded file once
+        for definitions in groups.values():
+            chosen = sorted(definitions.values(), key=lambda d: (d.metric.key, d.pk))
+            members = [
+                t
+                for t in targets
+                if not t.problem and any(d.pk in definitions for d in t.definitions.values())
+            ]
+            _query_group(chosen, members)
     for target in targets:
         _finish(target)
     return [t.run for t in targets]

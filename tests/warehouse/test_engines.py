@@ -137,3 +137,26 @@ def test_a_missing_warehouse_says_so(tmp_path):
 def test_bigquery_is_rendered_not_run():
     with pytest.raises(QueryFailed, match="rendered but not run"):
         run(Connection("bigquery", "", 30, 10), "SELECT 1")
+
+
+def test_a_kept_open_duckdb_file_is_opened_once_and_closed_after(tmp_path):
+    import duckdb
+
+    from warehouse.engines import _kept_open, duckdb_kept_open
+
+    path = duckdb_file(tmp_path)
+    connection = Connection("duckdb", path, 10, 100)
+    with duckdb_kept_open():
+        assert run(connection, "SELECT count(*) FROM exposures").rows[0][0] > 0
+        kept = dict(_kept_open.get())
+        assert list(kept) == [path]
+        assert run(connection, "SELECT 2 AS two").rows == [(2,)]
+        assert _kept_open.get() == kept  # the same connection answered
+        with pytest.raises(QueryFailed, match="DuckDB refused the query"):
+            run(connection, "SELECT * FROM no_such_table")
+        assert run(connection, "SELECT 3 AS three").rows == [(3,)]
+    assert _kept_open.get() is None
+    # Closed: the file opens for writing again.
+    db = duckdb.connect(path)
+    db.execute("CREATE TABLE written (x INTEGER)")
+    db.close()
