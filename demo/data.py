@@ -1,5 +1,7 @@
-"""Believable daily numbers, uploaded through the observations service and analysed by the
-pipeline, as an analyst's upload would be."""
+"""Believable daily numbers: each experiment's daily per-variant aggregates planned here,
+delivered a week at a time (written to the demo warehouse and refreshed from it by SQL,
+demo/warehouse.py) and analysed by the pipeline after each week, as the nightly analysis
+would have."""
 
 import datetime as dt
 import math
@@ -18,6 +20,8 @@ from experiments.selectors import experiment_metrics
 # The metric the demo's changes never move: it is everyone's guardrail.
 GUARDRAIL_KEY = "unsubscribe_rate"
 GUARDRAIL_RATE = 0.004
+# The metric the demo warehouse draws per user (with CUPED's pre-period), not planned here.
+DRAWN_PER_USER = "revenue_per_user"
 
 
 def assigned(daily_traffic: int, weight: float, rng: random.Random) -> int:
@@ -43,66 +47,36 @@ def daily_row(metric, variant, day, users, baseline, lift, rng) -> dict:
     return row
 
 
-# The primary metric's days are uploaded by device too (the results' "slice by device"): each
-# device's share of the people, and how much of the change it sees (mobile most).
-DEVICES = (("mobile", 0.55, 1.4), ("desktop", 0.38, 0.6), ("tablet", 0.07, 0.5))
-
-
-def device_rows(experiment: Experiment, split: dict, days, lift: float) -> list[dict]:
-    """The primary metric's rows per device for ``days`` (their own random draws, so the
-    overall rows stay what they were)."""
-    rng = random.Random(f"devices:{experiment.key}")
-    rows = []
-    for day in days:
-        for variant in experiment.variants.all():
-            users = split[day, variant.pk]
-            for device, share, sees in DEVICES:
-                row = daily_row(
-                    experiment.primary_metric,
-                    variant,
-                    day,
-                    max(2, round(users * share)),
-                    experiment.baseline,
-                    0.0 if variant.is_control else lift * sees,
-                    rng,
-                )
-                rows.append({**row, "dimension": "device", "dimension_value": device})
-    return rows
-
-
 def days_between(first: dt.date, last: dt.date) -> list[dt.date]:
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def upload_test(experiment: Experiment, analyst, days, lift: float, rng) -> int:
+def plan_test(experiment: Experiment, days, lift: float, rng) -> list[dict]:
     """Every metric of the experiment for ``days``; the treatments move all but the
-    guardrail by ``lift``. The same people are counted for every metric."""
+    guardrail by ``lift``. The same people are counted for every metric. Revenue per user is
+    left out: the demo warehouse draws it per user (demo/warehouse_tables.py)."""
     variants = list(experiment.variants.all())
     split = {
         (day, v.pk): assigned(experiment.daily_traffic, v.weight, rng)
         for day in days
         for v in variants
     }
-    rows = [
-        daily_row(
-            metric,
-            variant,
-            day,
-            split[day, variant.pk],
-            experiment.baseline,
-            0.0 if variant.is_control or metric.key == GUARDRAIL_KEY else lift,
-            rng,
-        )
-        for metric in experiment_metrics(experiment).values()
-        for day in days
-        for variant in variants
-    ]
-    if experiment.primary_metric is not None:
-        rows += device_rows(experiment, split, days, lift)
-    return observations_ingest(experiment_id=experiment.pk, actor=analyst, rows=rows)
+    rows = []
+    for metric in experiment_metrics(experiment).values():
+        if metric.key == DRAWN_PER_USER:
+            continue
+        for day in days:
+            for variant in variants:
+                moved = not variant.is_control and metric.key != GUARDRAIL_KEY
+                effect = lift if moved else 0.0
+                row = daily_row(
+                    metric, variant, day, split[day, variant.pk], experiment.baseline, effect, rng
+                )
+                rows.append({**row, "lift": effect})
+    return rows
 
 
-def upload_primary(experiment: Experiment, analyst, days, lift: float, rng, *, users=None) -> int:
+def plan_primary(experiment: Experiment, days, lift: float, rng, *, users=None) -> list[dict]:
     """The primary metric alone for ``days`` (``users`` a variant a day, else drawn from
     the daily traffic), the treatments moving it by ``lift``."""
     rows = []
@@ -111,20 +85,34 @@ def upload_primary(experiment: Experiment, analyst, days, lift: float, rng, *, u
         for variant in variants:
             people = users or assigned(experiment.daily_traffic, variant.weight, rng)
             effect = 0.0 if variant.is_control else lift
-            rows.append(
-                daily_row(
-                    experiment.primary_metric,
-                    variant,
-                    day,
-                    people,
-                    experiment.baseline,
-                    effect,
-                    rng,
-                )
+            row = daily_row(
+                experiment.primary_metric, variant, day, people, experiment.baseline, effect, rng
             )
-    if not rows:
-        return 0
-    return observations_ingest(experiment_id=experiment.pk, actor=analyst, rows=rows)
+            rows.append({**row, "lift": effect})
+    return rows
+
+
+# Planned rows of experiments, delivered together (the demo warehouse, or uploads); returns
+# the observations written.
+Deliver = Callable[[Sequence[tuple[Experiment, list[dict]]]], int]
+
+
+def upload_planned(analyst) -> Deliver:
+    """Planned rows uploaded as an analyst's daily aggregates: the demo's way when it has no
+    warehouse (demo/warehouse.py)."""
+
+    def deliver(planned) -> int:
+        return sum(
+            observations_ingest(
+                experiment_id=experiment.pk,
+                actor=analyst,
+                rows=[{k: v for k, v in row.items() if k != "lift"} for row in rows],
+            )
+            for experiment, rows in planned
+            if rows
+        )
+
+    return deliver
 
 
 def analyse_stale(experiment_ids) -> None:
@@ -149,14 +137,14 @@ def primary_reading(experiment: Experiment) -> Result:
 
 # One look a week: the cadence at which a team reads a running test.
 LOOK_DAYS = 7
-# (experiment, its days of data, a function that uploads some of those days)
-Upload = tuple[Experiment, Sequence[dt.date], Callable[[Sequence[dt.date]], int]]
+# (experiment, its days of data, a function that plans the rows of some of those days)
+Upload = tuple[Experiment, Sequence[dt.date], Callable[[Sequence[dt.date]], list[dict]]]
 
 
-def upload_look_by_look(uploads: Sequence[Upload]) -> int:
-    """Upload each experiment's days a week at a time (half its days when it ran under two
-    weeks), analysing every experiment that got data after each round, so each part is a look
-    of its own (a results chart needs two);
+def upload_look_by_look(uploads: Sequence[Upload], deliver: Deliver) -> int:
+    """Deliver each experiment's days a week at a time (half its days when it ran under two
+    weeks), all of a round's experiments together, analysing every experiment that got data
+    after each round, so each part is a look of its own (a results chart needs two);
     each look is dated the morning after its last day, as a nightly analysis would have
     left it. Returns the observations written."""
     written, week = 0, 0
@@ -167,11 +155,10 @@ def upload_look_by_look(uploads: Sequence[Upload]) -> int:
             (e, days[week * size : (week + 1) * size], up)
             for (e, days, up), size in zip(uploads, sizes, strict=True)
         ]
-        rounds = [(e, days, up) for e, days, up in rounds if days]
+        rounds = [(e, days, plan) for e, days, plan in rounds if days]
         if not rounds:
             return written
-        for _, days, upload in rounds:
-            written += upload(days)
+        written += deliver([(e, plan(days)) for e, days, plan in rounds])
         analysed_from = timezone.now()
         analyse_stale([e.pk for e, _, _ in rounds])
         now = timezone.now()

@@ -11,7 +11,7 @@ from experiments.models import Decision, Experiment, ExperimentStatus, Objective
 from experiments.services import experiment_create, hypothesis_create, hypothesis_triage
 from roles.models import Channel
 
-from .data import days_between, upload_look_by_look, upload_primary
+from .data import Deliver, days_between, plan_primary, upload_look_by_look
 from .organisation import Organisation
 from .walk import backdate, backdate_idea, steps_to, walk
 
@@ -65,15 +65,16 @@ def _owner(org: Organisation, index: int):
     return org.users["operator" if index % 2 else "operator2"]
 
 
-def seed_past_year(org: Organisation, rng) -> list[Experiment]:
-    """The past year's experiments: run months ago, their test data uploaded and analysed
-    week by week, completed and concluded on it, and the holdout data of those shipped."""
+def seed_past_year(org: Organisation, rng, deliver: Deliver) -> list[Experiment]:
+    """The past year's experiments: run months ago, their test data delivered (demo/data.py)
+    and analysed week by week, completed and concluded on it, and the holdout data of those
+    shipped."""
     now = timezone.now()
     drafts, uploads = {}, []
     ideas = {}
 
     def _up(experiment, lift):
-        return lambda days: upload_primary(experiment, org.users["analyst"], days, lift, rng)
+        return lambda days: plan_primary(experiment, days, lift, rng)
 
     for index, (title, metric, channel, segment, days_ago, lift, _) in enumerate(PAST_EXPERIMENTS):
         experiment = _design(
@@ -102,7 +103,7 @@ def seed_past_year(org: Organisation, rng) -> list[Experiment]:
         )
     # The data comes in week by week; the operators complete on it, and the decisions read
     # these results, as the re-checks later compare with them.
-    upload_look_by_look(uploads)
+    upload_look_by_look(uploads, deliver)
     for index, (experiment, drafted) in enumerate(drafts.items()):
         shipped = PAST_EXPERIMENTS[index][6] is not None
         walk(
@@ -110,6 +111,7 @@ def seed_past_year(org: Organisation, rng) -> list[Experiment]:
             inputs=_inputs(shipped=shipped),
         )  # fmt: skip
         backdate(experiment.pk, drafted=drafted, taken=_past_steps(drafted))
+    holdouts = []
     for index, (experiment, drafted) in enumerate(drafts.items()):
         since = PAST_EXPERIMENTS[index][6]
         walk(
@@ -122,7 +124,10 @@ def seed_past_year(org: Organisation, rng) -> list[Experiment]:
             experiment.refresh_from_db()
             first = experiment.end_date + dt.timedelta(days=1)
             last = min(timezone.localdate(), experiment.end_date + dt.timedelta(days=HOLDOUT_DAYS))
-            upload_primary(experiment, org.users["analyst"], days_between(first, last), since, rng)
+            holdouts.append(
+                (experiment, plan_primary(experiment, days_between(first, last), since, rng))
+            )
+    deliver(holdouts)
     return list(drafts)
 
 

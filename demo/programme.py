@@ -19,7 +19,14 @@ from experiments.models import (
 )
 from experiments.services import experiment_create
 
-from .data import GUARDRAIL_KEY, days_between, upload_look_by_look, upload_test
+from .data import (
+    DRAWN_PER_USER,
+    GUARDRAIL_KEY,
+    Deliver,
+    days_between,
+    plan_test,
+    upload_look_by_look,
+)
 from .organisation import Organisation
 from .walk import backdate, steps_to, walk
 
@@ -81,10 +88,10 @@ def seed_programme(
 
 
 def run_programme(
-    org: Organisation, experiments: list[Experiment], rng, *, now: dt.datetime
+    org: Organisation, experiments: list[Experiment], rng, *, now: dt.datetime, deliver: Deliver
 ) -> int:
-    """Upload the started experiments' data, analyse it, then take the CMO's decisions.
-    Returns the observations written."""
+    """Deliver the started experiments' data (demo/data.py), analyse it, then take the CMO's
+    decisions. Returns the observations written."""
     today = timezone.localdate(now)
     started = [
         e
@@ -94,11 +101,10 @@ def run_programme(
         .order_by("pk")
         if e.start_date is not None
     ]
-    analyst = org.users["analyst"]
     plan_index = {e.pk: index for index, e in enumerate(experiments)}
 
     def uploader(experiment, effect):
-        return lambda days: upload_test(experiment, analyst, days, effect, rng)
+        return lambda days: plan_test(experiment, days, effect, rng)
 
     def last_day(experiment) -> dt.date:
         index = plan_index[experiment.pk]
@@ -114,7 +120,8 @@ def run_programme(
                 uploader(experiment, EFFECTS[index % len(EFFECTS)]),
             )
             for index, experiment in enumerate(started)
-        ]
+        ],
+        deliver,
     )
     # Completing, then decisions, come after the results are in.
     for index, (plan, experiment) in enumerate(zip(EXPERIMENT_PLAN, experiments, strict=True)):
@@ -173,8 +180,17 @@ def _design(org, owner, hypothesis, index, rng) -> Experiment:
         executed_by=Experiment.ExecutedBy.AGENCY if agency else Experiment.ExecutedBy.IN_HOUSE,
         partner=org.partners[PARTNER_NAMES[index // 6 % 2]] if agency else None,
         guardrail_metrics=[] if hypothesis.metric == guardrail else [guardrail],
+        secondary_metrics=_measured_alongside(org, index),
         variants=variants,
     )
+
+
+def _measured_alongside(org, index: int) -> list[Metric]:
+    """The tests still running also measure revenue per user, drawn per user in the demo
+    warehouse and read with CUPED (demo/warehouse.py): part of their design from the draft."""
+    plan = EXPERIMENT_PLAN[index]
+    alongside = plan.reached == S.RUNNING and plan.decision is None
+    return [org.metrics[DRAWN_PER_USER]] if alongside and DRAWN_PER_USER in org.metrics else []
 
 
 def _inputs(index: int) -> dict:

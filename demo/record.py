@@ -34,7 +34,7 @@ from experiments.services import (
 )
 from roles.models import Channel
 
-from .data import days_between, primary_reading, upload_look_by_look, upload_primary
+from .data import Deliver, days_between, plan_primary, primary_reading, upload_look_by_look
 from .organisation import PARTNERS, Organisation
 from .walk import DEMO_OVERRIDE_REASON, backdate, backdate_idea, steps_to, walk
 
@@ -72,9 +72,12 @@ class Plan(NamedTuple):
     effect: float
 
 
-def seed_record(org: Organisation, *, count: int = HISTORY_SIZE) -> list[Experiment]:
-    """Live ``count`` past decisions; returns their experiments. All wait for their decision
-    at once (a completed experiment no longer counts against its operator's capacity)."""
+def seed_record(
+    org: Organisation, deliver: Deliver, *, count: int = HISTORY_SIZE
+) -> list[Experiment]:
+    """Live ``count`` past decisions, their data delivered by ``deliver`` (demo/data.py);
+    returns their experiments. All wait for their decision at once (a completed experiment
+    no longer counts against its operator's capacity)."""
     rng = random.Random(1313)
     plans = _plans(count, rng)
     record = []
@@ -83,7 +86,7 @@ def seed_record(org: Organisation, *, count: int = HISTORY_SIZE) -> list[Experim
     for start in range(0, len(plans), RUN_TOGETHER):
         group = plans[start : start + RUN_TOGETHER]
         running = [_run(org, plan, rng) for plan in group]
-        upload_look_by_look(running)
+        upload_look_by_look(running, deliver)
         for plan, (experiment, _, _) in zip(group, running, strict=True):
             _complete(org, plan, experiment)
             record.append(experiment)
@@ -156,7 +159,7 @@ def _idea(org: Organisation, plan: Plan) -> Hypothesis:
 
 def _run(org: Organisation, plan: Plan, rng):
     """From the idea to a running experiment with its cost, dated back; returns it with its
-    days of data and the upload that sends them (:func:`demo.data.upload_look_by_look`)."""
+    days of data and the plan of their rows (:func:`demo.data.upload_look_by_look`)."""
     idea = _idea(org, plan)
     owner = _owner(org, plan)
     users_per_arm = rng.choice([12_000, 20_000, 35_000, 60_000])
@@ -193,13 +196,12 @@ def _run(org: Organisation, plan: Plan, rng):
     completed = _before(plan, STEP_DAYS_BEFORE_CONCLUSION["complete"]) - _hours(plan)
     days = days_between(experiment.start_date, timezone.localdate(completed))
 
-    def upload(some_days):
-        users = users_per_arm // len(days)
-        return upload_primary(
-            experiment, org.users["analyst"], some_days, plan.effect, rng, users=users
+    def planned(some_days):
+        return plan_primary(
+            experiment, some_days, plan.effect, rng, users=users_per_arm // len(days)
         )
 
-    return experiment, days, upload
+    return experiment, days, planned
 
 
 def _complete(org: Organisation, plan: Plan, experiment: Experiment) -> None:

@@ -13,6 +13,7 @@ from programme.portfolio.rechecks import ship_rechecks_run
 from programme.portfolio.rollup import portfolio_rollup_run
 from roles.models import User
 
+from .data import upload_planned
 from .ideas import retime_ideas, seed_backlog_activity, seed_ideas, testable
 from .measured import seed_measured
 from .organisation import demo_is_loaded, seed_organisation
@@ -20,7 +21,7 @@ from .past import seed_past_year, seed_queued_designs
 from .postmortems import seed_postmortems
 from .programme import run_programme, seed_programme
 from .record import seed_record
-from .warehouse import seed_warehouse
+from .warehouse import warehouse_open
 
 BACKFILL_DAYS = 365
 
@@ -33,17 +34,21 @@ def seed_demo(*, out=print) -> bool:
     with programme_refresh_deferred(then_queue=False), transaction.atomic():
         rng = random.Random(20261123)
         org = seed_organisation(rng)
+        # This year's experiments' data comes from the demo warehouse, its metrics defined
+        # first; the history before it was uploaded by the analyst (demo/warehouse.py).
+        deliver, warehouse = warehouse_open(org)
+        uploaded = upload_planned(org.users["analyst"])
         ideas = seed_ideas(org, rng)
         # The past first: the operators' capacity then holds only what they ran at the time.
-        record = seed_record(org)
+        record = seed_record(org, uploaded)
         out(f"Recorded {len(record)} concluded experiments from the programme's history.")
         history_rng = random.Random(2025)
-        past = seed_past_year(org, history_rng)
+        past = seed_past_year(org, history_rng, uploaded)
         now = timezone.now()
         experiments = seed_programme(org, testable(ideas), rng, now=now)
         seed_backlog_activity(org, ideas, experiments, rng)
-        written = run_programme(org, experiments, random.Random(42), now=now)
-        out(f"Uploaded {written} daily observations to this year's experiments.")
+        written = run_programme(org, experiments, random.Random(42), now=now, deliver=deliver)
+        out(f"Read {written} daily observations of this year's experiments.")
         queued = seed_queued_designs(org)
         # The waits of this year's ideas; the past's were dated as they were lived.
         lived = [e.hypothesis_id for e in (*record, *past)]
@@ -61,8 +66,6 @@ def seed_demo(*, out=print) -> bool:
         measured = seed_measured(org, random.Random(365))
         # A year of nightly rows before today's, so every objective's chart shows its trend.
         backfill = portfolio_backfill(days=BACKFILL_DAYS)
-        # The running experiments' revenue per user, computed by SQL in the demo warehouse.
-        warehouse = seed_warehouse(org)
     out(
         f"Loaded {User.objects.count()} users, {Objective.objects.count()} objectives, "
         f"{Segment.objects.count()} segments, {Metric.objects.count()} metrics, "
@@ -79,5 +82,11 @@ def seed_demo(*, out=print) -> bool:
         f"Measured {measured['measured_days']} days of the objectives' KPIs; a programme "
         f"holdout with {measured['holdout_rows']} daily rows."
     )
-    out(f"Demo warehouse: {warehouse['refreshed']} experiments refreshed from {warehouse['path']}")
+    if warehouse is None:
+        out("Demo warehouse: none (its path cannot be named by a source); data uploaded.")
+    else:
+        out(
+            f"Demo warehouse: {len(warehouse.refreshed)} experiments refreshed from "
+            f"{warehouse.path}"
+        )
     return True

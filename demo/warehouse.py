@@ -1,27 +1,46 @@
-"""The demo's embedded warehouse (docs/warehouse.md): a DuckDB file in GA4-export shape with
-the running experiments' exposures and purchase events, its data source, one metric defined
-there (revenue per user), and one refresh through the real refresh path, so that metric's
-observations (source ``warehouse``) and results come from SQL on the first run.
+"""The demo's embedded warehouse (docs/warehouse.md, "The demo warehouse"): this year's
+experiments' results come from SQL.
 
-The metric is the warehouse's alone: the running experiments' uploaded metrics keep their
-uploaded rows (a refresh would replace rows of the same variant × metric × day).
+Before any experiment is designed, the analyst adds the data source "Demo warehouse (DuckDB)"
+(a DuckDB file in GA4-export shape, demo/warehouse_tables.py) and defines each of the demo's
+metrics there (conversions and sums of GA4 events; revenue per user with CUPED's 14-day
+pre-period, a secondary metric of the running tests from their draft), and the CMO marks
+them official. Each experiment is linked to the source when its first data arrives. Then, a
+week at a time, each experiment's planned daily per-variant aggregates (demo/data.py) are
+written to the file as users and events, and the real refresh path
+(``warehouse.refresh.refresh_batch``, one batch per week) reads them back by SQL as
+observations with source ``warehouse``; the analysis follows as after any refresh. So every
+result of this year's programme (running, paused, completed, concluded, killed) comes from
+the warehouse on the first ``seed_demo``, and *Refresh from the warehouse* works from then on.
+
+Not from the warehouse, on purpose:
+
+- the older history: the record's 48 decisions (demo/record.py) and the past year's eight
+  experiments with their holdout days (demo/past.py) stay the analyst's uploads of the same
+  planned numbers (``upload_planned``). As users they are 5.8 million exposures, and writing
+  and re-reading them at every weekly look cost about 36 s more CPU per seeding (the demo is
+  seeded once per test process); the demo shows both sources, uploads from before the
+  warehouse was connected and refreshes since;
+- the objectives' measured KPIs and the programme holdout's groups (demo/measured.py) and the
+  segments' economics: programme-level uploads, not an experiment's observations;
+- ``seed_demo --large``'s benchmark experiments (bulk rows with no data, demo/bench.py).
+
+Where the file cannot be named by a source (its path is not a plain absolute path), the
+planned numbers of this year are uploaded too.
 """
 
-import csv
 import datetime as dt
-import os
-import random
 import re
-import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 from django.conf import settings
 from django.utils import timezone
 
-from analytics.models import Observation
-from experiments.models import Experiment, ExperimentStatus, Metric
-from warehouse.models import DataSource
+from experiments.models import Experiment, Metric
+from roles.models import User
+from warehouse.models import DataSource, RefreshRun
 from warehouse.refresh import refresh_batch
 from warehouse.services import (
     datasource_create,
@@ -30,50 +49,127 @@ from warehouse.services import (
     metric_mark_official,
 )
 
-from .data import analyse_stale
+from .data import DRAWN_PER_USER, Deliver, upload_planned
 from .organisation import Organisation
+from .warehouse_tables import (
+    CUPED_LIFT,
+    EVENT_NAMES,
+    Batch,
+    append,
+    create_tables,
+    fact_rows,
+    split_devices,
+)
 
 SECRET_PATH = re.compile(r"/[A-Za-z0-9_./-]{1,250}")
 SOURCE_NAME = "Demo warehouse (DuckDB)"
-METRIC_KEY = "revenue_per_user"
-USERS_PER_EXPERIMENT = 3_000
-LIFT = 0.06  # each treatment's lift in revenue per user
-EXPOSURE_COLUMNS = {
-    "experiment_key": "VARCHAR",
-    "variant_key": "VARCHAR",
-    "user_pseudo_id": "VARCHAR",
-    "exposed_at": "TIMESTAMP",
-    "device_category": "VARCHAR",
-}
-EVENT_COLUMNS = {
-    "user_pseudo_id": "VARCHAR",
-    "event_name": "VARCHAR",
-    "event_timestamp": "TIMESTAMP",
-    "value": "DOUBLE",
+METRIC_KEY = DRAWN_PER_USER
+WINDOW_HOURS = 72
+CUPED_DAYS = 14
+# How each metric is computed from its GA4 event: (aggregation, value expression).
+AGGREGATIONS = {
+    "signup_conversion": ("conversion", "1"),
+    "trial_to_paid": ("conversion", "1"),
+    "demo_request_rate": ("conversion", "1"),
+    "unsubscribe_rate": ("conversion", "1"),
+    "revenue_per_visitor": ("sum", "value"),
+    "days_to_activation": ("sum", "value"),
 }
 
 
-def seed_warehouse(org: Organisation, *, today: dt.date | None = None) -> dict:
-    """Write the warehouse file, define its metric, link and refresh the running experiments.
-    Returns {"path", "refreshed", "written"}; nothing when the source is there already."""
+class DemoWarehouseFailed(Exception):
+    """A refresh of the demo's own data failed: a bug in the demo, never to be hidden."""
+
+
+@dataclass
+class DemoWarehouse:
+    """The file, its source, who refreshes, and the next user id to hand out."""
+
+    path: Path
+    source: DataSource
+    analyst: User
+    kinds: dict[str, str]
+    next_id: int = 1
+    refreshed: set[int] = field(default_factory=set)
+
+    def deliver(self, planned) -> int:
+        """Write the planned rows of experiments as users and events, then refresh those
+        experiments in one batch; returns the observations written."""
+        planned = [(experiment, rows) for experiment, rows in planned if rows]
+        if not planned:
+            return 0
+        ids = [experiment.pk for experiment, _ in planned]
+        cuped = set(
+            Experiment.objects.filter(pk__in=ids, secondary_metrics__key=METRIC_KEY).values_list(
+                "pk", flat=True
+            )
+        )
+        batch = Batch()
+        for experiment, rows in planned:
+            self._link(experiment)
+            self._add(batch, experiment, rows, cuped=experiment.pk in cuped)
+        append(self.path, batch)
+        runs = refresh_batch(ids, actor=self.analyst)
+        failed = [run for run in runs if run.status != RefreshRun.Status.SUCCEEDED]
+        if failed:
+            raise DemoWarehouseFailed(f"{failed[0].experiment}: {failed[0].error}")
+        self.refreshed.update(ids)
+        _date_runs(runs, planned)
+        return sum(run.written for run in runs)
+
+    def _link(self, experiment: Experiment) -> None:
+        if experiment.pk not in self.refreshed:
+            experiment_source_set(
+                actor=self.analyst, experiment_id=experiment.pk, source=self.source
+            )
+
+    def _add(self, batch: Batch, experiment: Experiment, rows, *, cuped: bool) -> None:
+        """A cell per day × variant × device (its users once), a fact per metric of it."""
+        variants = {v.key: v for v in experiment.variants.all()}
+        cells = defaultdict(list)
+        for row in rows:
+            cells[row["date"], row["variant"]].append(row)
+        for (date, variant), cell in cells.items():
+            day = dt.date.fromisoformat(date)
+            parts = split_devices(cell[0]["users"])
+            first_ids = []
+            spend = 1.0 if variants[variant].is_control else 1.0 + CUPED_LIFT
+            for device, users, _ in parts:
+                first_ids.append(self.next_id)
+                batch.cells.append(
+                    (experiment.key, variant, day, device, self.next_id, users, spend, cuped)
+                )
+                self.next_id += users
+            batch.facts += fact_rows(cell, parts, first_ids, day, SALTS, self.kinds)
+
+
+SALTS = {key: index * 7 for index, key in enumerate(EVENT_NAMES)}
+
+
+def _date_runs(runs, planned) -> None:
+    """Each run at the morning of its newest day, as the week's look is dated
+    (demo/data.py), so an experiment's refreshes read as its history."""
+    now = timezone.now()
+    newest = {experiment.pk: max(row["date"] for row in rows) for experiment, rows in planned}
+    for run in runs:
+        day = dt.date.fromisoformat(newest[run.experiment_id])
+        at = min(timezone.make_aware(dt.datetime.combine(day, dt.time(6))), now)
+        RefreshRun.objects.filter(pk=run.pk).update(queued_at=at, started_at=at, finished_at=at)
+
+
+def warehouse_open(org: Organisation) -> tuple[Deliver, DemoWarehouse | None]:
+    """The demo's warehouse: a new file with empty tables, its source, the metrics defined in
+    it and stamped official. Returns how planned data is delivered, and the warehouse (None
+    when the file cannot be named by a source: then the planned rows are uploaded)."""
+    analyst, cmo = org.users["analyst"], org.users["cmo"]
     path = Path(settings.WAREHOUSE_DEMO_PATH)
-    if DataSource.objects.filter(name=SOURCE_NAME).exists():
-        return {"path": path, "refreshed": 0, "written": 0}
     if not SECRET_PATH.fullmatch(str(path.with_suffix(".path"))):
         # A source names its setting's file by a plain absolute path (warehouse/models.py).
-        return {
-            "path": f"nowhere: {path} is not a plain absolute path",
-            "refreshed": 0,
-            "written": 0,
-        }
-    today = today or timezone.localdate()
-    running = list(
-        Experiment.objects.filter(status=ExperimentStatus.RUNNING, start_date__isnull=False)
-        .prefetch_related("variants")
-        .order_by("pk")
-    )
-    write_warehouse(path, running, today=today, rng=random.Random(2312))
-    analyst, cmo = org.users["analyst"], org.users["cmo"]
+        return upload_planned(analyst), None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    path.with_suffix(".duckdb.wal").unlink(missing_ok=True)
+    create_tables(path)
     source = datasource_create(
         actor=analyst,
         name=SOURCE_NAME,
@@ -82,34 +178,46 @@ def seed_warehouse(org: Organisation, *, today: dt.date | None = None) -> dict:
         read_only_role="(embedded file, opened read-only)",
         dimension_columns=["device=device_category"],
     )
-    metric = metric_define(
-        actor=analyst,
+    for key, (aggregation, value) in AGGREGATIONS.items():
+        metric = org.metrics[key]
+        _define(analyst, source, metric_id=metric.pk, aggregation=aggregation, value=value)
+    org.metrics[METRIC_KEY] = _define(
+        analyst,
+        source,
         key=METRIC_KEY,
         name="Revenue per user",
-        description="Purchase value per exposed user within 72 hours, from the warehouse.",
+        description="In-app purchase value per exposed user within 72 hours, from the warehouse.",
+        aggregation="sum",
+        value="value",
+        covariate_days=CUPED_DAYS,
+        direction=Metric.Direction.HIGHER,
+        unit="EUR",
+    )
+    for key in EVENT_NAMES:
+        metric_mark_official(actor=cmo, metric_id=org.metrics[key].pk)
+    kinds = {key: org.metrics[key].kind for key in EVENT_NAMES}
+    warehouse = DemoWarehouse(path, source, analyst, kinds)
+    return warehouse.deliver, warehouse
+
+
+def _define(analyst, source, *, aggregation, value, covariate_days=0, **fields) -> Metric:
+    """A metric's definition in the demo warehouse: its GA4 event within 72 hours of
+    exposure; no pre-period (no CUPED) unless ``covariate_days``."""
+    key = fields.get("key") or Metric.objects.get(pk=fields["metric_id"]).key
+    return metric_define(
+        actor=analyst,
         source=source,
         fact_table="events",
         user_column="user_pseudo_id",
         time_column="event_timestamp",
-        value_expression="value",
-        aggregation="sum",
-        filters=[{"column": "event_name", "op": "=", "value": "purchase"}],
-        conversion_window_hours=72,
-        covariate_days=14,
-        direction=Metric.Direction.HIGHER,
-        unit="EUR",
-        note="GA4 purchase events' value.",
+        value_expression=value,
+        aggregation=aggregation,
+        filters=[{"column": "event_name", "op": "=", "value": EVENT_NAMES[key]}],
+        conversion_window_hours=WINDOW_HOURS,
+        covariate_days=covariate_days,
+        note=f"GA4 “{EVENT_NAMES[key]}” events.",
+        **fields,
     )
-    metric_mark_official(actor=cmo, metric_id=metric.pk)
-    for experiment in running:
-        # Measured alongside, never deciding: added after the uploads, read from SQL only.
-        experiment.secondary_metrics.add(metric)
-        experiment_source_set(actor=analyst, experiment_id=experiment.pk, source=source)
-    runs = refresh_batch([e.pk for e in running], actor=analyst)
-    analyse_stale([e.pk for e in running])
-    refreshed = sum(run.status == run.Status.SUCCEEDED for run in runs)
-    written = Observation.objects.filter(source=Observation.Source.WAREHOUSE).count()
-    return {"path": path, "refreshed": refreshed, "written": written}
 
 
 def _pointer(path: Path) -> Path:
@@ -117,56 +225,3 @@ def _pointer(path: Path) -> Path:
     pointer = path.with_suffix(".path")
     pointer.write_text(f"{path}\n")
     return pointer
-
-
-def write_warehouse(path: Path, experiments, *, today: dt.date, rng: random.Random) -> None:
-    """The ``exposures`` and ``events`` tables, written to a new file that then replaces
-    ``path`` (a reader never sees half a file)."""
-    exposures, events = [], []
-    for experiment in experiments:
-        _experiment_rows(experiment, today, rng, exposures, events)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent) as work:
-        built = os.path.join(work, "warehouse.duckdb")
-        db = duckdb.connect(built)
-        try:
-            for table, columns, rows in (
-                ("exposures", EXPOSURE_COLUMNS, exposures),
-                ("events", EVENT_COLUMNS, events),
-            ):
-                _load(db, work, table, columns, rows)
-        finally:
-            db.close()
-        os.replace(built, path)
-
-
-def _load(db, work: str, table: str, columns: dict, rows: list) -> None:
-    data = os.path.join(work, f"{table}.csv")
-    with open(data, "w", newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    types = ", ".join(f"'{name}': '{kind}'" for name, kind in columns.items())
-    db.execute(
-        f"CREATE TABLE {table} AS SELECT * FROM read_csv(?, header = false, columns = {{{types}}})",
-        [data],
-    )
-
-
-def _experiment_rows(experiment, today, rng, exposures, events) -> None:
-    variants = sorted(experiment.variants.all(), key=lambda v: (not v.is_control, v.key))
-    days = (min(experiment.end_date or today, today) - experiment.start_date).days + 1
-    for n in range(USERS_PER_EXPERIMENT):
-        user = f"{experiment.key}-{n:05d}"
-        variant = variants[n % len(variants)]
-        day = experiment.start_date + dt.timedelta(days=rng.randrange(days))
-        at = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=rng.randrange(24 * 60))
-        device = rng.choices(["mobile", "desktop", "tablet"], weights=[6, 3, 1])[0]
-        exposures.append((experiment.key, variant.key, user, at, device))
-        lift = 1.0 if variant.is_control else 1.0 + LIFT
-        spend = rng.lognormvariate(3.2, 0.6)
-        for _ in range(rng.choices([0, 1, 2], weights=[80, 16, 4])[0]):  # after exposure
-            when = at + dt.timedelta(minutes=rng.randrange(72 * 60))
-            events.append((user, "purchase", when, round(spend * lift, 2)))
-        for _ in range(rng.choices([0, 1], weights=[85, 15])[0]):  # before: CUPED's covariate
-            when = at - dt.timedelta(minutes=rng.randrange(1, 14 * 24 * 60))
-            events.append((user, "purchase", when, round(spend, 2)))
-        events.append((user, "page_view", at, 0.0))

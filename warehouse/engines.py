@@ -6,6 +6,8 @@ no client here: their SQL is rendered and checked (docs/warehouse.md), not run.
 
 import threading
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -65,9 +67,35 @@ def run(connection: Connection, sql: str) -> QueryOutcome:
     return QueryOutcome(columns, rows, duration_ms)
 
 
-def _duckdb(connection: Connection, sql: str):
+# DuckDB files kept open by ``duckdb_kept_open`` (by path), or None outside one.
+_kept_open: ContextVar[dict | None] = ContextVar("warehouse_duckdb_kept_open", default=None)
+
+
+@contextmanager
+def duckdb_kept_open():
+    """Within the block a DuckDB file, once opened, stays open for the next query (a batch's
+    queries read the same file, and opening it costs about as much as a small query); every
+    file is closed when the block ends."""
+    if _kept_open.get() is not None:
+        yield
+        return
+    opened: dict = {}
+    token = _kept_open.set(opened)
+    try:
+        yield
+    finally:
+        _kept_open.reset(token)
+        for db in opened.values():
+            db.close()
+
+
+def _duckdb_open(connection: Connection):
+    """The file read-only, and whether the caller closes it (not when kept open)."""
     import duckdb
 
+    kept = _kept_open.get()
+    if kept is not None and connection.settings in kept:
+        return kept[connection.settings], False
     try:
         db = duckdb.connect(
             connection.settings,
@@ -76,6 +104,16 @@ def _duckdb(connection: Connection, sql: str):
         )
     except duckdb.Error as exc:
         raise QueryFailed(f"DuckDB could not open the warehouse: {_short(exc)}") from exc
+    if kept is None:
+        return db, True
+    kept[connection.settings] = db
+    return db, False
+
+
+def _duckdb(connection: Connection, sql: str):
+    import duckdb
+
+    db, close = _duckdb_open(connection)
     # DuckDB has no statement timeout: a timer interrupts the query.
     timer = threading.Timer(connection.timeout_seconds, db.interrupt)
     timer.start()
@@ -89,7 +127,8 @@ def _duckdb(connection: Connection, sql: str):
         raise QueryFailed(f"DuckDB refused the query: {_short(exc)}") from exc
     finally:
         timer.cancel()
-        db.close()
+        if close:
+            db.close()
     return columns, rows
 
 

@@ -11,6 +11,7 @@ experiments it concerns; the run records why, and a ``refresh_failed`` alert say
 """
 
 import datetime as dt
+import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from experiments.models import Experiment, Metric
 from experiments.selectors import experiment_metric_ids
 from roles.capabilities import require
 
-from .engines import QueryFailed, connection_for, run
+from .engines import QueryFailed, connection_for, duckdb_kept_open, run
 from .models import ExperimentSource, MetricDefinition, RefreshRun
 from .services import definition_query, latest_definitions, source_dimensions
 from .sql import PER_METRIC_COLUMNS, QueryProblem, render, render_combined
@@ -89,8 +90,9 @@ def refresh_batch(experiment_ids, *, actor=None, run_ids=None) -> list[RefreshRu
         ]
         batches.append((chosen, members))
     _plan(batches)
-    for chosen, members in batches:
-        _query_group(chosen, members)
+    with duckdb_kept_open():  # the batch's queries open each embedded file once
+        for chosen, members in batches:
+            _query_group(chosen, members)
     for target in targets:
         _finish(target)
     return [t.run for t in targets]
@@ -235,22 +237,24 @@ def _split(outcome, definitions, members, dimension: str) -> None:
             if member.definitions.get(definition.metric_id) != definition:
                 continue
             metric_row = {**row, **{c: row[c + suffix] for c in PER_METRIC_COLUMNS}}
-            member.rows.append(_observation_row(metric_row, definition.metric, dimension))
+            member.rows.append(_observation_row(metric_row, definition, dimension))
 
 
-def _observation_row(row: dict, metric: Metric, dimension: str) -> dict:
+def _observation_row(row: dict, definition: MetricDefinition, dimension: str) -> dict:
     """A query's row as an upload's row (the same checks follow); a slice's row names its
-    dimension and value (a missing value is the slice "unknown")."""
-    day = row["exposure_day"]
+    dimension and value (a missing value is the slice "unknown"). A definition without a
+    pre-period (``covariate_days`` 0) gives no covariate: its results are read without CUPED."""
+    day, metric = row["exposure_day"], definition.metric
     values = {
         "date": day.isoformat() if hasattr(day, "isoformat") else str(day),
         "variant": row["variant_key"],
         "metric": metric.key,
         "users": _plain(row["users"]),
-        "covariate_sum": _plain(row["covariate_sum"]),
-        "covariate_sum_squares": _plain(row["covariate_sum_squares"]),
-        "cross_sum": _plain(row["cross_sum"]),
     }
+    if definition.covariate_days:
+        values["covariate_sum"] = _plain(row["covariate_sum"])
+        values["covariate_sum_squares"] = _plain(row["covariate_sum_squares"])
+        values["cross_sum"] = _plain(row["cross_sum"])
     if dimension:
         values["dimension"] = dimension
         values["dimension_value"] = str(row["dimension_value"] or "unknown")[:64]
@@ -302,8 +306,82 @@ def _write(target: Target) -> int:
             f"The warehouse has no exposures of “{target.key}” from {target.first_day} to "
             f"{target.last_day}: check the experiment key and the exposure table."
         )
+    with transaction.atomic():
+        # Only the window's days: a shipped test's own days are final once its holdout's come.
+        stored = {
+            (variant, metric, day.isoformat(), dimension, value): (pk, tuple(numbers))
+            for pk, variant, metric, day, dimension, value, *numbers in Observation.objects.filter(
+                experiment=target.experiment,
+                metric_id__in=list(target.definitions),
+                source=Observation.Source.WAREHOUSE,
+                date__gte=target.first_day,
+                date__lte=target.last_day,
+            ).values_list("pk", *STORED_KEY, *NUMBERS, "metric_version")
+        }
+        returned = {_key(r) for r in rows}
+        gone = [pk for key, (pk, _) in stored.items() if key not in returned]
+        # The rows whose numbers (or whose definition's version) the warehouse changed: a
+        # refresh that returns what is stored writes nothing and queues no analysis.
+        versions = {d.metric.key: d.version for d in target.definitions.values()}
+        changed = [
+            r
+            for r in rows
+            if not _same(stored.get(_key(r), (None, None))[1], r, versions[r["metric"]])
+        ]
+        observations = _validated(target, changed)
+        Observation.objects.filter(pk__in=gone).delete()
+        observations_upsert(observations)
+        if observations or gone:
+            observations_changed([target.experiment.pk])
+    return len(observations)
+
+
+STORED_KEY = ("variant__key", "metric__key", "date", "dimension", "dimension_value")
+NUMBERS = (
+    "users",
+    "conversions",
+    "sum",
+    "sum_squares",
+    "covariate_sum",
+    "covariate_sum_squares",
+    "cross_sum",
+)
+
+
+def _key(row: dict) -> tuple:
+    return (
+        row["variant"],
+        row["metric"],
+        row["date"],
+        row.get("dimension", ""),
+        row.get("dimension_value", ""),
+    )
+
+
+def _same(stored: tuple | None, row: dict, version: int) -> bool:
+    """The row's numbers are the stored ones, from the same definition version: equal counts,
+    and sums equal but for the last bits (a parallel engine may add the same values in another
+    order)."""
+    if stored is None or stored[-1] != version:
+        return False
+    for kept, new in zip(stored[:-1], (row.get(name) for name in NUMBERS), strict=True):
+        if kept is None or new is None:
+            if kept is not new:
+                return False
+        elif not math.isclose(kept, new, rel_tol=1e-12, abs_tol=1e-9):
+            return False
+    return True
+
+
+def _validated(target: Target, rows: list[dict]) -> list[Observation]:
+    """The rows checked as an upload's are, as observations with source ``warehouse`` in the
+    order they are locked in."""
     try:
-        observations = observations_validated(target.experiment, rows, dimensions=target.dimensions)
+        observations = (
+            observations_validated(target.experiment, rows, dimensions=target.dimensions)
+            if rows
+            else []
+        )
     except BatchRejected as exc:
         listed = "; ".join(f"{p.row}: {p.field} {p.message}" for p in exc.problems[:5])
         raise RefreshFailed(f"The warehouse returned impossible numbers ({listed}).") from exc
@@ -313,20 +391,7 @@ def _write(target: Target) -> int:
     observations.sort(
         key=lambda o: (o.variant_id, o.metric_id, o.date, o.dimension, o.dimension_value)
     )
-    kept = {
-        (o.variant_id, o.metric_id, o.date, o.dimension, o.dimension_value) for o in observations
-    }
-    with transaction.atomic():
-        stale = Observation.objects.filter(
-            experiment=target.experiment,
-            metric_id__in=list(target.definitions),
-            source=Observation.Source.WAREHOUSE,
-        ).values_list("pk", "variant_id", "metric_id", "date", "dimension", "dimension_value")
-        gone = [pk for pk, *key in stale if tuple(key) not in kept]
-        Observation.objects.filter(pk__in=gone).delete()
-        observations_upsert(observations)
-        observations_changed([target.experiment.pk])
-    return len(observations)
+    return observations
 
 
 def _failed(target: Target, message: str) -> None:

@@ -168,3 +168,26 @@ def test_postgresql_queries_run_as_the_sources_read_only_role(postgres_dsn):
         with psycopg.connect(postgres_dsn, autocommit=True) as db:
             db.execute(f'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "{role}"')
             db.execute(f'DROP ROLE "{role}"')
+
+
+def test_a_kept_open_duckdb_file_is_opened_once_and_closed_after(tmp_path):
+    import duckdb
+
+    from warehouse.engines import _kept_open, duckdb_kept_open
+
+    path = duckdb_file(tmp_path)
+    connection = Connection("duckdb", path, 10, 100)
+    with duckdb_kept_open():
+        assert run(connection, "SELECT count(*) FROM exposures").rows[0][0] > 0
+        kept = dict(_kept_open.get())
+        assert list(kept) == [path]
+        assert run(connection, "SELECT 2 AS two").rows == [(2,)]
+        assert _kept_open.get() == kept  # the same connection answered
+        with pytest.raises(QueryFailed, match="DuckDB refused the query"):
+            run(connection, "SELECT * FROM no_such_table")
+        assert run(connection, "SELECT 3 AS three").rows == [(3,)]
+    assert _kept_open.get() is None
+    # Closed: the file opens for writing again.
+    db = duckdb.connect(path)
+    db.execute("CREATE TABLE written (x INTEGER)")
+    db.close()

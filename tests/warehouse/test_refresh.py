@@ -224,3 +224,77 @@ def test_a_source_with_a_dimension_writes_each_slice_beside_the_overall_rows(wor
         assert sum(p.users for p in parts) == row.users
         assert sum(p.sum for p in parts) == pytest.approx(row.sum)
     assert stored(world["experiment"], "revenue") == expected("sum")
+
+
+def _target(experiment, rows, first=dt.date(2026, 11, 1), last=dt.date(2026, 11, 30)):
+    target = Target(experiment, RefreshRun.objects.create(experiment=experiment))
+    target.first_day, target.last_day, target.rows = first, last, rows
+    target.definitions = {m.pk: None for m in experiment.secondary_metrics.all()}
+    target.definitions[experiment.primary_metric_id] = None
+    return target
+
+
+def _revenue_row(day, total, **extra):
+    return {"date": day, "variant": "control", "metric": "revenue", "users": 10, "sum": total,
+            "sum_squares": 400.0, **extra}  # fmt: skip
+
+
+def test_a_refresh_writes_only_the_rows_whose_numbers_changed(
+    world, django_capture_on_commit_callbacks
+):
+    experiment = world["experiment"]
+    first = [_revenue_row("2026-11-02", 0.1 + 0.2), _revenue_row("2026-11-03", 5.0)]
+    assert _write(_target(experiment, first)) == 2
+    stamped = dict(Observation.objects.values_list("date", "updated_at"))
+    # The same sums added in another order (the last bits differ) and one changed day.
+    again = [_revenue_row("2026-11-02", 0.3), _revenue_row("2026-11-03", 6.0)]
+    with django_capture_on_commit_callbacks() as queued:
+        assert _write(_target(experiment, again)) == 1
+    assert len(queued) == 1  # the analysis of the changed day
+    assert dict(Observation.objects.values_list("date", "sum")) == {
+        dt.date(2026, 11, 2): 0.1 + 0.2,
+        dt.date(2026, 11, 3): 6.0,
+    }
+    assert (
+        Observation.objects.get(date=dt.date(2026, 11, 2)).updated_at
+        == stamped[dt.date(2026, 11, 2)]
+    )
+    with django_capture_on_commit_callbacks() as queued:
+        assert _write(_target(experiment, again)) == 0
+    assert queued == []
+
+
+def test_a_refresh_keeps_the_days_outside_its_window(world):
+    """A shipped test's holdout refresh reads the days after its end: its own days stay."""
+    experiment = world["experiment"]
+    _write(_target(experiment, [_revenue_row("2026-11-02", 5.0)]))
+    later = _target(experiment, [_revenue_row("2026-11-20", 7.0)], first=dt.date(2026, 11, 10))
+    assert _write(later) == 1
+    assert sorted(Observation.objects.values_list("date", flat=True)) == [
+        dt.date(2026, 11, 2),
+        dt.date(2026, 11, 20),
+    ]
+
+
+def test_a_definition_without_a_pre_period_gives_no_covariate(world):
+    revenue = world["experiment"].secondary_metrics.get()
+    definition(revenue, world["source"], "sum", version=2, covariate_days=0)
+    run = refresh_experiment(world["experiment"].pk, actor=None)
+    assert run.status == "succeeded", run.error
+    rows = Observation.objects.filter(metric=revenue)
+    assert rows.exists()
+    assert set(rows.values_list("covariate_sum", "cross_sum")) == {(None, None)}
+    assert not Result.objects.filter(metric=revenue, cuped=True).exists()
+    purchases = Observation.objects.exclude(metric=revenue)
+    assert None not in set(purchases.values_list("covariate_sum", flat=True))
+
+
+def test_a_new_version_with_the_same_numbers_still_stamps_its_rows(world):
+    refresh_experiment(world["experiment"].pk, actor=None)
+    revenue = world["experiment"].secondary_metrics.get()
+    definition(revenue, world["source"], "sum", version=2, note="Same SQL, new wording")
+    run = refresh_experiment(world["experiment"].pk, actor=None)
+    assert run.status == "succeeded"
+    rows = Observation.objects.filter(metric=revenue)
+    assert rows.exists() and set(rows.values_list("metric_version", flat=True)) == {2}
+    assert run.written == rows.count()
