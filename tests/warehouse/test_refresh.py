@@ -9,7 +9,7 @@ from django.utils import timezone
 from analytics.models import Alert, AnalysisState, Observation, Result
 from growthops.errors import NotPermitted
 from tests.conftest import person
-from warehouse.models import RefreshRun
+from warehouse.models import MetricDefinition, RefreshRun
 from warehouse.refresh import Target, _write, refresh_batch, refresh_experiment
 
 from .data import by_hand, query, tables
@@ -169,9 +169,7 @@ def test_impossible_numbers_write_nothing(world, change, message):
     experiment = world["experiment"]
     row = {"date": "2026-11-02", "variant": "control", "metric": "purchases", "users": 10}
     row.update({"conversions": 3, **change})
-    target = Target(experiment, RefreshRun.objects.create(experiment=experiment))
-    target.first_day, target.last_day = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
-    target.rows = [row]
+    target = _target(experiment, [row])
     with pytest.raises(Exception, match="impossible numbers") as caught:
         _write(target)
     assert message in str(caught.value)
@@ -229,8 +227,7 @@ def test_a_source_with_a_dimension_writes_each_slice_beside_the_overall_rows(wor
 def _target(experiment, rows, first=dt.date(2026, 11, 1), last=dt.date(2026, 11, 30)):
     target = Target(experiment, RefreshRun.objects.create(experiment=experiment))
     target.first_day, target.last_day, target.rows = first, last, rows
-    target.definitions = {m.pk: None for m in experiment.secondary_metrics.all()}
-    target.definitions[experiment.primary_metric_id] = None
+    target.definitions = {d.metric_id: d for d in MetricDefinition.objects.filter(version=1)}
     return target
 
 
