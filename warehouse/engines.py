@@ -58,6 +58,16 @@ def run(connection: Connection, sql: str) -> Outcome:
     return Outcome(columns, rows, duration_ms)
 
 
+def duckdb_config() -> dict:
+    """The settings of every DuckDB connection a refresh opens: a memory ceiling (past it,
+    DuckDB spills to a ``.tmp`` folder beside the file), and no insertion order to keep
+    (the query aggregates; keeping it costs memory)."""
+    return {
+        "memory_limit": settings.WAREHOUSE_DUCKDB_MEMORY_LIMIT,
+        "preserve_insertion_order": False,
+    }
+
+
 def _duckdb(connection: Connection, sql: str):
     import duckdb
 
@@ -65,7 +75,7 @@ def _duckdb(connection: Connection, sql: str):
         db = duckdb.connect(
             connection.settings,
             read_only=True,
-            config={"memory_limit": settings.WAREHOUSE_DUCKDB_MEMORY_LIMIT},
+            config=duckdb_config(),
         )
     except duckdb.Error as exc:
         raise QueryFailed(f"DuckDB could not open the warehouse: {_short(exc)}") from exc
