@@ -223,7 +223,7 @@ def hand(args) -> dict:
 def refresh(args) -> dict:
     from bench_database import own_database
 
-    cleanup = own_database("h_whbench_bench")
+    cleanup = own_database("growthops_warehouse_bench")
     try:
         django_setup()
         from django.core.management import call_command
