@@ -13,7 +13,7 @@ Each step runs in a child process of its own, so each peak memory printed is tha
    add-to-carts), before and after exposure. Not timed against anything.
 2. The hand-written query: one GROUP BY computing the three metrics' daily sums at once,
    on a connection with the refresh's DuckDB settings (``engines.duckdb_config``: the same
-   memory ceiling, threads and spill folder), rows fetched into Python.
+   memory ceiling, no insertion order, DuckDB's default threads), rows fetched into Python.
 3. The refresh: a Django database of its own (SQLite in the temporary folder, or PostgreSQL
    when ``DATABASE_URL`` names one: see ``bench_database``) holding a DuckDB data source
    (``datasource_create``), three metrics (``metric_define``: purchase conversion, revenue
@@ -34,6 +34,7 @@ query's numbers (counts exactly, sums of doubles to 1e-9 relative: DuckDB adds i
 no fixed order), and each step's peak resident memory (target < 1 GB): ``VmHWM`` of the child
 after its set-up was cleared (``/proc/self/clear_refs``), so the refresh's peak is the timed
 part's (Django, its rows and DuckDB), and ``ru_maxrss`` of the whole child beside it.
+Figures measured: docs/warehouse.md (Benchmark).
 """
 
 import argparse

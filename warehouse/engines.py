@@ -60,7 +60,7 @@ def run(connection: Connection, sql: str) -> Outcome:
 
 def duckdb_config() -> dict:
     """The settings of every DuckDB connection a refresh opens: a memory ceiling (past it,
-    DuckDB spills to a ``.tmp`` folder beside the file), and no insertion order to keep
+    DuckDB spills to its temporary folder, by default beside the file), and no insertion order to keep
     (the query aggregates; keeping it costs memory)."""
     return {
         "memory_limit": settings.WAREHOUSE_DUCKDB_MEMORY_LIMIT,
