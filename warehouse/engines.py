@@ -67,6 +67,16 @@ def run(connection: Connection, sql: str) -> QueryOutcome:
     return QueryOutcome(columns, rows, duration_ms)
 
 
+def duckdb_config() -> dict:
+    """The settings of every DuckDB connection a refresh opens: a memory ceiling (past it,
+    DuckDB spills to its temporary folder, by default beside the file), and no insertion order to keep
+    (the query aggregates; keeping it costs memory)."""
+    return {
+        "memory_limit": settings.WAREHOUSE_DUCKDB_MEMORY_LIMIT,
+        "preserve_insertion_order": False,
+    }
+
+
 # DuckDB files kept open by ``duckdb_kept_open`` (by path), or None outside one.
 _kept_open: ContextVar[dict | None] = ContextVar("warehouse_duckdb_kept_open", default=None)
 
@@ -100,7 +110,7 @@ def _duckdb_open(connection: Connection):
         db = duckdb.connect(
             connection.settings,
             read_only=True,
-            config={"memory_limit": settings.WAREHOUSE_DUCKDB_MEMORY_LIMIT},
+            config=duckdb_config(),
         )
     except duckdb.Error as exc:
         raise QueryFailed(f"DuckDB could not open the warehouse: {_short(exc)}") from exc

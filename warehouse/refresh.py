@@ -56,6 +56,7 @@ class Target:
     dimensions: list[str] = field(default_factory=list)  # the source's, whatever the org's list
     rows: list[dict] = field(default_factory=list)
     problem: str = ""
+    changed: bool = False  # whether its write changed any stored observation
 
 
 def refresh_experiment(experiment_id: int, *, actor, run_id: int | None = None) -> RefreshRun:
@@ -72,8 +73,7 @@ def refresh_experiment(experiment_id: int, *, actor, run_id: int | None = None) 
 def refresh_batch(experiment_ids, *, actor=None, run_ids=None) -> list[RefreshRun]:
     """Refresh experiments together: one query per data source × fact table, computing every
     metric definition read from it (same columns and windows) for all the experiments."""
-    run_ids = run_ids or {}
-    targets = [_target(e, run_ids.get(e.pk), actor) for e in _experiments(experiment_ids)]
+    targets = _targets(_experiments(experiment_ids), run_ids or {}, actor)
     groups = defaultdict(dict)  # a source × fact table → its definitions (by pk)
     for target in targets:
         if target.problem:
@@ -93,8 +93,7 @@ def refresh_batch(experiment_ids, *, actor=None, run_ids=None) -> list[RefreshRu
     with duckdb_kept_open():  # the batch's queries open each embedded file once
         for chosen, members in batches:
             _query_group(chosen, members)
-    for target in targets:
-        _finish(target)
+    _finish_all(targets)
     return [t.run for t in targets]
 
 
@@ -123,20 +122,33 @@ def _shared(definition: MetricDefinition) -> tuple:
 
 def _experiments(experiment_ids):
     return list(
-        Experiment.objects.filter(pk__in=experiment_ids)
-        .select_related("warehouse_source__source")
-        .prefetch_related("variants")
-        .order_by("pk")
+        Experiment.objects.filter(pk__in=experiment_ids).prefetch_related("variants").order_by("pk")
     )
 
 
-def _target(experiment: Experiment, run_id, actor) -> Target:
-    run = _start_run(experiment, run_id, actor)
-    target = Target(experiment, run)
-    try:
-        link = (
-            ExperimentSource.objects.filter(experiment=experiment).select_related("source").first()
+def _targets(experiments, run_ids: dict, actor) -> list[Target]:
+    """Each experiment's run (started, in one commit) and what it refreshes, read for the
+    whole batch at once."""
+    ids = [e.pk for e in experiments]
+    linked = ExperimentSource.objects.filter(experiment_id__in=ids).select_related("source")
+    links = {link.experiment_id: link for link in linked}
+    metric_ids = experiment_metric_ids(ids)
+    definitions = latest_definitions(set().union(*metric_ids.values()))
+    with transaction.atomic():
+        runs = [_start_run(e, run_ids.get(e.pk), actor) for e in experiments]
+    return [
+        _target(
+            Target(experiment, run),
+            links.get(experiment.pk),
+            {m: definitions[m] for m in metric_ids.get(experiment.pk, ()) if m in definitions},
         )
+        for experiment, run in zip(experiments, runs, strict=True)
+    ]
+
+
+def _target(target: Target, link: ExperimentSource | None, definitions: dict) -> Target:
+    experiment = target.experiment
+    try:
         if link is None:
             raise RefreshFailed("The experiment names no exposure source in a warehouse.")
         if reason := status_refusal(experiment):
@@ -146,10 +158,7 @@ def _target(experiment: Experiment, run_id, actor) -> Target:
             raise RefreshFailed("The experiment has not started: there is nothing to read yet.")
         target.key = link.key
         target.dimensions = [dimension for dimension, _ in source_dimensions(link.source)]
-        metric_ids = experiment_metric_ids([experiment.pk]).get(experiment.pk, set())
-        target.definitions = {
-            m: d for m, d in latest_definitions(metric_ids).items() if d.source_id == link.source_id
-        }
+        target.definitions = {m: d for m, d in definitions.items() if d.source_id == link.source_id}
         if not target.definitions:
             raise RefreshFailed(
                 f"None of the experiment's metrics has a definition in “{link.source}”."
@@ -274,7 +283,18 @@ def _plain(value):
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
-def _finish(target: Target) -> None:
+def _finish_all(targets: list[Target]) -> None:
+    """Every target's writes in one transaction (each experiment's in a savepoint of its
+    own): one commit for the batch instead of several per experiment, and one analysis
+    request for all the experiments written."""
+    with transaction.atomic():
+        written = [t.experiment.pk for t in targets if _finish(t)]
+        observations_changed(written)
+
+
+def _finish(target: Target) -> bool:
+    """Write the target's rows and close its run; True when its observations changed (so its
+    results must be analysed again)."""
     run = target.run
     run.rows = len(target.rows)
     started = run.started_at or timezone.now()
@@ -284,6 +304,7 @@ def _finish(target: Target) -> None:
         written = _write(target)
     except RefreshFailed as exc:
         _failed(target, str(exc))
+        return False
     else:
         run.status, run.written = RefreshRun.Status.SUCCEEDED, written
         run.finished_at = timezone.now()
@@ -293,6 +314,7 @@ def _finish(target: Target) -> None:
         alerts_resolve(
             Alert.objects.filter(experiment=target.experiment, kind=Alert.Kind.REFRESH_FAILED)
         )
+        return target.changed
 
 
 def _write(target: Target) -> int:
@@ -331,8 +353,7 @@ def _write(target: Target) -> int:
         observations = _validated(target, changed)
         Observation.objects.filter(pk__in=gone).delete()
         observations_upsert(observations)
-        if observations or gone:
-            observations_changed([target.experiment.pk])
+    target.changed = bool(observations or gone)
     return len(observations)
 
 

@@ -293,9 +293,29 @@ def _parameters(query: MetricQuery) -> dict:
     }
 
 
+def _without_dimension(tree):
+    """The overall rows (no dimension column): nothing to carry through the steps or group
+    by (the per-user step groups tens of millions of users); ``dimension_value`` is ''."""
+    for select in tree.find_all(exp.Select):
+        kept = []
+        for column in select.expressions:
+            if column.alias_or_name == "wh_dimension":
+                continue
+            if column.alias == "dimension_value":
+                column = exp.alias_(exp.Literal.string(""), "dimension_value")
+            kept.append(column)
+        select.set("expressions", kept)
+        if group := select.args.get("group"):
+            group.set("expressions", [g for g in group.expressions if g.name != "wh_dimension"])
+    return tree
+
+
 def _filled(tree, identifiers, tables, parameters):
     """Swap the template's names for the query's nodes, then its parameters for literals (a
-    second pass: the swapped-in conditions hold parameters of their own)."""
+    second pass: the swapped-in conditions hold parameters of their own). Without a
+    dimension column, the dimension is left out (:func:`_without_dimension`)."""
+    if isinstance(identifiers["__x_dim"], exp.Literal):
+        tree = _without_dimension(tree)
 
     def names(node):
         if isinstance(node, exp.Table) and node.name in tables:

@@ -3,8 +3,7 @@ WITH exposures AS (
     "experiment_key" AS wh_experiment,
     "user_pseudo_id" AS wh_user,
     MIN("variant_key") AS wh_variant,
-    MIN("exposed_at") AS wh_first_at,
-    MIN('') AS wh_dimension
+    MIN("exposed_at") AS wh_first_at
   FROM "exposures"
   WHERE
     "experiment_key" IN ('checkout-test')
@@ -44,7 +43,6 @@ WITH exposures AS (
   SELECT
     e.wh_experiment,
     e.wh_variant,
-    e.wh_dimension,
     CAST(e.wh_first_at AS DATE) AS wh_day,
     COUNT(
       CASE
@@ -123,13 +121,11 @@ WITH exposures AS (
     e.wh_experiment,
     e.wh_variant,
     e.wh_user,
-    e.wh_dimension,
     CAST(e.wh_first_at AS DATE)
 ), valued AS (
   SELECT
     wh_experiment,
     wh_variant,
-    wh_dimension,
     wh_day,
     CASE WHEN window_events_0 > 0 THEN 1 ELSE 0 END AS wh_y_0,
     CASE WHEN pre_events_0 > 0 THEN 1 ELSE 0 END AS wh_x_0,
@@ -147,7 +143,7 @@ SELECT
   wh_experiment AS experiment_key,
   wh_variant AS variant_key,
   wh_day AS exposure_day,
-  wh_dimension AS dimension_value,
+  '' AS dimension_value,
   COUNT(*) AS users,
   SUM(wh_y_0) AS metric_sum_0,
   SUM(wh_y_0 * wh_y_0) AS metric_sum_squares_0,
@@ -168,5 +164,4 @@ FROM valued
 GROUP BY
   wh_experiment,
   wh_variant,
-  wh_dimension,
   wh_day
