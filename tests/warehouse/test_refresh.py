@@ -236,18 +236,16 @@ def _revenue_row(day, total, **extra):
             "sum_squares": 400.0, **extra}  # fmt: skip
 
 
-def test_a_refresh_writes_only_the_rows_whose_numbers_changed(
-    world, django_capture_on_commit_callbacks
-):
+def test_a_refresh_writes_only_the_rows_whose_numbers_changed(world):
     experiment = world["experiment"]
     first = [_revenue_row("2026-11-02", 0.1 + 0.2), _revenue_row("2026-11-03", 5.0)]
     assert _write(_target(experiment, first)) == 2
     stamped = dict(Observation.objects.values_list("date", "updated_at"))
     # The same sums added in another order (the last bits differ) and one changed day.
     again = [_revenue_row("2026-11-02", 0.3), _revenue_row("2026-11-03", 6.0)]
-    with django_capture_on_commit_callbacks() as queued:
-        assert _write(_target(experiment, again)) == 1
-    assert len(queued) == 1  # the analysis of the changed day
+    target = _target(experiment, again)
+    assert _write(target) == 1
+    assert target.changed  # the batch asks for this experiment's analysis
     assert dict(Observation.objects.values_list("date", "sum")) == {
         dt.date(2026, 11, 2): 0.1 + 0.2,
         dt.date(2026, 11, 3): 6.0,
@@ -256,9 +254,9 @@ def test_a_refresh_writes_only_the_rows_whose_numbers_changed(
         Observation.objects.get(date=dt.date(2026, 11, 2)).updated_at
         == stamped[dt.date(2026, 11, 2)]
     )
-    with django_capture_on_commit_callbacks() as queued:
-        assert _write(_target(experiment, again)) == 0
-    assert queued == []
+    target = _target(experiment, again)
+    assert _write(target) == 0
+    assert not target.changed  # nothing to analyse again
 
 
 def test_a_refresh_keeps_the_days_outside_its_window(world):
