@@ -1,21 +1,14 @@
 """The metric library, data sources and refresh over the API."""
 
 import pytest
-from rest_framework.test import APIClient
 
-from tests.conftest import person
+from tests.conftest import client_for, person
 from warehouse.models import DataSource, MetricDefinition, RefreshRun
 
 from .engines import duckdb_file
 from .helpers import ENV, warehouse_experiment, warehouse_source
 
 pytestmark = pytest.mark.django_db
-
-
-def client(user):
-    api = APIClient()
-    api.force_authenticate(user)
-    return api
 
 
 def metric_body(source, **changes):
@@ -36,12 +29,12 @@ def metric_body(source, **changes):
 def test_each_change_is_a_new_version_and_only_the_cmo_marks_official():
     analyst, cmo = person("analyst"), person("cmo")
     source = warehouse_source()
-    created = client(analyst).post("/api/v1/metrics/", metric_body(source), format="json")
+    created = client_for(analyst).post("/api/v1/metrics/", metric_body(source), format="json")
     assert created.status_code == 201, created.content
     metric_id = created.json()["id"]
     assert created.json()["kind"] == "binomial"
     assert created.json()["definition"]["version"] == 1
-    changed = client(analyst).patch(
+    changed = client_for(analyst).patch(
         f"/api/v1/metrics/{metric_id}/", {"conversion_window_hours": 24}, format="json"
     )
     assert [v["version"] for v in changed.json()["versions"]] == [2, 1]
@@ -49,9 +42,9 @@ def test_each_change_is_a_new_version_and_only_the_cmo_marks_official():
     assert (
         MetricDefinition.objects.get(metric_id=metric_id, version=1).conversion_window_hours == 72
     )
-    refused = client(analyst).post(f"/api/v1/metrics/{metric_id}/official/", {}, format="json")
+    refused = client_for(analyst).post(f"/api/v1/metrics/{metric_id}/official/", {}, format="json")
     assert refused.status_code == 403
-    marked = client(cmo).post(f"/api/v1/metrics/{metric_id}/official/", {}, format="json")
+    marked = client_for(cmo).post(f"/api/v1/metrics/{metric_id}/official/", {}, format="json")
     assert marked.json()["definition"]["official"] is True
     assert marked.json()["definition"]["official_by"] == str(cmo)
 
@@ -67,7 +60,7 @@ def test_each_change_is_a_new_version_and_only_the_cmo_marks_official():
 )
 def test_a_bad_definition_is_refused_and_writes_nothing(changes, message):
     source = warehouse_source()
-    response = client(person("analyst")).post(
+    response = client_for(person("analyst")).post(
         "/api/v1/metrics/", metric_body(source, **changes), format="json"
     )
     assert response.status_code == 400
@@ -77,7 +70,7 @@ def test_a_bad_definition_is_refused_and_writes_nothing(changes, message):
 
 def test_a_data_source_never_shows_its_connection_settings(monkeypatch):
     monkeypatch.setenv("WAREHOUSE_SECRET_DSN", "postgresql://reader:hunter2@db/warehouse")
-    api = client(person("cmo"))
+    api = client_for(person("cmo"))
     created = api.post(
         "/api/v1/datasources/",
         {"name": "PG", "kind": "postgres", "connection_ref": "env:WAREHOUSE_SECRET_DSN"},
@@ -101,7 +94,7 @@ def test_a_data_source_never_shows_its_connection_settings(monkeypatch):
 def test_the_connection_test_answers_for_a_real_warehouse(tmp_path, monkeypatch):
     monkeypatch.setenv(ENV, duckdb_file(tmp_path))
     source = warehouse_source()
-    tested = client(person("analyst")).post(f"/api/v1/datasources/{source.pk}/test/")
+    tested = client_for(person("analyst")).post(f"/api/v1/datasources/{source.pk}/test/")
     assert tested.json()["last_test_ok"] is True
     assert "Connected" in tested.json()["last_test_message"]
 
@@ -113,16 +106,16 @@ def test_refresh_answers_202_with_its_task_and_the_run_shows_the_sql(
     operator = person("operator")
     experiment = warehouse_experiment(operator, warehouse_source())
     with django_capture_on_commit_callbacks(execute=True):
-        response = client(operator).post(f"/api/v1/experiments/{experiment.pk}/refresh/")
+        response = client_for(operator).post(f"/api/v1/experiments/{experiment.pk}/refresh/")
     assert response.status_code == 202
     task_id = response.json()["task_id"]
     run = RefreshRun.objects.get(task_id=task_id)
     assert run.status == "succeeded" and run.written > 0
-    runs = client(person("marketer")).get(f"/api/v1/experiments/{experiment.pk}/refreshes/")
+    runs = client_for(person("marketer")).get(f"/api/v1/experiments/{experiment.pk}/refreshes/")
     assert runs.json()[0]["status"] == "succeeded"
     assert "GROUP BY" in runs.json()[0]["statements"][0]["sql"]
     # The numbers and the results name the definition version that computed them.
-    reader = client(person("analyst"))
+    reader = client_for(person("analyst"))
     results = reader.get(f"/api/v1/experiments/{experiment.pk}/results/").json()
     assert results and {r["metric_version"] for r in results} == {1}
     observations = reader.get(f"/api/v1/experiments/{experiment.pk}/observations/").json()
@@ -135,7 +128,7 @@ def test_refresh_without_an_exposure_source_is_refused(tmp_path):
 
     operator = person("operator")
     experiment = running_experiment(operator)
-    response = client(operator).post(f"/api/v1/experiments/{experiment.pk}/refresh/")
+    response = client_for(operator).post(f"/api/v1/experiments/{experiment.pk}/refresh/")
     assert response.status_code == 400
     assert "exposure source" in response.content.decode()
     assert not RefreshRun.objects.exists()

@@ -8,18 +8,13 @@ from django.test import Client
 
 from experiments.models import Metric
 from tests.factories import MetricFactory
+from tests.helpers import signed_in
 from warehouse.models import DataSource, MetricDefinition
 
 from .engines import duckdb_file
 from .helpers import ENV, definition, warehouse_source
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def snapshot():

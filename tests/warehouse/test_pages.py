@@ -1,20 +1,14 @@
 """The experiment page's warehouse panel: source, last run with its SQL and time, Refresh."""
 
 import pytest
-from django.test import Client
 
 from tests.conftest import person
+from tests.helpers import signed_in
 
 from .engines import duckdb_file
 from .helpers import ENV, warehouse_experiment, warehouse_source
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_panel_shows_the_sql_that_ran_and_refreshes(
