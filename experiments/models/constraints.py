@@ -27,4 +27,7 @@ class FieldCheckConstraint(models.CheckConstraint):
         return "experiments.models.FieldCheckConstraint", args, kwargs
 
     def __eq__(self, other):
-        return super().__eq__(other) and self.field == getattr(other, "field", None)
+        equal = super().__eq__(other)
+        if equal is NotImplemented:  # not a constraint: let Python ask the other side
+            return equal
+        return equal and self.field == getattr(other, "field", None)
