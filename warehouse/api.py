@@ -272,6 +272,7 @@ class RefreshRunSerializer(serializers.ModelSerializer):
             "written",
             "statements",
             "statements_planned",
+            "statements_sent",
             "progress",
             "error",
         ]

@@ -227,6 +227,7 @@ class RefreshRun(models.Model):
     statements = models.JSONField(default=list, blank=True)
     # How many statements the run will send: with the write after them, its progress's steps.
     statements_planned = models.PositiveSmallIntegerField(default=0)
+    statements_sent = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
 
     class Meta:
@@ -243,4 +244,4 @@ class RefreshRun(models.Model):
             return 100
         if self.status == self.Status.QUEUED or not self.statements_planned:
             return 0
-        return min(99, round(100 * len(self.statements) / (self.statements_planned + 1)))
+        return min(99, round(100 * self.statements_sent / (self.statements_planned + 1)))

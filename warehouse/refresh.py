@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from analytics.analysis.alerts import alerts_resolve, raise_alert
@@ -99,13 +100,17 @@ def refresh_batch(experiment_ids, *, actor=None, run_ids=None) -> list[RefreshRu
 
 def _plan(batches) -> None:
     """Record how many statements each run will send, for its progress bar."""
-    planned = defaultdict(int)
+    planned = {}  # run pk → run
     for definitions, members in batches:
         statements = 1 + len(source_dimensions(definitions[0].source))
         for member in members:
-            planned[member.run.pk] += statements
-    for run_pk, count in planned.items():
-        RefreshRun.objects.filter(pk=run_pk).update(statements_planned=count)
+            planned[member.run.pk] = member.run
+            member.run.statements_planned += statements  # kept for the run's own save
+    by_count = defaultdict(list)  # most runs of a batch send as many: one update per count
+    for refresh_run in planned.values():
+        by_count[refresh_run.statements_planned].append(refresh_run.pk)
+    for count, run_pks in by_count.items():
+        RefreshRun.objects.filter(pk__in=run_pks).update(statements_planned=count)
 
 
 def _shared(definition: MetricDefinition) -> tuple:
@@ -175,7 +180,7 @@ def _start_run(experiment, run_id, actor) -> RefreshRun:
         run = RefreshRun(experiment=experiment, requested_by=actor)
     # A redelivered task starts its run again from nothing.
     run.status, run.started_at, run.error, run.statements = RefreshRun.Status.RUNNING, now, "", []
-    run.rows = run.written = run.statements_planned = 0
+    run.rows = run.written = run.statements_planned = run.statements_sent = 0
     run.save()
     return run
 
@@ -210,9 +215,12 @@ def _query_slice(definitions, members, dimension: str, column: str) -> bool:
     statement["rows"] = len(outcome.rows) if outcome else 0
     for member in members:
         member.run.statements.append(statement)
-    # The page follows the run while it is under way.
-    for member in members:
-        RefreshRun.objects.filter(pk=member.run.pk).update(statements=member.run.statements)
+        member.run.statements_sent += 1  # as the update below counts it, for the run's save
+    # The page follows the run while it is under way: one counter update for the batch (the
+    # statements themselves, SQL included, are saved once, when each run finishes).
+    RefreshRun.objects.filter(pk__in=[m.run.pk for m in members]).update(
+        statements_sent=F("statements_sent") + 1
+    )
     if outcome is None:
         return False
     _split(outcome, definitions, members, dimension)

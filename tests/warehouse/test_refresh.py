@@ -68,6 +68,10 @@ def test_a_refresh_writes_the_warehouse_numbers_and_analyses_them(
     ]
     assert all('FROM "events"' in s["sql"] and s["duration_ms"] >= 0 for s in run.statements)
     assert run.written == Observation.objects.count() == run.rows
+    # Its progress counted each statement it planned and sent, as stored.
+    run.refresh_from_db()
+    assert run.statements_sent == run.statements_planned == len(run.statements) == 1
+    assert run.progress == 100
     assert sorted(v.metric.key for v in run.metric_versions.all()) == ["purchases", "revenue"]
     # Analysis follows as after an upload (tasks run in-process in tests).
     assert Result.objects.filter(experiment=world["experiment"]).exists()

@@ -15,6 +15,11 @@ class Migration(migrations.Migration):
             name='statements_planned',
             field=models.PositiveSmallIntegerField(default=0),
         ),
+        migrations.AddField(
+            model_name='refreshrun',
+            name='statements_sent',
+            field=models.PositiveSmallIntegerField(default=0),
+        ),
         migrations.AlterField(
             model_name='datasource',
             name='read_only_role',
