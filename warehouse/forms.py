@@ -103,7 +103,7 @@ class ExposureSourceForm(forms.Form):
     source = forms.ModelChoiceField(
         queryset=DataSource.objects.order_by("name"),
         required=False,
-        empty_label="None: results come from uploads and events",
+        empty_label="None (uploads and events)",
         label="Data source",
     )
     experiment_key = forms.CharField(
