@@ -337,8 +337,51 @@ def _filled(tree, identifiers, tables, parameters):
     return tree.transform(names).transform(values)
 
 
+def with_ctes_inlined(tree: exp.Expression) -> exp.Expression:
+    """``tree`` with each ``WITH`` step written as a derived table where it is read.
+
+    ClickHouse servers before 20.x have no ``WITH name AS (SELECT …)`` (18.16 stops at its
+    first bracket); a derived table runs on every version and on chdb. Each step of our
+    templates is read once, so nothing is computed twice. A step named like a real table
+    (``exposures``) replaces only the references after it, not the table it reads."""
+    tree = tree.copy()
+    with_ = tree.args.get("with_")
+    if with_ is None:
+        return tree
+    tree.set("with_", None)
+    steps: list[tuple[str, exp.Expression]] = []
+    for cte in with_.expressions:
+        body = cte.this
+        for name, earlier in steps:
+            body = body.transform(_reading(name, earlier))
+        steps.append((cte.alias, body))
+    for name, body in steps:
+        tree = tree.transform(_reading(name, body))
+    return tree
+
+
+def _reading(name: str, body: exp.Expression):
+    def swap(node):
+        if isinstance(node, exp.Table) and not node.args.get("db") and node.name == name:
+            return exp.Subquery(
+                this=body.copy(), alias=exp.TableAlias(this=exp.to_identifier(node.alias or name))
+            )
+        return node
+
+    return swap
+
+
+def as_sql(tree: exp.Expression, dialect: str, *, pretty: bool = True) -> str:
+    """``tree`` in ``dialect`` (a data source's kind); ClickHouse's without ``WITH`` steps."""
+    if dialect not in DIALECTS:
+        raise QueryProblem("kind", f"Unknown warehouse kind “{dialect}”.")
+    if dialect == "clickhouse":
+        tree = with_ctes_inlined(tree)
+    return tree.sql(dialect=DIALECTS[dialect], pretty=pretty)
+
+
 def render(query: MetricQuery, dialect: str, *, pretty: bool = True) -> str:
     """The refresh query in ``dialect`` (a data source's kind)."""
     if dialect not in DIALECTS:
         raise QueryProblem("kind", f"Unknown warehouse kind “{dialect}”.")
-    return build(query).sql(dialect=DIALECTS[dialect], pretty=pretty)
+    return as_sql(build(query), dialect, pretty=pretty)

@@ -31,6 +31,7 @@ from .build import (
     _shared_identifiers,
     _tables,
     _value_and_denominator,
+    as_sql,
 )
 
 # What each metric may have of its own; everything else must be the same to share a query.
@@ -157,4 +158,4 @@ def render_combined(queries: list[MetricQuery], dialect: str, *, pretty: bool = 
     """The combined query in ``dialect`` (a data source's kind)."""
     if dialect not in DIALECTS:
         raise QueryProblem("kind", f"Unknown warehouse kind “{dialect}”.")
-    return build_combined(queries).sql(dialect=DIALECTS[dialect], pretty=pretty)
+    return as_sql(build_combined(queries), dialect, pretty=pretty)
