@@ -1,7 +1,8 @@
 """Running a rendered query on a data source's engine, read-only, with a time limit and a
-row cap. DuckDB is embedded; PostgreSQL through psycopg; ClickHouse's dialect on chdb (the
-embedded engine: the connection setting is its data directory). BigQuery and Snowflake have
-no client here: their SQL is rendered and checked (docs/warehouse.md), not run.
+row cap. DuckDB is embedded; PostgreSQL through psycopg; ClickHouse on a server through
+clickhouse-driver (native protocol; the setting is a ``clickhouse://`` URL) or on chdb (the
+embedded engine; the setting is its data directory). BigQuery and Snowflake have no client
+here: their SQL is rendered and checked (docs/warehouse.md), not run.
 """
 
 import threading
@@ -173,6 +174,12 @@ _CHDB_LOCK = threading.Lock()  # chdb holds one session per process
 
 
 def _clickhouse(connection: Connection, sql: str):
+    if connection.settings.startswith(CLICKHOUSE_SERVER_SCHEMES):
+        return _clickhouse_server(connection, sql)
+    return _chdb(connection, sql)
+
+
+def _chdb(connection: Connection, sql: str):
     try:
         from chdb import session
     except ImportError as exc:
@@ -195,6 +202,72 @@ def _clickhouse(connection: Connection, sql: str):
     columns = list(result.column_names)
     rows = list(zip(*(result.column(c).to_pylist() for c in columns), strict=True))
     return columns, rows
+
+
+CLICKHOUSE_SERVER_SCHEMES = ("clickhouse://", "clickhouses://")
+CLICKHOUSE_TIMEOUT_EXCEEDED = 159
+# Past the time limit the server stops the query; the socket waits this much longer before
+# the client gives up on a server that did not.
+CLICKHOUSE_SOCKET_GRACE_SECONDS = 10
+
+
+def _clickhouse_server(connection: Connection, sql: str):
+    """The query on a ClickHouse server, its limits sent as the query's settings.
+
+    The account must be read-only. An account with ``readonly = 2`` (reads, and may set the
+    query's limits) gets the limits alone; one with ``readonly = 0`` gets ``readonly = 1``
+    as well; one with ``readonly = 1`` is refused: it may change no setting, so a current
+    server rejects the limits and 18.16 ignores them without a word."""
+    from clickhouse_driver import Client, errors
+    from clickhouse_driver.util.helpers import parse_url
+
+    try:
+        host, options = parse_url(connection.settings)
+    except ValueError as exc:
+        raise QueryFailed("The ClickHouse URL in the connection settings is malformed.") from exc
+    options.setdefault("connect_timeout", 10)
+    options["send_receive_timeout"] = connection.timeout_seconds + CLICKHOUSE_SOCKET_GRACE_SECONDS
+    client = Client(host, **options)
+    try:
+        account_readonly = client.execute(
+            "SELECT value FROM system.settings WHERE name = 'readonly'"
+        )[0][0]
+        if account_readonly == "1":
+            raise QueryFailed(
+                "The ClickHouse account has readonly = 1, which forbids the query's time limit "
+                "and row cap; give it a profile with readonly = 2 (docs/warehouse.md)."
+            )
+        limits = {
+            "max_execution_time": int(connection.timeout_seconds),
+            # Past the cap the server stops reading (``break``): the cap's check refuses it.
+            "max_result_rows": int(connection.row_cap) + 1,
+            "result_overflow_mode": "break",
+            **({"readonly": 1} if account_readonly == "0" else {}),
+        }
+        result = client.execute_iter(sql, settings=limits, with_column_types=True)
+        columns = [name for name, _ in next(result)]
+        rows = []
+        for row in result:
+            rows.append(row)
+            if len(rows) > connection.row_cap:
+                break
+    except errors.SocketTimeoutError as exc:
+        raise _timed_out(connection) from exc
+    except errors.ServerException as exc:
+        if exc.code == CLICKHOUSE_TIMEOUT_EXCEEDED:
+            raise _timed_out(connection) from exc
+        raise QueryFailed(f"ClickHouse refused the query: {_server_message(exc)}") from exc
+    except (errors.Error, OSError, EOFError) as exc:
+        raise QueryFailed(f"ClickHouse did not answer: {_short(exc)}") from exc
+    finally:
+        client.disconnect()  # also stops a query whose rows were not all read
+    return columns, rows
+
+
+def _server_message(exc) -> str:
+    """ClickHouse's own message, without the stack trace older servers append."""
+    message = (exc.message or "").split("Stack trace:")[0].strip()
+    return message.splitlines()[0][:300] if message else f"error code {exc.code}"
 
 
 def _timed_out(connection: Connection) -> QueryFailed:

@@ -1,4 +1,5 @@
-"""The same small warehouse in DuckDB, chdb (ClickHouse) and PostgreSQL, for the tests."""
+"""The same small warehouse in DuckDB, chdb and a ClickHouse server (ClickHouse) and PostgreSQL,
+for the tests."""
 
 import os
 import tempfile
@@ -87,3 +88,38 @@ def drop_postgres_database(base_dsn: str, dsn: str) -> None:
     name = dsn.rsplit("/", 1)[1]
     with psycopg.connect(base_dsn, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def clickhouse_server_database(admin_url: str) -> str:
+    """A database ``gro_wh_<random>`` with the tables on a ClickHouse server; returns its name."""
+    from clickhouse_driver import Client
+
+    name = f"gro_wh_{uuid.uuid4().hex[:8]}"
+    exposures, events = tables()
+    client = Client.from_url(admin_url)
+    try:
+        client.execute(f"CREATE DATABASE {name}")
+        client.execute(
+            f"CREATE TABLE {name}.exposures (experiment_key String, variant_key String, "
+            "user_pseudo_id String, exposed_at DateTime, device_category String) "
+            "ENGINE = MergeTree ORDER BY (experiment_key, user_pseudo_id)"
+        )
+        client.execute(
+            f"CREATE TABLE {name}.events (user_pseudo_id String, event_name String, "
+            "event_timestamp DateTime, value Float64) ENGINE = MergeTree ORDER BY user_pseudo_id"
+        )
+        client.execute(f"INSERT INTO {name}.exposures VALUES", exposures)
+        client.execute(f"INSERT INTO {name}.events VALUES", [(*e[:3], float(e[3])) for e in events])
+    finally:
+        client.disconnect()
+    return name
+
+
+def drop_clickhouse_server_database(admin_url: str, name: str) -> None:
+    from clickhouse_driver import Client
+
+    client = Client.from_url(admin_url)
+    try:
+        client.execute(f"DROP DATABASE IF EXISTS {name}")
+    finally:
+        client.disconnect()
