@@ -6,7 +6,7 @@ import pytest
 
 from experiments.models import StatusChange
 from tests.analytics.helpers import running_experiment
-from tests.browser import confirm, new_page, sign_in, sign_in_through_the_form
+from tests.browser import confirm, new_page, settle, sign_in, sign_in_through_the_form
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory
 
@@ -83,6 +83,6 @@ def test_pages_load_without_browser_errors(page, live_server, cmo, operator):
     assert page.locator("h1").inner_text() == "Growth programme"
     # The dashboard loads its panels with htmx: let them finish, so that no request is still
     # being served when the test's database is emptied.
-    page.wait_for_load_state("networkidle")
+    settle(page)
 
     assert errors == []

@@ -10,7 +10,7 @@ import pytest
 from experiments.models import Objective, Segment
 from tests import cockpit
 
-from ..browser import confirm, new_page, sign_in
+from ..browser import confirm, new_page, resize, sign_in
 from ..conftest import screenshot_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,12 +22,11 @@ def shoot(page, name):
     later). At the width the page already has there is nothing to redraw."""
     folder = screenshot_dir()
     for width, height in ((1280, 900), (390, 844)):
-        if page.viewport_size != {"width": width, "height": height}:
-            page.set_viewport_size({"width": width, "height": height})
-            page.wait_for_timeout(400)
         page.wait_for_function(CHARTS_DRAWN)
+        if page.viewport_size != {"width": width, "height": height}:
+            resize(page, width, height)
         page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
+    resize(page, 1280, 900)
 
 
 CHARTS_DRAWN = (
