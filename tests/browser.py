@@ -67,12 +67,17 @@ def resize(page, width: int, height: int) -> None:
     page.wait_for_function(CHARTS_FIT, polling=20)
 
 
+def save_screenshot(page, name: str) -> None:
+    """The whole page as ``name``.jpg in the screenshots folder: JPEG, because encoding a long
+    page as PNG takes Chromium half as long again, and these pictures are for looking at."""
+    page.screenshot(path=str(screenshot_dir() / f"{name}.jpg"), full_page=True, quality=85)
+
+
 def shoot(page, name):
     """Save the page at desktop and phone width."""
-    folder = screenshot_dir()
-    page.screenshot(path=str(folder / f"{name}-1280.png"), full_page=True)
+    save_screenshot(page, f"{name}-1280")
     resize(page, 390, 844)
-    page.screenshot(path=str(folder / f"{name}-390.png"), full_page=True)
+    save_screenshot(page, f"{name}-390")
     resize(page, 1280, 900)
 
 

@@ -40,7 +40,7 @@ def screenshot_dir() -> Path:
 
 
 def pytest_terminal_summary(terminalreporter):
-    if SCREENSHOTS.is_dir() and any(SCREENSHOTS.glob("*.png")):
+    if SCREENSHOTS.is_dir() and any(SCREENSHOTS.glob("*.jpg")):
         terminalreporter.write_line(f"Browser screenshots: {SCREENSHOTS}")
 
 
