@@ -6,6 +6,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Both cores: the suite is CPU-bound (docs/testing.md).
 PYTEST_ARGS ?= -n auto
+# Python caches compiled modules (and pytest its rewritten tests) in __pycache__, unless the
+# environment says not to: then every test subprocess and every run compiles the app again.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test lint format bench clean
 

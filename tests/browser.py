@@ -26,16 +26,59 @@ def new_page(browser):
     )
     page.on("pageerror", lambda error: errors.append(f"{error} on {page.url}"))
     page.console_errors = errors
+    in_flight = page.requests_in_flight = set()
+    page.on("request", lambda request: in_flight.add(request))
+    page.on("requestfinished", lambda request: in_flight.discard(request))
+    page.on("requestfailed", lambda request: in_flight.discard(request))
     return page
+
+
+# Quiet: no htmx element carries the classes it has while its request runs and its answer is
+# swapped in, and every chart is drawn.
+PAGE_QUIET = """() => !document.querySelector(
+  '.htmx-request, .htmx-swapping, .htmx-settling, [data-chart]:not([data-drawn])')"""
+
+# Plotly redraws a chart for a new width a moment after the window's resize event.
+CHARTS_FIT = """() => [...document.querySelectorAll('[data-chart][data-drawn]')].every(chart => {
+  const svg = chart.querySelector('svg.main-svg');
+  return !svg || chart.clientWidth === 0 || +svg.getAttribute('width') <= chart.clientWidth + 1;
+})"""
+
+
+def settle(page) -> None:
+    """Wait until the page has loaded, htmx has swapped in every panel it asked for (panels
+    that load themselves start before the load event), every chart is drawn and no request of
+    the page's is still open. Playwright's "networkidle" waits for the requests, then for half
+    a second more of quiet on every page; this returns as soon as the page is quiet."""
+    page.wait_for_load_state("load")
+    while True:
+        page.wait_for_function(PAGE_QUIET, polling=20)
+        if not page.requests_in_flight:
+            # One more look a moment later: a swap can start a panel that loads itself.
+            page.wait_for_timeout(20)
+            if not page.requests_in_flight and page.evaluate(PAGE_QUIET):
+                return
+        page.wait_for_timeout(20)
+
+
+def resize(page, width: int, height: int) -> None:
+    """Set the viewport and wait until every chart has been redrawn to fit its new width."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_function(CHARTS_FIT, polling=20)
+
+
+def save_screenshot(page, name: str) -> None:
+    """The whole page as ``name``.jpg in the screenshots folder: JPEG, because encoding a long
+    page as PNG takes Chromium half as long again, and these pictures are for looking at."""
+    page.screenshot(path=str(screenshot_dir() / f"{name}.jpg"), full_page=True, quality=85)
 
 
 def shoot(page, name):
     """Save the page at desktop and phone width."""
-    folder = screenshot_dir()
-    page.screenshot(path=str(folder / f"{name}-1280.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(folder / f"{name}-390.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
+    save_screenshot(page, f"{name}-1280")
+    resize(page, 390, 844)
+    save_screenshot(page, f"{name}-390")
+    resize(page, 1280, 900)
 
 
 def sign_in(page, live_server, username, *, at="/"):

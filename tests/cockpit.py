@@ -25,12 +25,12 @@ from tests.factories import (
     TeamFactory,
 )
 
-TODAY = timezone.localdate()
 # Reach 100,000 a year × baseline 5 % × value 40 per conversion: 200,000 per unit of lift.
 IMPACT_MODEL = {"reach_per_year": 100_000, "baseline": 0.05, "value_per_conversion": Decimal("40")}
 
 
 def build(*, cmo, operator, operator2):
+    today = timezone.localdate()
     team = TeamFactory(name="SMB tiger team")
     self_serve = SegmentFactory(name="Self-serve", owner_team=team, monthly_reach=300_000)
     freelancers = SegmentFactory(
@@ -71,7 +71,7 @@ def build(*, cmo, operator, operator2):
 
     scaled = experiment(
         "Customer logos", "concluded", decision="scale", outcome="won",
-        learnings="Logos build trust with first-time visitors.", end_date=TODAY,
+        learnings="Logos build trust with first-time visitors.", end_date=today,
     )  # fmt: skip
     Result.objects.create(
         experiment=scaled, metric=metric, variant=scaled.variants.get(key="b"), look=1,
@@ -101,8 +101,8 @@ def build(*, cmo, operator, operator2):
         title="Logos on the checkout page too", objective=arr, segment=self_serve,
         iterates_on_experiment=scaled, status="new",
     )  # fmt: skip
-    portfolio_rollup_run(today=TODAY - dt.timedelta(days=1))
-    portfolio_rollup_run(today=TODAY)
+    portfolio_rollup_run(today=today - dt.timedelta(days=1))
+    portfolio_rollup_run(today=today)
     return {
         "team": team,
         "self_serve": self_serve,

@@ -1,12 +1,17 @@
 """End to end in headless Chromium: sign in, review an experiment, upload its data."""
 
-import os
-
 import pytest
 
 from experiments.models import StatusChange
 from tests.analytics.helpers import running_experiment
-from tests.browser import confirm, new_page, sign_in, sign_in_through_the_form
+from tests.browser import (
+    confirm,
+    new_page,
+    save_screenshot,
+    settle,
+    sign_in,
+    sign_in_through_the_form,
+)
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory
 
@@ -60,10 +65,7 @@ def test_an_analyst_uploads_a_csv_and_sees_results(page, live_server, analyst, o
     assert "Saved 2 rows" in page.locator(".messages").inner_text()
     row = page.locator("#results tbody tr").nth(1).inner_text()
     assert "+30.0%" in row and "significant" in row
-    if os.environ.get("GROWTHOPS_SCREENSHOTS"):
-        page.screenshot(
-            path=os.path.join(os.environ["GROWTHOPS_SCREENSHOTS"], "results.png"), full_page=True
-        )
+    save_screenshot(page, "results")
 
 
 def test_pages_load_without_browser_errors(page, live_server, cmo, operator):
@@ -83,6 +85,6 @@ def test_pages_load_without_browser_errors(page, live_server, cmo, operator):
     assert page.locator("h1").inner_text() == "Growth programme"
     # The dashboard loads its panels with htmx: let them finish, so that no request is still
     # being served when the test's database is emptied.
-    page.wait_for_load_state("networkidle")
+    settle(page)
 
     assert errors == []

@@ -15,7 +15,7 @@ from experiments import services
 from experiments.lifecycle import experiment_approve, experiment_start
 from experiments.models import Experiment, StatusChange
 from tests.analytics.helpers import START, binomial_rows
-from tests.browser import new_page, sign_in
+from tests.browser import new_page, settle, sign_in
 from tests.browser import shoot as shoot_at_both_widths
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory, HypothesisFactory, MetricFactory, SegmentFactory
@@ -89,7 +89,7 @@ def test_an_early_call_and_a_call_against_the_verdict_each_take_a_reason(
     page.wait_for_url(re.compile(r"/experiments/\d+/$"))
     # The page loads its panels with htmx: let them finish before the test itself writes
     # (SQLite's shared in-memory database locks a table a request is still reading).
-    page.wait_for_load_state("networkidle")
+    settle(page)
     experiment = Experiment.objects.get(hypothesis=hypothesis)
     assert (experiment.template, experiment.min_run_weeks) == (template, 2)
 

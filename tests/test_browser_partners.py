@@ -13,7 +13,7 @@ from experiments.models import Experiment, Hypothesis
 from experiments.services import hypothesis_create, hypothesis_triage
 from roles.models import Partner, User
 from tests.analytics.helpers import START, binomial_rows
-from tests.browser import new_page, sign_in
+from tests.browser import new_page, settle, sign_in
 from tests.browser import shoot as shoot_at_both_widths
 from tests.factories import MetricFactory, ObjectiveFactory, SegmentFactory
 
@@ -54,7 +54,7 @@ def test_the_cmo_adds_a_partner_whose_person_runs_a_test_and_the_scorecard_moves
     boss.fill("#id_password", PASSPHRASE)
     boss.click("#partner-user-form button[type=submit]")
     boss.wait_for_selector("text=nils may now sign in")
-    boss.wait_for_load_state("networkidle")
+    settle(boss)
     partner = Partner.objects.get(name="Northwind Growth Partners")
     nils = User.objects.get(username="nils")
     assert (nils.role, nils.partner) == ("partner", partner)
@@ -85,9 +85,9 @@ def test_the_cmo_adds_a_partner_whose_person_runs_a_test_and_the_scorecard_moves
     agency.fill("#id_baseline", "0.1")
     agency.fill("#id_daily_traffic", "3000")
     agency.click("button:has-text('Submit for review')")
-    agency.wait_for_load_state("networkidle")
+    settle(agency)
     agency.wait_for_url(re.compile(r"/experiments/\d+/$"))
-    agency.wait_for_load_state("networkidle")
+    settle(agency)
     experiment = Experiment.objects.get(hypothesis=idea)
     assert (experiment.status, experiment.partner, experiment.owner) == ("in_review", partner, nils)
 
@@ -95,14 +95,14 @@ def test_the_cmo_adds_a_partner_whose_person_runs_a_test_and_the_scorecard_moves
     boss.goto(f"{live_server.url}/experiments/{experiment.pk}/")
     boss.click("form[data-step=approve] button[type=submit]")
     boss.wait_for_selector(".messages")
-    boss.wait_for_load_state("networkidle")
+    settle(boss)
     assert Experiment.objects.get(pk=experiment.pk).status == "approved"
 
     # Nils starts it; the data come in; Nils completes and the CMO decides.
     agency.goto(f"{live_server.url}/experiments/{experiment.pk}/")
     agency.click("form[data-step=start] button[type=submit]")
     agency.wait_for_selector(".messages")
-    agency.wait_for_load_state("networkidle")
+    settle(agency)
     assert Experiment.objects.get(pk=experiment.pk).status == "running"
     Experiment.objects.filter(pk=experiment.pk).update(start_date=START)
     rows = binomial_rows(START.isoformat(), (20_000, 2_000), (20_000, 2_400))

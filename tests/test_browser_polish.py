@@ -10,7 +10,7 @@ import pytest
 
 from experiments.models import Experiment, Hypothesis, Metric, Objective, Segment
 from roles.models import User
-from tests.browser import PASSWORD, new_page, shoot, shoot_for_docs, sign_in
+from tests.browser import PASSWORD, new_page, settle, shoot, shoot_for_docs, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +23,7 @@ RUN_AXE = """async () => (await axe.run(document, {resultTypes: ["violations"]})
 
 
 def axe_violations(page) -> list[str]:
-    page.wait_for_load_state("networkidle")
+    settle(page)
     page.evaluate(AXE)  # evaluated over the DevTools protocol: the page's CSP does not apply
     return page.evaluate(RUN_AXE)
 

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from experiments.models import Experiment, Segment
-from tests.browser import new_page, shoot, sign_in
+from tests.browser import new_page, settle, shoot, sign_in
 from tests.test_browser_polish import axe_violations, demo  # noqa: F401  (the demo fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,7 +41,7 @@ def test_nothing_scrolls_sideways_on_a_phone_and_the_list_reads_as_cards(
     ]  # fmt: skip
     for url in urls:
         page.goto(f"{live_server.url}{url}")
-        page.wait_for_load_state("networkidle")
+        settle(page)
         assert page.evaluate(SIDEWAYS) == {"width": 390, "wide": []}, url
 
     page.goto(f"{live_server.url}/experiments/?status=running")
@@ -106,7 +106,7 @@ def test_the_score_editor_keeps_the_table_still_and_confirms_the_save(
 ):
     page = new_page(browser)
     sign_in(page, live_server, "operator", at="/hypotheses/")
-    page.wait_for_load_state("networkidle")
+    settle(page)
     layout = """() => [...document.querySelectorAll('#backlog thead th')]
       .map(t => Math.round(t.getBoundingClientRect().left))
       .concat([...document.querySelectorAll('#backlog tbody tr')].slice(0, 5)

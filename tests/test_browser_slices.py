@@ -11,7 +11,7 @@ from analytics.ingest.observations import observations_ingest
 from tests.analytics.helpers import START, running_experiment
 from tests.analytics.test_slices import DAY1, _overall_rows, _slice_rows
 
-from .browser import new_page, shoot, sign_in
+from .browser import new_page, settle, shoot, sign_in
 from .test_browser_polish import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,7 +27,7 @@ def test_slicing_the_results_by_device_and_days(browser, live_server, operator, 
     page = new_page(browser)
     sign_in(page, live_server, "analyst", at=f"/experiments/{experiment.pk}/")
     page.wait_for_selector("#slices-form")
-    page.wait_for_load_state("networkidle")
+    settle(page)
     address = page.url
 
     page.select_option("#slices-dimension", "device")

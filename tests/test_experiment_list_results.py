@@ -17,8 +17,6 @@ from tests.factories import ExperimentFactory, HypothesisFactory, MetricFactory
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-
 
 def analysed(experiment, *, lift, low, high, users=1000, look=1, **numbers):
     """The experiment's primary metric at one look: control and B, B with these numbers."""
@@ -45,7 +43,9 @@ def analysed(experiment, *, lift, low, high, users=1000, look=1, **numbers):
 
 def running(name, days, **fields):
     experiment = ExperimentFactory(name=name, **fields)
-    return put_in_status(experiment, "running", start_date=TODAY - dt.timedelta(days=days - 1))
+    return put_in_status(
+        experiment, "running", start_date=timezone.localdate() - dt.timedelta(days=days - 1)
+    )
 
 
 @pytest.fixture

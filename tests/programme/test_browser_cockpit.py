@@ -10,8 +10,7 @@ import pytest
 from experiments.models import Objective, Segment
 from tests import cockpit
 
-from ..browser import confirm, new_page, sign_in
-from ..conftest import screenshot_dir
+from ..browser import confirm, new_page, resize, save_screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,14 +19,12 @@ def shoot(page, name):
     """``tests.browser.shoot``, once every chart is drawn; after a resize, waiting until Plotly
     has redrawn the charts for the new width (it does so on the window's resize event, a moment
     later). At the width the page already has there is nothing to redraw."""
-    folder = screenshot_dir()
     for width, height in ((1280, 900), (390, 844)):
-        if page.viewport_size != {"width": width, "height": height}:
-            page.set_viewport_size({"width": width, "height": height})
-            page.wait_for_timeout(400)
         page.wait_for_function(CHARTS_DRAWN)
-        page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
+        if page.viewport_size != {"width": width, "height": height}:
+            resize(page, width, height)
+        save_screenshot(page, f"{name}-{width}")
+    resize(page, 1280, 900)
 
 
 CHARTS_DRAWN = (

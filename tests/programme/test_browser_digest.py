@@ -6,7 +6,7 @@ from django.utils import timezone
 from programme.digests.build import digest_build
 from programme.digests.period import period_for
 from programme.digests.render import digest_html
-from tests.conftest import screenshot_dir
+from tests.browser import save_screenshot
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory
 
@@ -21,5 +21,5 @@ def test_the_digest_email_reads_well_at_desktop_and_phone_widths(browser, cmo, o
         page.set_content(html)
         scroll = page.evaluate("document.documentElement.scrollWidth")
         assert scroll <= width, (width, scroll)
-        page.screenshot(path=str(screenshot_dir() / f"digest_email_{width}.png"), full_page=True)
+        save_screenshot(page, f"digest_email_{width}")
         page.close()

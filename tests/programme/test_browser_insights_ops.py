@@ -5,20 +5,17 @@ import pytest
 
 from roles.models import User
 
-from ..browser import PASSWORD, new_page, shoot, sign_in
-from ..conftest import screenshot_dir
+from ..browser import PASSWORD, new_page, resize, save_screenshot, shoot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _shoot_with_charts(page, name):
     """As ``shoot``, but the phone-width picture waits for Plotly to redraw at that width."""
-    folder = screenshot_dir()
-    page.screenshot(path=str(folder / f"{name}-1280.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.wait_for_timeout(600)
+    save_screenshot(page, f"{name}-1280")
+    resize(page, 390, 844)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.screenshot(path=str(folder / f"{name}-390.png"), full_page=True)
+    save_screenshot(page, f"{name}-390")
     page.set_viewport_size({"width": 1280, "height": 900})
 
 

@@ -15,8 +15,7 @@ from roles.models import Channel
 from tests.factories import HypothesisFactory, PartnerFactory, SegmentFactory, TeamFactory
 from tests.programme.insights_stats_setup import TODAY, concluded, scored
 
-from ..browser import new_page, shoot, sign_in
-from ..conftest import screenshot_dir
+from ..browser import new_page, save_screenshot, shoot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -80,7 +79,7 @@ def test_the_cmo_reads_each_insight(browser, live_server, cmo, programme, name, 
         assert page.locator("#reading").inner_text().startswith("Reading.")
         # Nothing wider than the screen: tables scroll inside their card.
         assert page.evaluate("document.documentElement.scrollWidth") <= width
-        page.screenshot(path=str(screenshot_dir() / f"insight-{name}-{width}.png"), full_page=True)
+        save_screenshot(page, f"insight-{name}-{width}")
     if name == "calibration":
         page.set_viewport_size({"width": 1280, "height": 900})
         page.click("#calibrated-backlog")

@@ -18,8 +18,10 @@ from tests.factories import ExperimentFactory, HypothesisFactory, ObjectiveFacto
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-DAY1, DAY2 = TODAY - dt.timedelta(days=3), TODAY - dt.timedelta(days=2)
+# Past days, read at import: they stay in the past if the run crosses midnight. "Today" and
+# "tomorrow" are read inside the tests that need them.
+_COLLECTED_ON = timezone.localdate()
+DAY1, DAY2 = _COLLECTED_ON - dt.timedelta(days=3), _COLLECTED_ON - dt.timedelta(days=2)
 Z = 1.959963984540054
 
 
@@ -40,7 +42,7 @@ def holdout(cmo, segment, objective):
         name="Freelancers 5 %",
         segment=segment,
         share=0.05,
-        started_on=TODAY - dt.timedelta(days=10),
+        started_on=DAY1 - dt.timedelta(days=7),
         objective=objective,
     )
 
@@ -84,7 +86,8 @@ def scaled_into(segment, objective, operator, *, decided_on, lift):
 
 @pytest.mark.parametrize(("who", "status"), [("cmo", 201), ("analyst", 403), ("operator", 403)])
 def test_only_the_cmo_keeps_a_holdout(cast, segment, who, status):
-    body = {"name": "H", "segment": segment.pk, "share": 0.1, "started_on": TODAY.isoformat()}
+    today = timezone.localdate().isoformat()
+    body = {"name": "H", "segment": segment.pk, "share": 0.1, "started_on": today}
     response = client_for(cast[who]).post("/api/v1/holdouts/", body, format="json")
     assert response.status_code == status
     assert Holdout.objects.count() == (1 if status == 201 else 0)
@@ -95,13 +98,16 @@ def test_only_the_cmo_keeps_a_holdout(cast, segment, who, status):
     [
         ({"share": 1.0}, "share"),
         ({"share": 0}, "share"),
-        ({"started_on": (TODAY + dt.timedelta(days=1)).isoformat()}, "started_on"),
+        ({"started_on": "tomorrow"}, "started_on"),  # the date is worked out in the test
         ({"kind": "revenue"}, "kind"),
         ({"segment": 999999}, "segment"),
     ],
 )
 def test_a_bad_holdout_is_refused(cmo, segment, change, field):
-    body = {"name": "H", "segment": segment.pk, "share": 0.1, "started_on": TODAY.isoformat()}
+    today = timezone.localdate()
+    if change.get("started_on") == "tomorrow":
+        change = {"started_on": (today + dt.timedelta(days=1)).isoformat()}
+    body = {"name": "H", "segment": segment.pk, "share": 0.1, "started_on": today.isoformat()}
     response = client_for(cmo).post("/api/v1/holdouts/", {**body, **change}, format="json")
     assert response.status_code == 400
     assert field in problem_errors(response)
@@ -196,7 +202,7 @@ def test_the_report_measures_the_lift_against_the_ledgers_estimate(
     # Shipped on day 2 with +5 %: day 1 expects 0, day 2 expects 5 %, equal users → 2.5 %.
     scaled_into(segment, objective, operator, decided_on=DAY2, lift=0.05)
     # Shipped before the holdout started: the held-out users have it too, so it does not count.
-    scaled_into(segment, objective, operator, decided_on=TODAY - dt.timedelta(days=30), lift=0.3)
+    scaled_into(segment, objective, operator, decided_on=DAY1 - dt.timedelta(days=27), lift=0.3)
     # Shipped into another segment: not this holdout's.
     scaled_into(SegmentFactory(), objective, operator, decided_on=DAY1, lift=0.3)
 

@@ -18,8 +18,16 @@ from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-YESTERDAY = TODAY - dt.timedelta(days=1)
+
+def today() -> dt.date:
+    """Read when a test runs (a module constant goes stale if the run crosses midnight)."""
+    return timezone.localdate()
+
+
+def yesterday() -> dt.date:
+    return today() - dt.timedelta(days=1)
+
+
 READERS = ["cmo", "operator", "operator2", "marketer", "analyst"]
 
 
@@ -33,9 +41,9 @@ def world(cmo, operator, operator2):
 
 def test_the_objective_shows_measured_beside_estimated(cmo, marketer, world):
     arr = world["arr"]
-    ObjectiveMeasurement.objects.create(objective=arr, date=YESTERDAY, value=Decimal("1030000"))
+    ObjectiveMeasurement.objects.create(objective=arr, date=yesterday(), value=Decimal("1030000"))
     ObjectiveMeasurement.objects.create(
-        objective=arr, date=YESTERDAY - dt.timedelta(days=1), value=Decimal("1000")
+        objective=arr, date=yesterday() - dt.timedelta(days=1), value=Decimal("1000")
     )
 
     standing = client_for(marketer).get(f"/api/v1/objectives/{arr.pk}/").json()["standing"]
@@ -45,12 +53,12 @@ def test_the_objective_shows_measured_beside_estimated(cmo, marketer, world):
     assert standing["measured"] == {
         "value": 1_030_000.0,
         "display": "€1,030,000",
-        "as_of": YESTERDAY.isoformat(),
+        "as_of": yesterday().isoformat(),
     }
     assert standing["estimated"] == {
         "value": 1_020_000.0,
         "display": "€1,020,000",
-        "as_of": TODAY.isoformat(),
+        "as_of": today().isoformat(),
     }
     assert standing["estimated_shrunk"]["value"] == 1_020_000.0  # one winner: nothing to shrink
     assert standing["unexplained_movement"]["value"] == 10_000.0
@@ -78,7 +86,9 @@ def test_before_any_roll_up_only_the_measured_figure_stands(cmo):
     from tests.factories import ObjectiveFactory
 
     objective = ObjectiveFactory(owner=cmo, unit="percent", baseline=12, target=15)
-    ObjectiveMeasurement.objects.create(objective=objective, date=YESTERDAY, value=Decimal("12.34"))
+    ObjectiveMeasurement.objects.create(
+        objective=objective, date=yesterday(), value=Decimal("12.34")
+    )
     standing = client_for(cmo).get(f"/api/v1/objectives/{objective.pk}/").json()["standing"]
     assert standing["unit"] == "%"
     assert standing["measured"]["display"] == "12.3 %"
@@ -141,10 +151,10 @@ def test_everyone_reads_the_standing_and_only_measurers_see_the_forms(client, ca
 def test_the_form_records_one_day(client, analyst, world):
     client.force_login(analyst)
     url = reverse("programme:objective-measure", args=[world["arr"].pk])
-    response = client.post(url, {"date": YESTERDAY.isoformat(), "value": "1030000.75"})
+    response = client.post(url, {"date": yesterday().isoformat(), "value": "1030000.75"})
     assert response.status_code == 302
     saved = ObjectiveMeasurement.objects.get(objective=world["arr"])
-    assert (saved.date, saved.value, saved.source) == (YESTERDAY, Decimal("1030000.75"), "form")
+    assert (saved.date, saved.value, saved.source) == (yesterday(), Decimal("1030000.75"), "form")
     page = client.get(response["Location"]).content.decode()
     assert "€1,030,001" in page  # the measured figure, to the whole euro
     assert "+€10,001" in page  # unexplained movement
@@ -153,11 +163,11 @@ def test_the_form_records_one_day(client, analyst, world):
 def test_a_bad_csv_on_the_page_saves_nothing_and_says_why(client, cmo, world):
     client.force_login(cmo)
     url = reverse("programme:objective-measure", args=[world["arr"].pk])
-    text = f"date,value\n{YESTERDAY},5\n{YESTERDAY},6\n".encode()
+    text = f"date,value\n{yesterday()},5\n{yesterday()},6\n".encode()
     response = client.post(url, {"file": SimpleUploadedFile("kpi.csv", text)}, follow=True)
     assert "row 2: date: duplicates row 1 (one value per day)" in response.content.decode()
     assert not ObjectiveMeasurement.objects.exists()
-    good = f"date,value\n{YESTERDAY},5\n".encode()
+    good = f"date,value\n{yesterday()},5\n".encode()
     client.post(url, {"file": SimpleUploadedFile("kpi.csv", good)})
     assert ObjectiveMeasurement.objects.get().value == Decimal("5.00")
 
@@ -166,7 +176,7 @@ def test_a_bad_csv_on_the_page_saves_nothing_and_says_why(client, cmo, world):
 def test_a_forced_measurement_is_refused(client, cast, world, role):
     client.force_login(cast[role])
     url = reverse("programme:objective-measure", args=[world["arr"].pk])
-    response = client.post(url, {"date": YESTERDAY.isoformat(), "value": "1"})
+    response = client.post(url, {"date": yesterday().isoformat(), "value": "1"})
     assert response.status_code == 403
     assert not ObjectiveMeasurement.objects.exists()
 
@@ -181,7 +191,7 @@ def holdout(cmo, world):
         name="Self-serve 5 %",
         segment=world["self_serve"],
         share=0.05,
-        started_on=TODAY - dt.timedelta(days=5),
+        started_on=today() - dt.timedelta(days=5),
         objective=world["arr"],
     )
 
@@ -202,7 +212,7 @@ def test_everyone_reads_the_holdout_pages(client, cast, holdout, role):
 def test_the_cmo_keeps_a_holdout_from_the_page(client, cmo, analyst, world):
     body = {
         "name": "Freelancers 10 %", "segment": world["freelancers"].pk, "share": "0.1",
-        "started_on": TODAY.isoformat(), "kind": "conversion",
+        "started_on": today().isoformat(), "kind": "conversion",
     }  # fmt: skip
     client.force_login(analyst)
     assert client.post(reverse("programme:holdouts"), body).status_code == 403
@@ -216,7 +226,7 @@ def test_the_cmo_keeps_a_holdout_from_the_page(client, cmo, analyst, world):
 
 
 def test_an_analyst_uploads_holdout_data_from_the_page(client, analyst, marketer, holdout):
-    day = TODAY - dt.timedelta(days=1)
+    day = today() - dt.timedelta(days=1)
     text = (
         f"date,group,users,conversions\n{day},holdout,1000,100\n{day},exposed,9000,990\n"
     ).encode()

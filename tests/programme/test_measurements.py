@@ -14,8 +14,13 @@ from tests.factories import ObjectiveFactory
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-D1, D2 = (TODAY - dt.timedelta(days=2)).isoformat(), (TODAY - dt.timedelta(days=1)).isoformat()
+# Past days, read at import: they stay in the past if the run crosses midnight. "Today" and
+# "tomorrow" are read inside the tests that need them.
+_COLLECTED_ON = timezone.localdate()
+D1, D2 = (
+    (_COLLECTED_ON - dt.timedelta(days=2)).isoformat(),
+    (_COLLECTED_ON - dt.timedelta(days=1)).isoformat(),
+)
 
 
 @pytest.fixture
@@ -141,7 +146,7 @@ def test_bad_json_rows_are_refused(cmo, objective, rows, errors):
 
 
 def test_a_day_in_the_future_is_refused(cmo, objective):
-    tomorrow = (TODAY + dt.timedelta(days=1)).isoformat()
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
     response = client_for(cmo).post(url(objective), [{"date": tomorrow, "value": 1}], format="json")
     assert response.status_code == 400
     assert "in the future" in problem_errors(response)["row 1"][0]

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from experiments.models import Objective, Segment
 from programme.models import PortfolioRollup
@@ -246,7 +247,7 @@ def test_the_cmo_sunsets_and_launches_a_segment(client, cmo, world):
     freelancers = world["freelancers"]
     response = client.post(reverse("programme:segment-sunset", args=[freelancers.pk]), follow=True)
     freelancers.refresh_from_db()
-    assert freelancers.status == "sunset" and freelancers.sunset_on == cockpit.TODAY
+    assert freelancers.status == "sunset" and freelancers.sunset_on == timezone.localdate()
     assert "Sunset “Freelancers”." in response.content.decode()
 
     client.post(reverse("programme:segment-launch", args=[freelancers.pk]))
@@ -280,7 +281,7 @@ def test_the_cmo_launches_a_sub_segment_and_a_refusal_keeps_the_input(client, cm
     assert (segment.parent, segment.status, segment.launched_on) == (
         world["self_serve"],
         "active",
-        cockpit.TODAY,
+        timezone.localdate(),
     )
 
 

@@ -4,7 +4,7 @@ DuckDB source, tests its connection, defines a metric in it and marks it officia
 import pytest
 
 from experiments.models import Metric
-from tests.browser import new_page, shoot, sign_in
+from tests.browser import new_page, settle, shoot, sign_in
 from warehouse.models import DataSource, MetricDefinition
 
 from .engines import duckdb_file
@@ -24,7 +24,7 @@ def test_the_cmo_sets_up_a_source_and_an_official_metric(
 
     page.click("#strategy-menu")
     page.click("#sources-link")
-    page.wait_for_load_state("networkidle")
+    settle(page)
     assert page.locator("h1").inner_text() == "Data sources"
     page.click("#add-source")
     page.fill("#id_name", "Local DuckDB")
@@ -43,7 +43,7 @@ def test_the_cmo_sets_up_a_source_and_an_official_metric(
 
     page.click("#strategy-menu")
     page.click("#metrics-link")
-    page.wait_for_load_state("networkidle")
+    settle(page)
     page.click("#define-metric")
     page.fill("#id_key", "purchases")
     page.fill("#id_name", "Purchases")
