@@ -29,6 +29,8 @@ from .data import query
 from .engines import duckdb_file
 from .helpers import ENV, warehouse_experiment, warehouse_source
 from .test_engines import AGGREGATIONS, combined_numbers, combined_queries, expected, numbers
+from .test_refresh import expected as refreshed_by_hand
+from .test_refresh import stored
 
 SLOW = "SELECT COUNT(*) AS n FROM events a, events b, events c, events d, events e, events f"
 
@@ -192,6 +194,8 @@ def test_a_source_is_tested_and_refreshed_through_the_stand_in(
     with django_capture_on_commit_callbacks(execute=True):
         refresh = refresh_experiment(experiment.pk, actor=person("analyst"))
     assert refresh.status == RefreshRun.Status.SUCCEEDED, refresh.error
+    assert stored(experiment, "purchases") == refreshed_by_hand("conversion")
+    assert stored(experiment, "revenue") == refreshed_by_hand("sum")
     assert refresh.rows > 0 and refresh.written == refresh.rows
     assert all("FROM `events`" in s["sql"] for s in refresh.statements)
 
