@@ -6,15 +6,16 @@ DuckDB file holding the tables.
 
 Answered: ``jobs.query`` (POST …/queries, dry runs too), ``jobs.getQueryResults`` (GET
 …/queries/ID), ``jobs.get``, ``jobs.cancel`` and ``tabledata.list`` of a job's result table.
-A service account's key whose ``token_uri`` is the stand-in's ``/token`` gets a token; a
-call with no token (anonymous credentials) or that one is answered. A job runs in a thread and is stopped at its ``jobTimeoutMs`` (an error with reason
-``timeout``); a call waits at most ``answer_within`` seconds for it, so a slower job is polled
-as on BigQuery. Rows come in pages of at most ``maxResults`` with a page token. Each query "processes" the
-whole file's size in bytes, which ``maximumBytesBilled`` is checked against.
+A service account's key whose ``token_uri`` is the stand-in's ``/token`` gets a token; a call
+with no token (anonymous credentials) or that one is answered. A job runs in a thread and is
+stopped at its ``jobTimeoutMs`` (an error with reason ``timeout``: BigQuery's own wording was
+not checked); a call waits at most ``answer_within`` seconds for it, so a slower job is polled
+as on BigQuery. Rows come in pages of at most ``maxResults`` with a page token. Each query
+"processes" the whole file's size in bytes, which ``maximumBytesBilled`` is checked against.
 """
 
+import contextlib
 import datetime as dt
-import decimal
 import json
 import os
 import threading
@@ -29,6 +30,7 @@ from sqlglot import exp
 PROJECT = "growthops-test"
 DATASET = "analytics"
 RESULTS_DATASET = "_stand_in_results"
+DEFAULT_DATASET = {"projectId": PROJECT, "datasetId": DATASET}
 TOKEN_PATH = "/token"  # a key file's token_uri may point here
 TOKEN = "stand-in-token"
 TYPES = {  # DuckDB's type → BigQuery's
@@ -88,10 +90,12 @@ class Job:
         finally:
             if timer:
                 timer.cancel()
+            self._db.close()
             self.done.set()
 
     def cancel(self):
-        self._db.interrupt()
+        with contextlib.suppress(duckdb.Error):  # it may have finished meanwhile
+            self._db.interrupt()
 
 
 def to_duckdb(sql: str, default_dataset: dict | None) -> str:
@@ -109,7 +113,7 @@ def to_duckdb(sql: str, default_dataset: dict | None) -> str:
                 raise StandInError(404, "notFound", f"Not found: Dataset {name} was not found")
             table.set("db", None)
             table.set("catalog", None)
-        elif table.name not in steps and not default_dataset:
+        elif table.name not in steps and default_dataset != DEFAULT_DATASET:
             raise StandInError(
                 400,
                 "invalid",
@@ -126,15 +130,12 @@ def bigquery_type(duckdb_type) -> str:
 
 
 def cell(value):
+    """A value as BigQuery's JSON rows carry it: a string (DATETIME in ISO form), or null."""
     if value is None:
         return {"v": None}
     if isinstance(value, bool):
         return {"v": "true" if value else "false"}
-    if isinstance(value, dt.datetime):
-        return {"v": value.isoformat()}
-    if isinstance(value, (dt.date, decimal.Decimal, int, float)):
-        return {"v": str(value)}
-    return {"v": str(value)}
+    return {"v": value.isoformat() if isinstance(value, dt.datetime) else str(value)}
 
 
 class StandIn:
