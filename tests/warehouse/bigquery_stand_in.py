@@ -63,6 +63,7 @@ class Job:
         self.sql = sql
         self.done = threading.Event()
         self.error: StandInError | None = None
+        self.cancelled = False
         self.columns, self.rows = [], []
         self._db = stand_in.db.cursor()
         self._thread = threading.Thread(
@@ -82,8 +83,14 @@ class Job:
         except StandInError as error:
             self.error = error
         except duckdb.InterruptException:
-            self.error = StandInError(
-                400, "timeout", f"Job timed out after {timeout_ms / 1000:g} seconds."
+            self.error = (
+                StandInError(
+                    400, "stopped", "Job execution was cancelled: User requested cancellation"
+                )
+                if self.cancelled
+                else StandInError(
+                    400, "timeout", f"Job timed out after {timeout_ms / 1000:g} seconds."
+                )
             )
         except duckdb.Error as error:
             self.error = StandInError(400, "invalidQuery", str(error).splitlines()[0])
@@ -94,6 +101,7 @@ class Job:
             self.done.set()
 
     def cancel(self):
+        self.cancelled = True
         with contextlib.suppress(duckdb.Error):  # it may have finished meanwhile
             self._db.interrupt()
 
@@ -142,9 +150,10 @@ class StandIn:
     """``with StandIn(path) as stand_in:`` serves on ``stand_in.endpoint``; ``requests`` keeps
     each call (method, path, query string, body) for the tests to read."""
 
-    def __init__(self, duckdb_path, answer_within=0.5):
+    def __init__(self, duckdb_path, answer_within=0.5, stops_jobs=True):
         self.db = duckdb.connect(duckdb_path, read_only=True)
         self.answer_within = answer_within
+        self.stops_jobs = stops_jobs  # False: a job runs past its jobTimeoutMs
         self.jobs: dict[str, Job] = {}
         self.requests: list[tuple[str, str, dict, dict]] = []
         self.authorizations: list[str | None] = []
@@ -231,7 +240,8 @@ class StandIn:
                 "totalBytesProcessed": "0",
                 "cacheHit": False,
             }
-        job = Job(self, body["query"], default_dataset, int(body.get("jobTimeoutMs") or 0))
+        timeout_ms = int(body.get("jobTimeoutMs") or 0) if self.stops_jobs else 0
+        job = Job(self, body["query"], default_dataset, timeout_ms)
         self.jobs[job.id] = job
         answer = self.query_results(job, {"maxResults": [body.get("maxResults", "")]}, body)
         answer["kind"] = "bigquery#queryResponse"

@@ -124,6 +124,18 @@ def test_a_query_past_the_time_limit_is_stopped(stand_in, calls):
     assert any(path.endswith("/cancel") for _, path, _, _ in calls)
 
 
+def test_a_job_bigquery_does_not_stop_is_cancelled_when_the_wait_ends(tmp_path, monkeypatch):
+    monkeypatch.setattr("warehouse.bigquery.GRACE_SECONDS", 1)
+    with StandIn(duckdb_file(tmp_path), stops_jobs=False) as deaf:
+        started = timezone.now()
+        with pytest.raises(QueryFailed, match="time limit of 1 s"):
+            run(bigquery(deaf, timeout=1), SLOW)
+        assert (timezone.now() - started).total_seconds() < 6
+        assert any(path.endswith("/cancel") for _, path, _, _ in deaf.requests)
+        [job] = deaf.jobs.values()
+        assert job.done.wait(5) and job.cancelled and job.error.reason == "stopped"
+
+
 def test_a_refused_query_says_why_without_the_setting(stand_in):
     with pytest.raises(QueryFailed, match="BigQuery refused the query: ") as refused:
         run(bigquery(stand_in), "SELECT * FROM no_such_table")
