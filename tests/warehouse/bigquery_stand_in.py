@@ -5,8 +5,8 @@ by transpiling each query from BigQuery's dialect to DuckDB's with sqlglot and r
 DuckDB file holding the tables.
 
 Answered: ``jobs.query`` (POST …/queries, dry runs too), ``jobs.getQueryResults`` (GET
-…/queries/ID), ``jobs.get``, ``jobs.cancel`` and ``tabledata.list`` of a job's result table.
-A service account's key whose ``token_uri`` is the stand-in's ``/token`` gets a token; a call
+…/queries/ID), ``jobs.get``, ``jobs.cancel``, and ``tabledata.list`` of a job's result table
+should the client page through one (these tests' queries do not). A service account's key whose ``token_uri`` is the stand-in's ``/token`` gets a token; a call
 with no token (anonymous credentials) or that one is answered. A job runs in a thread and is
 stopped at its ``jobTimeoutMs`` (an error with reason ``timeout``: BigQuery's own wording was
 not checked); a call waits at most ``answer_within`` seconds for it, so a slower job is polled
