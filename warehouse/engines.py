@@ -1,8 +1,9 @@
 """Running a rendered query on a data source's engine, read-only, with a time limit and a
 row cap. DuckDB is embedded; PostgreSQL through psycopg; ClickHouse on a server through
 clickhouse-driver (native protocol; the setting is a ``clickhouse://`` URL) or on chdb (the
-embedded engine; the setting is its data directory). BigQuery and Snowflake have no client
-here: their SQL is rendered and checked (docs/warehouse.md), not run.
+embedded engine; the setting is its data directory); BigQuery through google-cloud-bigquery
+(warehouse/bigquery.py). Snowflake has no client here: its SQL is rendered and checked
+(docs/warehouse.md), not run.
 """
 
 import threading
@@ -281,9 +282,35 @@ def _short(exc) -> str:
     return str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
 
 
-RUNNERS = {"duckdb": _duckdb, "postgres": _postgres, "clickhouse": _clickhouse}
+def _bigquery(connection: Connection, sql: str, dry_run: bool = False):
+    from . import bigquery
+
+    try:
+        return bigquery.run(
+            connection.settings,
+            sql,
+            timeout_seconds=connection.timeout_seconds,
+            row_cap=connection.row_cap,
+            dry_run=dry_run,
+        )
+    except bigquery.TimedOut as exc:
+        raise _timed_out(connection) from exc
+    except bigquery.QueryFailed as exc:
+        raise QueryFailed(str(exc)) from exc
+
+
+RUNNERS = {
+    "duckdb": _duckdb,
+    "postgres": _postgres,
+    "clickhouse": _clickhouse,
+    "bigquery": _bigquery,
+}
 
 
 def test_connection(connection: Connection) -> QueryOutcome:
-    """``SELECT 1`` on the source: does it answer?"""
-    return run(connection, "SELECT 1 AS ok")
+    """``SELECT 1`` on the source: does it answer? BigQuery dry-runs it (nothing is billed)."""
+    if connection.kind != "bigquery":
+        return run(connection, "SELECT 1 AS ok")
+    started = time.perf_counter()
+    _bigquery(connection, "SELECT 1 AS ok", dry_run=True)
+    return QueryOutcome([], [], round((time.perf_counter() - started) * 1000))

@@ -141,9 +141,9 @@ def test_a_missing_warehouse_says_so(tmp_path):
         run(Connection("duckdb", os.fspath(tmp_path / "none.duckdb"), 30, 10), "SELECT 1")
 
 
-def test_bigquery_is_rendered_not_run():
+def test_snowflake_is_rendered_not_run():
     with pytest.raises(QueryFailed, match="rendered but not run"):
-        run(Connection("bigquery", "", 30, 10), "SELECT 1")
+        run(Connection("snowflake", "", 30, 10), "SELECT 1")
 
 
 def test_postgresql_queries_run_as_the_sources_read_only_role(postgres_dsn):
