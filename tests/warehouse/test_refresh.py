@@ -297,3 +297,18 @@ def test_a_new_version_with_the_same_numbers_still_stamps_its_rows(world):
     rows = Observation.objects.filter(metric=revenue)
     assert rows.exists() and set(rows.values_list("metric_version", flat=True)) == {2}
     assert run.written == rows.count()
+
+
+def test_an_incremental_refresh_reads_only_the_days_from_since(world):
+    experiment = world["experiment"]
+    full = expected("conversion")
+    days = sorted({day for _, day in full})
+    since = days[len(days) // 2]
+    run = refresh_batch([experiment.pk], since={experiment.pk: since})[0]
+    assert run.status == "succeeded", run.error
+    assert stored(experiment, "purchases") == {k: v for k, v in full.items() if k[1] >= since}
+    # A full refresh then adds the earlier days and leaves the later ones as they were.
+    again = refresh_batch([experiment.pk])[0]
+    assert again.status == "succeeded", again.error
+    assert stored(experiment, "purchases") == full
+    assert 0 < again.written < again.rows
