@@ -33,8 +33,8 @@ def seed_demo(*, out=print) -> bool:
     with programme_refresh_deferred(then_queue=False), transaction.atomic():
         rng = random.Random(20261123)
         org = seed_organisation(rng)
-        # This year's experiments' data comes from the demo warehouse, its metrics defined
-        # first; the history before it was uploaded by the analyst (demo/warehouse.py).
+        # Every experiment's data comes from the demo warehouse, its metrics defined first
+        # (demo/warehouse.py).
         deliver, warehouse = warehouse_open(org)
         ideas = seed_ideas(org, rng)
         # The past first: the operators' capacity then holds only what they ran at the time.

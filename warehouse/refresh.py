@@ -34,7 +34,7 @@ from experiments.models import Experiment, Metric
 from experiments.selectors import experiment_metric_ids
 from roles.capabilities import require
 
-from .engines import QueryFailed, connection_for, duckdb_kept_open, run
+from .engines import QueryFailed, QueryOutcome, connection_for, duckdb_kept_open, run
 from .models import ExperimentSource, MetricDefinition, RefreshRun
 from .services import definition_query, latest_definitions, source_dimensions
 from .sql import PER_METRIC_COLUMNS, QueryProblem, render, render_combined
@@ -109,7 +109,7 @@ def _plan(batches) -> None:
     """Record how many statements each run will send, for its progress bar."""
     planned = {}  # run pk → run
     for definitions, members in batches:
-        statements = 1 + len(source_dimensions(definitions[0].source))
+        statements = _slices(definitions[0].source)
         for member in members:
             planned[member.run.pk] = member.run
             member.run.statements_planned += statements  # kept for the run's own save
@@ -198,14 +198,50 @@ def _start_run(experiment, run_id, actor) -> RefreshRun:
 
 
 def _query_group(definitions: list[MetricDefinition], members: list[Target]) -> None:
-    """The queries of ``definitions`` (one fact table) for their members: the overall rows,
-    then one per dimension of the source; each row's metrics go to the members by key."""
-    for dimension, column in [("", ""), *source_dimensions(definitions[0].source)]:
-        if not _query_slice(definitions, members, dimension, column):
+    """The queries of ``definitions`` (one fact table) for their members: one per dimension
+    of the source (or one for the overall rows when it has none); each row's metrics go to the
+    members by key. A user has one value of each dimension, so the overall rows are the first
+    dimension's summed (every column is a sum over users): no query of their own."""
+    dimensions = source_dimensions(definitions[0].source)
+    for index, (dimension, column) in enumerate(dimensions or [("", "")]):
+        outcome = _query_slice(definitions, members, dimension, column)
+        if outcome is None:
             return
+        _split(outcome, definitions, members, dimension)
+        if dimension and index == 0:
+            _split(_overall(outcome), definitions, members, "")
 
 
-def _query_slice(definitions, members, dimension: str, column: str) -> bool:
+def _slices(source) -> int:
+    """The statements a batch sends per fact table: one per dimension, or one overall."""
+    return max(1, len(source_dimensions(source)))
+
+
+OVERALL_KEY = ("experiment_key", "variant_key", "exposure_day")
+
+
+def _overall(outcome: QueryOutcome) -> QueryOutcome:
+    """A dimension's rows summed over its values: the overall rows (a column all of whose
+    values are NULL stays NULL, as SQL's SUM leaves it)."""
+    columns = list(outcome.columns)
+    at = [columns.index(name) for name in OVERALL_KEY]
+    summed = [i for i, name in enumerate(columns) if name not in (*OVERALL_KEY, "dimension_value")]
+    totals = {}
+    for values in outcome.rows:
+        row = totals.setdefault(tuple(values[i] for i in at), [None] * len(columns))
+        for i in summed:
+            if values[i] is not None:
+                row[i] = values[i] if row[i] is None else row[i] + values[i]
+    rows = []
+    for key, row in totals.items():
+        for i, value in zip(at, key, strict=True):
+            row[i] = value
+        row[columns.index("dimension_value")] = ""
+        rows.append(tuple(row))
+    return QueryOutcome(columns, rows, outcome.duration_ms)
+
+
+def _query_slice(definitions, members, dimension: str, column: str) -> QueryOutcome | None:
     source = definitions[0].source
     started = time.perf_counter()
     statement = {
@@ -233,10 +269,7 @@ def _query_slice(definitions, members, dimension: str, column: str) -> bool:
     RefreshRun.objects.filter(pk__in=[m.run.pk for m in members]).update(
         statements_sent=F("statements_sent") + 1
     )
-    if outcome is None:
-        return False
-    _split(outcome, definitions, members, dimension)
-    return True
+    return outcome
 
 
 def _sql(definitions, members, column: str) -> str:
