@@ -9,8 +9,9 @@ from django.utils import timezone
 from analytics.models import Alert, AnalysisState, Observation, Result
 from growthops.errors import NotPermitted
 from tests.conftest import person
+from warehouse.engines import QueryOutcome
 from warehouse.models import MetricDefinition, RefreshRun
-from warehouse.refresh import Target, _write, refresh_batch, refresh_experiment
+from warehouse.refresh import Target, _overall, _write, refresh_batch, refresh_experiment
 
 from .data import by_hand, query, tables
 from .engines import duckdb_file
@@ -313,3 +314,24 @@ def test_an_incremental_refresh_reads_only_the_days_from_since(world):
     assert again.status == "succeeded", again.error
     assert stored(experiment, "purchases") == full
     assert 0 < again.written < again.rows
+
+
+def test_the_overall_rows_are_a_dimensions_rows_summed_and_null_stays_null():
+    columns = ["experiment_key", "variant_key", "exposure_day", "dimension_value", "users",
+               "metric_sum", "covariate_sum"]  # fmt: skip
+    day = dt.date(2026, 11, 2)
+    sliced = QueryOutcome(
+        columns,
+        [
+            ("e", "control", day, "mobile", 3, 1.5, None),
+            ("e", "control", day, None, 2, 0.5, None),
+            ("e", "b", day, "desktop", 4, 2.0, 1.0),
+        ],  # fmt: skip
+        7,
+    )
+    overall = _overall(sliced)
+    assert sorted(overall.rows) == [
+        ("e", "b", day, "", 4, 2.0, 1.0),
+        ("e", "control", day, "", 5, 2.0, None),
+    ]
+    assert overall.columns == columns
