@@ -326,7 +326,7 @@ def test_the_overall_rows_are_a_dimensions_rows_summed_and_null_stays_null():
             ("e", "control", day, "mobile", 3, 1.5, None),
             ("e", "control", day, None, 2, 0.5, None),
             ("e", "b", day, "desktop", 4, 2.0, 1.0),
-        ],  # fmt: skip
+        ],
         7,
     )
     overall = _overall(sliced)
