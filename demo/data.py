@@ -118,8 +118,9 @@ def upload_planned(analyst) -> Deliver:
 def analyse_stale(experiment_ids) -> None:
     """Analyse those experiments whose data changed since their last analysis.
 
-    Each upload queues its analysis when its transaction commits; inside the demo's own
-    transaction (and in tests) none has committed yet, and the readings are needed now."""
+    Each upload or refresh queues its analysis when its transaction commits; inside the
+    demo's own transaction (and in tests) none has committed yet, and the readings are needed
+    now."""
     stale = AnalysisState.objects.filter(experiment_id__in=experiment_ids, stale=True)
     experiments_analyse(stale.values_list("experiment_id", flat=True))
 
@@ -138,10 +139,10 @@ def primary_reading(experiment: Experiment) -> Result:
 # One look a week: the cadence at which a team reads a running test.
 LOOK_DAYS = 7
 # (experiment, its days of data, a function that plans the rows of some of those days)
-Upload = tuple[Experiment, Sequence[dt.date], Callable[[Sequence[dt.date]], list[dict]]]
+Delivery = tuple[Experiment, Sequence[dt.date], Callable[[Sequence[dt.date]], list[dict]]]
 
 
-def upload_look_by_look(uploads: Sequence[Upload], deliver: Deliver) -> int:
+def deliver_look_by_look(deliveries: Sequence[Delivery], deliver: Deliver) -> int:
     """Deliver each experiment's days a week at a time (half its days when it ran under two
     weeks), all of a round's experiments together, analysing every experiment that got data
     after each round, so each part is a look of its own (a results chart needs two);
@@ -149,11 +150,11 @@ def upload_look_by_look(uploads: Sequence[Upload], deliver: Deliver) -> int:
     left it. Returns the observations written."""
     written, week = 0, 0
     # A week a look; a test that ran under two weeks is read at least twice all the same.
-    sizes = [max(1, min(LOOK_DAYS, math.ceil(len(days) / 2))) for _, days, _ in uploads]
+    sizes = [max(1, min(LOOK_DAYS, math.ceil(len(days) / 2))) for _, days, _ in deliveries]
     while True:
         rounds = [
             (e, days[week * size : (week + 1) * size], up)
-            for (e, days, up), size in zip(uploads, sizes, strict=True)
+            for (e, days, up), size in zip(deliveries, sizes, strict=True)
         ]
         rounds = [(e, days, plan) for e, days, plan in rounds if days]
         if not rounds:

@@ -11,7 +11,7 @@ from experiments.models import Decision, Experiment, ExperimentStatus, Objective
 from experiments.services import experiment_create, hypothesis_create, hypothesis_triage
 from roles.models import Channel
 
-from .data import Deliver, days_between, plan_primary, upload_look_by_look
+from .data import Deliver, days_between, deliver_look_by_look, plan_primary
 from .organisation import Organisation
 from .walk import backdate, backdate_idea, steps_to, walk
 
@@ -70,7 +70,7 @@ def seed_past_year(org: Organisation, rng, deliver: Deliver) -> list[Experiment]
     and analysed week by week, completed and concluded on it, and the holdout data of those
     shipped."""
     now = timezone.now()
-    drafts, uploads = {}, []
+    drafts, deliveries = {}, []
     ideas = {}
 
     def _up(experiment, lift):
@@ -94,7 +94,7 @@ def seed_past_year(org: Organisation, rng, deliver: Deliver) -> list[Experiment]
         )
         experiment.refresh_from_db()
         drafts[experiment] = drafted
-        uploads.append(
+        deliveries.append(
             (
                 experiment,
                 days_between(experiment.start_date, timezone.localdate(_past_steps(drafted)[-1])),
@@ -103,7 +103,7 @@ def seed_past_year(org: Organisation, rng, deliver: Deliver) -> list[Experiment]
         )
     # The data comes in week by week; the operators complete on it, and the decisions read
     # these results, as the re-checks later compare with them.
-    upload_look_by_look(uploads, deliver)
+    deliver_look_by_look(deliveries, deliver)
     for index, (experiment, drafted) in enumerate(drafts.items()):
         shipped = PAST_EXPERIMENTS[index][6] is not None
         walk(

@@ -24,8 +24,8 @@ from .data import (
     GUARDRAIL_KEY,
     Deliver,
     days_between,
+    deliver_look_by_look,
     plan_test,
-    upload_look_by_look,
 )
 from .organisation import Organisation
 from .walk import backdate, steps_to, walk
@@ -112,7 +112,7 @@ def run_programme(
             return timezone.localdate(_step_times(index, now, steps=4)[-1])
         return min(experiment.end_date or today, today)
 
-    written = upload_look_by_look(
+    written = deliver_look_by_look(
         [
             (
                 experiment,

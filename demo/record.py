@@ -2,8 +2,9 @@
 insights: ``HISTORY_SIZE`` experiments concluded over the past year and more.
 
 Each is lived as the others are: an idea logged, scored and triaged, an experiment designed
-and walked to completion, what it cost recorded, its data uploaded and analysed, and the
-CMO's decision taken on the reading; then its rows are dated back. True effects follow the
+and walked to completion, what it cost recorded, its data read from the demo warehouse and
+analysed week by week, and the CMO's decision taken on the reading; then its rows are dated
+back. True effects follow the
 scores only loosely, one scorer is over-confident, e-mail ideas do better than paid ones,
 and the CMO now and then calls a win on a promising trend or goes against the operator's
 recommendation, so the insights have something to say.
@@ -34,7 +35,7 @@ from experiments.services import (
 )
 from roles.models import Channel
 
-from .data import Deliver, days_between, plan_primary, primary_reading, upload_look_by_look
+from .data import Deliver, days_between, deliver_look_by_look, plan_primary, primary_reading
 from .organisation import PARTNERS, Organisation
 from .walk import DEMO_OVERRIDE_REASON, backdate, backdate_idea, steps_to, walk
 
@@ -86,7 +87,7 @@ def seed_record(
     for start in range(0, len(plans), RUN_TOGETHER):
         group = plans[start : start + RUN_TOGETHER]
         running = [_run(org, plan, rng) for plan in group]
-        upload_look_by_look(running, deliver)
+        deliver_look_by_look(running, deliver)
         for plan, (experiment, _, _) in zip(group, running, strict=True):
             _complete(org, plan, experiment)
             record.append(experiment)
@@ -159,7 +160,7 @@ def _idea(org: Organisation, plan: Plan) -> Hypothesis:
 
 def _run(org: Organisation, plan: Plan, rng):
     """From the idea to a running experiment with its cost, dated back; returns it with its
-    days of data and the plan of their rows (:func:`demo.data.upload_look_by_look`)."""
+    days of data and the plan of their rows (:func:`demo.data.deliver_look_by_look`)."""
     idea = _idea(org, plan)
     owner = _owner(org, plan)
     users_per_arm = rng.choice([12_000, 20_000, 35_000, 60_000])

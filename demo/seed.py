@@ -13,7 +13,6 @@ from programme.portfolio.rechecks import ship_rechecks_run
 from programme.portfolio.rollup import portfolio_rollup_run
 from roles.models import User
 
-from .data import upload_planned
 from .ideas import retime_ideas, seed_backlog_activity, seed_ideas, testable
 from .measured import seed_measured
 from .organisation import demo_is_loaded, seed_organisation
@@ -34,16 +33,15 @@ def seed_demo(*, out=print) -> bool:
     with programme_refresh_deferred(then_queue=False), transaction.atomic():
         rng = random.Random(20261123)
         org = seed_organisation(rng)
-        # This year's experiments' data comes from the demo warehouse, its metrics defined
-        # first; the history before it was uploaded by the analyst (demo/warehouse.py).
+        # Every experiment's data comes from the demo warehouse, its metrics defined first
+        # (demo/warehouse.py).
         deliver, warehouse = warehouse_open(org)
-        uploaded = upload_planned(org.users["analyst"])
         ideas = seed_ideas(org, rng)
         # The past first: the operators' capacity then holds only what they ran at the time.
-        record = seed_record(org, uploaded)
+        record = seed_record(org, deliver)
         out(f"Recorded {len(record)} concluded experiments from the programme's history.")
         history_rng = random.Random(2025)
-        past = seed_past_year(org, history_rng, uploaded)
+        past = seed_past_year(org, history_rng, deliver)
         now = timezone.now()
         experiments = seed_programme(org, testable(ideas), rng, now=now)
         seed_backlog_activity(org, ideas, experiments, rng)

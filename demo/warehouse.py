@@ -1,5 +1,5 @@
-"""The demo's embedded warehouse (docs/warehouse.md, "The demo warehouse"): this year's
-experiments' results come from SQL.
+"""The demo's embedded warehouse (docs/warehouse.md, "The demo warehouse"): every demo
+experiment's results come from SQL.
 
 Before any experiment is designed, the analyst adds the data source "Demo warehouse (DuckDB)"
 (a DuckDB file in GA4-export shape, demo/warehouse_tables.py) and defines each of the demo's
@@ -8,25 +8,21 @@ pre-period, a secondary metric of the running tests from their draft), and the C
 them official. Each experiment is linked to the source when its first data arrives. Then, a
 week at a time, each experiment's planned daily per-variant aggregates (demo/data.py) are
 written to the file as users and events, and the real refresh path
-(``warehouse.refresh.refresh_batch``, one batch per week) reads them back by SQL as
-observations with source ``warehouse``; the analysis follows as after any refresh. So every
-result of this year's programme (running, paused, completed, concluded, killed) comes from
-the warehouse on the first ``seed_demo``, and *Refresh from the warehouse* works from then on.
+(``warehouse.refresh.refresh_batch``, one batch per week, incremental: only the week's new
+users) reads them back by SQL as observations with source ``warehouse``; the analysis follows
+as after any refresh. So every result — this year's programme (running, paused, completed,
+concluded, killed), the record's 48 decisions (demo/record.py) and the past year's eight
+experiments with their holdout days (demo/past.py) — comes from the warehouse on the first
+``seed_demo``, and *Refresh from the warehouse* works from then on.
 
 Not from the warehouse, on purpose:
 
-- the older history: the record's 48 decisions (demo/record.py) and the past year's eight
-  experiments with their holdout days (demo/past.py) stay the analyst's uploads of the same
-  planned numbers (``upload_planned``). As users they are 5.8 million exposures, and writing
-  and re-reading them at every weekly look cost about 36 s more CPU per seeding (the demo is
-  seeded once per test process); the demo shows both sources, uploads from before the
-  warehouse was connected and refreshes since;
 - the objectives' measured KPIs and the programme holdout's groups (demo/measured.py) and the
   segments' economics: programme-level uploads, not an experiment's observations;
 - ``seed_demo --large``'s benchmark experiments (bulk rows with no data, demo/bench.py).
 
 Where the file cannot be named by a source (its path is not a plain absolute path), the
-planned numbers of this year are uploaded too.
+planned numbers are uploaded instead.
 """
 
 import datetime as dt
@@ -109,7 +105,10 @@ class DemoWarehouse:
             self._link(experiment)
             self._add(batch, experiment, rows, cuped=experiment.pk in cuped)
         append(self.path, batch)
-        runs = refresh_batch(ids, actor=self.analyst)
+        # Only the new days: the earlier ones were read at the earlier looks, and their users'
+        # events arrived with them (demo/warehouse_tables.py).
+        since = {e.pk: dt.date.fromisoformat(min(r["date"] for r in rows)) for e, rows in planned}
+        runs = refresh_batch(ids, actor=self.analyst, since=since)
         failed = [run for run in runs if run.status != RefreshRun.Status.SUCCEEDED]
         if failed:
             raise DemoWarehouseFailed(f"{failed[0].experiment}: {failed[0].error}")

@@ -34,7 +34,7 @@ from experiments.models import Experiment, Metric
 from experiments.selectors import experiment_metric_ids
 from roles.capabilities import require
 
-from .engines import QueryFailed, connection_for, duckdb_kept_open, run
+from .engines import QueryFailed, QueryOutcome, connection_for, duckdb_kept_open, run
 from .models import ExperimentSource, MetricDefinition, RefreshRun
 from .services import definition_query, latest_definitions, source_dimensions
 from .sql import PER_METRIC_COLUMNS, QueryProblem, render, render_combined
@@ -53,6 +53,7 @@ class Target:
     key: str = ""
     first_day: dt.date | None = None
     last_day: dt.date | None = None
+    since: dt.date | None = None  # an incremental refresh's first day of first exposure
     definitions: dict[int, MetricDefinition] = field(default_factory=dict)
     dimensions: list[str] = field(default_factory=list)  # the source's, whatever the org's list
     rows: list[dict] = field(default_factory=list)
@@ -71,10 +72,16 @@ def refresh_experiment(experiment_id: int, *, actor, run_id: int | None = None) 
     return refresh_batch([experiment_id], run_ids={experiment_id: run_id}, actor=actor)[0]
 
 
-def refresh_batch(experiment_ids, *, actor=None, run_ids=None) -> list[RefreshRun]:
+def refresh_batch(
+    experiment_ids, *, actor=None, run_ids=None, since: dict[int, dt.date] | None = None
+) -> list[RefreshRun]:
     """Refresh experiments together: one query per data source × fact table, computing every
-    metric definition read from it (same columns and windows) for all the experiments."""
-    targets = _targets(_experiments(experiment_ids), run_ids or {}, actor)
+    metric definition read from it (same columns and windows) for all the experiments.
+
+    ``since`` (experiment id → day) makes it incremental: only the days of first exposure from
+    that day on are read and compared with what is stored; the days before are taken as final
+    (their users' windows closed before the new data arrived)."""
+    targets = _targets(_experiments(experiment_ids), run_ids or {}, actor, since or {})
     groups = defaultdict(dict)  # a source × fact table → its definitions (by pk)
     for target in targets:
         if target.problem:
@@ -102,7 +109,7 @@ def _plan(batches) -> None:
     """Record how many statements each run will send, for its progress bar."""
     planned = {}  # run pk → run
     for definitions, members in batches:
-        statements = 1 + len(source_dimensions(definitions[0].source))
+        statements = _slices(definitions[0].source)
         for member in members:
             planned[member.run.pk] = member.run
             member.run.statements_planned += statements  # kept for the run's own save
@@ -131,7 +138,7 @@ def _experiments(experiment_ids):
     )
 
 
-def _targets(experiments, run_ids: dict, actor) -> list[Target]:
+def _targets(experiments, run_ids: dict, actor, since: dict) -> list[Target]:
     """Each experiment's run (started, in one commit) and what it refreshes, read for the
     whole batch at once."""
     ids = [e.pk for e in experiments]
@@ -146,12 +153,15 @@ def _targets(experiments, run_ids: dict, actor) -> list[Target]:
             Target(experiment, run),
             links.get(experiment.pk),
             {m: definitions[m] for m in metric_ids.get(experiment.pk, ()) if m in definitions},
+            since.get(experiment.pk),
         )
         for experiment, run in zip(experiments, runs, strict=True)
     ]
 
 
-def _target(target: Target, link: ExperimentSource | None, definitions: dict) -> Target:
+def _target(
+    target: Target, link: ExperimentSource | None, definitions: dict, since: dt.date | None
+) -> Target:
     experiment = target.experiment
     try:
         if link is None:
@@ -161,6 +171,8 @@ def _target(target: Target, link: ExperimentSource | None, definitions: dict) ->
         target.first_day, target.last_day = data_window(experiment)
         if target.first_day is None or target.first_day > target.last_day:
             raise RefreshFailed("The experiment has not started: there is nothing to read yet.")
+        if since is not None and since > target.first_day:
+            target.since = since
         target.key = link.key
         target.dimensions = [dimension for dimension, _ in source_dimensions(link.source)]
         target.definitions = {m: d for m, d in definitions.items() if d.source_id == link.source_id}
@@ -186,14 +198,50 @@ def _start_run(experiment, run_id, actor) -> RefreshRun:
 
 
 def _query_group(definitions: list[MetricDefinition], members: list[Target]) -> None:
-    """The queries of ``definitions`` (one fact table) for their members: the overall rows,
-    then one per dimension of the source; each row's metrics go to the members by key."""
-    for dimension, column in [("", ""), *source_dimensions(definitions[0].source)]:
-        if not _query_slice(definitions, members, dimension, column):
+    """The queries of ``definitions`` (one fact table) for their members: one per dimension
+    of the source (or one for the overall rows when it has none); each row's metrics go to the
+    members by key. A user has one value of each dimension, so the overall rows are the first
+    dimension's summed (every column is a sum over users): no query of their own."""
+    dimensions = source_dimensions(definitions[0].source)
+    for index, (dimension, column) in enumerate(dimensions or [("", "")]):
+        outcome = _query_slice(definitions, members, dimension, column)
+        if outcome is None:
             return
+        _split(outcome, definitions, members, dimension)
+        if dimension and index == 0:
+            _split(_overall(outcome), definitions, members, "")
 
 
-def _query_slice(definitions, members, dimension: str, column: str) -> bool:
+def _slices(source) -> int:
+    """The statements a batch sends per fact table: one per dimension, or one overall."""
+    return max(1, len(source_dimensions(source)))
+
+
+OVERALL_KEY = ("experiment_key", "variant_key", "exposure_day")
+
+
+def _overall(outcome: QueryOutcome) -> QueryOutcome:
+    """A dimension's rows summed over its values: the overall rows (a column all of whose
+    values are NULL stays NULL, as SQL's SUM leaves it)."""
+    columns = list(outcome.columns)
+    at = [columns.index(name) for name in OVERALL_KEY]
+    summed = [i for i, name in enumerate(columns) if name not in (*OVERALL_KEY, "dimension_value")]
+    totals = {}
+    for values in outcome.rows:
+        row = totals.setdefault(tuple(values[i] for i in at), [None] * len(columns))
+        for i in summed:
+            if values[i] is not None:
+                row[i] = values[i] if row[i] is None else row[i] + values[i]
+    rows = []
+    for key, row in totals.items():
+        for i, value in zip(at, key, strict=True):
+            row[i] = value
+        row[columns.index("dimension_value")] = ""
+        rows.append(tuple(row))
+    return QueryOutcome(columns, rows, outcome.duration_ms)
+
+
+def _query_slice(definitions, members, dimension: str, column: str) -> QueryOutcome | None:
     source = definitions[0].source
     started = time.perf_counter()
     statement = {
@@ -221,10 +269,7 @@ def _query_slice(definitions, members, dimension: str, column: str) -> bool:
     RefreshRun.objects.filter(pk__in=[m.run.pk for m in members]).update(
         statements_sent=F("statements_sent") + 1
     )
-    if outcome is None:
-        return False
-    _split(outcome, definitions, members, dimension)
-    return True
+    return outcome
 
 
 def _sql(definitions, members, column: str) -> str:
@@ -234,6 +279,7 @@ def _sql(definitions, members, column: str) -> str:
         "start": min(m.first_day for m in members),
         "end": max(m.last_day for m in members),
         "dimension_column": column,
+        "key_starts": tuple(sorted((m.key, m.since) for m in members if m.since)),
     }
     queries = [definition_query(d, source, **window) for d in definitions]
     if len(queries) == 1:
@@ -326,14 +372,13 @@ def _finish(target: Target) -> bool:
 
 
 def _write(target: Target) -> int:
+    first_day = target.since or target.first_day  # an incremental refresh keeps the days before
     rows = [
-        r
-        for r in target.rows
-        if target.first_day.isoformat() <= r["date"] <= target.last_day.isoformat()
+        r for r in target.rows if first_day.isoformat() <= r["date"] <= target.last_day.isoformat()
     ]
     if not rows:
         raise RefreshFailed(
-            f"The warehouse has no exposures of “{target.key}” from {target.first_day} to "
+            f"The warehouse has no exposures of “{target.key}” from {first_day} to "
             f"{target.last_day}: check the experiment key and the exposure table."
         )
     with transaction.atomic():
@@ -344,7 +389,7 @@ def _write(target: Target) -> int:
                 experiment=target.experiment,
                 metric_id__in=list(target.definitions),
                 source=Observation.Source.WAREHOUSE,
-                date__gte=target.first_day,
+                date__gte=first_day,
                 date__lte=target.last_day,
             ).values_list("pk", *STORED_KEY, *NUMBERS, "metric_version")
         }

@@ -1,6 +1,6 @@
-"""The demo's embedded warehouse (demo/warehouse.py): this year's experiments' results come
-from SQL on the DuckDB file ``seed_demo`` wrote, through the real refresh path; the history
-before it stays the analyst's uploads."""
+"""The demo's embedded warehouse (demo/warehouse.py): every demo experiment's results come
+from SQL on the DuckDB file ``seed_demo`` wrote, through the real refresh path: this year's,
+the record's and the past year's with its holdouts."""
 
 from collections import defaultdict
 
@@ -32,16 +32,22 @@ def this_years_started():
     return Experiment.objects.filter(key__startswith="exp-", start_date__isnull=False)
 
 
-def test_every_result_of_this_years_experiments_comes_from_the_warehouse(seeded):
+def test_every_result_of_every_experiment_comes_from_the_warehouse(seeded):
     started = this_years_started()
     assert started.count() == 10
+    with_data = Experiment.objects.filter(observations__isnull=False).distinct()
+    # This year's ten, the record's 48 and the past year's eight.
+    assert with_data.count() == 66
+    assert set(with_data.filter(key__startswith="hist-").values_list("key", flat=True)) == {
+        f"hist-{i:03d}" for i in range(1, 49)
+    }
     path = settings.WAREHOUSE_DEMO_PATH
-    assert f"Demo warehouse: {started.count()} experiments refreshed from {path}" in seeded
+    assert f"Demo warehouse: 66 experiments refreshed from {path}" in seeded
     source = DataSource.objects.get(name=SOURCE_NAME)
-    for experiment in started:
-        rows = Observation.objects.filter(experiment=experiment)
-        assert rows.exists(), experiment.key
-        assert set(rows.values_list("source", flat=True)) == {"warehouse"}, experiment.key
+    rows = Observation.objects.all()
+    assert set(rows.values_list("source", flat=True)) == {"warehouse"}
+    assert not rows.filter(metric_version__isnull=True).exists()
+    for experiment in with_data:
         assert ExperimentSource.objects.get(experiment=experiment).source == source
         runs = RefreshRun.objects.filter(experiment=experiment)
         assert set(runs.values_list("status", flat=True)) == {"succeeded"}, experiment.key
@@ -49,10 +55,6 @@ def test_every_result_of_this_years_experiments_comes_from_the_warehouse(seeded)
         days = [timezone.localdate(at) for at in runs.values_list("started_at", flat=True)]
         assert len(set(days)) == len(days) >= 2, experiment.key
         assert experiment.start_date <= min(days) and max(days) <= timezone.localdate()
-    # The history before the warehouse stays as the analyst uploaded it (demo/warehouse.py).
-    history = Observation.objects.exclude(experiment__key__startswith="exp-")
-    assert history.exists()
-    assert set(history.values_list("source", flat=True)) == {"upload"}
 
 
 def test_each_metric_is_defined_in_the_warehouse_and_official(seeded):

@@ -58,7 +58,7 @@ def test_it_builds_the_demo_organisation_once(demo_for_class, settings):
         "northwind",
         "brightline",
     }
-    # Six uploaded metrics and the demo warehouse's revenue per user (demo/warehouse.py).
+    # The organisation's six metrics and the demo warehouse's revenue per user (demo/warehouse.py).
     assert first["Objective"] == 3 and first["Metric"] == 7
     # Five templates, one per kind of test the demo team runs, each with its locks.
     assert sorted(ExperimentTemplate.objects.values_list("kind", flat=True)) == [

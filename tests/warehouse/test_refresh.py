@@ -9,8 +9,9 @@ from django.utils import timezone
 from analytics.models import Alert, AnalysisState, Observation, Result
 from growthops.errors import NotPermitted
 from tests.conftest import person
+from warehouse.engines import QueryOutcome
 from warehouse.models import MetricDefinition, RefreshRun
-from warehouse.refresh import Target, _write, refresh_batch, refresh_experiment
+from warehouse.refresh import Target, _overall, _write, refresh_batch, refresh_experiment
 
 from .data import by_hand, query, tables
 from .engines import duckdb_file
@@ -216,7 +217,8 @@ def test_a_source_with_a_dimension_writes_each_slice_beside_the_overall_rows(wor
     world["source"].save()
     run = refresh_experiment(world["experiment"].pk, actor=None)
     assert run.status == "succeeded", run.error
-    assert [s["dimension"] for s in run.statements] == ["", "device"]
+    # One query, by device: the overall rows are its rows summed (each user has one value).
+    assert [s["dimension"] for s in run.statements] == ["device"]
     overall = Observation.objects.filter(metric__key="revenue", dimension="")
     sliced = Observation.objects.filter(metric__key="revenue", dimension="device")
     assert {o.dimension_value for o in sliced} == {"mobile", "desktop"}
@@ -297,3 +299,39 @@ def test_a_new_version_with_the_same_numbers_still_stamps_its_rows(world):
     rows = Observation.objects.filter(metric=revenue)
     assert rows.exists() and set(rows.values_list("metric_version", flat=True)) == {2}
     assert run.written == rows.count()
+
+
+def test_an_incremental_refresh_reads_only_the_days_from_since(world):
+    experiment = world["experiment"]
+    full = expected("conversion")
+    days = sorted({day for _, day in full})
+    since = days[len(days) // 2]
+    run = refresh_batch([experiment.pk], since={experiment.pk: since})[0]
+    assert run.status == "succeeded", run.error
+    assert stored(experiment, "purchases") == {k: v for k, v in full.items() if k[1] >= since}
+    # A full refresh then adds the earlier days and leaves the later ones as they were.
+    again = refresh_batch([experiment.pk])[0]
+    assert again.status == "succeeded", again.error
+    assert stored(experiment, "purchases") == full
+    assert 0 < again.written < again.rows
+
+
+def test_the_overall_rows_are_a_dimensions_rows_summed_and_null_stays_null():
+    columns = ["experiment_key", "variant_key", "exposure_day", "dimension_value", "users",
+               "metric_sum", "covariate_sum"]  # fmt: skip
+    day = dt.date(2026, 11, 2)
+    sliced = QueryOutcome(
+        columns,
+        [
+            ("e", "control", day, "mobile", 3, 1.5, None),
+            ("e", "control", day, None, 2, 0.5, None),
+            ("e", "b", day, "desktop", 4, 2.0, 1.0),
+        ],
+        7,
+    )
+    overall = _overall(sliced)
+    assert sorted(overall.rows) == [
+        ("e", "b", day, "", 4, 2.0, 1.0),
+        ("e", "control", day, "", 5, 2.0, None),
+    ]
+    assert overall.columns == columns

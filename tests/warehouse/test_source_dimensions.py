@@ -92,7 +92,8 @@ def test_a_bad_dimension_column_is_a_400_naming_the_field_and_writes_nothing(col
 def test_a_refresh_writes_the_sources_own_dimension_and_its_slices_add_up(world):
     run = refresh_experiment(world["experiment"].pk, actor=None)
     assert run.status == "succeeded", run.error
-    assert [s["dimension"] for s in run.statements] == ["", "form_factor"]
+    # One query, by form_factor: the overall rows are its rows summed (each user has one value).
+    assert [s["dimension"] for s in run.statements] == ["form_factor"]
     sliced = Observation.objects.filter(experiment=world["experiment"]).sliced("form_factor")
     assert {o.dimension_value for o in sliced} == {"mobile", "desktop"}
     overall = Observation.objects.filter(experiment=world["experiment"], metric__key="revenue")

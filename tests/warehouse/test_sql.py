@@ -2,6 +2,7 @@
 nothing from a user pasted into it."""
 
 import dataclasses
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -171,3 +172,23 @@ def test_a_combined_query_pastes_no_filter_value_into_sql():
     tree = sqlglot.parse_one(sql, read="postgres")
     tables = [t.name for t in tree.find_all(sqlglot.exp.Table) if t.this.quoted]
     assert sorted(tables) == ["events_flat", "exposures"]
+
+
+@pytest.mark.parametrize("dialect", sorted(DIALECTS))
+def test_an_incremental_query_counts_only_the_users_first_exposed_from_each_keys_day(dialect):
+    first, later = dt.date(2026, 1, 1), dt.date(2026, 1, 8)
+    staggered = query(
+        "conversion",
+        experiment_keys=("a", "b"),
+        start=first,
+        key_starts=(("a", first), ("b", later)),
+    )
+    sql = render(staggered, dialect)
+    assert "CASE" in sql and "2026-01-08" in sql
+    having = sqlglot.parse_one(sql, read=DIALECTS[dialect]).find(sqlglot.exp.Having)
+    assert having.find(sqlglot.exp.Case) is not None
+    # A full refresh names no key's day: the SQL is the plain one (the golden files').
+    assert (
+        "CASE"
+        not in render(dataclasses.replace(staggered, key_starts=()), "duckdb").split("facts AS")[0]
+    )

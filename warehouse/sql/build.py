@@ -127,6 +127,9 @@ class MetricQuery:
     # A column of the exposure table to slice by (its value at the user's exposures); "" for
     # the overall rows.
     dimension_column: str = ""
+    # ((key, first day), ...) for an incremental refresh: only the users of those keys first
+    # exposed from that day on (their first exposure still read from ``start``).
+    key_starts: tuple = ()
 
 
 def parse_expression(text: str, dialect: str = "duckdb", field_name="value_expression"):
@@ -290,7 +293,25 @@ def _parameters(query: MetricQuery) -> dict:
         "facts_end": _timestamp(end + dt.timedelta(days=window_days)),
         "window_hours": _interval(query.conversion_window_hours, "HOUR"),
         "pre_days": _interval(query.covariate_days, "DAY"),
+        "key_starts": _key_starts(query),
     }
+
+
+def _key_starts(query: MetricQuery) -> exp.Expression | None:
+    """``MIN(time) >= CASE key WHEN k THEN its first day … END``: each user is counted on the
+    day of their first exposure, so a user first exposed before a key's day is left out, not
+    moved to a later day. None without ``key_starts``."""
+    if not query.key_starts:
+        return None
+    starts = exp.Case(
+        this=_column(query.experiment_column),
+        ifs=[
+            exp.If(this=exp.Literal.string(str(key)), true=_timestamp(day))
+            for key, day in query.key_starts
+        ],
+        default=_timestamp(query.start),
+    )
+    return exp.GTE(this=exp.Min(this=_column(query.exposure_time_column)), expression=starts)
 
 
 def _without_dimension(tree):
@@ -334,7 +355,11 @@ def _filled(tree, identifiers, tables, parameters):
             return parameters[node.name].copy()
         return node
 
-    return tree.transform(names).transform(values)
+    tree = tree.transform(names).transform(values)
+    if parameters.get("key_starts") is not None:
+        having = tree.find(exp.Having)
+        having.set("this", exp.and_(having.this, parameters["key_starts"].copy()))
+    return tree
 
 
 def with_ctes_inlined(tree: exp.Expression) -> exp.Expression:
