@@ -1,5 +1,8 @@
 import gc
 import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,24 @@ def pytest_collection_modifyitems(config, items):
             _skip_or_fail(item, "needs Redis and PostgreSQL (set REDIS_URL and DATABASE_URL)")
         if "browser" in item.keywords and not os.path.exists("/usr/bin/chromium"):
             _skip_or_fail(item, "needs Debian's chromium at /usr/bin/chromium")
+    # pytest-django has ordered the tests as Django does (database tests, then transactional
+    # ones, then the rest); within each group, those that read the demo go last, so that it
+    # is saved by the time a worker reaches them (tests/demo_seeder.py).
+    items.sort(key=lambda item: (_django_group(item), bool(DEMO_FIXTURES & set(item.fixturenames))))
+
+
+DEMO_FIXTURES = {"demo_snapshot", "large_demo_snapshot", "demo_for_class", "demo_for_test"}
+
+
+def _django_group(item) -> int:
+    """pytest-django's order: 0 database tests, 1 transactional ones, 2 the rest."""
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(
+        marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+    ) or bool({"transactional_db", "live_server"} & set(item.fixturenames))
+    if transactional:
+        return 1
+    return 0 if marker or "db" in item.fixturenames else 2
 
 
 SCREENSHOTS = Path(
@@ -294,7 +315,40 @@ def demo_for_test(demo_snapshot, django_db_blocker, transactional_db):
 def pytest_configure(config):
     """The suite makes millions of short-lived objects (ORM rows, requests, templates): a
     collection every 700 allocations, the default, costs about 6 % of its CPU. Collect less
-    often, and never look again at what Django and the app loaded at start."""
+    often, and never look again at what Django and the app loaded at start. Under ``-n``,
+    the controlling process seeds the demo meanwhile (tests/demo_seeder.py)."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
+    if _controls_workers(config):
+        _start_the_demo_seeder(config)
+
+
+def pytest_unconfigure(config):
+    seeder = config.stash.get(DEMO_SEEDER, None)
+    if seeder is not None and seeder.poll() is None:
+        seeder.terminate()  # the run ended first (-x, Ctrl-C): a half-seeded demo is not saved
+        seeder.wait(timeout=30)
+
+
+DEMO_SEEDER = pytest.StashKey[subprocess.Popen]()
+
+
+def _controls_workers(config) -> bool:
+    return not hasattr(config, "workerinput") and bool(getattr(config.option, "numprocesses", 0))
+
+
+def _start_the_demo_seeder(config) -> None:
+    from django.db import connection
+
+    from .migrated_schema import applies_to
+
+    if not applies_to(connection):  # PostgreSQL seeds the demo where it is used
+        return
+    log = open(Path(tempfile.gettempdir()) / "growthops-test-demo-seeder.log", "w")  # noqa: SIM115
+    config.stash[DEMO_SEEDER] = subprocess.Popen(
+        [sys.executable, "-m", "tests.demo_seeder"],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
