@@ -2,7 +2,6 @@
 impact), one running (forecast), designs waiting for the CMO, a segment tree with economics,
 and two nightly roll-ups stored."""
 
-import copy
 import datetime as dt
 from decimal import Decimal
 
@@ -24,6 +23,7 @@ from tests.factories import (
     SegmentFactory,
     TeamFactory,
 )
+from tests.helpers import world_copy
 
 # Reach 100,000 a year × baseline 5 % × value 40 per conversion: 200,000 per unit of lift.
 IMPACT_MODEL = {"reach_per_year": 100_000, "baseline": 0.05, "value_per_conversion": Decimal("40")}
@@ -135,4 +135,4 @@ class OnTheLargeDemo:
 
     @pytest.fixture
     def large_demo(self, built):
-        return copy.deepcopy(built)
+        return world_copy(built)

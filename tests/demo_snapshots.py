@@ -1,9 +1,10 @@
-"""The demo organisation, seeded once per test process and loaded where a test needs it.
+"""The demo organisation, seeded once and loaded where a test needs it.
 
 Seeding the demo (a year of history, walked through the services) takes seconds; a dozen
-modules read it. On SQLite (the quick suite) the seeded database is copied once per process
-with SQLite's online backup, and a test module, class or browser test loads that copy in
-milliseconds, then the empty database back when it is done. On PostgreSQL (CI) each use seeds
+modules read it. On SQLite (the quick suite) it is seeded once for all the run's processes
+and saved (tests/saved_demo.py); each process keeps an in-memory copy, and a test module,
+class or browser test loads that copy with SQLite's online backup in milliseconds, then the
+empty database back when it is done. On PostgreSQL (CI) each use seeds
 anew inside a transaction rolled back afterwards (``built_once``), as before.
 
 Load only outside a test's own transaction: ``demo_for_class`` (conftest) for a class's or
@@ -20,6 +21,7 @@ from django.db import connection
 from django.test import override_settings
 
 from .conftest import built_once
+from .saved_demo import SavedDemo
 
 
 class Snapshot:
@@ -66,13 +68,19 @@ def take_snapshot(django_db_blocker, *, on: Snapshot | None = None) -> Snapshot:
         if connection.vendor != "sqlite":
             return Snapshot(None, None, "", large=large)
         empty = _copy_of_the_database()
-        try:
-            if on is not None:
-                _replace_the_database_with(on.seeded)
-            printed = seed_demo(large=large, demo=on is None) or (on.printed if on else "")
-            seeded = _copy_of_the_database()
-        finally:
-            _replace_the_database_with(empty)
+        saved = SavedDemo(large=large)
+        with saved.locked():
+            if saved.exists():
+                seeded, printed = saved.load()
+            else:
+                try:
+                    if on is not None:
+                        _replace_the_database_with(on.seeded)
+                    printed = seed_demo(large=large, demo=on is None) or (on.printed if on else "")
+                    seeded = _copy_of_the_database()
+                finally:
+                    _replace_the_database_with(empty)
+                saved.store(seeded, printed)
     return Snapshot(seeded, empty, printed, large=large)
 
 

@@ -27,6 +27,7 @@ from tests.api.permission_table import TABLE, WITH_A_ROLE
 from tests.api.permission_world import build_world, snapshot
 from tests.api.problems import problem
 from tests.conftest import built_once
+from tests.helpers import world_copy
 from tests.webhooks.helpers import endpoint
 from tests.webhooks.test_api import PUBLIC
 
@@ -89,7 +90,7 @@ def world(built_world, monkeypatch):
     # A valid webhook request resolves its host and queues a delivery: neither leaves here.
     monkeypatch.setattr("webhooks.safety.resolve", lambda host, port: ["93.184.215.14"])
     monkeypatch.setattr("webhooks.services.deliveries_queue", lambda ids: None)
-    return copy.deepcopy(built_world)
+    return world_copy(built_world)
 
 
 def _write_operations(schema) -> dict[tuple[str, str], dict]:

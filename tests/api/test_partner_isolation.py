@@ -9,7 +9,6 @@ refusal (403, 404, 405, or 400 for a write naming them), or a page that names no
 Brightline's experiments, and a refused write changes nothing.
 """
 
-import copy
 import re
 
 import pytest
@@ -21,6 +20,7 @@ from tests.api.permission_table import TABLE
 from tests.api.permission_world import build_world, snapshot
 from tests.conftest import built_once
 from tests.factories import ExperimentFactory, HypothesisFactory, PartnerFactory, UserFactory
+from tests.helpers import world_copy
 
 REFUSED = {400, 403, 404, 405}
 
@@ -61,7 +61,7 @@ def built_world(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def world(built_world):
-    return copy.deepcopy(built_world)
+    return world_copy(built_world)
 
 
 def _path(url, world):

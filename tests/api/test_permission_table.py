@@ -5,8 +5,6 @@ marketer, an analyst, and an anonymous caller. Each row names the status for the
 allowed; every other role gets 403 (the capability table's reason) and anonymous gets 401.
 """
 
-import copy
-
 import pytest
 from django.urls import resolve
 from rest_framework.authtoken.models import Token
@@ -31,6 +29,7 @@ from tests.api.paths import AnyId
 from tests.api.permission_table import ROLES, TABLE
 from tests.api.permission_world import SNAPSHOT_MODELS, build_world, snapshot
 from tests.conftest import built_once
+from tests.helpers import world_copy
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 CASES = [
@@ -49,7 +48,7 @@ def built_world(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def world(built_world):
-    return copy.deepcopy(built_world)
+    return world_copy(built_world)
 
 
 def test_the_snapshot_covers_the_models_a_write_could_change():

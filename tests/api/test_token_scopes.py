@@ -15,8 +15,6 @@ aside), asked as ``Authorization: Bearer <secret>`` by the first role the table 
   guard (the scope cases below are the methods the routes take).
 """
 
-import copy
-
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -26,6 +24,7 @@ from roles.services import service_token_create
 from tests.api.permission_table import TABLE, WITH_A_ROLE
 from tests.api.permission_world import build_world, snapshot
 from tests.conftest import built_once
+from tests.helpers import world_copy
 from tests.webhooks.helpers import endpoint
 from tests.webhooks.test_api import PUBLIC
 from tests.webhooks.test_api import ROUTES as WEBHOOK_ROUTES
@@ -82,7 +81,7 @@ def built_world(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def world(built_world):
-    return copy.deepcopy(built_world)
+    return world_copy(built_world)
 
 
 def ask(world, role, scopes, method, url, body):
