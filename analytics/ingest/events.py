@@ -36,10 +36,9 @@ LATEST_EVENT = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 INGEST_BARRIER = 0x6772_6F77_0002
 # ISO 8601's extended form with seconds and an offset; datetime.fromisoformat alone would also
 # take "20261102T100000Z", week dates and hour-only times.
+# (Written without capturing groups or counted repeats, it matches in half the time.)
 TIMESTAMP = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
-    r"(Z|[+-][0-9]{2}:[0-9]{2})",
-    re.ASCII,
+    r"\d\d\d\d-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)", re.ASCII
 )
 
 KINDS = {"exposure": Event.Kind.EXPOSURE.value, "conversion": Event.Kind.CONVERSION.value}
@@ -158,6 +157,11 @@ def events_ingest(*, actor, events: list) -> int:
     if len(events) > MAX_EVENTS:
         raise _too_many(len(events))
     rows = _validated(events, actor)
+    # Stored grouped by experiment, in the order sent within each (the sort is stable): its
+    # index entries then go into neighbouring pages, which halves what PostgreSQL spends per
+    # event. Ids still follow arrival within an experiment, where the roll-up and the list
+    # read them.
+    rows.sort(key=_experiment_of)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             _copy_events(rows)
@@ -182,7 +186,7 @@ def _copy_events(rows: list[tuple]) -> None:
         [
             f"{e}\t{v}\t{null if m is None else m}\t"
             f"{u if u.isprintable() and backslash not in u else _copy_escape(u)}\t{k}\t"
-            f"{null if x is None else repr(x)}\t{t.isoformat()}\n"
+            f"{null if x is None else repr(x)}\t{t}\n"
             for e, v, m, u, k, x, t in rows
         ]
     )
@@ -354,7 +358,7 @@ def _timestamp(stamp, checked: dict, batch: _Batch) -> str | None:
         begins, ends = batch.windows[experiment]
         # The window lies within the years events may have, so this is the whole check.
         if begins is not None and begins <= when < ends:
-            checked["timestamp"] = when
+            checked["timestamp"] = stamp if stamp[-1] == "Z" else _in_utc(when)
             return None
     if type(stamp) is not str:
         if stamp is None:
@@ -369,8 +373,16 @@ def _timestamp(stamp, checked: dict, batch: _Batch) -> str | None:
     day = when.astimezone(dt.UTC).date()  # cohorts are UTC days
     if usable and (refused := day_refusal(batch.by_key[experiment], day)):
         return refused
-    checked["timestamp"] = when
+    checked["timestamp"] = stamp if stamp[-1] == "Z" else _in_utc(when)
     return None
+
+
+def _in_utc(when: dt.datetime) -> str:
+    """An event's time as stored: ISO 8601 text, which ``COPY`` and Django's date-time field
+    both read. A time sent in UTC (``Z``) is stored as sent (formatting the parsed time again
+    cost more than parsing it); one with an offset is converted, because PostgreSQL takes
+    offsets only up to ±15:59 where ISO 8601 and Python allow up to ±23:59."""
+    return when.astimezone(dt.UTC).isoformat()
 
 
 def _utc_bounds(first_day: dt.date | None, last_day: dt.date):
@@ -406,6 +418,7 @@ EVENT_FIELDS = (
     ("timestamp", _timestamp),
 )
 _as_row = itemgetter(*EVENT_COLUMNS)
+_experiment_of = itemgetter(0)
 
 
 def _validated(events: list, actor) -> list[tuple]:
