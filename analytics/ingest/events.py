@@ -207,13 +207,27 @@ def _copy_escape(text: str) -> str:
     return text.translate(_COPY_ESCAPES)
 
 
+# What the data rules read of an experiment (who may write, its status, its days; the names
+# in their messages). A whole experiment is some 60 fields, and building a thousand of them
+# with their owners cost a fifth of checking 50,000 events. A rule that reads another field
+# still works: Django loads it then, with a query per experiment.
+RULE_FIELDS = (
+    "key", "name", "status", "decision", "start_date", "end_date", "partner", "executed_by",
+    "owner", "owner__username", "owner__first_name", "owner__last_name",
+)  # fmt: skip
+
+
 class _Batch:
     """What checking one batch needs: its experiment, variant and metric keys resolved to ids
     in a few queries, and per experiment who may write to it (``forbidden``), whether its
     status takes data (``closed``) and the days it can have data (``windows``)."""
 
     def __init__(self, experiment_keys: set[str], actor):
-        found = Experiment.objects.filter(key__in=experiment_keys).select_related("owner")
+        found = (
+            Experiment.objects.filter(key__in=experiment_keys)
+            .select_related("owner")
+            .only(*RULE_FIELDS)
+        )
         self.by_key = {e.key: e for e in found}
         experiments = {key: e.pk for key, e in self.by_key.items()}
         self.forbidden = {
