@@ -10,8 +10,8 @@ import math
 import re
 from bisect import bisect_left
 from collections import defaultdict
+from dataclasses import dataclass
 from operator import itemgetter
-from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -228,7 +228,8 @@ RULE_FIELDS = (
 )  # fmt: skip
 
 
-class _Rules(NamedTuple):
+@dataclass(frozen=True, slots=True)  # slots: the checks read these 50,000 times a batch
+class _Rules:
     """What checking an event needs of its experiment: its variants and its own metrics by
     key (metric: ``(id, is_mean)``), why its status takes no data (``closed``, or None) and
     the instants its days span (``begins``, ``ends``; None when it has no first day)."""
