@@ -8,7 +8,9 @@ rejects the batch and nothing is half-written.
 import datetime as dt
 import math
 import re
+from bisect import bisect_left
 from collections import defaultdict
+from dataclasses import dataclass
 from operator import itemgetter
 
 from django.conf import settings
@@ -36,10 +38,9 @@ LATEST_EVENT = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 INGEST_BARRIER = 0x6772_6F77_0002
 # ISO 8601's extended form with seconds and an offset; datetime.fromisoformat alone would also
 # take "20261102T100000Z", week dates and hour-only times.
+# (Written without capturing groups or counted repeats, it matches in half the time.)
 TIMESTAMP = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
-    r"(Z|[+-][0-9]{2}:[0-9]{2})",
-    re.ASCII,
+    r"\d\d\d\d-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)", re.ASCII
 )
 
 KINDS = {"exposure": Event.Kind.EXPOSURE.value, "conversion": Event.Kind.CONVERSION.value}
@@ -157,7 +158,7 @@ def events_ingest(*, actor, events: list) -> int:
         raise EventsRejected([], message="The batch is empty.")
     if len(events) > MAX_EVENTS:
         raise _too_many(len(events))
-    rows = _validated(events, actor)
+    rows = _by_experiment(_validated(events, actor))
     with transaction.atomic():
         if connection.vendor == "postgresql":
             _copy_events(rows)
@@ -167,6 +168,20 @@ def events_ingest(*, actor, events: list) -> int:
                 batch_size=5_000,
             )
     return len(rows)
+
+
+def _by_experiment(rows: list[tuple]) -> list[tuple]:
+    """The rows grouped by experiment, in the order sent within each (the sort is stable), the
+    first event's experiment first and the others by id from there, wrapping round.
+
+    Grouped, a batch's index entries go into neighbouring pages, which halved what PostgreSQL
+    spends per event (docs/events.md); starting where the batch starts keeps two batches
+    written at once out of each other's pages. Ids still follow arrival within an experiment,
+    where the roll-up and the list read them."""
+    first = rows[0][0]
+    rows.sort(key=_experiment_of)
+    start = bisect_left(rows, first, key=_experiment_of)
+    return rows[start:] + rows[:start]
 
 
 def _too_many(count: int) -> EventsRejected:
@@ -182,7 +197,7 @@ def _copy_events(rows: list[tuple]) -> None:
         [
             f"{e}\t{v}\t{null if m is None else m}\t"
             f"{u if u.isprintable() and backslash not in u else _copy_escape(u)}\t{k}\t"
-            f"{null if x is None else repr(x)}\t{t.isoformat()}\n"
+            f"{null if x is None else repr(x)}\t{t}\n"
             for e, v, m, u, k, x, t in rows
         ]
     )
@@ -203,50 +218,68 @@ def _copy_escape(text: str) -> str:
     return text.translate(_COPY_ESCAPES)
 
 
+# What the data rules read of an experiment (who may write, its status, its days; the names
+# in their messages). A whole experiment is some 60 fields, and building a thousand of them
+# with their owners cost a fifth of checking 50,000 events. A rule that reads another field
+# still works: Django loads it then, with a query per experiment.
+RULE_FIELDS = (
+    "key", "name", "status", "decision", "start_date", "end_date", "partner", "executed_by",
+    "owner", "owner__username", "owner__first_name", "owner__last_name",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)  # slots: the checks read these 50,000 times a batch
+class _Rules:
+    """What checking an event needs of its experiment: its variants and its own metrics by
+    key (metric: ``(id, is_mean)``), why its status takes no data (``closed``, or None) and
+    the instants its days span (``begins``, ``ends``; None when it has no first day)."""
+
+    experiment: Experiment
+    id: int
+    closed: str | None
+    begins: dt.datetime | None
+    ends: dt.datetime | None
+    variants: dict[str, int]
+    metrics: dict[str, tuple[int, bool]]
+
+
 class _Batch:
     """What checking one batch needs: its experiment, variant and metric keys resolved to ids
-    in a few queries, and per experiment who may write to it (``forbidden``), whether its
-    status takes data (``closed``) and the days it can have data (``windows``)."""
+    in a few queries, each experiment's ``_Rules`` by key (``rules``), and the experiments the
+    sender may not write to, with why (``forbidden``)."""
 
     def __init__(self, experiment_keys: set[str], actor):
-        found = Experiment.objects.filter(key__in=experiment_keys).select_related("owner")
-        self.by_key = {e.key: e for e in found}
-        experiments = {key: e.pk for key, e in self.by_key.items()}
+        found = (
+            Experiment.objects.filter(key__in=experiment_keys)
+            .select_related("owner")
+            .only(*RULE_FIELDS)
+        )
+        by_key = {e.key: e for e in found}
         self.forbidden = {
-            key: reason
-            for key, e in self.by_key.items()
-            if (reason := refusal(actor, "data.upload", e))
+            key: reason for key, e in by_key.items() if (reason := refusal(actor, "data.upload", e))
         }
-        self.closed = {
-            key: reason for key, e in self.by_key.items() if (reason := status_refusal(e))
-        }
-        self.windows = {key: _utc_bounds(*data_window(e)) for key, e in self.by_key.items()}
         self.max_value = settings.OBSERVATION_MAX_ABS_VALUE
-        ids = list(experiments.values())
-        self.experiments = experiments
-        self.variants: dict[str, dict[str, int]] = defaultdict(dict)
-        by_id = {i: k for k, i in experiments.items()}
+        ids = [e.pk for e in by_key.values()]
+        variants: dict[int, dict[str, int]] = defaultdict(dict)
         for exp_id, key, pk in Variant.objects.filter(experiment_id__in=ids).values_list(
             "experiment_id", "key", "id"
         ):
-            self.variants[by_id[exp_id]][key] = pk
-        self.metrics: dict[str, dict[str, tuple[int, bool]]] = defaultdict(dict)
-        for exp_id, metric_ids in experiment_metric_ids(ids).items():
-            self.metrics[by_id[exp_id]] = metric_ids
-        self.metric_keys = {
-            key: (pk, kind == Metric.Kind.MEAN)
-            for key, pk, kind in Metric.objects.filter(
-                id__in={m for ms in self.metrics.values() for m in ms}
-            ).values_list("key", "id", "kind")
+            variants[exp_id][key] = pk
+        metric_ids = experiment_metric_ids(ids)
+        metrics = {
+            pk: (key, kind == Metric.Kind.MEAN)
+            for pk, key, kind in Metric.objects.filter(
+                id__in={m for ms in metric_ids.values() for m in ms}
+            ).values_list("id", "key", "kind")
         }
+        self.rules = {
+            key: _Rules(
+                e, e.pk, status_refusal(e), *_utc_bounds(*data_window(e)), variants[e.pk],
+                {metrics[m][0]: (m, metrics[m][1]) for m in metric_ids.get(e.pk, ())},
+            )
+            for key, e in by_key.items()
+        }  # fmt: skip
         self.known_metric_keys: set[str] | None = None
-
-    def metric(self, experiment_key: str, metric_key: str):
-        """(metric id, is_mean) or None when the metric is not one of the experiment's."""
-        found = self.metric_keys.get(metric_key)
-        if found is None or found[0] not in self.metrics[experiment_key]:
-            return None
-        return found
 
     def metric_exists(self, metric_key: str) -> bool:
         if self.known_metric_keys is None:
@@ -262,29 +295,27 @@ class _Batch:
 
 
 def _experiment(key, checked: dict, batch: _Batch) -> str | None:
-    exp_id = batch.experiments.get(key) if type(key) is str else None
-    if exp_id is not None:
-        checked["experiment"] = key
-        checked["experiment_id"] = exp_id
-        return batch.closed.get(key)
-    checked["experiment"] = None
+    checked["experiment"] = rules = batch.rules.get(key) if type(key) is str else None
+    if rules is not None:
+        checked["experiment_id"] = rules.id
+        return rules.closed
     if key is None or key == "":
         return "is required (the experiment key)"
     return f"unknown experiment {key!r}"
 
 
 def _variant(key, checked: dict, batch: _Batch) -> str | None:
-    experiment = checked["experiment"]
-    if experiment is not None and type(key) is str:
-        variant_id = batch.variants[experiment].get(key)
+    rules = checked["experiment"]
+    if rules is not None and type(key) is str:
+        variant_id = rules.variants.get(key)
         if variant_id is not None:
             checked["variant_id"] = variant_id
             return None
     if key is None or key == "":
         return "is required (the variant key)"
-    if experiment is None:
+    if rules is None:
         return None  # the experiment's own problem says why
-    return f"{key!r} is not a variant of {experiment!r}"
+    return f"{key!r} is not a variant of {rules.experiment.key!r}"
 
 
 def _user_id(user, checked: dict, batch: _Batch) -> str | None:
@@ -313,13 +344,13 @@ def _metric(key, checked: dict, batch: _Batch) -> str | None:
         return None  # the kind's own problem says why
     if key is None or key == "":
         return "is required for a conversion"
-    experiment = checked["experiment"]
-    if experiment is None:
+    rules = checked["experiment"]
+    if rules is None:
         return None
-    found = batch.metric(experiment, key) if type(key) is str else None
+    found = rules.metrics.get(key) if type(key) is str else None
     if found is None:
         if type(key) is str and batch.metric_exists(key):
-            return f"{key!r} is not a metric of {experiment!r}"
+            return f"{key!r} is not a metric of {rules.experiment.key!r}"
         return f"unknown metric {key!r}"
     checked["metric_id"], is_mean = found
     if is_mean:
@@ -348,13 +379,12 @@ def _value(value, checked: dict, batch: _Batch) -> str | None:
 
 def _timestamp(stamp, checked: dict, batch: _Batch) -> str | None:
     when = _parsed_timestamp(stamp) if type(stamp) is str else None
-    experiment = checked["experiment"]
-    usable = experiment is not None and experiment not in batch.closed
+    rules = checked["experiment"]
+    usable = rules is not None and rules.closed is None
     if usable and when is not None and when.tzinfo is not None:
-        begins, ends = batch.windows[experiment]
         # The window lies within the years events may have, so this is the whole check.
-        if begins is not None and begins <= when < ends:
-            checked["timestamp"] = when
+        if rules.begins is not None and rules.begins <= when < rules.ends:
+            checked["timestamp"] = stamp if stamp[-1] == "Z" else _in_utc(when)
             return None
     if type(stamp) is not str:
         if stamp is None:
@@ -367,10 +397,18 @@ def _timestamp(stamp, checked: dict, batch: _Batch) -> str | None:
     if not EARLIEST_EVENT <= when < LATEST_EVENT:
         return f"must be in the years 2000 to 2099 (got {stamp!r})"
     day = when.astimezone(dt.UTC).date()  # cohorts are UTC days
-    if usable and (refused := day_refusal(batch.by_key[experiment], day)):
+    if usable and (refused := day_refusal(rules.experiment, day)):
         return refused
-    checked["timestamp"] = when
+    checked["timestamp"] = stamp if stamp[-1] == "Z" else _in_utc(when)
     return None
+
+
+def _in_utc(when: dt.datetime) -> str:
+    """An event's time as stored: ISO 8601 text, which ``COPY`` and Django's date-time field
+    both read. A time sent in UTC (``Z``) is stored as sent (formatting the parsed time again
+    cost more than parsing it); one with an offset is converted, because PostgreSQL takes
+    offsets only up to ±15:59 where ISO 8601 and Python allow up to ±23:59."""
+    return when.astimezone(dt.UTC).isoformat()
 
 
 def _utc_bounds(first_day: dt.date | None, last_day: dt.date):
@@ -406,6 +444,7 @@ EVENT_FIELDS = (
     ("timestamp", _timestamp),
 )
 _as_row = itemgetter(*EVENT_COLUMNS)
+_experiment_of = itemgetter(0)
 
 
 def _validated(events: list, actor) -> list[tuple]:

@@ -85,6 +85,37 @@ def test_user_ids_keep_every_character(analyst, experiment):
     assert sorted(Event.objects.values_list("user_id", flat=True)) == sorted(odd)
 
 
+def test_a_batch_is_stored_by_experiment_from_the_first_events_in_the_order_sent_within_each(
+    analyst, experiment, other_experiment
+):
+    def sent(key, variant, user):
+        return {"experiment": key, "variant": variant, "user_id": user, "kind": "exposure",
+                "timestamp": "2026-11-02T10:00:00Z"}  # fmt: skip
+
+    events = [sent("onboarding", "control", "o1"), sent("pricing-page", "b", "p1"),
+              sent("onboarding", "long", "o2"), sent("pricing-page", "control", "p2"),
+              sent("onboarding", "control", "o3")]  # fmt: skip
+
+    assert events_ingest(actor=analyst, events=events) == 5
+    assert list(Event.objects.order_by("id").values_list("experiment__key", "user_id")) == [
+        ("onboarding", "o1"), ("onboarding", "o2"), ("onboarding", "o3"),  # the first event's
+        ("pricing-page", "p1"), ("pricing-page", "p2"),
+    ]  # fmt: skip
+    assert other_experiment.pk > experiment.pk  # so the order wrapped round
+
+
+def test_a_time_zone_offset_beyond_postgresqls_range_is_stored_as_its_utc_instant(
+    analyst, experiment
+):
+    """ISO 8601 allows offsets up to ±23:59, PostgreSQL's time input only up to ±15:59."""
+    event = {"experiment": "pricing-page", "variant": "b", "user_id": "u1", "kind": "exposure",
+             "timestamp": "2026-11-03T06:00:00+20:00"}  # fmt: skip
+
+    assert events_ingest(actor=analyst, events=[event]) == 1
+    stored = Event.objects.get().timestamp
+    assert stored == dt.datetime(2026, 11, 2, 10, tzinfo=dt.UTC)
+
+
 def test_it_accepts_ndjson_with_a_charset(analyst, experiment):
     body = "\n".join(json.dumps(e) for e in good_events())
     response = client_for(analyst).post(

@@ -399,6 +399,39 @@ def test_a_run_that_grows_the_assignments_refreshes_their_statistics(operator, a
     assert planner_rows() == 3_000
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_run_that_grows_the_observations_refreshes_their_statistics(operator, analyst):
+    """Unanalysed, the planner took the observations for empty and the next run compared every
+    affected observation with every fresh row to find emptied cohorts (quadratic)."""
+    experiments = [make_experiment(operator, key=f"exp-{n}") for n in range(200)]
+
+    def planner_rows():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = 'analytics_observation'::regclass"
+            )
+            return cursor.fetchone()[0]
+
+    def batch(day_count, user):
+        return [
+            exposure(f"{user}{day}-{n}", variant, f"2026-11-0{2 + day}T10:00:00Z", experiment=e.key)
+            for e in experiments
+            for day in range(day_count)
+            for n, variant in enumerate(("control", "b"))
+        ]
+
+    events_ingest(actor=analyst, events=batch(2, "u"))  # 200 × 2 days × 2 variants × 3 metrics
+    events_rollup_run()
+    assert Observation.objects.count() == 2_400
+    assert planner_rows() == 2_400  # the planner knows the table is no longer empty
+
+    events_ingest(actor=analyst, events=batch(1, "v"))  # the same cohorts: updates, no growth
+    events_rollup_run()
+    assert Observation.objects.count() == 2_400
+    assert planner_rows() == 2_400
+
+
 @pytest.mark.django_db
 def test_the_rollup_command_runs_it_and_says_what_it_did(operator, analyst):
     from io import StringIO

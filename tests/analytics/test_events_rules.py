@@ -49,6 +49,23 @@ def test_it_refuses_events_for_an_experiment_another_operator_owns(operator2, ex
     assert Event.objects.count() == 0
 
 
+def test_the_rules_read_each_experiment_and_owner_once_whatever_their_number(operator, operator2):
+    """The batch loads only the fields the rules use; one they read beyond those would cost a
+    query per experiment."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    keys = [running_experiment(operator, key=f"theirs-{n}").key for n in range(3)]
+
+    def queries(count):
+        batch = [e for key in keys[:count] for e in exposures(key, "2026-11-02T10:00:00Z")]
+        with CaptureQueriesContext(connection) as captured:
+            assert post(operator2, batch).status_code == 403
+        return len(captured.captured_queries)
+
+    assert queries(1) == queries(3)
+
+
 def test_one_forbidden_experiment_refuses_the_whole_batch(operator, operator2):
     running_experiment(operator2, key="theirs")
     mine = exposures("theirs", "2026-11-02T10:00:00Z")
