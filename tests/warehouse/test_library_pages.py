@@ -3,6 +3,8 @@
 the services (a changed definition is a new version); bad input is explained and writes nothing.
 """
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -130,6 +132,15 @@ def test_the_links_show_only_for_those_who_may(cast):
     for role in ("operator", "marketer"):
         page = signed_in(cast[role]).get("/").content.decode()
         assert 'id="metrics-link"' not in page and 'id="sources-link"' not in page
+
+
+def test_the_source_form_says_what_the_setting_holds_for_every_kind(analyst):
+    html = signed_in(analyst).get("/data-sources/new/").content.decode()
+    explained = re.search(r'<dl class="mb-2" id="setting-by-kind">(.*?)</dl>', html, re.S)
+    names = re.findall(r"<dt>(.*?)</dt>", explained.group(1))
+    assert names == [label.split(" (")[0] for label in DataSource.Kind.labels]
+    assert "bigquery://PROJECT/DATASET" in explained.group(1)
+    assert "clickhouse://" in explained.group(1)
 
 
 def test_an_analyst_adds_and_edits_a_source_and_the_list_shows_the_reference_only(
