@@ -25,10 +25,10 @@ from analytics.analysis.freshness import observations_changed
 from analytics.ingest.observations import (
     BatchRejected,
     data_window,
-    observations_upsert,
     observations_validated,
     status_refusal,
 )
+from analytics.ingest.store import observations_upsert
 from analytics.models import Alert, Observation
 from experiments.models import Experiment, Metric
 from experiments.selectors import experiment_metric_ids

@@ -28,10 +28,10 @@ from ..analysis.freshness import observations_changed
 from ..dimensions import row_slice
 from ..models import Observation
 from ..stats.sums import cross_sum_problem, squares_problem
+from .store import COVARIATE_FIELDS, observations_upsert
 
 CSV_HEADER = ["date", "variant", "metric", "users", "conversions", "sum", "sum_squares"]
 CSV_OPTIONAL = ["covariate_sum", "covariate_sum_squares", "cross_sum"]
-COVARIATE_FIELDS = ("covariate_sum", "covariate_sum_squares", "cross_sum")
 # A slice's row (device = mobile); both or neither (the overall row).
 DIMENSION_FIELDS = ["dimension", "dimension_value"]
 KNOWN_FIELDS = set(CSV_HEADER) | set(CSV_OPTIONAL) | set(DIMENSION_FIELDS)
@@ -219,26 +219,6 @@ def observations_upload(*, experiment_id: int, actor, rows: list[dict]) -> Uploa
         written=len(observations),
         analysis_task_id=task_ids[0] if task_ids else None,
         results_stale=overall,
-    )
-
-
-def observations_upsert(observations: list[Observation]) -> None:
-    """Store observations, replacing any already stored for the same variant × metric × day."""
-    Observation.objects.bulk_create(
-        observations,
-        update_conflicts=True,
-        unique_fields=["variant", "metric", "date", "dimension", "dimension_value"],
-        update_fields=[
-            "users",
-            "conversions",
-            "sum",
-            "sum_squares",
-            *COVARIATE_FIELDS,
-            "source",
-            "metric_version",
-            "updated_at",
-        ],
-        batch_size=2_000,
     )
 
 

@@ -23,7 +23,8 @@ from experiments.selectors import experiment_metric_ids
 from ..analysis.freshness import observations_changed
 from ..models import Assignment, Event, Observation, RollupWatermark
 from .events import CONVERSION, EXPOSURE, INGEST_BARRIER
-from .observations import ACCEPTS_DATA, observations_upsert
+from .observations import ACCEPTS_DATA
+from .store import observations_upsert
 
 WATERMARK = "events"
 ROLLUP_LOCK = 0x6772_6F77_0001  # advisory lock key that serialises roll-up runs
