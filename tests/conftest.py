@@ -5,12 +5,21 @@ import sys
 import tempfile
 from pathlib import Path
 
+import hypothesis
 import pytest
 from django.db import connection, transaction
 
 from roles.models import Role
 
 from .factories import UserFactory
+
+# Hypothesis times each example and its generation; with both cores busy (xdist workers,
+# Chromium, a Celery worker) a draw can wait a second for the CPU, which says nothing about
+# the code. The properties themselves are checked as written.
+hypothesis.settings.register_profile(
+    "suite", deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
+)
+hypothesis.settings.load_profile("suite")
 
 # In CI the services are there: a test that needs one must run, not skip.
 REQUIRE_SERVICES = os.environ.get("GROWTHOPS_REQUIRE_SERVICES") == "1"
