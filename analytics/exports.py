@@ -13,6 +13,7 @@ from roles.permissions import require_ability
 
 from .api.results import RESULT_ROWS, latest_results_presented
 from .ingest.observations import CSV_HEADER, CSV_OPTIONAL
+from .ingest.store import NUMBERS
 from .upload_guide import template_csv
 
 # The upload's own columns: the file goes back in as it is.
@@ -58,13 +59,7 @@ def observations_csv(request, pk: int):
             "date",
             "variant__key",
             "metric__key",
-            "users",
-            "conversions",
-            "sum",
-            "sum_squares",
-            "covariate_sum",
-            "covariate_sum_squares",
-            "cross_sum",
+            *NUMBERS,
         )
         .iterator(chunk_size=CSV_BATCH)
     )

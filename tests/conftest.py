@@ -37,24 +37,20 @@ def pytest_collection_modifyitems(config, items):
             _skip_or_fail(item, "needs Redis and PostgreSQL (set REDIS_URL and DATABASE_URL)")
         if "browser" in item.keywords and not os.path.exists("/usr/bin/chromium"):
             _skip_or_fail(item, "needs Debian's chromium at /usr/bin/chromium")
-    # pytest-django has ordered the tests as Django does (database tests, then transactional
-    # ones, then the rest); within each group, those that read the demo go last, so that it
-    # is saved by the time a worker reaches them (tests/demo_seeder.py).
-    items.sort(key=lambda item: (_django_group(item), bool(DEMO_FIXTURES & set(item.fixturenames))))
 
 
 DEMO_FIXTURES = {"demo_snapshot", "large_demo_snapshot", "demo_for_class", "demo_for_test"}
 
 
-def _django_group(item) -> int:
-    """pytest-django's order: 0 database tests, 1 transactional ones, 2 the rest."""
-    marker = item.get_closest_marker("django_db")
-    transactional = bool(
-        marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
-    ) or bool({"transactional_db", "live_server"} & set(item.fixturenames))
-    if transactional:
-        return 1
-    return 0 if marker or "db" in item.fixturenames else 2
+class DemoReadersLast:
+    """Puts the tests that read the demo last, before pytest-django orders the tests by kind
+    (its sort is stable, so they stay last within their kind): by then the demo is saved
+    (tests/demo_seeder.py). Registered in ``pytest_configure``, after pytest-django, so that
+    of the two first-called hooks this one runs first."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, items):
+        items.sort(key=lambda item: bool(DEMO_FIXTURES & set(item.fixturenames)))
 
 
 SCREENSHOTS = Path(
@@ -329,6 +325,7 @@ def pytest_configure(config):
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
+    config.pluginmanager.register(DemoReadersLast(), "growthops-demo-readers-last")
     if _controls_workers(config):
         _start_the_demo_seeder(config)
 

@@ -28,11 +28,11 @@ GRACE_SECONDS = 10
 URL_OPTIONS = {"credentials", "location", "maximum_bytes_billed", "endpoint"}
 
 
-class QueryFailed(Exception):
+class BigQueryFailed(Exception):
     """The query gave no rows; the message says why, for a person, and names no setting."""
 
 
-class TimedOut(QueryFailed):
+class BigQueryTimedOut(BigQueryFailed):
     """The job ran past its time limit (``engines`` words it as for every engine)."""
 
 
@@ -79,7 +79,7 @@ def _query(setting: str, sql: str, *, timeout_seconds: int, row_cap: int, dry_ru
             client_options={"api_endpoint": settings.endpoint} if settings.endpoint else None,
         )
     except auth_exceptions.DefaultCredentialsError as exc:
-        raise QueryFailed(
+        raise BigQueryFailed(
             "No BigQuery credentials: name a service account's key in the connection settings, "
             "or give the server application-default credentials (docs/warehouse.md)."
         ) from exc
@@ -94,18 +94,18 @@ def _query(setting: str, sql: str, *, timeout_seconds: int, row_cap: int, dry_ru
             job_retry=None,  # a failed query is not sent again
         )
     except (FutureTimeout, http_exceptions.Timeout) as exc:
-        raise TimedOut(type(exc).__name__) from exc
+        raise BigQueryTimedOut(type(exc).__name__) from exc
     except exceptions.GoogleAPICallError as exc:
         reason, message = _api_error(exc)
         if reason == "timeout" or "timed out" in message.lower():
-            raise TimedOut(message) from exc
-        raise QueryFailed(f"BigQuery refused the query: {message}") from exc
+            raise BigQueryTimedOut(message) from exc
+        raise BigQueryFailed(f"BigQuery refused the query: {message}") from exc
     except auth_exceptions.GoogleAuthError as exc:
-        raise QueryFailed(
+        raise BigQueryFailed(
             f"BigQuery did not accept the credentials ({type(exc).__name__})."
         ) from exc
     except http_exceptions.RequestException as exc:
-        raise QueryFailed(f"BigQuery did not answer ({type(exc).__name__}).") from exc
+        raise BigQueryFailed(f"BigQuery did not answer ({type(exc).__name__}).") from exc
     finally:
         client.close()
 
@@ -117,7 +117,7 @@ def parse(text: str) -> Settings:
     if text.startswith("{"):
         return _from_key(text)
     if not text.startswith(SCHEME):
-        raise QueryFailed(
+        raise BigQueryFailed(
             "The BigQuery connection settings are a service account's JSON key or a "
             "bigquery://PROJECT/DATASET URL (docs/warehouse.md)."
         )
@@ -125,14 +125,14 @@ def parse(text: str) -> Settings:
     options = {name: values[-1] for name, values in parse_qs(url.query).items()}
     unknown = sorted(set(options) - URL_OPTIONS)
     if unknown or not url.hostname or "/" in url.path.strip("/"):
-        raise QueryFailed(
+        raise BigQueryFailed(
             "The BigQuery URL in the connection settings is malformed: bigquery://PROJECT/DATASET"
             f" with {', '.join(sorted(URL_OPTIONS))} as options."
         )
     try:
         cap = int(options["maximum_bytes_billed"]) if "maximum_bytes_billed" in options else None
     except ValueError as exc:
-        raise QueryFailed("maximum_bytes_billed in the BigQuery URL is not a number.") from exc
+        raise BigQueryFailed("maximum_bytes_billed in the BigQuery URL is not a number.") from exc
     return Settings(
         project=url.netloc,
         dataset=url.path.strip("/"),
@@ -153,7 +153,7 @@ def _from_key(text: str) -> Settings:
             info, scopes=bigquery.Client.SCOPE
         )
     except (ValueError, TypeError, KeyError) as exc:  # the key's text stays out of the message
-        raise QueryFailed(
+        raise BigQueryFailed(
             "The BigQuery key in the connection settings is not a service account's JSON key."
         ) from exc
     return Settings(project=info.get("project_id") or "", dataset="", credentials=credentials)
@@ -174,11 +174,11 @@ def _credentials(option: str | None):
             option, scopes=bigquery.Client.SCOPE
         )
     except OSError as exc:
-        raise QueryFailed(
+        raise BigQueryFailed(
             "The key file named in the BigQuery connection settings cannot be read."
         ) from exc
     except (ValueError, KeyError) as exc:
-        raise QueryFailed(
+        raise BigQueryFailed(
             "The key file named in the BigQuery connection settings is not a service "
             "account's JSON key."
         ) from exc

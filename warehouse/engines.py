@@ -293,9 +293,9 @@ def _bigquery(connection: Connection, sql: str, dry_run: bool = False):
             row_cap=connection.row_cap,
             dry_run=dry_run,
         )
-    except bigquery.TimedOut as exc:
+    except bigquery.BigQueryTimedOut as exc:
         raise _timed_out(connection) from exc
-    except bigquery.QueryFailed as exc:
+    except bigquery.BigQueryFailed as exc:
         raise QueryFailed(str(exc)) from exc
 
 

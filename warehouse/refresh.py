@@ -28,7 +28,7 @@ from analytics.ingest.observations import (
     observations_validated,
     status_refusal,
 )
-from analytics.ingest.store import observations_upsert
+from analytics.ingest.store import NUMBERS, observations_upsert
 from analytics.models import Alert, Observation
 from experiments.models import Experiment, Metric
 from experiments.selectors import experiment_metric_ids
@@ -411,15 +411,6 @@ def _write(target: Target) -> int:
 
 
 STORED_KEY = ("variant__key", "metric__key", "date", "dimension", "dimension_value")
-NUMBERS = (
-    "users",
-    "conversions",
-    "sum",
-    "sum_squares",
-    "covariate_sum",
-    "covariate_sum_squares",
-    "cross_sum",
-)
 
 
 def _key(row: dict) -> tuple:

@@ -7,6 +7,8 @@ from django.utils import timezone
 from ..models import Observation
 
 COVARIATE_FIELDS = ("covariate_sum", "covariate_sum_squares", "cross_sum")
+# An observation's numbers: what a refresh compares, an export reads and an upsert replaces.
+NUMBERS = ("users", "conversions", "sum", "sum_squares", *COVARIATE_FIELDS)
 
 
 def observations_upsert(observations: list[Observation]) -> None:
@@ -33,30 +35,14 @@ def observations_upsert(observations: list[Observation]) -> None:
 
 
 _UPSERT_IDS = ("experiment_id", "variant_id", "metric_id")
-_UPSERT_VALUES = (
-    "users",
-    "conversions",
-    "sum",
-    "sum_squares",
-    *COVARIATE_FIELDS,
-    "source",
-    "metric_version",
-    "dimension",
-    "dimension_value",
-)
-# The columns that name a stored row (the model's unique constraint) and those an upsert
-# replaces.
-_UPSERT_KEY = ("variant_id", "metric_id", "date", "dimension", "dimension_value")
-_UPSERT_REPLACED = (
-    "users",
-    "conversions",
-    "sum",
-    "sum_squares",
-    *COVARIATE_FIELDS,
-    "source",
-    "metric_version",
-    "updated_at",
-)
+_UPSERT_VALUES = (*NUMBERS, "source", "metric_version", "dimension", "dimension_value")
+# What an upsert replaces; the row it replaces is named by the model's one-per-day constraint.
+_UPSERT_REPLACED = (*NUMBERS, "source", "metric_version", "updated_at")
+
+
+def _upsert_key() -> list[str]:
+    (unique,) = [c for c in Observation._meta.constraints if c.name == "observation_one_per_day"]
+    return [Observation._meta.get_field(name).column for name in unique.fields]
 
 
 def _upsert_sql() -> str:
@@ -65,6 +51,6 @@ def _upsert_sql() -> str:
     return (
         f"INSERT INTO {quote(Observation._meta.db_table)} "
         f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({', '.join(quote(c) for c in _UPSERT_KEY)}) DO UPDATE SET "
+        f"ON CONFLICT ({', '.join(quote(c) for c in _upsert_key())}) DO UPDATE SET "
         + ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in _UPSERT_REPLACED)
     )
