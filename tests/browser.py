@@ -61,6 +61,17 @@ def settle(page) -> None:
         page.wait_for_timeout(20)
 
 
+def answered(page, timeout_ms: int = 10_000) -> None:
+    """Wait until no request of the page's is open (a page not made by ``new_page`` has none
+    counted)."""
+    waited = 0
+    while (
+        not page.is_closed() and getattr(page, "requests_in_flight", None) and waited < timeout_ms
+    ):
+        page.wait_for_timeout(20)
+        waited += 20
+
+
 def resize(page, width: int, height: int) -> None:
     """Set the viewport and wait until every chart has been redrawn to fit its new width."""
     page.set_viewport_size({"width": width, "height": height})

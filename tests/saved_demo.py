@@ -8,8 +8,8 @@ first instead of seeding beside it.
 
 The name of the saved copy is a hash of what the seeding reads: the migrated database's name
 (the migrations, Django, SQLite), every file of the app and demo code, the pinned
-dependencies, and the hour (the demo is dated from today, and its times from now). A change
-to any of them seeds anew.
+dependencies, and the hour the run started (the demo is dated from today, and its times from
+now). A change to any of them seeds anew.
 
 The demo's data source names its warehouse file by path, and each test process has a
 warehouse folder of its own (``WAREHOUSE_DEMO_PATH`` in the test settings). A process that
@@ -18,6 +18,7 @@ source there; nothing else in the demo names the folder (the saved database is c
 """
 
 import hashlib
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -36,9 +37,23 @@ SOURCES = ("analytics", "demo", "experiments", "growthops", "programme", "roles"
            "webhooks")  # fmt: skip
 
 
+# The hour a run's processes name their saved demo by, set once by the process that starts the
+# run: a worker that first needed the demo after the hour turned found no copy of the seeder's
+# and seeded another.
+RUN_HOUR = "GROWTHOPS_TEST_DEMO_HOUR"
+
+
+def fix_the_hour_for_this_run() -> None:
+    os.environ.setdefault(RUN_HOUR, _this_hour())
+
+
+def _this_hour() -> str:
+    return timezone.localtime().strftime("%Y-%m-%d %H")
+
+
 def _digest(large: bool) -> str:
     digest = hashlib.sha256(f"{saved_copy_path().name} {large}".encode())
-    digest.update(timezone.localtime().strftime("%Y-%m-%d %H").encode())
+    digest.update(os.environ.get(RUN_HOUR, _this_hour()).encode())
     digest.update((ROOT / "pyproject.toml").read_bytes())
     for folder in SOURCES:
         for path in sorted((ROOT / folder).rglob("*")):
