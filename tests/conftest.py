@@ -350,6 +350,13 @@ def pytest_configure(config):
         _start_the_demo_seeder(config)
 
 
+def pytest_sessionfinish(session):
+    """pytest's last look for unraisable exceptions collects garbage five times over, and each
+    collection traversed everything the run had loaded (about 1.5 s per process). Frozen, that is
+    skipped; the per-test checks for unraisable exceptions ran already."""
+    gc.freeze()
+
+
 def pytest_unconfigure(config):
     seeder = config.stash.get(DEMO_SEEDER, None)
     if seeder is not None and seeder.poll() is None:
