@@ -51,6 +51,11 @@ def new_figure(*, title: str, x_title: str, y_title: str, height: int = 320) -> 
     return figure
 
 
+# What the page's Plotly bundle draws (growthops/plotly_css.py: the "basic" build; a test reads
+# the bundle). A trace of another type would be drawn as nothing, so a chart refuses it.
+DRAWN_TRACE_TYPES = frozenset({"scatter", "bar", "pie"})
+
+
 @dataclass(frozen=True)
 class Chart:
     """A figure ready for a page: a DOM id, the figure, and a plain-language caption.
@@ -64,5 +69,18 @@ class Chart:
 
     def data_json(self) -> SafeString:
         """The figure as JSON that is safe inside ``<script type="application/json">``."""
+        undrawn = self.trace_types() - DRAWN_TRACE_TYPES
+        if undrawn:
+            raise ValueError(
+                f"chart {self.dom_id}: the page's Plotly bundle cannot draw {sorted(undrawn)}"
+            )
         text = pio.to_json(self.figure, validate=False)
         return mark_safe(text.translate(_SCRIPT_SAFE))  # escaped just above: cannot close the tag
+
+    def trace_types(self) -> set[str]:
+        traces = self.figure.get("data", []) if isinstance(self.figure, dict) else self.figure.data
+        # Plotly's default trace type is scatter.
+        return {
+            (trace.get("type") if isinstance(trace, dict) else trace.type) or "scatter"
+            for trace in traces
+        }
