@@ -253,11 +253,13 @@ CHROMIUM_FLAGS = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chromium():
-    """Headless chromium, started once for a module's browser tests (every test in such a module
-    is one: Playwright's sync API keeps an event loop open in this thread meanwhile, so the ORM
-    calls in the tests are allowed to run beside it)."""
+    """Headless Chromium, started once per test process, at its first browser test: starting
+    Playwright's driver and a browser for each module cost about 2 s of CPU each time. The
+    browser tests run last (pytest-django puts ``transaction=True`` tests after the others), and
+    from the first of them Playwright's sync API keeps an event loop open in this thread, so the
+    ORM calls of the tests that follow are allowed to run beside it."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         from playwright.sync_api import sync_playwright
