@@ -10,7 +10,7 @@ PYTEST_ARGS ?= -n auto
 # environment says not to: then every test subprocess and every run compiles the app again.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test lint format bench clean
+.PHONY: run test screenshots lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ test: $(VENV)/.installed-dev node_modules/.installed
 	$(BIN)/ruff format --check .
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser tests again, saving each page they visit at 1280 and 390 px in screenshots/.
+screenshots: $(VENV)/.installed-dev
+	GROWTHOPS_SCREENSHOTS=$(CURDIR)/screenshots $(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

@@ -1,10 +1,11 @@
-"""What every browser test does: open a page that records console errors, sign in, and save a
-screenshot at desktop and phone width (folder printed at the end of the run)."""
+"""What every browser test does: open a page that records console errors, sign in, and look
+at the page at desktop and phone width, saving screenshots when asked (``make screenshots``;
+the folder is printed at the end of the run)."""
 
 import os
 from pathlib import Path
 
-from .conftest import screenshot_dir
+from .conftest import SCREENSHOTS, screenshot_dir
 
 PASSWORD = "pw-for-tests-only"
 
@@ -79,13 +80,18 @@ def resize(page, width: int, height: int) -> None:
 
 
 def save_screenshot(page, name: str) -> None:
-    """The whole page as ``name``.jpg in the screenshots folder: JPEG, because encoding a long
-    page as PNG takes Chromium half as long again, and these pictures are for looking at."""
-    page.screenshot(path=str(screenshot_dir() / f"{name}.jpg"), full_page=True, quality=85)
+    """When ``GROWTHOPS_SCREENSHOTS`` names a folder (``make screenshots``), the whole page as
+    ``name``.jpg there: JPEG, because encoding a long page as PNG takes Chromium half as long
+    again. Screenshots are for people to look at, and they were a fifth of the browser tests'
+    CPU; without them every page still goes through both widths, its charts redrawn to fit
+    and its console errors checked."""
+    if SCREENSHOTS is not None:
+        page.screenshot(path=str(screenshot_dir() / f"{name}.jpg"), full_page=True, quality=85)
 
 
 def shoot(page, name):
-    """Save the page at desktop and phone width."""
+    """The page at desktop and phone width (its charts redrawn to fit each), saved as
+    screenshots when asked."""
     save_screenshot(page, f"{name}-1280")
     resize(page, 390, 844)
     save_screenshot(page, f"{name}-390")

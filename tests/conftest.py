@@ -53,20 +53,20 @@ class DemoReadersLast:
         items.sort(key=lambda item: bool(DEMO_FIXTURES & set(item.fixturenames)))
 
 
-SCREENSHOTS = Path(
-    os.environ.get("GROWTHOPS_SCREENSHOTS")
-    or Path(__file__).resolve().parent.parent / "screenshots"
+# Where browser tests save their screenshots, when asked: ``make screenshots`` names
+# ``screenshots/`` (ignored by git). Unset, none are taken (tests/browser.py says why).
+SCREENSHOTS = (
+    Path(os.environ["GROWTHOPS_SCREENSHOTS"]) if os.environ.get("GROWTHOPS_SCREENSHOTS") else None
 )
 
 
 def screenshot_dir() -> Path:
-    """Where browser tests save their screenshots (``screenshots/`` is ignored by git)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
 
 
 def pytest_terminal_summary(terminalreporter):
-    if SCREENSHOTS.is_dir() and any(SCREENSHOTS.glob("*.jpg")):
+    if SCREENSHOTS is not None and SCREENSHOTS.is_dir() and any(SCREENSHOTS.glob("*.jpg")):
         terminalreporter.write_line(f"Browser screenshots: {SCREENSHOTS}")
 
 

@@ -1,8 +1,8 @@
 """End to end in headless Chromium: a marketer logs an idea, an operator scores and triages it,
 designs an experiment from it and submits it, and a marketer comments on the experiment.
 
-Every page visited is saved as a screenshot at 1280 and 390 px wide; the folder is printed at
-the end of the run (``GROWTHOPS_SCREENSHOTS`` or ``screenshots/``, which git ignores).
+Every page visited is looked at 1280 and 390 px wide, and saved as a screenshot under
+``make screenshots`` (in ``screenshots/``, which git ignores).
 """
 
 import re

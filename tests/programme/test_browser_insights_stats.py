@@ -1,7 +1,7 @@
 """In headless Chromium: the CMO reads the calibration, false-wins and partners pages (charts
 drawn, no console or CSP error) and records an experiment's cost from its page.
 
-Screenshots at 1280 and 390 px go to the folder the suite prints (``GROWTHOPS_SCREENSHOTS``).
+Under ``make screenshots``, screenshots at 1280 and 390 px go to ``screenshots/``.
 """
 
 import datetime as dt
