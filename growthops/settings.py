@@ -198,10 +198,13 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="growthops@localhost")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-# Every asset is served from here (no CDN); the API docs page widens it for its images only.
+# Every asset is served from here (no CDN). Images may also be data: URLs: Bootstrap's and
+# Swagger UI's stylesheets draw their icons (a select's arrow, a check mark, a close button) as
+# inline SVG images. An image cannot run script; the policy refuses inline scripts and styles.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
+        "img-src": [SELF, "data:"],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

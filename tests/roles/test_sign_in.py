@@ -228,4 +228,7 @@ def test_pages_carry_a_content_security_policy(client, marketer):
         assert response.status_code == 200
         policy = response.get("Content-Security-Policy", "")
         assert "default-src 'self'" in policy, url
+        # Images may be data: URLs (Bootstrap's icons); nothing else may.
+        assert "img-src 'self' data:" in policy, url
+        assert policy.count("data:") == 1, url
         assert "unsafe-inline" not in policy.split("script-src")[-1].split(";")[0], url
