@@ -102,7 +102,7 @@ def sign_in(page, live_server, username, *, at="/"):
     """Open ``at`` signed in as ``username``: a session opened in the database for that user
     (as the sign-in form would, with the same backend) and its cookie given to the page's
     browser context, which saves each test the sign-in page, the POST and the dashboard it
-    lands on. ``sign_in_through_the_form`` is the real thing."""
+    lands on. ``sign_in_through_the_form`` is the real thing. Returns the page's response."""
     from django.conf import settings
     from django.test import Client
 
@@ -116,8 +116,9 @@ def sign_in(page, live_server, username, *, at="/"):
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
     )
-    page.goto(f"{live_server.url}{at}")
+    response = page.goto(f"{live_server.url}{at}")
     page.wait_for_selector("nav.app-navbar")
+    return response
 
 
 def sign_in_through_the_form(page, live_server, username):
