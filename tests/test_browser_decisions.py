@@ -67,10 +67,8 @@ def test_an_early_call_and_a_call_against_the_verdict_each_take_a_reason(
 ):
     template, hypothesis = world["template"], world["hypothesis"]
     page = new_page(browser)
-    sign_in(page, live_server, "operator")
-
     # The operator designs from the template: its protocol filled in, the locked fields shown.
-    page.goto(f"{live_server.url}/hypotheses/{hypothesis.pk}/design/")
+    sign_in(page, live_server, "operator", at=f"/hypotheses/{hypothesis.pk}/design/")
     page.select_option("#id_template_choice", str(template.pk))
     page.click("#template-choice button")
     page.wait_for_selector("#from-template")

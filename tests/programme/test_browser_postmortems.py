@@ -20,11 +20,10 @@ def test_a_kill_opens_a_postmortem_its_owner_writes_and_the_author_hears_of(
 ):
     idea = HypothesisFactory(author=marketer, title="Customer logos")
     experiment = running_experiment(operator, hypothesis=idea, name="Logo strip")
-    url = f"{live_server.url}/experiments/{experiment.pk}/"
+    url = f"/experiments/{experiment.pk}/"
 
     page = new_page(browser)
-    sign_in(page, live_server, "cmo")
-    page.goto(url)
+    sign_in(page, live_server, "cmo", at=url)
     page.select_option("form[data-step=kill] select[name=reason]", "broken_setup")
     page.fill("form[data-step=kill] textarea[name=note]", "The tag fired twice.")
     page.locator("form[data-step=kill] button").click()
@@ -36,8 +35,7 @@ def test_a_kill_opens_a_postmortem_its_owner_writes_and_the_author_hears_of(
     page.context.close()
 
     page = new_page(browser)
-    sign_in(page, live_server, "operator")
-    page.goto(url)
+    sign_in(page, live_server, "operator", at=url)
     page.click("#edit-postmortem")
     page.select_option("#id_cause", "measurement")
     page.fill("#id_why", "The tag manager fired on both variants.")
