@@ -13,6 +13,7 @@ conversions than users, an unknown variant, forbidden or refused actions) is sen
 each must be a documented 4xx in the one error shape, and must write nothing.
 """
 
+import functools
 import os
 import random
 import traceback
@@ -121,14 +122,17 @@ def _fuzz(operation, headers) -> list[str]:
     return failures
 
 
+@functools.cache
+def _served_schema():
+    """The served schema, read once per process: it is public and the same for every role
+    (reading and parsing it took about a second for each role)."""
+    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+
+
 def _signed_in(user) -> tuple[object, dict]:
-    """The served schema, read with the user's token, and the headers that carry it."""
+    """The served schema, and the headers that carry the user's token on every request."""
     token, _ = Token.objects.get_or_create(user=user)
-    headers = {"Authorization": f"Token {token.key}"}
-    schema = schemathesis.openapi.from_wsgi(
-        "/api/schema/?format=json", get_wsgi_application(), headers=headers
-    )
-    return schema, headers
+    return _served_schema(), {"Authorization": f"Token {token.key}"}
 
 
 class TestOnTheDemoData:
