@@ -231,9 +231,9 @@ def tasks_run_in_process(request):
 
 
 # Debian's Chromium (Playwright cannot fetch its own browser here): its headless shell, the
-# build Playwright itself runs for headless tests, where installed. The same Blink at about
-# half the CPU of the full browser in headless mode (docs/testing.md); the full browser serves
-# a machine without it.
+# build Playwright itself runs for headless tests, where installed: the same Blink for about a
+# third less CPU than the full browser in headless mode (docs/testing.md). The full browser
+# serves a machine without it.
 CHROMIUM = next(
     (
         path
