@@ -31,7 +31,7 @@ from ..stats.sums import cross_sum_problem, squares_problem
 from .store import COVARIATE_FIELDS, observations_upsert
 
 CSV_HEADER = ["date", "variant", "metric", "users", "conversions", "sum", "sum_squares"]
-CSV_OPTIONAL = ["covariate_sum", "covariate_sum_squares", "cross_sum"]
+CSV_OPTIONAL = list(COVARIATE_FIELDS)  # CUPED's columns
 # A slice's row (device = mobile); both or neither (the overall row).
 DIMENSION_FIELDS = ["dimension", "dimension_value"]
 KNOWN_FIELDS = set(CSV_HEADER) | set(CSV_OPTIONAL) | set(DIMENSION_FIELDS)
