@@ -2,14 +2,16 @@
 imports, and an analyst's day runs through it against a live server with every 2xx answer
 parsed into the schema's objects. A TypeScript client's types (openapi-typescript) type-check.
 
-Generation runs once per session, into a temporary directory. Two generator quirks are handled
+Generation runs once per run, into the run's temporary directory, for all its test processes. Two generator quirks are handled
 here, not in the schema: ``text/csv``, ``application/x-ndjson`` and ``application/pdf`` bodies are
 bytes to it (``content_type_overrides``), and its template tests a body against ``list[X]``,
 which Python refuses, where a JSON array and a CSV body are both offered (patched to ``list``).
 """
 
+import hashlib
 import importlib
 import json
+import os
 import pkgutil
 import shutil
 import subprocess
@@ -23,6 +25,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
 
 from tests.analytics.helpers import binomial_rows, running_experiment
+from tests.migrated_schema import _locked
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "growthops_client"
@@ -47,28 +50,26 @@ def live_schema() -> dict:
     return SchemaGenerator().get_schema(request=None, public=True)
 
 
-def _templates(into: Path) -> Path:
+def _patched_template() -> tuple[str, str]:
+    """The generator's endpoint template (its file name and text), patched as said above."""
     import openapi_python_client
 
     source = Path(openapi_python_client.__file__).parent / "templates" / "endpoint_module.py.jinja"
     text = source.read_text()
     assert LIST_BODY_CHECK in text, "the generator's template changed: check the patch"
-    into.mkdir()
-    (into / source.name).write_text(
-        text.replace(LIST_BODY_CHECK, LIST_BODY_CHECK.replace(
-            "get_type_string(no_optional=True)", "get_instance_type_string()"
-        ))
-    )  # fmt: skip
-    return into
+    return source.name, text.replace(LIST_BODY_CHECK, LIST_BODY_CHECK.replace(
+        "get_type_string(no_optional=True)", "get_instance_type_string()"
+    ))  # fmt: skip
 
 
-@pytest.fixture(scope="session")
-def generated(tmp_path_factory):
-    """(the imported package, the modules that failed to import, the generator's warnings)."""
-    if not GENERATOR.exists():
-        pytest.fail("openapi-python-client is missing: pip install -e '.[dev]'")
-    work = tmp_path_factory.mktemp("client")
-    (work / "schema.json").write_text(json.dumps(live_schema(), default=str))
+def _generate(schema: str, work: Path) -> None:
+    """Generate the package into ``work``, with the generator's output in ``work/output.txt``
+    (written last: the folder is whole once it exists)."""
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "templates").mkdir(parents=True)
+    name, template = _patched_template()
+    (work / "templates" / name).write_text(template)
+    (work / "schema.json").write_text(schema)
     (work / "config.yml").write_text(yaml.safe_dump(CONFIG))
     run = subprocess.run(
         [
@@ -83,13 +84,52 @@ def generated(tmp_path_factory):
             "--config",
             str(work / "config.yml"),
             "--custom-template-path",
-            str(_templates(work / "templates")),
+            str(work / "templates"),
         ],  # fmt: skip
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert run.returncode == 0, run.stdout + run.stderr
+    (work / "output.txt").write_text(run.stdout)
+
+
+def _client_for(schema: str, shared: Path) -> tuple[Path, str]:
+    """The folder holding the package generated from ``schema``, and the generator's output.
+    Generated once for all the run's test processes (about 5 s of CPU each time): the first
+    that asks generates it under a lock, the others wait for it and import the same files.
+    The folder is named by the schema, the generator's version, its settings and the patched
+    template, so a changed one is generated afresh."""
+    import openapi_python_client
+
+    _, template = _patched_template()
+    digest = hashlib.sha256(
+        "\0".join(
+            [schema, openapi_python_client.__version__, json.dumps(CONFIG), template]
+        ).encode()
+    ).hexdigest()[:16]
+    work = shared / f"generated-client-{digest}"
+    with _locked(work):
+        if not (work / "output.txt").exists():
+            _generate(schema, work)
+    return work, (work / "output.txt").read_text()
+
+
+def _run_folder(tmp_path_factory) -> Path:
+    """The run's temporary folder that every test process sees (under ``-n`` each has its own
+    folder inside it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory):
+    """(the imported package, the modules that failed to import, the generator's warnings)."""
+    if not GENERATOR.exists():
+        pytest.fail("openapi-python-client is missing: pip install -e '.[dev]'")
+    work, output = _client_for(
+        json.dumps(live_schema(), default=str), _run_folder(tmp_path_factory)
+    )
     sys.path.insert(0, str(work))
     try:
         package = importlib.import_module(PACKAGE)
@@ -99,7 +139,7 @@ def generated(tmp_path_factory):
                 importlib.import_module(module.name)
             except Exception as exc:  # noqa: BLE001 - every failure is reported
                 failed[module.name] = repr(exc)
-        yield package, failed, run.stdout
+        yield package, failed, output
     finally:
         sys.path.remove(str(work))
         for name in [m for m in sys.modules if m == PACKAGE or m.startswith(f"{PACKAGE}.")]:
