@@ -6,8 +6,8 @@ and saved (tests/saved_demo.py); each process keeps an in-memory copy, and a tes
 class or browser test loads that copy with SQLite's online backup in milliseconds, then the
 empty database back when it is done. On PostgreSQL (CI) each test process seeds it once and
 keeps the rows in a schema of its own in the test database; loading empties every table and
-copies the rows back, a statement per table (seeding for every use cost CI about a third of
-its run).
+copies the rows back, a statement per table (seeding anew for every class and browser test
+that read it was about twenty seedings a run).
 
 Load only outside a test's own transaction: ``demo_for_class`` (conftest) for a class's or
 module's ``django_db`` tests (each test's writes still roll back), ``demo_for_test`` for one
@@ -31,9 +31,8 @@ class PostgresCopy:
 
     ``restore`` empties every table and copies the rows back, one ``INSERT … SELECT`` per
     table, inside the caller's transaction if there is one (rolled back with it, as
-    ``built_once`` does). It moves
-    no sequence backwards: a later insert never meets an id the copy brought back, nor one
-    that rows outside the copy still hold."""
+    ``built_once`` does). It moves no sequence backwards: a later insert never meets an id
+    the copy brought back, nor one that rows outside the copy still hold."""
 
     def __init__(self, name: str):
         self.schema = connection.ops.quote_name(f"growthops_copy_{name}")
@@ -79,8 +78,8 @@ class Snapshot:
     """A copy of the test database with the demo in it (an in-memory SQLite database, or a
     ``PostgresCopy``), the copy of the database without it, and what seeding printed."""
 
-    def __init__(self, seeded, empty, printed: str, *, large: bool):
-        self.seeded, self.empty, self.printed, self.large = seeded, empty, printed, large
+    def __init__(self, seeded, empty, printed: str):
+        self.seeded, self.empty, self.printed = seeded, empty, printed
 
 
 def _copy_of_the_database(name: str):
@@ -127,7 +126,7 @@ def take_snapshot(django_db_blocker, *, on: Snapshot | None = None) -> Snapshot:
         empty = _copy_of_the_database(f"{name}_empty")
         if connection.vendor != "sqlite":
             seeded, printed = _seeded(on, empty, name)
-            return Snapshot(seeded, empty, printed, large=large)
+            return Snapshot(seeded, empty, printed)
         saved = SavedDemo(large=large)
         with saved.locked():
             if saved.exists():
@@ -135,7 +134,7 @@ def take_snapshot(django_db_blocker, *, on: Snapshot | None = None) -> Snapshot:
             else:
                 seeded, printed = _seeded(on, empty, name)
                 saved.store(seeded, printed)
-    return Snapshot(seeded, empty, printed, large=large)
+    return Snapshot(seeded, empty, printed)
 
 
 def _seeded(on: Snapshot | None, empty, name: str):
