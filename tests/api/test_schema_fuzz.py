@@ -120,7 +120,7 @@ _drawn_by_operation: dict[str, list] = {}
 def _examples(operation) -> list[tuple]:
     """The operation's generated requests, each with a number that picks a real id for its
     path, drawn once per process: the seed is fixed, so they depend on the schema alone and
-    every role sends the same ones (drawing them again for each role was a third of this
+    every role sends the same ones (drawing them again for each role was two fifths of this
     test's time)."""
     if operation.label not in _drawn_by_operation:
         drawn: list[tuple] = []
