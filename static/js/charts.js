@@ -1,5 +1,6 @@
 // Draws every [data-chart] element with Plotly. The Plotly bundle (its "basic" build, 1.2 MB)
-// is fetched only when a page holds a chart, from our own origin (the Content-Security-Policy allows no other).
+// is fetched only when a page holds a chart, from our own origin (the Content-Security-Policy
+// allows no other).
 (function () {
   "use strict";
   var PLOTLY_SRC = document.currentScript.dataset.plotlySrc;

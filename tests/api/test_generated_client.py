@@ -62,13 +62,13 @@ def _patched_template() -> tuple[str, str]:
     ))  # fmt: skip
 
 
-def _generate(schema: str, work: Path) -> None:
+def _generate(schema: str, template: tuple[str, str], work: Path) -> None:
     """Generate the package into ``work``, with the generator's output in ``work/output.txt``
     (written last: the folder is whole once it exists)."""
     shutil.rmtree(work, ignore_errors=True)
     (work / "templates").mkdir(parents=True)
-    name, template = _patched_template()
-    (work / "templates" / name).write_text(template)
+    name, text = template
+    (work / "templates" / name).write_text(text)
     (work / "schema.json").write_text(schema)
     (work / "config.yml").write_text(yaml.safe_dump(CONFIG))
     run = subprocess.run(
@@ -102,16 +102,16 @@ def _client_for(schema: str, shared: Path) -> tuple[Path, str]:
     template, so a changed one is generated afresh."""
     import openapi_python_client
 
-    _, template = _patched_template()
+    template = _patched_template()
     digest = hashlib.sha256(
         "\0".join(
-            [schema, openapi_python_client.__version__, json.dumps(CONFIG), template]
+            [schema, openapi_python_client.__version__, json.dumps(CONFIG), *template]
         ).encode()
     ).hexdigest()[:16]
     work = shared / f"generated-client-{digest}"
     with _locked(work):
         if not (work / "output.txt").exists():
-            _generate(schema, work)
+            _generate(schema, template, work)
     return work, (work / "output.txt").read_text()
 
 
