@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import os
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -151,11 +152,16 @@ class StandIn:
     each call (method, path, query string, body) for the tests to read."""
 
     def __init__(self, duckdb_path, answer_within=0.5, stops_jobs=True):
-        self.db = duckdb.connect(duckdb_path, read_only=True)
+        # One thread: a job left running (the tests' slow query) takes one core, not all.
+        self.db = duckdb.connect(duckdb_path, read_only=True, config={"threads": 1})
         self.answer_within = answer_within
         self.stops_jobs = stops_jobs  # False: a job runs past its jobTimeoutMs
         self.jobs: dict[str, Job] = {}
+        self.by_request_id: dict[str, Job] = {}
         self.requests: list[tuple[str, str, dict, dict]] = []
+        # (seconds since the stand-in started, method and path, seconds to answer) of each call
+        self.timeline: list[tuple[float, str, float]] = []
+        self.started = time.monotonic()
         self.authorizations: list[str | None] = []
         # What each query "processes" here, for maximumBytesBilled: the whole file.
         self.bytes_processed = os.path.getsize(duckdb_path)
@@ -240,15 +246,26 @@ class StandIn:
                 "totalBytesProcessed": "0",
                 "cacheHit": False,
             }
-        timeout_ms = int(body.get("jobTimeoutMs") or 0) if self.stops_jobs else 0
-        job = Job(self, body["query"], default_dataset, timeout_ms)
-        self.jobs[job.id] = job
+        # The client sends the call again when the answer is late, with the same requestId.
+        # BigQuery promises to treat such a repeat as the same query only for queries that
+        # write; the stand-in always does, so a late answer on a busy machine does not leave a
+        # second job running that the client never hears of.
+        job = self.by_request_id.get(body.get("requestId"))
+        if job is None:
+            timeout_ms = int(body.get("jobTimeoutMs") or 0) if self.stops_jobs else 0
+            job = Job(self, body["query"], default_dataset, timeout_ms)
+            self.jobs[job.id] = job
+            if body.get("requestId"):
+                self.by_request_id[body["requestId"]] = job
         answer = self.query_results(job, {"maxResults": [body.get("maxResults", "")]}, body)
         answer["kind"] = "bigquery#queryResponse"
         return answer
 
     def query_results(self, job, params, body=None):
-        wait = min(self.answer_within, int((body or {}).get("timeoutMs") or 10_000) / 1000)
+        # How long the caller lets the call wait: jobs.query's body says, getQueryResults's
+        # parameters do; 10 s if neither does (BigQuery's default).
+        asked = (body or {}).get("timeoutMs") or _one(params, "timeoutMs") or 10_000
+        wait = min(self.answer_within, int(asked) / 1000)
         if not job.done.wait(wait):
             return {
                 "kind": "bigquery#getQueryResultsResponse",
@@ -313,6 +330,7 @@ def _one(params, name):
 def _handler(stand_in):
     class Handler(BaseHTTPRequestHandler):
         def _serve(self):
+            began = time.monotonic()
             url = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
@@ -338,6 +356,13 @@ def _handler(stand_in):
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+            stand_in.timeline.append(
+                (
+                    round(began - stand_in.started, 2),
+                    f"{self.command} {url.path}",
+                    round(time.monotonic() - began, 2),
+                )
+            )
 
         do_GET = do_POST = _serve
 
