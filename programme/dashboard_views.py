@@ -48,6 +48,12 @@ class ObjectiveCard:
     in_flight: list
     measured: list = field(default_factory=list)  # (date, value) of each measured day
 
+    @property
+    def behind(self) -> bool:
+        """The realised impact has moved the KPI away from the target, not towards it."""
+        progress = self.ledger.get("progress")
+        return progress is not None and progress < 0
+
     @cached_property
     def chart(self) -> Chart:
         # Built when a page draws it: the objectives list shows progress without charts.

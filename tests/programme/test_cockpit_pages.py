@@ -51,6 +51,25 @@ def test_the_objectives_panel_shows_progress_against_the_gap(client, marketer, w
     assert f"/experiments/{world['running'].pk}/" in html
 
 
+def test_a_kpi_moved_away_from_its_target_reads_as_behind(client, marketer, world):
+    client.force_login(marketer)
+    url = reverse("programme:dashboard-objectives")
+    ahead = client.get(url, headers=HTMX)
+    assert card_of(ahead, world["arr"]).behind is False
+    assert 'class="kpi-now"' in ahead.content.decode()
+    latest = PortfolioRollup.objects.filter(dimension="objective", key=str(world["arr"].pk)).latest(
+        "computed_on"
+    )
+    latest.data["realised_impact"] = -30_000.0
+    latest.save()
+
+    behind = client.get(url, headers=HTMX)
+
+    card = card_of(behind, world["arr"])
+    assert (card.ledger["progress"], card.current_value, card.behind) == (-0.06, 970_000.0, True)
+    assert 'class="kpi-now kpi-behind"' in behind.content.decode()
+
+
 def test_the_objective_chart_draws_the_stored_roll_ups(client, marketer, world):
     client.force_login(marketer)
     stored = list(
