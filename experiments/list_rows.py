@@ -30,6 +30,7 @@ from django.utils import timezone
 from analytics.stats import sample_size_means, sample_size_proportions
 from analytics.stats.significance import BAYESIAN, SEQUENTIAL, is_significant
 from analytics.stats.verdict import MetricLook
+from roles.capabilities import can
 
 from .decisions import experiment_reading, latest_looks
 from .models import ExperimentStatus, Metric
@@ -245,9 +246,10 @@ class ListRow:
 BAR_WIDTH = 80
 
 
-def list_rows(experiments) -> list[ListRow]:
+def list_rows(experiments, *, user) -> list[ListRow]:
     """The result columns of one page of experiments (the latest looks in one query; the
-    page's queryset prefetches variants and guardrail metrics)."""
+    page's queryset prefetches variants and guardrail metrics); the next step is said to
+    ``user``."""
     experiments = list(experiments)
     looks = latest_looks(experiments)
     rows = []
@@ -260,7 +262,7 @@ def list_rows(experiments) -> list[ListRow]:
         )
         reading = experiment_reading(experiment, look) if started else None
         primary = look.metrics.get(experiment.deciding_metric_id) if look else None
-        rows.append(_row(experiment, primary, reading))
+        rows.append(_row(experiment, primary, reading, user))
     return rows
 
 
@@ -287,7 +289,7 @@ def leading_arm(primary: MetricLook):
     return max(arms, key=lambda a: sign * a.lift)
 
 
-def _row(experiment, primary, reading) -> ListRow:
+def _row(experiment, primary, reading, user) -> ListRow:
     arm = leading_arm(primary) if primary else None
     significant = None
     evidence = ""
@@ -312,7 +314,7 @@ def _row(experiment, primary, reading) -> ListRow:
         planned_users=progress.planned_users if progress else None,
         progress=progress.share if progress else None,
         days=progress.days_running if progress else None,
-        next_step=next_step(experiment, reading),
+        next_step=next_step(experiment, reading, user=user),
     )
 
 
@@ -353,16 +355,25 @@ def interval_bar(arm) -> tuple[float, float, float] | None:
 
 NEXT_STEPS = {
     ExperimentStatus.DRAFT: "Finish the design and send it for review",
-    ExperimentStatus.IN_REVIEW: "Waiting for the CMO's approval",
+    ExperimentStatus.IN_REVIEW: "Waiting for the CMO's review",
     ExperimentStatus.APPROVED: "Start it",
     ExperimentStatus.PAUSED: "Resume or complete it",
-    ExperimentStatus.COMPLETED: "Decide: ship, iterate or abandon",
+    ExperimentStatus.COMPLETED: "Waiting for the CMO's decision",
     ExperimentStatus.CONCLUDED: "Done — read its learnings",
     ExperimentStatus.KILLED: "Stopped",
 }
+# The step said instead to whoever holds the ability to take it (the CMO).
+NEXT_STEPS_FOR_DECIDER = {
+    ExperimentStatus.IN_REVIEW: ("experiments.review", "Review it: approve or send back"),
+    ExperimentStatus.COMPLETED: ("experiments.conclude", "Decide: scale, iterate or abandon"),
+}
 
 
-def next_step(experiment, reading) -> str:
+def next_step(experiment, reading, *, user) -> str:
+    if experiment.status in NEXT_STEPS_FOR_DECIDER:
+        ability, step = NEXT_STEPS_FOR_DECIDER[experiment.status]
+        if can(user, ability, experiment):
+            return step
     if experiment.status != ExperimentStatus.RUNNING:
         return NEXT_STEPS.get(experiment.status, "")
     if reading is None:

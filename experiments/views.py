@@ -68,7 +68,7 @@ def experiment_list(request):
     context = {
         "filter": filterset,
         "page_obj": page_obj,
-        "rows": (rows := list_rows(page_obj.object_list)),
+        "rows": (rows := list_rows(page_obj.object_list, user=request.user)),
         # A conversion rate's interval is cut at −100 % (analytics.stats.reading.rate_floor).
         "floored": any(row.lift_low is not None and row.lift_low <= -1 for row in rows),
         "sort": sort,
@@ -306,7 +306,7 @@ def experiment_list_csv(request):
     if isinstance(ordered, list):
         found = filterset.qs.in_bulk(ordered)
         ordered = [found[pk] for pk in ordered if pk in found]
-    batches = (list_csv_rows(list_rows(batch)) for batch in in_batches(ordered))
+    batches = (list_csv_rows(list_rows(batch, user=request.user)) for batch in in_batches(ordered))
     response = csv_response(LIST_CSV_COLUMNS, batches)
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="experiments-{stamp}.csv"'

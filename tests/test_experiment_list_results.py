@@ -107,6 +107,34 @@ def test_each_row_shows_its_primary_lift_significance_progress_days_and_next_ste
     assert ">Significant<" in html and ">Not yet<" in html
 
 
+def test_the_next_step_of_a_review_or_a_decision_is_said_to_the_cmo_as_theirs(
+    client, cmo, marketer, operator, db
+):
+    in_review = put_in_status(ExperimentFactory(name="Awaiting review"), "in_review")
+    completed = put_in_status(ExperimentFactory(name="Awaiting decision"), "completed")
+    own = put_in_status(ExperimentFactory(name="The CMO's own", owner=cmo), "in_review")
+    steps = {}
+    for user in (cmo, marketer, operator):
+        client.force_login(user)
+        rows = rows_of(client.get(reverse("experiments:list")))
+        steps[user.username] = [rows[e.name].next_step for e in (in_review, completed, own)]
+    assert steps == {
+        "cmo": [
+            "Review it: approve or send back",
+            "Decide: scale, iterate or abandon",
+            "Waiting for the CMO's review",  # nobody reviews their own design
+        ],
+        **dict.fromkeys(
+            ("marketer", "operator"),
+            [
+                "Waiting for the CMO's review",
+                "Waiting for the CMO's decision",
+                "Waiting for the CMO's review",
+            ],
+        ),
+    }
+
+
 def test_sorting_by_lift_puts_the_better_result_first_whatever_the_metrics_direction(
     client, marketer, db
 ):
