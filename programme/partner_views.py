@@ -12,6 +12,7 @@ from growthops.errors import ValidationFailed
 from roles import partners
 from roles.models import Partner
 from roles.permissions import require_ability
+from roles.selectors import partner_list_for_user
 
 from .insights.history import ProgrammeHistory
 from .insights.scorecard import partner_scorecard
@@ -78,7 +79,9 @@ def partner_user_form(request, pk: int):
 
 @login_required
 def partner_scorecard_page(request, pk: int):
-    partner = get_object_or_404(Partner, pk=pk)
+    require_ability(request, "partners.scorecard")
+    # Another partner's scorecard is not found, as over the API: a refusal would name it.
+    partner = get_object_or_404(partner_list_for_user(user=request.user), pk=pk)
     require_ability(request, "partners.scorecard", partner)
     history = ProgrammeHistory(today=timezone.localdate())
     return render(
