@@ -129,7 +129,7 @@ def postmortem_search(request):
 
 @login_required
 def notice_list(request):
-    require_ability(request, "results.read")
+    require_ability(request, "experiments.read")  # one's own notices, a partner's people too
     notices = Notice.objects.filter(recipient=request.user).order_by("-created_at", "-pk")
     return render(request, "programme/notice_list.html", {"page_obj": paginate(request, notices)})
 

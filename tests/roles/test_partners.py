@@ -214,6 +214,18 @@ def test_the_scorecard_is_the_cmos_and_the_partners_own(client, cmo, operator, a
     assert "Northwind" not in client.get(url).content.decode()
 
 
+def test_a_partners_person_reads_their_notices_and_is_not_led_to_programme_pages(client, agency):
+    client.force_login(agency["person"])
+    home = client.get(reverse("programme:home")).content.decode()
+    notices = client.get(reverse("programme:notices"))
+    assert notices.status_code == 200
+    assert "was accepted into the backlog" in notices.content.decode()  # their idea's triage
+    assert 'id="notices-count" aria-label="1 unread"' in home
+    # The objectives pages read the whole programme's roll-ups: no link to them.
+    assert f'href="{reverse("programme:objectives")}"' not in home
+    assert client.get(reverse("programme:objectives")).status_code == 403
+
+
 def test_the_partner_pages_are_the_cmos(client, cmo, operator):
     client.force_login(operator)
     assert client.get(reverse("programme:partners")).status_code == 403
