@@ -36,6 +36,9 @@ class LatestLook:
 
     users: int
     metrics: dict[int, MetricLook]
+    # The sample-ratio mismatch's p-value at this look while nobody has acknowledged it: the
+    # reading is withheld (the rule's verdict, the list's lift).
+    unresolved_srm_p: float | None = None
 
 
 # Reads the latest looks of a page of experiments at once: those without results are left out.
@@ -148,6 +151,7 @@ def experiment_reading(experiment: Experiment, look=UNREAD) -> Reading:
             guardrails=tuple(metrics[pk] for pk in guardrail_ids if pk in metrics),
             # Read only when the rule applies it.
             false_win_level=false_win_level(experiment) if rule.apply_false_win_level else None,
+            unresolved_srm_p=look.unresolved_srm_p if look else None,
         ),
     )
     return Reading(progress=progress, verdict=verdict, rule=rule)

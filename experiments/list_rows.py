@@ -33,7 +33,7 @@ from analytics.stats.verdict import MetricLook
 from roles.capabilities import can
 
 from .decisions import experiment_reading, latest_looks
-from .models import ExperimentStatus, Metric
+from .models import LIVE, NOT_STARTED, ExperimentStatus, Metric
 
 # Adds primary_lift (the leading arm's lift at the newest look), primary_evidence (its
 # p-value by the test's method: smaller is stronger) and primary_users (all arms' users).
@@ -241,13 +241,15 @@ class ListRow:
     progress: float | None
     days: int | None
     next_step: str
+    # The latest look's sample-ratio mismatch nobody has acknowledged: the lift is withheld.
+    unresolved_srm_p: float | None = None
 
 
 BAR_WIDTH = 80
 
 
 def list_rows(experiments, *, user) -> list[ListRow]:
-    """The result columns of one page of experiments (the latest looks in one query; the
+    """The result columns of one page of experiments (the latest looks in two queries; the
     page's queryset prefetches variants and guardrail metrics); the next step is said to
     ``user``."""
     experiments = list(experiments)
@@ -255,14 +257,13 @@ def list_rows(experiments, *, user) -> list[ListRow]:
     rows = []
     for experiment in experiments:
         look = looks.get(experiment.pk)
-        started = experiment.status not in (
-            ExperimentStatus.DRAFT,
-            ExperimentStatus.IN_REVIEW,
-            ExperimentStatus.APPROVED,
-        )
+        started = experiment.status not in NOT_STARTED
         reading = experiment_reading(experiment, look) if started else None
         primary = look.metrics.get(experiment.deciding_metric_id) if look else None
-        rows.append(_row(experiment, primary, reading, user))
+        mismatch = look.unresolved_srm_p if look else None
+        if mismatch is not None:  # the reading is withheld, as on the experiment's page
+            primary = None
+        rows.append(_row(experiment, primary, reading, user, mismatch))
     return rows
 
 
@@ -289,7 +290,7 @@ def leading_arm(primary: MetricLook):
     return max(arms, key=lambda a: sign * a.lift)
 
 
-def _row(experiment, primary, reading, user) -> ListRow:
+def _row(experiment, primary, reading, user, unresolved_srm_p=None) -> ListRow:
     arm = leading_arm(primary) if primary else None
     significant = None
     evidence = ""
@@ -314,7 +315,8 @@ def _row(experiment, primary, reading, user) -> ListRow:
         planned_users=progress.planned_users if progress else None,
         progress=progress.share if progress else None,
         days=progress.days_running if progress else None,
-        next_step=next_step(experiment, reading, user=user),
+        next_step=next_step(experiment, reading, user=user, unresolved_srm_p=unresolved_srm_p),
+        unresolved_srm_p=unresolved_srm_p,
     )
 
 
@@ -369,7 +371,9 @@ NEXT_STEPS_FOR_DECIDER = {
 }
 
 
-def next_step(experiment, reading, *, user) -> str:
+def next_step(experiment, reading, *, user, unresolved_srm_p=None) -> str:
+    if unresolved_srm_p is not None and experiment.status in LIVE:
+        return "Check how users are assigned and counted (sample-ratio mismatch)"
     if experiment.status in NEXT_STEPS_FOR_DECIDER:
         ability, step = NEXT_STEPS_FOR_DECIDER[experiment.status]
         if can(user, ability, experiment):

@@ -135,6 +135,36 @@ def test_the_next_step_of_a_review_or_a_decision_is_said_to_the_cmo_as_theirs(
     }
 
 
+def test_a_sample_ratio_mismatch_withholds_the_lift_and_the_verdict_until_acknowledged(
+    client, operator, marketer
+):
+    from analytics.srm import srm_acknowledge
+    from experiments.decisions import experiment_reading
+    from tests.test_results_pages import running, store
+
+    experiment = running(operator, name="Checkout copy")
+    store(experiment, "signups", 1, control_mean=0.1, mean=0.12, lift=0.2, ci=(0.1, 0.3),
+          p_value_adjusted=0.001, srm_p_value=0.00001)  # fmt: skip
+    client.force_login(marketer)
+
+    response = client.get(reverse("experiments:list"))
+
+    row = rows_of(response)["Checkout copy"]
+    assert (row.lift, row.significant, row.unresolved_srm_p) == (None, None, 0.00001)
+    assert row.next_step == "Check how users are assigned and counted (sample-ratio mismatch)"
+    html = response.content.decode()
+    assert "Sample-ratio mismatch</span>" in html and "+20.0%" not in html
+    reading = experiment_reading(experiment)
+    assert reading.verdict.action == "keep_running"
+    assert reading.verdict.reasons[0].startswith("The users per variant do not match")
+
+    srm_acknowledge(experiment_id=experiment.pk, actor=operator, note="Bots filtered on B.")
+
+    row = rows_of(client.get(reverse("experiments:list")))["Checkout copy"]
+    assert (row.lift, row.significant, row.unresolved_srm_p) == (0.2, True, None)
+    assert not experiment_reading(experiment).verdict.reasons[0].startswith("The users per")
+
+
 def test_sorting_by_lift_puts_the_better_result_first_whatever_the_metrics_direction(
     client, marketer, db
 ):

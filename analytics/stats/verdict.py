@@ -18,6 +18,11 @@ about the latest look, in the words of the test's own method:
   sample and minimum run time (its p-value is not valid before); a sequential or Bayesian test
   may be decided at any look once its minimum run time is over.
 
+**A sample-ratio mismatch comes first.** While the latest look's users per variant do not
+match the planned split and nobody has acknowledged it (``Look.unresolved_srm_p``), the rule is
+not read at all: assignment or counting is probably broken, so any lift could be an artefact.
+The verdict is keep_running with that reason and no figures, as the results panel hides them.
+
 **The programme's false-win level.** A rule with ``apply_false_win_level`` holds a win of a
 fixed-horizon or sequential test to the programme's false-win level as well: the LORD++ level
 α_t of the false-wins insight (``analytics.stats.programme.lord_plus_plus``), the level the
@@ -218,6 +223,8 @@ class Look:
     guardrails: tuple[MetricLook, ...] = ()
     # The programme's false-win level (LORD++ α_t) for this decision; None when not computed.
     false_win_level: float | None = None
+    # The sample-ratio mismatch's p-value at this look while nobody has acknowledged it.
+    unresolved_srm_p: float | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +252,15 @@ def _evaluate(rule: DecisionRule, look: Look) -> Verdict:
     primary = look.primary
     if primary is None or not primary.arms or look.users <= 0:
         return Verdict(KEEP_RUNNING, ("No results on the primary metric yet.",))
+    if look.unresolved_srm_p is not None:
+        return Verdict(
+            KEEP_RUNNING,
+            (
+                "The users per variant do not match the planned split (sample-ratio mismatch, "
+                f"p = {look.unresolved_srm_p:.2g}): the rule is not read until someone checks "
+                "how users are assigned and counted and acknowledges it.",
+            ),
+        )
     unfinished = _unfinished(look)
     if all(arm.no_conversions for arm in primary.arms):
         if not unfinished:

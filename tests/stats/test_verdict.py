@@ -71,6 +71,19 @@ def test_without_results_it_keeps_running():
     )
 
 
+def test_an_unacknowledged_sample_ratio_mismatch_withholds_the_verdict():
+    # At the planned sample a significant win would ship; with the split broken it is not read.
+    assert verdict(look())[0] == SHIP
+    assert verdict(look(unresolved_srm_p=0.00002)) == (
+        KEEP_RUNNING,
+        [
+            "The users per variant do not match the planned split (sample-ratio mismatch, "
+            "p = 2e-05): the rule is not read until someone checks how users are assigned and "
+            "counted and acknowledges it."
+        ],
+    )
+
+
 def test_a_fixed_horizon_test_is_not_read_before_its_planned_sample():
     # 1,400 of 25,740 = 5.4 %, on day 1 of 14: even p = 0.015 is no verdict yet.
     assert verdict(look(users=1_400, days=1)) == (
