@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from analytics.stats.decision_rule import DecisionRule
 from analytics.stats.significance import BAYESIAN, FREQUENTIST, SEQUENTIAL
 from analytics.stats.verdict import (
     DECISIVE,
     KEEP_RUNNING,
-    DecisionRule,
     Look,
     MetricLook,
     Verdict,

@@ -112,7 +112,7 @@ class ExperimentDesignForm(forms.Form):
     baseline_sd = _DESIGN_FIELDS["baseline_sd"]
     daily_traffic = _DESIGN_FIELDS["daily_traffic"]
     min_run_weeks = _DESIGN_FIELDS["min_run_weeks"]
-    # The decision rule (analytics.stats.verdict.DecisionRule), one field per setting; the
+    # The decision rule (analytics.stats.decision_rule.DecisionRule), one field per setting; the
     # design services check the values. Tolerances per guardrail are kept as they are.
     rule_guardrail_tolerance = forms.FloatField(
         label="Guardrail tolerance",

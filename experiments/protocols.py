@@ -3,7 +3,7 @@
 template locks, and a decision rule checked and written in its full form.
 """
 
-from analytics.stats.verdict import DecisionRule, DecisionRuleError
+from analytics.stats.decision_rule import DecisionRule, DecisionRuleError
 from growthops.errors import ValidationFailed
 
 from .models import LOCKABLE_FIELDS, Experiment, ExperimentTemplate, Metric

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 # The pure statistics engine (numpy and scipy only), not the analytics app: allowed from here.
-from analytics.stats.verdict import DecisionRule
+from analytics.stats.decision_rule import DecisionRule
 
 from .choices import AnalysisMethod, Correction
 from .constraints import FieldCheckConstraint
@@ -14,7 +14,7 @@ from .metrics import Metric
 
 
 def default_decision_rule() -> dict:
-    """The rule a design starts with (``analytics.stats.verdict.DecisionRule``'s defaults)."""
+    """The rule a design starts with (``analytics.stats.decision_rule.DecisionRule``'s defaults)."""
     return DecisionRule().as_dict()
 
 

@@ -97,7 +97,7 @@ class Experiment(models.Model):
         default=1,
         help_text="Full weeks the test runs at least, whatever its sample.",
     )
-    # Written before launch, frozen at approval (analytics.stats.verdict.DecisionRule).
+    # Written before launch, frozen at approval (analytics.stats.decision_rule.DecisionRule).
     decision_rule = models.JSONField(default=default_decision_rule)
     # The template (protocol) the design was made from, if any: its locked fields stay.
     template = models.ForeignKey(

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from analytics.stats.verdict import DecisionRule
+from analytics.stats.decision_rule import DecisionRule
 from experiments.decisions import experiment_reading, false_win_level
 from experiments.models import Experiment
 from programme.models import InsightReport

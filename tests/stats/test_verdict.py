@@ -6,6 +6,7 @@ and the words the verdict gives for it.
 
 import pytest
 
+from analytics.stats.decision_rule import DecisionRule, DecisionRuleError
 from analytics.stats.verdict import (
     ABANDON,
     INCONCLUSIVE,
@@ -13,8 +14,6 @@ from analytics.stats.verdict import (
     KEEP_RUNNING,
     SHIP,
     ArmLook,
-    DecisionRule,
-    DecisionRuleError,
     Look,
     MetricLook,
     decision_agrees,

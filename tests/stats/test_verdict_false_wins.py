@@ -3,15 +3,9 @@
 
 import pytest
 
+from analytics.stats.decision_rule import DecisionRule, DecisionRuleError
 from analytics.stats.programme import lord_next_level
-from analytics.stats.verdict import (
-    INCONCLUSIVE,
-    KEEP_RUNNING,
-    SHIP,
-    DecisionRule,
-    DecisionRuleError,
-    evaluate,
-)
+from analytics.stats.verdict import INCONCLUSIVE, KEEP_RUNNING, SHIP, evaluate
 from tests.stats.test_verdict import arm, bayes, look, signups
 
 HELD = DecisionRule(apply_false_win_level=True)
