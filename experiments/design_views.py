@@ -218,13 +218,40 @@ def _is_preview(request) -> bool:
     return bool(request.htmx) and request.htmx.target == PREVIEW_TARGET
 
 
+# The fields whose suggestion follows the primary metric and segment chosen in the form.
+LIVE_SUGGESTIONS = ("baseline", "baseline_sd", "daily_traffic")
+
+
 def _preview(request, form, formset):
-    """The sample size, duration and flags of what is in the form now; nothing is saved."""
+    """The sample size, duration and flags of what is in the form now, and the suggestions
+    for its metric and segment; nothing is saved."""
     return render(
         request,
         "experiments/_design_preview.html",
-        {**_summary(form, formset), "oob": True},
+        {**_summary(form, formset), "live_suggestions": _live_suggestions(form), "oob": True},
     )
+
+
+def _live_suggestions(form) -> list[dict]:
+    """Each live-suggested field's line for the form's metric and segment: the suggestion
+    and, when the field holds another value, the value to put in; empty without one."""
+    values = _current_values(form)
+    metric = values.get("primary_metric")
+    suggestions = design_suggestions(
+        segment=values.get("segment"), metric=metric if isinstance(metric, Metric) else None
+    )
+    lines = []
+    for name in LIVE_SUGGESTIONS:
+        suggestion = suggestions.get(name)
+        differs = suggestion is not None and values.get(name) != suggestion.value
+        lines.append(
+            {
+                "name": name,
+                "source": _suggested(suggestion) if suggestion else "",
+                "use": f"{suggestion.value:g}" if differs else None,
+            }
+        )
+    return lines
 
 
 def _summary(form, formset) -> dict:
@@ -309,6 +336,7 @@ def _page(
             # The templates to start from: only while creating.
             "templates": ExperimentTemplate.objects.all() if experiment is None else [],
             "sources": sources,
+            "live_suggested_fields": LIVE_SUGGESTIONS,
             "locked": form.locked_names(),
             "oob": False,
             **_summary(form, formset),

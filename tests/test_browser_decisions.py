@@ -82,6 +82,11 @@ def test_an_early_call_and_a_call_against_the_verdict_each_take_a_reason(
         "The control arms of the 1 latest experiment"
         in page.locator("[data-source=baseline]").inner_text()
     )
+    # Another baseline typed: the suggestion offers its value back, and puts it in.
+    page.fill("#id_baseline", "0.3")
+    page.click("[data-use-suggestion=baseline]")
+    assert page.input_value("#id_baseline") == "0.1"
+    page.wait_for_selector("[data-use-suggestion=baseline]", state="detached")
     shoot(page, "decisions-design-from-template")
     page.click("button:has-text('Submit for review')")
     page.wait_for_url(re.compile(r"/experiments/\d+/$"))

@@ -12,7 +12,7 @@ from analytics.models import Result
 from experiments import services
 from experiments.models import Experiment
 from tests.analytics.helpers import START, binomial_rows
-from tests.design_setup import create_url, design_post, design_refs, edit_url
+from tests.design_setup import PREVIEW, create_url, design_post, design_refs, edit_url
 from tests.experiments.helpers import put_in_status
 from tests.factories import ExperimentFactory
 
@@ -144,6 +144,42 @@ def test_baseline_and_traffic_are_suggested_from_the_segments_recent_tests(
     where = "the 1 latest experiment on “Sign-up conversion” in “Self-serve trials”"
     assert f"The control arms of {where}: 180 conversions of 2,000 users (9.00 %)." in html
     assert f"Users a day, all arms, in {where} (2,000), averaged." in html
+
+
+def test_the_suggestions_follow_the_metric_and_segment_chosen_in_the_form(
+    client, operator, analyst, refs
+):
+    past = ExperimentFactory(segment=refs["segment"], primary_metric=refs["metric"])
+    put_in_status(past, "running", start_date=START)
+    rows = binomial_rows(
+        (START + dt.timedelta(days=1)).isoformat(),
+        control=(1_000, 90),
+        treatment=(1_000, 99),
+        metric=refs["metric"].key,
+    )
+    observations_ingest(experiment_id=past.pk, actor=analyst, rows=rows)
+    client.force_login(operator)
+    page = client.get(create_url(refs)).content.decode()
+    assert 'id="id_baseline_sd_source" data-source="baseline_sd" hidden' in page  # none yet
+
+    # Revenue per visitor has no past data here: the conversion metric's lines go away.
+    other = client.post(
+        create_url(refs), design_post(refs, primary_metric=refs["revenue"].pk), **PREVIEW
+    ).content.decode()
+    assert "Sign-up conversion" not in other
+    for name in ("baseline", "baseline_sd", "daily_traffic"):
+        assert f'id="id_{name}_source" data-source="{name}" hx-swap-oob="true" hidden>' in other
+
+    # Back on the conversion metric with another baseline typed: its suggestion, to use.
+    back = client.post(
+        create_url(refs), design_post(refs, baseline="0.5", daily_traffic="2000"), **PREVIEW
+    ).content.decode()
+    baseline = unescape(back.split('id="id_baseline_source"')[1].split("</div>")[0])
+    assert "Suggested: 0.09 — The control arms of the 1 latest experiment" in baseline
+    assert 'data-use-suggestion="baseline" data-value="0.09">Use 0.09</button>' in baseline
+    traffic = back.split('id="id_daily_traffic_source"')[1].split("</div>")[0]
+    assert "Suggested: 2000" in traffic and "data-use-suggestion" not in traffic  # as typed
+    assert list(Experiment.objects.all()) == [past]  # a preview saves nothing
 
 
 def test_a_realistic_mde_is_suggested_from_the_segments_shrunk_lifts(

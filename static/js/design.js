@@ -35,6 +35,20 @@
     });
   }
 
+  // "Use 0.052" beside a suggestion puts the value in its field (and so refreshes the preview).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-use-suggestion]");
+    if (!button || !designForm) {
+      return;
+    }
+    var field = designForm.elements[button.getAttribute("data-use-suggestion")];
+    if (field) {
+      field.value = button.getAttribute("data-value");
+      field.dispatchEvent(new Event("change", { bubbles: true }));
+      field.focus();
+    }
+  });
+
   var rows = document.getElementById("variant-rows");
   var template = document.getElementById("variant-template");
   var addButton = document.getElementById("add-variant");
