@@ -6,7 +6,6 @@ the service's message next to the right field. htmx requests to a page get its f
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,7 +20,7 @@ from .forms import HypothesisForm, ScoreForm, SimilarIdeasForm, TriageForm, add_
 from .models import Hypothesis
 from .page_filters import HypothesisPageFilter
 from .search import hypothesis_similar
-from .selectors import hypothesis_backlog, hypothesis_list_for_user
+from .selectors import hypothesis_backlog, hypothesis_board, hypothesis_list_for_user
 from .streams import stream_of
 from .web import comment_form_for, comment_posted, paginate
 
@@ -131,20 +130,7 @@ def hypothesis_list(request):
         "may_triage": can(request.user, "hypotheses.triage"),
     }
     if board:
-        counts = dict(
-            hypotheses.order_by()
-            .values_list("status")
-            .annotate(n=Count("id"))
-            .values_list("status", "n")
-        )
-        context["columns"] = [
-            (
-                Hypothesis.Status(status),
-                list(hypotheses.filter(status=status)[:BOARD_CAP]),
-                counts.get(status, 0),
-            )
-            for status in BOARD_COLUMNS
-        ]
+        context["columns"] = hypothesis_board(hypotheses, statuses=BOARD_COLUMNS, cap=BOARD_CAP)
     else:
         context["page_obj"] = paginate(request, hypotheses)
     template = "experiments/hypothesis_list.html"

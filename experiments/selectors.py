@@ -220,15 +220,38 @@ def hypotheses_authored_by(*, user, limit: int = 8) -> list[Hypothesis]:
     )
 
 
-def hypothesis_status_counts(*, user) -> dict[str, int]:
-    """How many hypotheses are in each status (statuses with none are left out); one query."""
+def hypothesis_counts_by_status(hypotheses: QuerySet[Hypothesis]) -> dict[str, int]:
+    """How many of ``hypotheses`` are in each status (statuses with none are left out); one
+    query. Ids are counted once: ``hypothesis_backlog`` joins comments to count them, and a
+    hypothesis would otherwise count once per comment."""
     return dict(
-        hypothesis_list_for_user(user=user)
-        .order_by()
+        hypotheses.order_by()
         .values_list("status")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("id", distinct=True))
         .values_list("status", "n")
     )
+
+
+def hypothesis_status_counts(*, user) -> dict[str, int]:
+    """How many hypotheses ``user`` may see are in each status (the dashboard's counts)."""
+    return hypothesis_counts_by_status(hypothesis_list_for_user(user=user))
+
+
+def hypothesis_board(
+    hypotheses: QuerySet[Hypothesis], *, statuses, cap: int
+) -> list[tuple[Hypothesis.Status, list[Hypothesis], int]]:
+    """The backlog's board: for each of ``statuses``, its first ``cap`` of ``hypotheses`` and
+    how many it holds. A column is ``hypotheses`` in that status, which is what the list shows
+    with the same filters and ``?status=`` (its "Show all" link), so both count the same."""
+    counts = hypothesis_counts_by_status(hypotheses)
+    return [
+        (
+            Hypothesis.Status(status),
+            list(hypotheses.filter(status=status)[:cap]),
+            counts.get(status, 0),
+        )
+        for status in statuses
+    ]
 
 
 def experiments_awaiting_decision(*, user) -> QuerySet[Experiment]:

@@ -1,6 +1,9 @@
 """The hypothesis backlog page: who reads it, paging, filters, sorting, the board; inline
 scoring and triage."""
 
+import html
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -146,6 +149,31 @@ def test_the_board_groups_by_status_and_caps_its_columns(client, marketer):
     assert [h.title for h in columns["rejected"][0]] == ["Rejected one"]
     html = response.content.decode()
     assert "Show all 10" in html and "status=new" in html
+
+
+def test_a_board_column_counts_what_its_show_all_link_lists(client, marketer, operator):
+    # Comments join into the backlog's query (its comment count): counted by that query,
+    # an idea with two comments would count twice.
+    backlog = HypothesisFactory.create_batch(9, status=Hypothesis.Status.BACKLOG)
+    in_test = HypothesisFactory.create_batch(9, status=Hypothesis.Status.IN_TEST)
+    for hypothesis in (backlog[0], backlog[0], backlog[1], in_test[0]):
+        Comment.objects.create(hypothesis=hypothesis, author=operator, body="Worth a test.")
+    client.force_login(marketer)
+
+    board = client.get(reverse("experiments:hypothesis-list"), {"view": "board"})
+
+    totals = {status.value: total for status, _, total in board.context["columns"]}
+    assert totals == {"new": 0, "backlog": 9, "in_test": 9, "rejected": 0}
+    page = board.content.decode()
+    for status, ideas in [("backlog", backlog), ("in_test", in_test)]:
+        column = re.search(rf'data-column="{status}".*?</section>', page, re.S).group()
+        shown = re.search(r'class="text-body-secondary">(\d+)</span></h2>', column).group(1)
+        link, linked = re.search(r'href="([^"]*)">Show all (\d+) →</a>', column).groups()
+        listed = client.get(reverse("experiments:hypothesis-list") + html.unescape(link))
+        assert "view=board" not in html.unescape(link) and f"status={status}" in link
+        assert shown == linked == str(len(ideas))
+        assert listed.context["page_obj"].paginator.count == len(ideas)
+        assert {h.pk for h in listed.context["page_obj"]} == {h.pk for h in ideas}
 
 
 def test_the_backlog_empty_state_says_what_to_do(client, marketer):
