@@ -8,7 +8,7 @@ from analytics.charts.base import PALETTE, Chart, escape_markup, new_figure
 from experiments.models import Objective
 from experiments.units import format_in_unit, unit_code
 
-from ..portfolio.selectors import kpi_level
+from ..portfolio.selectors import forecast_in_flight, kpi_level
 
 
 @functools.cache
@@ -90,7 +90,7 @@ def _estimate_traces(objective: Objective, history: list[tuple]) -> list[dict]:
             objective,
             None
             if data.get("realised_impact") is None
-            else data["realised_impact"] + (data.get("forecast_impact") or 0),
+            else data["realised_impact"] + (forecast_in_flight(data) or 0),
         )
         for _, data, *_ in history
     ]
@@ -99,7 +99,7 @@ def _estimate_traces(objective: Objective, history: list[tuple]) -> list[dict]:
             "type": "scatter",
             "x": days,
             "y": with_forecast,
-            "name": "Realised + forecast in flight",
+            "name": "Realised + expected from tests in flight",
             "mode": "lines+markers",
             "line": {"color": PALETTE["primary"], "dash": "dot", "shape": "hv"},
         },
@@ -144,7 +144,7 @@ def _changes(history: list[tuple]) -> list[tuple]:
     ("hv"), the same line as every day's point, with a year of roll-ups in a few dozen."""
     kept, previous = [], None
     for index, row in enumerate(history):
-        figures = (row[1].get("realised_impact"), row[1].get("forecast_impact"))
+        figures = (row[1].get("realised_impact"), forecast_in_flight(row[1]))
         if figures != previous or index == len(history) - 1:
             kept.append(row)
         previous = figures
@@ -176,6 +176,6 @@ def _caption(objective: Objective, history: list[tuple]) -> str:
         )
     return (
         f"{objective.kpi} as the baseline plus the impact of scaled experiments (green), and "
-        "plus the forecast of those in flight (dotted), a step at each change of the daily roll-ups; the red "
+        "plus what those in flight are expected to add (dotted), a step at each change of the daily roll-ups; the red "
         f"line is the target, {format_in_unit(objective.target, objective.unit)} by {objective.target_date:%-d %b %Y}."
     )

@@ -83,7 +83,7 @@ def objectives_progress(user, period: Period) -> list[dict]:
     items = []
     for objective in objectives:
         ledger = ledgers[objective.pk]
-        forecast = ledger["forecast_impact"]
+        forecast = ledger["forecast_in_flight"]  # what the progress bar adds
         text = (
             f"{objective.name}: {_percent(ledger['progress'])} of the gap realised "
             f"({format_in_unit(ledger['realised_impact'], objective.unit)} of "
@@ -91,7 +91,7 @@ def objectives_progress(user, period: Period) -> list[dict]:
         )
         if forecast:
             text += (
-                f"; {format_in_unit(forecast, objective.unit)} more forecast from tests in flight"
+                f"; {format_in_unit(forecast, objective.unit)} more expected from tests in flight"
             )
         measured_on, measured_now = (measured[objective.pk] or [(None, None)])[-1]
         estimated = kpi_level(objective, ledger["realised_impact"])
@@ -107,7 +107,8 @@ def objectives_progress(user, period: Period) -> list[dict]:
                 "name": objective.name,
                 "progress": ledger["progress"],
                 "realised_impact": ledger["realised_impact"],
-                "forecast_impact": forecast,
+                "forecast_impact": ledger["forecast_impact"],
+                "forecast_in_flight": forecast,
                 "gap": ledger["gap"],
                 "measured": measured_now,
                 "estimated": estimated,

@@ -60,15 +60,30 @@ def objective_history(objectives, *, days: int = HISTORY_DAYS) -> dict[int, list
             ),
             realised=KT("data__realised_impact"),
             forecast=KT("data__forecast_impact"),
+            expected=KT("data__forecast_expected"),
         )
         .order_by("computed_on")
-        .values_list("key", "computed_on", "computed_at", "whole", "realised", "forecast")
+        .values_list(
+            "key", "computed_on", "computed_at", "whole", "realised", "forecast", "expected"
+        )
     )
-    for key, computed_on, computed_at, whole, realised, forecast in rows:
-        data = whole or {"realised_impact": _number(realised), "forecast_impact": _number(forecast)}
+    for key, computed_on, computed_at, whole, realised, forecast, expected in rows:
+        data = whole or {
+            "realised_impact": _number(realised),
+            "forecast_impact": _number(forecast),
+            "forecast_expected": _number(expected),
+        }
         history[int(key)].append((computed_on, data, computed_at))
     whole_newest_rows(history)
     return history
+
+
+def forecast_in_flight(data: dict) -> float | None:
+    """The forecast the pages add to the realised impact (progress bar, chart, ledger): the
+    expected one (P(win) × the MDE's value × the winners' retention); before a roll-up could
+    compute the retention, P(win) × the MDE's value."""
+    expected = data.get("forecast_expected")
+    return expected if expected is not None else data.get("forecast_impact")
 
 
 def _number(value) -> float | None:
@@ -133,6 +148,7 @@ def _ledger(
         # The same scaled experiments with their lifts shrunk for the winner's curse.
         "realised_impact_shrunk": data.get("realised_impact_shrunk"),
         "forecast_impact": forecast,
+        "forecast_in_flight": forecast_in_flight(data),
         "progress": _share(realised, gap),
         "progress_shrunk": _share(data.get("realised_impact_shrunk"), gap),
         "progress_with_forecast": _share(

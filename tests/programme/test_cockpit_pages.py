@@ -77,6 +77,10 @@ def test_the_objective_chart_draws_the_stored_roll_ups(client, marketer, world):
             "computed_on"
         )
     )
+    # The winners' shrinkage keeps part of P(win) × the MDE's value (18,000 here).
+    for row, expected in zip(stored, (12_000.0, 13_500.0), strict=True):
+        row.data["forecast_expected"] = expected
+        row.save()
 
     response = client.get(reverse("programme:dashboard-objectives"), headers=HTMX)
 
@@ -86,13 +90,32 @@ def test_the_objective_chart_draws_the_stored_roll_ups(client, marketer, world):
     days = [row.computed_on.isoformat() for row in stored]
     assert traces["Realised"]["x"] == days
     assert traces["Realised"]["y"] == [1_000_000 + r.data["realised_impact"] for r in stored]
-    assert traces["Realised + forecast in flight"]["y"] == [
-        1_000_000 + r.data["realised_impact"] + r.data["forecast_impact"] for r in stored
+    # What the progress bar adds: the expected forecast, not P(win) × the MDE's whole value.
+    assert traces["Realised + expected from tests in flight"]["y"] == [
+        1_000_000 + r.data["realised_impact"] + expected
+        for r, expected in zip(stored, (12_000.0, 13_500.0), strict=True)
     ]
     target = next(t for name, t in traces.items() if name.startswith("Target by"))
     assert target["y"] == [1_500_000.0, 1_500_000.0]
     assert target["x"] == [days[0], world["arr"].target_date.isoformat()]
     assert f'id="{chart.dom_id}-data"' in response.content.decode()
+
+
+def test_the_objective_page_adds_the_forecast_the_progress_bar_adds(client, marketer, world):
+    latest = PortfolioRollup.objects.filter(dimension="objective", key=str(world["arr"].pk)).latest(
+        "computed_on"
+    )
+    latest.data["forecast_expected"] = 13_500.0
+    latest.save()
+    client.force_login(marketer)
+
+    response = client.get(reverse("programme:objective", args=[world["arr"].pk]))
+
+    html = response.content.decode()
+    expected = html.split('id="ledger-expected">')[1].split("</dd>")[0]
+    assert expected.startswith("+€13,500 from 3 experiments")
+    assert "P(win) × each MDE's yearly value, +€18,000" in expected
+    assert "With what 3 in flight is expected to add" in html and "(+€13,500)" in html
 
 
 def test_a_falling_target_counts_impact_downwards(client, marketer, cmo, world):

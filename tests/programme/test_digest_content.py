@@ -58,7 +58,7 @@ def test_it_gives_the_cmo_each_objectives_ledger_faded_winners_and_partner_retur
         dimension="objective",
         key=str(objective.pk),
         label="Grow ARR",
-        data={"realised_impact": 250.0, "forecast_impact": 100.0},
+        data={"realised_impact": 250.0, "forecast_impact": 100.0, "forecast_expected": 60.0},
     )
     shipped = ExperimentFactory(owner=operator, name="Shipped one")
     today = timezone.localdate()
@@ -82,7 +82,7 @@ def test_it_gives_the_cmo_each_objectives_ledger_faded_winners_and_partner_retur
     ledgers = {i["name"]: i for i in found["objectives"]}
     assert ledgers["Grow ARR"]["progress"] == pytest.approx(0.25)
     assert ledgers["Grow ARR"]["text"] == (
-        "Grow ARR: 25% of the gap realised (€250 of €1,000 ARR); €100 more forecast from tests "
+        "Grow ARR: 25% of the gap realised (€250 of €1,000 ARR); €60 more expected from tests "
         "in flight"
     )
     assert [(i["name"], i["after_days"], i["lift"]) for i in found["faded"]] == [

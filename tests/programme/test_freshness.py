@@ -196,7 +196,11 @@ def test_the_history_reads_old_rows_light_and_the_newest_whole(django_assert_num
     with django_assert_num_queries(2):  # the light rows, then the newest again whole
         history = objective_history([objective])
     rows = history[objective.pk]
-    assert rows[0][1] == {"realised_impact": 1.0, "forecast_impact": 5.0}
+    assert rows[0][1] == {
+        "realised_impact": 1.0,
+        "forecast_impact": 5.0,
+        "forecast_expected": None,
+    }
     assert rows[1][1]["in_flight"] == 4
     ledger = objective_ledgers([objective], history)[objective.pk]
     assert (ledger["realised_impact"], ledger["in_flight"], ledger["scaled"]) == (2.0, 4, 1)

@@ -125,6 +125,8 @@ def test_the_ledger_sets_realised_impact_against_the_gap(world):
         "realised_impact_high": 200_000.0, "realised_impact_shrunk": None,
         "forecast_impact": 75_000.0, "progress": 0.25, "progress_shrunk": None,
         "progress_with_forecast": 0.4, "forecast_expected": None, "forecast_if_all_win": None,
+        # No expected forecast before a roll-up computes it: P(win) × the MDE's value instead.
+        "forecast_in_flight": 75_000.0,
         "winner_retention": None, "progress_expected": 0.25, "in_flight": 4, "scaled": 2,
         "scaled_without_results": 1, "computed_on": TODAY, "as_of": newest.computed_at,
     }  # fmt: skip
