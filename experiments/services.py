@@ -50,7 +50,7 @@ def _full_clean(instance, exclude=None) -> None:
 def objective_create(*, actor, **fields) -> Objective:
     require(actor, "objectives.manage")
     objective = Objective(owner=actor, **fields)
-    _full_clean(objective)
+    _objective_clean(objective, stored_target_date=None)
     objective.save()
     return objective
 
@@ -59,11 +59,35 @@ def objective_update(*, objective_id: int, actor, **fields) -> Objective:
     require(actor, "objectives.manage")
     with transaction.atomic():
         objective = Objective.objects.select_for_update().get(pk=objective_id)
+        stored_target_date = objective.target_date
         for name, value in fields.items():
             setattr(objective, name, value)
-        _full_clean(objective)
+        _objective_clean(objective, stored_target_date=stored_target_date)
         objective.save()
     return objective
+
+
+def _objective_clean(objective: Objective, *, stored_target_date) -> None:
+    """The model's checks and the target date's, every problem in one refusal."""
+    try:
+        objective.full_clean()
+        errors = {}
+    except ValidationError as exc:
+        errors = exc.message_dict
+    if "target_date" not in errors:  # full_clean has made it a date
+        problem = _target_date_problem(objective.target_date, stored=stored_target_date)
+        if problem:
+            errors["target_date"] = [problem]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _target_date_problem(target_date, *, stored=None) -> str | None:
+    """A target date set now may not have passed. An objective whose date passed since it was
+    set keeps that date through edits of its other fields (``stored``: the date it has)."""
+    if target_date == stored or target_date >= timezone.localdate():
+        return None
+    return f"{target_date:%-d %b %Y} has passed; a target date is today or later."
 
 
 def objective_archive(*, objective_id: int, actor) -> Objective:

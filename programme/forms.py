@@ -17,7 +17,11 @@ class MeasurementForm(forms.Form):
     """One day's measured value; the day defaults to today."""
 
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    value = forms.DecimalField(max_digits=16, decimal_places=2, help_text="In the KPI's unit.")
+    # Text, as a CSV cell or a JSON value is: ``measurement_record`` reads the number, so the page
+    # and the API refuse the same values with the same words (and round to the cent alike).
+    value = forms.CharField(
+        help_text="In the KPI's unit.", widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

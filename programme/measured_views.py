@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError as FileRefused
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
 from experiments.forms import add_service_errors
 from experiments.selectors import objective_list_for_user
@@ -20,14 +21,22 @@ from .forms import HoldoutDataUploadForm, HoldoutForm, MeasurementForm, Measurem
 from .holdouts import holdout_create, holdout_data_ingest, holdout_parse_csv
 from .measurements import measurement_record, measurements_ingest, measurements_parse_csv
 from .portfolio.holdouts import holdout_list_for_user, holdout_report
+from .strategy_views import objective_page
 
 # --- an objective's measured KPI ----------------------------------------------------------
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def objective_measure(request, pk: int):
-    """One day from the form, or a CSV of days; problems come back as messages on the page."""
+    """One day from the form, or a CSV of days. A refused day comes back on the objective's page,
+    each problem beside its field and what was typed kept; a refused file's problems, as
+    messages."""
+    if request.method == "GET":
+        # The page of a refused day is drawn at this address: its relative links (the status
+        # filters, the pages of experiments) land here and go on to the objective's page.
+        query = request.GET.urlencode()
+        return redirect(reverse("programme:objective", args=[pk]) + (f"?{query}" if query else ""))
     require_ability(request, "objectives.measure")
     objective = get_object_or_404(objective_list_for_user(user=request.user), pk=pk)
     if "file" in request.FILES:
@@ -53,12 +62,16 @@ def objective_measure(request, pk: int):
                 saved = measurement_record(
                     objective_id=objective.pk, actor=request.user, **form.cleaned_data
                 )
-            except (ValidationFailed, DomainError) as exc:
-                _report(request, exc)
+            except ValidationFailed as exc:
+                add_service_errors(form, exc.errors)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
             else:
                 messages.success(request, f"Saved the value of {saved.date:%-d %b %Y}.")
-        else:
-            _form_errors(request, form)
+                return redirect("programme:objective", pk=objective.pk)
+        for problem in form.non_field_errors():  # the form shows its fields' errors only
+            messages.error(request, problem)
+        return objective_page(request, objective, measure_form=form)
     return redirect("programme:objective", pk=objective.pk)
 
 

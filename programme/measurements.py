@@ -35,6 +35,9 @@ MAX_ROWS = 20_000  # fifty years of days
 # The column holds 16 digits, 2 after the point.
 MAX_VALUE = Decimal("99999999999999.99")
 CENT = Decimal("0.01")
+# A count is never below zero. Money may be (net new ARR when churn outgrows new business, a
+# profit), and so may a percent (a growth rate, a margin).
+NEVER_NEGATIVE = frozenset({Objective.Unit.COUNT})
 
 
 def measurements_parse_csv(text: str) -> list[dict]:
@@ -70,18 +73,25 @@ def measurements_ingest(
 
 
 def measurement_record(*, objective_id: int, actor, date, value) -> ObjectiveMeasurement:
-    """One day's value, from the objective page's form: the same checks as a batch of one."""
+    """One day's value, from the objective page's form: the same checks as a batch of one, each
+    problem named by its field (``date``, ``value``) rather than by its row."""
     row = {
         "date": date.isoformat() if isinstance(date, dt.date) else date,
         # A form's Decimal is read as the text it was typed as, like a CSV cell.
         "value": str(value) if isinstance(value, Decimal) else value,
     }
-    measurements_ingest(
-        objective_id=objective_id,
-        actor=actor,
-        rows=[row],
-        source=ObjectiveMeasurement.Source.FORM,
-    )
+    try:
+        measurements_ingest(
+            objective_id=objective_id,
+            actor=actor,
+            rows=[row],
+            source=ObjectiveMeasurement.Source.FORM,
+        )
+    except BatchRejected as exc:
+        errors: dict[str, list[str]] = {}
+        for problem in exc.problems:
+            errors.setdefault(problem.field, []).append(problem.message)
+        raise ValidationFailed(errors) from exc
     return ObjectiveMeasurement.objects.get(objective_id=objective_id, date=row["date"])
 
 
@@ -113,7 +123,7 @@ def _validated(objective, rows, *, actor, source) -> list[ObjectiveMeasurement]:
         day = parse_day(row.get("date"), bad)
         if day is not None and day > today:
             bad("date", f"{day} is in the future; a measurement is of a day that has happened")
-        value = _value(row, bad)
+        value = _value(row, bad, unit=objective.unit)
         if day is not None:
             if day in seen:
                 bad("date", f"duplicates row {seen[day]} (one value per day)")
@@ -134,11 +144,15 @@ def _validated(objective, rows, *, actor, source) -> list[ObjectiveMeasurement]:
     return measurements
 
 
-def _value(row: dict, bad) -> Decimal | None:
+def _value(row: dict, bad, *, unit: str) -> Decimal | None:
     number = parse_number(row, "value", bad, required=True, signed=True)
     if number is None:
         return None
     if abs(number) > MAX_VALUE:  # before rounding: a huge number has no cents to round to
         bad("value", f"{row['value']} is larger than the KPI can hold")
+        return None
+    if number < 0 and unit in NEVER_NEGATIVE:
+        kind = Objective.Unit(unit).label.lower()
+        bad("value", f"{row['value']} is below zero; a {kind} KPI is never negative")
         return None
     return Decimal(str(number)).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -61,6 +61,12 @@ def objective_list(request):
 def objective_detail(request, pk: int):
     require_ability(request, "results.read")
     objective = get_object_or_404(objective_list_for_user(user=request.user), pk=pk)
+    return objective_page(request, objective)
+
+
+def objective_page(request, objective: Objective, *, measure_form: MeasurementForm | None = None):
+    """The objective's page; ``measure_form`` is a refused day's form (``measured_views``), shown
+    with its errors beside its fields and what was typed."""
     (card,) = objective_cards([objective], user=request.user)
     experiments = (
         experiment_list_for_user(user=request.user)
@@ -92,7 +98,7 @@ def objective_detail(request, pk: int):
             "status": status or "",
             "may_manage": can(request.user, "objectives.manage"),
             "standing": objective_standing(objective, ledger=card.ledger, measured=card.measured),
-            "measure_form": MeasurementForm() if may_measure else None,
+            "measure_form": (measure_form or MeasurementForm()) if may_measure else None,
             "upload_form": MeasurementUploadForm() if may_measure else None,
         },
     )

@@ -133,8 +133,9 @@ class ObjectiveMeasurementViewSet(CSVExports, viewsets.GenericViewSet):
         request={"application/json": MeasurementRowSerializer(many=True), "text/csv": CSV_BODY},
         responses={201: MeasurementsWrittenSerializer},
         description="A day already stored is replaced by the value sent. One bad row (a bad "
-        "date or number, a day in the future, a day named twice, an unknown field) refuses the "
-        "whole batch (400, every bad row listed); nothing is written. CSV header: date,value.",
+        "date or number, a value below zero for a count objective, a day in the "
+        "future, a day named twice, an unknown field) refuses the whole batch (400, every bad "
+        "row listed); nothing is written. CSV header: date,value.",
     )
     @action(detail=True, methods=["get", "post"])
     def measurements(self, request, pk=None):

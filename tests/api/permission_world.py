@@ -40,7 +40,7 @@ def objective_body(w):
         "kpi": "ARR",
         "baseline": "1",
         "target": "2",
-        "target_date": "2027-12-31",
+        "target_date": (timezone.localdate() + dt.timedelta(days=365)).isoformat(),
     }
 
 

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -409,7 +410,7 @@ def test_the_cmo_creates_and_updates_an_objective(anonymous_api, cmo):
             "kpi": "Net new ARR",
             "baseline": "100",
             "target": "200",
-            "target_date": "2027-12-31",
+            "target_date": (timezone.localdate() + dt.timedelta(days=365)).isoformat(),
         },
         format="json",
     )
@@ -421,6 +422,27 @@ def test_the_cmo_creates_and_updates_an_objective(anonymous_api, cmo):
     same = anonymous_api.patch(f"/api/v1/objectives/{pk}/", {"target": "100.00"}, format="json")
     assert same.status_code == 400 and "target" in problem_errors(same)
     assert str(Objective.objects.get(pk=pk).target) == "300.00"
+
+
+def test_the_api_refuses_a_new_objective_aimed_at_a_past_day(anonymous_api, cmo):
+    as_(anonymous_api, cmo)
+    response = anonymous_api.post(
+        "/api/v1/objectives/",
+        {
+            "name": "CAC",
+            "kpi": "Blended CAC",
+            "unit": "currency",
+            "baseline": "420",
+            "target": "350",
+            "target_date": "2020-01-01",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert problem_errors(response) == {
+        "target_date": ["1 Jan 2020 has passed; a target date is today or later."]
+    }
+    assert not Objective.objects.exists()
 
 
 # --- notifications -------------------------------------------------------------------

@@ -2,10 +2,18 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from experiments import lifecycle, selectors, services
 from experiments.design import experiment_design
-from experiments.models import Comment, Experiment, Hypothesis, Segment, SegmentEconomics
+from experiments.models import (
+    Comment,
+    Experiment,
+    Hypothesis,
+    Objective,
+    Segment,
+    SegmentEconomics,
+)
 from growthops.errors import NotPermitted, TransitionNotAllowed, ValidationFailed
 from roles.models import OperatorProfile
 from tests.experiments.helpers import put_in_status
@@ -229,7 +237,7 @@ def test_objectives_are_the_cmos(cmo, operator):
         "kpi": "ARR",
         "baseline": 10,
         "target": 12,
-        "target_date": dt.date(2027, 1, 1),
+        "target_date": timezone.localdate() + dt.timedelta(days=365),
     }
     with pytest.raises(NotPermitted):
         services.objective_create(actor=operator, **fields)
@@ -237,6 +245,56 @@ def test_objectives_are_the_cmos(cmo, operator):
     assert objective.owner == cmo and objective.gap == 2
     with pytest.raises(ValidationFailed):
         services.objective_create(actor=cmo, **{**fields, "target": 10})
+
+
+PASSED = dt.date(2020, 1, 1)
+
+
+def test_a_new_objective_may_not_aim_at_a_day_that_has_passed(cmo):
+    fields = {"name": "CAC", "kpi": "Blended CAC", "baseline": 420, "target": 350}
+
+    with pytest.raises(ValidationFailed) as refused:
+        services.objective_create(actor=cmo, target_date=PASSED, **fields)
+    assert refused.value.errors == {
+        "target_date": ["1 Jan 2020 has passed; a target date is today or later."]
+    }
+    # With another problem, both are named at once.
+    with pytest.raises(ValidationFailed) as refused:
+        services.objective_create(actor=cmo, target_date=PASSED, **{**fields, "target": 420})
+    assert refused.value.errors == {
+        "target": ["The target must differ from the baseline."],
+        "target_date": ["1 Jan 2020 has passed; a target date is today or later."],
+    }
+    assert not Objective.objects.exists()
+
+    today = timezone.localdate()
+    assert services.objective_create(actor=cmo, target_date=today, **fields).target_date == today
+
+
+def test_an_objective_past_its_date_takes_edits_but_not_a_new_past_date(cmo):
+    objective = ObjectiveFactory(name="Old", baseline=100, target=200, target_date=PASSED)
+
+    # The page and a PUT send the date it has with the rest: that is not setting it.
+    services.objective_update(
+        objective_id=objective.pk, actor=cmo, name="Renamed", target=250, target_date=PASSED
+    )
+    objective.refresh_from_db()
+    assert (objective.name, objective.target, objective.target_date) == ("Renamed", 250, PASSED)
+
+    with pytest.raises(ValidationFailed) as refused:
+        services.objective_update(
+            objective_id=objective.pk, actor=cmo, name="Again", target_date=dt.date(2020, 6, 30)
+        )
+    assert refused.value.errors == {
+        "target_date": ["30 Jun 2020 has passed; a target date is today or later."]
+    }
+    objective.refresh_from_db()
+    assert (objective.name, objective.target_date) == ("Renamed", PASSED)
+
+    later = timezone.localdate() + dt.timedelta(days=90)
+    services.objective_update(objective_id=objective.pk, actor=cmo, target_date=later)
+    objective.refresh_from_db()
+    assert objective.target_date == later
 
 
 def test_the_design_is_frozen_once_in_review(operator):

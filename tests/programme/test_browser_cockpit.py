@@ -3,6 +3,7 @@ objective set and a segment sunset; an operator reads the strategy pages and a f
 refused. Every page visited is saved at 1280 and 390 px (folder printed at the end of the run).
 """
 
+import datetime as dt
 import re
 
 import pytest
@@ -80,7 +81,7 @@ def test_the_cmo_reads_progress_sets_an_objective_and_sunsets_a_segment(
     page.fill("#id_kpi", "Blended CAC")
     page.fill("#id_baseline", "420")
     page.fill("#id_target", "420")
-    page.fill("#id_target_date", "2027-06-30")
+    page.fill("#id_target_date", (dt.date.today() + dt.timedelta(days=365)).isoformat())
     with page.expect_navigation():
         page.click("button:has-text('Set objective')")
     assert (

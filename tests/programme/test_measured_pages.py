@@ -14,6 +14,7 @@ from programme.models import Holdout, HoldoutObservation, ObjectiveMeasurement
 from programme.portfolio.rollup import _Experiment, winner_retention
 from programme.portfolio.shrinkage import ProgrammeShrinkage, ShrunkLift
 from tests import cockpit
+from tests.api.problems import problem_errors
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -170,6 +171,48 @@ def test_a_bad_csv_on_the_page_saves_nothing_and_says_why(client, cmo, world):
     good = f"date,value\n{yesterday()},5\n".encode()
     client.post(url, {"file": SimpleUploadedFile("kpi.csv", good)})
     assert ObjectiveMeasurement.objects.get().value == Decimal("5.00")
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("12345678901234567", "12345678901234567 is larger than the KPI can hold"),
+        ("lots", "“lots” is not a number"),
+    ],
+)
+def test_a_refused_day_is_told_beside_its_value_as_the_api_tells_it(
+    client, cmo, world, typed, message
+):
+    client.force_login(cmo)
+    arr = world["arr"]
+    day = yesterday().isoformat()
+
+    response = client.post(
+        reverse("programme:objective-measure", args=[arr.pk]), {"date": day, "value": typed}
+    )
+
+    assert response.status_code == 200
+    assert response.context["measure_form"].errors == {"value": [message]}
+    html = response.content.decode()
+    assert 'id="id_value_errors"' in html and message in html and "Form:" not in html
+    assert f'value="{typed}"' in html and f'value="{day}"' in html  # what was typed is kept
+    api = client_for(cmo).post(
+        f"/api/v1/objectives/{arr.pk}/measurements/", [{"date": day, "value": typed}], format="json"
+    )
+    assert api.status_code == 400
+    assert problem_errors(api) == {"row 1": [f"value: {message}"]}
+    assert not ObjectiveMeasurement.objects.exists()
+
+
+def test_the_refused_days_page_links_on_to_the_objectives_page(client, cmo, world):
+    # The refused day's page is drawn at the form's address: its "?status=…" links land there.
+    client.force_login(cmo)
+    url = reverse("programme:objective-measure", args=[world["arr"].pk])
+    response = client.get(url, {"status": "in_flight"})
+    assert response.status_code == 302
+    assert response["Location"] == (
+        reverse("programme:objective", args=[world["arr"].pk]) + "?status=in_flight"
+    )
 
 
 @pytest.mark.parametrize("role", ["operator", "marketer"])

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from growthops.errors import ValidationFailed
 from programme.measurements import measurement_record
 from programme.models import ObjectiveMeasurement
 from tests.api.problems import problem_errors
@@ -150,6 +151,48 @@ def test_a_day_in_the_future_is_refused(cmo, objective):
     response = client_for(cmo).post(url(objective), [{"date": tomorrow, "value": 1}], format="json")
     assert response.status_code == 400
     assert "in the future" in problem_errors(response)["row 1"][0]
+    assert stored(objective) == []
+
+
+@pytest.mark.parametrize("unit", ["count"])
+def test_a_count_below_zero_is_refused(cmo, unit):
+    objective = ObjectiveFactory(owner=cmo, unit=unit, baseline=420, target=350)
+    ObjectiveMeasurement.objects.create(objective=objective, date=D2, value=7)
+    api = client_for(cmo)
+
+    response = api.post(
+        url(objective), [{"date": D1, "value": 0}, {"date": D2, "value": -999999999}], format="json"
+    )
+    assert response.status_code == 400
+    assert problem_errors(response) == {
+        "row 2": [f"value: -999999999 is below zero; a {unit} KPI is never negative"]
+    }
+    response = post_csv(api, objective, f"date,value\n{D1},-0.01\n")
+    assert response.status_code == 400
+    assert problem_errors(response) == {
+        "row 1": [f"value: -0.01 is below zero; a {unit} KPI is never negative"]
+    }
+    assert [v for _, v, _ in stored(objective)] == [Decimal("7.00")]  # nothing written
+
+    assert api.post(url(objective), [{"date": D1, "value": 0}], format="json").status_code == 201
+
+
+@pytest.mark.parametrize("unit", ["percent", "currency"])
+def test_a_percent_or_money_kpi_may_be_below_zero(cmo, unit):
+    # A growth rate or a margin may be below zero; so may net new ARR or a profit.
+    objective = ObjectiveFactory(owner=cmo, unit=unit, baseline=2, target=5)
+    response = client_for(cmo).post(url(objective), [{"date": D1, "value": -1.5}], format="json")
+    assert response.status_code == 201
+    assert [v for _, v, _ in stored(objective)] == [Decimal("-1.50")]
+
+
+def test_the_form_service_names_the_field_of_each_problem(cmo, objective):
+    with pytest.raises(ValidationFailed) as refused:
+        measurement_record(objective_id=objective.pk, actor=cmo, date="2999-01-01", value="x")
+    assert refused.value.errors == {
+        "date": ["2999-01-01 is in the future; a measurement is of a day that has happened"],
+        "value": ["“x” is not a number"],
+    }
     assert stored(objective) == []
 
 

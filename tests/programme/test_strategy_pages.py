@@ -1,6 +1,7 @@
 """Strategy pages: objectives, segments, the team and the learnings. The CMO writes; everyone
 else reads, and a forced write is a 403 with the capability's reason that changes nothing."""
 
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -11,6 +12,9 @@ from django.utils import timezone
 from experiments.models import Objective, Segment
 from programme.models import PortfolioRollup
 from tests import cockpit
+
+# A target date that has not passed (one that has is refused).
+NEXT_YEAR = (timezone.localdate() + dt.timedelta(days=365)).isoformat()
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +100,7 @@ def test_a_forced_write_is_refused_with_the_reason_and_changes_nothing(client, c
 
 def test_the_cmo_sets_an_objective(client, cmo, world):
     client.force_login(cmo)
+    target_date = timezone.localdate() + dt.timedelta(days=200)
     response = client.post(
         reverse("programme:objective-create"),
         {
@@ -104,7 +109,7 @@ def test_the_cmo_sets_an_objective(client, cmo, world):
             "unit": "currency",
             "baseline": "420",
             "target": "350",
-            "target_date": "2027-06-30",
+            "target_date": target_date.isoformat(),
             "description": "Spend smarter.",
         },  # fmt: skip
     )
@@ -117,7 +122,7 @@ def test_the_cmo_sets_an_objective(client, cmo, world):
         Decimal("350"),
         cmo,
     )
-    assert objective.status == "active" and str(objective.target_date) == "2027-06-30"
+    assert objective.status == "active" and objective.target_date == target_date
 
 
 def test_a_refused_objective_keeps_what_was_typed(client, cmo, world):
@@ -131,7 +136,7 @@ def test_a_refused_objective_keeps_what_was_typed(client, cmo, world):
             "unit": "count",
             "baseline": "100",
             "target": "100",
-            "target_date": "2027-06-30",
+            "target_date": NEXT_YEAR,
         },  # fmt: skip
     )
     assert response.status_code == 200
@@ -148,6 +153,49 @@ def test_a_refused_objective_keeps_what_was_typed(client, cmo, world):
     assert Objective.objects.count() == count
 
 
+def test_a_new_objective_aimed_at_a_past_day_is_refused_beside_its_date(client, cmo, world):
+    client.force_login(cmo)
+    count = Objective.objects.count()
+    response = client.post(
+        reverse("programme:objective-create"),
+        {
+            "name": "Lower CAC",
+            "kpi": "Blended CAC",
+            "unit": "currency",
+            "baseline": "420",
+            "target": "350",
+            "target_date": "2020-01-01",
+        },  # fmt: skip
+    )
+    assert response.status_code == 200
+    message = "1 Jan 2020 has passed; a target date is today or later."
+    assert response.context["form"].errors == {"target_date": [message]}
+    html = response.content.decode()
+    assert message in html and 'value="2020-01-01"' in html and 'value="Lower CAC"' in html
+    assert Objective.objects.count() == count
+
+
+def test_an_objective_past_its_date_is_still_edited_on_its_page(client, cmo, world):
+    arr = world["arr"]
+    Objective.objects.filter(pk=arr.pk).update(target_date=dt.date(2020, 1, 1))
+    client.force_login(cmo)
+    edit = reverse("programme:objective-edit", args=[arr.pk])
+    fields = {"name": "Grow ARR, late", "kpi": "Net new ARR", "unit": "currency",
+              "baseline": "1000000", "target": "1500000", "target_date": "2020-01-01"}  # fmt: skip
+
+    assert client.post(edit, fields).status_code == 302
+    arr.refresh_from_db()
+    assert (arr.name, arr.target_date) == ("Grow ARR, late", dt.date(2020, 1, 1))
+
+    response = client.post(edit, {**fields, "name": "Moved", "target_date": "2020-06-30"})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "target_date": ["30 Jun 2020 has passed; a target date is today or later."]
+    }
+    arr.refresh_from_db()
+    assert (arr.name, arr.target_date) == ("Grow ARR, late", dt.date(2020, 1, 1))
+
+
 def test_the_cmo_edits_and_archives_an_objective(client, cmo, marketer, world):
     arr = world["arr"]
     client.force_login(cmo)
@@ -161,7 +209,7 @@ def test_the_cmo_edits_and_archives_an_objective(client, cmo, marketer, world):
             "unit": "currency",
             "baseline": "1000000",
             "target": "1800000",
-            "target_date": "2027-12-31",
+            "target_date": NEXT_YEAR,
         },  # fmt: skip
     )
     assert response.status_code == 302
@@ -170,7 +218,7 @@ def test_the_cmo_edits_and_archives_an_objective(client, cmo, marketer, world):
 
     # A bad edit keeps the objective as it was.
     response = client.post(edit, {"name": "", "kpi": "x", "unit": "currency", "baseline": "5",
-                                  "target": "5", "target_date": "2027-12-31"})  # fmt: skip
+                                  "target": "5", "target_date": NEXT_YEAR})  # fmt: skip
     assert response.status_code == 200
     arr.refresh_from_db()
     assert arr.name == "Grow ARR faster"
