@@ -184,12 +184,20 @@ def experiment_status_counts(*, user) -> "OrderedDict[str, int]":
     return OrderedDict((status, counts.get(status, 0)) for status in ExperimentStatus.values)
 
 
+def experiments_in_charge_of(*, user) -> QuerySet[Experiment]:
+    """The experiments ``user`` runs: their own, or for a partner's person their agency's
+    (owning one is being its agency: ``roles.capabilities``)."""
+    experiments = experiment_list_for_user(user=user)
+    if user.partner_id:
+        return experiments.filter(partner_id=user.partner_id)
+    return experiments.filter(owner=user)
+
+
 def experiments_owned_by(*, user, limit: int = 8) -> list[Experiment]:
-    """The user's own experiments, those still undecided first, newest change first (capped);
-    each carries ``next_step``: what it needs from its owner now."""
+    """The experiments the user runs, those still undecided first, newest change first
+    (capped); each carries ``next_step``: what it needs from its owner now."""
     experiments = list(
-        experiment_list_for_user(user=user)
-        .filter(owner=user)
+        experiments_in_charge_of(user=user)
         .annotate(done=Case(When(status__in=DECIDED, then=Value(1)), default=Value(0)))
         .order_by("done", "-updated_at")[:limit]
     )

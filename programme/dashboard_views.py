@@ -11,9 +11,9 @@ from django.utils import timezone
 from analytics.charts import Chart
 from experiments.models import ExperimentStatus, Hypothesis, Objective
 from experiments.selectors import (
-    experiment_list_for_user,
     experiment_status_counts,
     experiments_awaiting_decision,
+    experiments_in_charge_of,
     experiments_in_flight_by_objective,
     experiments_owned_by,
     hypotheses_authored_by,
@@ -112,7 +112,7 @@ def home(request):
         context["awaiting_total"] = awaiting.count()
     if can(user, "experiments.create"):
         context["mine"] = experiments_owned_by(user=user, limit=HOME_MINE_LIMIT)
-        context["mine_total"] = experiment_list_for_user(user=user).filter(owner=user).count()
+        context["mine_total"] = experiments_in_charge_of(user=user).count()
     if can(user, "hypotheses.follow_own"):
         context["ideas"] = hypotheses_authored_by(user=user, limit=HOME_MINE_LIMIT)
     context["overdue"] = overdue_for(user=user)

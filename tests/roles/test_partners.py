@@ -16,6 +16,7 @@ from roles.models import AuditEntry, Partner, User
 from roles.partners import partner_create, partner_update
 from tests.analytics.helpers import START, binomial_rows
 from tests.factories import (
+    ExperimentFactory,
     HypothesisFactory,
     MetricFactory,
     ObjectiveFactory,
@@ -212,6 +213,21 @@ def test_the_scorecard_is_the_cmos_and_the_partners_own(client, cmo, operator, a
     # Another partner's people learn nothing of it, not even its name.
     client.force_login(other)
     assert "Northwind" not in client.get(url).content.decode()
+
+
+def test_a_partners_person_finds_the_agencys_experiments_as_theirs_on_the_dashboard(client, agency):
+    colleague = UserFactory(username="nw2", role="partner", partner=agency["partner"])
+    ExperimentFactory(
+        name="Lookalike audiences", owner=colleague, partner=agency["partner"], executed_by="agency"
+    )
+    ExperimentFactory(name="In-house test")
+    client.force_login(agency["person"])
+
+    response = client.get(reverse("programme:home"))
+
+    assert response.context["mine_total"] == 1
+    assert [e.name for e in response.context["mine"]] == ["Lookalike audiences"]
+    assert "Northwind's experiments" in response.content.decode()
 
 
 def test_a_partners_person_reads_their_notices_and_is_not_led_to_programme_pages(client, agency):
