@@ -227,7 +227,7 @@ def test_a_partners_person_finds_the_agencys_experiments_as_theirs_on_the_dashbo
 
     assert response.context["mine_total"] == 1
     assert [e.name for e in response.context["mine"]] == ["Lookalike audiences"]
-    assert "Northwind's experiments" in response.content.decode()
+    assert "Your agency's experiments" in response.content.decode()
 
 
 def test_a_partners_person_reads_their_notices_and_is_not_led_to_programme_pages(client, agency):
