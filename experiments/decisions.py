@@ -111,11 +111,11 @@ def decision_rule_of(experiment: Experiment) -> DecisionRule:
     return DecisionRule.from_dict(experiment.decision_rule)
 
 
-def days_running(experiment: Experiment) -> int | None:
+def days_running(experiment: Experiment, *, today=None) -> int | None:
     """Days from the start to the end (or today), both counted; None before the start."""
     if experiment.start_date is None:
         return None
-    end = experiment.end_date or timezone.localdate()
+    end = experiment.end_date or today or timezone.localdate()
     return max((end - experiment.start_date).days + 1, 0)
 
 

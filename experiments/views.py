@@ -12,7 +12,7 @@ from roles.capabilities import STEP_ABILITIES, can
 from roles.permissions import require_ability
 
 from . import services
-from .decisions import decision_panel
+from .decisions import days_running, decision_panel
 from .design import experiment_design
 from .forms import CostForm, SearchForm, add_service_errors, step_form, step_label
 from .lifecycle import STEP_SERVICES, available_steps
@@ -137,20 +137,14 @@ def _detail_page(request, experiment, *, comment_form=None, refused_step=None, r
             "decision": decision,
             "design": experiment_design(experiment),
             "design_link": _design_link(request.user, experiment),
-            "running_days": _running_days(experiment),
+            # The day it is on while it runs, counted as the verdict counts it.
+            "running_days": None if experiment.end_date else days_running(experiment),
             "follow_ups": experiment.follow_ups.order_by("pk") if experiment.decision else [],
             "cost_form": _cost_form(request.user, experiment),
             "can_share": can(request.user, "experiments.share", experiment),
             "stream": stream_of(experiment.hypothesis_id),
         },
     )
-
-
-def _running_days(experiment) -> int | None:
-    """Days since the start, while it runs (the timeline's start step set the date)."""
-    if experiment.start_date is None or experiment.end_date is not None:
-        return None
-    return (timezone.localdate() - experiment.start_date).days + 1
 
 
 def _design_link(user, experiment) -> str | None:

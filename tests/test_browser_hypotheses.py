@@ -162,7 +162,7 @@ def test_from_an_idea_to_a_design_in_review(browser, live_server, marketer, oper
     assert page.locator("h1 .badge").inner_text() == "In review"
     assert "Submitted" in page.locator(".messages").inner_text()
     assert page.locator(f"a[href='/hypotheses/{hypothesis.pk}/']").count() >= 1
-    assert f"{fast} users per variant" in page.locator("dl.facts").inner_text()
+    assert f"{fast:,} users per variant" in page.locator("dl.facts").inner_text()
     shoot(page, "experiment-in-review")
     experiment.refresh_from_db()
     assert (experiment.status, experiment.mde, experiment.variants.count()) == (

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from experiments.decisions import days_running
 from experiments.design import experiment_design
 from experiments.hooks import Change
 from experiments.models import ACCEPTS_DATA, LIVE, Experiment, ExperimentStatus
@@ -247,8 +248,8 @@ def raise_overdue_alerts(today: dt.date | None = None) -> int:
         due = experiment.start_date + dt.timedelta(days=design.duration_days)
         if today > due:
             message = (
-                f"“{experiment.name}” was planned for {design.duration_days} days and has run "
-                f"{(today - experiment.start_date).days}; complete it or say why it continues."
+                f"“{experiment.name}” was planned for {design.duration_days} days and is on day "
+                f"{days_running(experiment, today=today)}; complete it or say why it continues."
             )
             raised += raise_alert(experiment, Alert.Kind.OVERDUE, message) is not None
     return raised

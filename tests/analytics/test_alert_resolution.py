@@ -119,6 +119,11 @@ def test_completing_ends_sample_reached_and_overdue(operator, analyst):
         ("sample_reached", None),
         ("overdue", None),
     }
+    planned = experiment_design(experiment).duration_days
+    assert Alert.objects.get(kind="overdue").message == (
+        f"“{experiment.name}” was planned for {planned} days and is on day 401; complete it or "
+        "say why it continues."
+    )
     lifecycle.experiment_complete(
         experiment_id=experiment.pk, actor=operator, analysis="Flat.", recommendation="abandon"
     )
