@@ -105,6 +105,9 @@ class Reading:
     progress: Progress
     verdict: Verdict
     rule: DecisionRule
+    # The latest look's sample-ratio mismatch nobody has acknowledged (its p), which withholds
+    # the verdict and asks whoever completes the test to confirm.
+    unresolved_srm_p: float | None = None
 
 
 def decision_rule_of(experiment: Experiment) -> DecisionRule:
@@ -154,7 +157,12 @@ def experiment_reading(experiment: Experiment, look=UNREAD) -> Reading:
             unresolved_srm_p=look.unresolved_srm_p if look else None,
         ),
     )
-    return Reading(progress=progress, verdict=verdict, rule=rule)
+    return Reading(
+        progress=progress,
+        verdict=verdict,
+        rule=rule,
+        unresolved_srm_p=look.unresolved_srm_p if look else None,
+    )
 
 
 # --- calls against the plan or the verdict (the lifecycle's guards) ---------------------

@@ -54,15 +54,8 @@ class CompleteForm(StepForm):
         help_text="Kept on the timeline and shown to the CMO.",
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Asked only once the service said a mismatch needs confirming (see keep_asked).
-        if not self.is_bound:
-            del self.fields["confirm_srm"]
-
-    def keep_asked(self) -> None:
-        """After a refusal: keep the confirmation only if it was asked for or given."""
-        self.drop_unasked("confirm_srm")
+    # The page asks ``drop_unasked`` for the confirmation unless the latest look has a
+    # mismatch nobody has acknowledged (or the service asked for it).
 
 
 class ConcludeForm(StepForm):

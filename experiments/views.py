@@ -117,6 +117,8 @@ def _detail_page(request, experiment, *, comment_form=None, refused_step=None, r
             )
         if step == "complete" and decision.against_plan is None:
             form.drop_unasked("override_reason")
+        if step == "complete" and not (decision.reading and decision.reading.unresolved_srm_p):
+            form.drop_unasked("confirm_srm")
         steps.append((step, step_label(step), form))
     variants = list(experiment.variants.all())
     return render(
@@ -193,8 +195,6 @@ def _take_step(request, experiment, step: str, form) -> bool:
         form.add_error(None, exc.message)
     else:
         return True
-    if hasattr(form, "keep_asked"):
-        form.keep_asked()
     return False
 
 

@@ -272,6 +272,10 @@ def test_completing_over_an_unacknowledged_srm_needs_a_confirmation(client, oper
     assert "confirm to complete anyway" in refused.value.errors["confirm_srm"][0]
 
     client.force_login(operator)
+    # The page asks for the confirmation before the first click, and says why.
+    page = client.get(f"/experiments/{experiment.pk}/").content.decode()
+    assert 'name="confirm_srm"' in page and "data-srm-unresolved" in page
+    assert "It may stop now" not in page
     step = f"/experiments/{experiment.pk}/steps/complete/"
     data = {"expected_status": "running", "analysis": "B won by 30 %.", "recommendation": "scale"}
     response = client.post(step, data)
@@ -279,6 +283,7 @@ def test_completing_over_an_unacknowledged_srm_needs_a_confirmation(client, oper
     assert response.status_code == 200
     assert "B won by 30 %.</textarea>" in html  # kept as typed
     assert 'name="confirm_srm"' in html and "confirm to complete anyway" in html
+    assert "It may stop now" not in html
     experiment.refresh_from_db()
     assert experiment.status == "running" and experiment.analysis == ""
 
@@ -305,6 +310,17 @@ def test_an_acknowledged_srm_needs_no_confirmation(operator):
     )
     experiment.refresh_from_db()
     assert experiment.status == "completed"
+
+
+def test_an_acknowledged_srm_is_not_asked_about_again_on_the_page(client, operator):
+    experiment = mismatched(operator)
+    SrmAcknowledgement.objects.create(
+        experiment=experiment, look=1, srm_p_value=0.00002, acknowledged_by=operator
+    )
+    client.force_login(operator)
+    html = client.get(f"/experiments/{experiment.pk}/").content.decode()
+    assert 'data-step="complete"' in html and 'name="confirm_srm"' not in html
+    assert "data-srm-unresolved" not in html
 
 
 def test_the_page_asks_no_confirmation_without_a_mismatch(client, operator):
