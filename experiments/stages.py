@@ -13,7 +13,8 @@ read it), so a page of hypotheses costs no query per row.
 | in design | else, an experiment is a draft |
 | abandoned | else, the idea was rejected at triage, or its latest concluded test ended inconclusive and was abandoned |
 | won / lost / inconclusive | else, the outcome of its latest concluded test |
-| in backlog | else: new, in the backlog, or its only tests were killed (a killed test returns the idea to the backlog) |
+| awaiting triage | else, it is new: nobody has triaged it into the backlog yet |
+| in backlog | else: in the backlog, or its only tests were killed (a killed test returns the idea to the backlog) |
 
 "Latest" is the concluded test with the newest end date (then the highest id). An undecided
 test comes first: an idea being tested again is where that test is, whatever an earlier one
@@ -30,6 +31,7 @@ S = ExperimentStatus
 class Stage:
     """The stages, in the order an idea moves through them; each a (value, label) pair."""
 
+    AWAITING_TRIAGE = "awaiting_triage"
     IN_BACKLOG = "in_backlog"
     IN_DESIGN = "in_design"
     IN_REVIEW = "in_review"
@@ -40,6 +42,7 @@ class Stage:
     ABANDONED = "abandoned"
 
     choices = [
+        (AWAITING_TRIAGE, "Awaiting triage"),
         (IN_BACKLOG, "In backlog"),
         (IN_DESIGN, "In design"),
         (IN_REVIEW, "In review"),
@@ -85,6 +88,7 @@ def _stage_rule() -> list[tuple[str, Q]]:
         (Stage.WON, Q(_stage_outcome=Outcome.WON)),
         (Stage.LOST, Q(_stage_outcome=Outcome.LOST)),
         (Stage.INCONCLUSIVE, Q(_stage_outcome=Outcome.INCONCLUSIVE)),
+        (Stage.AWAITING_TRIAGE, Q(status=Hypothesis.Status.NEW)),
     ]
 
 

@@ -37,8 +37,9 @@ JUNE = dt.date(2026, 6, 1)
 @pytest.mark.parametrize(
     ("status", "tests", "expected"),
     [
-        # No test yet: new and backlog ideas are in the backlog; a rejected one is abandoned.
-        (Hypothesis.Status.NEW, [], Stage.IN_BACKLOG),
+        # No test yet: a new idea awaits triage, a backlog one is in the backlog; a rejected one is
+        # abandoned.
+        (Hypothesis.Status.NEW, [], Stage.AWAITING_TRIAGE),
         (Hypothesis.Status.BACKLOG, [], Stage.IN_BACKLOG),
         (Hypothesis.Status.REJECTED, [], Stage.ABANDONED),
         # Undecided tests, by how far they have come.
@@ -175,4 +176,4 @@ def test_my_ideas_lead_the_marketers_dashboard(client, marketer):
     assert ideas < page.index('id="status-heading"')
     panel = page[ideas : page.index("</section>", ideas)]
     assert 'data-stage="in_test">In test<' in panel
-    assert 'data-stage="in_backlog">In backlog<' in panel
+    assert 'data-stage="awaiting_triage">Awaiting triage<' in panel
