@@ -210,6 +210,7 @@ def test_every_role_reads_a_hypothesis(client, cast, role):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Because we observed visitors leave the pricing page" in html
+    assert f"we believe that {hypothesis.change.rstrip('.')} for {hypothesis.segment.name}" in html
     assert ("Change the scores" in html) is (role in ("cmo", "operator"))
 
 

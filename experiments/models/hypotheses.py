@@ -113,7 +113,13 @@ class Hypothesis(models.Model):
     @property
     def statement(self) -> str:
         return (
-            f"Because we observed {self.observation.rstrip('.')}, we believe {self.change.rstrip('.')} "
-            f"for {self.segment.name} will cause {self.effect.rstrip('.')}; we will know when "
-            f"{self.metric.name} moves by {self.expected_mde:.1%}."
+            f"Because we observed {_clause(self.observation)}, we believe that "
+            f"{_clause(self.change)} for {self.segment.name} will cause {_clause(self.effect)}; "
+            f"we will know when {self.metric.name} moves by {self.expected_mde:.1%}."
         )
+
+
+def _clause(text: str) -> str:
+    """A field typed as a sentence read as part of the statement: without its full stop. Its
+    first letter stays as typed: it may begin with a name ("Google Ads …")."""
+    return text.strip().rstrip(".")
