@@ -149,7 +149,7 @@ def test_the_overdue_sweep_writes_each_notice_once(cmo, operator, operator2):
     )
 
 
-def test_the_dashboard_panel_lists_ones_own_overdue_work(cmo, operator, operator2):
+def test_the_dashboard_panel_lists_ones_own_overdue_work(client, cmo, operator, operator2):
     pm, late_action = overdue_world(cmo, operator, operator2)
 
     mine = overdue_for(user=operator)
@@ -159,3 +159,8 @@ def test_the_dashboard_panel_lists_ones_own_overdue_work(cmo, operator, operator
     assert (mine["postmortems"], mine["actions"]) == ([pm], [])
     assert (theirs["postmortems"], theirs["actions"]) == ([], [late_action])
     assert (everyone["postmortems"], everyone["actions"]) == ([pm], [late_action])
+    # Each item opens the post-mortem itself, not the top of the experiment's long page.
+    client.force_login(cmo)
+    panel = client.get("/").content.decode().split('id="overdue"')[1].split("</section>")[0]
+    postmortem_page = f'href="/experiments/{pm.experiment_id}/postmortem/"'
+    assert panel.count(postmortem_page) == 2  # the post-mortem and its late action
