@@ -100,3 +100,7 @@ def test_the_queue_flags_a_long_design_over_its_segment_traffic(client, cmo, ope
     assert 'data-flag="daily_traffic"' in card and 'data-flag="duration"' in card
     assert "over 90 days" in card
     assert "Check before approving:" in card
+    # Approving such a design asks first, repeating what was flagged.
+    approve = card.split('data-step="approve"', 1)[1].split(">", 1)[0]
+    assert f'hx-confirm="Approve “{experiment.name}” as it is? Needs ' in approve
+    assert "More than the segment has" in approve
