@@ -106,7 +106,7 @@ def test_results_are_grouped_with_values_lifts_and_readings(client, operator):
     )  # fmt: skip
     store(
         experiment, "revenue", 2, control_mean=5.0, mean=5.1, lift=0.02, ci=(-0.03, 0.07),
-        p_value_adjusted=0.4,
+        p_value_adjusted=0.4, cuped=True, users=12_500,
     )  # fmt: skip
     store(
         experiment, "unsubscribes", 2, control_mean=0.004, mean=0.005, lift=0.25, ci=(0.1, 0.4),
@@ -114,6 +114,11 @@ def test_results_are_grouped_with_values_lifts_and_readings(client, operator):
     )  # fmt: skip
     client.force_login(operator)
     html = panel(client, experiment)
+    # Revenue was read with CUPED, and says so; counts read with thousands separators.
+    revenue = html.split('data-metric="revenue"')[1].split("</thead>")[0]
+    assert "data-cuped>" in revenue and "CUPED</" in revenue
+    assert "data-cuped" not in html.split('data-metric="signups"')[1].split("</thead>")[0]
+    assert '<td class="num">12,500</td>' in row(html, "revenue")
 
     groups = re.findall(r'data-group="(\w+)"', html)
     assert groups == ["primary", "secondary", "guardrail"]

@@ -39,6 +39,8 @@ def test_creating_shows_the_key_once_and_it_works(client, analyst):
 
     later = client.get(reverse("roles:profile")).content.decode()
     assert token.key not in later and f"…{token.key[-4:]}" in later
+    # Regenerating asks first: the token in use stops working at once.
+    assert 'data-confirm="Regenerate your API token? The one you have stops working' in later
 
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
