@@ -39,7 +39,8 @@ MAX_ROWS = 100_000
 MAX_LISTED_PROBLEMS = 500
 MAX_COUNT = 2_000_000_000  # fits the database's integer columns
 # Plain ASCII decimals only: int() and float() also take "1_000" and full-width digits.
-WHOLE_NUMBER = re.compile(r"[0-9]+", re.ASCII)
+# Signed, so that "-5" in a CSV cell is told it is negative, as the JSON number -5 is.
+WHOLE_NUMBER = re.compile(r"-?[0-9]+", re.ASCII)
 DECIMAL_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
 # date.fromisoformat also takes "20261001" and week dates ("2026-W40-4").
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)

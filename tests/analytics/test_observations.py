@@ -80,6 +80,7 @@ BAD_ROWS = [
     ({"variant": "zzz"}, "variant", "unknown variant"),
     ({"metric": "nope"}, "metric", "unknown metric"),
     ({"users": -5}, "users", "must not be negative"),
+    ({"users": "-5"}, "users", "must not be negative (got -5)"),  # as a CSV cell reads
     ({"users": "many"}, "users", "is not a whole number"),
     ({"conversions": 1001}, "conversions", "more than the 1000 users"),
     ({"date": "2026-10-01"}, "date", "outside the experiment"),
