@@ -39,7 +39,9 @@ def experiment_upload(request, pk: int):
         except ValidationFailed as exc:
             messages.error(request, exc.message)
             for where, problems in list(exc.errors.items())[:50]:
-                messages.error(request, f"{where}: {'; '.join(problems)}")
+                said = "; ".join(problems)
+                if said not in exc.message:  # a bad header's message already names it
+                    messages.error(request, f"{where}: {said}")
         except DomainError as exc:
             messages.error(request, exc.message)
         else:

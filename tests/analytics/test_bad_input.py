@@ -180,6 +180,18 @@ def test_good_observations_at_the_limits_are_still_taken(api, experiment):
     assert Observation.objects.count() == 3
 
 
+def test_the_upload_form_says_a_bad_header_once(client, analyst, experiment):
+    client.force_login(analyst)
+    response = client.post(
+        f"/experiments/{experiment.pk}/upload/",
+        {"file": SimpleUploadedFile("obs.csv", b"day,variant,users\n", content_type="text/csv")},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert html.count("unknown column(s): day") == 1
+    assert "Bad CSV header: " in html and not Observation.objects.exists()
+
+
 def test_the_upload_form_refuses_a_row_longer_than_the_header(client, analyst, experiment):
     client.force_login(analyst)
     body = csv(HEADER, "2026-11-02,b,signups,1000,100,,,7").encode()
