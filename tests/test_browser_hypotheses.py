@@ -68,7 +68,7 @@ def test_from_an_idea_to_a_design_in_review(browser, live_server, marketer, oper
     page.click("button:has-text('Log hypothesis')")
 
     assert page.locator("h1 .status-new").inner_text() == "New"
-    assert page.locator("h1 #stage").inner_text() == "In backlog"  # where the idea went
+    assert page.locator("h1 #stage").inner_text() == "Awaiting triage"  # where the idea went
     assert "Logged “Pricing page social proof”" in page.locator(".messages").inner_text()
     shoot(page, "hypothesis-detail-new")
     hypothesis = Hypothesis.objects.get(title="Pricing page social proof")
