@@ -228,6 +228,7 @@ def results_charts(experiment: Experiment, primary: Metric | None) -> list[Chart
             metric_name=primary.name,
             higher_is_better=primary.higher_is_better,
             dom_id=f"chart-lift-{experiment.pk}",
+            method=experiment.method,
         ),
     ]
 

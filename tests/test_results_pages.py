@@ -180,6 +180,18 @@ def test_the_charts_draw_the_stored_history(client, operator):
     assert trace["error_y"]["array"] == pytest.approx([r.lift_ci_high - r.lift for r in stored])
     assert trace["error_y"]["arrayminus"] == pytest.approx([r.lift - r.lift_ci_low for r in stored])
     assert "Relative lift of Sign-up conversion with its interval" in html
+    assert "Once the planned sample is in, an interval that does not cross it" in html
+
+
+def test_a_sequential_tests_lift_chart_says_its_intervals_do_not_decide(client, operator):
+    experiment = running(operator, method="sequential", sequential_tau=0.05)
+    for look in (1, 2):
+        store(experiment, "signups", look, control_mean=0.1, mean=0.12, lift=0.2, ci=(0.05, 0.35),
+              sequential_p_value=0.06)  # fmt: skip
+    client.force_login(operator)
+    html = panel(client, experiment)
+    assert "the always-valid p-value decides, not whether the interval crosses zero" in html
+    assert "clear result" not in html
 
 
 def test_no_chart_before_a_second_look(client, operator):

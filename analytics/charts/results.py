@@ -10,6 +10,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
+from analytics.stats.significance import BAYESIAN, FREQUENTIST, SEQUENTIAL
+
 from .base import PALETTE, SERIES_COLOURS, Chart, escape_markup, new_figure
 
 # A row of the history: look, computed_at, variant_key, is_control, mean, lift,
@@ -79,10 +81,28 @@ def cumulative_value_chart(
     )
 
 
+# What an interval at one look may be read as, by the test's method: each look's interval is
+# a fixed-horizon one, which looking again and again makes too narrow.
+READING_AN_INTERVAL = {
+    FREQUENTIST: "Once the planned sample is in, an interval that does not cross it is a clear "
+    "result (before, each look's interval is too narrow to call it).",
+    SEQUENTIAL: "Each look's interval is a fixed-horizon one, too narrow for a test read at "
+    "every look: the always-valid p-value decides, not whether the interval crosses zero.",
+    BAYESIAN: "The chance to beat control and the expected loss decide, not whether the "
+    "interval crosses zero.",
+}
+
+
 def lift_per_look_chart(
-    history: Iterable[HistoryRow], *, metric_name: str, higher_is_better: bool, dom_id: str
+    history: Iterable[HistoryRow],
+    *,
+    metric_name: str,
+    higher_is_better: bool,
+    dom_id: str,
+    method: str = FREQUENTIST,
 ) -> Chart:
-    """Each treatment's relative lift over control with its interval, look by look."""
+    """Each treatment's relative lift over control with its interval, look by look; the
+    caption says what the intervals may be read as under the test's ``method``."""
     figure = _figure(title="Lift over control, per look", x_title="Look", y_title="Lift")
     series = _by_variant(history)
     treatments = [(key, rows) for key, rows in series.items() if not rows[0]["is_control"]]
@@ -126,7 +146,7 @@ def lift_per_look_chart(
         figure=figure,
         caption=(
             f"Relative lift of {metric_name} with its interval at each look; better is {better} "
-            "the dotted zero line, and an interval that no longer crosses it is a clear result."
+            f"the dotted zero line. {READING_AN_INTERVAL[method]}"
         ),
     )
 
