@@ -76,11 +76,38 @@ def result_reading(
         if significant:
             return f"{moved}; {chance}, {_direction(lift, higher_is_better)}."
         return f"{moved}; {chance}, not decisive yet."
+    # The interval is of the lift with the delta method, which also counts the control's own
+    # uncertainty; the test is of the difference (or, sequential, always valid): near the
+    # line the two can disagree, and the sentence says which one decides.
+    crosses = _crosses_zero(lift_ci_low, lift_ci_high)
     if significant and lift != 0:
+        if crosses:
+            return (
+                f"{moved}; significant on the difference, {_direction(lift, higher_is_better)} "
+                "(the lift's interval also counts the control's own uncertainty, so it reaches "
+                "past zero)."
+            )
         return f"{moved}; significant, {_direction(lift, higher_is_better)}."
     if method == SEQUENTIAL:
+        if crosses is False:
+            return (
+                f"{moved}; not significant yet: the interval is a fixed-horizon one, and the "
+                "always-valid test, safe to keep watching, decides."
+            )
         return f"{moved}; not significant yet (always-valid test, safe to keep watching)."
+    if crosses is False:
+        return (
+            f"{moved}; not significant: the test is of the difference, and the lift's interval "
+            "does not decide."
+        )
     return f"{moved}; not significant."
+
+
+def _crosses_zero(low: float | None, high: float | None) -> bool | None:
+    """Whether the interval holds zero; None without one."""
+    if low is None or high is None:
+        return None
+    return low <= 0 <= high
 
 
 def _direction(lift: float, higher_is_better: bool) -> str:

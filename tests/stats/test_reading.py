@@ -41,9 +41,30 @@ def test_a_significant_rise_of_a_lower_is_better_metric_is_a_deterioration():
 
 
 def test_it_says_when_nothing_is_significant_per_method():
-    assert reading(significant=False).endswith("; not significant.")
-    assert reading(significant=False, method="sequential").endswith(
+    flat = {"significant": False, "lift_ci_low": -0.02, "lift_ci_high": 0.19}
+    assert reading(**flat).endswith("; not significant.")
+    assert reading(**flat, method="sequential").endswith(
         "; not significant yet (always-valid test, safe to keep watching)."
+    )
+
+
+def test_it_says_which_decides_when_the_test_and_the_lifts_interval_disagree():
+    # The difference's test significant, the lift's interval (delta method) reaching past zero.
+    assert reading(
+        metric="Revenue per user", lift=0.066, lift_ci_low=-0.002, lift_ci_high=0.134
+    ) == (
+        "B raises revenue per user by 6.6 % (−0.2 % to +13.4 %); significant on the difference, "
+        "an improvement (the lift's interval also counts the control's own uncertainty, so it "
+        "reaches past zero)."
+    )
+    # A sequential test short of its always-valid level, its fixed-horizon interval clear of zero.
+    clear = {"significant": False, "lift_ci_low": 0.046, "lift_ci_high": 0.24}
+    assert reading(**clear, method="sequential").endswith(
+        "; not significant yet: the interval is a fixed-horizon one, and the always-valid test, "
+        "safe to keep watching, decides."
+    )
+    assert reading(**clear).endswith(
+        "; not significant: the test is of the difference, and the lift's interval does not decide."
     )
 
 
