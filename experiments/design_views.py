@@ -71,7 +71,7 @@ def experiment_design_create(request, pk: int):
         hypothesis_list_for_user(user=request.user).select_related("metric", "segment"), pk=pk
     )
     template = _chosen_template(request)
-    initial, sources = _initial_from(hypothesis, template)
+    initial, sources = _initial_from(hypothesis, template, user=request.user)
     options = {
         "initial": initial,
         "creating": True,
@@ -157,7 +157,7 @@ def experiment_design_edit(request, pk: int):
     sources = {}
     if experiment.status == ExperimentStatus.DRAFT:
         suggestions = design_suggestions(
-            segment=experiment.segment, metric=experiment.primary_metric
+            segment=experiment.segment, metric=experiment.primary_metric, user=request.user
         )
         sources = {name: _suggested(s) for name, s in suggestions.items()}
     return _page(
@@ -228,17 +228,23 @@ def _preview(request, form, formset):
     return render(
         request,
         "experiments/_design_preview.html",
-        {**_summary(form, formset), "live_suggestions": _live_suggestions(form), "oob": True},
+        {
+            **_summary(form, formset),
+            "live_suggestions": _live_suggestions(form, user=request.user),
+            "oob": True,
+        },
     )
 
 
-def _live_suggestions(form) -> list[dict]:
+def _live_suggestions(form, *, user) -> list[dict]:
     """Each live-suggested field's line for the form's metric and segment: the suggestion
     and, when the field holds another value, the value to put in; empty without one."""
     values = _current_values(form)
     metric = values.get("primary_metric")
     suggestions = design_suggestions(
-        segment=values.get("segment"), metric=metric if isinstance(metric, Metric) else None
+        segment=values.get("segment"),
+        metric=metric if isinstance(metric, Metric) else None,
+        user=user,
     )
     lines = []
     for name in LIVE_SUGGESTIONS:
@@ -248,7 +254,7 @@ def _live_suggestions(form) -> list[dict]:
             {
                 "name": name,
                 "source": _suggested(suggestion) if suggestion else "",
-                "use": f"{suggestion.value:g}" if differs else None,
+                "use": _typed(suggestion.value) if differs else None,
             }
         )
     return lines
@@ -350,7 +356,7 @@ def _formset_errors(formset) -> bool:
     return bool(formset.non_form_errors()) or any(formset.errors)
 
 
-def _initial_from(hypothesis: Hypothesis, template: ExperimentTemplate | None):
+def _initial_from(hypothesis: Hypothesis, template: ExperimentTemplate | None, *, user):
     """A new design's first values, and where each suggested one came from (by field): the
     hypothesis, then the template's protocol, then baseline and daily traffic from the
     segment's recent data; a realistic MDE beside the one given."""
@@ -369,7 +375,9 @@ def _initial_from(hypothesis: Hypothesis, template: ExperimentTemplate | None):
         if template.mde is not None:
             sources["mde"] = f"The template “{template.name}”'s default MDE."
     initial.update(ExperimentDesignForm.rule_initial(initial["decision_rule"]))
-    suggestions = design_suggestions(segment=hypothesis.segment, metric=initial["primary_metric"])
+    suggestions = design_suggestions(
+        segment=hypothesis.segment, metric=initial["primary_metric"], user=user
+    )
     for name in ("baseline", "baseline_sd", "daily_traffic"):
         if name in suggestions:
             initial[name] = suggestions[name].value
@@ -381,8 +389,17 @@ def _initial_from(hypothesis: Hypothesis, template: ExperimentTemplate | None):
 
 def _suggested(suggestion: Suggestion) -> str:
     value = suggestion.value
-    shown = f"+{value * 100:.1f} %" if suggestion.field == "mde" else f"{value:g}"
+    if suggestion.field == "mde":
+        shown = f"+{value * 100:.1f} %"
+    else:
+        shown = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.6g}"
     return f"Suggested: {shown} — {suggestion.source}"
+
+
+def _typed(value: float) -> str:
+    """A suggested value as the field takes it back: a whole number without a point or
+    exponent (daily traffic is a whole number of people), else the number in full."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _initial_of(experiment: Experiment) -> dict:

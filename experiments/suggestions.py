@@ -9,6 +9,8 @@ realistic MDE from the segment's past shrunk lifts. Both are read by apps above 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from roles.capabilities import can
+
 from .models import Metric, Segment
 
 
@@ -32,8 +34,13 @@ def register_design_suggestions(source: SuggestionSource) -> None:
         _sources.append(source)
 
 
-def design_suggestions(*, segment: Segment | None, metric: Metric | None) -> dict[str, Suggestion]:
-    """Every registered source's suggestions for this segment and metric, by field."""
+def design_suggestions(
+    *, segment: Segment | None, metric: Metric | None, user
+) -> dict[str, Suggestion]:
+    """Every registered source's suggestions for this segment and metric, by field. They read
+    every team's tests, so an agency partner's people, who see only their agency's, get none."""
+    if not can(user, "experiments.all_partners"):
+        return {}
     suggestions: dict[str, Suggestion] = {}
     for source in _sources:
         for suggestion in source(segment, metric):

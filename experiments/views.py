@@ -117,7 +117,10 @@ def _detail_page(request, experiment, *, comment_form=None, refused_step=None, r
             )
         if step == "complete" and decision.against_plan is None:
             form.drop_unasked("override_reason")
-        if step == "complete" and not (decision.reading and decision.reading.unresolved_srm_p):
+        unresolved_srm = (
+            decision.reading is not None and decision.reading.unresolved_srm_p is not None
+        )
+        if step == "complete" and not unresolved_srm:
             form.drop_unasked("confirm_srm")
         steps.append((step, step_label(step), form))
     variants = list(experiment.variants.all())

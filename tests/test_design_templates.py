@@ -11,10 +11,11 @@ from analytics.ingest.observations import observations_ingest
 from analytics.models import Result
 from experiments import services
 from experiments.models import Experiment
+from experiments.suggestions import design_suggestions
 from tests.analytics.helpers import START, binomial_rows
 from tests.design_setup import PREVIEW, create_url, design_post, design_refs, edit_url
 from tests.experiments.helpers import put_in_status
-from tests.factories import ExperimentFactory
+from tests.factories import ExperimentFactory, PartnerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -178,8 +179,13 @@ def test_the_suggestions_follow_the_metric_and_segment_chosen_in_the_form(
     assert "Suggested: 0.09 — The control arms of the 1 latest experiment" in baseline
     assert 'data-use-suggestion="baseline" data-value="0.09">Use 0.09</button>' in baseline
     traffic = back.split('id="id_daily_traffic_source"')[1].split("</div>")[0]
-    assert "Suggested: 2000" in traffic and "data-use-suggestion" not in traffic  # as typed
+    assert "Suggested: 2,000" in traffic and "data-use-suggestion" not in traffic  # as typed
     assert list(Experiment.objects.all()) == [past]  # a preview saves nothing
+    # They read every team's tests: an agency partner's people, who see only theirs, get none.
+    agency_person = UserFactory(role="partner", partner=PartnerFactory())
+    pair = {"segment": refs["segment"], "metric": refs["metric"]}
+    assert set(design_suggestions(**pair, user=operator)) >= {"baseline", "daily_traffic"}
+    assert design_suggestions(**pair, user=agency_person) == {}
 
 
 def test_a_realistic_mde_is_suggested_from_the_segments_shrunk_lifts(

@@ -180,7 +180,7 @@ def test_the_charts_draw_the_stored_history(client, operator):
     assert trace["error_y"]["array"] == pytest.approx([r.lift_ci_high - r.lift for r in stored])
     assert trace["error_y"]["arrayminus"] == pytest.approx([r.lift - r.lift_ci_low for r in stored])
     assert "Relative lift of Sign-up conversion with its interval" in html
-    assert "Once the planned sample is in, an interval that does not cross it" in html
+    assert "Once the planned sample is in, the test of the difference decides" in html
 
 
 def test_a_sequential_tests_lift_chart_says_its_intervals_do_not_decide(client, operator):
@@ -338,6 +338,15 @@ def test_an_acknowledged_srm_is_not_asked_about_again_on_the_page(client, operat
     html = client.get(f"/experiments/{experiment.pk}/").content.decode()
     assert 'data-step="complete"' in html and 'name="confirm_srm"' not in html
     assert "data-srm-unresolved" not in html
+
+
+def test_a_split_broken_past_any_p_value_is_asked_about_before_completing(client, operator):
+    experiment = running(operator)
+    store(experiment, "signups", 1, control_mean=0.1, mean=0.13, lift=0.3, ci=(0.2, 0.4),
+          p_value_adjusted=0.0001, srm_p_value=0.0)  # fmt: skip
+    client.force_login(operator)
+    html = client.get(f"/experiments/{experiment.pk}/").content.decode()
+    assert 'name="confirm_srm"' in html and "(SRM p &lt; 0.0001)" in html
 
 
 def test_the_page_asks_no_confirmation_without_a_mismatch(client, operator):

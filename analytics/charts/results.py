@@ -84,8 +84,9 @@ def cumulative_value_chart(
 # What an interval at one look may be read as, by the test's method: each look's interval is
 # a fixed-horizon one, which looking again and again makes too narrow.
 READING_AN_INTERVAL = {
-    FREQUENTIST: "Once the planned sample is in, an interval that does not cross it is a clear "
-    "result (before, each look's interval is too narrow to call it).",
+    FREQUENTIST: "Once the planned sample is in, the test of the difference decides, and an "
+    "interval clear of zero mostly agrees with it (before, each look's interval is too narrow "
+    "to call it).",
     SEQUENTIAL: "Each look's interval is a fixed-horizon one, too narrow for a test read at "
     "every look: the always-valid p-value decides, not whether the interval crosses zero.",
     BAYESIAN: "The chance to beat control and the expected loss decide, not whether the "

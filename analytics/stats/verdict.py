@@ -150,12 +150,13 @@ def _evaluate(rule: DecisionRule, look: Look) -> Verdict:
     if primary is None or not primary.arms or look.users <= 0:
         return Verdict(KEEP_RUNNING, ("No results on the primary metric yet.",))
     if look.unresolved_srm_p is not None:
+        p = look.unresolved_srm_p
         return Verdict(
             KEEP_RUNNING,
             (
                 "The users per variant do not match the planned split (sample-ratio mismatch, "
-                f"p = {look.unresolved_srm_p:.2g}): the rule is not read until someone checks "
-                "how users are assigned and counted and acknowledges it.",
+                f"p {'< 0.0001' if p < 0.0001 else f'= {p:.2g}'}): the rule is not read until "
+                "someone checks how users are assigned and counted and acknowledges it.",
             ),
         )
     unfinished = _unfinished(look)

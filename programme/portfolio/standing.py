@@ -28,7 +28,7 @@ def objective_standing(
     unit = objective.unit
     measured_on, measured_now = measured[-1] if measured else (None, None)
     realised, shrunk = ledger["realised_impact"], ledger["realised_impact_shrunk"]
-    expected = ledger["forecast_expected"]
+    expected = ledger["forecast_in_flight"]  # what the progress bar and the chart add
     estimated = kpi_level(objective, realised)
     correction = holdout_corrections([objective.pk]).get(objective.pk)
     corrected = None if correction is None or realised is None else realised * correction["ratio"]

@@ -73,14 +73,16 @@ def test_without_results_it_keeps_running():
 def test_an_unacknowledged_sample_ratio_mismatch_withholds_the_verdict():
     # At the planned sample a significant win would ship; with the split broken it is not read.
     assert verdict(look())[0] == SHIP
-    assert verdict(look(unresolved_srm_p=0.00002)) == (
+    assert verdict(look(unresolved_srm_p=0.0004)) == (
         KEEP_RUNNING,
         [
             "The users per variant do not match the planned split (sample-ratio mismatch, "
-            "p = 2e-05): the rule is not read until someone checks how users are assigned and "
+            "p = 0.0004): the rule is not read until someone checks how users are assigned and "
             "counted and acknowledges it."
         ],
     )
+    # A split so broken its p-value is 0.0 is a mismatch too, and reads as one.
+    assert "(sample-ratio mismatch, p < 0.0001)" in verdict(look(unresolved_srm_p=0.0))[1][0]
 
 
 def test_a_fixed_horizon_test_is_not_read_before_its_planned_sample():
