@@ -30,10 +30,10 @@ from django.utils import timezone
 from analytics.stats import sample_size_means, sample_size_proportions
 from analytics.stats.significance import BAYESIAN, SEQUENTIAL, is_significant
 from analytics.stats.verdict import MetricLook
-from roles.capabilities import can
 
 from .decisions import experiment_reading, latest_looks
-from .models import LIVE, NOT_STARTED, ExperimentStatus, Metric
+from .models import NOT_STARTED, ExperimentStatus, Metric
+from .next_steps import next_step
 
 # Adds primary_lift (the leading arm's lift at the newest look), primary_evidence (its
 # p-value by the test's method: smaller is stronger) and primary_users (all arms' users).
@@ -353,36 +353,3 @@ def interval_bar(arm) -> tuple[float, float, float] | None:
 
     low, high = x(arm.lift_ci_low), x(arm.lift_ci_high)
     return low, max(round(high - low, 1), 1.0), x(arm.lift)
-
-
-NEXT_STEPS = {
-    ExperimentStatus.DRAFT: "Finish the design and send it for review",
-    ExperimentStatus.IN_REVIEW: "Waiting for the CMO's review",
-    ExperimentStatus.APPROVED: "Start it",
-    ExperimentStatus.PAUSED: "Resume or complete it",
-    ExperimentStatus.COMPLETED: "Waiting for the CMO's decision",
-    ExperimentStatus.CONCLUDED: "Done — read its learnings",
-    ExperimentStatus.KILLED: "Stopped",
-}
-# The step said instead to whoever holds the ability to take it (the CMO).
-NEXT_STEPS_FOR_DECIDER = {
-    ExperimentStatus.IN_REVIEW: ("experiments.review", "Review it: approve or send back"),
-    ExperimentStatus.COMPLETED: ("experiments.conclude", "Decide: scale, iterate or abandon"),
-}
-
-
-def next_step(experiment, reading, *, user, unresolved_srm_p=None) -> str:
-    if unresolved_srm_p is not None and experiment.status in LIVE:
-        return "Check how users are assigned and counted (sample-ratio mismatch)"
-    if experiment.status in NEXT_STEPS_FOR_DECIDER:
-        ability, step = NEXT_STEPS_FOR_DECIDER[experiment.status]
-        if can(user, ability, experiment):
-            return step
-    if experiment.status != ExperimentStatus.RUNNING:
-        return NEXT_STEPS.get(experiment.status, "")
-    if reading is None:
-        return "Keep running"
-    verdict = reading.verdict
-    if verdict.action == "keep_running":
-        return "Keep running"
-    return f"Complete it — the rule says {verdict.label.lower()}"

@@ -36,6 +36,7 @@ from .models import (
     SegmentEconomics,
     StatusChange,
 )
+from .next_steps import next_steps_for
 from .scores import ice_expression
 from .stages import with_stage
 
@@ -199,24 +200,13 @@ def experiments_owned_by(*, user, limit: int = 8) -> list[Experiment]:
     experiments = list(
         experiments_in_charge_of(user=user)
         .annotate(done=Case(When(status__in=DECIDED, then=Value(1)), default=Value(0)))
+        .prefetch_related("variants", "guardrail_metrics")
         .order_by("done", "-updated_at")[:limit]
     )
+    steps = next_steps_for(experiments, user=user)
     for experiment in experiments:
-        experiment.next_step = OWNER_NEXT_STEP[experiment.status]
+        experiment.next_step = steps[experiment.pk]
     return experiments
-
-
-# What an experiment needs next, said to its owner (the operator), by status.
-OWNER_NEXT_STEP = {
-    ExperimentStatus.DRAFT: "Finish the design and submit it for review",
-    ExperimentStatus.IN_REVIEW: "Waiting for the CMO's review",
-    ExperimentStatus.APPROVED: "Approved: start it",
-    ExperimentStatus.RUNNING: "Running: upload data, complete it once the sample is reached",
-    ExperimentStatus.PAUSED: "Paused: resume or complete it",
-    ExperimentStatus.COMPLETED: "Waiting for the CMO's decision",
-    ExperimentStatus.CONCLUDED: "",
-    ExperimentStatus.KILLED: "",
-}
 
 
 def hypotheses_authored_by(*, user, limit: int = 8) -> list[Hypothesis]:

@@ -19,8 +19,8 @@ from experiments.models import (
     Objective,
     StatusChange,
 )
+from experiments.next_steps import next_steps_for
 from experiments.selectors import (
-    OWNER_NEXT_STEP,
     experiment_list_for_user,
     experiments_awaiting_decision,
 )
@@ -184,14 +184,19 @@ def _owned_undecided(user):
 
 @register_section(Role.OPERATOR, key="next_steps", title="Your experiments: what each needs next")
 def next_steps(user, period: Period) -> list[dict]:
-    experiments = _owned_undecided(user).order_by("-updated_at", "-pk")[:LIMIT]
+    experiments = list(
+        _owned_undecided(user)
+        .prefetch_related("variants", "guardrail_metrics")
+        .order_by("-updated_at", "-pk")[:LIMIT]
+    )
+    steps = next_steps_for(experiments, user=user)
     return [
         {
             "experiment": experiment.pk,
             "name": experiment.name,
             "status": experiment.status,
-            "next_step": OWNER_NEXT_STEP[experiment.status],
-            "text": f"{experiment.name}: {OWNER_NEXT_STEP[experiment.status]}",
+            "next_step": steps[experiment.pk],
+            "text": f"{experiment.name}: {steps[experiment.pk]}",
             "path": _experiment_path(experiment.pk),
         }
         for experiment in experiments

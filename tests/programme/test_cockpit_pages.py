@@ -182,9 +182,9 @@ def test_an_operator_sees_their_experiments_with_the_next_step(client, operator,
     client.force_login(operator)
     response = client.get(reverse("programme:home"))
     steps = {e.name: e.next_step for e in response.context["mine"]}
-    assert steps["Annual plan nudge"].startswith("Running: upload data")
-    assert steps["Onboarding checklist"] == "Finish the design and submit it for review"
-    assert steps["Paid social lookalikes"] == "Approved: start it"
+    assert steps["Annual plan nudge"] == "Keep running"  # as the experiment list says
+    assert steps["Onboarding checklist"] == "Finish the design and send it for review"
+    assert steps["Paid social lookalikes"] == "Start it"
     assert list(steps)[-1] == "Customer logos"  # decided ones last
     assert response.context["awaiting"] == []
     assert 'id="awaiting"' not in response.content.decode()

@@ -140,11 +140,11 @@ def test_it_gives_the_operator_next_steps_stale_data_srm_and_guardrails(operator
     found = sections(operator)
 
     steps = {i["name"]: i["next_step"] for i in found["next_steps"]}
-    assert steps == {
-        "Stale one": "Running: upload data, complete it once the sample is reached",
-        "Fresh one": "Running: upload data, complete it once the sample is reached",
-        "Acknowledged one": "Running: upload data, complete it once the sample is reached",
-        "Draft one": "Finish the design and submit it for review",
+    assert steps == {  # as the experiment list says them
+        "Stale one": "Check how users are assigned and counted (sample-ratio mismatch)",
+        "Fresh one": "Keep running",
+        "Acknowledged one": "Keep running",
+        "Draft one": "Finish the design and send it for review",
     }
     assert draft.pk in {i["experiment"] for i in found["next_steps"]}
     stale_names = [(i["name"], i["last_day"]) for i in found["stale"]]
