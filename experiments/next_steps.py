@@ -6,7 +6,7 @@ decision rule's verdict; to the CMO, a design in review or a completed test is t
 from roles.capabilities import can
 
 from .decisions import experiment_reading, latest_looks
-from .models import LIVE, NOT_STARTED, ExperimentStatus
+from .models import LIVE, ExperimentStatus
 
 NEXT_STEPS = {
     ExperimentStatus.DRAFT: "Finish the design and send it for review",
@@ -49,10 +49,10 @@ def next_steps_for(experiments, *, user) -> dict[int, str]:
     steps = {}
     for experiment in experiments:
         look = looks.get(experiment.pk)
-        started = experiment.status not in NOT_STARTED
+        running = experiment.status == ExperimentStatus.RUNNING  # the only step the verdict sets
         steps[experiment.pk] = next_step(
             experiment,
-            experiment_reading(experiment, look) if started else None,
+            experiment_reading(experiment, look) if running else None,
             user=user,
             unresolved_srm_p=look.unresolved_srm_p if look else None,
         )
