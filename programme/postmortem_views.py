@@ -123,6 +123,10 @@ def postmortem_search(request):
     )
     search = PostmortemFilter(request.GET or None, queryset=rows)
     page_obj = paginate(request, search.qs if search.is_bound and search.is_valid() else rows)
+    page_obj.object_list = list(page_obj.object_list)
+    today = timezone.localdate()
+    for postmortem in page_obj.object_list:
+        postmortem.overdue = postmortem.is_overdue(today)
     context = {"search": search, "page_obj": page_obj}
     return render(request, "programme/postmortem_search.html", context)
 

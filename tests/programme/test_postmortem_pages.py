@@ -131,6 +131,21 @@ def test_the_search_page_filters(client, killed, analyst, operator):
     assert "Nothing was filtered" in bad
 
 
+def test_the_search_page_says_when_each_draft_is_due(client, killed, analyst):
+    late = timezone.localdate() - dt.timedelta(days=3)
+    Postmortem.objects.filter(experiment=killed).update(due_date=late)
+    client.force_login(analyst)
+
+    html = client.get("/postmortems/").content.decode()
+
+    row = html.split(f'data-postmortem="{killed.pk}"')[1].split("</tr>")[0]
+    assert f'href="/experiments/{killed.pk}/postmortem/"' in row  # opens the post-mortem
+    assert f"{late:%-d %b %Y} · overdue</span>" in row and "text-danger" in row
+    Postmortem.objects.filter(experiment=killed).update(status="complete")
+    row = client.get("/postmortems/").content.decode().split(f'data-postmortem="{killed.pk}"')[1]
+    assert '<td class="text-nowrap" data-due>—</td>' in row.split("</tr>")[0]
+
+
 def test_notices_show_in_the_top_bar_and_are_marked_read(client, killed, marketer):
     client.force_login(marketer)
 
