@@ -200,7 +200,7 @@ def _inputs(index: int) -> dict:
         "approve": {"note": "Good design; go."},
         "pause": {"note": "Paused during the pricing change."},
         "complete": {
-            "analysis": "Reached the planned sample; see results.",
+            "analysis": "Stopped at the end of its flight; the results say how far it got.",
             "recommendation": decision,
         },
         "conclude": {
