@@ -6,6 +6,7 @@ from django.urls import reverse
 from growthops.filters import MAX_SEARCH_LENGTH
 
 from .choices import sort_choices
+from .lifecycle import STEPS
 from .models import (
     Decision,
     ExperimentStatus,
@@ -104,6 +105,11 @@ def step_form(step: str, *args, **kwargs) -> StepForm:
     form = STEP_FORMS.get(step, StepForm)(*args, **kwargs)
     if step in NOTE_LABELS and "note" in form.fields:
         form.fields["note"].label = NOTE_LABELS[step]
+    # Marked as required on the page; the step's own check refuses it without them, and says
+    # why (the form leaves them optional so that the service's words are the ones shown).
+    for name in STEPS[step].required if step in STEPS else ():
+        if name in form.fields:
+            form.fields[name].marked_required = True
     return form
 
 

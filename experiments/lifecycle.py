@@ -67,6 +67,7 @@ class Transition:
     sources: frozenset[str]
     target: str
     inputs: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()  # inputs (or the note) its check refuses it without
     check: Check | None = None
     apply: Apply | None = None
     guard: Guard | None = None
@@ -216,6 +217,7 @@ STEPS: dict[str, Transition] = {
             "request_changes",
             frozenset({S.IN_REVIEW}),
             S.DRAFT,
+            required=("note",),
             check=_check_request_changes,
         ),
         # What the CMO approves must still be a complete design.
@@ -231,6 +233,7 @@ STEPS: dict[str, Transition] = {
             S.COMPLETED,
             # confirm_srm: "yes" when the actor confirmed completing over a sample-ratio mismatch.
             inputs=("analysis", "recommendation", "confirm_srm", "override_reason"),
+            required=("analysis", "recommendation"),
             check=_check_complete,
             apply=_apply_complete,
             guard=complete_against_plan,
@@ -240,6 +243,7 @@ STEPS: dict[str, Transition] = {
             frozenset({S.COMPLETED}),
             S.CONCLUDED,
             inputs=("decision", "outcome", "learnings", "override_reason"),
+            required=("decision", "outcome", "learnings"),
             check=_check_conclude,
             apply=_apply_conclude,
             guard=conclude_against_verdict,
@@ -249,6 +253,7 @@ STEPS: dict[str, Transition] = {
             frozenset(UNDECIDED),
             S.KILLED,
             inputs=("reason",),
+            required=("reason", "note"),
             check=_check_kill,
             apply=_apply_kill,
         ),

@@ -96,6 +96,10 @@ def test_the_conclude_form_says_which_decisions_follow_the_verdict(client, cmo, 
 
     assert "The rule's verdict is <strong>Ship</strong>: deciding scale follows it" in html
     assert 'id="conclude-override_reason"' in html
+    # What the step refuses without is marked; the reason, needed only against the verdict, not.
+    for name in ("decision", "outcome", "learnings"):
+        assert f'class="form-label required" for="conclude-{name}"' in html
+    assert 'class="form-label" for="conclude-override_reason"' in html
 
 
 def test_no_conversions_in_either_arm_give_no_interval_and_say_so(client, operator, analyst):

@@ -301,3 +301,28 @@ def test_every_step_of_the_table_is_a_recorded_step_choice():
     from experiments.models import Step
 
     assert list(STEPS) == list(STEP_SERVICES) == Step.values
+
+
+@pytest.mark.parametrize(
+    ("step", "status", "who"),
+    [
+        ("request_changes", "in_review", "cmo"),
+        ("complete", "running", "operator"),
+        ("conclude", "completed", "cmo"),
+        ("kill", "running", "cmo"),
+    ],
+)
+def test_a_step_refuses_exactly_the_inputs_it_marks_required(
+    experiment, operator, cmo, step, status, who
+):
+    # The pages mark a step's ``required`` inputs; its check is what refuses them.
+    put_in_status(experiment, status, start_date="2026-11-01")
+    empty = dict.fromkeys(lifecycle.STEPS[step].inputs, "")
+    with pytest.raises(ValidationFailed) as refused:
+        lifecycle.run_step(
+            step, experiment_id=experiment.pk, actor={"cmo": cmo, "operator": operator}[who],
+            **empty,
+        )  # fmt: skip
+    assert set(refused.value.errors) == set(lifecycle.STEPS[step].required)
+    experiment.refresh_from_db()
+    assert experiment.status == status
