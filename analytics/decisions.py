@@ -11,9 +11,9 @@ from analytics.stats.verdict import ArmLook, MetricLook
 from experiments.decisions import LatestLook
 from experiments.models import Experiment, Metric
 
-from .models import Result, SrmAcknowledgement
+from .models import Result
 from .selectors import newest_looks
-from .srm import most_mismatched
+from .srm import unacknowledged_mismatches
 
 
 def experiment_latest_looks(experiments: list[Experiment]) -> dict[int, LatestLook]:
@@ -24,9 +24,11 @@ def experiment_latest_looks(experiments: list[Experiment]) -> dict[int, LatestLo
         Result.objects.filter(experiment_id__in=[e.pk for e in experiments])
     ).select_related("metric", "variant")
     grouped: dict[int, dict[int, list[Result]]] = {}
+    by_experiment: dict[int, list[Result]] = {}
     for result in results:
         grouped.setdefault(result.experiment_id, {}).setdefault(result.metric_id, []).append(result)
-    mismatches = _unacknowledged_mismatches(grouped)
+        by_experiment.setdefault(result.experiment_id, []).append(result)
+    mismatches = unacknowledged_mismatches(by_experiment)
     looks = {}
     for experiment in experiments:
         by_metric = grouped.get(experiment.pk)
@@ -38,21 +40,6 @@ def experiment_latest_looks(experiments: list[Experiment]) -> dict[int, LatestLo
                 unresolved_srm_p=mismatches.get(experiment.pk),
             )
     return looks
-
-
-def _unacknowledged_mismatches(grouped: dict[int, dict[int, list[Result]]]) -> dict[int, float]:
-    """The SRM p-value of each experiment whose newest look is mismatched and unacknowledged."""
-    mismatched = {}
-    for experiment_id, by_metric in grouped.items():
-        worst = most_mismatched([r for rows in by_metric.values() for r in rows])
-        if worst is not None:
-            mismatched[experiment_id] = worst.srm_p_value
-    if mismatched:
-        for experiment_id in SrmAcknowledgement.objects.filter(
-            experiment_id__in=mismatched
-        ).values_list("experiment_id", flat=True):
-            del mismatched[experiment_id]
-    return mismatched
 
 
 def _metric_look(rows: list[Result]) -> MetricLook:

@@ -48,6 +48,22 @@ def unacknowledged_srm(experiment_id: int) -> Result | None:
     return srm_at_latest_look(experiment_id)
 
 
+def unacknowledged_mismatches(results_by_experiment: dict[int, list[Result]]) -> dict[int, float]:
+    """:func:`unacknowledged_srm` for many experiments whose newest snapshots are already read
+    (the experiment list, the verdicts): the SRM p-value of each one mismatched and not
+    acknowledged, by id (one query, and only when one is mismatched)."""
+    mismatched = {}
+    for experiment_id, results in results_by_experiment.items():
+        worst = most_mismatched(results)
+        if worst is not None:
+            mismatched[experiment_id] = worst.srm_p_value
+    if mismatched:
+        acknowledged = SrmAcknowledgement.objects.filter(experiment_id__in=mismatched)
+        for experiment_id in acknowledged.values_list("experiment_id", flat=True):
+            del mismatched[experiment_id]
+    return mismatched
+
+
 def srm_acknowledge(*, experiment_id: int, actor, note: str = "") -> SrmAcknowledgement:
     """Record that ``actor`` saw the mismatch and reads on; repeating it is a no-op."""
     with transaction.atomic():
